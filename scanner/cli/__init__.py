@@ -1,0 +1,103 @@
+"""The command line: a thin layer of Click commands over the library.
+
+Commands live one group per module and are imported only when invoked, so the
+pre-commit hook does not pay for what it does not use. `error_handler` is the
+one place that maps outcomes to exit codes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from scanner import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("scanner.cli.scan", "Scan files and folders."),
+    "git": ("scanner.cli.git", "Scan git history, a commit range or the staged changes."),
+    "sweep": ("scanner.cli.sweep", "Sweep a workstation's home folder for keys."),
+    "rules": ("scanner.cli.rules", "List and check detection rules."),
+    "registry": ("scanner.cli.registry", "Check and import the key registry."),
+    "key": ("scanner.cli.key", "Inspect key files."),
+    "baseline": ("scanner.cli.baseline", "Create, update and import baselines."),
+    "inventory": ("scanner.cli.inventory", "Collect sweep reports and ask where a key lives."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, _ = COMMANDS[cmd_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@contextlib.contextmanager
+def error_handler() -> Iterator[None]:
+    """Exit codes: 2 for user-fixable errors, 3 for crashes, 130 for Ctrl-C."""
+    from scanner.errors import KeysweepError
+
+    try:
+        yield
+    except KeysweepError as exc:
+        click.echo(f"keysweep: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("keysweep: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        raise
+    except Exception as exc:  # a bug: say so, distinctly from "found something"
+        click.echo(f"keysweep: internal error: {type(exc).__name__}: {exc}", err=True)
+        if "--debug" in sys.argv:
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)
+
+
+class KeysweepGroup(LazyGroup):
+    """The root group: every subcommand runs inside `error_handler`, so the exit
+    codes are the same from the console script and from Click's CliRunner."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with error_handler():
+            return super().invoke(ctx)
+
+
+@click.group(cls=KeysweepGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="keysweep")
+def cli() -> None:
+    """keysweep: find stored signing keys and hardcoded credentials, and
+    cross-check every key against your key registry."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="keysweep")

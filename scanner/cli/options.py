@@ -1,0 +1,106 @@
+"""Options shared by the scanning commands (scan, git, sweep) and the one
+function that turns their values into a Config, runs the scan and reports."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scanner.config import Config, load_config
+from scanner.model import Report, Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("text", "json", "jsonl", "sarif")
+
+
+def scan_options(func: F) -> F:
+    """Decorate a scanning command with the common options."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Config file (default: .keysweep.yaml or [tool.keysweep] in the root)."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
+                     help="Extra rule file or folder (repeatable)."),
+        click.option("--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."),
+        click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                     help="Key registry (YAML or JSON) to cross-check keys against."),
+        click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Report only findings not in this baseline (keysweep or detect-secrets)."),
+        click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable)."),
+        click.option("--allow-path", "allow_paths", multiple=True,
+                     help="Glob of paths whose findings are allowed (repeatable)."),
+        click.option("--detector", "detectors", multiple=True,
+                     type=click.Choice(["rules", "python", "detect-secrets"]),
+                     help="Detectors to run (repeatable; default: rules and python)."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
+        click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Write the report here instead of standard output."),
+        click.option("--fail-on", type=click.Choice([s.label for s in Severity]),
+                     help="Exit 1 on findings at or above this severity (default: medium)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores)."),
+        click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
+        click.option("--no-archives", is_flag=True, help="Do not open zip, jar and tar archives."),
+        click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_config(root: Path, values: dict[str, Any], **extra: Any) -> Config:
+    """Config file values, overridden by the options the user gave."""
+    config = load_config(values.get("config_path"), root)
+    fail_on = values.get("fail_on")
+    return config.with_overrides(
+        rules_dirs=tuple(Path(p).resolve() for p in values.get("rules_dirs") or ()),
+        builtin_rules=False if values.get("no_builtin_rules") else None,
+        registry=values.get("registry"),
+        baseline=values.get("baseline"),
+        exclude=tuple(values.get("exclude") or ()),
+        allow_paths=tuple(values.get("allow_paths") or ()),
+        detectors=tuple(values.get("detectors") or ()) or None,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        jobs=values.get("jobs"),
+        max_file_size=values.get("max_file_size"),
+        archives=False if values.get("no_archives") else None,
+        **extra,
+    )
+
+
+def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None = None) -> None:
+    """Render the report in the chosen format to --output or standard output,
+    and a one-line summary to standard error."""
+    from scanner.report import render
+    from scanner.report.text import summary_line
+
+    fmt = values.get("fmt", "text")
+    output: Path | None = values.get("output")
+    color = values.get("color")
+    if color is None:
+        color = output is None and sys.stdout.isatty()
+    text = render(report, fmt, color=bool(color and fmt == "text"))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if fmt != "text" or output is not None:
+        click.echo(summary_line(report), err=True)
+    for error in report.errors[:0]:
+        click.echo(str(error), err=True)
+
+
+def exit_code(report: Report, fail_on: Severity) -> int:
+    return 1 if any(f.severity >= fail_on for f in report.findings) else 0
+
+
+def finish(ctx: click.Context, report: Report, config: Config, values: dict[str, Any]) -> None:
+    emit(report, values)
+    ctx.exit(exit_code(report, config.fail_on))
+
+
+def resolve_roots(paths: Sequence[str]) -> list[Path]:
+    return [Path(p) for p in (paths or ["."])]

@@ -1,0 +1,53 @@
+"""Analysis techniques: each turns an item's bytes into Matches.
+
+Built-ins are listed in DETECTORS (name → factory); the factory receives the
+Config and the loaded rules, and runs once per worker process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from scanner.config import Config
+from scanner.model import Match, Origin, Rule
+
+
+class Detector(Protocol):
+    name: str
+
+    def wants(self, origin: Origin, data: bytes) -> bool:
+        """Cheap check: should `detect` run on this item at all."""
+        ...
+
+    def detect(self, origin: Origin, data: bytes) -> list[Match]:
+        """Every match in `data`. Must not raise on bad input: return [] instead."""
+        ...
+
+
+DetectorFactory = Callable[[Config, Sequence[Rule]], Detector]
+
+
+def _rules(config: Config, rules: Sequence[Rule]) -> Detector:
+    from scanner.detectors.rules import RuleDetector
+
+    return RuleDetector(config, rules)
+
+
+def _python(config: Config, rules: Sequence[Rule]) -> Detector:
+    from scanner.detectors.python_cst import PythonDetector
+
+    return PythonDetector(config, rules)
+
+
+def _detect_secrets(config: Config, rules: Sequence[Rule]) -> Detector:
+    from scanner.detectors.detect_secrets import DetectSecretsDetector
+
+    return DetectSecretsDetector(config, rules)
+
+
+DETECTORS: dict[str, DetectorFactory] = {
+    "rules": _rules,
+    "python": _python,
+    "detect-secrets": _detect_secrets,
+}

@@ -1,0 +1,277 @@
+"""Value types shared by every stage of the pipeline.
+
+Frozen dataclasses and enums only: no behaviour beyond derived properties.
+Secret bytes live in `Match.secret` (memory only, never serialised); everything
+on a `Finding` is safe to show.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NewType
+
+FindingId = NewType("FindingId", str)
+RuleId = NewType("RuleId", str)
+
+
+class Severity(enum.IntEnum):
+    """Ordered, so `--fail-on high` is a comparison."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    def raised(self, steps: int = 1) -> Severity:
+        return Severity(min(int(self) + steps, int(Severity.CRITICAL)))
+
+
+class RuleKind(enum.StrEnum):
+    PRIVATE_KEY = "private-key"
+    CREDENTIAL = "credential"
+    TOKEN = "token"
+    KEY_FILE = "key-file"
+
+
+class SourceKind(enum.StrEnum):
+    FILE = "file"
+    GIT = "git"
+    STAGED = "staged"
+
+
+class Verdict(enum.StrEnum):
+    """Registry cross-check outcomes (ARCHITECTURE.md, "The key registry")."""
+
+    RETIRED_KEY_PRESENT = "retired-key-present"
+    TOKEN_SIGNED_BY_RETIRED_KEY = "token-signed-by-retired-key"
+    TOKEN_ALG_NONE = "token-alg-none"
+    TOKEN_UNVERIFIED_KID = "token-unverified-kid"
+    OUTSIDE_CUSTODY = "active-key-outside-custody"
+    DEPARTED_OWNER = "active-key-departed-owner"
+    ROTATION_OVERDUE = "active-key-rotation-overdue"
+    ACTIVE_KEY_PRESENT = "active-key-present"
+    UNREGISTERED_KEY = "unregistered-key"
+    ENCRYPTED_UNKNOWN = "encrypted-key-identity-unknown"
+    TOKEN_VERIFIED_ACTIVE = "token-signed-by-active-key"
+    TOKEN_UNKNOWN_SIGNER = "token-unknown-signer"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the bytes of an item came from."""
+
+    path: str
+    """Display path: relative to the scanned root (absolute or ~/… for a sweep)."""
+    source: SourceKind = SourceKind.FILE
+    fs_path: str | None = None
+    """Absolute path on disk, for items read from the file system."""
+    commit: str | None = None
+    author: str | None = None
+    date: str | None = None
+    """ISO 8601 commit date."""
+    at_head: bool | None = None
+    """For git: whether this blob is still at this path at HEAD."""
+    archive_member: str | None = None
+    """For archives: the member path inside the archive (nested: a/b.zip!c/d)."""
+    file_mode: str | None = None
+    """Permissions as `0o600`, for files on disk (sweeps report them)."""
+    file_owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A unit of bytes to scan. `data` None means: read `origin.fs_path`."""
+
+    origin: Origin
+    data: bytes | None = None
+    blob_id: str | None = None
+    """Git blob id (sha1 of 'blob <len>\\0' + data): the dedup key."""
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One YAML rule, validated. The compiled form lives in `engine`."""
+
+    id: str
+    name: str
+    kind: RuleKind
+    severity: Severity
+    pattern: str | None
+    """None only for key-file rules, which match on path alone."""
+    keywords: tuple[str, ...] = ()
+    entropy: float | None = None
+    path_include: tuple[str, ...] = ()
+    path_exclude: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    description: str = ""
+    source_file: str = ""
+    """The YAML file the rule came from (for error messages)."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A detector's raw hit. `secret` is in memory only and never serialised."""
+
+    rule_id: str
+    rule_name: str
+    kind: RuleKind
+    severity: Severity
+    detector: str
+    start: int
+    """Byte offset of the secret in the item."""
+    end: int
+    line: int
+    """1-based."""
+    column: int
+    """1-based, counted in characters of the decoded line."""
+    end_line: int
+    secret: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What key analysis learned about a piece of key material."""
+
+    format: str
+    """pkcs1-pem, sec1-pem, pkcs8-pem, pkcs8-encrypted, openssh, putty, pgp, jwk,
+    pkcs12, jks, der, gcp-service-account, kubeconfig, hmac-secret, …"""
+    algorithm: str | None = None
+    """RSA, EC, Ed25519, Ed448, DSA, X25519, …"""
+    bits: int | None = None
+    curve: str | None = None
+    encrypted: bool = False
+    public_known: bool = True
+    """False when the public part could not be read (encrypted, no adjacent .pub)."""
+    weak_passphrase: bool = False
+    """Opened with a well-known or empty passphrase (the passphrase is never kept)."""
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    """spki_sha256 (hex), jwk_thumbprint (base64url), ssh_sha256 ('SHA256:…'),
+    pgp (hex), x509_sha256 (hex, first certificate), secret_hash (symmetric)."""
+    certificates: tuple[str, ...] = ()
+    """SHA-256 (hex) of DER certificates found alongside the key."""
+    note: str | None = None
+    """E.g. 'public part read from x.pub', 'unparsable key material: …'."""
+    parsed: bool = True
+    """False for material that matched a private-key rule but did not parse."""
+    public_der: bytes | None = field(default=None, repr=False, compare=False)
+    """DER SubjectPublicKeyInfo, when known: lets the token stage verify JWTs with
+    keys found in the same scan. Public, but reporters do not print it."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A JWT, decoded without trusting it. Never holds the token itself."""
+
+    sha256: str
+    header: Mapping[str, object]
+    issued_at: str | None = None
+    expires_at: str | None = None
+    not_before: str | None = None
+    subject_hash: str | None = None
+    verified_by: str | None = None
+    """Registry key id (or 'secret:<sha256 prefix>') whose key verified the signature."""
+
+
+@dataclass(frozen=True)
+class RegistryHit:
+    """The registry entry that matched and what that means."""
+
+    verdict: Verdict
+    severity: Severity
+    key_id: str | None = None
+    state: str | None = None
+    owner: str | None = None
+    owner_status: str | None = None
+    matched_by: str | None = None
+    reason: str = ""
+    """Human words, e.g. 'deactivated 2024-06-30, owner emp-1042 departed 2024-11-15'."""
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    preview: str
+    """A few leading characters and an ellipsis: never the whole secret."""
+    sha256: str
+    length: int
+    sha1: str = ""
+    """Only to match detect-secrets baselines (its `hashed_secret`); not reported."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Everything about a match that is safe to show."""
+
+    id: FindingId
+    """Content-based: hash of (rule, path, secret sha256). Never the line number."""
+    rule: str
+    name: str
+    kind: RuleKind
+    severity: Severity
+    detector: str
+    origin: Origin
+    line: int
+    column: int
+    end_line: int
+    secret: SecretInfo
+    key: KeyInfo | None = None
+    token: TokenInfo | None = None
+    registry: RegistryHit | None = None
+    message: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.origin.path
+
+    @property
+    def never_suppressed_by_baseline(self) -> bool:
+        return self.registry is not None and self.registry.severity >= Severity.CRITICAL
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """A problem with one input; the scan went on."""
+
+    path: str
+    message: str
+    level: str = "warning"
+    """warning | error"""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...] = ()
+    suppressed: Mapping[str, int] = field(default_factory=dict)
+    """Counts by reason: path, inline, value, baseline."""
+    items_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    """Counts by reason: binary, too-large, excluded, duplicate-blob, …"""
+    elapsed: float = 0.0
+    partial: bool = False
+    """True when a budget (--max-seconds, --max-bytes) ended the scan early."""
+    partial_reason: str | None = None
+    roots: tuple[str, ...] = ()
+    meta: Mapping[str, object] = field(default_factory=dict)
+    """Extra context for reporters (sweep host info, tool versions, …)."""

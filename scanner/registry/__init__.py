@@ -1,0 +1,18 @@
+"""The organisation's key registry: loading, validation, cross-check, audit, importers.
+
+CONTRACT (owned by the registry room; scan.py calls):
+- load_registry(path) -> Registry  (raises RegistryError with one clear line)
+- crosscheck.check_key(registry, key, origin) -> RegistryHit
+- crosscheck.check_secret(registry, secret) -> RegistryHit | None
+- crosscheck.check_tokens(registry | None, tokens, secrets, public_keys) -> list[(TokenInfo | None, RegistryHit | None)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.registry.model import Registry
+
+
+def load_registry(path: Path) -> Registry:
+    raise NotImplementedError("registry loading is not built yet")

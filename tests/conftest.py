@@ -1,0 +1,67 @@
+"""Shared fixtures: real git repositories and real keys, made at test time.
+
+Rooms put fixtures of their own in tests/<room>/conftest.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.test",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.test",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fixed identity and an empty global config and template dir for every test."""
+    home = tmp_path_factory.mktemp("gitglobal")
+    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(tmp_path_factory.mktemp("gittemplate")))
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return its standard output."""
+    out = subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env={**os.environ}
+    )
+    return out.stdout
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """make_repo(name='repo', bare=False) → a fresh `git init` repository."""
+
+    def _make(name: str = "repo", bare: bool = False) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        git(path, "init", "-q", *(["--bare"] if bare else []))
+        return path
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def rsa_pem() -> bytes:
+    """A 2048-bit RSA private key, PKCS#1 PEM, generated for this test session."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
