@@ -30,9 +30,11 @@ def preview(secret: bytes) -> str:
     if header:
         shown = header.group(0)
         body = secret[header.end() :].lstrip()
-        return shown.decode("ascii") + body[: min(_PREVIEW_MAX, len(body) // 8)].decode(
-            "utf-8", errors="replace"
-        ) + "…"
+        return (
+            shown.decode("ascii")
+            + body[: min(_PREVIEW_MAX, len(body) // 8)].decode("utf-8", errors="replace")
+            + "…"
+        )
     keep = min(_PREVIEW_MAX, len(secret) // 4)
     return secret[:keep].decode("utf-8", errors="replace") + "…"
 

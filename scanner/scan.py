@@ -39,7 +39,7 @@ from scanner.model import (
     Verdict,
 )
 from scanner.sources import Skipped, Source
-from scanner.text import git_blob_id, is_binary
+from scanner.text import is_binary
 
 if TYPE_CHECKING:
     from scanner.baseline import Baseline
@@ -64,7 +64,7 @@ class ItemResult:
     skipped: Counter[str] = field(default_factory=Counter)
     suppressed: Counter[str] = field(default_factory=Counter)
     items: int = 0
-    bytes: int = 0
+    nbytes: int = 0
     tokens: list[tuple[int, bytes]] = field(default_factory=list)
     """(index into findings, the token) for JWTs, verified after the scan."""
     secrets: list[bytes] = field(default_factory=list)
@@ -77,7 +77,7 @@ class ItemResult:
         self.skipped.update(other.skipped)
         self.suppressed.update(other.suppressed)
         self.items += other.items
-        self.bytes += other.bytes
+        self.nbytes += other.nbytes
         self.tokens.extend((offset + i, t) for i, t in other.tokens)
         self.secrets.extend(other.secrets)
 
@@ -109,7 +109,7 @@ def scan(
         errors=tuple(total.errors),
         suppressed=dict(total.suppressed),
         items_scanned=total.items,
-        bytes_scanned=total.bytes,
+        bytes_scanned=total.nbytes,
         skipped=dict(total.skipped),
         elapsed=time.monotonic() - started,
         partial=partial_reason is not None,
@@ -193,7 +193,7 @@ def _run(
         for batch in _batches(stream):
             total.merge(worker.process_batch(batch))
             if progress:
-                progress(total.items, total.bytes)
+                progress(total.items, total.nbytes)
             reason = _over_budget(config, total, started)
             if reason:
                 return reason
@@ -229,9 +229,9 @@ def _run_pool(
         for batch in _batches(items):
             in_flight.add(pool.submit(_process_in_worker, batch))
             if len(in_flight) >= jobs * 3:
-                done, in_flight = _drain(in_flight, total, FIRST_COMPLETED)
+                _, in_flight = _drain(in_flight, total, FIRST_COMPLETED)
                 if progress:
-                    progress(total.items, total.bytes)
+                    progress(total.items, total.nbytes)
                 reason = _over_budget(config, total, started)
                 if reason:
                     for future in in_flight:
@@ -239,7 +239,7 @@ def _run_pool(
                     break
         _drain(in_flight, total, None)
     if progress:
-        progress(total.items, total.bytes)
+        progress(total.items, total.nbytes)
     return reason
 
 
@@ -256,7 +256,7 @@ def _drain(
 def _over_budget(config: Config, total: ItemResult, started: float) -> str | None:
     if config.max_seconds is not None and time.monotonic() - started > config.max_seconds:
         return f"time budget of {config.max_seconds:g}s reached"
-    if config.max_bytes is not None and total.bytes > config.max_bytes:
+    if config.max_bytes is not None and total.nbytes > config.max_bytes:
         return f"byte budget of {config.max_bytes} reached"
     return None
 
@@ -290,7 +290,9 @@ class _Worker:
         self.config = config
         self.registry = registry
         self.rules = {rule.id: rule for rule in rules}
-        self.detectors: list[Detector] = [DETECTORS[name](config, rules) for name in config.detectors]
+        self.detectors: list[Detector] = [
+            DETECTORS[name](config, rules) for name in config.detectors
+        ]
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
 
@@ -301,7 +303,9 @@ class _Worker:
                 self._process(item, result, depth=0)
             except Exception as exc:  # one bad input never stops the scan
                 result.errors.append(
-                    ScanError(item.origin.path, f"internal error: {type(exc).__name__}: {exc}", "error")
+                    ScanError(
+                        item.origin.path, f"internal error: {type(exc).__name__}: {exc}", "error"
+                    )
                 )
         return result
 
@@ -310,7 +314,7 @@ class _Worker:
         if data is None:
             return
         result.items += 1
-        result.bytes += len(data)
+        result.nbytes += len(data)
         if self.config.archives and self._expand_archive(item, data, result, depth):
             return
         if is_binary(data) and not self._is_key_container(item.origin, data):
@@ -388,7 +392,9 @@ class _Worker:
             return
         if match.kind in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
             for key in self._analyse_key(origin, match):
-                result.findings.append(self._finding(origin, match, key, self._check_key(key, origin)))
+                result.findings.append(
+                    self._finding(origin, match, key, self._check_key(key, origin))
+                )
             return
         hit = self._check_secret(match.secret)
         finding = self._finding(origin, match, None, hit)
@@ -424,7 +430,9 @@ class _Worker:
         extra = key.fingerprints.get("spki_sha256", "") if key else ""
         member = f"!{origin.archive_member}" if origin.archive_member else ""
         return Finding(
-            id=FindingId(redact.finding_id(match.rule_id, origin.path + member, info.sha256, extra)),
+            id=FindingId(
+                redact.finding_id(match.rule_id, origin.path + member, info.sha256, extra)
+            ),
             rule=match.rule_id,
             name=match.rule_name,
             kind=match.kind,
@@ -486,7 +494,12 @@ def _dedup_matches(matches: list[Match]) -> list[Match]:
 
 
 def _rank(match: Match) -> tuple[int, int, int]:
-    kinds = {RuleKind.PRIVATE_KEY: 3, RuleKind.KEY_FILE: 2, RuleKind.TOKEN: 1, RuleKind.CREDENTIAL: 0}
+    kinds = {
+        RuleKind.PRIVATE_KEY: 3,
+        RuleKind.KEY_FILE: 2,
+        RuleKind.TOKEN: 1,
+        RuleKind.CREDENTIAL: 0,
+    }
     generic = 0 if match.rule_id.startswith("generic.") else 1
     return (kinds[match.kind], generic, int(match.severity))
 
@@ -511,12 +524,18 @@ def _tokens_stage(total: ItemResult, registry: Registry | None) -> list[Finding]
         severity = finding.severity if hit is None else max(finding.severity, hit.severity)
         message = hit.reason if hit is not None else finding.message
         findings[index] = replace(
-            finding, token=token, registry=hit or finding.registry, severity=severity, message=message
+            finding,
+            token=token,
+            registry=hit or finding.registry,
+            severity=severity,
+            message=message,
         )
     return findings
 
 
-def _baseline_stage(findings: list[Finding], baseline: Baseline | None) -> tuple[list[Finding], int]:
+def _baseline_stage(
+    findings: list[Finding], baseline: Baseline | None
+) -> tuple[list[Finding], int]:
     if baseline is None:
         return findings, 0
     kept = [f for f in findings if f.never_suppressed_by_baseline or not baseline.contains(f)]

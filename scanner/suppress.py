@@ -12,7 +12,9 @@ import pathspec
 
 from scanner.text import line_at
 
-_INLINE = re.compile(rb"keysweep:allow(?:[ \t]+(?P<rules>[A-Za-z0-9_.,\- \t]+?))?(?=\s*(?:\*/|-->|$|[\"'#;]))")
+_INLINE = re.compile(
+    rb"keysweep:allow(?:[ \t]+(?P<rules>[A-Za-z0-9_.,\- \t]+?))?(?=\s*(?:\*/|-->|$|[\"'#;]))"
+)
 _PRAGMA = re.compile(rb"pragma:\s*allowlist[ -]secret")
 
 

@@ -21,30 +21,77 @@ FORMATS = ("text", "json", "jsonl", "sarif")
 def scan_options(func: F) -> F:
     """Decorate a scanning command with the common options."""
     options = [
-        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Config file (default: .keysweep.yaml or [tool.keysweep] in the root)."),
-        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
-                     help="Extra rule file or folder (repeatable)."),
-        click.option("--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."),
-        click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                     help="Key registry (YAML or JSON) to cross-check keys against."),
-        click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Report only findings not in this baseline (keysweep or detect-secrets)."),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Config file (default: .keysweep.yaml or [tool.keysweep] in the root).",
+        ),
+        click.option(
+            "--rules",
+            "rules_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, exists=True),
+            help="Extra rule file or folder (repeatable).",
+        ),
+        click.option(
+            "--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."
+        ),
+        click.option(
+            "--registry",
+            type=click.Path(path_type=Path, exists=True, dir_okay=False),
+            help="Key registry (YAML or JSON) to cross-check keys against.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Report only findings not in this baseline (keysweep or detect-secrets).",
+        ),
         click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable)."),
-        click.option("--allow-path", "allow_paths", multiple=True,
-                     help="Glob of paths whose findings are allowed (repeatable)."),
-        click.option("--detector", "detectors", multiple=True,
-                     type=click.Choice(["rules", "python", "detect-secrets"]),
-                     help="Detectors to run (repeatable; default: rules and python)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
-        click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Write the report here instead of standard output."),
-        click.option("--fail-on", type=click.Choice([s.label for s in Severity]),
-                     help="Exit 1 on findings at or above this severity (default: medium)."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (default: all cores)."),
-        click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
+        click.option(
+            "--allow-path",
+            "allow_paths",
+            multiple=True,
+            help="Glob of paths whose findings are allowed (repeatable).",
+        ),
+        click.option(
+            "--detector",
+            "detectors",
+            multiple=True,
+            type=click.Choice(["rules", "python", "detect-secrets"]),
+            help="Detectors to run (repeatable; default: rules and python).",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write the report here instead of standard output.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice([s.label for s in Severity]),
+            help="Exit 1 on findings at or above this severity (default: medium).",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=0),
+            help="Worker processes (default: all cores).",
+        ),
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(min=1),
+            help="Skip files larger than this many bytes.",
+        ),
         click.option("--no-archives", is_flag=True, help="Do not open zip, jar and tar archives."),
-        click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour the text report (default: on a terminal).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

@@ -15,7 +15,9 @@ from scanner.cli.options import build_config, finish, scan_options
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
 @scan_options
 @click.pass_context
-def command(ctx: click.Context, paths: tuple[Path, ...], follow_symlinks: bool, **values: Any) -> None:
+def command(
+    ctx: click.Context, /, paths: tuple[Path, ...], follow_symlinks: bool, **values: Any
+) -> None:
     """Scan files and folders (default: the current folder) for keys and credentials."""
     from scanner.scan import scan
     from scanner.sources.files import FileSource

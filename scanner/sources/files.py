@@ -61,11 +61,15 @@ class FileSource:
         else:
             yield Skipped(str(root), "not-a-regular-file")
 
-    def _walk(self, root: Path, folder: Path, visited: set[tuple[int, int]]) -> Iterator[SourceEvent]:
+    def _walk(
+        self, root: Path, folder: Path, visited: set[tuple[int, int]]
+    ) -> Iterator[SourceEvent]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield ScanError(self._display(root, folder), f"cannot list folder: {exc.strerror or exc}")
+            yield ScanError(
+                self._display(root, folder), f"cannot list folder: {exc.strerror or exc}"
+            )
             return
         for entry in entries:
             path = Path(entry.path)
@@ -86,7 +90,9 @@ class FileSource:
                     try:
                         target = os.stat(path)
                     except OSError as exc:
-                        yield ScanError(self._display(root, path), f"broken symlink: {exc.strerror or exc}")
+                        yield ScanError(
+                            self._display(root, path), f"broken symlink: {exc.strerror or exc}"
+                        )
                         continue
                     key = (target.st_dev, target.st_ino)
                     if key in visited:
@@ -123,7 +129,10 @@ class FileSource:
             return
         if info.st_size > self.max_file_size:
             yield Skipped(display, "too-large")
-            yield ScanError(display, f"{info.st_size} bytes, over the size limit of {self.max_file_size}; skipped")
+            yield ScanError(
+                display,
+                f"{info.st_size} bytes, over the size limit of {self.max_file_size}; skipped",
+            )
             return
         yield Item(
             origin=Origin(
