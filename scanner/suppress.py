@@ -22,7 +22,7 @@ class PathMatcher:
     """Gitignore-style globs on root-relative paths (through `pathspec`)."""
 
     def __init__(self, globs: Sequence[str]) -> None:
-        self._spec = pathspec.PathSpec.from_lines("gitwildmatch", globs) if globs else None
+        self._spec = pathspec.GitIgnoreSpec.from_lines(globs) if globs else None
 
     def matches(self, path: str) -> bool:
         if self._spec is None:

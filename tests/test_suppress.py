@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from scanner.suppress import PathMatcher, ValueAllowlist, inline_allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "rule", "allowed"),
+    [
+        (b'token = "abc"  # keysweep:allow\n', 1, "vcs.github-pat", True),
+        (b'token = "abc"  // keysweep:allow vcs.github-pat\n', 1, "vcs.github-pat", True),
+        (b'token = "abc"  # keysweep:allow saas.slack-bot-token\n', 1, "vcs.github-pat", False),
+        (b"# keysweep:allow\ntoken = 'abc'\n", 2, "any.rule", True),
+        (b"/* keysweep:allow key.rsa-pkcs1 */\nKEY\n", 2, "key.rsa-pkcs1", True),
+        (b"<!-- keysweep:allow -->\n<key>x</key>\n", 2, "r", True),
+        (b"x\n\ntoken = 'abc'\n", 3, "r", False),
+        (b"password = 'hunter2hunter2'  # pragma: allowlist secret\n", 1, "r", True),
+        (b"# keysweep:allow a.b, c.d\nv\n", 2, "c.d", True),
+    ],
+)
+def test_inline_allow_comments(text: bytes, line: int, rule: str, allowed: bool) -> None:
+    assert inline_allowed(text, line, rule) is allowed
+
+
+def test_path_matcher_is_gitignore_style() -> None:
+    matcher = PathMatcher(["tests/**", "*.lock", "!keep.lock"])
+    assert matcher.matches("tests/data/key.pem")
+    assert matcher.matches("deep/poetry.lock")
+    assert not matcher.matches("keep.lock")
+    assert not matcher.matches("src/app.py")
+    assert not PathMatcher([]).matches("anything")
+
+
+def test_value_allowlist_uses_linear_regexes() -> None:
+    allow = ValueAllowlist([r"^AKIA[0-9A-Z]{9}EXAMPLE$", r"(a+)+$"])
+    assert allow.matches(b"AKIAIOSFODNN7EXAMPLE")
+    assert not allow.matches(b"AKIA" + b"Q" * 16 + b"!")
+    # A pattern that would backtrack catastrophically in `re` is linear in RE2.
+    assert allow.matches(b"a" * 100_000)
+    assert not ValueAllowlist([]).matches(b"x")
