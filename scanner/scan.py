@@ -322,8 +322,17 @@ class _Worker:
             return
         matches: list[Match] = []
         for detector in self.detectors:
-            if detector.wants(item.origin, data):
-                matches.extend(detector.detect(item.origin, data))
+            try:
+                if detector.wants(item.origin, data):
+                    for found in detector.detect(item.origin, data):
+                        if isinstance(found, ScanError):
+                            result.errors.append(found)
+                        else:
+                            matches.append(found)
+            except Exception as exc:  # one detector's bug must not hide the others' matches
+                result.errors.append(
+                    ScanError(item.origin.path, f"{detector.name} detector failed: {exc!r}", "error")
+                )
         for match in _dedup_matches(matches):
             self._handle_match(item.origin, data, match, result)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from scanner.config import Config
-from scanner.model import Match, Origin, Rule
+from scanner.model import Match, Origin, Rule, ScanError
 
 
 class Detector(Protocol):
@@ -20,8 +20,9 @@ class Detector(Protocol):
         """Cheap check: should `detect` run on this item at all."""
         ...
 
-    def detect(self, origin: Origin, data: bytes) -> list[Match]:
-        """Every match in `data`. Must not raise on bad input: return [] instead."""
+    def detect(self, origin: Origin, data: bytes) -> Sequence[Match | ScanError]:
+        """Every match in `data`, and warnings (e.g. "cannot parse: falling back to
+        the rules"). Must not raise on bad input."""
         ...
 
 
