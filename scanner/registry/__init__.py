@@ -4,7 +4,8 @@ CONTRACT (owned by the registry room; scan.py calls):
 - load_registry(path) -> Registry  (raises RegistryError with one clear line)
 - crosscheck.check_key(registry, key, origin) -> RegistryHit
 - crosscheck.check_secret(registry, secret) -> RegistryHit | None
-- crosscheck.check_tokens(registry | None, tokens, secrets, public_keys) -> list[(TokenInfo | None, RegistryHit | None)]
+- crosscheck.check_tokens(registry | None, tokens, secrets, public_keys)
+  -> list[(TokenInfo | None, RegistryHit | None)]
 """
 
 from __future__ import annotations
@@ -15,4 +16,10 @@ from scanner.registry.model import Registry
 
 
 def load_registry(path: Path) -> Registry:
-    raise NotImplementedError("registry loading is not built yet")
+    """Load, validate (against the shipped JSON Schema) and index a registry file."""
+    from scanner.registry.loading import load_registry as _load
+
+    return _load(path)
+
+
+__all__ = ["Registry", "load_registry"]

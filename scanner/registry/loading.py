@@ -1,0 +1,223 @@
+"""Read a registry file (YAML or JSON), validate it, normalise it, index it.
+
+Every problem is a RegistryError with one line: `<file>: <where>: <problem>`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from scanner.errors import RegistryError
+from scanner.registry import material
+from scanner.registry.model import (
+    FINGERPRINT_KINDS,
+    KeyEntry,
+    Person,
+    Registry,
+    SecretHash,
+    due_from_period,
+)
+
+PATTERN_HINTS = {
+    "spki_sha256": "expected 64 hex digits (SHA-256 of the DER SubjectPublicKeyInfo)",
+    "secret_hash": "expected 64 hex digits (scrypt output per registry.secret_hash)",
+    "x509_sha256": "expected 64 hex digits (SHA-256 of the DER certificate)",
+    "jwk_thumbprint": "expected 43 base64url characters (RFC 7638 SHA-256 thumbprint)",
+    "ssh_sha256": "expected 'SHA256:' and 43 base64 characters, as ssh-keygen -l prints",
+    "pgp": "expected a 40 (v4) or 64 (v5/v6) hex digit fingerprint",
+    "id": "expected letters, digits and . _ : @ / + = -",
+    "person": "expected letters, digits and . _ : @ / + = -",
+}
+HEX_KINDS = ("spki_sha256", "pgp", "secret_hash")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("scanner.registry").joinpath("schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load_registry(path: Path) -> Registry:
+    """Load, validate and index the registry at `path`."""
+    document = read_document(path)
+    return build(document, str(path))
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """The validated, normalised document (for importers that rewrite it)."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read: {exc}") from None
+    return validate(parse_text(text, str(path)), str(path))
+
+
+def parse_text(text: str, name: str) -> Any:
+    try:
+        if text.lstrip().startswith("{"):
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RegistryError(f"{name}: not valid YAML or JSON: {line}") from None
+
+
+def validate(document: Any, name: str) -> dict[str, Any]:
+    """Reject key material, normalise fingerprints, check the schema."""
+    document = _plain(document)
+    if not isinstance(document, dict):
+        raise RegistryError(f"{name}: expected a mapping with 'schema: keysweep/key-registry/v1'")
+    problem = material.find(document)
+    if problem is not None:
+        where, what = problem
+        raise RegistryError(f"{name}: {where}: {what}; a registry holds fingerprints only")
+    _normalise(document)
+    error = best_match(Draft202012Validator(schema()).iter_errors(document))
+    if error is not None:
+        raise RegistryError(f"{name}: {describe(error)}")
+    return document
+
+
+def describe(error: ValidationError) -> str:
+    """jsonschema's error as `keys[3].fingerprints.spki_sha256: <problem>`."""
+    where = _path(list(error.absolute_path))
+    rules: Any = error.schema
+    if error.validator == "additionalProperties":
+        allowed = sorted(rules.get("properties", {}))
+        instance: Any = error.instance
+        extra = sorted(set(instance) - set(allowed))
+        field = _path([*error.absolute_path, extra[0]]) if extra else where
+        return f"{field}: unknown field (allowed: {', '.join(allowed)})"
+    if error.validator == "required":
+        return f"{where or 'top level'}: {error.message}"
+    if error.validator == "pattern":
+        last = str(error.absolute_path[-1]) if error.absolute_path else ""
+        parent = str(error.absolute_path[-2]) if len(error.absolute_path) > 1 else ""
+        hint = PATTERN_HINTS.get(last) or PATTERN_HINTS.get(parent) or "malformed value"
+        return f"{where}: {hint}"
+    if error.validator in ("enum", "const"):
+        value: Any = error.validator_value
+        choices = value if error.validator == "enum" else [value]
+        return f"{where}: {error.instance!r} is not one of {', '.join(map(str, choices))}"
+    return f"{where or 'top level'}: {error.message}"
+
+
+def _path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates become ISO strings, so one schema serves YAML and JSON."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def normal_hex(value: str) -> str:
+    return value.replace(":", "").replace(" ", "").strip().lower()
+
+
+def _normalise(document: dict[str, Any]) -> None:
+    for key in document.get("keys") or []:
+        prints = key.get("fingerprints") if isinstance(key, dict) else None
+        if not isinstance(prints, dict):
+            continue
+        for kind in HEX_KINDS:
+            if isinstance(prints.get(kind), str):
+                prints[kind] = normal_hex(prints[kind])
+        if isinstance(prints.get("x509_sha256"), str):
+            prints["x509_sha256"] = [prints["x509_sha256"]]
+        if isinstance(prints.get("x509_sha256"), list):
+            prints["x509_sha256"] = [
+                normal_hex(v) if isinstance(v, str) else v for v in prints["x509_sha256"]
+            ]
+        ssh = prints.get("ssh_sha256")
+        if isinstance(ssh, str):
+            prints["ssh_sha256"] = ssh.strip().rstrip("=")
+
+
+def build(document: Mapping[str, Any], name: str) -> Registry:
+    meta = document.get("registry") or {}
+    params = meta.get("secret_hash")
+    people = {p["id"]: _person(p) for p in document.get("people") or []}
+    keys = tuple(_entry(k) for k in document.get("keys") or [])
+    index: dict[tuple[str, str], tuple[str, ...]] = {}
+    for entry in keys:
+        for kind, values in entry.fingerprints.items():
+            for value in values:
+                index[(kind, value)] = (*index.get((kind, value), ()), entry.id)
+    return Registry(
+        name=meta.get("name") or Path(name).name,
+        path=name,
+        keys=keys,
+        people=people,
+        secret_hash=(
+            SecretHash(params["salt"].encode(), params["n"], params["r"], params["p"])
+            if params
+            else None
+        ),
+        index=index,
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _person(raw: Mapping[str, Any]) -> Person:
+    return Person(id=raw["id"], status=raw["status"], departed_on=_day(raw.get("departed_on")))
+
+
+def _entry(raw: Mapping[str, Any]) -> KeyEntry:
+    dates = {k: date.fromisoformat(v) for k, v in (raw.get("dates") or {}).items()}
+    rotation = raw.get("rotation") or {}
+    start = dates.get("activated") or dates.get("created")
+    due = _day(rotation.get("due")) or due_from_period(start, rotation.get("period_days"))
+    prints: dict[str, tuple[str, ...]] = {}
+    for kind, value in (raw.get("fingerprints") or {}).items():
+        prints[kind] = tuple(value) if isinstance(value, list) else (value,)
+    custody = raw.get("custody") or {}
+    owner = raw.get("owner") or {}
+    aliases = raw.get("aliases") or {}
+    jwk = raw.get("public_jwk")
+    return KeyEntry(
+        id=raw["id"],
+        kind=raw["kind"],
+        state=raw["state"],
+        purpose=raw.get("purpose"),
+        algorithm=raw.get("algorithm"),
+        dates=dates,
+        rotation_due=due,
+        owner=owner.get("person"),
+        team=owner.get("team"),
+        custody=custody.get("expected"),
+        allowed_locations=tuple(custody.get("allowed_locations") or ()),
+        fingerprints=prints,
+        public_jwk=dict(jwk) if jwk else None,
+        kids=tuple(aliases.get("jwk_kid") or ()) + ((jwk["kid"],) if jwk and "kid" in jwk else ()),
+        cbom_ref=aliases.get("cbom_ref"),
+        imported_from=raw.get("imported_from"),
+    )
+
+
+__all__ = ["FINGERPRINT_KINDS", "load_registry", "read_document", "validate"]

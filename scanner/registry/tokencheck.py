@@ -1,0 +1,169 @@
+"""Verify every JWT found by a scan offline, and attribute it to a registry key.
+
+The loop is ours on purpose (ARCHITECTURE.md): the key named by `kid` first,
+then every other registry key with a public part, then every public key found
+in the same scan (mapped to registry entries by SPKI fingerprint). The algorithm
+comes from the registry entry or the key's type, never from the token.
+HS256/384/512 tokens are tried with the secrets found in the same scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from scanner.keys import tokens
+from scanner.model import RegistryHit, Severity, TokenInfo, Verdict
+from scanner.registry import jwk
+from scanner.registry.crosscheck import check_secret, owner_reason, state_words
+from scanner.registry.model import KeyEntry, Registry
+
+Result = tuple[TokenInfo | None, RegistryHit | None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A public key to try, its pinned algorithms and the registry entry it belongs to."""
+
+    key: tokens.VerifyKey
+    algorithms: tuple[str, ...]
+    entry: KeyEntry | None
+    label: str
+
+
+def verify_tokens(
+    registry: Registry | None,
+    found: Sequence[bytes],
+    secrets: Sequence[bytes],
+    public_keys: Sequence[bytes],
+    today: date,
+) -> list[Result]:
+    candidates = candidates_for(registry, public_keys)
+    unique_secrets = list(dict.fromkeys(s for s in secrets if s))
+    return [_one(registry, token, candidates, unique_secrets, today) for token in found]
+
+
+def candidates_for(registry: Registry | None, public_keys: Sequence[bytes]) -> list[Candidate]:
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for entry in registry.keys if registry else ():
+        if entry.public_jwk is None:
+            continue
+        try:
+            key = jwk.to_public_key(entry.public_jwk)
+        except jwk.JwkError:
+            continue
+        seen.add(jwk.spki_sha256(key))
+        out.append(Candidate(key, tokens.pinned(key, entry.algorithm), entry, entry.id))
+    for der in public_keys:
+        found = tokens.public_key_from_der(der)
+        if found is None:
+            continue
+        spki = jwk.spki_sha256(found)
+        if spki in seen:
+            continue
+        seen.add(spki)
+        owner = registry.find("spki_sha256", spki) if registry else None
+        algorithms = tokens.pinned(found, owner.algorithm if owner else None)
+        out.append(Candidate(found, algorithms, owner, owner.id if owner else f"spki:{spki[:16]}"))
+    return out
+
+
+def named_entry(registry: Registry | None, kid: str | None) -> KeyEntry | None:
+    if registry is None or not kid:
+        return None
+    for entry in registry.keys:
+        if (
+            kid == entry.id
+            or kid in entry.kids
+            or (kid,) == entry.fingerprints.get("jwk_thumbprint")
+        ):
+            return entry
+    return None
+
+
+def _one(
+    registry: Registry | None,
+    token: bytes,
+    candidates: list[Candidate],
+    secrets: list[bytes],
+    today: date,
+) -> Result:
+    decoded = tokens.decode_unverified(token)
+    if decoded is None:
+        return None, None
+    info = decoded.info
+    if decoded.alg.lower() == "none":
+        return info, RegistryHit(
+            Verdict.TOKEN_ALG_NONE, Severity.CRITICAL, reason="alg none: an unsigned token"
+        )
+    named = named_entry(registry, decoded.kid)
+    ordered = sorted(candidates, key=lambda c: not (named and c.entry and c.entry.id == named.id))
+    for candidate in ordered:
+        if tokens.verifies(token, candidate.key, candidate.algorithms):
+            info = replace(info, verified_by=candidate.label)
+            return info, _signed(registry, candidate.entry, decoded.kid, "signature")
+    if decoded.alg in tokens.HMAC_ALGORITHMS:
+        for secret in secrets:
+            if tokens.verifies(token, secret, tokens.HMAC_ALGORITHMS):
+                return _by_secret(registry, info, secret, decoded.kid, today)
+    if named is not None:
+        return info, RegistryHit(
+            Verdict.TOKEN_UNVERIFIED_KID,
+            Severity.HIGH,
+            key_id=named.id,
+            state=named.state,
+            owner=named.owner,
+            matched_by="kid",
+            reason=f"kid names registry key {named.id} but the signature verifies with no "
+            "registered key",
+        )
+    return info, _unknown(registry, "signer unknown: no registry key or found secret verifies it")
+
+
+def _by_secret(
+    registry: Registry | None, info: TokenInfo, secret: bytes, kid: str | None, today: date
+) -> Result:
+    label = f"secret:{hashlib.sha256(secret).hexdigest()[:12]}"
+    hit = check_secret(registry, secret, today) if registry else None
+    entry = registry.entry(hit.key_id) if registry and hit and hit.key_id else None
+    info = replace(info, verified_by=entry.id if entry else label)
+    if entry is None:
+        return info, _unknown(registry, "signed with a secret found in this scan, not registered")
+    return info, _signed(registry, entry, kid, "secret_hash")
+
+
+def _signed(
+    registry: Registry | None, entry: KeyEntry | None, kid: str | None, matched_by: str
+) -> RegistryHit | None:
+    if registry is None or entry is None:
+        return _unknown(registry, "signed by an unregistered key found in this scan")
+    person = registry.owner(entry)
+    spoof = f", although its kid says {kid!r}" if kid and kid not in (entry.id, *entry.kids) else ""
+    if entry.retired:
+        words = ", ".join(w for w in (state_words(entry), owner_reason(registry, entry)) if w)
+        verdict, severity = Verdict.TOKEN_SIGNED_BY_RETIRED_KEY, Severity.CRITICAL
+        reason = f"signed by retired key {entry.id} ({words}){spoof}"
+    else:
+        verdict, severity = Verdict.TOKEN_VERIFIED_ACTIVE, Severity.HIGH
+        reason = (
+            f"signed by {entry.state} key {entry.id}: a valid token is a live credential{spoof}"
+        )
+    return RegistryHit(
+        verdict=verdict,
+        severity=severity,
+        key_id=entry.id,
+        state=entry.state,
+        owner=entry.owner,
+        owner_status=person.status if person else None,
+        matched_by=matched_by,
+        reason=reason,
+    )
+
+
+def _unknown(registry: Registry | None, reason: str) -> RegistryHit | None:
+    if registry is None:
+        return None
+    return RegistryHit(Verdict.TOKEN_UNKNOWN_SIGNER, Severity.LOW, reason=reason)
