@@ -1,21 +1,170 @@
-"""Python detector (stub: the code-aware room replaces this)."""
+"""The Python detector: hardcoded credentials found by reading the code with libcst.
+
+Only files whose bytes show a credential-like binding (one RE2 pass, `PREFILTER`)
+are parsed, so most Python files cost a single regex search. A file libcst
+cannot parse (Python 2, syntax errors) yields no match: the rule engine still
+scans it. Notebooks (`.ipynb`) are handled in `python_notebook`.
+
+Positions: `line`/`column` are 1-based and point at the start of the first
+string literal (its prefix or opening quote); `start`/`end` are the byte
+offsets of the literal's content (inside the quotes), from the first piece to
+the last when the value is joined from several literals.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+import re2
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from scanner.config import Config
-from scanner.model import Match, Origin, Rule
+from scanner.detectors.python_literals import LineIndex, Literal, quote_widths
+from scanner.detectors.python_visitor import PEM_BEGIN, Candidate, CredentialVisitor
+from scanner.model import Match, Origin, Rule, RuleKind, Severity
+
+
+@dataclass(frozen=True)
+class PythonRule:
+    name: str
+    kind: RuleKind
+    severity: Severity
+
+
+RULES: dict[str, PythonRule] = {
+    "python.hardcoded-password": PythonRule(
+        "Hardcoded password in Python code", RuleKind.CREDENTIAL, Severity.MEDIUM
+    ),
+    "python.hardcoded-secret-key": PythonRule(
+        "Hardcoded secret or signing key in Python code", RuleKind.CREDENTIAL, Severity.HIGH
+    ),
+    "python.hardcoded-token": PythonRule(
+        "Hardcoded API token in Python code", RuleKind.TOKEN, Severity.MEDIUM
+    ),
+    "python.hardcoded-secret": PythonRule(
+        "Hardcoded secret in Python code", RuleKind.CREDENTIAL, Severity.MEDIUM
+    ),
+    "python.jwt-signing-secret": PythonRule(
+        "JWT signing secret passed as a literal", RuleKind.CREDENTIAL, Severity.HIGH
+    ),
+    "python.hmac-key": PythonRule(
+        "HMAC key passed as a literal", RuleKind.CREDENTIAL, Severity.HIGH
+    ),
+    "python.basic-auth-password": PythonRule(
+        "Password passed as a literal to an authentication call",
+        RuleKind.CREDENTIAL,
+        Severity.MEDIUM,
+    ),
+    "python.connection-string-password": PythonRule(
+        "Password in a database connection string literal", RuleKind.CREDENTIAL, Severity.MEDIUM
+    ),
+    "python.private-key-literal": PythonRule(
+        "Private key assembled from Python string literals", RuleKind.PRIVATE_KEY, Severity.HIGH
+    ),
+}
+
+_NAME = (
+    rb"(?:passw(?:or)?d|passwrd|passphrase|pwd|\bpass\b|_pass\b|secret|token|credential"
+    rb"|(?:api|secret|private|signing|sign|access|encryption|hmac|jwt|auth|master|client|app"
+    rb"|session|crypt|aes)[_-]?key|auth(?:[_-]?(?:token|secret|pass)|\b)|jwt|hmac)"
+)
+_VALUE = rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s\\]{6}|\\?['\"]\\\\?-----|\()"
+PREFILTER = re2.compile(
+    rb"(?i)"
+    + _NAME
+    + rb"\w{0,30}\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?[:=][ \t]*(?:\\\n[ \t]*)?"
+    + _VALUE
+    + rb"|(?i:jwt\.(?:en|de)code|hmac\.(?:new|HMAC|digest))\(|Basic[Aa]uth\(|DigestAuth\("
+    rb"|\.login\([^)\n]{0,80},[ \t]*[rbuRBU]?['\"]|connect\([^)\n]{0,200}(?i:password|pwd)[ \t]*="
+    rb"|-----BEGIN|PRIVATE KEY-----|\\nMII"
+)
+"""A binding of a credential-like name to a literal, a signing call, or PEM armour."""
+
+PYTHON_SUFFIXES = (".py", ".pyw")
+BOM = b"\xef\xbb\xbf"
 
 
 class PythonDetector:
     name = "python"
 
     def __init__(self, config: Config, rules: Sequence[Rule]) -> None:
-        pass
+        self.config = config
 
     def wants(self, origin: Origin, data: bytes) -> bool:
-        return False
+        path = (origin.archive_member or origin.path).lower()
+        if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
+            return False
+        return PREFILTER.search(data) is not None
 
     def detect(self, origin: Origin, data: bytes) -> list[Match]:
-        return []
+        path = (origin.archive_member or origin.path).lower()
+        try:
+            if path.endswith(".ipynb"):
+                from scanner.detectors.python_notebook import detect_notebook
+
+                return detect_notebook(data, self.detect_source)
+            return self.detect_source(data)
+        except (cst.ParserSyntaxError, RecursionError, UnicodeError, ValueError):
+            return []
+
+    def detect_source(self, data: bytes) -> list[Match]:
+        """Matches in Python source bytes; raises libcst's ParserSyntaxError on bad code."""
+        module = cst.parse_module(data)
+        visitor = CredentialVisitor()
+        module.visit(visitor)
+        pems = [p for p in visitor.pems if _rebuilt_pem(p, data) is not None]
+        if not visitor.found and not pems:
+            return []
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        base = len(BOM) if data.startswith(BOM) else 0
+        text = data[base:].decode(module.encoding, errors="surrogateescape")
+        index = LineIndex(text, module.encoding, base)
+        candidates = list(visitor.found)
+        for pem in pems:
+            rebuilt = _rebuilt_pem(pem, data)
+            if rebuilt is not None:
+                candidates.append(Candidate("python.private-key-literal", pem, rebuilt))
+        return [_match(c, positions, index) for c in candidates]
+
+
+def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
+    """The PEM block the literal spells, unless the file already holds it verbatim
+    (then the rule engine reports it, and a second finding would be noise)."""
+    text = literal.text.replace("\\n", "\n")
+    begin = text.find(PEM_BEGIN)
+    end = text.find("-----END", begin)
+    if begin < 0 or end < 0 or "PRIVATE KEY" not in text[begin : begin + 60]:
+        return None
+    close = text.find("-----", end + 8)
+    if close < 0:
+        return None
+    pem = text[begin : close + 5].encode("utf-8", errors="surrogatepass") + b"\n"
+    if pem.rstrip(b"\n") in data or pem.replace(b"\n", b"\r\n").rstrip() in data:
+        return None
+    return pem
+
+
+def _match(
+    candidate: Candidate, positions: Mapping[cst.CSTNode, CodeRange], index: LineIndex
+) -> Match:
+    first, last = candidate.literal.pieces[0], candidate.literal.pieces[-1]
+    where = positions[first]
+    until = positions[last]
+    head, _ = quote_widths(first)
+    _, tail = quote_widths(last)
+    rule = RULES[candidate.rule]
+    return Match(
+        rule_id=candidate.rule,
+        rule_name=rule.name,
+        kind=rule.kind,
+        severity=rule.severity,
+        detector="python",
+        start=index.byte_offset(where.start.line, where.start.column + head),
+        end=index.byte_offset(until.end.line, until.end.column - tail),
+        line=where.start.line,
+        column=where.start.column + 1,
+        end_line=until.end.line,
+        secret=candidate.secret,
+    )

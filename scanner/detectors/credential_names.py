@@ -1,0 +1,269 @@
+"""Which names hold credentials, and which values are only placeholders.
+
+Shared by the code-aware detectors. Names are split into lower-case words
+(snake_case, kebab-case and camelCase alike); a name is a credential when one
+of its words says so and no later word turns it into a description of the
+credential (`password_field`, `token_url`, `PASSWORD_MIN_LENGTH`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from scanner.text import shannon_entropy
+
+
+class Category(enum.Enum):
+    PASSWORD = "password"
+    SECRET_KEY = "secret-key"
+    TOKEN = "token"
+    SECRET = "secret"
+
+
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passwrd", "pwd", "passphrase", "pw", "pass"})
+_TOKEN_WORDS = frozenset({"token", "apikey", "accesstoken", "authtoken", "bearer"})
+_SECRET_WORDS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
+_KEY_QUALIFIERS = {
+    "api": Category.TOKEN,
+    "access": Category.TOKEN,
+    "auth": Category.TOKEN,
+    "client": Category.TOKEN,
+    "app": Category.TOKEN,
+    "secret": Category.SECRET_KEY,
+    "private": Category.SECRET_KEY,
+    "signing": Category.SECRET_KEY,
+    "sign": Category.SECRET_KEY,
+    "encryption": Category.SECRET_KEY,
+    "hmac": Category.SECRET_KEY,
+    "jwt": Category.SECRET_KEY,
+    "master": Category.SECRET_KEY,
+    "session": Category.SECRET_KEY,
+    "crypt": Category.SECRET_KEY,
+    "aes": Category.SECRET_KEY,
+}
+_SIGNING_CONTEXT = frozenset({"jwt", "hmac", "signing", "sign", "django", "flask"})
+
+_DESCRIPTORS = """field fields name names url uri urls endpoint path paths file files filename dir env var
+    vars type types length len min max size count num number hash hashes hasher hashers algorithm
+    algorithms alg algo header headers prefix suffix pattern patterns regex re label prompt message
+    msg msgs help text title id ids key_id kind format fmt template policy policies validator
+    validators rule rules reset expiry expires expiration timeout ttl age lifetime index idx pos
+    attr attribute attributes param params column columns provider providers class cls mode modes
+    enabled required label required char chars option options form input widget mask style version
+    manager location source store storage backend backends flag field_name error errors exception
+    module handler factory callback func function method description desc doc docs info check
+    service endpoint scope scopes cache cached"""
+_DESCRIPTOR_WORDS = frozenset(_DESCRIPTORS.split())
+_NEGATIVE_PREFIXES = frozenset(
+    {
+        "is",
+        "has",
+        "use",
+        "uses",
+        "enable",
+        "disable",
+        "show",
+        "hide",
+        "allow",
+        "require",
+        "num",
+        "count",
+        "max",
+        "min",
+        "no",
+        "forgot",
+        "check",
+        "validate",
+        "get",
+        "set",
+        "new_",
+        "need",
+        "ask",
+        "prompt",
+        "confirm",
+        "verify",
+        "default_hash",
+        "n",
+    }
+)
+
+
+def split_words(name: str) -> list[str]:
+    """`jwtSecretKey` → ['jwt', 'secret', 'key']; `API_TOKEN` → ['api', 'token']."""
+    words: list[str] = []
+    current = ""
+    previous = ""
+    for ch in name:
+        if not ch.isalnum():
+            if current:
+                words.append(current)
+            current = ""
+        elif ch.isupper() and previous.islower() and current:
+            words.append(current)
+            current = ch
+        else:
+            current += ch
+        previous = ch
+    if current:
+        words.append(current)
+    return [w.lower() for w in words]
+
+
+def credential_category(name: str) -> Category | None:
+    """The kind of credential `name` holds, or None when it holds none."""
+    words = split_words(name)
+    if not words or words[0] in _NEGATIVE_PREFIXES:
+        return None
+    found: tuple[int, Category] | None = None
+    for index, word in enumerate(words):
+        category = _word_category(words, index, word)
+        if category is not None:
+            found = (index, category)
+    if found is None:
+        return None
+    index, category = found
+    if any(w in _DESCRIPTOR_WORDS for w in words[index + 1 :]):
+        return None
+    if category is Category.SECRET and any(w in _SIGNING_CONTEXT for w in words):
+        return Category.SECRET_KEY
+    return category
+
+
+def _word_category(words: list[str], index: int, word: str) -> Category | None:
+    if word in _PASSWORD_WORDS:
+        if word in {"pass", "pw"} and index != len(words) - 1:
+            return None
+        if word in {"pass", "pw"} and len(words) == 1:
+            return None
+        return Category.PASSWORD
+    if word in _TOKEN_WORDS:
+        return Category.TOKEN
+    if word == "key" and index > 0 and words[index - 1] in _KEY_QUALIFIERS:
+        return _KEY_QUALIFIERS[words[index - 1]]
+    if word in {"privatekey", "secretkey", "signingkey", "apikey", "accesskey", "hmackey"}:
+        return Category.TOKEN if word in {"apikey", "accesskey"} else Category.SECRET_KEY
+    if word in _SECRET_WORDS:
+        return Category.SECRET
+    return None
+
+
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "example",
+    "placeholder",
+    "dummy",
+    "sample",
+    "redacted",
+    "fake",
+    "mock",
+    "test",
+    "xxxx",
+    "****",
+    "....",
+    "your_",
+    "your-",
+    "yourpass",
+    "todo",
+    "fixme",
+    "insert",
+    "replace",
+    "secret_here",
+    "here>",
+    "notreal",
+    "not-a-real",
+    "not_a_real",
+    "<",
+    "${",
+    "{{",
+    "%(",
+    "$(",
+    "{}",
+    "{0}",
+    "***",
+    "...",
+)
+_PLACEHOLDER_EXACT = frozenset(
+    {
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "default",
+        "admin",
+        "root",
+        "user",
+        "username",
+        "guest",
+        "foobar",
+        "foo",
+        "bar",
+        "baz",
+        "qwerty",
+        "letmein",
+        "secretkey",
+        "secret_key",
+        "apikey",
+        "api_key",
+        "access_token",
+        "empty",
+        "unknown",
+        "invalid",
+        "missing",
+        "required",
+        "optional",
+        "anonymous",
+        "false",
+        "true",
+    }
+)
+MIN_LENGTH = {
+    Category.PASSWORD: 6,
+    Category.SECRET: 8,
+    Category.SECRET_KEY: 8,
+    Category.TOKEN: 10,
+}
+
+
+def is_plausible_secret(value: str, category: Category) -> bool:
+    """False for values that only stand in for a secret: placeholders, templates,
+    references, prose, paths, URLs and the like."""
+    text = value.strip()
+    lowered = text.lower()
+    if len(text) < MIN_LENGTH[category] or lowered in _PLACEHOLDER_EXACT:
+        return False
+    if any(word in lowered for word in _PLACEHOLDER_WORDS):
+        return False
+    if len(set(text)) <= 2 or text.startswith(("$", "%", "/", "./", "~/", "http://", "https://")):
+        return False
+    if ("{" in text and "}" in text) or _is_reference(text) or _is_prose(text, category):
+        return False
+    if category is not Category.PASSWORD and shannon_entropy(text) < 2.5:
+        return False
+    return not lowered.endswith((".pem", ".key", ".json", ".txt", ".crt", ".p12", ".yaml"))
+
+
+def _is_reference(text: str) -> bool:
+    """An environment variable name, a dotted import path or a settings key."""
+    plain = text.replace("_", "").replace(".", "").replace("-", "")
+    if plain.isalnum() and plain.isupper() and ("_" in text or plain.isalpha()):
+        return True
+    parts = text.split(".")
+    if len(parts) > 1 and all(p.isidentifier() for p in parts):
+        return True
+    return text.isidentifier() and "_" in text and text.islower() and text.count("_") >= 2
+
+
+def _is_prose(text: str, category: Category) -> bool:
+    if text.endswith((":", "?", "!", ": ")) and " " in text:
+        return True
+    spaces = text.count(" ")
+    if category is Category.PASSWORD:
+        return spaces >= 2 and sum(ch.isalpha() or ch == " " for ch in text) == len(text)
+    return spaces >= 1

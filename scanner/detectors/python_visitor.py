@@ -1,0 +1,217 @@
+"""The libcst visitor that finds string literals bound to credentials.
+
+It collects `Candidate`s (which rule, which literal) without positions; the
+detector resolves positions only when something was found, because position
+metadata costs as much as the parse itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from scanner.detectors.credential_names import Category, credential_category, is_plausible_secret
+from scanner.detectors.python_literals import Literal, evaluate
+
+PEM_BEGIN = "-----BEGIN"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: str
+    """A key of RULES in python_cst."""
+    literal: Literal
+    secret: bytes
+
+
+_CATEGORY_RULE = {
+    Category.PASSWORD: "python.hardcoded-password",
+    Category.SECRET_KEY: "python.hardcoded-secret-key",
+    Category.TOKEN: "python.hardcoded-token",
+    Category.SECRET: "python.hardcoded-secret",
+}
+_BASIC_AUTH_CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth"})
+_HMAC_CALLS = frozenset({"hmac.new", "hmac.HMAC", "hmac.digest", "HMAC"})
+_SIGNING_KEYWORDS = frozenset({"key", "secret", "signing_key", "secret_key"})
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """`a.b.c` for a Name/Attribute chain, '' otherwise."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else node.attr.value
+    if isinstance(node, cst.Call):
+        return dotted(node.func)
+    return ""
+
+
+def target_name(node: cst.BaseExpression) -> str | None:
+    """The name a value is bound to: `x`, `self.x`, `cfg["X"]`."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            key = evaluate(index.value)
+            if key is not None and isinstance(key.value, str):
+                return key.value
+    return None
+
+
+class CredentialVisitor(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[Candidate] = []
+        self.pems: list[Literal] = []
+        self._seen: set[int] = set()
+
+    # --- bindings -------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.AddAssign):
+            self._bind(node.target, node.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None:
+            self._named(node.name.value, node.default)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = evaluate(element.key)
+                if key is not None and isinstance(key.value, str):
+                    self._named(key.value, element.value)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Tuple | cst.List) and isinstance(value, cst.Tuple | cst.List):
+            if len(target.elements) == len(value.elements):
+                for t, v in zip(target.elements, value.elements, strict=True):
+                    self._bind(t.value, v.value)
+            return
+        name = target_name(target)
+        if name is not None:
+            self._named(name, value)
+
+    def _named(self, name: str, value: cst.BaseExpression) -> None:
+        category = credential_category(name)
+        if category is not None:
+            self._report(_CATEGORY_RULE[category], category, value)
+
+    # --- calls ----------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if self._pem(node):
+            return False
+        callee = dotted(node.func)
+        last = callee.rsplit(".", 1)[-1]
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        signing = _signing_rule(callee)
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            if keyword == "auth":
+                self._auth_tuple(arg.value)
+            elif signing and keyword in _SIGNING_KEYWORDS:
+                self._report(signing, Category.SECRET_KEY, arg.value)
+            else:
+                self._named(keyword, arg.value)
+        if signing == "python.jwt-signing-secret" and len(positional) >= 2:
+            self._report(signing, Category.SECRET_KEY, positional[1])
+        elif signing == "python.hmac-key" and positional:
+            self._report(signing, Category.SECRET_KEY, positional[0])
+        elif (last in _BASIC_AUTH_CALLS or last == "login") and len(positional) >= 2:
+            self._report("python.basic-auth-password", Category.PASSWORD, positional[1])
+        elif last == "connect" and positional:
+            self._connection_string(positional[0])
+        return True
+
+    def _auth_tuple(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Tuple) and len(value.elements) == 2:
+            self._report("python.basic-auth-password", Category.PASSWORD, value.elements[1].value)
+
+    def _connection_string(self, value: cst.BaseExpression) -> None:
+        literal = evaluate(value)
+        if literal is None or not isinstance(literal.value, str):
+            return
+        password = dsn_password(literal.value)
+        if password and is_plausible_secret(password, Category.PASSWORD):
+            self._add("python.connection-string-password", literal, password.encode())
+
+    # --- private keys built from pieces ---------------------------------------
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
+        return not self._pem(node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> bool:
+        return not self._pem(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if "BEGIN" in node.value:
+            self._pem(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._pem(node)
+
+    def _pem(self, node: cst.BaseExpression) -> bool:
+        literal = evaluate(node)
+        if literal is None or PEM_BEGIN not in literal.text:
+            return False
+        if id(literal.pieces[0]) not in self._seen:
+            self._seen.add(id(literal.pieces[0]))
+            self.pems.append(literal)
+        return True
+
+    # --- reporting ------------------------------------------------------------
+
+    def _report(self, rule: str, category: Category, value: cst.BaseExpression) -> None:
+        literal = evaluate(value)
+        if literal is None or PEM_BEGIN in literal.text:
+            return
+        if is_plausible_secret(literal.text, category):
+            self._add(rule, literal, literal.secret)
+
+    def _add(self, rule: str, literal: Literal, secret: bytes) -> None:
+        key = id(literal.pieces[0])
+        if key not in self._seen:
+            self._seen.add(key)
+            self.found.append(Candidate(rule, literal, secret))
+
+
+def _signing_rule(callee: str) -> str | None:
+    parts = callee.split(".")
+    if parts[-1] in {"encode", "decode"} and len(parts) >= 2 and "jwt" in parts[-2].lower():
+        return "python.jwt-signing-secret"
+    if callee in _HMAC_CALLS or callee.endswith(".hmac.new"):
+        return "python.hmac-key"
+    return None
+
+
+def dsn_password(dsn: str) -> str | None:
+    """The password of a libpq or ODBC connection string (`password=…`, `PWD=…;`)."""
+    lowered = dsn.lower()
+    for key in ("password=", "pwd="):
+        start = lowered.find(key)
+        if start < 0 or (start > 0 and lowered[start - 1].isalnum()):
+            continue
+        rest = dsn[start + len(key) :].lstrip()
+        end = len(rest)
+        for stop in (" ", ";", "\t", "\n"):
+            found = rest.find(stop)
+            if 0 <= found < end:
+                end = found
+        return rest[:end].strip("'\"") or None
+    return None
