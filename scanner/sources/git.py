@@ -1,0 +1,232 @@
+"""Git history, commit ranges and the staged index as a Source.
+
+`gitlog.py` decides which blobs to read and whom to attribute each to; this
+module reads each blob once through one long-lived `git cat-file --batch`
+process (ids are fed by a thread while the output is read, so there is no
+round trip per blob) and turns them into Items. A missing or corrupt object is
+a warning: the reader restarts after it and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from scanner.errors import SourceError
+from scanner.model import Item, Origin, ScanError, SourceKind
+from scanner.sources import Skipped, SourceEvent, gitlog
+from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
+from scanner.suppress import PathMatcher
+
+FULL_HISTORY = ("--all", "--reflog")
+"""Every ref (branches, tags, remotes, refs/stash…) and every reflog entry, which
+holds older stashes and amended or reset-away commits."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha: str
+    data: bytes | None
+    size: int
+    problem: str | None = None
+    too_large: bool = False
+
+
+@dataclass
+class GitSource:
+    """Blobs of a repository: its whole history, a range, or the staged index.
+
+    At most one of `since`, `rev_range` and `staged` is given; `branch` limits
+    history to one branch (or is the tip `since` is measured to).
+    """
+
+    repo: Path
+    since: str | None = None
+    rev_range: str | None = None
+    branch: str | None = None
+    staged: bool = False
+    all_objects: bool = False
+    exclude: Sequence[str] = ()
+    max_file_size: int = 25 * 1024 * 1024
+    blobs_read: int = field(default=0, init=False)
+    """Blobs actually read from git (each unique blob once)."""
+    _paths: RepoPaths = field(init=False)
+    _git: SafeGit = field(init=False)
+
+    def __post_init__(self) -> None:
+        chosen = [x for x in (self.since, self.rev_range) if x] + (
+            ["staged"] if self.staged else []
+        )
+        if len(chosen) > 1:
+            raise SourceError("choose one of --since, --range and --staged")
+        self._paths = discover(self.repo)
+        if self.staged and self._paths.work_tree is None:
+            raise SourceError(f"{self.repo}: a bare repository has no staged changes")
+        index = os.environ.get("GIT_INDEX_FILE")
+        self._git = SafeGit(self._paths, os.path.abspath(index) if index else None)
+        for rev in self._user_revs():
+            self._verify(rev)
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return (str(self._paths.work_tree or self._paths.git_dir),)
+
+    def events(self) -> Iterator[SourceEvent]:
+        exclude = PathMatcher(self.exclude)
+        if self.staged:
+            inventory = gitlog.staged_inventory(self._git, exclude)
+            at_head: set[str] | None = None
+        else:
+            inventory = self._history(exclude)
+            at_head = gitlog.head_blobs(self._git)
+        where = self.roots[0]
+        for message in inventory.errors:
+            yield ScanError(where, message)
+        yield from (Skipped(p, "submodule") for p in sorted(inventory.submodules))
+        yield from (Skipped(p, "excluded") for p in sorted(inventory.excluded))
+        yield from (Skipped(s, "symlink") for s in sorted(inventory.symlinks))
+        yield from self._items(inventory, at_head)
+
+    def _history(self, exclude: PathMatcher) -> gitlog.Inventory:
+        options, revs = self._log_revs()
+        inventory = gitlog.log_inventory(self._git, options, revs, exclude)
+        if not self.since and not self.rev_range and not self.branch:
+            inventory.add_new(gitlog.ref_objects(self._git, exclude))
+            if self.all_objects:
+                inventory.add_new(gitlog.unreachable_inventory(self._git, inventory, exclude))
+        return inventory
+
+    def _log_revs(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(pseudo-ref options, user revisions) for git log."""
+        if self.rev_range:
+            return (), (self.rev_range,)
+        if self.since:
+            return (), (f"{self.since}..{self.branch or 'HEAD'}",)
+        if self.branch:
+            return (), (self.branch,)
+        return FULL_HISTORY, ()
+
+    def _user_revs(self) -> list[str]:
+        if self.rev_range:
+            ends = self.rev_range.replace("...", "..").split("..")
+            return [e for e in ends if e] or [self.rev_range]
+        return [r for r in (self.since, self.branch) if r]
+
+    def _verify(self, rev: str) -> None:
+        status, _, message = self._git.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
+        )
+        if status != 0:
+            raise SourceError(f"{self.repo}: unknown revision {rev!r} {message}".rstrip())
+
+    def _items(
+        self, inventory: gitlog.Inventory, at_head: set[str] | None
+    ) -> Iterator[SourceEvent]:
+        kind = SourceKind.STAGED if self.staged else SourceKind.GIT
+        for blob in read_blobs(self._git, list(inventory.blobs), self.max_file_size):
+            path, index = inventory.blobs[blob.sha]
+            if blob.problem is not None:
+                if blob.too_large:
+                    yield Skipped(path, "too-large")
+                yield ScanError(path, f"{blob.problem} (blob {blob.sha})")
+                continue
+            self.blobs_read += 1
+            commit = inventory.commits[index] if index >= 0 else None
+            origin = Origin(
+                path=path,
+                source=kind,
+                commit=commit.sha if commit else None,
+                author=commit.author if commit else None,
+                date=commit.date if commit else None,
+                at_head=None if at_head is None else blob.sha in at_head,
+            )
+            yield Item(origin=origin, data=blob.data, blob_id=blob.sha, size=blob.size)
+
+
+def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    """Each id's bytes, in order, through `cat-file --batch`; a process that dies on
+    a corrupt object is restarted after it."""
+    start = 0
+    while start < len(ids):
+        process = git.spawn("cat-file", "--batch", stdin=True)
+        feeder = threading.Thread(target=_feed, args=(process.stdin, ids[start:]), daemon=True)
+        feeder.start()
+        done = start
+        try:
+            for blob in _read_batch(process.stdout, ids[start:], max_size):
+                done += 1
+                yield blob
+        finally:
+            if done < len(ids):
+                process.kill()
+            _, message = process.finish()
+            feeder.join(timeout=5)
+        if done < len(ids):
+            yield Blob(ids[done], None, 0, f"unreadable object: {message or 'git stopped'}")
+            done += 1
+        start = done
+
+
+def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
+    try:
+        for offset in range(0, len(ids), 4096):
+            stdin.write("".join(f"{i}\n" for i in ids[offset : offset + 4096]).encode("ascii"))
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    for sha in ids:
+        header = out.readline()
+        parts = header.split()
+        if not header.endswith(b"\n") or not parts:
+            return
+        if len(parts) != 3:
+            problem = parts[-1].decode("ascii", "replace")
+            yield Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
+            continue
+        size = int(parts[2])
+        if size > max_size:
+            if not _discard(out, size + 1):
+                return
+            message = f"larger than the size limit of {max_size} bytes; skipped"
+            yield Blob(sha, None, size, message, too_large=True)
+            continue
+        data = out.read(size)
+        if len(data) < size or out.read(1) != b"\n":
+            return
+        yield Blob(sha, data, size)
+
+
+def _discard(out: IO[bytes], count: int) -> bool:
+    while count > 0:
+        chunk = out.read(min(count, 1 << 20))
+        if not chunk:
+            return False
+        count -= len(chunk)
+    return True
+
+
+CI_BASES: tuple[tuple[str, str], ...] = (
+    ("GITHUB_BASE_REF", "origin/{}"),
+    ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "{}"),
+    ("BITBUCKET_PR_DESTINATION_BRANCH", "origin/{}"),
+    ("SYSTEM_PULLREQUEST_TARGETBRANCH", "origin/{}"),
+    ("BUILDKITE_PULL_REQUEST_BASE_BRANCH", "origin/{}"),
+    ("CI_COMMIT_BEFORE_SHA", "{}"),
+)
+"""CI variables naming a change's base, in order of preference (`--ci`)."""
+
+
+def ci_base(env: Mapping[str, str]) -> str | None:
+    """The base revision a CI run's change should be measured from, if the CI says."""
+    for name, template in CI_BASES:
+        value = env.get(name, "").strip()
+        if value and value.strip("0"):
+            return template.format(value.removeprefix("refs/heads/"))
+    return None

@@ -1,0 +1,252 @@
+"""Which blobs a repository holds, and which commit introduced each at which path.
+
+One `git log --raw -c` pass (newest first) lists every (commit, path, blob)
+change; keeping the last sighting of each blob leaves its oldest introduction.
+`-c` makes merges list only paths whose result differs from every parent, so a
+blob born in a merge (a conflict resolution) is attributed to the merge. No blob
+is read here: `git.py` reads each one once with `cat-file --batch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from scanner.sources.gitsafe import SafeGit
+from scanner.suppress import PathMatcher
+
+LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI"
+LOG_ARGS = (
+    "log",
+    "--raw",
+    "-c",
+    "--no-renames",
+    "-z",
+    "--no-abbrev",
+    "--root",
+    "--date-order",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    LOG_FORMAT,
+)
+GITLINK = b"160000"
+SYMLINK = b"120000"
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    date: str
+
+
+@dataclass
+class Inventory:
+    """Blobs to read: blob id → (path, index into `commits` or -1 for none)."""
+
+    commits: list[Commit] = field(default_factory=list)
+    blobs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    submodules: set[str] = field(default_factory=set)
+    symlinks: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+    skipped_blobs: set[str] = field(default_factory=set)
+    """Blobs of symlinks and excluded paths: never read."""
+    errors: list[str] = field(default_factory=list)
+
+    def note(self, mode: bytes, blob: str, path: str, commit: int, exclude: PathMatcher) -> None:
+        """One change: keep it (overwriting a newer sighting of the same blob)."""
+        if mode == GITLINK:
+            self.submodules.add(path)
+        elif mode == SYMLINK:
+            self.symlinks.add(path)
+            self.skipped_blobs.add(blob)
+        elif exclude.matches(path):
+            self.excluded.add(path)
+            self.skipped_blobs.add(blob)
+        else:
+            self.blobs[blob] = (path, commit)
+
+    def add_new(self, other: Inventory) -> None:
+        """Merge `other`'s blobs that this inventory does not know yet."""
+        offset = len(self.commits)
+        self.commits.extend(other.commits)
+        for blob, (path, index) in other.blobs.items():
+            if blob not in self.blobs and blob not in self.skipped_blobs:
+                self.blobs[blob] = (path, index + offset if index >= 0 else -1)
+        self.submodules |= other.submodules
+        self.excluded |= other.excluded
+        self.symlinks |= other.symlinks
+        self.skipped_blobs |= other.skipped_blobs
+        self.errors.extend(other.errors)
+
+
+def tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """NUL-separated fields of a stream of chunks."""
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def decode_path(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_raw_header(header: bytes) -> tuple[bytes, str] | None:
+    """(destination mode, destination blob) of a `--raw` line; None for a deletion.
+
+    Plain lines have one colon, combined (merge) lines one per parent:
+    `::100644 100644 100644 <p1> <p2> <result> MM`.
+    """
+    parents = len(header) - len(header.lstrip(b":"))
+    fields = header[parents:].split(b" ")
+    if len(fields) < 2 * parents + 3:
+        return None
+    mode, blob = fields[parents], fields[2 * parents + 1].decode("ascii", "replace")
+    if not blob.strip("0"):
+        return None
+    return mode, blob
+
+
+def log_inventory(
+    git: SafeGit,
+    options: Sequence[str],
+    revs: Sequence[str],
+    exclude: PathMatcher,
+) -> Inventory:
+    """Run one `git log` over `options` (pseudo-refs like --all) and `revs` (user revisions)."""
+    inventory = Inventory()
+    process = git.spawn(*LOG_ARGS, *options, "--end-of-options", *revs, "--")
+    try:
+        _parse_log(tokens(process.chunks()), inventory, exclude)
+    finally:
+        status, message = process.finish()
+    if status != 0:
+        inventory.errors.append(
+            f"git log stopped early ({message or f'exit {status}'}); "
+            "older history may not have been scanned"
+        )
+    return inventory
+
+
+def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatcher) -> None:
+    current = -1
+    for token in stream:
+        head = token.lstrip(b"\n")
+        if head.startswith(b"\x01"):
+            author = next(stream, b"")
+            date = next(stream, b"")
+            inventory.commits.append(
+                Commit(
+                    head[1:].decode("ascii", "replace"),
+                    author.decode("utf-8", "replace"),
+                    date.decode("ascii", "replace").strip(),
+                )
+            )
+            current = len(inventory.commits) - 1
+        elif head.startswith(b":"):
+            path = next(stream, None)
+            change = parse_raw_header(head)
+            if path is None or change is None:
+                continue
+            mode, blob = change
+            inventory.note(mode, blob, decode_path(path), current, exclude)
+
+
+def head_blobs(git: SafeGit, rev: str = "HEAD") -> set[str]:
+    """Blob ids in the tree of `rev` (empty for an unborn HEAD)."""
+    status, out, _ = git.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False)
+    if status != 0:
+        return set()
+    blobs: set[str] = set()
+    for entry in out.split(b"\0"):
+        meta, _, _ = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs.add(parts[2].decode("ascii"))
+    return blobs
+
+
+def staged_inventory(git: SafeGit, exclude: PathMatcher) -> Inventory:
+    """The index contents of staged files (added, copied, modified, renamed, retyped)."""
+    inventory = Inventory()
+    _, out, _ = git.run(
+        "diff",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        "--diff-filter=ACMRT",
+    )
+    stream = iter(out.split(b"\0"))
+    for token in stream:
+        head = token.lstrip(b"\n")
+        if head.startswith(b":"):
+            path = next(stream, None)
+            change = parse_raw_header(head)
+            if path is not None and change is not None:
+                inventory.note(change[0], change[1], decode_path(path), -1, exclude)
+    return inventory
+
+
+def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
+    """Blobs that refs point at directly, or through a tree (`git tag x <blob>`):
+    `git log` walks commits only, so these would be missed."""
+    inventory = Inventory()
+    fmt = "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
+    _, out, _ = git.run("for-each-ref", fmt, check=False)
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        kind, sha, peeled_kind, peeled, ref = ([*line.split(" ", 4), "", "", "", "", ""])[:5]
+        if kind == "tag" and peeled_kind:
+            kind, sha = peeled_kind, peeled
+        if kind == "blob":
+            inventory.note(b"100644", sha, ref, -1, exclude)
+        elif kind == "tree":
+            _tree_into(git, sha, f"{ref}:", inventory, exclude)
+    return inventory
+
+
+def _tree_into(
+    git: SafeGit, tree: str, prefix: str, inventory: Inventory, exclude: PathMatcher
+) -> None:
+    _, out, _ = git.run("ls-tree", "-r", "-z", "--end-of-options", tree, check=False)
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) == 3 and parts[1] == b"blob":
+            inventory.note(
+                parts[0], parts[2].decode("ascii"), prefix + decode_path(path), -1, exclude
+            )
+
+
+def unreachable_inventory(git: SafeGit, known: Inventory, exclude: PathMatcher) -> Inventory:
+    """Dangling commits (attributed like history) and any other blob in the object store."""
+    _, out, _ = git.run(
+        "fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress", check=False
+    )
+    commits = [
+        line.split()[2]
+        for line in out.decode("ascii", "replace").splitlines()
+        if line.startswith("unreachable commit ")
+    ]
+    found = Inventory()
+    if commits:  # hex ids from fsck: safe before --end-of-options
+        found = log_inventory(git, (*commits, "--not", "--all", "--reflog"), (), exclude)
+    fmt = "--batch-check=%(objecttype) %(objectname)"
+    _, listing, _ = git.run("cat-file", "--batch-all-objects", fmt, check=False)
+    rest = Inventory()
+    for line in listing.decode("ascii", "replace").splitlines():
+        kind, _, sha = line.partition(" ")
+        seen = sha in known.blobs or sha in known.skipped_blobs or sha in found.blobs
+        if kind == "blob" and not seen:
+            rest.note(b"100644", sha, f"unreachable/{sha}", -1, exclude)
+    found.add_new(rest)
+    return found
