@@ -1,23 +1,33 @@
-"""Reporters: pure functions Report → str (stub: the report room replaces this).
+"""Reporters: pure functions Report → str, one per output format.
 
-CONTRACT: REPORTERS maps a format name to a function; render(report, fmt, color=)."""
+A new format is a module here plus one line in REPORTERS; `scanner.cli.options.FORMATS`
+lists the same names (a test keeps the two in step)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from scanner.errors import KeysweepError
 from scanner.model import Report
+from scanner.report.json import render_json, render_jsonl
+from scanner.report.sarif import render_sarif
+from scanner.report.text import render_text
 
 Reporter = Callable[[Report, bool], str]
+"""(report, color) → the whole output. Only the text reporter uses colour."""
 
-
-def _json(report: Report, color: bool) -> str:
-    return json.dumps({"findings": [f.rule for f in report.findings]})
-
-
-REPORTERS: dict[str, Reporter] = {"json": _json, "text": _json, "jsonl": _json, "sarif": _json}
+REPORTERS: dict[str, Reporter] = {
+    "text": render_text,
+    "json": render_json,
+    "jsonl": render_jsonl,
+    "sarif": render_sarif,
+}
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    return REPORTERS[fmt](report, color)
+    try:
+        reporter = REPORTERS[fmt]
+    except KeyError:
+        choices = ", ".join(REPORTERS)
+        raise KeysweepError(f"unknown report format {fmt!r} (choose from {choices})") from None
+    return reporter(report, color)

@@ -1,0 +1,183 @@
+"""SARIF 2.1.0: one run, a rule per rule id used, a result per finding.
+
+The result message never holds the secret; its preview and hash travel in the
+result's property bag with the key, token and registry fields of the JSON report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from scanner import __version__
+from scanner.model import Finding, Report, ScanError, Severity
+from scanner.report.fields import (
+    TOOL_NAME,
+    JSONDict,
+    finding_to_dict,
+    sorted_errors,
+    sorted_findings,
+    summary_to_dict,
+)
+from scanner.report.hints import fix_hint
+from scanner.report.json import dumps
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://pypi.org/project/keysweep/"
+FINGERPRINT_KEY = "keysweep/v1"
+SRCROOT = "%SRCROOT%"
+LEVELS: dict[Severity, str] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+}
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+}
+"""GitHub code scanning reads `security-severity` (a CVSS-like score) from rule properties."""
+RESULT_PROPERTIES = (
+    *("severity", "kind", "detector", "source", "commit", "author", "date", "at_head"),
+    *("archive_member", "file_mode", "file_owner", "secret", "key", "token", "registry"),
+)
+"""Fields of the JSON finding carried in each result's property bag."""
+
+
+def render_sarif(report: Report, color: bool = False) -> str:
+    return dumps(sarif_log(report), indent=2) + "\n"
+
+
+def sarif_log(report: Report) -> JSONDict:
+    findings = sorted_findings(report.findings)
+    rules = _rules(findings)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    run: JSONDict = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "invocations": [_invocation(report)],
+        "results": [_result(f, index[f.rule]) for f in findings],
+        "properties": {"summary": summary_to_dict(report)},
+    }
+    root = _root_uri(report.roots)
+    if root:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root}}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _rules(findings: list[Finding]) -> list[JSONDict]:
+    """One descriptor per rule id; its default level is the lowest severity seen
+    (severity escalation by the registry raises single results, not the rule)."""
+    first: dict[str, Finding] = {}
+    lowest: dict[str, Severity] = {}
+    for finding in findings:
+        first.setdefault(finding.rule, finding)
+        lowest[finding.rule] = min(lowest.get(finding.rule, finding.severity), finding.severity)
+    return [_rule(first[rule_id], lowest[rule_id]) for rule_id in sorted(first)]
+
+
+def _rule(finding: Finding, severity: Severity) -> JSONDict:
+    return {
+        "id": finding.rule,
+        "name": finding.name,
+        "shortDescription": {"text": finding.name},
+        "defaultConfiguration": {"level": LEVELS[severity]},
+        "properties": {
+            "severity": severity.label,
+            "kind": finding.kind.value,
+            "security-severity": SECURITY_SEVERITY[severity],
+            "tags": ["security", "secret", finding.kind.value],
+        },
+    }
+
+
+def _result(finding: Finding, rule_index: int) -> JSONDict:
+    fields = finding_to_dict(finding)
+    properties = {name: fields[name] for name in RESULT_PROPERTIES}
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": _message(finding)},
+        "locations": [{"physicalLocation": _physical_location(finding.path, finding)}],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.id},
+        "properties": properties,
+    }
+
+
+def _message(finding: Finding) -> str:
+    words = [f"{finding.name} ({finding.severity.label})"]
+    if finding.origin.archive_member:
+        words.append(f"in archive member {finding.origin.archive_member}")
+    if finding.registry is not None and finding.registry.reason:
+        words.append(f"registry: {finding.registry.reason}")
+    if finding.message:
+        words.append(finding.message)
+    return "; ".join(words) + f". Fix: {fix_hint(finding)}."
+
+
+def _physical_location(path: str, finding: Finding | None = None) -> JSONDict:
+    location: JSONDict = {"artifactLocation": _artifact_location(path)}
+    if finding is not None and finding.line >= 1:
+        region: JSONDict = {"startLine": finding.line}
+        if finding.column >= 1:
+            region["startColumn"] = finding.column
+        if finding.end_line >= finding.line:
+            region["endLine"] = finding.end_line
+        location["region"] = region
+    return location
+
+
+def _artifact_location(path: str) -> JSONDict:
+    uri = _file_uri(path)
+    if uri is not None:
+        return {"uri": uri}
+    return {"uri": _quote(path.replace("\\", "/"), safe="/~"), "uriBaseId": SRCROOT}
+
+
+def _file_uri(path: str) -> str | None:
+    """A file: URI for an absolute path (POSIX, or Windows with a drive), else None."""
+    if path.startswith("/"):
+        return "file://" + _quote(path, safe="/~")
+    if path[:1].isascii() and path[:1].isalpha() and path[1:2] == ":" and path[2:3] in ("/", "\\"):
+        return "file:///" + _quote(path.replace("\\", "/"), safe="/~:")
+    return None
+
+
+def _quote(text: str, safe: str) -> str:
+    # Undecodable path bytes travel as surrogates: percent-encode their original bytes.
+    return quote(text, safe=safe, encoding="utf-8", errors="surrogateescape")
+
+
+def _root_uri(roots: tuple[str, ...]) -> str | None:
+    uri = _file_uri(roots[0]) if len(roots) == 1 else None
+    return uri.rstrip("/") + "/" if uri else None
+
+
+def _invocation(report: Report) -> JSONDict:
+    notes = [_notification(e) for e in sorted_errors(report.errors)]
+    invocation: JSONDict = {
+        "executionSuccessful": not any(e.level == "error" for e in report.errors),
+        "toolExecutionNotifications": notes,
+    }
+    if report.partial:
+        invocation["properties"] = {"partial_reason": report.partial_reason}
+    return invocation
+
+
+def _notification(error: ScanError) -> dict[str, Any]:
+    return {
+        "level": "error" if error.level == "error" else "warning",
+        "message": {"text": error.message},
+        "locations": [{"physicalLocation": _physical_location(error.path)}],
+    }

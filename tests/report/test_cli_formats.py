@@ -1,0 +1,45 @@
+"""The formats through the real CLI: the report on standard output (or --output),
+the summary line on standard error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.cli import cli
+
+
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("print('hello')\n")
+    (root / "README.md").write_text("# a project\n")
+    return root
+
+
+def test_json_on_stdout_summary_on_stderr(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["scan", str(tree(tmp_path)), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert list(document) == ["version", "tool", "findings", "summary", "errors"]
+    assert document["summary"]["items_scanned"] == 2
+    assert result.stderr.startswith("0 findings (0 critical, 0 high, 0 medium, 0 low) in 2 files")
+
+
+def test_sarif_to_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.sarif"
+    args = ["scan", str(tree(tmp_path)), "--format", "sarif", "--output", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["version"] == "2.1.0" and len(document["runs"]) == 1
+
+
+def test_text_summary_once(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["scan", str(tree(tmp_path)), "--no-color"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(" findings (") == 1 and "\x1b[" not in result.stdout
+    assert result.stderr == ""
