@@ -1,30 +1,91 @@
-"""The YAML rules: loading, validation, and the detector that runs them (stub:
-the engine room replaces this).
+"""The YAML rules as a detector: loading (scanner.engine.ruleset) and the
+detector that runs them through the one engine (scanner.engine.matcher).
 
 CONTRACT: load_rules(config) -> tuple[Rule, ...] (built-in + config.rules_dirs,
 raises RuleError naming file, rule id and field); RuleDetector(config, rules)
-satisfies scanner.detectors.Detector."""
+satisfies scanner.detectors.Detector.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from scanner.config import Config
+from scanner.engine.matcher import Engine, RuleHit, default_cache_dir
+from scanner.engine.ruleset import builtin_rules_dir, load_rules
 from scanner.model import Match, Origin, Rule
 
 
-def load_rules(config: Config) -> tuple[Rule, ...]:
-    return ()
-
-
 class RuleDetector:
+    """Every YAML rule, compiled once per worker into one engine."""
+
     name = "rules"
 
-    def __init__(self, config: Config, rules: Sequence[Rule]) -> None:
-        self.rules = rules
+    def __init__(
+        self,
+        config: Config,
+        rules: Sequence[Rule],
+        *,
+        use_hyperscan: bool = True,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.engine = Engine(
+            self.rules,
+            use_hyperscan=use_hyperscan,
+            cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+        )
 
     def wants(self, origin: Origin, data: bytes) -> bool:
-        return True
+        return bool(self.rules)
 
     def detect(self, origin: Origin, data: bytes) -> list[Match]:
-        return []
+        paths = item_paths(origin)
+        try:
+            hits = self.engine.find(data, paths)
+            hits.extend(self.engine.find_key_files(paths, data))
+        except Exception:  # the Detector contract: bad input gives [], never an exception
+            return []
+        return to_matches(data, hits)
+
+
+def item_paths(origin: Origin) -> list[str]:
+    """The paths rule globs are matched against: the display path and, inside an
+    archive, the innermost member path."""
+    paths = [origin.path]
+    if origin.archive_member:
+        paths.append(origin.archive_member.rsplit("!", 1)[-1])
+    return paths
+
+
+def to_matches(data: bytes, hits: Sequence[RuleHit]) -> list[Match]:
+    """Matches with line and column, counting newlines once across the item."""
+    matches = []
+    line, counted = 1, 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        line += data.count(b"\n", counted, hit.start)
+        counted = hit.start
+        line_start = data.rfind(b"\n", 0, hit.start) + 1
+        column = len(data[line_start : hit.start].decode("utf-8", "replace")) + 1
+        end_line = line + data.count(b"\n", hit.start, max(hit.start, hit.end - 1))
+        rule = hit.rule
+        matches.append(
+            Match(
+                rule_id=rule.id,
+                rule_name=rule.name,
+                kind=rule.kind,
+                severity=rule.severity,
+                detector="rules",
+                start=hit.start,
+                end=hit.end,
+                line=line,
+                column=column,
+                end_line=end_line,
+                secret=data[hit.start : hit.end],
+            )
+        )
+    return matches
+
+
+__all__ = ["RuleDetector", "builtin_rules_dir", "item_paths", "load_rules", "to_matches"]

@@ -1,0 +1,178 @@
+"""The engine: every rule over an item's bytes in one pass, then a local confirm.
+
+Hyperscan lane: one database scan reports (rule, end offset) pairs and the
+keywords seen; RE2 then confirms each rule only in a window before the reported
+ends (coalesced, so a match's many end reports cost one confirm) and extracts
+the `secret` group. RE2 lane (no Hyperscan, a rule Hyperscan cannot compile, or
+an item that makes Hyperscan report too much): a case-insensitive keyword
+prefilter, then RE2 over the whole item. Both are linear in the input: no
+backtracking engine ever sees scanned bytes.
+
+A rule with keywords only fires in items holding one of them (case-insensitive),
+in both lanes, so the two lanes give the same matches.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import re2
+
+from scanner.engine.compiled import MAGIC_BYTES, CompiledRule, Mode, compile_rules
+from scanner.engine.syntax import literal, re2_options
+from scanner.model import Rule, RuleKind
+
+if TYPE_CHECKING:
+    from scanner.engine.hyperscan_db import HyperscanDatabase
+
+REPORT_BUDGET = 250_000
+"""Hyperscan end reports per item before the item is handed to the RE2 lane."""
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A confirmed match of one rule: the byte span of its secret."""
+
+    rule: Rule
+    start: int
+    end: int
+
+
+class Engine:
+    """All rules, compiled once (per worker process)."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        *,
+        use_hyperscan: bool = True,
+        cache_dir: Path | None = None,
+        report_budget: int = REPORT_BUDGET,
+    ) -> None:
+        compiled, keywords = compile_rules(rules)
+        self._patterns = [c for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
+        self._key_files = [c for c in compiled if c.rule.kind is RuleKind.KEY_FILE]
+        self._keywords = _KeywordSet(keywords)
+        self._budget = report_budget
+        self._db: HyperscanDatabase | None = None
+        if use_hyperscan:
+            self._db = _hyperscan([c.pattern for c in self._patterns], keywords, cache_dir)
+
+    @property
+    def lane(self) -> str:
+        return "hyperscan" if self._db is not None else "re2"
+
+    def find(self, data: bytes, paths: Sequence[str] | None = None) -> list[RuleHit]:
+        """Matches of every pattern rule; `paths` (None: no path filter) are the
+        item's paths that include/exclude globs are matched against."""
+        found: dict[tuple[int, int, int], RuleHit] = {}
+        for rule, windows in self._candidates(data):
+            if not rule.path_allowed(paths):
+                continue
+            for start, end in windows:
+                for hit in _confirm(rule, data, start, end):
+                    found.setdefault((rule.index, hit.start, hit.end), hit)
+        return sorted(found.values(), key=lambda h: (h.start, h.end, h.rule.id))
+
+    def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
+        """Key-file rules whose globs match a path (and content magic, given data)."""
+        hits = []
+        for rule in self._key_files:
+            if not rule.path_allowed(paths):
+                continue
+            if data is not None and not _has_magic(rule, data):
+                continue
+            hits.append(RuleHit(rule.rule, 0, len(data or b"")))
+        return hits
+
+    @property
+    def has_key_file_rules(self) -> bool:
+        return bool(self._key_files)
+
+    def _candidates(self, data: bytes) -> list[tuple[CompiledRule, list[tuple[int, int]]]]:
+        hits = self._db.scan(data, self._budget) if self._db is not None else None
+        whole = [(0, len(data))]
+        if self._db is None or hits is None:
+            seen = self._keywords.present(data)
+            return [(rule, whole) for rule in self._patterns if _wanted(rule, seen)]
+        out = []
+        for position, rule in enumerate(self._patterns):
+            if not _wanted(rule, hits.keywords):
+                continue
+            mode = self._db.modes[position]
+            if mode is Mode.RE2_ONLY:
+                out.append((rule, whole))
+            elif position in hits.ends:
+                prefilter = mode is Mode.PREFILTER
+                out.append((rule, _windows(hits.ends[position], rule.window, prefilter, len(data))))
+        return out
+
+
+def _has_magic(rule: CompiledRule, data: bytes) -> bool:
+    return rule.regex is None or rule.regex.search(data, 0, min(len(data), MAGIC_BYTES)) is not None
+
+
+def _wanted(rule: CompiledRule, seen: set[int]) -> bool:
+    return not rule.keywords or not rule.keywords.isdisjoint(seen)
+
+
+def _windows(ends: list[int], width: int, prefilter: bool, size: int) -> list[tuple[int, int]]:
+    """Coalesced [start, end) windows that hold every match ending at `ends`."""
+    after = width if prefilter else 0
+    windows: list[tuple[int, int]] = []
+    for end in sorted(ends):
+        start, stop = max(0, end - width), min(size, end + after)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
+        else:
+            windows.append((start, stop))
+    return windows
+
+
+def _confirm(rule: CompiledRule, data: bytes, start: int, end: int) -> Iterable[RuleHit]:
+    for found in rule.regex.finditer(data, start, end):
+        left, right = found.span(rule.group)
+        if left < 0 or left == right:
+            continue
+        if rule.secret_allowed(data[left:right]):
+            yield RuleHit(rule.rule, left, right)
+
+
+class _KeywordSet:
+    """Which keywords occur in an item, case-insensitively, in one RE2 pass."""
+
+    def __init__(self, keywords: Sequence[str]) -> None:
+        self._set: Any = None
+        if keywords:
+            self._set = re2.Set.SearchSet(re2_options())
+            for keyword in keywords:
+                self._set.Add(b"(?i)" + literal(keyword).encode("ascii"))
+            self._set.Compile()
+
+    def present(self, data: bytes) -> set[int]:
+        return set(self._set.Match(data)) if self._set is not None else set()
+
+
+def _hyperscan(
+    patterns: Sequence[str], keywords: Sequence[str], cache_dir: Path | None
+) -> HyperscanDatabase | None:
+    """The database, or None where the hyperscan package is not installed."""
+    try:
+        from scanner.engine.hyperscan_db import HyperscanDatabase as Database
+    except ImportError:
+        return None
+    return Database(patterns, keywords, cache_dir)
+
+
+def default_cache_dir() -> Path | None:
+    """$KEYSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/keysweep, else ~/.cache/keysweep;
+    KEYSWEEP_CACHE_DIR set to an empty string turns the cache off."""
+    explicit = os.environ.get("KEYSWEEP_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "keysweep"

@@ -1,0 +1,96 @@
+"""Rule files → validated `Rule` values.
+
+A rule file is YAML holding `rules: [...]` in the format of ARCHITECTURE.md.
+Every field is checked; a problem raises RuleError with one line:
+`<file>: rule '<id>': field '<field>': <problem>`. Nothing is cached: each call
+parses the files again.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.config import Config
+from scanner.engine.fields import rule_from_mapping
+from scanner.errors import RuleError
+from scanner.model import Rule
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_rules_dir() -> Path:
+    """`scanner/_builtin_rules` in an installed wheel, else `<repo>/rules`."""
+    package = Path(__file__).resolve().parent.parent
+    shipped = package / "_builtin_rules"
+    return shipped if shipped.is_dir() else package.parent / "rules"
+
+
+def load_rules(config: Config) -> tuple[Rule, ...]:
+    """Built-in rules (unless disabled) plus `config.rules_dirs`, minus `disabled_rules`."""
+    sources: list[Path] = []
+    if config.builtin_rules:
+        sources.append(builtin_rules_dir())
+    sources.extend(config.rules_dirs)
+    rules = load_paths(sources, missing_ok=frozenset({builtin_rules_dir()}))
+    return tuple(r for r in rules if not _disabled(r.id, config.disabled_rules))
+
+
+def load_paths(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset()) -> list[Rule]:
+    """Rules from files and folders of *.yaml/*.yml; ids must be unique across all."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for file in rule_files(paths, missing_ok):
+        for rule in load_file(file):
+            if rule.id in seen:
+                raise RuleError(
+                    f"{file}: rule '{rule.id}': field 'id': duplicate of a rule in {seen[rule.id]}"
+                )
+            seen[rule.id] = str(file)
+            rules.append(rule)
+    return rules
+
+
+def rule_files(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset()) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
+            )
+        elif path.is_file():
+            yield path
+        elif path not in missing_ok:
+            raise RuleError(f"{path}: no such rule file or folder")
+
+
+def load_file(path: Path) -> list[Rule]:
+    """The rules of one YAML file, validated."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    return list(_rules_of(document, path))
+
+
+def _rules_of(document: Any, path: Path) -> Iterator[Rule]:
+    if document is None:
+        return
+    if not isinstance(document, Mapping) or set(document) - {"rules"}:
+        raise RuleError(f"{path}: field 'rules': the file must be a mapping with one key, 'rules'")
+    entries = document.get("rules") or []
+    if not isinstance(entries, list):
+        raise RuleError(f"{path}: field 'rules': expected a list of rules")
+    for number, entry in enumerate(entries, start=1):
+        yield rule_from_mapping(entry, str(path), number)
+
+
+def _disabled(rule_id: str, disabled: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in disabled)
