@@ -21,6 +21,7 @@ PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 """JWK members that carry private or symmetric material: never copied from a token header."""
 _HEADER_DEPTH = 3
 _HEADER_TEXT_MAX = 200
+_HEADER_ITEMS = 32
 
 JSONDict = dict[str, Any]
 
@@ -99,11 +100,13 @@ def _safe_header(value: object, depth: int) -> Any:
             return "<object>"
         return {
             str(k): _safe_header(v, depth - 1)
-            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))[:_HEADER_ITEMS]
             if str(k) not in PRIVATE_JWK_MEMBERS
         }
     if isinstance(value, list | tuple):
-        return [_safe_header(v, depth - 1) for v in value[:20]] if depth > 0 else "<array>"
+        return (
+            [_safe_header(v, depth - 1) for v in value[:_HEADER_ITEMS]] if depth > 0 else "<array>"
+        )
     if value is None or isinstance(value, bool | int | float):
         return value
     text = str(value)

@@ -59,7 +59,9 @@ def _display_path(finding: Finding) -> str:
 
 def _finding(finding: Finding, style: Style) -> str:
     label = style(finding.severity.label.upper(), **SEVERITY_COLORS[finding.severity])
-    where = f"{_display_path(finding)}:{finding.line}:{finding.column}"
+    where = _display_path(finding)
+    if finding.line >= 1:  # key-file findings match on the path alone
+        where += f":{finding.line}:{max(finding.column, 1)}"
     lines = [f"  {label}  {_e(finding.rule)}  {_e(where)}  {_e(finding.name)}"]
     details = [f"secret {_e(finding.secret.preview)} ({finding.secret.length} chars)"]
     details += _key_details(finding) + _token_details(finding)

@@ -133,3 +133,13 @@ def test_warnings_become_tool_notifications(planted: Any) -> None:
         "invalid UTF-8; scanned with replacement",
         "permission denied",
     ]
+
+
+def test_path_only_finding_has_no_region(planted: Any) -> None:
+    key_file = replace(
+        planted.report.findings[0], origin=Origin(path="a b/c.p12"), line=0, column=0
+    )
+    document = sarif(Report(findings=(key_file,)))
+    validate(document)
+    (result,) = document["runs"][0]["results"]
+    assert "region" not in result["locations"][0]["physicalLocation"]

@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scanner.model import Origin, Report, ScanError
+from scanner.model import (
+    KeyInfo,
+    Origin,
+    RegistryHit,
+    Report,
+    RuleKind,
+    ScanError,
+    Severity,
+    Verdict,
+)
 from scanner.report import render
 from scanner.report.text import CRITICAL_HEADING, summary_line
 
@@ -102,3 +111,40 @@ def test_clean_report_is_just_the_summary() -> None:
         "0 findings (0 critical, 0 high, 0 medium, 0 low) in 3 files, 2.0 MB, 0.3 s; "
         "0 suppressed; 0 warnings\n"
     )
+
+
+def test_key_file_unparsable_and_encrypted_findings(planted: Any) -> None:
+    base = planted.report.findings[1]
+    assert base.rule == "key.rsa-pkcs1"
+    key_file = replace(
+        base,
+        rule="keyfile.pkcs12",
+        kind=RuleKind.KEY_FILE,
+        origin=Origin(path="certs/client.p12"),
+        line=0,
+        column=0,
+        key=None,
+        registry=None,
+    )
+    unparsable = replace(
+        base,
+        severity=Severity.LOW,
+        origin=Origin(path="docs/key.txt"),
+        key=KeyInfo(format="pkcs1-pem", parsed=False, note="unparsable key material: bad base64"),
+        registry=None,
+    )
+    encrypted = replace(
+        base,
+        severity=Severity.LOW,
+        origin=Origin(path="keys/signer.pem"),
+        key=KeyInfo(format="pkcs8-encrypted", encrypted=True, public_known=False),
+        registry=RegistryHit(Verdict.ENCRYPTED_UNKNOWN, Severity.LOW),
+    )
+    text = render(Report(findings=(key_file, unparsable, encrypted)), "text")
+    assert "keyfile.pkcs12  certs/client.p12  RSA" in text
+    assert "fix: remove the key file from the repository and history" in text
+    assert "unparsable key material: bad base64" in text
+    assert "fix: check it: it looks like key material but does not parse" in text
+    assert "key pkcs8-encrypted encrypted  public part unknown" in text
+    assert "registry encrypted-key-identity-unknown" in text
+    assert CRITICAL_HEADING not in text
