@@ -1,0 +1,184 @@
+"""Loading a registry: validation against the shipped schema, one-line errors, normalisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from scanner.errors import RegistryError
+from scanner.registry import load_registry
+
+Writer = Callable[..., Path]
+
+
+def entry(spki: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "k1",
+        "kind": "asymmetric",
+        "state": "active",
+        "fingerprints": {"spki_sha256": spki},
+        **extra,
+    }
+
+
+def load_error(path: Path) -> str:
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    return message
+
+
+def test_yaml_and_json_load_the_same(
+    write_registry: Writer, kit: ModuleType, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    spki = kit.spki_hex(rsa_key)
+    people = [{"id": "emp-1", "status": "departed", "departed_on": "2024-11-15"}]
+    keys = [entry(spki, dates={"deactivated": "2024-06-30"}, owner={"person": "emp-1"})]
+    from_yaml = load_registry(write_registry(keys, people))
+    from_json = load_registry(write_registry(keys, people, name="r.json", fmt="json"))
+    for registry in (from_yaml, from_json):
+        assert registry.name == "test keys"
+        assert registry.find("spki_sha256", spki) is not None
+        assert registry.people["emp-1"].departed_on is not None
+        assert registry.keys[0].dates["deactivated"].isoformat() == "2024-06-30"
+
+
+def test_unquoted_yaml_dates_are_accepted(
+    tmp_path: Path, kit: ModuleType, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "schema: keysweep/key-registry/v1\n"
+        "people: [{id: emp-1, status: departed, departed_on: 2024-11-15}]\n"
+        "keys:\n"
+        f"  - {{id: k1, kind: asymmetric, state: active, dates: {{created: 2019-03-01}},"
+        f" fingerprints: {{spki_sha256: {kit.spki_hex(rsa_key)}}}}}\n"
+    )
+    registry = load_registry(path)
+    assert registry.keys[0].dates["created"].year == 2019
+
+
+def test_fingerprints_are_normalised(
+    write_registry: Writer, kit: ModuleType, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    spki = kit.spki_hex(rsa_key)
+    colons = ":".join(spki[i : i + 2] for i in range(0, 64, 2)).upper()
+    cert = "AB" * 32
+    pgp = " ".join(["C594 2964"] * 5)
+    keys = [entry(colons)]
+    keys[0]["fingerprints"].update({"x509_sha256": [cert], "pgp": pgp})
+    registry = load_registry(write_registry(keys))
+    assert registry.find("spki_sha256", spki) is not None
+    assert registry.find("x509_sha256", "ab" * 32) is not None
+    assert registry.find("pgp", "c5942964" * 5) is not None
+
+
+def test_unknown_field_fails_with_one_line(write_registry: Writer) -> None:
+    keys = [entry("a" * 64, colour="blue")]
+    message = load_error(write_registry(keys))
+    assert "keys[0].colour: unknown field" in message
+
+
+def test_unknown_field_in_fingerprints_is_named(write_registry: Writer) -> None:
+    keys = [entry("a" * 64)]
+    keys[0]["fingerprints"]["md5"] = "0" * 32
+    assert "keys[0].fingerprints.md5: unknown field" in load_error(write_registry(keys))
+
+
+def test_bad_fingerprint_names_the_path(write_registry: Writer) -> None:
+    keys = [entry("a" * 64), entry("a" * 64), entry("a" * 64), entry("not-a-hash")]
+    message = load_error(write_registry(keys))
+    assert "keys[3].fingerprints.spki_sha256: expected 64 hex digits" in message
+
+
+def test_bad_ssh_fingerprint(write_registry: Writer) -> None:
+    keys = [entry("a" * 64)]
+    keys[0]["fingerprints"]["ssh_sha256"] = "MD5:aa:bb"
+    assert "keys[0].fingerprints.ssh_sha256: expected 'SHA256:'" in load_error(write_registry(keys))
+
+
+def test_bad_state_lists_the_choices(write_registry: Writer) -> None:
+    keys = [entry("a" * 64, state="retired")]
+    message = load_error(write_registry(keys))
+    assert "keys[0].state: 'retired' is not one of pre-activation, active" in message
+
+
+def test_private_key_in_registry_is_rejected(
+    write_registry: Writer, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    pem = rsa_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    keys = [entry("a" * 64, description=pem)]
+    message = load_error(write_registry(keys))
+    assert "keys[0].description: contains key material" in message
+    assert "MII" not in message
+
+
+def test_jwk_private_member_is_rejected(
+    write_registry: Writer, kit: ModuleType, ec_key: Any
+) -> None:
+    jwk = kit.public_jwk(ec_key)
+    jwk["d"] = "c2VjcmV0"
+    keys = [entry(kit.spki_hex(ec_key), public_jwk=jwk)]
+    message = load_error(write_registry(keys))
+    assert "keys[0].public_jwk.d: JWK private member 'd'" in message
+
+
+def test_long_base64_blob_in_free_text_is_rejected(write_registry: Writer) -> None:
+    blob = "q8Zr3JkP0aLw9XyB7uVt2NcE5mHs4GdF1oIiQeRbTnYx"
+    keys = [entry("a" * 64, owner={"team": f"platform {blob}"})]
+    assert "keys[0].owner.team: contains a long base64 blob" in load_error(write_registry(keys))
+
+
+def test_public_jwk_is_kept(write_registry: Writer, kit: ModuleType, ed_key: Any) -> None:
+    jwk = kit.public_jwk(ed_key, kid="ed-1")
+    registry = load_registry(write_registry([entry(kit.spki_hex(ed_key), public_jwk=jwk)]))
+    assert registry.keys[0].public_jwk == jwk
+    assert "ed-1" in registry.keys[0].kids
+
+
+def test_wrong_schema_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("schema: something-else\nkeys: []\n")
+    assert "schema: 'something-else' is not one of keysweep/key-registry/v1" in load_error(path)
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("keys: [unclosed\n")
+    assert "not valid YAML or JSON" in load_error(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "cannot read" in load_error(tmp_path / "absent.yaml")
+
+
+def test_rotation_due_from_period(write_registry: Writer) -> None:
+    keys = [entry("a" * 64, dates={"activated": "2024-01-01"}, rotation={"period_days": 31})]
+    registry = load_registry(write_registry(keys))
+    assert registry.keys[0].rotation_due is not None
+    assert registry.keys[0].rotation_due.isoformat() == "2024-02-01"
+
+
+def test_registry_pickles(write_registry: Writer) -> None:
+    import pickle
+
+    registry = load_registry(write_registry([entry("a" * 64)]))
+    assert pickle.loads(pickle.dumps(registry)) == registry
+
+
+def test_schema_ships_inside_the_package() -> None:
+    from importlib import resources
+
+    assert resources.files("scanner.registry").joinpath("schema.json").is_file()
