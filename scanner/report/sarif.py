@@ -19,7 +19,7 @@ from scanner.report.fields import (
     sorted_findings,
     summary_to_dict,
 )
-from scanner.report.hints import fix_hint
+from scanner.report.hints import KIND_HINTS, fix_hint
 from scanner.report.json import dumps
 
 SCHEMA_URI = (
@@ -42,9 +42,9 @@ SECURITY_SEVERITY: dict[Severity, str] = {
 }
 """GitHub code scanning reads `security-severity` (a CVSS-like score) from rule properties."""
 RESULT_PROPERTIES = (
-    *("severity", "kind", "detector", "source", "commit", "author", "date", "at_head"),
-    *("archive_member", "file_mode", "file_owner", "secret", "key", "token", "registry"),
-)
+    "severity", "kind", "detector", "source", "commit", "author", "date", "at_head",
+    "archive_member", "file_mode", "file_owner", "secret", "key", "token", "registry",
+)  # fmt: skip
 """Fields of the JSON finding carried in each result's property bag."""
 
 
@@ -91,6 +91,7 @@ def _rule(finding: Finding, severity: Severity) -> JSONDict:
         "id": finding.rule,
         "name": finding.name,
         "shortDescription": {"text": finding.name},
+        "help": {"text": KIND_HINTS[finding.kind].capitalize() + "."},
         "defaultConfiguration": {"level": LEVELS[severity]},
         "properties": {
             "severity": severity.label,
