@@ -132,12 +132,10 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
     text = render(report, fmt, color=bool(color and fmt == "text"))
     if output is not None:
         output.write_text(text, encoding="utf-8")
-    else:
+    elif text:
         click.echo(text, nl=not text.endswith("\n"))
     if fmt != "text" or output is not None:
         click.echo(summary_line(report), err=True)
-    for error in report.errors[:0]:
-        click.echo(str(error), err=True)
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:
