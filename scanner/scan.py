@@ -11,6 +11,7 @@ this process and never pay for the pool.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -115,7 +116,16 @@ def scan(
         partial=partial_reason is not None,
         partial_reason=partial_reason,
         roots=tuple(roots),
+        meta={"rules_version": rules_version(rules), "rules": len(rules)},
     )
+
+
+def rules_version(rules: Sequence[Rule]) -> str:
+    """A short hash of the rule set, so a report says which rules produced it."""
+    digest = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.id):
+        digest.update(f"{rule.id}\x00{rule.pattern}\x00{rule.severity}\x00".encode())
+    return digest.hexdigest()[:12]
 
 
 def _order(finding: Finding) -> tuple[int, str, int, str]:
