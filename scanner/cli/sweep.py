@@ -1,0 +1,78 @@
+"""`keysweep sweep [ROOT...]`: a workstation's home folder, then any extra roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli.options import build_config, finish, scan_options
+
+NO_DISCOVERY = Path(__file__).resolve().parent
+"""A folder that holds no config file: the sweep reads a config only when given
+one with --config, never one planted in the home folder or the working folder."""
+
+
+@click.command("sweep")
+@click.argument("roots", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--no-home", is_flag=True, help="Sweep only the ROOTs given, not the home folder.")
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many seconds; the report says it is partial.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    help="Stop after reading this many bytes; the report says it is partial.",
+)
+@click.option(
+    "--low-priority/--normal-priority",
+    default=True,
+    show_default=True,
+    help="Run at the lowest CPU and I/O priority.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress line (default: when standard error is a terminal).",
+)
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
+@scan_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    /,
+    roots: tuple[Path, ...],
+    no_home: bool,
+    max_seconds: float | None,
+    max_bytes: int | None,
+    low_priority: bool,
+    progress: bool | None,
+    follow_symlinks: bool,
+    **values: Any,
+) -> None:
+    """Sweep the home folder for keys and credentials, key places first (report: JSON)."""
+    from scanner.progress import progress_for
+    from scanner.sweep import sweep
+
+    if no_home and not roots:
+        raise click.UsageError("--no-home needs at least one ROOT")
+    if ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT:
+        values["fmt"] = "json"
+    config = build_config(
+        NO_DISCOVERY,
+        values,
+        max_seconds=max_seconds,
+        max_bytes=max_bytes,
+        low_priority=low_priority,
+        follow_symlinks=follow_symlinks or None,
+    )
+    line = progress_for(progress)
+    try:
+        report = sweep(config, roots, include_home=not no_home, progress=line)
+    finally:
+        if line is not None:
+            line.close()
+    finish(ctx, report, config, values)

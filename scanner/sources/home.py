@@ -1,0 +1,153 @@
+"""The sweep source: a user's home folder, the places people keep keys first.
+
+The key places (~/.ssh, cloud CLIs, package-manager credentials, shell
+histories, IDE settings, Desktop/Documents/Downloads) are walked first, in a
+fixed order, so a sweep cut short by its budget has already looked where keys
+usually are. Then the rest of the home folder, with the places already walked
+left out so nothing is read twice, then any extra roots. Caches, package stores,
+browser profiles and media libraries are skipped (`Config.sweep_exclude`).
+Walking itself is `FileSource`'s: '~/…' paths, file mode and owner recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.sources import Skipped, SourceEvent
+from scanner.sources.files import FileSource
+
+KEY_PLACES: tuple[str, ...] = (
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".config/gcloud",
+    ".kube",
+    ".docker",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".git-credentials",
+    ".m2/settings.xml",
+    ".m2/settings-security.xml",
+    ".gradle/gradle.properties",
+    ".terraform.d/credentials.tfrc.json",
+    ".bash_history",
+    ".zsh_history",
+    ".history",
+    ".sh_history",
+    ".python_history",
+    ".psql_history",
+    ".mysql_history",
+    ".local/share/fish/fish_history",
+    ".local/share/powershell/PSReadLine/ConsoleHost_history.txt",
+    "AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt",
+    ".vscode",
+    ".idea",
+    ".config/JetBrains",
+    ".config/Code/User",
+    "Library/Application Support/JetBrains",
+    "Library/Application Support/Code/User",
+    "AppData/Roaming/JetBrains",
+    "AppData/Roaming/Code/User",
+    ".config",
+    "Desktop",
+    "Documents",
+    "Downloads",
+)
+"""Home-relative, in sweep order. A place inside an earlier one is walked once."""
+
+
+def rebase(globs: Sequence[str], place: str) -> tuple[str, ...]:
+    """Home-relative gitignore globs, re-expressed relative to the folder `place`."""
+    out: list[str] = []
+    prefix = place.rstrip("/") + "/"
+    for glob in globs:
+        body = glob.lstrip("/")
+        if glob.startswith("**/"):
+            out.append(glob)
+            if glob[3:].startswith(prefix):
+                out.append("/" + glob[3 + len(prefix) :])
+        elif "/" in body.rstrip("/"):
+            if body.startswith(prefix):
+                out.append("/" + body[len(prefix) :])
+        else:
+            out.append(glob)
+    return tuple(out)
+
+
+@dataclass
+class HomeSource:
+    """The home folder (key places first), then `extra_roots`."""
+
+    home: Path | None = None
+    """None: the current user's home (Path.home())."""
+    extra_roots: Sequence[Path] = ()
+    exclude: Sequence[str] = ()
+    """Home-relative gitignore globs: the sweep excludes plus the user's own."""
+    include_home: bool = True
+    follow_symlinks: bool = False
+    max_file_size: int = 25 * 1024 * 1024
+    places: Sequence[str] = KEY_PLACES
+    walked: list[str] = field(default_factory=list)
+    """The key places that existed, in the order they were walked."""
+
+    @property
+    def home_path(self) -> Path:
+        return self.home if self.home is not None else Path.home()
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        home = ("~",) if self.include_home else ()
+        return home + tuple(_display(p, self.home_path) for p in self.extra_roots)
+
+    def events(self) -> Iterator[SourceEvent]:
+        if self.include_home:
+            yield from self._home()
+        if self.extra_roots:
+            yield from self._source(list(self.extra_roots), tuple(self.exclude)).events()
+
+    def _home(self) -> Iterator[SourceEvent]:
+        home = self.home_path
+        self.walked.clear()
+        for place in self.places:
+            path = home / place
+            if not path.exists() or path.is_symlink():
+                continue
+            inner = [w[len(place) + 1 :] for w in self.walked if w.startswith(place + "/")]
+            self.walked.append(place)
+            source = self._source([path], (*rebase(self.exclude, place), *_anchored(inner)))
+            yield from _quietly(source.events(), inner)
+        source = self._source([home], (*self.exclude, *_anchored(self.walked)))
+        yield from _quietly(source.events(), self.walked)
+
+    def _source(self, paths: list[Path], exclude: tuple[str, ...]) -> FileSource:
+        return FileSource(
+            paths,
+            exclude=exclude,
+            follow_symlinks=self.follow_symlinks,
+            max_file_size=self.max_file_size,
+            display="home",
+            record_owner=True,
+        )
+
+
+def _anchored(places: Sequence[str]) -> tuple[str, ...]:
+    return tuple("/" + p for p in places)
+
+
+def _quietly(events: Iterator[SourceEvent], walked: Sequence[str]) -> Iterator[SourceEvent]:
+    """Places left out because they were already walked are not 'excluded'."""
+    for event in events:
+        if not (isinstance(event, Skipped) and event.path.rstrip("/") in walked):
+            yield event
+
+
+def _display(path: Path, home: Path) -> str:
+    absolute = path.absolute()
+    try:
+        return "~/" + absolute.relative_to(home).as_posix()
+    except ValueError:
+        return absolute.as_posix()
