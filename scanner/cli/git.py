@@ -1,0 +1,86 @@
+"""`keysweep git [REPO]`: history, a commit range, or the staged changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli.options import build_config, finish, scan_options
+from scanner.errors import ConfigError
+
+
+@click.command("git")
+@click.argument("repo", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--since", metavar="REV", help="Only what commits after REV introduced (REV..HEAD).")
+@click.option("--range", "rev_range", metavar="A..B", help="Only what commits in A..B introduced.")
+@click.option("--branch", metavar="NAME", help="Only the history of this branch.")
+@click.option("--staged", is_flag=True, help="Only the staged contents of staged files.")
+@click.option(
+    "--all-objects", is_flag=True, help="Also unreachable and dangling objects (full history)."
+)
+@click.option(
+    "--ci",
+    is_flag=True,
+    help="Without a range: scan from the base the CI names (GITHUB_BASE_REF, "
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA, …); full history if it names none.",
+)
+@click.option(
+    "--pre-push",
+    is_flag=True,
+    help="Scan the pushed range from PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (pre-commit).",
+)
+@scan_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    /,
+    repo: Path | None,
+    since: str | None,
+    rev_range: str | None,
+    branch: str | None,
+    staged: bool,
+    all_objects: bool,
+    ci: bool,
+    pre_push: bool,
+    **values: Any,
+) -> None:
+    """Scan a git repository's history (default: every ref, every blob once)."""
+    from scanner.scan import scan
+    from scanner.sources.git import GitSource, ci_base
+
+    if pre_push:
+        since, rev_range, branch = _pre_push_range(since, rev_range, branch)
+    if ci and not (since or rev_range or staged):
+        since = ci_base(os.environ)
+    if all_objects and (since or rev_range or branch or staged):
+        raise ConfigError("--all-objects goes with a full-history scan only")
+    root = repo or Path(".")
+    config = build_config(root, values)
+    source = GitSource(
+        root,
+        since=since,
+        rev_range=rev_range,
+        branch=branch,
+        staged=staged,
+        all_objects=all_objects,
+        exclude=config.exclude,
+        max_file_size=config.max_file_size,
+    )
+    report = scan(config, [source])
+    finish(ctx, report, config, values)
+
+
+def _pre_push_range(
+    since: str | None, rev_range: str | None, branch: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """pre-commit's pre-push variables: FROM..TO; only TO (or neither, for a new
+    history pushed whole): the local branch's history."""
+    start = os.environ.get("PRE_COMMIT_FROM_REF", "").strip()
+    end = os.environ.get("PRE_COMMIT_TO_REF", "").strip()
+    if start and end and start.strip("0"):
+        return None, f"{start}..{end}", None
+    local = end or os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "").strip() or "HEAD"
+    return since, rev_range, branch or local
