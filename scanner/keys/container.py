@@ -1,0 +1,56 @@
+"""Which binary files are worth handing to key analysis. Cheap: a name and a
+few leading bytes, never a parse of the whole file."""
+
+from __future__ import annotations
+
+EXTENSIONS = (
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".keystore",
+    ".jceks",
+    ".bks",
+    ".der",
+    ".key",
+    ".p8",
+    ".pk8",
+    ".gpg",
+    ".pgp",
+    ".ppk",
+)
+MAGICS = (
+    b"\xfe\xed\xfe\xed",  # JKS
+    b"\xce\xce\xce\xce",  # JCEKS
+    b"openssh-key-v1\x00",
+    b"(11:private-key",
+    b"(21:protected-private-key",
+    b"(20:shadowed-private-key",
+)
+GNUPG_DIR = "private-keys-v1.d/"
+
+
+def is_key_container(path: str, data: bytes) -> bool:
+    name = path.replace("\\", "/").lower()
+    if name.endswith(EXTENSIONS) or GNUPG_DIR in name:
+        return True
+    if data.startswith(MAGICS):
+        return True
+    return _der_key_or_pfx(data)
+
+
+def _der_key_or_pfx(data: bytes) -> bool:
+    """A DER SEQUENCE whose first member is INTEGER 0/1 (PKCS#1/#8, SEC1) or 3 (PFX)
+    and whose length covers the whole file."""
+    if len(data) < 16 or data[0] != 0x30:
+        return False
+    first = data[1]
+    if first < 0x80:
+        length, pos = first, 2
+    elif 0x81 <= first <= 0x83:
+        size = first - 0x80
+        length, pos = int.from_bytes(data[2 : 2 + size], "big"), 2 + size
+    else:
+        return False
+    if pos + length != len(data):
+        return False
+    return data[pos : pos + 2] == b"\x02\x01" and data[pos + 2] in (0, 1, 3)

@@ -1,0 +1,106 @@
+"""JSON key material: JWK, JWKS, and GCP service-account files (`private_key`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x448, x25519
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+
+from scanner.keys import result
+from scanner.keys.armor import b64decode
+from scanner.keys.fingerprint import PublicKey
+from scanner.model import KeyInfo
+
+_CURVES: dict[str, ec.EllipticCurve] = {
+    "P-256": ec.SECP256R1(),
+    "P-384": ec.SECP384R1(),
+    "P-521": ec.SECP521R1(),
+    "secp256k1": ec.SECP256K1(),
+}
+_OKP: dict[
+    str,
+    type[ed25519.Ed25519PublicKey]
+    | type[ed448.Ed448PublicKey]
+    | type[x25519.X25519PublicKey]
+    | type[x448.X448PublicKey],
+] = {
+    "Ed25519": ed25519.Ed25519PublicKey,
+    "Ed448": ed448.Ed448PublicKey,
+    "X25519": x25519.X25519PublicKey,
+    "X448": x448.X448PublicKey,
+}
+_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi")
+
+
+def load_json(text: str) -> Any | None:
+    """A JSON document, or a fragment of one (`"kty": …, "n": …`), or None."""
+    stripped = text.strip().rstrip(",;")
+    for candidate in (stripped, "{" + stripped + "}"):
+        try:
+            return json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+    return None
+
+
+def analyse(doc: Any) -> list[KeyInfo] | None:
+    """KeyInfos for a JWK or JWKS document; None when `doc` is neither."""
+    if isinstance(doc, dict) and isinstance(doc.get("keys"), list):
+        jwks = [k for k in doc["keys"] if isinstance(k, dict) and "kty" in k]
+        return [_one(k, "jwks") for k in jwks] or None
+    if isinstance(doc, list):
+        jwks = [k for k in doc if isinstance(k, dict) and "kty" in k]
+        return [_one(k, "jwks") for k in jwks] or None
+    if isinstance(doc, dict) and "kty" in doc:
+        return [_one(doc, "jwk")]
+    return None
+
+
+def _one(jwk: dict[str, Any], fmt: str) -> KeyInfo:
+    kty = str(jwk.get("kty"))
+    if kty == "oct":
+        return result.unparsable(fmt, "symmetric JWK (kty oct): no public part")
+    try:
+        public = public_key(jwk)
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
+        return result.unparsable(fmt, f"damaged {kty} JWK: {type(exc).__name__}")
+    notes = []
+    if not any(m in jwk for m in _PRIVATE_MEMBERS):
+        notes.append("public JWK (no private members)")
+    if isinstance(jwk.get("kid"), str):
+        notes.append(f"kid {jwk['kid'][:64]}")
+    return result.from_public(fmt, public, note="; ".join(notes) or None)
+
+
+def _b64int(value: Any) -> int:
+    return int.from_bytes(_b64(value), "big")
+
+
+def _b64(value: Any) -> bytes:
+    decoded = b64decode(value) if isinstance(value, str) else None
+    if decoded is None:
+        raise ValueError("member is not base64url")
+    return decoded
+
+
+def public_key(jwk: dict[str, Any]) -> PublicKey:
+    kty = jwk.get("kty")
+    if kty == "RSA":
+        return RSAPublicNumbers(_b64int(jwk["e"]), _b64int(jwk["n"])).public_key()
+    if kty == "EC":
+        curve = _CURVES[str(jwk["crv"])]
+        x, y = _b64int(jwk["x"]), _b64int(jwk["y"])
+        return ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
+    if kty == "OKP":
+        return _OKP[str(jwk["crv"])].from_public_bytes(_b64(jwk["x"]))
+    raise ValueError(f"unsupported kty {kty!r}")
+
+
+def service_account_key(doc: Any) -> str | None:
+    """The PEM `private_key` of a GCP service-account document, if it is one."""
+    if isinstance(doc, dict) and isinstance(doc.get("private_key"), str):
+        return str(doc["private_key"])
+    return None

@@ -1,0 +1,162 @@
+"""Dispatch: sniff what the material is and hand it to the right parser.
+
+Text first (PuTTY, PEM blocks, GnuPG s-expressions, JSON, base64 blobs),
+then binary (JKS/JCEKS magic, OpenPGP packets, GnuPG canonical s-expressions,
+DER: a private key, then PKCS#12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cryptography import x509
+
+from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result
+from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescape
+from scanner.model import KeyInfo
+
+MAX_DEPTH = 2
+_KUBE_HINTS = ("client-key-data", "kubeconfig", ".kube")
+
+
+def analyse(material: bytes, ctx: result.Context, depth: int = 0) -> list[KeyInfo]:
+    text = as_text(material)
+    if text is None:
+        return analyse_binary(material, ctx, depth)
+    return analyse_text(text, ctx, depth)
+
+
+def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
+    if putty.MARKER in text[:4096]:
+        return [putty.analyse(unescape(text), ctx)]
+    if "-----BEGIN " in text:
+        infos = _pem(text, ctx)
+        if infos:
+            return _label_json_source(text, infos)
+    raw = text.encode("utf-8")
+    if gnupg.looks_like(raw):
+        return [gnupg.analyse(raw, ctx)]
+    if "{" in text[:4096] or '"kty"' in text[:4096]:
+        found = _json(text, ctx, depth)
+        if found:
+            return found
+    decoded = _base64_payload(text)
+    if decoded is not None and depth < MAX_DEPTH:
+        inner = analyse(decoded, ctx, depth + 1)
+        if any(i.parsed for i in inner):
+            return [_as_base64(i, text, ctx) for i in inner]
+    return [result.unparsable(_guess(text), "no key found in the material")]
+
+
+def analyse_binary(data: bytes, ctx: result.Context, depth: int) -> list[KeyInfo]:
+    if data.startswith((keystores.JKS_MAGIC, keystores.JCEKS_MAGIC)):
+        return keystores.analyse_java(data, ctx)
+    if gnupg.looks_like(data):
+        return [gnupg.analyse(data, ctx)]
+    if pgp.looks_like_packets(data):
+        return pgp.analyse(data, ctx)
+    if data.startswith(openssh.MAGIC):
+        return openssh.analyse(PemBlock("OPENSSH PRIVATE KEY", data), ctx)
+    if data[:1] == b"\x30":
+        found = pkcs.analyse_der(data, ctx)
+        if found is not None:
+            return [found]
+        stores = keystores.analyse_pkcs12(data, ctx)
+        if stores is not None:
+            return stores
+        if _is_certificate(data):
+            return []
+    return [result.unparsable("binary", "unrecognised binary key material")]
+
+
+def _pem(text: str, ctx: result.Context) -> list[KeyInfo]:
+    blocks = pem_blocks(text)
+    certs = [c for c in (_certificate(b) for b in blocks) if c is not None]
+    infos: list[KeyInfo] = []
+    for block in blocks:
+        if block.label in pkcs.PEM_FORMATS:
+            infos.append(pkcs.analyse_pem(block, ctx, certs))
+        elif block.label == "OPENSSH PRIVATE KEY":
+            infos.extend(openssh.analyse(block, ctx))
+        elif block.label.startswith("PGP PRIVATE KEY"):
+            infos.extend(pgp.analyse(block.der, ctx))
+        elif block.label.endswith("PRIVATE KEY"):
+            infos.append(result.unparsable(block.label.lower(), "unsupported key format"))
+    if not infos and "PRIVATE KEY-----" in text:
+        infos.append(result.unparsable(_guess(text), "damaged PEM block"))
+    return infos
+
+
+def _certificate(block: PemBlock) -> x509.Certificate | None:
+    if block.label not in ("CERTIFICATE", "TRUSTED CERTIFICATE"):
+        return None
+    try:
+        return x509.load_der_x509_certificate(block.der)
+    except ValueError:
+        return None
+
+
+def _is_certificate(data: bytes) -> bool:
+    try:
+        x509.load_der_x509_certificate(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _json(text: str, ctx: result.Context, depth: int) -> list[KeyInfo] | None:
+    doc = jwk.load_json(unescape(text) if text.lstrip()[:1] in "\"'" else text)
+    if doc is None:
+        return None
+    pem = jwk.service_account_key(doc)
+    if pem is not None and depth < MAX_DEPTH:
+        inner = analyse_text(pem, ctx, depth + 1)
+        return [replace(i, format="gcp-service-account") if i.parsed else i for i in inner]
+    return jwk.analyse(doc)
+
+
+def _label_json_source(text: str, infos: list[KeyInfo]) -> list[KeyInfo]:
+    """A GCP service-account document seen as text still says so."""
+    if '"service_account"' in text or '"private_key_id"' in text:
+        return [replace(i, format="gcp-service-account") if i.parsed else i for i in infos]
+    return infos
+
+
+def _base64_payload(text: str) -> bytes | None:
+    """The longest whitespace- or quote-separated token, base64-decoded."""
+    tokens = unescape(text).replace('"', " ").replace("'", " ").replace(":", " ").split()
+    if not tokens:
+        return None
+    longest = max(tokens, key=len)
+    if len(longest) < 64:
+        return None
+    return b64decode(longest)
+
+
+def _as_base64(info: KeyInfo, text: str, ctx: result.Context) -> KeyInfo:
+    if not info.parsed:
+        return info
+    hint = text[:200].lower() + ctx.origin.path.lower()
+    outer = "kubeconfig" if any(h in hint for h in _KUBE_HINTS) else "base64"
+    note = f"base64 of {info.format}" + (f"; {info.note}" if info.note else "")
+    return replace(info, format=outer, note=note)
+
+
+def _guess(text: str) -> str:
+    head = text[:4096]
+    for marker, fmt in (
+        ("RSA PRIVATE KEY", "pkcs1-pem"),
+        ("EC PRIVATE KEY", "sec1-pem"),
+        ("DSA PRIVATE KEY", "dsa-pem"),
+        ("ENCRYPTED PRIVATE KEY", "pkcs8-encrypted"),
+        ("OPENSSH PRIVATE KEY", "openssh"),
+        ("PGP PRIVATE KEY", "pgp"),
+        ("PRIVATE KEY", "pkcs8-pem"),
+        ("PuTTY", "putty"),
+        ("kty", "jwk"),
+        ("private_key", "gcp-service-account"),
+        ("client-key-data", "kubeconfig"),
+    ):
+        if marker in head:
+            return fmt
+    return "unknown"

@@ -1,0 +1,47 @@
+"""Trying the well-known passphrases, within a budget.
+
+A key that opens with an empty or default passphrase is as good as
+unprotected. The passphrase that worked is never returned or kept: callers
+learn only that one did.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+TIME_BUDGET = 3.0
+"""Seconds spent trying passphrases on one key, at most."""
+SLOW_KDF_ATTEMPTS = 6
+"""Attempts for deliberately slow KDFs (bcrypt-pbkdf, Argon2, high PBKDF2 counts)."""
+
+
+def try_passphrases(
+    opener: Callable[[bytes], T],
+    passphrases: Sequence[str],
+    *,
+    slow: bool = False,
+    budget: float = TIME_BUDGET,
+) -> T | None:
+    """The first non-None result of `opener(passphrase)`, or None.
+
+    `opener` returns None (or raises ValueError/TypeError) for a wrong
+    passphrase. For slow KDFs only the first few candidates are tried.
+    """
+    candidates = list(dict.fromkeys(passphrases))
+    if slow:
+        candidates = candidates[:SLOW_KDF_ATTEMPTS]
+    started = time.monotonic()
+    for candidate in candidates:
+        if time.monotonic() - started > budget:
+            break
+        try:
+            result = opener(candidate.encode("utf-8"))
+        except (ValueError, TypeError, OverflowError, KeyError):
+            continue
+        if result is not None:
+            return result
+    return None

@@ -1,0 +1,131 @@
+"""PEM and DER private keys through `cryptography`: PKCS#1, SEC1, PKCS#8
+(encrypted too), legacy OpenSSL-encrypted PEM, DSA, and bare DER."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+
+from scanner.keys import result
+from scanner.keys.adjacent import find_adjacent
+from scanner.keys.armor import PemBlock
+from scanner.keys.fingerprint import PublicKey, as_public_key
+from scanner.keys.passphrase import try_passphrases
+from scanner.model import KeyInfo
+
+PEM_FORMATS = {
+    "RSA PRIVATE KEY": "pkcs1-pem",
+    "EC PRIVATE KEY": "sec1-pem",
+    "DSA PRIVATE KEY": "dsa-pem",
+    "PRIVATE KEY": "pkcs8-pem",
+    "ENCRYPTED PRIVATE KEY": "pkcs8-encrypted",
+}
+_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
+
+
+def pem_format(block: PemBlock, origin_path: str) -> str:
+    if block.encrypted_legacy:
+        return "legacy-encrypted-pem"
+    fmt = PEM_FORMATS[block.label]
+    if fmt == "pkcs8-pem" and origin_path.lower().endswith(".p8"):
+        return "apple-p8"
+    return fmt
+
+
+def analyse_pem(
+    block: PemBlock, ctx: result.Context, certs: Sequence[x509.Certificate] = ()
+) -> KeyInfo:
+    """One PEM private-key block."""
+    fmt = pem_format(block, ctx.origin.path)
+    pem = block.pem()
+    encrypted = block.encrypted_legacy or block.label == "ENCRYPTED PRIVATE KEY"
+    if not encrypted:
+        try:
+            public = _public_of(serialization.load_pem_private_key(pem, None))
+        except _ERRORS as exc:
+            return result.unparsable(fmt, f"does not parse as a key: {_reason(exc)}")
+        return _identified(fmt, public, certs)
+
+    def opener(password: bytes) -> PublicKey:
+        return _public_of(serialization.load_pem_private_key(pem, password))
+
+    return _encrypted(fmt, try_passphrases(opener, ctx.passphrases), ctx, certs)
+
+
+def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo | None:
+    """A DER private key (PKCS#1, SEC1 or PKCS#8, encrypted or not), or None."""
+    try:
+        return _identified(fmt, _public_of(serialization.load_der_private_key(data, None)), ())
+    except TypeError:
+        pass  # encrypted PKCS#8
+    except _ERRORS:
+        return None
+
+    def opener(password: bytes) -> PublicKey:
+        return _public_of(serialization.load_der_private_key(data, password))
+
+    return _encrypted(fmt, try_passphrases(opener, ctx.passphrases), ctx, ())
+
+
+def _public_of(private: object) -> PublicKey:
+    public_key = getattr(private, "public_key", None)
+    public = as_public_key(public_key()) if callable(public_key) else None
+    if public is None:
+        raise ValueError(f"unsupported key type {type(private).__name__}")
+    return public
+
+
+def _identified(fmt: str, public: PublicKey, certs: Sequence[x509.Certificate]) -> KeyInfo:
+    return result.from_public(fmt, public, certificates=result.matching_certs(public, certs))
+
+
+def _encrypted(
+    fmt: str,
+    opened: PublicKey | None,
+    ctx: result.Context,
+    certs: Sequence[x509.Certificate],
+) -> KeyInfo:
+    if opened is not None:
+        return result.from_public(
+            fmt,
+            opened,
+            encrypted=True,
+            weak_passphrase=True,
+            certificates=result.matching_certs(opened, certs),
+        )
+    return public_from_elsewhere(fmt, ctx, certs)
+
+
+def public_from_elsewhere(
+    fmt: str, ctx: result.Context, certs: Sequence[x509.Certificate] = ()
+) -> KeyInfo:
+    """An encrypted key that did not open: a certificate in the same material,
+    then an adjacent public key or certificate, else identity unknown."""
+    if len(certs) == 1:
+        public = as_public_key(certs[0].public_key())
+        if public is not None:
+            return result.from_public(
+                fmt,
+                public,
+                encrypted=True,
+                certificates=certs,
+                note="public part read from the certificate stored with the key",
+            )
+    found = find_adjacent(ctx.origin)
+    if found is not None:
+        return result.from_public(
+            fmt,
+            found.public,
+            encrypted=True,
+            certificates=[found.certificate] if found.certificate else (),
+            note=f"public part read from {found.name}",
+        )
+    return result.unknown(fmt, note="encrypted; no well-known passphrase opens it")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).split("\n", 1)[0].strip()
+    return (text[:120] or type(exc).__name__).rstrip(".")

@@ -1,0 +1,94 @@
+"""Building `KeyInfo` values: from a public key, from nothing, or for bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from scanner.keys.fingerprint import PublicKey, describe, fingerprints, spki_der
+from scanner.model import KeyInfo, Origin
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every parser needs besides the bytes."""
+
+    origin: Origin
+    passphrases: Sequence[str]
+
+
+def from_public(
+    fmt: str,
+    public: PublicKey,
+    *,
+    encrypted: bool = False,
+    weak_passphrase: bool = False,
+    certificates: Sequence[x509.Certificate] = (),
+    extra: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> KeyInfo:
+    """A fully identified key: every fingerprint its public part allows."""
+    algorithm, bits, curve = describe(public)
+    prints = fingerprints(public)
+    if extra:
+        prints.update(extra)
+    cert_hashes = tuple(cert_sha256(c) for c in certificates)
+    if cert_hashes:
+        prints["x509_sha256"] = cert_hashes[0]
+    return KeyInfo(
+        format=fmt,
+        algorithm=algorithm,
+        bits=bits,
+        curve=curve,
+        encrypted=encrypted,
+        public_known=True,
+        weak_passphrase=weak_passphrase,
+        fingerprints=prints,
+        certificates=cert_hashes,
+        note=note,
+        public_der=spki_der(public),
+    )
+
+
+def unknown(
+    fmt: str,
+    *,
+    note: str,
+    algorithm: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> KeyInfo:
+    """An encrypted key whose public part could not be read."""
+    return KeyInfo(
+        format=fmt,
+        algorithm=algorithm,
+        encrypted=True,
+        public_known=False,
+        fingerprints=dict(extra or {}),
+        note=note,
+    )
+
+
+def unparsable(fmt: str, note: str) -> KeyInfo:
+    return KeyInfo(format=fmt, parsed=False, public_known=False, note=note)
+
+
+def cert_sha256(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+
+
+def matching_certs(public: PublicKey, certs: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """The certificates issued for `public` (same SPKI), first one first."""
+    wanted = spki_der(public)
+    out = []
+    for cert in certs:
+        try:
+            if spki_der(cert.public_key()) == wanted:  # type: ignore[arg-type]
+                out.append(cert)
+        except (ValueError, TypeError):
+            continue
+    return out
