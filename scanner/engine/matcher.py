@@ -154,7 +154,8 @@ class _KeywordSet:
             self._set.Compile()
 
     def present(self, data: bytes) -> set[int]:
-        return set(self._set.Match(data)) if self._set is not None else set()
+        found = self._set.Match(data) if self._set is not None else None
+        return set(found) if found else set()
 
 
 def _hyperscan(

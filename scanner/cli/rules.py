@@ -1,0 +1,106 @@
+"""`keysweep rules list` and `keysweep rules check [PATH...]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.config import Config, load_config
+
+
+def _rule_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Config file (default: .keysweep.yaml or [tool.keysweep] here).",
+        ),
+        click.option(
+            "--rules",
+            "rules_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, exists=True),
+            help="Extra rule file or folder (repeatable).",
+        ),
+        click.option(
+            "--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _config(config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin: bool) -> Config:
+    return load_config(config_path, Path(".")).with_overrides(
+        rules_dirs=tuple(p.resolve() for p in rules_dirs),
+        builtin_rules=False if no_builtin else None,
+    )
+
+
+@click.group("rules")
+def command() -> None:
+    """List and check detection rules."""
+
+
+@command.command("list")
+@_rule_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_rules(
+    config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin_rules: bool, fmt: str
+) -> None:
+    """List the rules in use: id, kind, severity and name."""
+    from scanner.engine.ruleset import load_rules
+
+    rules = load_rules(_config(config_path, rules_dirs, no_builtin_rules))
+    if fmt == "json":
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "kind": r.kind.value,
+                "severity": r.severity.label,
+                "keywords": list(r.keywords),
+                "file": r.source_file,
+                "references": list(r.references),
+            }
+            for r in rules
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r.id) for r in rules), default=2)
+    for r in rules:
+        click.echo(f"{r.id:<{width}}  {r.kind.value:<11}  {r.severity.label:<8}  {r.name}")
+    click.echo(f"{len(rules)} rules", err=True)
+
+
+@command.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@_rule_options
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    rules_dirs: tuple[Path, ...],
+    no_builtin_rules: bool,
+) -> None:
+    """Run every rule's examples and negative examples (default: the built-in rules)."""
+    from scanner.engine.ruleset import load_paths, load_rules
+    from scanner.engine.selfcheck import check_rules, engines
+
+    if paths:
+        rules = tuple(load_paths([*paths, *(p.resolve() for p in rules_dirs)]))
+    else:
+        rules = load_rules(_config(config_path, rules_dirs, no_builtin_rules))
+    lanes = engines(rules)
+    failures = check_rules(rules, lanes)
+    for failure in failures:
+        click.echo(str(failure))
+    lane_names = " and ".join(e.lane for e in lanes)
+    click.echo(f"{len(rules)} rules checked ({lane_names}): {len(failures)} failure(s)", err=True)
+    ctx.exit(1 if failures else 0)

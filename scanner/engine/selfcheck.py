@@ -1,0 +1,64 @@
+"""Rules test themselves: every example must match its rule, every negative
+example must not, through the real engine (in every lane available)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scanner.engine.matcher import Engine
+from scanner.model import Rule, RuleKind
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    rule_id: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.rule_id}: {self.problem}"
+
+
+def engines(rules: Sequence[Rule]) -> list[Engine]:
+    """The Hyperscan engine (where installed) and the RE2-only engine."""
+    built = [Engine(rules, use_hyperscan=True), Engine(rules, use_hyperscan=False)]
+    unique = {engine.lane: engine for engine in built}
+    return list(unique.values())
+
+
+def check_rules(rules: Sequence[Rule], lanes: Sequence[Engine]) -> list[Failure]:
+    failures: list[Failure] = []
+    for rule in rules:
+        failures.extend(check_rule(rule, lanes))
+    return failures
+
+
+def check_rule(rule: Rule, lanes: Sequence[Engine]) -> list[Failure]:
+    failures = []
+    if not rule.examples:
+        failures.append(Failure(rule.source_file, rule.id, "has no examples"))
+    if not rule.negative_examples:
+        failures.append(Failure(rule.source_file, rule.id, "has no negative examples"))
+    cases = [(n, e, True) for n, e in enumerate(rule.examples, 1)]
+    cases += [(n, e, False) for n, e in enumerate(rule.negative_examples, 1)]
+    for number, example, positive in cases:
+        wrong = [e.lane for e in lanes if matches(e, rule, example) is not positive]
+        if not wrong:
+            continue
+        what = (
+            f"example {number} did not match" if positive else f"negative example {number} matched"
+        )
+        if len(wrong) < len(lanes):
+            what += f" ({', '.join(wrong)} lane)"
+        failures.append(Failure(rule.source_file, rule.id, what))
+    return failures
+
+
+def matches(engine: Engine, rule: Rule, example: str) -> bool:
+    """Whether `rule` fires on the example: a text, or for key-file rules a path."""
+    if rule.kind is RuleKind.KEY_FILE:
+        hits = engine.find_key_files([example], None)
+    else:
+        hits = engine.find(example.encode("utf-8"), None)
+    return any(hit.rule.id == rule.id for hit in hits)

@@ -1,0 +1,203 @@
+"""The engine: one Hyperscan pass plus a windowed RE2 confirm, and the RE2 lane."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.compiled import KEY_WINDOW
+from scanner.engine.matcher import Engine, RuleHit
+from scanner.engine.ruleset import builtin_rules_dir, load_paths
+from scanner.model import Rule
+
+pytest.importorskip("hyperscan")
+
+WriteRules = Callable[..., Path]
+GHP = b"ghp_R2d2C3poQ7xWv9LmKp4Tz8Yb1Nf6Hs0Ja5Ge"
+
+
+def spans(hits: list[RuleHit]) -> list[tuple[str, int, int]]:
+    return [(h.rule.id, h.start, h.end) for h in hits]
+
+
+def both(rules: list[Rule], **kwargs: object) -> tuple[Engine, Engine]:
+    fast = Engine(rules, use_hyperscan=True, **kwargs)  # type: ignore[arg-type]
+    slow = Engine(rules, use_hyperscan=False, **kwargs)  # type: ignore[arg-type]
+    assert (fast.lane, slow.lane) == ("hyperscan", "re2")
+    return fast, slow
+
+
+def mixed_corpus(seed: int, planted: list[bytes]) -> list[bytes]:
+    """Source-like and log-like text with secrets planted at random places."""
+    rng = random.Random(seed)
+    words = [b"def", b"return", b"password", b"token", b"key", b"value", b"AKIA", b"ghp_", b"x"]
+    items = []
+    for _ in range(40):
+        lines = []
+        for _ in range(rng.randrange(5, 400)):
+            line = b" ".join(rng.choice(words) for _ in range(rng.randrange(1, 12)))
+            if rng.random() < 0.05:
+                line += b" = " + rng.choice(planted)
+            lines.append(line)
+        items.append(b"\n".join(lines))
+    return items
+
+
+def test_lanes_give_identical_matches(sample_rules_file: Path, rsa_pem: bytes) -> None:
+    rules = load_paths([sample_rules_file])
+    planted = [
+        GHP,
+        b"'Tr0ub4dor&3xyz'",
+        b"AKIAQ3EGX7VZK5Y2MB4N",
+        b"password: example-password",
+        b"\n" + rsa_pem,
+        b"ghp_" + b"A" * 36 + b"B",
+    ]
+    fast, slow = both(rules)
+    total = 0
+    for data in mixed_corpus(7, planted):
+        expected = spans(slow.find(data, ["src/app.py"]))
+        assert spans(fast.find(data, ["src/app.py"])) == expected
+        total += len(expected)
+    assert total > 20
+
+
+def test_lanes_agree_on_builtin_rule_examples() -> None:
+    rules = load_paths([builtin_rules_dir()])
+    if not rules:
+        pytest.skip("no built-in rules yet")
+    fast, slow = both(rules)
+    blob = "\n\n".join(e for r in rules for e in (*r.examples, *r.negative_examples))
+    data = blob.encode("utf-8")
+    assert spans(fast.find(data, None)) == spans(slow.find(data, None))
+
+
+def test_window_holds_a_4096_bit_pem_key(sample_rules_file: Path, rsa4096_pem: bytes) -> None:
+    rules = load_paths([sample_rules_file])
+    padding = b"filler line of ordinary text\n" * 5000
+    data = padding + rsa4096_pem + padding
+    assert len(rsa4096_pem) > 3000
+    for engine in both(rules):
+        hits = [h for h in engine.find(data, None) if h.rule.id == "test.rsa-pkcs1"]
+        assert len(hits) == 1
+        secret = data[hits[0].start : hits[0].end]
+        assert secret == rsa4096_pem.strip()
+
+
+def test_back_to_back_keys_each_found_once(sample_rules_file: Path, rsa_pem: bytes) -> None:
+    rules = load_paths([sample_rules_file])
+    data = rsa_pem * 20
+    for engine in both(rules):
+        hits = [h for h in engine.find(data, None) if h.rule.id == "test.rsa-pkcs1"]
+        assert len(hits) == 20
+    assert KEY_WINDOW >= 16 * 1024
+
+
+def test_pathological_rule_and_input_stay_linear(write_rules: WriteRules) -> None:
+    text = """
+rules:
+  - {id: evil.nested, name: nested quantifier, kind: token, severity: low,
+     pattern: '(?P<secret>(a+)+$)'}
+  - {id: evil.alternation, name: overlapping alternation, kind: token, severity: low,
+     pattern: '(?P<secret>(a|aa)+b)'}
+  - {id: evil.greedy, name: unbounded class, kind: token, severity: low,
+     pattern: '(?P<secret>[a-z]{8,})'}
+"""
+    rules = load_paths([write_rules(text, "evil.yaml")])
+    data = b"a" * 4_000_000 + b"!"
+    for engine in both(rules):
+        started = time.monotonic()
+        hits = engine.find(data, None)
+        elapsed = time.monotonic() - started
+        assert spans(hits) == [("evil.greedy", 0, 4_000_000)]
+        assert elapsed < 10, f"{engine.lane} lane took {elapsed:.1f}s"
+
+
+def test_report_flood_falls_back_to_re2_with_the_same_result(write_rules: WriteRules) -> None:
+    text = """
+rules:
+  - {id: flood.hex, name: hex run, kind: token, severity: low, keywords: [hex],
+     pattern: 'hex=(?P<secret>[0-9a-f]{8,64})'}
+  - {id: flood.any, name: letters, kind: token, severity: low,
+     pattern: '(?P<secret>[a-f]{32,})'}
+"""
+    rules = load_paths([write_rules(text, "flood.yaml")])
+    data = b"hex=" + b"abcdef0123" * 30_000
+    tight = Engine(rules, use_hyperscan=True, report_budget=1000)
+    slow = Engine(rules, use_hyperscan=False)
+    assert spans(tight.find(data, None)) == spans(slow.find(data, None))
+    assert spans(slow.find(data, None))[0] == ("flood.hex", 4, 68)
+
+
+def test_rule_hyperscan_cannot_compile_runs_in_re2(write_rules: WriteRules) -> None:
+    text = """
+rules:
+  - {id: lazy.flag, name: ungreedy flag only RE2 knows, kind: token, severity: low,
+     keywords: [zz], pattern: '(?U)zz(?P<secret>[0-9]+)'}
+  - {id: plain.one, name: plain, kind: token, severity: low, pattern: 'qq(?P<secret>[0-9]{4})'}
+"""
+    rules = load_paths([write_rules(text, "ungreedy.yaml")])
+    data = b"zz12345 qq6789"
+    fast, slow = both(rules)
+    assert spans(fast.find(data, None)) == [("lazy.flag", 2, 3), ("plain.one", 10, 14)]
+    assert spans(slow.find(data, None)) == spans(fast.find(data, None))
+
+
+def test_keywords_gate_rules_in_both_lanes(write_rules: WriteRules) -> None:
+    text = """
+rules:
+  - {id: kw.gated, name: gated, kind: token, severity: low, keywords: [Vendor],
+     pattern: '(?P<secret>vk_[0-9]{6})'}
+"""
+    rules = load_paths([write_rules(text, "kw.yaml")])
+    for engine in both(rules):
+        assert engine.find(b"vk_123456", None) == []
+        assert spans(engine.find(b"VENDOR vk_123456", None)) == [("kw.gated", 7, 16)]
+
+
+def test_entropy_allow_and_path_filters(sample_rules_file: Path) -> None:
+    rules = load_paths([sample_rules_file])
+    for engine in both(rules):
+        assert engine.find(b"password = 'aaaaaaaaaaaa'", None) == []
+        assert engine.find(b"password = 'my-example-pw1'", None) == []
+        assert len(engine.find(b"password = 'Tr0ub4dor&3xyz'", ["src/a.py"])) == 1
+        assert engine.find(b"password = 'Tr0ub4dor&3xyz'", ["docs/README.md"]) == []
+        npm = b"//registry.npmjs.org/:_authToken=npm_a8Fq2LzX9kWv4RmT7pYc3NbH"
+        assert engine.find(npm, ["config.txt"]) == []
+        assert [h.rule.id for h in engine.find(npm, ["home/u/.npmrc"])] == ["test.npmrc"]
+
+
+def test_key_file_rules_match_paths_and_magic(sample_rules_file: Path) -> None:
+    engine = Engine(load_paths([sample_rules_file]))
+    assert [h.rule.id for h in engine.find_key_files(["a/.ssh/id_rsa"], b"x")] == [
+        "test.ssh-key-file"
+    ]
+    assert engine.find_key_files(["a/.ssh/id_rsa.pub"], b"x") == []
+    keystore = b"\xfe\xed\xfe\xed\x00\x00\x00\x02"
+    assert [h.rule.id for h in engine.find_key_files(["r.jks"], keystore)] == ["test.jks-file"]
+    assert engine.find_key_files(["r.jks"], b"not a keystore") == []
+
+
+def test_compiled_database_is_cached_on_disk(sample_rules_file: Path, tmp_path: Path) -> None:
+    rules = load_paths([sample_rules_file])
+    cache = tmp_path / "cache"
+    first = Engine(rules, cache_dir=cache)
+    stored = list(cache.glob("hyperscan-*.db"))
+    assert len(stored) == 1
+    second = Engine(rules, cache_dir=cache)
+    data = b"x = " + GHP + b"\nAKIAQ3EGX7VZK5Y2MB4N\n"
+    assert spans(second.find(data)) == spans(first.find(data)) != []
+    stored[0].write_bytes(b"[0]\ngarbage")
+    assert spans(Engine(rules, cache_dir=cache).find(data)) == spans(first.find(data))
+
+
+def test_invalid_utf8_and_binary_input(sample_rules_file: Path) -> None:
+    rules = load_paths([sample_rules_file])
+    data = b"\xff\xfe\x00\x80token " + GHP + b"\xc3\x28\x00"
+    fast, slow = both(rules)
+    assert spans(fast.find(data, None)) == spans(slow.find(data, None))
+    assert [h.rule.id for h in fast.find(data, None)] == ["test.github-pat"]
