@@ -93,11 +93,19 @@ def test_invalid_yaml_names_the_file_on_one_line(write_rules: WriteRules) -> Non
         (("(?P<secret>tok_[a-z0-9]{{16}})", "(?P<secret>(tok_)"), "pattern", "RE2"),
         (("(?P<secret>tok_[a-z0-9]{{16}})", "(?P<secret>a*)"), "pattern", "empty string"),
         (("(?P<secret>tok_[a-z0-9]{{16}})", "(?P<secret>a)(?=b)"), "pattern", "RE2"),
-        (("    keywords: [tok_]\n", "    keywords: [tok_]\n    entropy: 9\n"), "entropy", "0 and 8"),
+        (
+            ("    keywords: [tok_]\n", "    keywords: [tok_]\n    entropy: 9\n"),
+            "entropy",
+            "0 and 8",
+        ),
         (("    keywords: [tok_]\n", "    keywords: [tok_]\n    allow: ['(']\n"), "allow", "RE2"),
         (("    keywords: [tok_]\n", "    keywords: [tok_]\n    paths: [x]\n"), "paths", "mapping"),
         (("    keywords: [tok_]\n", "    keywords: [1, 2]\n"), "keywords", "list of non-empty"),
-        (("    examples: [\"tok_abcdefgh12345678\"]\n", "    examples: {{a: 1}}\n"), "examples", "list"),
+        (
+            ('    examples: ["tok_abcdefgh12345678"]\n', "    examples: {{a: 1}}\n"),
+            "examples",
+            "list",
+        ),
         (("    name: Test token\n", ""), "name", "missing"),
     ],
 )
