@@ -214,7 +214,11 @@ def _entry(raw: Mapping[str, Any]) -> KeyEntry:
         allowed_locations=tuple(custody.get("allowed_locations") or ()),
         fingerprints=prints,
         public_jwk=dict(jwk) if jwk else None,
-        kids=tuple(aliases.get("jwk_kid") or ()) + ((jwk["kid"],) if jwk and "kid" in jwk else ()),
+        kids=tuple(
+            dict.fromkeys(
+                [*(aliases.get("jwk_kid") or ()), *([jwk["kid"]] if jwk and "kid" in jwk else [])]
+            )
+        ),
         cbom_ref=aliases.get("cbom_ref"),
         imported_from=raw.get("imported_from"),
     )

@@ -13,8 +13,8 @@ PEM_MARKERS = ("-----BEGIN", "PuTTY-User-Key-File-", "b3BlbnNzaC1rZXktdjE")
 """PEM armour, PuTTY key files, base64 of 'openssh-key-v1'."""
 JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 """RFC 7518 private and symmetric key members."""
-STRUCTURED = frozenset({"fingerprints", "public_jwk", "secret_hash"})
-"""Fields whose long values are expected (hashes, public numbers, a salt)."""
+STRUCTURED = frozenset({"fingerprints", "public_jwk", "secret_hash", "aliases"})
+"""Fields whose long values are expected (hashes, public numbers, a salt, key ids)."""
 BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "+/=_-")
 BLOB_MIN = 40
 
