@@ -136,3 +136,53 @@ def test_not_a_jwks(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no 'keys' list" in result.stderr
     result = import_jwks(tmp_path / "absent.json", tmp_path / "r.yaml", "2025-01-01")
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_import_from_a_url(tmp_path: Path, kit: ModuleType, ed_key: Any) -> None:
+    """A local HTTP server stands in for an identity provider's jwks_uri."""
+    import http.server
+    import threading
+
+    body = json.dumps({"keys": [kit.public_jwk(ed_key, kid="idp-1")]}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+        registry = tmp_path / "registry.yaml"
+        args = ["registry", "import-jwks", url, "--registry", str(registry), "--timeout", "5"]
+        result = CliRunner().invoke(cli, args)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    entry = load_registry(registry).entry("idp-1")
+    assert entry is not None and entry.fingerprints["spki_sha256"] == (kit.spki_hex(ed_key),)
+
+
+def test_unreachable_url_is_one_clear_line(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/jwks.json"
+    args = [
+        "registry",
+        "import-jwks",
+        url,
+        "--registry",
+        str(tmp_path / "r.yaml"),
+        "--timeout",
+        "2",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"keysweep: error: {url}: cannot fetch")
+    assert len(result.stderr.strip().splitlines()) == 1
