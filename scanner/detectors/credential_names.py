@@ -84,6 +84,19 @@ _NEGATIVE_PREFIXES = frozenset(
         "verify",
         "default_hash",
         "n",
+        "incorrect",
+        "wrong",
+        "bad",
+        "invalid",
+        "fake",
+        "dummy",
+        "mock",
+        "example",
+        "sample",
+        "test",
+        "placeholder",
+        "old",
+        "expected",
     }
 )
 
@@ -183,6 +196,14 @@ _PLACEHOLDER_WORDS = (
     "{}",
     "{0}",
     "***",
+    "somepass",
+    "mypass",
+    "badpass",
+    "wrongpass",
+    "doesnotexist",
+    "incorrect",
+    "invalid",
+    "bogus",
     "...",
 )
 _PLACEHOLDER_EXACT = frozenset(
@@ -242,9 +263,18 @@ def is_plausible_secret(value: str, category: Category) -> bool:
         return False
     if len(set(text)) <= 2 or text.startswith(("$", "%", "/", "./", "~/", "http://", "https://")):
         return False
-    if ("{" in text and "}" in text) or _is_reference(text) or _is_prose(text, category):
+    if (
+        "\n" in text
+        or ("{" in text and "}" in text)
+        or _is_reference(text)
+        or _is_prose(text, category)
+    ):
         return False
     if category is not Category.PASSWORD and shannon_entropy(text) < 2.5:
+        return False
+    if category is Category.PASSWORD and text.isalpha() and text.islower() and len(text) < 8:
+        return False
+    if _is_wordy(text, category) or (category is not Category.PASSWORD and _is_uuid(lowered)):
         return False
     return not lowered.endswith((".pem", ".key", ".json", ".txt", ".crt", ".p12", ".yaml"))
 
@@ -257,7 +287,34 @@ def _is_reference(text: str) -> bool:
     parts = text.split(".")
     if len(parts) > 1 and all(p.isidentifier() for p in parts):
         return True
-    return text.isidentifier() and "_" in text and text.islower() and text.count("_") >= 2
+    if not text.isidentifier():
+        return False
+    if "_" in text and text.islower():
+        return True
+    return any(w in _REFERENCE_WORDS for w in split_words(text))
+
+
+def _is_wordy(text: str, category: Category) -> bool:
+    """Words without digits: a label or a name (`Access-Control-Allow-Credentials`).
+
+    A password may be a passphrase, so for passwords only a label that names a
+    credential counts as wordy (`role-secret-key`, `session-token`)."""
+    words = split_words(text)
+    if not all(w.isalpha() for w in words) or not words:
+        return False
+    if category is not Category.PASSWORD:
+        return True
+    return any(w in _REFERENCE_WORDS for w in words)
+
+
+def _is_uuid(text: str) -> bool:
+    parts = text.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(
+        c in "0123456789abcdef" for p in parts for c in p
+    )
+
+
+_REFERENCE_WORDS = _PASSWORD_WORDS | _TOKEN_WORDS | _SECRET_WORDS | {"key", "auth"}
 
 
 def _is_prose(text: str, category: Category) -> bool:

@@ -5,6 +5,8 @@ are parsed, so most Python files cost a single regex search. A file libcst
 cannot parse (Python 2, syntax errors) yields no match: the rule engine still
 scans it. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
+A file libcst cannot parse yields a warning (ScanError) and no match.
+
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
 offsets of the literal's content (inside the quotes), from the first piece to
@@ -13,6 +15,8 @@ the last when the value is joined from several literals.
 
 from __future__ import annotations
 
+import io
+import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +27,8 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from scanner.config import Config
 from scanner.detectors.python_literals import LineIndex, Literal, quote_widths
 from scanner.detectors.python_visitor import PEM_BEGIN, Candidate, CredentialVisitor
-from scanner.model import Match, Origin, Rule, RuleKind, Severity
+from scanner.detectors.python_windows import statement_windows, window_source
+from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
 
 
 @dataclass(frozen=True)
@@ -98,35 +103,77 @@ class PythonDetector:
             return False
         return PREFILTER.search(data) is not None
 
-    def detect(self, origin: Origin, data: bytes) -> list[Match]:
+    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
         path = (origin.archive_member or origin.path).lower()
         try:
             if path.endswith(".ipynb"):
                 from scanner.detectors.python_notebook import detect_notebook
 
-                return detect_notebook(data, self.detect_source)
-            return self.detect_source(data)
-        except (cst.ParserSyntaxError, RecursionError, UnicodeError, ValueError):
-            return []
+                return list(detect_notebook(data, self.detect_source))
+            return list(self.detect_source(data))
+        except SyntaxError as exc:
+            reason = f"line {exc.lineno}: {exc.msg}"
+        except cst.ParserSyntaxError as exc:
+            reason = f"line {exc.raw_line}: {exc.message}"
+        except (RecursionError, MemoryError, UnicodeError, ValueError, LookupError) as exc:
+            reason = type(exc).__name__
+        return [
+            ScanError(origin.path, f"python detector cannot parse this file ({reason}); rules only")
+        ]
 
     def detect_source(self, data: bytes) -> list[Match]:
-        """Matches in Python source bytes; raises libcst's ParserSyntaxError on bad code."""
-        module = cst.parse_module(data)
-        visitor = CredentialVisitor()
-        module.visit(visitor)
-        pems = [p for p in visitor.pems if _rebuilt_pem(p, data) is not None]
-        if not visitor.found and not pems:
+        """Matches in Python source bytes.
+
+        Raises SyntaxError (or ValueError, UnicodeError) when the file is not Python 3.
+        """
+        hits = _hit_lines(data)
+        if not hits:
             return []
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         base = len(BOM) if data.startswith(BOM) else 0
-        text = data[base:].decode(module.encoding, errors="surrogateescape")
-        index = LineIndex(text, module.encoding, base)
-        candidates = list(visitor.found)
-        for pem in pems:
-            rebuilt = _rebuilt_pem(pem, data)
-            if rebuilt is not None:
-                candidates.append(Candidate("python.private-key-literal", pem, rebuilt))
-        return [_match(c, positions, index) for c in candidates]
+        encoding = _encoding(data)
+        index = LineIndex(data[base:].decode(encoding), encoding, base)
+        lines = index.lines
+        matches: list[Match] = []
+        for window in statement_windows("".join(lines), hits):
+            source, added = window_source(lines, window)
+            shift = window.first - 1 - added
+            matches.extend(_window_matches(source, shift, data, index))
+        return matches
+
+
+def _hit_lines(data: bytes) -> list[int]:
+    """1-based lines on which a prefilter match starts or ends."""
+    lines: list[int] = []
+    offset, line = 0, 1
+    for found in PREFILTER.finditer(data):
+        line += data.count(b"\n", offset, found.start())
+        lines.append(line)
+        lines.append(line + data.count(b"\n", found.start(), found.end()))
+        offset = found.start()
+    return lines
+
+
+def _encoding(data: bytes) -> str:
+    """PEP 263: a coding cookie on one of the first two lines, else UTF-8."""
+    if b"coding" not in data[:400]:
+        return "utf-8"
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _window_matches(source: str, shift: int, data: bytes, index: LineIndex) -> list[Match]:
+    module = cst.parse_module(source)
+    visitor = CredentialVisitor()
+    module.visit(visitor)
+    candidates = list(visitor.found)
+    for pem in visitor.pems:
+        rebuilt = _rebuilt_pem(pem, data)
+        if rebuilt is not None:
+            candidates.append(Candidate("python.private-key-literal", pem, rebuilt))
+    if not candidates:
+        return []
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return [_match(c, positions, index, shift) for c in candidates]
 
 
 def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
@@ -147,7 +194,10 @@ def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
 
 
 def _match(
-    candidate: Candidate, positions: Mapping[cst.CSTNode, CodeRange], index: LineIndex
+    candidate: Candidate,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    index: LineIndex,
+    shift: int,
 ) -> Match:
     first, last = candidate.literal.pieces[0], candidate.literal.pieces[-1]
     where = positions[first]
@@ -161,10 +211,10 @@ def _match(
         kind=rule.kind,
         severity=rule.severity,
         detector="python",
-        start=index.byte_offset(where.start.line, where.start.column + head),
-        end=index.byte_offset(until.end.line, until.end.column - tail),
-        line=where.start.line,
+        start=index.byte_offset(where.start.line + shift, where.start.column + head),
+        end=index.byte_offset(until.end.line + shift, until.end.column - tail),
+        line=where.start.line + shift,
         column=where.start.column + 1,
-        end_line=until.end.line,
+        end_line=until.end.line + shift,
         secret=candidate.secret,
     )

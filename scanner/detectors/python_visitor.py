@@ -58,9 +58,14 @@ def target_name(node: cst.BaseExpression) -> str | None:
         index = node.slice[0].slice
         if isinstance(index, cst.Index):
             key = evaluate(index.value)
-            if key is not None and isinstance(key.value, str):
+            if key is not None and isinstance(key.value, str) and _name_like(key.value):
                 return key.value
     return None
+
+
+def _name_like(key: str) -> bool:
+    """A settings or header name (`SECRET_KEY`, `X-Api-Key`), not `AWS::IAM::AccessKey`."""
+    return key.replace("-", "_").replace(".", "_").isidentifier()
 
 
 class CredentialVisitor(cst.CSTVisitor):
@@ -92,7 +97,7 @@ class CredentialVisitor(cst.CSTVisitor):
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = evaluate(element.key)
-                if key is not None and isinstance(key.value, str):
+                if key is not None and isinstance(key.value, str) and _name_like(key.value):
                     self._named(key.value, element.value)
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
