@@ -1,0 +1,188 @@
+"""A keysweep JSON report (sweep, scan or git) → what the inventory stores.
+
+Only findings about keys are kept: those with key analysis or a registry key id.
+Nothing secret is read out of the report beyond what it already carries
+(fingerprints, the secret's SHA-256 for symmetric registry matches).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InventoryError
+
+
+@dataclass(frozen=True)
+class SightingRecord:
+    path: str
+    identity: str
+    fingerprints: tuple[tuple[str, str], ...]
+    key_id: str | None
+    verdict: str | None
+    state: str | None
+    severity: str
+    rule: str
+    format: str | None
+    algorithm: str | None
+    file_mode: str | None
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    id: str
+    host: str
+    kind: str
+    roots: tuple[str, ...]
+    time: datetime
+    partial: bool
+    user: str | None
+    keysweep_version: str | None
+    rules_version: str | None
+    source_name: str
+    sightings: tuple[SightingRecord, ...] = field(default=())
+
+    @property
+    def scope(self) -> str:
+        material = json.dumps([self.kind, sorted(self.roots)])
+        return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def read_report(
+    path: Path, *, host: str | None = None, now: datetime | None = None
+) -> ReportRecord:
+    try:
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InventoryError(f"{path}: not a readable JSON report: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
+        raise InventoryError(f"{path}: not a keysweep JSON report (no 'findings' list)")
+    return parse_report(document, source_name=str(path), host=host, now=now)
+
+
+def parse_report(
+    document: Mapping[str, Any],
+    *,
+    source_name: str,
+    host: str | None = None,
+    now: datetime | None = None,
+) -> ReportRecord:
+    summary = _mapping(document.get("summary"))
+    meta = _mapping(document.get("meta")) or _mapping(summary.get("meta"))
+    tool = _mapping(document.get("tool"))
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    sightings = _sightings(document.get("findings") or [])
+    roots = meta.get("roots") or summary.get("roots") or []
+    return ReportRecord(
+        id=hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest(),
+        host=str(meta.get("host") or host or "unknown"),
+        kind=str(meta.get("kind") or ("sweep" if "host" in meta else "scan")),
+        roots=tuple(str(r) for r in roots) if isinstance(roots, list) else (),
+        time=_time(meta.get("time"), now),
+        partial=bool(meta.get("partial", summary.get("partial", False))),
+        user=_text(meta.get("user")),
+        keysweep_version=_text(meta.get("keysweep_version") or tool.get("version")),
+        rules_version=_text(meta.get("rules_version") or tool.get("rules_version")),
+        source_name=source_name,
+        sightings=sightings,
+    )
+
+
+def _sightings(findings: list[Any]) -> tuple[SightingRecord, ...]:
+    seen: dict[tuple[str, str], SightingRecord] = {}
+    for finding in findings:
+        if not isinstance(finding, dict):
+            continue
+        record = _sighting(finding)
+        if record is not None:
+            seen.setdefault((record.path, record.identity), record)
+    return tuple(seen.values())
+
+
+def _sighting(finding: Mapping[str, Any]) -> SightingRecord | None:
+    key = _mapping(finding.get("key"))
+    registry = _mapping(finding.get("registry"))
+    key_id = _text(registry.get("key_id"))
+    if not key and key_id is None:
+        return None
+    prints = _fingerprints(key, finding, key_id)
+    path = str(finding.get("path") or "")
+    if finding.get("archive_member"):
+        path = f"{path}!{finding['archive_member']}"
+    identity = _identity(prints, key_id, finding)
+    return SightingRecord(
+        path=path,
+        identity=identity,
+        fingerprints=prints,
+        key_id=key_id,
+        verdict=_text(registry.get("verdict")),
+        state=_text(registry.get("state")),
+        severity=str(finding.get("severity") or "unknown"),
+        rule=str(finding.get("rule") or "unknown"),
+        format=_text(key.get("format")),
+        algorithm=_text(key.get("algorithm")),
+        file_mode=_text(finding.get("file_mode")),
+    )
+
+
+def _fingerprints(
+    key: Mapping[str, Any], finding: Mapping[str, Any], key_id: str | None
+) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for kind, value in _mapping(key.get("fingerprints")).items():
+        values = value if isinstance(value, list) else [value]
+        out.extend((str(kind), str(v)) for v in values if v)
+    certificates = key.get("certificates")
+    if isinstance(certificates, list):
+        out.extend(("certificate_sha256", str(c)) for c in certificates if c)
+    secret = _mapping(finding.get("secret"))
+    if not key and key_id is not None and secret.get("sha256"):
+        out.append(("secret_sha256", str(secret["sha256"])))
+    return tuple(dict.fromkeys(out))
+
+
+def _identity(
+    prints: tuple[tuple[str, str], ...], key_id: str | None, finding: Mapping[str, Any]
+) -> str:
+    by_kind = dict(prints)
+    for kind in ("spki_sha256", "jwk_thumbprint", "ssh_sha256", "pgp", "secret_sha256"):
+        if kind in by_kind:
+            return f"{kind}:{by_kind[kind]}"
+    if prints:
+        return f"{prints[0][0]}:{prints[0][1]}"
+    if key_id is not None:
+        return f"key:{key_id}"
+    return f"finding:{finding.get('id') or 'unknown'}"
+
+
+def _time(value: Any, now: datetime | None) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            return parsed
+    return naive_utc(now)
+
+
+def naive_utc(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,92 @@
+"""Questions asked of the inventory: where does a key live, and which retired
+keys are still present on which hosts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from scanner.inventory.models import Fingerprint, Host, Sighting
+
+RETIRED_STATES = ("deactivated", "compromised", "destroyed", "suspended")
+RETIRED_VERDICTS = ("retired-key-present",)
+MIN_PREFIX = 8
+"""A hex fingerprint may be given by a prefix this long or longer."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """One path on one host where a key was seen."""
+
+    host: str
+    path: str
+    identity: str
+    key_id: str | None
+    verdict: str | None
+    state: str | None
+    severity: str
+    file_mode: str | None
+    first_seen: datetime
+    last_seen: datetime
+    gone_since: datetime | None
+
+    @property
+    def present(self) -> bool:
+        return self.gone_since is None
+
+
+def where(session: Session, query: str, *, include_gone: bool = False) -> list[Place]:
+    """Every host and path holding the key named by a fingerprint or registry key id."""
+    text = query.strip()
+    if not text:
+        return []
+    matches = [Sighting.key_id == text, Sighting.identity == text]
+    prints = select(Fingerprint.sighting_id).where(Fingerprint.value == text)
+    hexa = "".join(c for c in text if c not in ": ").lower()
+    if _is_hex(text) and len(hexa) >= MIN_PREFIX:
+        value = func.lower(Fingerprint.value)
+        prints = select(Fingerprint.sighting_id).where(or_(value == hexa, value.startswith(hexa)))
+    matches.append(Sighting.id.in_(prints))
+    statement = select(Sighting, Host.name).join(Host).where(or_(*matches))
+    if not include_gone:
+        statement = statement.where(Sighting.gone_since.is_(None))
+    rows = session.execute(statement.order_by(Host.name, Sighting.path)).all()
+    return [_place(sighting, host) for sighting, host in rows]
+
+
+def retired_present(session: Session) -> dict[str, list[Place]]:
+    """Per host: keys the registry calls retired that its latest reports still show."""
+    statement = (
+        select(Sighting, Host.name)
+        .join(Host)
+        .where(Sighting.gone_since.is_(None))
+        .where(or_(Sighting.verdict.in_(RETIRED_VERDICTS), Sighting.state.in_(RETIRED_STATES)))
+        .order_by(Host.name, Sighting.key_id, Sighting.path)
+    )
+    out: dict[str, list[Place]] = {}
+    for sighting, host in session.execute(statement).all():
+        out.setdefault(host, []).append(_place(sighting, host))
+    return out
+
+
+def _place(sighting: Sighting, host: str) -> Place:
+    return Place(
+        host=host,
+        path=sighting.path,
+        identity=sighting.identity,
+        key_id=sighting.key_id,
+        verdict=sighting.verdict,
+        state=sighting.state,
+        severity=sighting.severity,
+        file_mode=sighting.file_mode,
+        first_seen=sighting.first_seen,
+        last_seen=sighting.last_seen,
+        gone_since=sighting.gone_since,
+    )
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF: " for c in text)

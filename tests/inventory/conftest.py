@@ -1,0 +1,132 @@
+"""Inventory fixtures: a database per test (SQLite always, PostgreSQL when
+KEYSWEEP_TEST_PG_URL names a server) and sweep reports rendered by the real
+JSON reporter from real model objects."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scanner.model import (
+    Finding,
+    FindingId,
+    KeyInfo,
+    Origin,
+    RegistryHit,
+    Report,
+    RuleKind,
+    SecretInfo,
+    Severity,
+    Verdict,
+)
+from scanner.report import render
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'inventory.db'}"
+        return
+    server = os.environ.get("KEYSWEEP_TEST_PG_URL")
+    if not server:
+        pytest.skip("KEYSWEEP_TEST_PG_URL is not set (source .ci/postgres.sh)")
+    yield from _fresh_database(server)
+
+
+def _fresh_database(server: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"keysweep_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Key:
+    path: str
+    spki: str
+    key_id: str | None = None
+    state: str | None = None
+    member: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.key_id is None:
+            return Verdict.UNREGISTERED_KEY
+        if self.state in ("deactivated", "compromised", "destroyed", "suspended"):
+            return Verdict.RETIRED_KEY_PRESENT
+        return Verdict.ACTIVE_KEY_PRESENT
+
+
+def _finding(key: Key) -> Finding:
+    hit = RegistryHit(
+        verdict=key.verdict,
+        severity=Severity.CRITICAL if key.state == "deactivated" else Severity.MEDIUM,
+        key_id=key.key_id,
+        state=key.state,
+        matched_by="spki_sha256" if key.key_id else None,
+    )
+    return Finding(
+        id=FindingId(uuid.uuid5(uuid.NAMESPACE_URL, key.path + key.spki).hex),
+        rule="key.rsa-pkcs1",
+        name="RSA private key",
+        kind=RuleKind.PRIVATE_KEY,
+        severity=hit.severity,
+        detector="rules",
+        origin=Origin(path=key.path, archive_member=key.member, file_mode="0o600"),
+        line=1,
+        column=1,
+        end_line=27,
+        secret=SecretInfo(preview="-----BEGIN…", sha256="0" * 64, length=1675),
+        key=KeyInfo(
+            format="pkcs1-pem",
+            algorithm="RSA",
+            bits=2048,
+            fingerprints={"spki_sha256": key.spki, "jwk_thumbprint": "jwk-" + key.spki[:8]},
+        ),
+        registry=hit,
+    )
+
+
+WriteReport = Callable[..., Path]
+
+
+@pytest.fixture
+def write_report(tmp_path: Path) -> WriteReport:
+    """write_report(host, time, keys, partial=False, kind='sweep') → a JSON report file."""
+    counter = iter(range(10_000))
+
+    def _write(
+        host: str | None,
+        time: str,
+        keys: list[Key],
+        partial: bool = False,
+        kind: str = "sweep",
+    ) -> Path:
+        meta: dict[str, object] = {"kind": kind, "time": time, "partial": partial, "roots": ["~"]}
+        if host is not None:
+            meta["host"] = host
+        report = Report(
+            findings=tuple(_finding(k) for k in keys),
+            partial=partial,
+            roots=("~",),
+            meta=meta if kind == "sweep" else {},
+        )
+        path = tmp_path / f"report-{next(counter)}.json"
+        path.write_text(render(report, "json"), encoding="utf-8")
+        return path
+
+    return _write
