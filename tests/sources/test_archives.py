@@ -44,11 +44,7 @@ def _expand(path: str, data: bytes, config: Config | None = None) -> list[object
 
 
 def _members(events: list[object]) -> dict[str, bytes]:
-    return {
-        e.origin.archive_member or "": e.data or b""
-        for e in events
-        if isinstance(e, Item)
-    }
+    return {e.origin.archive_member or "": e.data or b"" for e in events if isinstance(e, Item)}
 
 
 def _errors(events: list[object]) -> list[str]:
