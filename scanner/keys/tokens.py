@@ -127,6 +127,41 @@ def verifies(token: bytes, key: VerifyKey | bytes, algorithms: Sequence[str]) ->
     return True
 
 
+def hmac_keys(secrets: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+    """(secret, prepared key) for each secret PyJWT accepts as an HMAC key (a PEM or
+    SSH public key is refused: that is the algorithm-confusion attack)."""
+    algorithm = jwt.get_algorithm_by_name("HS256")
+    prepared: list[tuple[bytes, bytes]] = []
+    for secret in secrets:
+        try:
+            prepared.append((secret, algorithm.prepare_key(secret)))
+        except (jwt.exceptions.InvalidKeyError, TypeError, ValueError):
+            continue
+    return prepared
+
+
+def hmac_signer(token: bytes, keys: Sequence[tuple[bytes, bytes]]) -> bytes | None:
+    """The secret whose HMAC (HS256/384/512, as the header says) signs `token`.
+
+    The token is split once and PyJWT's HMAC algorithm checks each prepared key,
+    so thousands of found secrets stay cheap.
+    """
+    try:
+        header = jwt.get_unverified_header(token.strip().decode("ascii"))
+        signing_input, _, encoded = token.strip().rpartition(b".")
+        signature = jwt.utils.base64url_decode(encoded)
+    except (jwt.exceptions.PyJWTError, UnicodeDecodeError, ValueError, TypeError):
+        return None
+    name = header.get("alg")
+    if name not in HMAC_ALGORITHMS:
+        return None
+    algorithm = jwt.get_algorithm_by_name(str(name))
+    for secret, key in keys:
+        if algorithm.verify(signing_input, key, signature):
+            return secret
+    return None
+
+
 def public_key_from_der(der: bytes) -> VerifyKey | None:
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 

@@ -41,8 +41,8 @@ def verify_tokens(
     today: date,
 ) -> list[Result]:
     candidates = candidates_for(registry, public_keys)
-    unique_secrets = list(dict.fromkeys(s for s in secrets if s))
-    return [_one(registry, token, candidates, unique_secrets, today) for token in found]
+    hmac_keys = tokens.hmac_keys(list(dict.fromkeys(s for s in secrets if s)))
+    return [_one(registry, token, candidates, hmac_keys, today) for token in found]
 
 
 def candidates_for(registry: Registry | None, public_keys: Sequence[bytes]) -> list[Candidate]:
@@ -88,7 +88,7 @@ def _one(
     registry: Registry | None,
     token: bytes,
     candidates: list[Candidate],
-    secrets: list[bytes],
+    hmac_keys: list[tuple[bytes, bytes]],
     today: date,
 ) -> Result:
     decoded = tokens.decode_unverified(token)
@@ -105,10 +105,9 @@ def _one(
         if tokens.verifies(token, candidate.key, candidate.algorithms):
             info = replace(info, verified_by=candidate.label)
             return info, _signed(registry, candidate.entry, decoded.kid, "signature")
-    if decoded.alg in tokens.HMAC_ALGORITHMS:
-        for secret in secrets:
-            if tokens.verifies(token, secret, tokens.HMAC_ALGORITHMS):
-                return _by_secret(registry, info, secret, decoded.kid, today)
+    secret = tokens.hmac_signer(token, hmac_keys) if decoded.alg in tokens.HMAC_ALGORITHMS else None
+    if secret is not None:
+        return _by_secret(registry, info, secret, decoded.kid, today)
     if named is not None:
         return info, RegistryHit(
             Verdict.TOKEN_UNVERIFIED_KID,

@@ -103,3 +103,31 @@ def test_public_key_from_der(rsa_key: Any) -> None:
     )
     assert tokens.public_key_from_der(der) == rsa_key.public_key()
     assert tokens.public_key_from_der(b"\x30\x03garbage") is None
+
+
+@pytest.mark.filterwarnings("ignore::jwt.InsecureKeyLengthWarning")
+def test_hmac_signer_finds_the_secret_among_many() -> None:
+    secrets = [f"candidate-secret-number-{i:04d}-padding".encode() for i in range(500)]
+    keys = tokens.hmac_keys(secrets)
+    for alg in tokens.HMAC_ALGORITHMS:
+        token = jwt.encode({"sub": "x", "exp": 1}, secrets[321], algorithm=alg).encode()
+        assert tokens.hmac_signer(token, keys) == secrets[321]
+    stranger = jwt.encode({"a": 1}, b"not-among-them-" * 4, algorithm="HS256").encode()
+    assert tokens.hmac_signer(stranger, keys) is None
+
+
+def test_hmac_keys_refuse_public_key_pem(rsa_key: Any) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert [s for s, _ in tokens.hmac_keys([pem, b"plain-secret-value-long-enough-xx"])] == [
+        b"plain-secret-value-long-enough-xx"
+    ]
+
+
+def test_hmac_signer_ignores_asymmetric_tokens(rsa_key: Any) -> None:
+    token = jwt.encode({"a": 1}, rsa_key, algorithm="RS256").encode()
+    assert tokens.hmac_signer(token, tokens.hmac_keys([b"x" * 32])) is None
+    assert tokens.hmac_signer(b"garbage", []) is None
