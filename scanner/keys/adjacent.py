@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from scanner.keys.armor import as_text, pem_blocks
-from scanner.keys.fingerprint import PublicKey, as_public_key
+from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations
 from scanner.model import Origin
 
 MAX_SIZE = 256 * 1024
@@ -79,7 +79,8 @@ def _parse_public_text(text: str) -> tuple[PublicKey, x509.Certificate | None] |
     first = text.strip().split("\n", 1)[0].strip()
     if first.startswith(("ssh-", "ecdsa-sha2-")):
         try:
-            public = as_public_key(serialization.load_ssh_public_key(first.encode("ascii")))
+            with quiet_deprecations():
+                public = as_public_key(serialization.load_ssh_public_key(first.encode("ascii")))
         except (ValueError, TypeError, UnicodeEncodeError):
             return None
         return (public, None) if public is not None else None

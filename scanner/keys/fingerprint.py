@@ -8,9 +8,11 @@ thumbprint and the OpenSSH `SHA256:` fingerprint from it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -40,6 +42,14 @@ _OKP = {
     x25519.X25519PublicKey: "X25519",
     x448.X448PublicKey: "X448",
 }
+
+
+@contextlib.contextmanager
+def quiet_deprecations() -> Iterator[None]:
+    """SSH DSA support is deprecated in `cryptography`, but such keys are still found."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 def b64url(data: bytes) -> str:
@@ -110,8 +120,7 @@ def jwk_thumbprint(key: PublicKey) -> str | None:
 def ssh_blob(key: PublicKey) -> bytes | None:
     """The SSH wire-format public key blob, where OpenSSH has a type for the key."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SSH DSA support is deprecated, still found
+        with quiet_deprecations():
             line = key.public_bytes(
                 serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
             )

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from scanner.keys import result
 from scanner.keys.armor import PemBlock
-from scanner.keys.fingerprint import PublicKey, as_public_key, ssh_sha256
+from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations, ssh_sha256
 from scanner.keys.passphrase import try_passphrases
 from scanner.model import KeyInfo
 
@@ -72,7 +72,8 @@ def public_from_blob(blob: bytes) -> PublicKey | None:
     key_type, _ = read_string(blob, 0)
     line = key_type + b" " + base64.b64encode(blob)
     try:
-        return as_public_key(serialization.load_ssh_public_key(line))
+        with quiet_deprecations():
+            return as_public_key(serialization.load_ssh_public_key(line))
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return None
 
@@ -93,7 +94,8 @@ def _opens(block: PemBlock, ctx: result.Context) -> bool:
 
     def opener(password: bytes) -> bool | None:
         try:
-            serialization.load_ssh_private_key(pem, password or None)
+            with quiet_deprecations():
+                serialization.load_ssh_private_key(pem, password or None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
             return None
         return True

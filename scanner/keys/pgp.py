@@ -43,7 +43,7 @@ def _stub(packet: KeyPacket) -> bool:
 
 def _info(packet: KeyPacket, weak: bool) -> KeyInfo:
     role = SECRET_TAGS.get(packet.tag) or PUBLIC_TAGS.get(packet.tag, "key")
-    notes = [f"OpenPGP v{packet.version} {role} key"]
+    notes = [f"OpenPGP v{packet.version} {role}"]
     if _stub(packet):
         notes.append("secret part not present (GnuPG stub)")
     if not packet.is_secret:

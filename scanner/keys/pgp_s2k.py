@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 try:  # CFB moved to the "decrepit" namespace in cryptography 47
     from cryptography.hazmat.decrepit.ciphers.modes import CFB
 except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[assignment]
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 from scanner.keys.passphrase import try_passphrases
 
