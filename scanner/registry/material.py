@@ -15,7 +15,8 @@ JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 """RFC 7518 private and symmetric key members."""
 STRUCTURED = frozenset({"fingerprints", "public_jwk", "secret_hash", "aliases"})
 """Fields whose long values are expected (hashes, public numbers, a salt, key ids)."""
-BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "+/=_-")
+BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "+=_-")
+"""Base64 and base64url, less '/', so that long paths are not mistaken for blobs."""
 BLOB_MIN = 40
 
 
@@ -60,7 +61,7 @@ def _in_string(value: str, where: str, free_text: bool) -> tuple[str, str] | Non
 
 
 def looks_like_blob(text: str) -> bool:
-    """A run of 40+ base64 characters mixing upper case, lower case and digits."""
+    """A run of 40+ base64 characters (no '/') mixing upper case, lower case and digits."""
     run: list[str] = []
     for char in [*text, " "]:
         if char in BLOB_CHARS:

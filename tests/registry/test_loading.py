@@ -182,3 +182,58 @@ def test_schema_ships_inside_the_package() -> None:
     from importlib import resources
 
     assert resources.files("scanner.registry").joinpath("schema.json").is_file()
+
+
+def test_long_paths_and_arns_are_not_blobs(write_registry: Writer) -> None:
+    custody = {
+        "expected": "software",
+        "ref": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "allowed_locations": ["/srv/deploy/ProductionSigningKeys2024/TokenSigner/current/*.pem"],
+    }
+    registry = load_registry(write_registry([entry("a" * 64, custody=custody)]))
+    assert registry.keys[0].allowed_locations == tuple(custody["allowed_locations"])
+
+
+ARCHITECTURE_EXAMPLE = """\
+schema: keysweep/key-registry/v1
+registry:
+  name: example signing keys
+  secret_hash: {alg: scrypt, salt: "key-registry:example:v1", n: 16384, r: 8, p: 1}
+people:
+  - {id: emp-1042, status: departed, departed_on: "2024-11-15"}
+  - {id: emp-2210, status: active}
+keys:
+  - id: key-auth-2019
+    kind: asymmetric
+    purpose: token-signing
+    algorithm: RS256
+    state: deactivated
+    dates: {created: "2019-03-01", activated: "2019-03-02", deactivated: "2024-06-30"}
+    rotation: {period_days: 365, due: "2025-06-30"}
+    owner: {person: emp-1042, team: identity-platform}
+    custody: {expected: kms, ref: "arn:aws:kms:eu-west-1:1:key/x", allowed_locations: []}
+    fingerprints:
+      spki_sha256: E2:DF:70:46:3D:53:EF:87:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77
+      jwk_thumbprint: HZzBx4WmM7tOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+      ssh_sha256: "SHA256:2srMsAqAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      pgp: C59429641F540BE5000000000000000000000000
+      x509_sha256: [5b8b989f31f10000000000000000000000000000000000000000000000000000]
+    aliases: {jwk_kid: ["2019-signer"], cbom_ref: key-auth-2019}
+  - id: secret-legacy-hs256
+    kind: symmetric
+    algorithm: HS256
+    state: compromised
+    owner: {person: emp-1042}
+    fingerprints: {secret_hash: 8d3918829b360000000000000000000000000000000000000000000000000000}
+"""
+
+
+def test_the_architecture_example_loads(tmp_path: Path) -> None:
+    path = tmp_path / "registry.yaml"
+    path.write_text(ARCHITECTURE_EXAMPLE)
+    registry = load_registry(path)
+    assert [k.id for k in registry.keys] == ["key-auth-2019", "secret-legacy-hs256"]
+    assert registry.secret_hash is not None and registry.has_symmetric
+    assert registry.find(
+        "spki_sha256", "e2df70463d53ef87" + "00112233445566778899aabbccddeeff" + "0011223344556677"
+    )
