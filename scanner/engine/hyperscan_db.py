@@ -143,5 +143,14 @@ def _write_cache(path: Path, modes: Sequence[Mode], db: Any) -> None:
             json.dumps([int(m) for m in modes]).encode() + b"\n" + hyperscan.dumpb(db)
         )
         os.replace(temporary, path)
+        _prune(path.parent, keep=path)
     except OSError:
         pass
+
+
+def _prune(folder: Path, keep: Path, newest: int = 8) -> None:
+    """Drop all but the newest few databases (older rule sets leave theirs behind)."""
+    stored = sorted(folder.glob("hyperscan-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in stored[newest:]:
+        if old != keep:
+            old.unlink(missing_ok=True)

@@ -61,6 +61,8 @@ class Engine:
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
             self._db = _hyperscan([c.pattern for c in self._patterns], keywords, cache_dir)
+        modes = self._db.modes if self._db is not None else []
+        self._re2_only = [i for i, mode in enumerate(modes) if mode is Mode.RE2_ONLY]
 
     @property
     def lane(self) -> str:
@@ -100,15 +102,14 @@ class Engine:
             seen = self._keywords.present(data)
             return [(rule, whole) for rule in self._patterns if _wanted(rule, seen)]
         out = []
-        for position, rule in enumerate(self._patterns):
-            if not _wanted(rule, hits.keywords):
-                continue
-            mode = self._db.modes[position]
-            if mode is Mode.RE2_ONLY:
-                out.append((rule, whole))
-            elif position in hits.ends:
-                prefilter = mode is Mode.PREFILTER
-                out.append((rule, _windows(hits.ends[position], rule.window, prefilter, len(data))))
+        for position, ends in hits.ends.items():
+            rule = self._patterns[position]
+            if _wanted(rule, hits.keywords):
+                prefilter = self._db.modes[position] is Mode.PREFILTER
+                out.append((rule, _windows(ends, rule.window, prefilter, len(data))))
+        for position in self._re2_only:
+            if _wanted(self._patterns[position], hits.keywords):
+                out.append((self._patterns[position], whole))
         return out
 
 

@@ -21,6 +21,8 @@ from scanner.errors import RuleError
 from scanner.model import Rule
 
 RULE_SUFFIXES = (".yaml", ".yml")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it: ten times faster."""
 
 
 def builtin_rules_dir() -> Path:
@@ -74,7 +76,7 @@ def load_file(path: Path) -> list[Rule]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     return list(_rules_of(document, path))
