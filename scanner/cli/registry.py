@@ -40,9 +40,9 @@ def command() -> None:
 @click.argument("registry", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--jwks",
-    "jwks_files",
+    "jwks_sources",
     multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE|URL",
     help="A published JWKS: retired keys still in it are problems (repeatable).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -58,7 +58,7 @@ def command() -> None:
 def check(
     ctx: click.Context,
     registry: Path,
-    jwks_files: tuple[Path, ...],
+    jwks_sources: tuple[str, ...],
     fmt: str,
     grace_days: int,
     today: date | None,
@@ -69,7 +69,7 @@ def check(
     from scanner.registry.importers.jwks import read_jwks
 
     loaded = load_registry(registry)
-    published = [key for path in jwks_files for key in read_jwks(str(path))]
+    published = [key for source in jwks_sources for key in read_jwks(source)]
     problems = audit.audit(loaded, published, today, grace_days)
     render = audit.as_json if fmt == "json" else audit.as_text
     click.echo(render(loaded, problems), nl=False)
