@@ -26,6 +26,7 @@ def test_wheel_ships_rules_and_schema_and_works_from_another_folder(tmp_path: Pa
     shipped_rules = [n for n in names if n.startswith("scanner/_builtin_rules/") and n.endswith(".yaml")]
     assert shipped_rules, "built-in rules are not in the wheel"
     assert "scanner/py.typed" in names
+    assert "scanner/registry/schema.json" in names
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
