@@ -139,6 +139,8 @@ def credential_category(name: str) -> Category | None:
         return None
     if category is Category.SECRET and any(w in _SIGNING_CONTEXT for w in words):
         return Category.SECRET_KEY
+    if category is Category.TOKEN and words[index] == "key" and "secret" in words:
+        return Category.SECRET_KEY
     return category
 
 

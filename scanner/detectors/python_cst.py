@@ -75,11 +75,14 @@ _NAME = (
     rb"|(?:api|secret|private|signing|sign|access|encryption|hmac|jwt|auth|master|client|app"
     rb"|session|crypt|aes)[_-]?key|auth(?:[_-]?(?:token|secret|pass)|\b)|jwt|hmac)"
 )
-_VALUE = rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s\\]{6}|\\?['\"]\\\\?-----|\()"
+_VALUE = (
+    rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s]{6}|\\?['\"]\\\\?-----|\("
+    rb"|\\?['\"][^'\"\n]{1,40}['\"][ \t]*,[ \t]*[rRbBuU]?['\"])"
+)
 PREFILTER = re2.compile(
     rb"(?i)"
     + _NAME
-    + rb"\w{0,30}\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?[:=][ \t]*(?:\\\n[ \t]*)?"
+    + rb"\w{0,30}\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=][ \t]*(?:\\\n[ \t]*)?"
     + _VALUE
     + rb"|(?i:jwt\.(?:en|de)code|hmac\.(?:new|HMAC|digest))\(|Basic[Aa]uth\(|DigestAuth\("
     rb"|\.login\([^)\n]{0,80},[ \t]*[rbuRBU]?['\"]|connect\([^)\n]{0,200}(?i:password|pwd)[ \t]*="

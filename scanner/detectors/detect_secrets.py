@@ -1,0 +1,132 @@
+"""detect-secrets as a second engine: its plugins over an item's lines.
+
+The only module that imports detect_secrets. Its settings are a process-global
+singleton; every call here runs inside `transient_settings`, which restores the
+previous settings afterwards, so nothing leaks into other code or tests.
+
+Network verification never runs: detect-secrets verifies a secret only when the
+filter `is_ignored_due_to_verification_policies` is configured (its CLI's
+default unless `--no-verify`); our settings leave it out, and `_settings` fails
+loudly if it ever reappears. Its heuristic filters (sequential strings, UUIDs,
+templates, indirect references, lock files, `pragma: allowlist secret`, …) are on.
+
+Rule ids are `detect-secrets.<secret type in kebab case>`, e.g.
+`detect-secrets.base64-high-entropy-string`. Lines longer than `MAX_LINE` are
+not given to its (Python `re`) patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from scanner.config import Config
+from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
+from scanner.text import is_binary
+
+MAX_LINE = 4096
+_VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+_HEURISTIC_FILTERS = (
+    "detect_secrets.filters.allowlist.is_line_allowlisted",
+    "detect_secrets.filters.heuristic.is_sequential_string",
+    "detect_secrets.filters.heuristic.is_potential_uuid",
+    "detect_secrets.filters.heuristic.is_likely_id_string",
+    "detect_secrets.filters.heuristic.is_templated_secret",
+    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
+    "detect_secrets.filters.heuristic.is_indirect_reference",
+    "detect_secrets.filters.heuristic.is_lock_file",
+    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
+    "detect_secrets.filters.heuristic.is_swagger_file",
+    "detect_secrets.filters.heuristic.is_non_text_file",
+)
+_SKIPPED_PLUGINS = frozenset({"IPPublicDetector"})
+"""A public IP address is not a credential."""
+_CREDENTIAL_TYPES = {
+    "Secret Keyword": Severity.MEDIUM,
+    "Basic Auth Credentials": Severity.MEDIUM,
+    "Base64 High Entropy String": Severity.LOW,
+    "Hex High Entropy String": Severity.LOW,
+    "Private Key": Severity.LOW,
+}
+"""Everything else detect-secrets knows is a vendor token: kind token, medium."""
+
+
+def rule_id(secret_type: str) -> str:
+    """'Base64 High Entropy String' → 'detect-secrets.base64-high-entropy-string'."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in secret_type).split()
+    return "detect-secrets." + "-".join(words)
+
+
+class DetectSecretsDetector:
+    name = "detect-secrets"
+
+    def __init__(self, config: Config, rules: Sequence[Rule]) -> None:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+        plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
+        self._plugins = sorted(
+            cls.__name__ for cls in plugins.values() if cls.__name__ not in _SKIPPED_PLUGINS
+        )
+
+    def wants(self, origin: Origin, data: bytes) -> bool:
+        return not is_binary(data)
+
+    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
+        from detect_secrets.settings import transient_settings
+
+        config = {
+            "plugins_used": [{"name": name} for name in self._plugins],
+            "filters_used": [{"path": path} for path in _HEURISTIC_FILTERS],
+        }
+        with transient_settings(config) as settings:
+            settings.disable_filters("detect_secrets.filters.common.is_invalid_file")
+            if _VERIFY_FILTER in settings.filters:  # pragma: no cover - a library change
+                raise RuntimeError("detect-secrets would verify secrets over the network")
+            return list(self._scan(origin, data))
+
+    def _scan(self, origin: Origin, data: bytes) -> Iterator[Match]:
+        from detect_secrets.core.scan import _is_filtered_out, _process_line_based_plugins
+
+        filename = origin.archive_member or origin.path
+        if _is_filtered_out(required_filter_parameters=["filename"], filename=filename):
+            return
+        lines = data.decode("utf-8", errors="replace").split("\n")
+        numbered = [(n, line if len(line) <= MAX_LINE else "") for n, line in enumerate(lines, 1)]
+        starts = _byte_starts(data)
+        seen: set[tuple[int, str, str]] = set()
+        for found in _process_line_based_plugins(lines=numbered, filename=filename):
+            key = (found.line_number, found.type, found.secret_value or "")
+            if found.secret_value and key not in seen:
+                seen.add(key)
+                yield _match(found, lines[found.line_number - 1], starts[found.line_number - 1])
+
+
+def _byte_starts(data: bytes) -> list[int]:
+    starts = [0]
+    index = data.find(b"\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = data.find(b"\n", index + 1)
+    return starts
+
+
+def _match(found: Any, line: str, line_start: int) -> Match:
+    secret_type: str = found.type
+    value: str = found.secret_value
+    column = max(line.find(value), 0)
+    start = line_start + len(line[:column].encode("utf-8"))
+    secret = value.encode("utf-8")
+    credential = secret_type in _CREDENTIAL_TYPES
+    return Match(
+        rule_id=rule_id(secret_type),
+        rule_name=f"{secret_type} (detect-secrets)",
+        kind=RuleKind.CREDENTIAL if credential else RuleKind.TOKEN,
+        severity=_CREDENTIAL_TYPES.get(secret_type, Severity.MEDIUM),
+        detector="detect-secrets",
+        start=start,
+        end=start + len(secret),
+        line=found.line_number,
+        column=column + 1,
+        end_line=found.line_number,
+        secret=secret,
+    )
