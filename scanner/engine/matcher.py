@@ -25,6 +25,7 @@ import re2
 from scanner.engine.compiled import MAGIC_BYTES, CompiledRule, Mode, compile_rules
 from scanner.engine.syntax import literal, re2_options
 from scanner.model import Rule, RuleKind
+from scanner.suppress import PathMatcher
 
 if TYPE_CHECKING:
     from scanner.engine.hyperscan_db import HyperscanDatabase
@@ -56,6 +57,7 @@ class Engine:
         compiled, keywords = compile_rules(rules)
         self._patterns = [c for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
         self._key_files = [c for c in compiled if c.rule.kind is RuleKind.KEY_FILE]
+        self._key_file_gate = _gate(self._key_files)
         self._keywords = _KeywordSet(keywords)
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
@@ -71,17 +73,17 @@ class Engine:
     def find(self, data: bytes, paths: Sequence[str] | None = None) -> list[RuleHit]:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""
-        found: dict[tuple[int, int, int], RuleHit] = {}
+        found: list[RuleHit] = []
         for rule, windows in self._candidates(data):
-            if not rule.path_allowed(paths):
-                continue
-            for start, end in windows:
-                for hit in _confirm(rule, data, start, end):
-                    found.setdefault((rule.index, hit.start, hit.end), hit)
-        return sorted(found.values(), key=lambda h: (h.start, h.end, h.rule.id))
+            if rule.path_allowed(paths):
+                hits = [h for start, end in windows for h in _confirm(rule, data, start, end)]
+                found.extend(_outermost(hits))
+        return sorted(found, key=lambda h: (h.start, h.end, h.rule.id))
 
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
         """Key-file rules whose globs match a path (and content magic, given data)."""
+        if not any(self._key_file_gate.matches(p) for p in paths):
+            return []
         hits = []
         for rule in self._key_files:
             if not rule.path_allowed(paths):
@@ -111,6 +113,25 @@ class Engine:
             if _wanted(self._patterns[position], hits.keywords):
                 out.append((self._patterns[position], whole))
         return out
+
+
+def _outermost(hits: list[RuleHit]) -> list[RuleHit]:
+    """One rule's hits without repeats and without spans inside another hit's span
+    (overlapping confirm windows can find the same secret twice)."""
+    kept: list[RuleHit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if not kept or hit.end > kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
+def _gate(rules: Sequence[CompiledRule]) -> PathMatcher:
+    """One matcher for the union of key-file globs: most paths need only this test.
+    (Negated globs would break the union; then every path goes to the rules.)"""
+    globs = [g for rule in rules for g in rule.rule.path_include]
+    if any(g.startswith("!") for g in globs):
+        return PathMatcher(["*"])
+    return PathMatcher(globs)
 
 
 def _has_magic(rule: CompiledRule, data: bytes) -> bool:
