@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +74,23 @@ def command(
     )
     line = progress_for(progress)
     try:
-        report = sweep(config, roots, include_home=not no_home, progress=line)
+        with _no_cache_files():
+            report = sweep(config, roots, include_home=not no_home, progress=line)
     finally:
         if line is not None:
             line.close()
     finish(ctx, report, config, values)
+
+
+@contextlib.contextmanager
+def _no_cache_files() -> Iterator[None]:
+    """A sweep writes nothing but its report: no compiled-rules cache in ~/.cache
+    (unless KEYSWEEP_CACHE_DIR asks for one). Worker processes inherit this."""
+    if "KEYSWEEP_CACHE_DIR" in os.environ:
+        yield
+        return
+    os.environ["KEYSWEEP_CACHE_DIR"] = ""
+    try:
+        yield
+    finally:
+        os.environ.pop("KEYSWEEP_CACHE_DIR", None)
