@@ -64,6 +64,9 @@ class DetectSecretsDetector:
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
         plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
+        self._patterns: dict[str, tuple[Any, ...]] = {
+            kind: tuple(getattr(cls, "denylist", ())) for kind, cls in plugins.items()
+        }
         self._plugins = sorted(
             cls.__name__ for cls in plugins.values() if cls.__name__ not in _SKIPPED_PLUGINS
         )
@@ -98,7 +101,21 @@ class DetectSecretsDetector:
             key = (found.line_number, found.type, found.secret_value or "")
             if found.secret_value and key not in seen:
                 seen.add(key)
-                yield _match(found, lines[found.line_number - 1], starts[found.line_number - 1])
+                line = lines[found.line_number - 1]
+                value = self._whole(found.type, found.secret_value, line)
+                yield _match(
+                    found.type, value, found.line_number, line, starts[found.line_number - 1]
+                )
+
+    def _whole(self, secret_type: str, value: str, line: str) -> str:
+        """The whole token when a plugin's pattern reports only a capture group of it
+        (detect-secrets 1.5 reports `ghp` for a GitHub token)."""
+        for pattern in self._patterns.get(secret_type, ()):
+            for found in pattern.finditer(line):
+                whole: str = found.group(0)
+                if whole != value and whole.startswith(value):
+                    return whole
+        return value
 
 
 def _byte_starts(data: bytes) -> list[int]:
@@ -110,9 +127,7 @@ def _byte_starts(data: bytes) -> list[int]:
     return starts
 
 
-def _match(found: Any, line: str, line_start: int) -> Match:
-    secret_type: str = found.type
-    value: str = found.secret_value
+def _match(secret_type: str, value: str, number: int, line: str, line_start: int) -> Match:
     column = max(line.find(value), 0)
     start = line_start + len(line[:column].encode("utf-8"))
     secret = value.encode("utf-8")
@@ -125,8 +140,8 @@ def _match(found: Any, line: str, line_start: int) -> Match:
         detector="detect-secrets",
         start=start,
         end=start + len(secret),
-        line=found.line_number,
+        line=number,
         column=column + 1,
-        end_line=found.line_number,
+        end_line=number,
         secret=secret,
     )
