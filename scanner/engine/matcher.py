@@ -93,10 +93,6 @@ class Engine:
             hits.append(RuleHit(rule.rule, 0, len(data or b"")))
         return hits
 
-    @property
-    def has_key_file_rules(self) -> bool:
-        return bool(self._key_files)
-
     def _candidates(self, data: bytes) -> list[tuple[CompiledRule, list[tuple[int, int]]]]:
         hits = self._db.scan(data, self._budget) if self._db is not None else None
         whole = [(0, len(data))]
@@ -183,12 +179,16 @@ class _KeywordSet:
 def _hyperscan(
     patterns: Sequence[str], keywords: Sequence[str], cache_dir: Path | None
 ) -> HyperscanDatabase | None:
-    """The database, or None where the hyperscan package is not installed."""
+    """The database, or None where the hyperscan package is not installed or does
+    not run on this CPU (then the RE2 lane does all the work, correctly)."""
     try:
         from scanner.engine.hyperscan_db import HyperscanDatabase as Database
     except ImportError:
         return None
-    return Database(patterns, keywords, cache_dir)
+    try:
+        return Database(patterns, keywords, cache_dir)
+    except Exception:  # hyperscan.ArchitectureError and kin: a platform problem
+        return None
 
 
 def default_cache_dir() -> Path | None:

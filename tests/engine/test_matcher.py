@@ -201,3 +201,15 @@ def test_invalid_utf8_and_binary_input(sample_rules_file: Path) -> None:
     fast, slow = both(rules)
     assert spans(fast.find(data, None)) == spans(slow.find(data, None))
     assert [h.rule.id for h in fast.find(data, None)] == ["test.github-pat"]
+
+
+def test_without_the_hyperscan_package_the_re2_lane_runs(
+    sample_rules_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hyperscan", None)
+    monkeypatch.delitem(sys.modules, "scanner.engine.hyperscan_db", raising=False)
+    engine = Engine(load_paths([sample_rules_file]), use_hyperscan=True)
+    assert engine.lane == "re2"
+    assert spans(engine.find(b"t = " + GHP, None)) == [("test.github-pat", 4, 44)]
