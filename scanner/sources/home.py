@@ -70,7 +70,7 @@ def rebase(globs: Sequence[str], place: str) -> tuple[str, ...]:
             out.append(glob)
             if glob[3:].startswith(prefix):
                 out.append("/" + glob[3 + len(prefix) :])
-        elif "/" in body.rstrip("/"):
+        elif glob.startswith("/") or "/" in body.rstrip("/"):
             if body.startswith(prefix):
                 out.append("/" + body[len(prefix) :])
         else:
@@ -83,7 +83,8 @@ class HomeSource:
     """The home folder (key places first), then `extra_roots`."""
 
     home: Path | None = None
-    """None: the current user's home (Path.home())."""
+    """None: the current user's home (Path.home()). Paths show as '~/…' when
+    they are under Path.home()."""
     extra_roots: Sequence[Path] = ()
     exclude: Sequence[str] = ()
     """Home-relative gitignore globs: the sweep excludes plus the user's own."""
