@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from scanner.keys.armor import as_text, pem_blocks
 from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations
+from scanner.keys.result import cert_public
 from scanner.model import Origin
 
 MAX_SIZE = 256 * 1024
@@ -105,12 +107,13 @@ def _pkcs1_public(pem: bytes) -> tuple[PublicKey, None] | None:
 def _parse_public_der(der: bytes) -> tuple[PublicKey, x509.Certificate | None] | None:
     try:
         cert = x509.load_der_x509_certificate(der)
-        public = as_public_key(cert.public_key())
-        return (public, cert) if public is not None else None
     except ValueError:
-        pass
+        cert = None
+    if cert is not None:
+        public = cert_public(cert)
+        return (public, cert) if public is not None else None
     try:
         public = as_public_key(serialization.load_der_public_key(der))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         return None
     return (public, None) if public is not None else None

@@ -53,4 +53,18 @@ def _der_key_or_pfx(data: bytes) -> bool:
         return False
     if pos + length != len(data):
         return False
-    return data[pos : pos + 2] == b"\x02\x01" and data[pos + 2] in (0, 1, 3)
+    if data[pos : pos + 2] == b"\x02\x01" and data[pos + 2] in (0, 1, 3):
+        return True
+    return _encrypted_pkcs8(data[pos : pos + 24])
+
+
+_PKCS_OID_ARC = b"\x2a\x86\x48\x86\xf7\x0d\x01"
+"""1.2.840.113549.1: PKCS#5 (PBES1/PBES2) and PKCS#12 (PBE) algorithm identifiers."""
+
+
+def _encrypted_pkcs8(head: bytes) -> bool:
+    """EncryptedPrivateKeyInfo: SEQUENCE { SEQUENCE { OID pkcs-5/pkcs-12 …"""
+    if head[:1] != b"\x30" or len(head) < 12:
+        return False
+    inner = 2 + (head[1] - 0x80 if head[1] & 0x80 else 0)
+    return head[inner : inner + 1] == b"\x06" and head[inner + 2 : inner + 9] == _PKCS_OID_ARC

@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.utils import CryptographyDeprecationWarning
 
 PublicKey = (
     rsa.RSAPublicKey
@@ -48,7 +49,7 @@ _OKP = {
 def quiet_deprecations() -> Iterator[None]:
     """SSH DSA support is deprecated in `cryptography`, but such keys are still found."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         yield
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -95,7 +96,7 @@ def _java_entry(fmt: str, alias: str, entry: Any, ctx: result.Context) -> KeyInf
             certificates=result.matching_certs(opened, certs),
             note=f"alias {alias}",
         )
-    public = as_public_key(certs[0].public_key()) if certs else None
+    public = result.cert_public(certs[0]) if certs else None
     if public is None:
         return result.unknown(fmt, note=f"alias {alias}: locked, no certificate chain")
     return result.from_public(
@@ -126,5 +127,8 @@ def _decrypt(entry: Any, password: bytes) -> PublicKey | None:
         return None
     except Exception:  # pyjks/pyasn1 errors on damaged entries
         return None
-    key = serialization.load_der_private_key(entry.pkey_pkcs8, None)
+    try:
+        key = serialization.load_der_private_key(entry.pkey_pkcs8, None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
     return as_public_key(key.public_key())

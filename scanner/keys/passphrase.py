@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from cryptography.exceptions import UnsupportedAlgorithm
+
 T = TypeVar("T")
 
 TIME_BUDGET = 3.0
@@ -40,7 +42,7 @@ def try_passphrases(
             break
         try:
             result = opener(candidate.encode("utf-8"))
-        except (ValueError, TypeError, OverflowError, KeyError):
+        except (ValueError, TypeError, OverflowError, KeyError, UnsupportedAlgorithm):
             continue
         if result is not None:
             return result

@@ -105,7 +105,7 @@ def public_from_elsewhere(
     """An encrypted key that did not open: a certificate in the same material,
     then an adjacent public key or certificate, else identity unknown."""
     if len(certs) == 1:
-        public = as_public_key(certs[0].public_key())
+        public = result.cert_public(certs[0])
         if public is not None:
             return result.from_public(
                 fmt,

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
-from scanner.keys.fingerprint import PublicKey, describe, fingerprints, spki_der
+from scanner.keys.fingerprint import PublicKey, as_public_key, describe, fingerprints, spki_der
 from scanner.model import KeyInfo, Origin
 
 
@@ -81,14 +82,20 @@ def cert_sha256(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
+def cert_public(cert: x509.Certificate) -> PublicKey | None:
+    """The certificate's public key, or None when `cryptography` cannot read it."""
+    try:
+        return as_public_key(cert.public_key())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+
+
 def matching_certs(public: PublicKey, certs: Sequence[x509.Certificate]) -> list[x509.Certificate]:
     """The certificates issued for `public` (same SPKI), first one first."""
     wanted = spki_der(public)
     out = []
     for cert in certs:
-        try:
-            if spki_der(cert.public_key()) == wanted:  # type: ignore[arg-type]
-                out.append(cert)
-        except (ValueError, TypeError):
-            continue
+        theirs = cert_public(cert)
+        if theirs is not None and spki_der(theirs) == wanted:
+            out.append(cert)
     return out

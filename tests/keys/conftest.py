@@ -10,6 +10,7 @@ import base64
 import datetime
 import json
 import shutil
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from scanner.config import DEFAULT_PASSPHRASES
@@ -67,7 +69,9 @@ def keys() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def samples(keys: dict[str, Any]) -> dict[str, dict[str, Written]]:
     """{algorithm: {case: Written}}, written once per session (bcrypt is slow)."""
-    return {name: written(key) for name, key in keys.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # SSH DSA
+        return {name: written(key) for name, key in keys.items()}
 
 
 def spki(key: Any) -> str:
