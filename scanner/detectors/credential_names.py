@@ -21,7 +21,7 @@ class Category(enum.Enum):
 
 
 _PASSWORD_WORDS = frozenset({"password", "passwd", "passwrd", "pwd", "passphrase", "pw", "pass"})
-_TOKEN_WORDS = frozenset({"token", "apikey", "accesstoken", "authtoken", "bearer"})
+_TOKEN_WORDS = frozenset({"token", "apikey", "accesstoken", "authtoken", "bearer", "authorization"})
 _SECRET_WORDS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
 _KEY_QUALIFIERS = {
     "api": Category.TOKEN,
@@ -246,6 +246,7 @@ _PLACEHOLDER_EXACT = frozenset(
         "true",
     }
 )
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 MIN_LENGTH = {
     Category.PASSWORD: 6,
     Category.SECRET: 8,
@@ -258,6 +259,9 @@ def is_plausible_secret(value: str, category: Category) -> bool:
     """False for values that only stand in for a secret: placeholders, templates,
     references, prose, paths, URLs and the like."""
     text = value.strip()
+    scheme, _, rest = text.partition(" ")
+    if scheme.lower() in _AUTH_SCHEMES and rest and category is not Category.PASSWORD:
+        text = rest.strip()
     lowered = text.lower()
     if len(text) < MIN_LENGTH[category] or lowered in _PLACEHOLDER_EXACT:
         return False

@@ -73,7 +73,7 @@ RULES: dict[str, PythonRule] = {
 _NAME = (
     rb"(?:passw(?:or)?d|passwrd|passphrase|pwd|\bpass\b|_pass\b|secret|token|credential"
     rb"|(?:api|secret|private|signing|sign|access|encryption|hmac|jwt|auth|master|client|app"
-    rb"|session|crypt|aes)[_-]?key|auth(?:[_-]?(?:token|secret|pass)|\b)|jwt|hmac)"
+    rb"|session|crypt|aes)[_-]?key|auth(?:[_-]?(?:token|secret|pass)|orization|\b)|jwt|hmac)"
 )
 _VALUE = (
     rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s]{6}|\\?['\"]\\\\?-----|\("
@@ -82,7 +82,8 @@ _VALUE = (
 PREFILTER = re2.compile(
     rb"(?i)"
     + _NAME
-    + rb"\w{0,30}\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=][ \t]*(?:\\\n[ \t]*)?"
+    + rb"\w{0,30}(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
+    + rb"[ \t]*(?:\\\n[ \t]*)?"
     + _VALUE
     + rb"|(?i:jwt\.(?:en|de)code|hmac\.(?:new|HMAC|digest))\(|Basic[Aa]uth\(|DigestAuth\("
     rb"|\.login\([^)\n]{0,80},[ \t]*[rbuRBU]?['\"]|connect\([^)\n]{0,200}(?i:password|pwd)[ \t]*="

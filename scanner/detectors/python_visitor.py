@@ -142,7 +142,16 @@ class CredentialVisitor(cst.CSTVisitor):
             self._report("python.basic-auth-password", Category.PASSWORD, positional[1])
         elif last == "connect" and positional:
             self._connection_string(positional[0])
+        self._name_value_pairs(positional)
         return True
+
+    def _name_value_pairs(self, positional: list[cst.BaseExpression]) -> None:
+        """`config.set("db", "password", "…")`, `environ.setdefault("API_TOKEN", "…")`,
+        `.option("password", "…")`: a credential name followed by its literal value."""
+        for name_node, value in zip(positional, positional[1:], strict=False):
+            name = evaluate(name_node) if isinstance(name_node, cst.SimpleString) else None
+            if name is not None and isinstance(name.value, str) and _name_like(name.value):
+                self._named(name.value.lstrip("-"), value)
 
     def _auth_tuple(self, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Tuple) and len(value.elements) == 2:

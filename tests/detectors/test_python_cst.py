@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -359,3 +360,29 @@ def test_notebook_code_cells_are_scanned_and_placed_in_the_json(
 def test_broken_notebook_is_a_warning(detector: PythonDetector) -> None:
     found = detector.detect(Origin("broken.ipynb"), b'{"cells": [password = "x"')
     assert [type(f) for f in found] == [ScanError]
+
+
+# --- precision on a labelled sample -------------------------------------------
+
+PRECISION_DIR = Path(__file__).parent / "data" / "precision"
+
+
+def test_precision_and_recall_on_the_labelled_sample(detector: PythonDetector) -> None:
+    """tests/detectors/data/precision: hand-labelled files; a finding is right when
+    its line is one the manifest marks as holding a hardcoded credential."""
+    manifest = json.loads((PRECISION_DIR / "manifest.json").read_text())
+    truth = {(f["file"], line) for f in manifest["files"] for line in f["secret_lines"]}
+    assert len(manifest["files"]) >= 60 and len(truth) >= 30
+    right, wrong = set(), []
+    for entry in manifest["files"]:
+        data = (PRECISION_DIR / f"{entry['file']}.txt").read_bytes()
+        origin = Origin(f"precision/{entry['file']}")
+        found = detector.detect(origin, data) if detector.wants(origin, data) else []
+        for match in found:
+            assert isinstance(match, Match), match
+            key = (entry["file"], match.line)
+            (right.add(key) if key in truth else wrong.append((key, match.rule_id)))
+    precision = len(right) / (len(right) + len(wrong))
+    recall = len(right) / len(truth)
+    assert precision >= 0.9, wrong
+    assert recall >= 0.85, sorted(truth - right)
