@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -386,3 +387,48 @@ def test_precision_and_recall_on_the_labelled_sample(detector: PythonDetector) -
     recall = len(right) / len(truth)
     assert precision >= 0.9, wrong
     assert recall >= 0.85, sorted(truth - right)
+
+
+# --- end to end through the CLI -----------------------------------------------
+
+
+def _scan_json(root: Path, *args: str) -> dict[str, Any]:
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", str(root), "--format", "json", "-j", "1", *args])
+    assert result.exit_code in (0, 1), result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def test_cli_split_pem_is_rebuilt_and_parsed_as_a_key(tmp_path: Path, rsa_pem: bytes) -> None:
+    body = "\n".join(f'    "{line}\\n"' for line in _pem_body(rsa_pem))
+    (tmp_path / "keys.py").write_text(f"SIGNING_KEY = (\n{body}\n)\n")
+    report = _scan_json(tmp_path)
+    [finding] = [f for f in report["findings"] if f["rule"] == PEM]
+    assert (finding["path"], finding["line"], finding["column"]) == ("keys.py", 2, 5)
+    assert finding["key"]["format"] == "pkcs1-pem"
+    assert finding["key"]["algorithm"] == "RSA"
+    assert finding["key"]["fingerprints"]["spki_sha256"]
+
+
+def test_cli_python_detector_runs_by_default_and_warns_on_python2(tmp_path: Path) -> None:
+    (tmp_path / "settings.py").write_text('DB_PASSWORD = "Vq7!mZp2#Lr9"\n')
+    (tmp_path / "legacy.py").write_text('print "hi"\npassword = "Vq7!mZp2#Lr9"\n')
+    report = _scan_json(tmp_path)
+    ours = {(f["path"], f["rule"]) for f in report["findings"] if f["rule"].startswith("python.")}
+    assert ("settings.py", PW) in ours
+    assert not any(path == "legacy.py" for path, _ in ours)
+    assert any(
+        "legacy.py" in e["path"] and "cannot parse" in e["message"] for e in report["errors"]
+    )
+    only_rules = _scan_json(tmp_path, "--detector", "rules")
+    assert not any(f["rule"].startswith("python.") for f in only_rules["findings"])
+
+
+def test_cli_inline_allow_suppresses_a_python_finding(tmp_path: Path) -> None:
+    (tmp_path / "s.py").write_text('DB_PASSWORD = "Vq7!mZp2#Lr9"  # keysweep:allow\n')
+    report = _scan_json(tmp_path, "--detector", "python")
+    assert report["findings"] == []
