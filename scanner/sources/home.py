@@ -115,7 +115,7 @@ class HomeSource:
         self.walked.clear()
         for place in self.places:
             path = home / place
-            if not path.exists() or path.is_symlink():
+            if not _is_place(path):
                 continue
             inner = [w[len(place) + 1 :] for w in self.walked if w.startswith(place + "/")]
             self.walked.append(place)
@@ -133,6 +133,15 @@ class HomeSource:
             display="home",
             record_owner=True,
         )
+
+
+def _is_place(path: Path) -> bool:
+    """An existing file or folder, not a link (a folder we cannot enter is not one:
+    the full walk reports it)."""
+    try:
+        return path.exists() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 def _anchored(places: Sequence[str]) -> tuple[str, ...]:

@@ -14,10 +14,12 @@ from click.testing import CliRunner
 
 from scanner.cli import cli
 from scanner.config import Config
-from scanner.model import Item
+from scanner.model import Item, ScanError
 from scanner.priority import current_io_class, lower_priority
 from scanner.progress import ProgressLine, progress_for
 from scanner.sources.home import HomeSource, rebase
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def _tree(root: Path, files: list[str]) -> None:
@@ -84,6 +86,18 @@ def test_extra_roots_follow_the_home_and_no_home_sweeps_only_them(tmp_path: Path
     assert _paths(both) == ["~/.ssh/id_rsa", (extra / "deploy/key.pem").as_posix()]
     only = HomeSource(home=home, extra_roots=[extra], include_home=False)
     assert only.roots == (extra.as_posix(),)
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root reads folders whatever their mode")
+def test_an_unreadable_config_folder_is_a_warning_not_a_crash(tmp_path: Path) -> None:
+    _tree(tmp_path, [".config/gcloud/creds.json", "notes.txt"])
+    (tmp_path / ".config").chmod(0)
+    try:
+        events = list(HomeSource(home=tmp_path).events())
+    finally:
+        (tmp_path / ".config").chmod(0o700)
+    assert any(isinstance(e, ScanError) and "cannot list folder" in e.message for e in events)
+    assert "~/notes.txt" in [e.origin.path for e in events if isinstance(e, Item)]
 
 
 def test_files_carry_mode_and_owner(tmp_path: Path) -> None:
