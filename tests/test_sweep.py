@@ -396,3 +396,21 @@ def test_registry_verdicts(home: Home, swept: dict[str, Any]) -> None:
 @pytest.mark.parametrize("path", ["~/.npmrc", "~/.pypirc", "~/.netrc", "~/.aws/credentials"])
 def test_credentials_in_tool_config_files_are_found(swept: dict[str, Any], path: str) -> None:
     assert findings_at(swept["report"], path), path
+
+
+def test_the_sweep_report_feeds_the_inventory(swept: dict[str, Any], tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text(swept["text"])
+    db = f"sqlite:///{tmp_path / 'inventory.db'}"
+    runner = CliRunner()
+    ingested = runner.invoke(cli, ["inventory", "ingest", str(report), "--db", db])
+    assert ingested.exit_code == 0, ingested.output
+    where = runner.invoke(
+        cli, ["inventory", "where", "key-laptop-2019", "--db", db, "--format", "json"]
+    )
+    places = json.loads(where.output)
+    assert {p["path"] for p in places} == {"~/.ssh/id_rsa"}
+    summary = runner.invoke(cli, ["inventory", "summary", "--db", db, "--format", "json"])
+    [(host, retired)] = json.loads(summary.output).items()
+    assert host == swept["report"]["summary"]["meta"]["host"]
+    assert {p["key_id"] for p in retired} == {"key-laptop-2019"}

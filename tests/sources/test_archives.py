@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import tarfile
 import zipfile
@@ -204,3 +205,21 @@ def test_sevenzip_bomb_is_refused_from_its_declared_size() -> None:
     events = _expand("bomb.7z", buffer.getvalue(), Config(archive_max_bytes=1024 * 1024))
     assert _members(events) == {}
     assert any("archive bomb?" in e for e in _errors(events))
+
+
+def test_scan_reports_a_key_inside_an_archive_by_its_member_path(
+    tmp_path: Path, rsa_pem: bytes
+) -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    (tmp_path / "release.tgz").write_bytes(_tar({"config/signing.pem": rsa_pem}, "w:gz"))
+    args = ["scan", str(tmp_path), "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    report = json.loads(result.stdout)
+    members = {(f["path"], f["archive_member"]) for f in report["findings"]}
+    assert ("release.tgz", "config/signing.pem") in members
+    assert rsa_pem.decode() not in result.stdout
+    skipped = CliRunner().invoke(cli, [*args, "--no-archives"])
+    assert json.loads(skipped.stdout)["findings"] == []
