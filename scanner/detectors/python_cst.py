@@ -19,16 +19,20 @@ import io
 import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
 import re2
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from scanner.config import Config
-from scanner.detectors.python_literals import LineIndex, Literal, quote_widths
-from scanner.detectors.python_visitor import PEM_BEGIN, Candidate, CredentialVisitor
-from scanner.detectors.python_windows import statement_windows, window_source
+from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
 from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
+    from scanner.detectors.python_literals import Literal
+    from scanner.detectors.python_visitor import Candidate
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class PythonDetector:
         return PREFILTER.search(data) is not None
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
+        import libcst as cst  # only files that pass the prefilter pay for libcst
+
         path = (origin.archive_member or origin.path).lower()
         try:
             if path.endswith(".ipynb"):
@@ -166,6 +172,11 @@ def _encoding(data: bytes) -> str:
 
 
 def _window_matches(source: str, shift: int, data: bytes, index: LineIndex) -> list[Match]:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from scanner.detectors.python_visitor import Candidate, CredentialVisitor
+
     module = cst.parse_module(source)
     visitor = CredentialVisitor()
     module.visit(visitor)
@@ -184,7 +195,7 @@ def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
     """The PEM block the literal spells, unless the file already holds it verbatim
     (then the rule engine reports it, and a second finding would be noise)."""
     text = literal.text.replace("\\n", "\n")
-    begin = text.find(PEM_BEGIN)
+    begin = text.find("-----BEGIN")
     end = text.find("-----END", begin)
     if begin < 0 or end < 0 or "PRIVATE KEY" not in text[begin : begin + 60]:
         return None
@@ -203,6 +214,8 @@ def _match(
     index: LineIndex,
     shift: int,
 ) -> Match:
+    from scanner.detectors.python_literals import quote_widths
+
     first, last = candidate.literal.pieces[0], candidate.literal.pieces[-1]
     where = positions[first]
     until = positions[last]

@@ -7,6 +7,7 @@ metadata costs as much as the parse itself.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import libcst as cst
@@ -148,7 +149,7 @@ class CredentialVisitor(cst.CSTVisitor):
     def _name_value_pairs(self, positional: list[cst.BaseExpression]) -> None:
         """`config.set("db", "password", "…")`, `environ.setdefault("API_TOKEN", "…")`,
         `.option("password", "…")`: a credential name followed by its literal value."""
-        for name_node, value in zip(positional, positional[1:], strict=False):
+        for name_node, value in itertools.pairwise(positional):
             name = evaluate(name_node) if isinstance(name_node, cst.SimpleString) else None
             if name is not None and isinstance(name.value, str) and _name_like(name.value):
                 self._named(name.value.lstrip("-"), value)

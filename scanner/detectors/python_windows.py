@@ -91,3 +91,47 @@ def window_source(lines: Sequence[str], window: Window) -> tuple[str, int]:
     if indented:
         return "if 1:\n" + "".join(chunk), 1
     return "".join(chunk), 0
+
+
+class LineIndex:
+    """Lines of a decoded file, and libcst (line, character column) positions as
+    byte offsets into the file's bytes."""
+
+    def __init__(self, text: str, encoding: str, base: int = 0) -> None:
+        self._text = text
+        self._encoding = encoding
+        self._base = base
+        self._starts = _line_starts(text)
+
+    @property
+    def lines(self) -> list[str]:
+        """Each line with its line ending, as CPython and libcst number them."""
+        ends = [*self._starts[1:], len(self._text)]
+        return [self._text[a:b] for a, b in zip(self._starts, ends, strict=True)]
+
+    def char_offset(self, line: int, column: int) -> int:
+        return self._starts[min(line, len(self._starts)) - 1] + column
+
+    def byte_offset(self, line: int, column: int) -> int:
+        prefix = self._text[: self.char_offset(line, column)]
+        return self._base + len(prefix.encode(self._encoding, errors="surrogateescape"))
+
+
+def _line_starts(text: str) -> Sequence[int]:
+    """Start offsets of lines; \\r\\n, \\r and \\n each end a line, as in CPython."""
+    starts = [0]
+    if "\r" not in text:
+        index = text.find("\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = text.find("\n", index + 1)
+        return starts
+    index, length = 0, len(text)
+    while index < length:
+        ch = text[index]
+        if ch == "\r" and text.startswith("\n", index + 1):
+            index += 1
+        if ch in "\r\n":
+            starts.append(index + 1)
+        index += 1
+    return starts
