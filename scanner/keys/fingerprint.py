@@ -43,6 +43,7 @@ _OKP = {
     x25519.X25519PublicKey: "X25519",
     x448.X448PublicKey: "X448",
 }
+_OKP_BITS = {"Ed25519": 256, "X25519": 256, "Ed448": 456, "X448": 448}
 
 
 @contextlib.contextmanager
@@ -78,7 +79,7 @@ def describe(key: PublicKey) -> tuple[str, int | None, str | None]:
         return "EC", key.curve.key_size, CURVE_NAMES.get(key.curve.name, key.curve.name)
     for cls, name in _OKP.items():
         if isinstance(key, cls):
-            return name, None, name
+            return name, _OKP_BITS[name], None
     return type(key).__name__, None, None
 
 

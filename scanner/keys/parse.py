@@ -11,12 +11,12 @@ from dataclasses import replace
 
 from cryptography import x509
 
-from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result
+from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result, sshcom
 from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescape
 from scanner.model import KeyInfo
 
 MAX_DEPTH = 2
-_KUBE_HINTS = ("client-key-data", "kubeconfig", ".kube")
+_BINARY_FORMATS = ("der", "pkcs12", "jks", "jceks", "pgp", "gnupg-private-keys-v1", "openssh")
 
 
 def analyse(material: bytes, ctx: result.Context, depth: int = 0) -> list[KeyInfo]:
@@ -29,6 +29,8 @@ def analyse(material: bytes, ctx: result.Context, depth: int = 0) -> list[KeyInf
 def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
     if putty.MARKER in text[:4096]:
         return [putty.analyse(unescape(text), ctx)]
+    if sshcom.BEGIN in text:
+        return [sshcom.analyse(unescape(text), ctx)]
     if "-----BEGIN " in text:
         infos = _pem(text, ctx)
         if infos:
@@ -44,7 +46,7 @@ def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
     if decoded is not None and depth < MAX_DEPTH:
         inner = analyse(decoded, ctx, depth + 1)
         if any(i.parsed for i in inner):
-            return [_as_base64(i, text, ctx) for i in inner]
+            return [_as_base64(i) for i in inner]
     return [result.unparsable(_guess(text), "no key found in the material")]
 
 
@@ -133,11 +135,12 @@ def _base64_payload(text: str) -> bytes | None:
     return b64decode(longest)
 
 
-def _as_base64(info: KeyInfo, text: str, ctx: result.Context) -> KeyInfo:
+def _as_base64(info: KeyInfo) -> KeyInfo:
+    """Base64 of a PEM key is what Kubernetes stores (kubeconfig `client-key-data`,
+    Secret `data`); base64 of DER is named as such."""
     if not info.parsed:
         return info
-    hint = text[:200].lower() + ctx.origin.path.lower()
-    outer = "kubeconfig" if any(h in hint for h in _KUBE_HINTS) else "base64"
+    outer = "base64-der" if info.format in _BINARY_FORMATS else "kubeconfig"
     note = f"base64 of {info.format}" + (f"; {info.note}" if info.note else "")
     return replace(info, format=outer, note=note)
 
@@ -153,6 +156,7 @@ def _guess(text: str) -> str:
         ("PGP PRIVATE KEY", "pgp"),
         ("PRIVATE KEY", "pkcs8-pem"),
         ("PuTTY", "putty"),
+        ("SSH2 ENCRYPTED", "ssh2"),
         ("kty", "jwk"),
         ("private_key", "gcp-service-account"),
         ("client-key-data", "kubeconfig"),

@@ -18,8 +18,8 @@ _JWS = {
     ("EC", "P-256"): "ES256",
     ("EC", "P-384"): "ES384",
     ("EC", "P-521"): "ES512",
-    ("Ed25519", "Ed25519"): "EdDSA",
-    ("Ed448", "Ed448"): "EdDSA",
+    ("Ed25519", None): "EdDSA",
+    ("Ed448", None): "EdDSA",
 }
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
