@@ -99,3 +99,26 @@ def test_check_notes_rules_that_only_re2_can_run(tmp_path: Path) -> None:
     code, out, err = run("rules", "check", str(path))
     assert code == 0, out
     assert "mine.token: note: Hyperscan cannot compile" in err
+
+
+def test_scan_uses_user_rules_and_finds_their_secret(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "settings.py").write_text(
+        "TOKEN = 'ghp_R2d2C3poQ7xWv9LmKp4Tz8Yb1Nf6Hs0Ja5Ge'\n", encoding="utf-8"
+    )
+    (tree / "clean.py").write_text("print('hello')\n", encoding="utf-8")
+    code, out, _ = run(
+        "scan", str(tree), "--no-builtin-rules", "--rules", str(SAMPLE), "--format", "json"
+    )
+    assert code == 1
+    assert "test.github-pat" in out
+    assert "R2d2C3poQ7xWv9LmKp4Tz8Yb1Nf6Hs0Ja5Ge" not in out
+
+
+def test_scan_with_a_malformed_user_rule_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BROKEN_EXAMPLES.replace("severity: high", "severity: dire"), encoding="utf-8")
+    code, _, err = run("scan", str(tmp_path), "--rules", str(path))
+    assert code == 2
+    assert f"{path}: rule 'mine.token': field 'severity'" in err
