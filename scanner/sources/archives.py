@@ -1,14 +1,11 @@
 """Archives opened in memory: zip (jar, war, apk, docx …), tar, gz, bz2, xz and 7z.
 
-`is_archive(path, data)` recognises an archive by its magic bytes (and a plain
-v7 tar by its extension and header checksum); key containers (.p12, .jks, …)
-never count. `expand(item, data, config)` yields every member as an Item with
-`origin.archive_member` set (nested: 'inner.tar!dir/key.pem'), plus ScanErrors
-and Skipped notes. Nested archives are opened here, not by the caller, so one
-budget covers the whole tree: at most `archive_max_depth` levels,
-`archive_max_members` members and `archive_max_bytes` decompressed bytes.
-Members are read in chunks and stopped at the bound whatever their header
-claims. Nothing is ever written to disk.
+`is_archive` goes by magic bytes (a v7 tar by extension and header checksum);
+key containers (.p12, .jks, …) never count. `expand` yields members as Items
+with `origin.archive_member` set ('inner.tar!dir/key.pem'), ScanErrors and
+Skipped notes. Nested archives are opened here, so one budget covers the tree:
+`archive_max_depth` levels, `archive_max_members` members, `archive_max_bytes`
+decompressed bytes, read in chunks whatever headers claim. Nothing touches disk.
 """
 
 from __future__ import annotations
@@ -118,13 +115,11 @@ def _expand(
 
 
 def _where(item: Item) -> str:
-    member = item.origin.archive_member
-    return f"{item.origin.path}!{member}" if member else item.origin.path
+    return "!".join(filter(None, (item.origin.path, item.origin.archive_member)))
 
 
 def _nest(item: Item, name: str) -> str:
-    parent = item.origin.archive_member
-    return f"{parent}!{name}" if parent else name
+    return "!".join(filter(None, (item.origin.archive_member, name)))
 
 
 def safe_name(name: str) -> str:
