@@ -107,7 +107,9 @@ def _is_certificate(data: bytes) -> bool:
 
 
 def _json(text: str, ctx: result.Context, depth: int) -> list[KeyInfo] | None:
-    doc = jwk.load_json(unescape(text) if text.lstrip()[:1] in "\"'" else text)
+    doc = jwk.load_json(text)
+    if isinstance(doc, str):  # a JSON document inside a JSON string
+        doc = jwk.load_json(doc)
     if doc is None:
         return None
     pem = jwk.service_account_key(doc)

@@ -188,3 +188,36 @@ class _CertKey:
 
     def public_key(self) -> Any:
         return self.cert.public_key()
+
+
+@pytest.mark.parametrize("passphrase", ["", "changeit", "n0t-a-default-x"])
+@pytest.mark.parametrize("algorithm", ["rsa", "dsa"])
+def test_puttygen_sshcom_files(
+    tool: Tool,
+    write: Write,
+    keys: dict[str, Any],
+    samples: dict[str, dict[str, Written]],
+    passphrase: str,
+    algorithm: str,
+) -> None:
+    source = write("id_key", samples[algorithm]["openssh"].data)
+    secret = write("pass.txt", passphrase.encode() + b"\n")
+    target = source.parent / "key.ssh2"
+    run(
+        tool("puttygen"),
+        str(source),
+        "-O",
+        "private-sshcom",
+        "-o",
+        str(target),
+        "--new-passphrase",
+        str(secret),
+    )
+    [info] = analyse(target.read_bytes())
+    assert info.format == "ssh2"
+    assert info.encrypted == bool(passphrase)
+    if passphrase == "n0t-a-default-x":
+        assert not info.public_known  # nothing of an SSH.com key is in clear
+        return
+    assert info.fingerprints["spki_sha256"] == spki(keys[algorithm])
+    assert info.weak_passphrase == (passphrase == "changeit")
