@@ -49,7 +49,9 @@ class ReportRecord:
 
     @property
     def scope(self) -> str:
-        material = json.dumps([self.kind, sorted(self.roots)])
+        """What the report covers: a later report replaces only a report of the same
+        scope (kind, user and roots: two users' sweeps of one host are two scopes)."""
+        material = json.dumps([self.kind, self.user or "", sorted(self.roots)])
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 

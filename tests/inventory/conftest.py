@@ -106,7 +106,7 @@ WriteReport = Callable[..., Path]
 
 @pytest.fixture
 def write_report(tmp_path: Path) -> WriteReport:
-    """write_report(host, time, keys, partial=False, kind='sweep') → a JSON report file."""
+    """write_report(host, time, keys, partial=False, kind='sweep', user='dev') → a JSON file."""
     counter = iter(range(10_000))
 
     def _write(
@@ -115,8 +115,15 @@ def write_report(tmp_path: Path) -> WriteReport:
         keys: list[Key],
         partial: bool = False,
         kind: str = "sweep",
+        user: str = "dev",
     ) -> Path:
-        meta: dict[str, object] = {"kind": kind, "time": time, "partial": partial, "roots": ["~"]}
+        meta: dict[str, object] = {
+            "kind": kind,
+            "time": time,
+            "partial": partial,
+            "roots": ["~"],
+            "user": user,
+        }
         if host is not None:
             meta["host"] = host
         report = Report(

@@ -167,3 +167,14 @@ def test_default_database_lives_in_the_user_data_folder(
     assert (tmp_path / "data" / "keysweep" / "inventory.db").is_file()
     code, out = run("where", "key-auth-2019")
     assert "~/.ssh/id_rsa" in out
+
+
+def test_two_users_on_one_host_do_not_replace_each_other(
+    db_url: str, write_report: WriteReport
+) -> None:
+    alice = write_report("shared-box", "2026-03-01T09:00:00Z", [RETIRED], user="alice")
+    bob = write_report("shared-box", "2026-03-02T09:00:00Z", [ACTIVE], user="bob")
+    code, out = run("ingest", alice, bob, "--db", db_url)
+    assert code == 0, out
+    assert len(where(db_url, RETIRED.spki)) == 1
+    assert len(where(db_url, ACTIVE.spki)) == 1
