@@ -16,6 +16,20 @@ from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescap
 from scanner.model import KeyInfo
 
 MAX_DEPTH = 2
+_PUBLIC_LABELS = frozenset(
+    {
+        "CERTIFICATE",
+        "TRUSTED CERTIFICATE",
+        "X509 CRL",
+        "CERTIFICATE REQUEST",
+        "NEW CERTIFICATE REQUEST",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+        "PGP PUBLIC KEY BLOCK",
+        "PGP SIGNATURE",
+        "PGP MESSAGE",
+    }
+)
 _BINARY_FORMATS = ("der", "pkcs12", "jks", "jceks", "pgp", "gnupg-private-keys-v1", "openssh")
 
 
@@ -33,7 +47,7 @@ def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
         return [sshcom.analyse(unescape(text), ctx)]
     if "-----BEGIN " in text:
         infos = _pem(text, ctx)
-        if infos:
+        if infos is not None:
             return _label_json_source(text, infos)
     raw = text.encode("utf-8")
     if gnupg.looks_like(raw):
@@ -71,7 +85,9 @@ def analyse_binary(data: bytes, ctx: result.Context, depth: int) -> list[KeyInfo
     return [result.unparsable("binary", "unrecognised binary key material")]
 
 
-def _pem(text: str, ctx: result.Context) -> list[KeyInfo]:
+def _pem(text: str, ctx: result.Context) -> list[KeyInfo] | None:
+    """KeyInfos of the private-key blocks; [] for public material only; None when
+    no PEM block was readable."""
     blocks = pem_blocks(text)
     certs = [c for c in (_certificate(b) for b in blocks) if c is not None]
     infos: list[KeyInfo] = []
@@ -84,9 +100,13 @@ def _pem(text: str, ctx: result.Context) -> list[KeyInfo]:
             infos.extend(pgp.analyse(block.der, ctx))
         elif block.label.endswith("PRIVATE KEY"):
             infos.append(result.unparsable(block.label.lower(), "unsupported key format"))
-    if not infos and "PRIVATE KEY-----" in text:
-        infos.append(result.unparsable(_guess(text), "damaged PEM block"))
-    return infos
+    if infos:
+        return infos
+    if "PRIVATE KEY-----" in text:
+        return [result.unparsable(_guess(text), "damaged PEM block")]
+    if blocks and all(b.label in _PUBLIC_LABELS for b in blocks):
+        return []  # certificates or public keys only: nothing secret here
+    return None
 
 
 def _certificate(block: PemBlock) -> x509.Certificate | None:

@@ -134,3 +134,16 @@ def test_gnupg_canonical_sexp_files(keys: dict[str, Any]) -> None:
         assert info.format == "gnupg-private-keys-v1"
         assert info.encrypted is encrypted
         assert info.fingerprints["spki_sha256"] == spki(keys["rsa"])
+
+
+def test_certificates_and_public_keys_alone_are_no_key(keys: dict[str, Any]) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from .conftest import certificate
+
+    cert = certificate(keys["rsa"]).public_bytes(serialization.Encoding.PEM)
+    public = keys["p256"].public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert analyse(cert) == []
+    assert analyse(cert + public) == []
