@@ -79,9 +79,9 @@ class Engine:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""
         found: list[RuleHit] = []
-        for rule, windows in self._candidates(data):
+        for rule, windows, exact in self._candidates(data):
             if rule.path_allowed(paths):
-                hits = [h for start, end in windows for h in _confirm(rule, data, start, end)]
+                hits = [h for s, e in windows for h in _confirm(rule, data, s, e, exact)]
                 found.extend(_outermost(hits))
         return sorted(found, key=lambda h: (h.start, h.end, h.rule.id))
 
@@ -98,21 +98,22 @@ class Engine:
             hits.append(RuleHit(rule.rule, 0, len(data or b"")))
         return hits
 
-    def _candidates(self, data: bytes) -> list[tuple[CompiledRule, list[tuple[int, int]]]]:
+    def _candidates(self, data: bytes) -> list[tuple[CompiledRule, list[tuple[int, int]], bool]]:
+        """(rule, windows to confirm in, whether each window surely ends a match)."""
         hits = self._db.scan(data, self._budget) if self._db is not None else None
         whole = [(0, len(data))]
         if self._db is None or hits is None:
             seen = self._keywords.present(data)
-            return [(rule, whole) for rule in self._patterns if _wanted(rule, seen)]
+            return [(rule, whole, False) for rule in self._patterns if _wanted(rule, seen)]
         out = []
         for position, ends in hits.ends.items():
             rule = self._patterns[position]
             if _wanted(rule, hits.keywords):
-                prefilter = self._db.modes[position] is Mode.PREFILTER
-                out.append((rule, _windows(ends, rule.window, prefilter, len(data))))
+                exact = self._db.modes[position] is Mode.EXACT
+                out.append((rule, _windows(ends, rule.window, not exact, len(data)), exact))
         for position in self._re2_only:
             if _wanted(self._patterns[position], hits.keywords):
-                out.append((self._patterns[position], whole))
+                out.append((self._patterns[position], whole, False))
         return out
 
 
@@ -156,9 +157,19 @@ def _windows(ends: list[int], width: int, prefilter: bool, size: int) -> list[tu
     return windows
 
 
-def _confirm(rule: CompiledRule, data: bytes, start: int, end: int) -> Iterable[RuleHit]:
-    for found in rule.regex.finditer(data, start, end):
-        left, right = found.span(rule.group)
+def _confirm(
+    rule: CompiledRule, data: bytes, start: int, end: int, exact: bool
+) -> Iterable[RuleHit]:
+    """The rule's matches in data[start:end] (RE2 sees the bytes around as context).
+
+    An exact Hyperscan report guarantees a match ends in the window; when none is
+    found, that match began before the window, which then grows backwards."""
+    found = list(rule.regex.finditer(data, start, end))
+    while exact and not found and start > 0:
+        start = max(0, start - max(end - start, 1))
+        found = list(rule.regex.finditer(data, start, end))
+    for match in found:
+        left, right = match.span(rule.group)
         if left < 0 or left == right:
             continue
         if rule.secret_allowed(data[left:right]):

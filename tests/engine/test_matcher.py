@@ -213,3 +213,16 @@ def test_without_the_hyperscan_package_the_re2_lane_runs(
     engine = Engine(load_paths([sample_rules_file]), use_hyperscan=True)
     assert engine.lane == "re2"
     assert spans(engine.find(b"t = " + GHP, None)) == [("test.github-pat", 4, 44)]
+
+
+def test_match_longer_than_its_window_is_still_found(write_rules: WriteRules) -> None:
+    text = """
+rules:
+  - {id: long.jwt, name: JWT-like, kind: token, severity: low,
+     pattern: '\\b(?P<secret>eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)'}
+"""
+    rules = load_paths([write_rules(text, "long.yaml")])
+    token = b"eyJhbGciOiJIUzI1NiJ9.eyJ" + b"Q" * 40_000 + b".c2lnbmF0dXJl"
+    data = b"Authorization: Bearer " + token + b"\n"
+    for engine in both(rules):
+        assert spans(engine.find(data, None)) == [("long.jwt", 22, 22 + len(token))]
