@@ -142,8 +142,10 @@ def test_certificates_and_public_keys_alone_are_no_key(keys: dict[str, Any]) -> 
     from .conftest import certificate
 
     cert = certificate(keys["rsa"]).public_bytes(serialization.Encoding.PEM)
-    public = keys["p256"].public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public = (
+        keys["p256"]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     assert analyse(cert) == []
     assert analyse(cert + public) == []
