@@ -81,7 +81,8 @@ class Engine:
         found: list[RuleHit] = []
         for rule, windows, exact in self._candidates(data):
             if rule.path_allowed(paths):
-                hits = [h for s, e in windows for h in _confirm(rule, data, s, e, exact)]
+                growth = [2 * len(data)] if exact else [0]
+                hits = [h for s, e in windows for h in _confirm(rule, data, s, e, growth)]
                 found.extend(_outermost(hits))
         return sorted(found, key=lambda h: (h.start, h.end, h.rule.id))
 
@@ -158,15 +159,18 @@ def _windows(ends: list[int], width: int, prefilter: bool, size: int) -> list[tu
 
 
 def _confirm(
-    rule: CompiledRule, data: bytes, start: int, end: int, exact: bool
+    rule: CompiledRule, data: bytes, start: int, end: int, growth: list[int]
 ) -> Iterable[RuleHit]:
     """The rule's matches in data[start:end] (RE2 sees the bytes around as context).
 
     An exact Hyperscan report guarantees a match ends in the window; when none is
-    found, that match began before the window, which then grows backwards."""
+    found, that match began before the window, which then grows backwards. The
+    growth is bounded per rule and item (`growth[0]` bytes in all) so the two
+    engines disagreeing on some input cannot make the confirm quadratic."""
     found = list(rule.regex.finditer(data, start, end))
-    while exact and not found and start > 0:
+    while not found and start > 0 and growth[0] > 0:
         start = max(0, start - max(end - start, 1))
+        growth[0] -= end - start
         found = list(rule.regex.finditer(data, start, end))
     for match in found:
         left, right = match.span(rule.group)

@@ -226,3 +226,18 @@ rules:
     data = b"Authorization: Bearer " + token + b"\n"
     for engine in both(rules):
         assert spans(engine.find(data, None)) == [("long.jwt", 22, 22 + len(token))]
+
+
+def test_engines_disagreeing_cannot_make_the_confirm_quadratic(write_rules: WriteRules) -> None:
+    # Hyperscan's \s includes the vertical tab and RE2's does not: every `k=\v` below
+    # is an exact Hyperscan report that RE2 cannot confirm in any window.
+    text = """
+rules:
+  - {id: vt.rule, name: vertical tab, kind: token, severity: low, pattern: 'k=\\s(?P<secret>[0-9])'}
+"""
+    rules = load_paths([write_rules(text, "vt.yaml")])
+    data = b"k=\x0b1 " * 400_000
+    fast, slow = both(rules)
+    started = time.monotonic()
+    assert fast.find(data, None) == slow.find(data, None) == []
+    assert time.monotonic() - started < 10
