@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scanner.engine.matcher import Engine
+from scanner.engine.matcher import Engine, default_cache_dir
 from scanner.model import Rule, RuleKind
 
 
@@ -22,7 +22,8 @@ class Failure:
 
 def engines(rules: Sequence[Rule]) -> list[Engine]:
     """The Hyperscan engine (where installed) and the RE2-only engine."""
-    built = [Engine(rules, use_hyperscan=True), Engine(rules, use_hyperscan=False)]
+    cache = default_cache_dir()
+    built = [Engine(rules, cache_dir=cache), Engine(rules, use_hyperscan=False)]
     unique = {engine.lane: engine for engine in built}
     return list(unique.values())
 
