@@ -160,8 +160,10 @@ def _pattern(value: Any, kind: RuleKind, include: tuple[str, ...], where: _Where
             where.fail("paths.include", "a key-file rule needs path globs to match")
         if value is None:
             return None
-    if not isinstance(value, str) or not value.strip():
+    if value is None:
         where.fail("pattern", "missing (every rule except kind key-file needs one)")
+    if not isinstance(value, str) or not value.strip():
+        where.fail("pattern", "expected a regular expression (a non-empty string)")
     try:
         regex = compile_re2(normalise(value))
     except Exception as exc:

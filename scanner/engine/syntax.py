@@ -17,6 +17,8 @@ import re2
 SECRET_GROUP = "secret"
 _FLAGS = re.compile(r"\A\(\?([a-zA-Z]+)\)")
 _UNBOUNDED = 1 << 31
+_END_OF_TEXT = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
+"""`\\Z` not itself escaped (Python's end of text; RE2 spells it `\\z`)."""
 
 
 def normalise(pattern: str) -> str:
@@ -26,7 +28,7 @@ def normalise(pattern: str) -> str:
         flags = head.group(1).replace("x", "")
         body = _flatten_verbose(pattern[head.end() :])
         pattern = (f"(?{flags})" if flags else "") + body
-    return pattern.replace(r"\Z", r"\z")
+    return _END_OF_TEXT.sub(r"\1\\z", pattern)
 
 
 def _flatten_verbose(body: str) -> str:
