@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from scanner.keys import result
 from scanner.keys.fingerprint import PublicKey, as_public_key
+from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
 from scanner.keys.pkcs import public_from_elsewhere
 from scanner.model import KeyInfo
@@ -34,10 +35,11 @@ def analyse_pkcs12(data: bytes, ctx: result.Context) -> list[KeyInfo] | None:
         pass
     if not _is_pkcs12(data):
         return None
-    opened = try_passphrases(lambda p: pkcs12.load_pkcs12(data, p), ctx.passphrases)
+    cost = verdict(data)
+    opened = try_passphrases(lambda p: pkcs12.load_pkcs12(data, p), ctx.passphrases, cost=cost)
     if opened is not None:
         return _pkcs12_infos(opened, encrypted=True)
-    return [public_from_elsewhere("pkcs12", ctx)]
+    return [public_from_elsewhere("pkcs12", ctx, tried=cost != "skip")]
 
 
 def _is_pkcs12(data: bytes) -> bool:
@@ -86,7 +88,9 @@ def _java_entry(fmt: str, alias: str, entry: Any, ctx: result.Context) -> KeyInf
     def opener(password: bytes) -> PublicKey | None:
         return _decrypt(entry, password)
 
-    opened = try_passphrases(opener, ctx.passphrases)
+    protected = getattr(entry, "_encrypted", None)
+    cost = verdict(protected) if isinstance(protected, bytes) else "normal"
+    opened = try_passphrases(opener, ctx.passphrases, cost=cost)
     if opened is not None:
         return result.from_public(
             fmt,

@@ -23,6 +23,8 @@ from scanner.model import KeyInfo
 
 MAGIC = b"openssh-key-v1\x00"
 FORMAT = "openssh"
+MAX_ROUNDS = 256
+"""Above this, one attempt takes seconds: no passphrase is tried."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Header:
     cipher: str
     kdf: str
     public_blobs: tuple[bytes, ...]
+    rounds: int = 0
+    """bcrypt-pbkdf rounds (ssh-keygen's default is 16; `-a` raises it)."""
 
     @property
     def encrypted(self) -> bool:
@@ -53,7 +57,7 @@ def parse_header(der: bytes) -> Header:
         raise ValueError("not an openssh-key-v1 key")
     cipher, pos = read_string(der, len(MAGIC))
     kdf, pos = read_string(der, pos)
-    _, pos = read_string(der, pos)  # kdf options
+    options, pos = read_string(der, pos)
     if pos + 4 > len(der):
         raise ValueError("truncated")
     (count,) = struct.unpack_from(">I", der, pos)
@@ -64,7 +68,21 @@ def parse_header(der: bytes) -> Header:
     for _ in range(count):
         blob, pos = read_string(der, pos)
         blobs.append(blob)
-    return Header(cipher.decode("ascii", "replace"), kdf.decode("ascii", "replace"), tuple(blobs))
+    return Header(
+        cipher.decode("ascii", "replace"),
+        kdf.decode("ascii", "replace"),
+        tuple(blobs),
+        _rounds(options),
+    )
+
+
+def _rounds(options: bytes) -> int:
+    """The rounds of bcrypt kdf options (string salt, uint32 rounds); 0 if absent."""
+    try:
+        _, pos = read_string(options, 0)
+    except ValueError:
+        return 0
+    return int.from_bytes(options[pos : pos + 4], "big") if pos + 4 <= len(options) else 0
 
 
 def public_from_blob(blob: bytes) -> PublicKey | None:
@@ -85,11 +103,11 @@ def analyse(block: PemBlock, ctx: result.Context) -> list[KeyInfo]:
         return [result.unparsable(FORMAT, f"damaged OpenSSH key: {exc}")]
     if not header.public_blobs:
         return [result.unparsable(FORMAT, "OpenSSH key holds no key")]
-    weak = header.encrypted and _opens(block, ctx)
+    weak = header.encrypted and _opens(block, ctx, header.rounds)
     return [_from_blob(blob, header, weak) for blob in header.public_blobs]
 
 
-def _opens(block: PemBlock, ctx: result.Context) -> bool:
+def _opens(block: PemBlock, ctx: result.Context, rounds: int) -> bool:
     pem = block.pem()
 
     def opener(password: bytes) -> bool | None:
@@ -100,7 +118,8 @@ def _opens(block: PemBlock, ctx: result.Context) -> bool:
             return None
         return True
 
-    return try_passphrases(opener, ctx.passphrases, slow=True) is True
+    cost = "skip" if rounds > MAX_ROUNDS else "slow"
+    return try_passphrases(opener, ctx.passphrases, cost=cost) is True
 
 
 def _from_blob(blob: bytes, header: Header, weak: bool) -> KeyInfo:

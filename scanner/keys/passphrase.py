@@ -25,16 +25,19 @@ def try_passphrases(
     opener: Callable[[bytes], T],
     passphrases: Sequence[str],
     *,
-    slow: bool = False,
+    cost: str = "normal",
     budget: float = TIME_BUDGET,
 ) -> T | None:
     """The first non-None result of `opener(passphrase)`, or None.
 
     `opener` returns None (or raises ValueError/TypeError) for a wrong
-    passphrase. For slow KDFs only the first few candidates are tried.
+    passphrase. `cost` is "normal", "slow" (only the first few candidates are
+    tried) or "skip" (none is: the key derivation would stall the scan).
     """
+    if cost == "skip":
+        return None
     candidates = list(dict.fromkeys(passphrases))
-    if slow:
+    if cost == "slow":
         candidates = candidates[:SLOW_KDF_ATTEMPTS]
     started = time.monotonic()
     for candidate in candidates:

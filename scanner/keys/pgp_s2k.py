@@ -92,5 +92,5 @@ def weak_passphrase(secret: bytes, passphrases: list[str] | tuple[str, ...]) -> 
     protection = parse_protection(secret)
     if protection is None:
         return False
-    found = try_passphrases(lambda p: opens(protection, p) or None, passphrases, slow=True)
+    found = try_passphrases(lambda p: opens(protection, p) or None, passphrases, cost="slow")
     return found is True

@@ -13,6 +13,7 @@ from scanner.keys import result
 from scanner.keys.adjacent import find_adjacent
 from scanner.keys.armor import PemBlock
 from scanner.keys.fingerprint import PublicKey, as_public_key
+from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
 from scanner.model import KeyInfo
 
@@ -24,6 +25,7 @@ PEM_FORMATS = {
     "ENCRYPTED PRIVATE KEY": "pkcs8-encrypted",
 }
 _ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
+UNTRIED = "encrypted; passphrases not tried: its key derivation is too costly"
 
 
 def pem_format(block: PemBlock, origin_path: str) -> str:
@@ -52,7 +54,9 @@ def analyse_pem(
     def opener(password: bytes) -> PublicKey:
         return _public_of(serialization.load_pem_private_key(pem, password))
 
-    return _encrypted(fmt, try_passphrases(opener, ctx.passphrases), ctx, certs)
+    cost = verdict(block.der) if block.label == "ENCRYPTED PRIVATE KEY" else "normal"
+    opened = try_passphrases(opener, ctx.passphrases, cost=cost)
+    return _encrypted(fmt, opened, ctx, certs, tried=cost != "skip")
 
 
 def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo | None:
@@ -67,7 +71,9 @@ def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo |
     def opener(password: bytes) -> PublicKey:
         return _public_of(serialization.load_der_private_key(data, password))
 
-    return _encrypted(fmt, try_passphrases(opener, ctx.passphrases), ctx, ())
+    cost = verdict(data)
+    opened = try_passphrases(opener, ctx.passphrases, cost=cost)
+    return _encrypted(fmt, opened, ctx, (), tried=cost != "skip")
 
 
 def _public_of(private: object) -> PublicKey:
@@ -87,6 +93,8 @@ def _encrypted(
     opened: PublicKey | None,
     ctx: result.Context,
     certs: Sequence[x509.Certificate],
+    *,
+    tried: bool = True,
 ) -> KeyInfo:
     if opened is not None:
         return result.from_public(
@@ -96,11 +104,15 @@ def _encrypted(
             weak_passphrase=True,
             certificates=result.matching_certs(opened, certs),
         )
-    return public_from_elsewhere(fmt, ctx, certs)
+    return public_from_elsewhere(fmt, ctx, certs, tried=tried)
 
 
 def public_from_elsewhere(
-    fmt: str, ctx: result.Context, certs: Sequence[x509.Certificate] = ()
+    fmt: str,
+    ctx: result.Context,
+    certs: Sequence[x509.Certificate] = (),
+    *,
+    tried: bool = True,
 ) -> KeyInfo:
     """An encrypted key that did not open: a certificate in the same material,
     then an adjacent public key or certificate, else identity unknown."""
@@ -123,6 +135,8 @@ def public_from_elsewhere(
             certificates=[found.certificate] if found.certificate else (),
             note=f"public part read from {found.name}",
         )
+    if not tried:
+        return result.unknown(fmt, note=UNTRIED)
     return result.unknown(fmt, note="encrypted; no well-known passphrase opens it")
 
 

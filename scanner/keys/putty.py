@@ -23,6 +23,9 @@ from scanner.model import KeyInfo
 
 MARKER = "PuTTY-User-Key-File-"
 MAX_LINES = 512
+MAX_ARGON2_KIB = 256 * 1024
+MAX_ARGON2_PASSES = 200
+"""PuTTY's defaults are 8 MiB and a pass count calibrated to a fraction of a second."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,21 @@ def analyse(text: str, ctx: result.Context) -> KeyInfo:
 def _weak(ppk: Ppk, ctx: result.Context) -> bool:
     if ppk.encryption != "aes256-cbc" or not ppk.mac:
         return False
-    slow = ppk.version >= 3
-    return try_passphrases(lambda p: _mac_ok(ppk, p) or None, ctx.passphrases, slow=slow) is True
+    return (
+        try_passphrases(lambda p: _mac_ok(ppk, p) or None, ctx.passphrases, cost=_cost(ppk)) is True
+    )
+
+
+def _cost(ppk: Ppk) -> str:
+    """v2 derives keys with two SHA-1s; v3 with Argon2, whose cost the file sets."""
+    if ppk.version < 3:
+        return "normal"
+    try:
+        memory = int(ppk.fields.get("Argon2-Memory", "0"))
+        passes = int(ppk.fields.get("Argon2-Passes", "0"))
+    except ValueError:
+        return "skip"
+    return "skip" if memory > MAX_ARGON2_KIB or passes > MAX_ARGON2_PASSES else "slow"
 
 
 def _mac_ok(ppk: Ppk, passphrase: bytes) -> bool:

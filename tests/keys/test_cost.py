@@ -1,0 +1,97 @@
+"""Keys whose key derivation would stall a scan are not tried, and say so."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from scanner.keys.kdfcost import kdf_cost
+
+from .conftest import Written, analyse, certificate
+
+Write = Callable[[str, bytes], Path]
+
+
+def _costly_p12(key: Any, rounds: int) -> bytes:
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(rounds)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(b"changeit")
+    )
+    return pkcs12.serialize_key_and_certificates(b"t", key, certificate(key), None, encryption)
+
+
+def test_cost_is_read_from_clear_parameters(
+    keys: dict[str, Any], samples: dict[str, dict[str, Written]]
+) -> None:
+    assert (
+        kdf_cost(samples["rsa"]["der-encrypted"].data) == 2048
+        or kdf_cost(samples["rsa"]["der-encrypted"].data) > 0
+    )
+    assert kdf_cost(_costly_p12(keys["p256"], 3_000_000)) == 3_000_000
+    assert kdf_cost(b"\x30\x82\xff") == 0
+
+
+def test_a_pkcs12_with_millions_of_rounds_is_not_tried(keys: dict[str, Any]) -> None:
+    data = _costly_p12(keys["p256"], 3_000_000)  # its passphrase is even a weak one
+    started = time.monotonic()
+    [info] = analyse(data)
+    assert time.monotonic() - started < 1.0
+    assert (info.encrypted, info.public_known, info.weak_passphrase) == (True, False, False)
+    assert "not tried" in (info.note or "")
+
+
+def test_putty_v3_asking_for_gigabytes_is_not_tried(
+    tool: Callable[[str], str], write: Write, samples: dict[str, dict[str, Written]]
+) -> None:
+    import subprocess
+
+    source = write("id_key", samples["ed25519"]["openssh"].data)
+    secret = write("pass.txt", b"changeit\n")
+    target = source.parent / "key.ppk"
+    subprocess.run(
+        [
+            tool("puttygen"),
+            str(source),
+            "-O",
+            "private",
+            "-o",
+            str(target),
+            "--new-passphrase",
+            str(secret),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    lines = target.read_text().splitlines()
+    hostile = "\n".join(
+        "Argon2-Memory: 4194304" if line.startswith("Argon2-Memory:") else line for line in lines
+    )
+    started = time.monotonic()
+    [info] = analyse(hostile.encode())
+    assert time.monotonic() - started < 1.0
+    assert info.public_known and info.encrypted and not info.weak_passphrase
+
+
+def test_openssh_with_many_bcrypt_rounds_is_not_tried(
+    tool: Callable[[str], str], tmp_path: Path
+) -> None:
+    import subprocess
+
+    path = tmp_path / "id_ed25519"
+    subprocess.run(
+        [tool("ssh-keygen"), "-q", "-t", "ed25519", "-a", "400", "-N", "changeit", "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+    started = time.monotonic()
+    [info] = analyse(path.read_bytes())
+    assert time.monotonic() - started < 1.0
+    assert info.public_known and info.encrypted and not info.weak_passphrase
