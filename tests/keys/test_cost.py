@@ -31,10 +31,8 @@ def _costly_p12(key: Any, rounds: int) -> bytes:
 def test_cost_is_read_from_clear_parameters(
     keys: dict[str, Any], samples: dict[str, dict[str, Written]]
 ) -> None:
-    assert (
-        kdf_cost(samples["rsa"]["der-encrypted"].data) == 2048
-        or kdf_cost(samples["rsa"]["der-encrypted"].data) > 0
-    )
+    assert 0 < kdf_cost(samples["rsa"]["der-encrypted"].data) <= 100_000
+    assert 0 < kdf_cost(samples["rsa"]["pkcs12-weak"].data) <= 100_000
     assert kdf_cost(_costly_p12(keys["p256"], 3_000_000)) == 3_000_000
     assert kdf_cost(b"\x30\x82\xff") == 0
 
