@@ -464,7 +464,7 @@ class _Worker:
             secret=info,
             key=key,
             registry=hit,
-            message=_message(key, hit),
+            message=_message(key),
         )
 
 
@@ -481,20 +481,20 @@ def _severity(match: Match, key: KeyInfo | None, hit: RegistryHit | None) -> Sev
     return hit.severity
 
 
-def _message(key: KeyInfo | None, hit: RegistryHit | None) -> str:
+def _message(key: KeyInfo | None) -> str:
+    """What key analysis adds in words; the registry's reason has its own field."""
+    if key is None:
+        return ""
     parts: list[str] = []
-    if hit is not None and hit.reason:
-        parts.append(hit.reason)
-    if key is not None:
-        if not key.parsed:
-            parts.append("unparsable key material")
-        elif not key.public_known:
-            parts.append("encrypted key, identity unknown")
-        if key.weak_passphrase:
-            parts.append("weak passphrase: the key opens with a well-known or empty passphrase")
-        if key.note:
-            parts.append(key.note)
-    return "; ".join(parts)
+    if not key.parsed:
+        parts.append("unparsable key material")
+    elif not key.public_known:
+        parts.append("encrypted key, identity unknown")
+    if key.weak_passphrase:
+        parts.append("weak passphrase: the key opens with a well-known or empty passphrase")
+    if key.note:
+        parts.append(key.note)
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _dedup_matches(matches: list[Match]) -> list[Match]:
@@ -503,6 +503,9 @@ def _dedup_matches(matches: list[Match]) -> list[Match]:
     When two rules hit the same secret, the more specific (higher severity, then
     private-key kinds) wins.
     """
+    if any(m.kind is RuleKind.PRIVATE_KEY for m in matches):
+        # The content rule read the key itself; the path rule adds nothing.
+        matches = [m for m in matches if m.kind is not RuleKind.KEY_FILE]
     best: dict[bytes, Match] = {}
     for match in matches:
         key = match.secret
@@ -541,13 +544,11 @@ def _tokens_stage(total: ItemResult, registry: Registry | None) -> list[Finding]
     for (index, _), (token, hit) in zip(total.tokens, results, strict=True):
         finding = findings[index]
         severity = finding.severity if hit is None else max(finding.severity, hit.severity)
-        message = hit.reason if hit is not None else finding.message
         findings[index] = replace(
             finding,
             token=token,
             registry=hit or finding.registry,
             severity=severity,
-            message=message,
         )
     return findings
 

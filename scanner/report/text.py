@@ -9,7 +9,7 @@ from itertools import groupby
 
 import click
 
-from scanner.model import Finding, Report, Severity
+from scanner.model import Finding, Report, RuleKind, Severity
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
 from scanner.report.hints import fix_hint, is_critical_registry
 from scanner.text import escape_control
@@ -105,15 +105,15 @@ def _context(finding: Finding) -> list[str]:
     if origin.commit:
         at_head = {True: "", False: ", no longer at HEAD", None: ""}[origin.at_head]
         texts.append(f"commit {origin.commit[:12]} by {origin.author} on {origin.date}{at_head}")
-    if origin.file_mode or origin.file_owner:
-        texts.append(f"file mode {origin.file_mode or '?'}, owner {origin.file_owner or '?'}")
+    if origin.file_mode and finding.kind in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
+        owner = f", owner {origin.file_owner}" if origin.file_owner else ""
+        readable = " (readable by others)" if _others_can_read(origin.file_mode) else ""
+        texts.append(f"file mode {origin.file_mode}{owner}{readable}")
     hit = finding.registry
     if hit is not None:
         state = f" ({hit.state})" if hit.state else ""
         reason = f": {hit.reason}" if hit.reason else ""
         texts.append(f"registry {hit.key_id or hit.verdict.value}{state}{reason}")
-    if finding.key is not None and finding.key.note:
-        texts.append(finding.key.note)
     if finding.message:
         texts.append(finding.message)
     return texts
@@ -147,3 +147,10 @@ def summary_line(report: Report) -> str:
     if report.partial:
         parts.append(f"partial: {_e(report.partial_reason or 'a scan budget was reached')}")
     return "; ".join(parts)
+
+
+def _others_can_read(mode: str) -> bool:
+    try:
+        return bool(int(mode, 8) & 0o044)
+    except ValueError:
+        return False

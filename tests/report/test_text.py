@@ -132,6 +132,7 @@ def test_key_file_unparsable_and_encrypted_findings(planted: Any) -> None:
         origin=Origin(path="docs/key.txt"),
         key=KeyInfo(format="pkcs1-pem", parsed=False, note="unparsable key material: bad base64"),
         registry=None,
+        message="unparsable key material: bad base64",  # the pipeline words key notes here
     )
     encrypted = replace(
         base,
