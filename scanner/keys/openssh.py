@@ -23,7 +23,7 @@ from scanner.model import KeyInfo
 
 MAGIC = b"openssh-key-v1\x00"
 FORMAT = "openssh"
-MAX_ROUNDS = 256
+MAX_ROUNDS = 128
 """Above this, one attempt takes seconds: no passphrase is tried."""
 
 
