@@ -82,7 +82,32 @@ def analyse_binary(data: bytes, ctx: result.Context, depth: int) -> list[KeyInfo
             return stores
         if _is_certificate(data):
             return []
-    return [result.unparsable("binary", "unrecognised binary key material")]
+    return [result.unparsable(_binary_guess(ctx), "unrecognised binary key material")]
+
+
+_EXTENSION_FORMATS = {
+    ".p12": "pkcs12",
+    ".pfx": "pkcs12",
+    ".jks": "jks",
+    ".keystore": "jks",
+    ".jceks": "jceks",
+    ".bks": "bks",
+    ".der": "der",
+    ".p8": "apple-p8",
+    ".gpg": "pgp",
+    ".pgp": "pgp",
+    ".kdbx": "keepass",
+    ".keytab": "kerberos-keytab",
+}
+
+
+def _binary_guess(ctx: result.Context) -> str:
+    """A best-guess format name for binary material that did not parse."""
+    name = (ctx.origin.archive_member or ctx.origin.path).lower()
+    for extension, fmt in _EXTENSION_FORMATS.items():
+        if name.endswith(extension):
+            return fmt
+    return "binary"
 
 
 def _pem(text: str, ctx: result.Context) -> list[KeyInfo] | None:

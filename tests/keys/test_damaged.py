@@ -103,3 +103,12 @@ def test_placeholder_key_is_unparsable_not_dropped() -> None:
     [info] = analyse(data)
     assert not info.parsed
     assert info.format == "pkcs1-pem"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("store.bks", "bks"), ("vault.kdbx", "keepass"), ("x.p12", "pkcs12"), ("blob", "binary")],
+)
+def test_unreadable_binary_is_named_by_its_extension(name: str, fmt: str) -> None:
+    [info] = analyse(b"\x01\x02\x03\x04" + bytes(range(256)), path=name)
+    assert (info.parsed, info.format) == (False, fmt)
