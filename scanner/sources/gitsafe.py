@@ -57,8 +57,12 @@ SAFE_ENV: dict[str, str] = {
     "GIT_ASKPASS": "",
     "SSH_ASKPASS": "",
     "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_ALLOW_PROTOCOL": "none",
+    "GIT_PROTOCOL_FROM_USER": "0",
 }
-"""Replace refs are ignored too: history must read as it is stored."""
+"""GIT_ALLOW_PROTOCOL beats any `protocol.<name>.allow` a repository sets, so no
+transport (and no `ext::` command) can run, even for a promisor's lazy fetch.
+Replace refs are ignored: history must read as it is stored."""
 
 
 @dataclass(frozen=True)
