@@ -16,14 +16,36 @@ from click.testing import CliRunner
 
 from scanner.cli import cli
 
-HOOKS = (
-    "applypatch-msg pre-applypatch post-applypatch pre-commit pre-merge-commit "
-    "prepare-commit-msg commit-msg post-commit pre-rebase post-checkout post-merge "
-    "pre-push pre-receive update proc-receive post-receive post-update "
-    "reference-transaction push-to-checkout pre-auto-gc post-rewrite sendemail-validate "
-    "fsmonitor-watchman p4-changelist p4-prepare-changelist p4-post-changelist "
-    "p4-pre-submit post-index-change"
-).split()
+HOOKS = [
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "pre-receive",
+    "update",
+    "proc-receive",
+    "post-receive",
+    "post-update",
+    "reference-transaction",
+    "push-to-checkout",
+    "pre-auto-gc",
+    "post-rewrite",
+    "sendemail-validate",
+    "fsmonitor-watchman",
+    "p4-changelist",
+    "p4-prepare-changelist",
+    "p4-post-changelist",
+    "p4-pre-submit",
+    "post-index-change",
+]
 
 
 def _script(path: Path, markers: Path, name: str) -> Path:
@@ -163,8 +185,8 @@ def test_the_traps_fire_under_plain_git(hostile: tuple[Path, Path]) -> None:
     repo, markers = hostile
     _git(repo, "status", check=False)
     _git(repo, "log", "-1", check=False)
-    _git(repo, "diff", "HEAD~2", "HEAD~1", check=False)
     _git(repo, "log", "-p", "--no-ext-diff", "HEAD~2..HEAD~1", check=False)
+    _git(repo, "diff", "HEAD~2", "HEAD~1", check=False)
     _git(repo, "cat-file", "-p", "HEAD:gone.txt", check=False)
     fired = _fired(markers)
     assert {"fsmonitor", "gpg", "textconv", "process", "ext"} <= fired, fired
