@@ -72,7 +72,7 @@ def render_text(results: Sequence[Inspected]) -> str:
 
 def _text_block(item: Inspected) -> str:
     if not item.keys:
-        return f"{item.path}: no private key (certificates or trusted entries only)\n"
+        return f"{item.path}: no private key (only certificates or public keys)\n"
     lines = []
     for index, key in enumerate(item.keys, 1):
         suffix = f" [key {index} of {len(item.keys)}]" if len(item.keys) > 1 else ""

@@ -17,18 +17,19 @@ GNU_STUB = 101
 
 
 def looks_like_packets(data: bytes) -> bool:
-    """Binary OpenPGP starting with a secret-key packet (old or new format header)."""
+    """Binary OpenPGP starting with a key packet (old or new format header)."""
     if not data or not data[0] & 0x80:
         return False
     tag = data[0] & 0x3F if data[0] & 0x40 else (data[0] >> 2) & 0x0F
-    return tag in SECRET_TAGS
+    return tag in SECRET_TAGS or tag in PUBLIC_TAGS
 
 
 def analyse(data: bytes, ctx: result.Context) -> list[KeyInfo]:
+    """One KeyInfo per secret key packet; [] for public keys only (a keyring)."""
     found = key_packets(data)
-    chosen = [p for p in found if p.is_secret] or found
+    chosen = [p for p in found if p.is_secret]
     if not chosen:
-        return [result.unparsable(FORMAT, "no OpenPGP key packet")]
+        return [] if found else [result.unparsable(FORMAT, "no OpenPGP key packet")]
     weak = False
     first_locked = next((p for p in chosen if p.encrypted and not _stub(p)), None)
     if first_locked is not None:
@@ -42,12 +43,9 @@ def _stub(packet: KeyPacket) -> bool:
 
 
 def _info(packet: KeyPacket, weak: bool) -> KeyInfo:
-    role = SECRET_TAGS.get(packet.tag) or PUBLIC_TAGS.get(packet.tag, "key")
-    notes = [f"OpenPGP v{packet.version} {role}"]
+    notes = [f"OpenPGP v{packet.version} {SECRET_TAGS[packet.tag]}"]
     if _stub(packet):
         notes.append("secret part not present (GnuPG stub)")
-    if not packet.is_secret:
-        notes.append("public key only")
     encrypted = packet.encrypted and not _stub(packet)
     extra = {"pgp": packet.fingerprint}
     public = _public(packet)

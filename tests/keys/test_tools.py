@@ -138,6 +138,7 @@ def test_gnupg_subkeys_and_ssh_export(gnupg: Callable[..., bytes], tool: Tool) -
         ("Ed25519", "OpenPGP v4 primary key"),
         ("X25519", "OpenPGP v4 subkey"),
     ]
+    assert analyse(gnupg("--export", fpr)) == []  # a public keyring holds no secret
     ssh_line = gnupg("--export-ssh-key", fpr + "!")  # "!": this key, though not an auth key
     printed = run(tool("ssh-keygen"), "-lf", "-", stdin=ssh_line).decode().split()[1]
     assert infos[0].fingerprints["ssh_sha256"] == printed
