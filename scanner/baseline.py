@@ -1,0 +1,225 @@
+"""The baseline file: findings a team has seen, and what its audit said of them.
+
+A keysweep baseline lists finding ids with enough context to audit them (rule,
+severity, path, line, commit, the redacted preview) and never a secret or a
+secret's hash: the id is already content-based (rule, path, SHA-256 of the
+secret), so it survives code moving around, and a second hash would only add a
+brute-force target for short passwords.
+
+`is_secret` is the audit verdict: null (not audited), false (a false positive),
+true (a real secret). Entries are suppressed unless audited as real: a baseline
+is for known noise and accepted history, and a team that has confirmed a secret
+is real must keep seeing it until it is removed (a `--since` CI gate only ever
+sees new commits, so this costs nothing there). Registry verdicts of critical
+are never suppressed (scan.py).
+
+A detect-secrets `.secrets.baseline` is read as it is: its entries match a
+finding at the same path whose secret has the same SHA-1 (`hashed_secret`),
+with the same `is_secret` rule. `import` keeps them in the keysweep file under
+`imported`, and `update` turns each one that a scan finds again into an
+ordinary id entry, carrying its audit verdict over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import BaselineError
+from scanner.model import Finding
+
+FORMAT_VERSION = 1
+ENTRY_FIELDS = ("id", "rule", "severity", "path", "line", "commit", "preview")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    rule: str = ""
+    severity: str = ""
+    path: str = ""
+    line: int = 0
+    commit: str | None = None
+    preview: str = ""
+    is_secret: bool | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportedEntry:
+    """A detect-secrets result: matched by path and SHA-1 of the secret."""
+
+    path: str
+    hashed_secret: str
+    type: str = ""
+    line: int = 0
+    is_secret: bool | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        return _norm(finding.path) == self.path and finding.secret.sha1 == self.hashed_secret
+
+
+@dataclass(frozen=True)
+class Baseline:
+    entries: tuple[Entry, ...] = ()
+    imported: tuple[ImportedEntry, ...] = ()
+    _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def entry(self, finding: Finding) -> Entry | None:
+        return self._by_id.get(finding.id)
+
+    def imported_entry(self, finding: Finding) -> ImportedEntry | None:
+        return next((e for e in self.imported if e.matches(finding)), None)
+
+    def contains(self, finding: Finding) -> bool:
+        """Whether the baseline suppresses this finding (entries audited as real never do)."""
+        found = self.entry(finding)
+        if found is not None:
+            return found.is_secret is not True
+        legacy = self.imported_entry(finding)
+        return legacy is not None and legacy.is_secret is not True
+
+
+def load_baseline(path: Path) -> Baseline:
+    """A keysweep baseline or a detect-secrets `.secrets.baseline`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: no such baseline file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from None
+    if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        return Baseline(imported=tuple(_detect_secrets(data["results"], path)))
+    if isinstance(data, dict) and isinstance(data.get("findings"), list):
+        return _keysweep(data, path)
+    raise BaselineError(f"{path}: neither a keysweep baseline nor a detect-secrets baseline")
+
+
+def _keysweep(data: Mapping[str, Any], path: Path) -> Baseline:
+    if data.get("version") != FORMAT_VERSION:
+        raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
+    entries = []
+    for n, raw in enumerate(data["findings"]):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            raise BaselineError(f"{path}: findings[{n}] has no id")
+        entries.append(
+            Entry(
+                id=raw["id"],
+                rule=str(raw.get("rule", "")),
+                severity=str(raw.get("severity", "")),
+                path=str(raw.get("path", "")),
+                line=_int(raw.get("line")),
+                commit=raw.get("commit") if isinstance(raw.get("commit"), str) else None,
+                preview=str(raw.get("preview", "")),
+                is_secret=_verdict(raw.get("is_secret"), path, f"findings[{n}]"),
+                note=str(raw.get("note", "")),
+            )
+        )
+    imported = data.get("imported", [])
+    if not isinstance(imported, list):
+        raise BaselineError(f"{path}: 'imported' must be a list")
+    legacy = [_imported(raw, path, f"imported[{n}]") for n, raw in enumerate(imported)]
+    return Baseline(tuple(entries), tuple(legacy))
+
+
+def _detect_secrets(results: Mapping[str, Any], path: Path) -> Iterable[ImportedEntry]:
+    for filename, items in results.items():
+        if not isinstance(items, list):
+            raise BaselineError(f"{path}: results[{filename!r}] must be a list")
+        for n, raw in enumerate(items):
+            where = f"results[{filename!r}][{n}]"
+            if isinstance(raw, dict):
+                raw = {**raw, "filename": raw.get("filename", filename)}
+            yield _imported(raw, path, where)
+
+
+def _imported(raw: Any, path: Path, where: str) -> ImportedEntry:
+    if not isinstance(raw, dict):
+        raise BaselineError(f"{path}: {where} must be an object")
+    filename = raw.get("filename", raw.get("path"))
+    hashed = raw.get("hashed_secret")
+    if not isinstance(filename, str) or not isinstance(hashed, str):
+        raise BaselineError(f"{path}: {where} needs 'filename' and 'hashed_secret'")
+    return ImportedEntry(
+        path=_norm(filename),
+        hashed_secret=hashed.lower(),
+        type=str(raw.get("type", "")),
+        line=_int(raw.get("line_number", raw.get("line"))),
+        is_secret=_verdict(raw.get("is_secret"), path, where),
+    )
+
+
+def _verdict(value: Any, path: Path, where: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise BaselineError(f"{path}: {where}.is_secret must be true, false or null")
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _norm(path: str) -> str:
+    return path.replace("\\", "/").removeprefix("./")
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def build(findings: Iterable[Finding], previous: Baseline | None, now: str) -> dict[str, Any]:
+    """The baseline for these findings, keeping `previous`'s audit verdicts.
+
+    Entries no longer found are dropped; imported detect-secrets entries that a
+    finding matches become id entries with their verdict; critical registry
+    verdicts are left out, as no baseline can suppress them.
+    """
+    from scanner.report.fields import finding_to_dict
+
+    previous = previous or Baseline()
+    entries: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        if finding.never_suppressed_by_baseline or finding.id in entries:
+            continue
+        shown = finding_to_dict(finding)
+        entry = {name: shown[name] for name in ENTRY_FIELDS if name != "preview"}
+        entry["preview"] = shown["secret"]["preview"]
+        old, legacy = previous.entry(finding), previous.imported_entry(finding)
+        entry["is_secret"] = old.is_secret if old else (legacy.is_secret if legacy else None)
+        if old and old.note:
+            entry["note"] = old.note
+        entries[finding.id] = entry
+    ordered = sorted(entries.values(), key=lambda e: (e["path"], e["line"], e["rule"], e["id"]))
+    return {"version": FORMAT_VERSION, "tool": "keysweep", "generated_at": now, "findings": ordered}
+
+
+def imported_document(baseline: Baseline, now: str) -> dict[str, Any]:
+    """A keysweep baseline holding a detect-secrets baseline's entries as they are."""
+    imported = [
+        {
+            "path": e.path,
+            "hashed_secret": e.hashed_secret,
+            "type": e.type,
+            "line": e.line,
+            "is_secret": e.is_secret,
+        }
+        for e in baseline.imported
+    ]
+    return {
+        "version": FORMAT_VERSION,
+        "tool": "keysweep",
+        "generated_at": now,
+        "findings": [],
+        "imported": imported,
+    }
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
