@@ -22,6 +22,7 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.config import Config
+from scanner.errors import SourceError
 from scanner.model import Finding, Report, Rule, RuleKind
 from scanner.scan import ProgressFn, scan
 from scanner.sources.home import HomeSource
@@ -43,6 +44,8 @@ def sweep(
 
         lower_priority()
     started = datetime.now(UTC)
+    if include_home and home is None:
+        home = _home()
     source = HomeSource(
         home=home,
         extra_roots=tuple(roots),
@@ -55,6 +58,15 @@ def sweep(
     findings = tuple(_note_exposure(f) for f in report.findings)
     meta = _meta(config, source, report, findings, started)
     return replace(report, findings=findings, roots=source.roots, meta=meta)
+
+
+def _home() -> Path:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError) as exc:
+        raise SourceError(
+            f"cannot tell this user's home folder ({exc}); sweep folders with --no-home ROOT..."
+        ) from None
 
 
 def _note_exposure(finding: Finding) -> Finding:
