@@ -378,7 +378,7 @@ class _Worker:
     def _expand_archive(self, item: Item, data: bytes, result: ItemResult, depth: int) -> bool:
         from scanner.sources import archives
 
-        if not archives.is_archive(item.origin.path, data):
+        if not archives.is_archive(item.origin.archive_member or item.origin.path, data):
             return False
         if depth >= self.config.archive_max_depth:
             result.errors.append(

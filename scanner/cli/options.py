@@ -98,9 +98,18 @@ def scan_options(func: F) -> F:
     return func
 
 
-def build_config(root: Path, values: dict[str, Any], **extra: Any) -> Config:
-    """Config file values, overridden by the options the user gave."""
-    config = load_config(values.get("config_path"), root)
+def build_config(
+    root: Path, values: dict[str, Any], *, discover: bool = True, **extra: Any
+) -> Config:
+    """Config file values, overridden by the options the user gave.
+
+    discover=False reads only a config given with --config: a sweep must not take
+    its settings from a .keysweep.yaml lying in the home folder it sweeps."""
+    config_path = values.get("config_path")
+    if config_path is None and not discover:
+        config = Config(root=root)
+    else:
+        config = load_config(config_path, root)
     fail_on = values.get("fail_on")
     return config.with_overrides(
         rules_dirs=tuple(Path(p).resolve() for p in values.get("rules_dirs") or ()),

@@ -12,7 +12,6 @@ import click
 
 from scanner.cli.options import build_config, finish, scan_options
 
-NO_DISCOVERY = Path(__file__).resolve().parent
 """A folder that holds no config file: the sweep reads a config only when given
 one with --config, never one planted in the home folder or the working folder."""
 
@@ -65,8 +64,9 @@ def command(
     if ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT:
         values["fmt"] = "json"
     config = build_config(
-        NO_DISCOVERY,
+        Path.home(),
         values,
+        discover=False,
         max_seconds=max_seconds,
         max_bytes=max_bytes,
         low_priority=low_priority,
