@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from scanner.keys import result, sexp
 from scanner.keys.fingerprint import PublicKey, native
+from scanner.keys.gnupg_protect import weak_passphrase
 from scanner.model import KeyInfo
 
 FORMAT = "gnupg-private-keys-v1"
@@ -73,8 +74,6 @@ def analyse(data: bytes, ctx: result.Context) -> KeyInfo:
     protected = ROOTS[kind]
     algorithm = body[0] if isinstance(body[0], bytes) else b"?"
     note = "shadowed: the secret is on a smartcard" if kind.startswith(b"shadowed") else None
-    if protected:
-        note = "protected; its public numbers are in clear, passphrases not tried"
     try:
         public = public_key(algorithm, sexp.params(body))
     except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
@@ -86,7 +85,8 @@ def analyse(data: bytes, ctx: result.Context) -> KeyInfo:
             encrypted=protected,
             note="no SubjectPublicKeyInfo form for this algorithm",
         )
-    return result.from_public(FORMAT, public, encrypted=protected, note=note)
+    weak = protected and weak_passphrase(body, ctx.passphrases)
+    return result.from_public(FORMAT, public, encrypted=protected, weak_passphrase=weak, note=note)
 
 
 def _int(value: bytes) -> int:

@@ -45,7 +45,7 @@ def try_passphrases(
             break
         try:
             result = opener(candidate.encode("utf-8"))
-        except (ValueError, TypeError, OverflowError, KeyError, UnsupportedAlgorithm):
+        except (ValueError, TypeError, OverflowError, KeyError, IndexError, UnsupportedAlgorithm):
             continue
         if result is not None:
             return result

@@ -54,7 +54,10 @@ def analyse(text: str, ctx: result.Context) -> KeyInfo:
         return result.unparsable(FORMAT, "damaged SSH.com key")
     kind = key_type.decode("ascii", "replace")
     if cipher == b"none":
-        public = _public(kind, payload)
+        try:
+            public = _public(kind, payload)
+        except (ValueError, struct.error):
+            return result.unparsable(FORMAT, "damaged SSH.com key")
         if public is None:
             return result.unparsable(FORMAT, "SSH.com key of an unsupported type")
         return result.from_public(FORMAT, public)
@@ -62,7 +65,10 @@ def analyse(text: str, ctx: result.Context) -> KeyInfo:
         return public_from_elsewhere(FORMAT, ctx)
 
     def opener(password: bytes) -> PublicKey | None:
-        return _public(kind, _decrypt(payload, password))
+        try:
+            return _public(kind, _decrypt(payload, password))
+        except struct.error:
+            return None
 
     opened = try_passphrases(opener, ctx.passphrases)
     if opened is not None:

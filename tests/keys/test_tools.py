@@ -123,6 +123,7 @@ def test_gnupg_private_keys_and_armored_export_agree(
     assert from_block[0].encrypted == bool(passphrase)
     assert from_file[0].encrypted == bool(passphrase)
     assert from_block[0].weak_passphrase == (passphrase == "password")
+    assert from_file[0].weak_passphrase == (passphrase == "password")
 
 
 def test_gnupg_subkeys_and_ssh_export(gnupg: Callable[..., bytes], tool: Tool) -> None:
