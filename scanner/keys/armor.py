@@ -12,7 +12,8 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
-_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
+_B64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
+_NOT_B64 = bytes(b for b in range(256) if b not in _B64_BYTES)
 _QUOTES = "\"'`"
 MAX_BLOCKS = 64
 
@@ -96,7 +97,7 @@ def _decode_block(label: str, body: str) -> PemBlock | None:
         if colon and not chunks and _is_header_name(name):
             headers.append((name.strip(), value.strip()))
         else:
-            chunks.append("".join(c for c in line if c in _B64))
+            chunks.append(line.encode("ascii", "ignore").translate(None, _NOT_B64).decode("ascii"))
     der = b64decode("".join(chunks))
     if der is None:
         return None
@@ -118,15 +119,18 @@ def _is_header_name(name: str) -> bool:
 
 def b64decode(text: str) -> bytes | None:
     """Standard or URL-safe base64, padding optional; None when it is not base64."""
-    cleaned = "".join(text.split())
-    if not cleaned or any(c not in _B64 for c in cleaned):
+    try:
+        cleaned = "".join(text.split()).encode("ascii")
+    except UnicodeEncodeError:
         return None
-    cleaned = cleaned.rstrip("=")
+    if not cleaned or cleaned.translate(None, _B64_BYTES):
+        return None
+    cleaned = cleaned.rstrip(b"=")
     if len(cleaned) % 4 == 1:
         return None
-    padded = cleaned + "=" * (-len(cleaned) % 4)
+    padded = cleaned + b"=" * (-len(cleaned) % 4)
     try:
-        if "-" in padded or "_" in padded:
+        if b"-" in padded or b"_" in padded:
             return base64.urlsafe_b64decode(padded)
         return base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):

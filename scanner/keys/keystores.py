@@ -13,14 +13,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from scanner.keys import result
 from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
-from scanner.keys.pkcs import public_from_elsewhere
+from scanner.keys.pkcs import load_der, public_from_elsewhere, public_of
 from scanner.model import KeyInfo
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
@@ -123,16 +122,11 @@ def _chain(entry: Any) -> list[x509.Certificate]:
 
 
 def _decrypt(entry: Any, password: bytes) -> PublicKey | None:
-    import jks
-
     try:
         entry.decrypt(password.decode("utf-8"))
-    except (jks.util.DecryptionFailureException, jks.util.BadKeystoreFormatException):
-        return None
-    except Exception:  # pyjks/pyasn1 errors on damaged entries
+    except Exception:  # a wrong password, or pyjks/pyasn1 errors on a damaged entry
         return None
     try:
-        key = serialization.load_der_private_key(entry.pkey_pkcs8, None)
+        return public_of(load_der(entry.pkey_pkcs8, None))
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return None
-    return as_public_key(key.public_key())

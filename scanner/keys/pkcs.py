@@ -46,13 +46,13 @@ def analyse_pem(
     encrypted = block.encrypted_legacy or block.label == "ENCRYPTED PRIVATE KEY"
     if not encrypted:
         try:
-            public = _public_of(serialization.load_pem_private_key(pem, None))
+            public = public_of(_load_pem(pem, None))
         except _ERRORS as exc:
             return result.unparsable(fmt, f"does not parse as a key: {_reason(exc)}")
         return _identified(fmt, public, certs)
 
     def opener(password: bytes) -> PublicKey:
-        return _public_of(serialization.load_pem_private_key(pem, password))
+        return public_of(_load_pem(pem, password))
 
     cost = verdict(block.der) if block.label == "ENCRYPTED PRIVATE KEY" else "normal"
     opened = try_passphrases(opener, ctx.passphrases, cost=cost)
@@ -62,21 +62,30 @@ def analyse_pem(
 def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo | None:
     """A DER private key (PKCS#1, SEC1 or PKCS#8, encrypted or not), or None."""
     try:
-        return _identified(fmt, _public_of(serialization.load_der_private_key(data, None)), ())
+        return _identified(fmt, public_of(load_der(data, None)), ())
     except TypeError:
         pass  # encrypted PKCS#8
     except _ERRORS:
         return None
 
     def opener(password: bytes) -> PublicKey:
-        return _public_of(serialization.load_der_private_key(data, password))
+        return public_of(load_der(data, password))
 
     cost = verdict(data)
     opened = try_passphrases(opener, ctx.passphrases, cost=cost)
     return _encrypted(fmt, opened, ctx, (), tried=cost != "skip")
 
 
-def _public_of(private: object) -> PublicKey:
+def _load_pem(pem: bytes, password: bytes | None) -> object:
+    # Only the public key is used: skip the slow RSA consistency check (~100 ms).
+    return serialization.load_pem_private_key(pem, password, unsafe_skip_rsa_key_validation=True)
+
+
+def load_der(data: bytes, password: bytes | None) -> object:
+    return serialization.load_der_private_key(data, password, unsafe_skip_rsa_key_validation=True)
+
+
+def public_of(private: object) -> PublicKey:
     public_key = getattr(private, "public_key", None)
     public = as_public_key(public_key()) if callable(public_key) else None
     if public is None:
