@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import io
 import tokenize
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import re2
 
 from scanner.config import Config
+from scanner.detectors.credential_names import credential_category
 from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
 from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
 
@@ -85,15 +86,20 @@ _VALUE = (
 )
 PREFILTER = re2.compile(
     rb"(?i)"
+    + rb"(?P<name>"
     + _NAME
-    + rb"\w{0,30}(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
+    + rb"\w{0,30})(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
     + rb"[ \t]*(?:\\\n[ \t]*)?"
     + _VALUE
     + rb"|(?i:jwt\.(?:en|de)code|hmac\.(?:new|HMAC|digest))\(|Basic[Aa]uth\(|DigestAuth\("
     rb"|\.login\([^)\n]{0,80},[ \t]*[rbuRBU]?['\"]|connect\([^)\n]{0,200}(?i:password|pwd)[ \t]*="
     rb"|-----BEGIN|PRIVATE KEY-----|\\nMII"
 )
-"""A binding of a credential-like name to a literal, a signing call, or PEM armour."""
+"""A binding of a credential-like name to a literal, a signing call, or PEM armour.
+A hit on a name counts only when the whole name passes `credential_category`."""
+_NAME_GROUP = 1
+"""The `name` group (google-re2 keys bytes patterns' group names by bytes)."""
+_IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 BOM = b"\xef\xbb\xbf"
@@ -109,7 +115,7 @@ class PythonDetector:
         path = (origin.archive_member or origin.path).lower()
         if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
             return False
-        return PREFILTER.search(data) is not None
+        return next(_hits(data), None) is not None
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
         import libcst as cst  # only files that pass the prefilter pay for libcst
@@ -151,11 +157,27 @@ class PythonDetector:
         return matches
 
 
+def _hits(data: bytes) -> Iterator[Any]:
+    """Prefilter matches, without those on names that are not credentials
+    (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
+    for found in PREFILTER.finditer(data):
+        if found.group(_NAME_GROUP) is None or _names_a_credential(data, found):
+            yield found
+
+
+def _names_a_credential(data: bytes, found: Any) -> bool:
+    start = begin = found.start(_NAME_GROUP)
+    while begin > 0 and start - begin < 64 and data[begin - 1] in _IDENTIFIER:
+        begin -= 1
+    name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
+    return name.lower() == "auth" or credential_category(name) is not None
+
+
 def _hit_lines(data: bytes) -> list[int]:
     """1-based lines on which a prefilter match starts or ends."""
     lines: list[int] = []
     offset, line = 0, 1
-    for found in PREFILTER.finditer(data):
+    for found in _hits(data):
         line += data.count(b"\n", offset, found.start())
         lines.append(line)
         lines.append(line + data.count(b"\n", found.start(), found.end()))
