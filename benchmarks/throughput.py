@@ -258,6 +258,10 @@ def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Pat
             out / "keysweep.json",
         ),
     }
+    found["keysweep-rules"] = (
+        [*found["keysweep"][0], "--detector", "rules"],
+        out / "keysweep.json",
+    )
     if (PEERS / "gitleaks").exists():
         found["gitleaks"] = (
             [
@@ -315,7 +319,11 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=220)
     parser.add_argument("--seed", type=int, default=20241201)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--tools", default="keysweep,gitleaks,kingfisher")
+    parser.add_argument(
+        "--tools",
+        default="keysweep,keysweep-rules,gitleaks,kingfisher",
+        help="keysweep-rules: keysweep with only the YAML rule detector (no libcst pass).",
+    )
     parser.add_argument(
         "--tree", type=Path, help="Scan this existing tree instead of generating one."
     )
@@ -337,12 +345,12 @@ def main() -> None:
     tools = [t for t in args.tools.split(",") if t]
     _warm_up_tools(tools, args.jobs, out)
     available = commands(root, args.jobs, out)
-    header = f"{'tool':<11} {'wall s':>7} {'MB/s':>7} {'files/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9} {'exit':>5}"
+    header = f"{'tool':<14} {'wall s':>7} {'MB/s':>7} {'files/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9} {'exit':>5}"
     print(header)
     print("-" * len(header))
     for tool in tools:
         if tool not in available:
-            print(f"{tool:<11} not installed (looked in {PEERS})")
+            print(f"{tool:<14} not installed (looked in {PEERS})")
             continue
         argv, output = available[tool]
         output.unlink(missing_ok=True)
@@ -350,7 +358,7 @@ def main() -> None:
         rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"
         found = "?" if r.findings is None else str(r.findings)
         print(
-            f"{tool:<11} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {files / r.wall:8.0f} "
+            f"{tool:<14} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {files / r.wall:8.0f} "
             f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9} {r.exit_code:>5}",
             flush=True,
         )
