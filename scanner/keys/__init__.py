@@ -22,12 +22,14 @@ def analyse_material(
     material: bytes, *, origin: Origin, passphrases: Sequence[str]
 ) -> list[KeyInfo]:
     from scanner.keys import parse
+    from scanner.keys.fingerprint import quiet_deprecations
     from scanner.keys.result import Context, unparsable
 
     if len(material) > MAX_MATERIAL:
         return [unparsable("unknown", "too large to be key material")]
     try:
-        return parse.analyse(material, Context(origin=origin, passphrases=tuple(passphrases)))
+        with quiet_deprecations():
+            return parse.analyse(material, Context(origin=origin, passphrases=tuple(passphrases)))
     except Exception as exc:  # a damaged key must never stop a scan
         return [unparsable("unknown", f"key analysis failed: {type(exc).__name__}")]
 

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from scanner.keys.armor import as_text, pem_blocks
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations
 from scanner.keys.result import cert_public
 from scanner.model import Origin
@@ -83,7 +83,7 @@ def _parse_public_text(text: str) -> tuple[PublicKey, x509.Certificate | None] |
         try:
             with quiet_deprecations():
                 public = as_public_key(serialization.load_ssh_public_key(first.encode("ascii")))
-        except (ValueError, TypeError, UnicodeEncodeError):
+        except PARSE_ERRORS:
             return None
         return (public, None) if public is not None else None
     for block in pem_blocks(text):
@@ -99,7 +99,7 @@ def _parse_public_text(text: str) -> tuple[PublicKey, x509.Certificate | None] |
 def _pkcs1_public(pem: bytes) -> tuple[PublicKey, None] | None:
     try:
         public = as_public_key(serialization.load_pem_public_key(pem))
-    except (ValueError, TypeError):
+    except PARSE_ERRORS:
         return None
     return (public, None) if public is not None else None
 
@@ -107,13 +107,13 @@ def _pkcs1_public(pem: bytes) -> tuple[PublicKey, None] | None:
 def _parse_public_der(der: bytes) -> tuple[PublicKey, x509.Certificate | None] | None:
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+    except PARSE_ERRORS:
         cert = None
     if cert is not None:
         public = cert_public(cert)
         return (public, cert) if public is not None else None
     try:
         public = as_public_key(serialization.load_der_public_key(der))
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return None
     return (public, None) if public is not None else None

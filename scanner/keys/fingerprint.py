@@ -48,9 +48,11 @@ _OKP_BITS = {"Ed25519": 256, "X25519": 256, "Ed448": 456, "X448": 448}
 
 @contextlib.contextmanager
 def quiet_deprecations() -> Iterator[None]:
-    """SSH DSA support is deprecated in `cryptography`, but such keys are still found."""
+    """`cryptography` warns about what scanned files contain (SSH DSA keys, BER
+    instead of DER in PKCS#12): the scan reports keys, not library warnings."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
         yield
 
 

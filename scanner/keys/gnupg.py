@@ -9,10 +9,10 @@ protected, so the identity never needs the passphrase.
 
 from __future__ import annotations
 
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 
 from scanner.keys import result, sexp
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, native
 from scanner.keys.gnupg_protect import weak_passphrase
 from scanner.model import KeyInfo
@@ -76,7 +76,7 @@ def analyse(data: bytes, ctx: result.Context) -> KeyInfo:
     note = "shadowed: the secret is on a smartcard" if kind.startswith(b"shadowed") else None
     try:
         public = public_key(algorithm, sexp.params(body))
-    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
+    except PARSE_ERRORS as exc:
         return result.unparsable(FORMAT, f"GnuPG {algorithm.decode('ascii', 'replace')} key: {exc}")
     if public is None:
         return KeyInfo(

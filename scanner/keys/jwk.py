@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
 from scanner.keys import result
 from scanner.keys.armor import b64decode
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey
 from scanner.model import KeyInfo
 
@@ -65,7 +65,7 @@ def _one(jwk: dict[str, Any], fmt: str) -> KeyInfo:
         return result.unparsable(fmt, "symmetric JWK (kty oct): no public part")
     try:
         public = public_key(jwk)
-    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
+    except PARSE_ERRORS as exc:
         return result.unparsable(fmt, f"damaged {kty} JWK: {type(exc).__name__}")
     notes = []
     if not any(m in jwk for m in _PRIVATE_MEMBERS):

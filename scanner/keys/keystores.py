@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from scanner.keys import result
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
@@ -30,7 +30,7 @@ def analyse_pkcs12(data: bytes, ctx: result.Context) -> list[KeyInfo] | None:
     """KeyInfos of a PKCS#12 file; None when `data` is not PKCS#12 at all."""
     try:
         return _pkcs12_infos(pkcs12.load_pkcs12(data, None), encrypted=False)
-    except ValueError:
+    except PARSE_ERRORS:
         pass
     if not _is_pkcs12(data):
         return None
@@ -116,7 +116,7 @@ def _chain(entry: Any) -> list[x509.Certificate]:
     for _kind, der in getattr(entry, "cert_chain", None) or []:
         try:
             certs.append(x509.load_der_x509_certificate(der))
-        except ValueError:
+        except PARSE_ERRORS:
             continue
     return certs
 
@@ -128,5 +128,5 @@ def _decrypt(entry: Any, password: bytes) -> PublicKey | None:
         return None
     try:
         return public_of(load_der(entry.pkey_pkcs8, None))
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return None

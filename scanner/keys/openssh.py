@@ -12,11 +12,11 @@ import base64
 import struct
 from dataclasses import dataclass, replace
 
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from scanner.keys import result
 from scanner.keys.armor import PemBlock
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations, ssh_sha256
 from scanner.keys.passphrase import try_passphrases
 from scanner.model import KeyInfo
@@ -92,7 +92,7 @@ def public_from_blob(blob: bytes) -> PublicKey | None:
     try:
         with quiet_deprecations():
             return as_public_key(serialization.load_ssh_public_key(line))
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return None
 
 
@@ -114,7 +114,7 @@ def _opens(block: PemBlock, ctx: result.Context, rounds: int) -> bool:
         try:
             with quiet_deprecations():
                 serialization.load_ssh_private_key(pem, password or None)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+        except PARSE_ERRORS:
             return None
         return True
 
@@ -123,7 +123,10 @@ def _opens(block: PemBlock, ctx: result.Context, rounds: int) -> bool:
 
 
 def _from_blob(blob: bytes, header: Header, weak: bool) -> KeyInfo:
-    public = public_from_blob(blob)
+    try:
+        public = public_from_blob(blob)
+    except PARSE_ERRORS:
+        return result.unparsable(FORMAT, "damaged public key in the OpenSSH header")
     if public is None:
         key_type = read_string(blob, 0)[0].decode("ascii", "replace")
         return KeyInfo(

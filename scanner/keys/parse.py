@@ -13,6 +13,7 @@ from cryptography import x509
 
 from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result, sshcom
 from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescape
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.model import KeyInfo
 
 MAX_DEPTH = 2
@@ -139,14 +140,14 @@ def _certificate(block: PemBlock) -> x509.Certificate | None:
         return None
     try:
         return x509.load_der_x509_certificate(block.der)
-    except ValueError:
+    except PARSE_ERRORS:
         return None
 
 
 def _is_certificate(data: bytes) -> bool:
     try:
         x509.load_der_x509_certificate(data)
-    except ValueError:
+    except PARSE_ERRORS:
         return False
     return True
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from cryptography.exceptions import UnsupportedAlgorithm
+from scanner.keys.errors import PARSE_ERRORS
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ def try_passphrases(
             break
         try:
             result = opener(candidate.encode("utf-8"))
-        except (ValueError, TypeError, OverflowError, KeyError, IndexError, UnsupportedAlgorithm):
+        except PARSE_ERRORS:
             continue
         if result is not None:
             return result

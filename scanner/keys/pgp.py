@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from cryptography.exceptions import UnsupportedAlgorithm
-
 from scanner.keys import result
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey
 from scanner.keys.pgp_keys import ALGORITHMS, public_key_from
 from scanner.keys.pgp_packets import PUBLIC_TAGS, SECRET_TAGS, KeyPacket, key_packets
@@ -71,5 +70,5 @@ def _info(packet: KeyPacket, weak: bool) -> KeyInfo:
 def _public(packet: KeyPacket) -> PublicKey | None:
     try:
         return public_key_from(packet.version, packet.algorithm, packet.public_body)
-    except (ValueError, TypeError, IndexError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return None

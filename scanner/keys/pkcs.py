@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from scanner.keys import result
 from scanner.keys.adjacent import find_adjacent
 from scanner.keys.armor import PemBlock
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
@@ -24,7 +24,6 @@ PEM_FORMATS = {
     "PRIVATE KEY": "pkcs8-pem",
     "ENCRYPTED PRIVATE KEY": "pkcs8-encrypted",
 }
-_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
 UNTRIED = "encrypted; passphrases not tried: its key derivation is too costly"
 
 
@@ -47,7 +46,7 @@ def analyse_pem(
     if not encrypted:
         try:
             public = public_of(_load_pem(pem, None))
-        except _ERRORS as exc:
+        except PARSE_ERRORS as exc:
             return result.unparsable(fmt, f"does not parse as a key: {_reason(exc)}")
         return _identified(fmt, public, certs)
 
@@ -65,7 +64,7 @@ def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo |
         return _identified(fmt, public_of(load_der(data, None)), ())
     except TypeError:
         pass  # encrypted PKCS#8
-    except _ERRORS:
+    except PARSE_ERRORS:
         return None
 
     def opener(password: bytes) -> PublicKey:

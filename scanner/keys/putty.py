@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from scanner.keys import result
 from scanner.keys.armor import b64decode
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import ssh_sha256
 from scanner.keys.openssh import public_from_blob
 from scanner.keys.passphrase import try_passphrases
@@ -88,7 +89,7 @@ def analyse(text: str, ctx: result.Context) -> KeyInfo:
     weak = encrypted and _weak(ppk, ctx)
     try:
         public = public_from_blob(ppk.public)
-    except ValueError:
+    except PARSE_ERRORS:
         public = None
     if public is None:
         return KeyInfo(

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 
+from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key, describe, fingerprints, spki_der
 from scanner.model import KeyInfo, Origin
 
@@ -86,7 +86,7 @@ def cert_public(cert: x509.Certificate) -> PublicKey | None:
     """The certificate's public key, or None when `cryptography` cannot read it."""
     try:
         return as_public_key(cert.public_key())
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return None
 
 
