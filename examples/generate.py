@@ -156,11 +156,11 @@ def main() -> None:
 
     # Hardcoded credentials in a project.
     hs256_secret = token(string.ascii_letters + string.digits, 40)
-    upper = string.ascii_uppercase + string.digits
+    aws_id = string.ascii_uppercase + "234567"  # AWS key ids are base32 after the prefix
     b64 = string.ascii_letters + string.digits + "+/"
     write(
         HOME / "projects/webapp/.env",
-        f"AWS_ACCESS_KEY_ID=AKIA{token(upper, 16)}\n"
+        f"AWS_ACCESS_KEY_ID=AKIA{token(aws_id, 16)}\n"
         f"AWS_SECRET_ACCESS_KEY={token(b64, 40)}\n"
         f"STRIPE_SECRET_KEY=sk_live_{token(string.ascii_letters + string.digits, 24)}\n"
         f"DATABASE_URL=postgres://webapp:{token(string.ascii_letters + string.digits, 20)}"
