@@ -305,6 +305,9 @@ class _Worker:
         ]
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
+        self.key_file_paths = suppress.PathMatcher(
+            [glob for rule in rules if rule.kind is RuleKind.KEY_FILE for glob in rule.path_include]
+        )
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
@@ -395,9 +398,11 @@ class _Worker:
         return True
 
     def _is_key_container(self, origin: Origin, data: bytes) -> bool:
+        """Binary files worth reading: key formats, and whatever a key-file rule names."""
         from scanner.keys import is_key_container
 
-        return is_key_container(origin.archive_member or origin.path, data)
+        path = origin.archive_member or origin.path
+        return is_key_container(path, data) or self.key_file_paths.matches(path)
 
     def _handle_match(self, origin: Origin, data: bytes, match: Match, result: ItemResult) -> None:
         if self.allow_paths.matches(origin.path):
@@ -469,11 +474,15 @@ class _Worker:
 
 
 def _severity(match: Match, key: KeyInfo | None, hit: RegistryHit | None) -> Severity:
+    """The rule's severity, lowered for material that is not a usable key, raised
+    (or set) by the registry's verdict."""
     base = match.severity
-    if key is not None and (not key.parsed or not key.public_known):
+    if key is not None and not key.public_known:
         base = Severity.LOW
-    if key is not None and key.weak_passphrase:
-        base = max(base, match.severity)
+    if key is not None and not key.parsed and match.kind is RuleKind.PRIVATE_KEY:
+        # Key-looking text that is no key: placeholders and damaged copies. A key
+        # *file* (KeePass, keytab, wallet) keeps its rule's severity.
+        base = Severity.LOW
     if hit is None:
         return base
     if hit.verdict in (Verdict.UNREGISTERED_KEY, Verdict.ENCRYPTED_UNKNOWN):
