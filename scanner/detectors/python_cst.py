@@ -24,7 +24,11 @@ from typing import TYPE_CHECKING, Any
 import re2
 
 from scanner.config import Config
-from scanner.detectors.credential_names import credential_category
+from scanner.detectors.credential_names import (
+    Category,
+    credential_category,
+    is_plausible_secret,
+)
 from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
 from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
 
@@ -89,16 +93,21 @@ PREFILTER = re2.compile(
     + rb"(?P<name>"
     + _NAME
     + rb"\w{0,30})(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
-    + rb"[ \t]*(?:\\\n[ \t]*)?"
+    + rb"[ \t]*(?:\\\n[ \t]*)?(?P<value>"
     + _VALUE
-    + rb"|(?i:jwt\.(?:en|de)code|hmac\.(?:new|HMAC|digest))\(|Basic[Aa]uth\(|DigestAuth\("
-    rb"|\.login\([^)\n]{0,80},[ \t]*[rbuRBU]?['\"]|connect\([^)\n]{0,200}(?i:password|pwd)[ \t]*="
-    rb"|-----BEGIN|PRIVATE KEY-----|\\nMII"
+    + rb")"
+    + rb"|(?:jwt\.(?:en|de)code\([^\n]{0,120}?(?:,|key[ \t]*=)"
+    rb"|hmac\.(?:new|HMAC|digest)\([ \t]*(?:key[ \t]*=)?)[ \t]*(?P<signing>[rRbBuU]{0,2}['\"])"
+    rb"|Basic[Aa]uth\(|DigestAuth\(|ProxyAuth\("
+    rb"|\.login\([^)\n]{0,80},[ \t]*(?P<login>[rbuRBU]?['\"])"
+    rb"|connect\([^)\n]{0,200}(?:password|pwd)[ \t]*="
+    rb"|-----BEGIN[A-Z ]{0,24}PRIVATE KEY|PRIVATE KEY-----|\\nMII"
 )
 """A binding of a credential-like name to a literal, a signing call, or PEM armour.
 A hit on a name counts only when the whole name passes `credential_category`."""
-_NAME_GROUP = 1
-"""The `name` group (google-re2 keys bytes patterns' group names by bytes)."""
+_NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP = 1, 2, 3, 4
+"""The `name` and `value` groups (google-re2 keys a bytes pattern's group names by bytes)."""
+_TERMINATORS = frozenset(b",)]}#;\r\n")
 _IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -150,7 +159,7 @@ class PythonDetector:
         index = LineIndex(data[base:].decode(encoding), encoding, base)
         lines = index.lines
         matches: list[Match] = []
-        for window in statement_windows("".join(lines), hits):
+        for window in statement_windows("".join(lines), hits, _could_be_secret):
             source, added = window_source(lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
@@ -161,16 +170,67 @@ def _hits(data: bytes) -> Iterator[Any]:
     """Prefilter matches, without those on names that are not credentials
     (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
     for found in PREFILTER.finditer(data):
-        if found.group(_NAME_GROUP) is None or _names_a_credential(data, found):
+        if found.group(_LOGIN_GROUP) is not None:
+            if _plausible_at(data, found.start(_LOGIN_GROUP), Category.PASSWORD):
+                yield found
+        elif found.group(_SIGNING_GROUP) is not None:
+            if _plausible_at(data, found.start(_SIGNING_GROUP), Category.SECRET_KEY):
+                yield found
+        elif found.group(_NAME_GROUP) is None or _names_a_credential(data, found):
             yield found
 
 
+def _plausible_at(data: bytes, start: int, category: Category) -> bool:
+    value = _plain_literal(data, start, after_comma=True)
+    return value is None or is_plausible_secret(value, category)
+
+
 def _names_a_credential(data: bytes, found: Any) -> bool:
+    """The whole name is a credential's, and its value, when it is one plain
+    literal, is not a placeholder (the visitor would drop it anyway)."""
     start = begin = found.start(_NAME_GROUP)
     while begin > 0 and start - begin < 64 and data[begin - 1] in _IDENTIFIER:
         begin -= 1
     name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
-    return name.lower() == "auth" or credential_category(name) is not None
+    value_start = found.start(_VALUE_GROUP)
+    if name.lower() == "auth":
+        return data[value_start : value_start + 1] == b"("
+    category = credential_category(name)
+    if category is None:
+        return False
+    after_comma = data[found.end(_NAME_GROUP) : value_start].rstrip(b" \t\"'").endswith(b",")
+    value = _plain_literal(data, value_start, after_comma=after_comma)
+    return value is None or is_plausible_secret(value, category)
+
+
+def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
+    """The value of the one-line string literal at `start` when it is complete on
+    its own (no escapes, no expressions, not joined to anything); else None."""
+    index = start
+    while index < start + 2 and data[index : index + 1] in (b"r", b"R", b"b", b"B", b"u", b"U"):
+        index += 1
+    quote = data[index : index + 1]
+    if quote not in (b'"', b"'") or data[index : index + 3] == quote * 3:
+        return None
+    end = data.find(quote, index + 1, index + 4096)
+    body = data[index + 1 : end]
+    if end < 0 or b"\\" in body or b"\n" in body:
+        return None
+    rest = data[end + 1 : end + 200].lstrip(b" \t")
+    if rest and rest[0] not in _TERMINATORS:
+        return None
+    if not after_comma and rest[:1] == b"," and rest[1:].lstrip(b" \t")[:1] in (b'"', b"'"):
+        return None  # `user, password = "bob", "…"`: the first literal is not the password
+    return body.decode("utf-8", errors="replace")
+
+
+def _could_be_secret(value: str) -> bool:
+    if any(mark in value for mark in ("PRIVATE KEY", "-----BEGIN", "MII")):
+        return True
+    lowered = value.lower()
+    if "password=" in lowered or "pwd=" in lowered:
+        return True
+    return any(is_plausible_secret(value, category) for category in Category)
 
 
 def _hit_lines(data: bytes) -> list[int]:

@@ -6,13 +6,16 @@ side-effect free) locates the innermost statement around each prefilter hit;
 only that statement goes to libcst. For a compound statement (def, class, with,
 if, …) whose header holds the hit, the window is the header alone (decorators,
 parameters and their defaults) with a `pass` body.
+
+A window none of whose string constants could be a secret (`keep`) is dropped
+before libcst sees it; a file whose windows all drop never imports libcst.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -23,35 +26,62 @@ class Window:
     body_line: int | None = None
     """For a compound header: the first line of its body, whose indentation the
     `pass` that replaces the body takes."""
+    node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def statement_windows(text: str, hit_lines: Iterable[int]) -> list[Window]:
-    """The windows holding `hit_lines`; raises SyntaxError (and ValueError for NUL bytes)."""
+def statement_windows(
+    text: str, hit_lines: Iterable[int], keep: Callable[[str], bool] | None = None
+) -> list[Window]:
+    """The windows holding `hit_lines` (with a string constant that `keep` accepts);
+    raises SyntaxError (and ValueError for NUL bytes)."""
     tree = ast.parse(text)
     found: dict[tuple[int, int], Window] = {}
     for line in sorted(set(hit_lines)):
-        window = _innermost(tree.body, line)
-        if window is not None:
-            found[(window.first, window.last)] = window
+        for window in _innermost(tree.body, line):
+            if keep is None or any(map(keep, _strings(window))):
+                found[(window.first, window.last)] = window
     return sorted(found.values(), key=lambda w: w.first)
 
 
-def _innermost(body: Sequence[ast.AST], line: int) -> Window | None:
+def _strings(window: Window) -> Iterator[str]:
+    """The str and bytes constants of the window's statement (of its header alone
+    for a compound statement cut to its header)."""
+    node = window.node
+    if node is None:
+        return
+    roots: list[object] = [node]
+    if window.body_line is not None:
+        roots = [getattr(node, name) for name in node._fields if name not in _BLOCKS]
+    for root in roots:
+        for part in root if isinstance(root, list) else [root]:
+            if not isinstance(part, ast.AST):
+                continue
+            for sub in ast.walk(part):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str | bytes):
+                    value = sub.value
+                    yield value if isinstance(value, str) else value.decode("latin-1")
+
+
+def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:
+    """The innermost statements on `line` (several when `;` joins them)."""
+    found: list[Window] = []
     for node in body:
         if not isinstance(node, ast.stmt | ast.ExceptHandler | ast.match_case):
             continue
         first, last = _span(node)
         if not first <= line <= last:
             continue
+        inner: list[Window] = []
         for block in _BLOCKS:
-            inner = _innermost(getattr(node, block, None) or (), line)
-            if inner is not None:
-                return inner
-        return _window(node, first, last, line)
-    return None
+            inner.extend(_innermost(getattr(node, block, None) or (), line))
+        if not inner:
+            window = _window(node, first, last, line)
+            inner = [window] if window is not None else []
+        found.extend(inner)
+    return found
 
 
 def _span(node: ast.AST) -> tuple[int, int]:
@@ -66,13 +96,13 @@ def _span(node: ast.AST) -> tuple[int, int]:
 def _window(node: ast.AST, first: int, last: int, line: int) -> Window | None:
     body = getattr(node, "body", None)
     if not isinstance(node, ast.stmt) or not body or not isinstance(body[0], ast.stmt):
-        return None if not isinstance(node, ast.stmt) else Window(first, last)
+        return None if not isinstance(node, ast.stmt) else Window(first, last, node=node)
     header_end = body[0].lineno - 1
     if header_end < first:
-        return Window(first, last)
+        return Window(first, last, node=node)
     if line > header_end:
         return None
-    return Window(first, header_end, body_line=body[0].lineno)
+    return Window(first, header_end, body_line=body[0].lineno, node=node)
 
 
 def window_source(lines: Sequence[str], window: Window) -> tuple[str, int]:
