@@ -161,9 +161,11 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob
                 done += 1
                 yield blob
         finally:
-            if done < len(ids):
-                process.kill()
-            _, message = process.finish()
+            # Never wait for cat-file to see EOF: a worker forked by the scan pool
+            # after this process started holds a copy of its stdin. Every answer
+            # has been read (or the consumer stopped), so end it.
+            process.kill()
+            message = process.error()
             feeder.join(timeout=5)
         if done < len(ids):
             yield Blob(ids[done], None, 0, f"unreadable object: {message or 'git stopped'}")

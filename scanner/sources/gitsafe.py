@@ -13,6 +13,7 @@ for-each-ref, rev-parse. Never status, checkout, add or fetch.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -183,9 +184,15 @@ class Process:
         return _first_line(text)
 
     def kill(self) -> None:
+        """End the process now (it only reads, so nothing is lost) and reap it."""
         if self.popen.poll() is None:
             self.popen.kill()
         self.popen.wait()
+        for stream in (self.popen.stdin, self.popen.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._drain.join(timeout=5)
 
 
 def _first_line(text: str) -> str:

@@ -8,6 +8,7 @@ import os
 import secrets
 import string
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -399,3 +400,24 @@ def test_index_file_from_the_environment_is_honoured(
     assert events(GitSource(repo, staged=True))[0] == []
     monkeypatch.setenv("GIT_INDEX_FILE", str(other))
     assert [i.origin.path for i in events(GitSource(repo, staged=True))[0]] == ["b.env"]
+
+
+def test_a_history_large_enough_for_the_worker_pool_finishes(
+    make_repo: Callable[..., Path], rule_file: Path
+) -> None:
+    """Workers forked after cat-file started hold its stdin: the scan must still end."""
+    repo = make_repo()
+    planted = {
+        f"f{n:03}.txt": (f"T={token()}\n" if n % 40 == 0 else f"n = {n}\n") for n in range(120)
+    }
+    commit(repo, planted, "many files")
+    keysweep = Path(sys.executable).parent / "keysweep"
+    done = subprocess.run(
+        [str(keysweep), "git", str(repo), "--no-builtin-rules", "--rules", str(rule_file),
+         "--format", "json", "-j", "2"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(f["path"] for f in report["findings"]) == ["f000.txt", "f040.txt", "f080.txt"]
+    assert report["summary"]["items_scanned"] == 120
