@@ -207,6 +207,27 @@ def analyse(data: bytes, path: str = "key", fs_path: str | None = None) -> list[
     return analyse_material(data, origin=origin, passphrases=DEFAULT_PASSPHRASES)
 
 
+def damaged_variants(data: bytes, seed: int = 7) -> list[bytes]:
+    """Truncations and single-bit flips of `data`."""
+    import random
+
+    rng = random.Random(seed)
+    cuts = [data[:cut] for cut in (1, 10, len(data) // 3, len(data) // 2, len(data) - 5)]
+    flips = []
+    for _ in range(6):
+        damaged = bytearray(data)
+        damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        flips.append(bytes(damaged))
+    return cuts + flips
+
+
+def assert_handled(data: bytes) -> None:
+    """Analysis of `data` ends in a KeyInfo a parser built, not in the catch-all."""
+    for info in analyse(data):
+        assert not (info.note or "").startswith("key analysis failed"), (info.format, info.note)
+        assert info.parsed or info.note
+
+
 @pytest.fixture
 def tool() -> Callable[[str], str]:
     """tool('ssh-keygen') → its path, or skip the test when it is not installed."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ALGORITHMS, Written, analyse, spki
+from .conftest import ALGORITHMS, Written, analyse, assert_handled, damaged_variants, spki
 
 Tool = Callable[[str], str]
 Write = Callable[[str, bytes], Path]
@@ -77,6 +77,9 @@ def test_puttygen_files(
     run(*args)
     info = analyse(target.read_bytes())[0]
     assert info.format == f"putty-v{version}"
+    if algorithm == "ed25519" and passphrase != "n0t-a-default-x":  # Argon2 is slow
+        for damaged in damaged_variants(target.read_bytes()):
+            assert_handled(damaged)
     assert info.fingerprints["spki_sha256"] == spki(keys[algorithm])
     assert info.encrypted == bool(passphrase)
     assert info.weak_passphrase == (passphrase == "changeit")
@@ -123,6 +126,8 @@ def test_gnupg_private_keys_and_armored_export_agree(
     assert from_block[0].encrypted == bool(passphrase)
     assert from_file[0].encrypted == bool(passphrase)
     assert from_block[0].weak_passphrase == (passphrase == "password")
+    for damaged in damaged_variants(armored) + damaged_variants(keyfile.read_bytes()):
+        assert_handled(damaged)
     assert from_file[0].weak_passphrase == (passphrase == "password")
 
 
