@@ -408,7 +408,7 @@ class _Worker:
         if self.allow_paths.matches(origin.path):
             result.suppressed["path"] += 1
             return
-        if suppress.inline_allowed(data, match.line, match.rule_id):
+        if suppress.inline_allowed(data, match.start, match.rule_id):
             result.suppressed["inline"] += 1
             return
         if self.allow_values.matches(match.secret):

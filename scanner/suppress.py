@@ -5,17 +5,14 @@ The baseline, the last step, lives in `baseline.py` and is applied by `scan.py`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pathspec
+import re2
 
-from scanner.text import line_at
-
-_INLINE = re.compile(
-    rb"keysweep:allow(?:[ \t]+(?P<rules>[A-Za-z0-9_.,\- \t]+?))?(?=\s*(?:\*/|-->|$|[\"'#;]))"
-)
-_PRAGMA = re.compile(rb"pragma:\s*allowlist[ -]secret")
+_INLINE = re2.compile(rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?")
+_PRAGMA = re2.compile(rb"pragma:\s*allowlist[ -]secret")
+_SPLIT = re2.compile(rb"[\s,]+")
 
 
 class PathMatcher:
@@ -37,27 +34,32 @@ class ValueAllowlist:
     """Regexes for documented example values; RE2, so no pattern can hang a scan."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        import re2
-
         self._patterns = [re2.compile(p.encode()) for p in patterns]
 
     def matches(self, secret: bytes) -> bool:
         return any(p.search(secret) for p in self._patterns)
 
 
-def inline_allowed(data: bytes, line: int, rule_id: str) -> bool:
-    """`keysweep:allow [rule-id …]` or `pragma: allowlist secret` on the line or the one above."""
-    for number in (line, line - 1):
-        if number < 1:
-            continue
-        text = line_at(data, number)
-        if _PRAGMA.search(text):
+def inline_allowed(data: bytes, offset: int, rule_id: str) -> bool:
+    """`keysweep:allow [rule-id …]` or `pragma: allowlist secret` on the line holding
+    byte `offset`, or on the line above it."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
+    line = data[start : len(data) if end < 0 else end]
+    above = data[data.rfind(b"\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
+    return any(_allows(text, rule_id) for text in (line, above))
+
+
+def _allows(text: bytes, rule_id: str) -> bool:
+    if b"allow" not in text:
+        return False
+    if _PRAGMA.search(text):
+        return True
+    for found in _INLINE.finditer(text):
+        names = found.group(1)
+        if not names:
             return True
-        for found in _INLINE.finditer(text):
-            names = found.group("rules")
-            if not names:
-                return True
-            wanted = {n for n in re.split(rb"[\s,]+", names.strip()) if n}
-            if rule_id.encode() in wanted:
-                return True
+        wanted = {n for n in _SPLIT.split(names.strip()) if n}
+        if rule_id.encode() in wanted:
+            return True
     return False

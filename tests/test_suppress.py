@@ -17,10 +17,14 @@ from scanner.suppress import PathMatcher, ValueAllowlist, inline_allowed
         (b"x\n\ntoken = 'abc'\n", 3, "r", False),
         (b"password = 'hunter2hunter2'  # pragma: allowlist secret\n", 1, "r", True),
         (b"# keysweep:allow a.b, c.d\nv\n", 2, "c.d", True),
+        (b"first line\nsecond # keysweep:allow\n", 1, "r", False),
     ],
 )
 def test_inline_allow_comments(text: bytes, line: int, rule: str, allowed: bool) -> None:
-    assert inline_allowed(text, line, rule) is allowed
+    offset = sum(len(x) + 1 for x in text.split(b"\n")[: line - 1])
+    assert inline_allowed(text, offset, rule) is allowed
+    width = len(text.split(b"\n")[line - 1])
+    assert inline_allowed(text, offset + width // 2, rule) is allowed  # anywhere on the line
 
 
 def test_path_matcher_is_gitignore_style() -> None:

@@ -8,6 +8,7 @@ the worker that scans them.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -54,70 +55,79 @@ class FileSource:
             yield ScanError(str(root), f"cannot read: {exc.strerror or exc}", "error")
             return
         if stat.S_ISDIR(info.st_mode):
+            base = os.path.abspath(root)
+            prefix = self._prefix(root, base)
             visited = {(info.st_dev, info.st_ino)}
-            yield from self._walk(root, root, visited)
+            yield from self._walk(base, "", prefix, visited)
         elif stat.S_ISREG(info.st_mode) or (stat.S_ISLNK(info.st_mode) and root.is_file()):
-            yield from self._file(root, str(root), root)
+            yield from self._file(os.path.abspath(root), self._display_single(root), None)
         else:
             yield Skipped(str(root), "not-a-regular-file")
 
+    def _prefix(self, root: Path, base: str) -> str:
+        """What display paths under this root start with."""
+        if self.display == "relative":
+            return ""
+        shown = self._display_single(Path(base))
+        return shown if shown.endswith("/") else shown + "/"
+
     def _walk(
-        self, root: Path, folder: Path, visited: set[tuple[int, int]]
+        self, folder: str, rel_dir: str, prefix: str, visited: set[tuple[int, int]]
     ) -> Iterator[SourceEvent]:
+        """Walk `folder` (absolute); `rel_dir` is its path below the root ('' or 'a/b/')."""
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError as exc:
             yield ScanError(
-                self._display(root, folder), f"cannot list folder: {exc.strerror or exc}"
+                prefix + rel_dir.rstrip("/") or folder,
+                f"cannot list folder: {exc.strerror or exc}",
             )
             return
         for entry in entries:
-            path = Path(entry.path)
-            rel = path.relative_to(root).as_posix()
+            rel = rel_dir + entry.name
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=self.follow_symlinks)
             except OSError as exc:
-                yield ScanError(self._display(root, path), f"cannot stat: {exc.strerror or exc}")
+                yield ScanError(prefix + rel, f"cannot stat: {exc.strerror or exc}")
                 continue
             if is_dir:
                 if entry.name in SKIP_DIRS:
                     continue
                 if self._excluded.matches(rel + "/"):
-                    yield Skipped(rel, "excluded")
+                    yield Skipped(prefix + rel, "excluded")
                     continue
-                if is_link:
-                    try:
-                        target = os.stat(path)
-                    except OSError as exc:
-                        yield ScanError(
-                            self._display(root, path), f"broken symlink: {exc.strerror or exc}"
-                        )
-                        continue
-                    key = (target.st_dev, target.st_ino)
-                    if key in visited:
-                        yield ScanError(self._display(root, path), "symlink loop; not followed")
-                        continue
-                    visited.add(key)
-                else:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                        visited.add((st.st_dev, st.st_ino))
-                    except OSError:
-                        pass
-                yield from self._walk(root, path, visited)
+                key = self._dir_key(entry, is_link)
+                if isinstance(key, ScanError):
+                    yield ScanError(prefix + rel, key.message)
+                    continue
+                if key in visited:
+                    yield ScanError(prefix + rel, "symlink loop; not followed")
+                    continue
+                visited.add(key)
+                yield from self._walk(entry.path, rel + "/", prefix, visited)
             elif is_link and not self.follow_symlinks:
-                yield Skipped(rel, "symlink")
+                yield Skipped(prefix + rel, "symlink")
+            elif self._excluded.matches(rel):
+                yield Skipped(prefix + rel, "excluded")
             else:
-                if self._excluded.matches(rel):
-                    yield Skipped(rel, "excluded")
-                    continue
-                yield from self._file(path, rel, root)
+                yield from self._file(entry.path, prefix + rel, entry)
 
-    def _file(self, path: Path, rel: str, root: Path) -> Iterator[SourceEvent]:
-        display = self._display(root, path) if path != root else self._display_single(path)
+    @staticmethod
+    def _dir_key(entry: os.DirEntry[str], is_link: bool) -> tuple[int, int] | ScanError:
         try:
-            info = os.stat(path)
+            info = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            what = "broken symlink" if is_link else "cannot stat"
+            return ScanError(entry.path, f"{what}: {exc.strerror or exc}")
+        return (info.st_dev, info.st_ino)
+
+    def _file(
+        self, path: str, display: str, entry: os.DirEntry[str] | None
+    ) -> Iterator[SourceEvent]:
+        try:
+            info = entry.stat(follow_symlinks=True) if entry is not None else os.stat(path)
         except FileNotFoundError:
             yield ScanError(display, "vanished before it could be read")
             return
@@ -138,24 +148,19 @@ class FileSource:
             origin=Origin(
                 path=display,
                 source=SourceKind.FILE,
-                fs_path=str(path.absolute()),
+                fs_path=os.path.abspath(path) if entry is None else path,
                 file_mode=oct(stat.S_IMODE(info.st_mode)),
-                file_owner=_owner(info) if self.record_owner else None,
+                file_owner=_owner(info.st_uid) if self.record_owner else None,
             ),
             size=info.st_size,
         )
 
-    def _display(self, root: Path, path: Path) -> str:
-        if self.display == "relative" and root.is_dir():
-            return path.relative_to(root).as_posix()
-        return self._display_single(path)
-
     def _display_single(self, path: Path) -> str:
         if self.display == "home":
             absolute = path.absolute()
-            home = Path.home()
             try:
-                return "~/" + absolute.relative_to(home).as_posix()
+                below = absolute.relative_to(Path.home()).as_posix()
+                return "~" if below == "." else "~/" + below
             except ValueError:
                 return absolute.as_posix()
         if self.display == "absolute":
@@ -163,10 +168,11 @@ class FileSource:
         return os.path.normpath(path).replace(os.sep, "/")
 
 
-def _owner(info: os.stat_result) -> str | None:
+@functools.lru_cache(maxsize=256)
+def _owner(uid: int) -> str | None:
     try:
         import pwd
 
-        return pwd.getpwuid(info.st_uid).pw_name
+        return pwd.getpwuid(uid).pw_name
     except (ImportError, KeyError):
-        return str(info.st_uid)
+        return str(uid)
