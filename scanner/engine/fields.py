@@ -137,7 +137,7 @@ def _paths(value: Any, where: _Where) -> tuple[tuple[str, ...], tuple[str, ...]]
     for part in ("include", "exclude"):
         items = _strings(value.get(part), f"paths.{part}", where)
         try:
-            pathspec.PathSpec.from_lines("gitwildmatch", items)
+            pathspec.GitIgnoreSpec.from_lines(items)
         except Exception as exc:
             where.fail(f"paths.{part}", f"invalid glob: {exc}")
         globs.append(items)
