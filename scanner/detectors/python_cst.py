@@ -29,6 +29,7 @@ from scanner.detectors.credential_names import (
     credential_category,
     is_plausible_secret,
 )
+from scanner.detectors.python_screen import worth_reading
 from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
 from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
 
@@ -127,8 +128,6 @@ class PythonDetector:
         return next(_hits(data), None) is not None
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
-        import libcst as cst  # only files that pass the prefilter pay for libcst
-
         path = (origin.archive_member or origin.path).lower()
         try:
             if path.endswith(".ipynb"):
@@ -138,8 +137,6 @@ class PythonDetector:
             return list(self.detect_source(data))
         except SyntaxError as exc:
             reason = f"line {exc.lineno}: {exc.msg}"
-        except cst.ParserSyntaxError as exc:
-            reason = f"line {exc.raw_line}: {exc.message}"
         except (RecursionError, MemoryError, UnicodeError, ValueError, LookupError) as exc:
             reason = type(exc).__name__
         return [
@@ -159,7 +156,9 @@ class PythonDetector:
         index = LineIndex(data[base:].decode(encoding), encoding, base)
         lines = index.lines
         matches: list[Match] = []
-        for window in statement_windows("".join(lines), hits, _could_be_secret):
+        for window in statement_windows("".join(lines), hits):
+            if not worth_reading(window):
+                continue
             source, added = window_source(lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
@@ -224,15 +223,6 @@ def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
     return body.decode("utf-8", errors="replace")
 
 
-def _could_be_secret(value: str) -> bool:
-    if any(mark in value for mark in ("PRIVATE KEY", "-----BEGIN", "MII")):
-        return True
-    lowered = value.lower()
-    if "password=" in lowered or "pwd=" in lowered:
-        return True
-    return any(is_plausible_secret(value, category) for category in Category)
-
-
 def _hit_lines(data: bytes) -> list[int]:
     """1-based lines on which a prefilter match starts or ends."""
     lines: list[int] = []
@@ -259,7 +249,10 @@ def _window_matches(source: str, shift: int, data: bytes, index: LineIndex) -> l
 
     from scanner.detectors.python_visitor import Candidate, CredentialVisitor
 
-    module = cst.parse_module(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:  # CPython's parser accepted it, libcst does not
+        raise SyntaxError(exc.message, ("<window>", exc.raw_line + shift, None, None)) from None
     visitor = CredentialVisitor()
     module.visit(visitor)
     candidates = list(visitor.found)

@@ -13,8 +13,6 @@ import dataclasses
 import json
 from collections.abc import Callable
 
-import libcst as cst
-
 from scanner.model import Match
 
 DetectSource = Callable[[bytes], list[Match]]
@@ -49,7 +47,7 @@ def detect_notebook(data: bytes, detect_source: DetectSource) -> list[Match]:
             continue
         try:
             found_matches = detect_source(_without_magics(source).encode("utf-8"))
-        except cst.ParserSyntaxError:
+        except SyntaxError:
             continue
         matches.extend(_place(m, source, elements, raw) for m in found_matches)
     return matches

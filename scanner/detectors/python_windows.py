@@ -7,14 +7,13 @@ only that statement goes to libcst. For a compound statement (def, class, with,
 if, …) whose header holds the hit, the window is the header alone (decorators,
 parameters and their defaults) with a `pass` body.
 
-A window none of whose string constants could be a secret (`keep`) is dropped
-before libcst sees it; a file whose windows all drop never imports libcst.
+`python_screen` then drops the windows that hold nothing worth reading.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -29,40 +28,17 @@ class Window:
     node: ast.AST | None = field(default=None, compare=False, repr=False)
 
 
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def statement_windows(
-    text: str, hit_lines: Iterable[int], keep: Callable[[str], bool] | None = None
-) -> list[Window]:
-    """The windows holding `hit_lines` (with a string constant that `keep` accepts);
-    raises SyntaxError (and ValueError for NUL bytes)."""
+def statement_windows(text: str, hit_lines: Iterable[int]) -> list[Window]:
+    """The windows holding `hit_lines`; raises SyntaxError (and ValueError for NUL bytes)."""
     tree = ast.parse(text)
     found: dict[tuple[int, int], Window] = {}
     for line in sorted(set(hit_lines)):
         for window in _innermost(tree.body, line):
-            if keep is None or any(map(keep, _strings(window))):
-                found[(window.first, window.last)] = window
+            found[(window.first, window.last)] = window
     return sorted(found.values(), key=lambda w: w.first)
-
-
-def _strings(window: Window) -> Iterator[str]:
-    """The str and bytes constants of the window's statement (of its header alone
-    for a compound statement cut to its header)."""
-    node = window.node
-    if node is None:
-        return
-    roots: list[object] = [node]
-    if window.body_line is not None:
-        roots = [getattr(node, name) for name in node._fields if name not in _BLOCKS]
-    for root in roots:
-        for part in root if isinstance(root, list) else [root]:
-            if not isinstance(part, ast.AST):
-                continue
-            for sub in ast.walk(part):
-                if isinstance(sub, ast.Constant) and isinstance(sub.value, str | bytes):
-                    value = sub.value
-                    yield value if isinstance(value, str) else value.decode("latin-1")
 
 
 def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:
@@ -75,7 +51,7 @@ def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:
         if not first <= line <= last:
             continue
         inner: list[Window] = []
-        for block in _BLOCKS:
+        for block in BLOCKS:
             inner.extend(_innermost(getattr(node, block, None) or (), line))
         if not inner:
             window = _window(node, first, last, line)
