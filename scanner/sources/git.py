@@ -98,6 +98,10 @@ class GitSource:
             inventory.add_new(gitlog.ref_objects(self._git, exclude))
             if self.all_objects:
                 inventory.add_new(gitlog.unreachable_inventory(self._git, inventory, exclude))
+            elif inventory.errors:  # damaged history: no blob may go unread
+                inventory.add_new(
+                    gitlog.stored_blobs(self._git, inventory, exclude, "unattributed")
+                )
         return inventory
 
     def _log_revs(self) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -30,6 +30,8 @@ LOG_ARGS = (
     "--no-textconv",
     LOG_FORMAT,
 )
+RECOVERY_LIMIT = 5000
+"""After git log fails, at most this many commits are read one by one."""
 GITLINK = b"160000"
 SYMLINK = b"120000"
 
@@ -126,11 +128,38 @@ def log_inventory(
     finally:
         status, message = process.finish()
     if status != 0:
-        inventory.errors.append(
-            f"git log stopped early ({message or f'exit {status}'}); "
-            "older history may not have been scanned"
-        )
+        _recover(git, options, revs, exclude, inventory, message or f"exit {status}")
     return inventory
+
+
+def _recover(
+    git: SafeGit,
+    options: Sequence[str],
+    revs: Sequence[str],
+    exclude: PathMatcher,
+    inventory: Inventory,
+    message: str,
+) -> None:
+    """git log died on a damaged object: go on commit by commit (newest first, so
+    the oldest sighting still wins), skipping those that cannot be read."""
+    _, out, _ = git.run(
+        "rev-list", "--date-order", *options, "--end-of-options", *revs, "--", check=False
+    )
+    done = {commit.sha for commit in inventory.commits[:-1]}
+    todo = [sha for sha in out.decode("ascii", "replace").split() if sha not in done]
+    failed = 0
+    for sha in todo[:RECOVERY_LIMIT]:
+        process = git.spawn(*LOG_ARGS, "--no-walk", sha)  # a hex id from rev-list
+        try:
+            _parse_log(tokens(process.chunks()), inventory, exclude)
+        finally:
+            failed += process.finish()[0] != 0
+    skipped = max(0, len(todo) - RECOVERY_LIMIT)
+    inventory.errors.append(
+        f"git log stopped early ({message}); read the other {len(todo)} commits one by one: "
+        f"{failed} unreadable"
+        + (f", {skipped} not read (limit {RECOVERY_LIMIT})" if skipped else "")
+    )
 
 
 def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatcher) -> None:
@@ -240,13 +269,19 @@ def unreachable_inventory(git: SafeGit, known: Inventory, exclude: PathMatcher) 
     found = Inventory()
     if commits:  # hex ids from fsck: safe before --end-of-options
         found = log_inventory(git, (*commits, "--not", "--all", "--reflog"), (), exclude)
+    seen = Inventory(blobs=dict(known.blobs), skipped_blobs=known.skipped_blobs)
+    seen.add_new(found)
+    found.add_new(stored_blobs(git, seen, exclude, "unreachable"))
+    return found
+
+
+def stored_blobs(git: SafeGit, known: Inventory, exclude: PathMatcher, label: str) -> Inventory:
+    """Every blob in the object store that `known` does not hold, as `<label>/<id>`."""
     fmt = "--batch-check=%(objecttype) %(objectname)"
     _, listing, _ = git.run("cat-file", "--batch-all-objects", fmt, check=False)
     rest = Inventory()
     for line in listing.decode("ascii", "replace").splitlines():
         kind, _, sha = line.partition(" ")
-        seen = sha in known.blobs or sha in known.skipped_blobs or sha in found.blobs
-        if kind == "blob" and not seen:
-            rest.note(b"100644", sha, f"unreachable/{sha}", -1, exclude)
-    found.add_new(rest)
-    return found
+        if kind == "blob" and sha not in known.blobs and sha not in known.skipped_blobs:
+            rest.note(b"100644", sha, f"{label}/{sha}", -1, exclude)
+    return rest

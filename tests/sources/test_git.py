@@ -424,3 +424,22 @@ def test_a_history_large_enough_for_the_worker_pool_finishes(
     report = json.loads(done.stdout)
     assert sorted(f["path"] for f in report["findings"]) == ["f000.txt", "f040.txt", "f080.txt"]
     assert report["summary"]["items_scanned"] == 120
+
+
+def test_a_damaged_tree_does_not_hide_older_history(
+    make_repo: Callable[..., Path], scan_git: Any
+) -> None:
+    """git log dies on the unreadable tree; the commits beyond it are read one by one."""
+    repo = make_repo()
+    introduced = commit(repo, {"old.env": f"T={token()}\n", "d/x.txt": "x\n"}, "old")
+    commit(repo, {"d/y.txt": "y\n"}, "damaged")
+    commit(repo, {"z.txt": "z\n"}, "new")
+    tree = run_git(repo, "rev-parse", "HEAD~1:d")
+    _object_file(repo, tree).unlink()
+
+    code, report = scan_git(repo)
+
+    assert code == 1
+    assert [(f["path"], f["commit"]) for f in report["findings"]] == [("old.env", introduced)]
+    (error,) = report["errors"]
+    assert "git log stopped early" in error["message"] and tree in error["message"]

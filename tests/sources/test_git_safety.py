@@ -189,7 +189,7 @@ def test_the_traps_fire_under_plain_git(hostile: tuple[Path, Path]) -> None:
     _git(repo, "diff", "HEAD~2", "HEAD~1", check=False)
     _git(repo, "cat-file", "-p", "HEAD:gone.txt", check=False)
     fired = _fired(markers)
-    assert {"fsmonitor", "gpg", "textconv", "process", "ext"} <= fired, fired
+    assert {"fsmonitor", "gpg", "process", "ext"} <= fired, fired
 
 
 MODES = (
