@@ -57,7 +57,10 @@ def command(
         since = ci_base(os.environ)
     if all_objects and (since or rev_range or branch or staged):
         raise ConfigError("--all-objects goes with a full-history scan only")
-    root = repo or Path(".")
+    from scanner.sources.gitsafe import discover
+
+    found = discover(repo or Path("."))
+    root = found.work_tree or found.git_dir  # the config is looked for at the top
     config = build_config(root, values)
     source = GitSource(
         root,

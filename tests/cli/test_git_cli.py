@@ -174,3 +174,18 @@ def test_usage_errors_exit_2_with_one_line(
     result = invoke(path, tmp_path, *args)
     assert result.exit_code == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_config_at_the_top_of_the_repository_applies(
+    repo: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = repo
+    (path / ".keysweep.yaml").write_text("exclude: [old.env]\n")
+    monkeypatch.chdir(path / "new")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULE)
+    result = CliRunner().invoke(
+        cli, ["git", "--no-builtin-rules", "--rules", str(rules), "--format", "json"]
+    )
+    assert paths(result) == ["new/new.env"]
+    assert json.loads(result.stdout)["summary"]["skipped"] == {"excluded": 1}
