@@ -4,13 +4,16 @@ key-derivation parameters, before anything is tried.
 A hostile file could ask for a billion PBKDF2 iterations or gigabytes of
 scrypt memory; trying a passphrase on it would stall the scan. Encrypted
 PKCS#8, PKCS#12 and JCEKS keep their parameters in AlgorithmIdentifiers in
-clear, so a bounded DER walk finds the largest small INTEGER among them.
+clear (and PKCS#12 its MAC iteration count), so a bounded DER walk finds the
+largest small INTEGER among them.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+
+from scanner.keys import der
 
 MAX_NODES = 4000
 MAX_DEPTH = 16
@@ -19,89 +22,64 @@ SKIP_ABOVE = 1_000_000
 SLOW_ABOVE = 100_000
 """Above this, only the first few passphrases are tried."""
 
-_SEQUENCE, _INTEGER, _OID, _OCTETS = 0x30, 0x02, 0x06, 0x04
-
 
 @dataclass
 class _Walk:
+    data: bytes
     nodes: int = 0
     cost: int = 0
 
 
-def kdf_cost(der: bytes) -> int:
+def kdf_cost(data: bytes) -> int:
     """The largest iteration count or cost parameter found (0 when none)."""
-    walk = _Walk()
+    walk = _Walk(data)
     with contextlib.suppress(IndexError, ValueError):  # damage ends the walk, not the scan
-        _children(der, 0, len(der), walk, 0)
+        _visit(walk, der.header(data, 0), 0)
     return walk.cost
 
 
-def verdict(der: bytes) -> str:
+def verdict(data: bytes) -> str:
     """'skip', 'slow' or 'normal'."""
-    cost = kdf_cost(der)
+    cost = kdf_cost(data)
     if cost > SKIP_ABOVE:
         return "skip"
     return "slow" if cost > SLOW_ABOVE else "normal"
 
 
-def _header(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of content, end of content) of the TLV at `pos`."""
-    tag, first = data[pos], data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
-    else:
-        size = first & 0x7F
-        if size == 0 or size > 4:
-            raise ValueError("unsupported length")
-        length = int.from_bytes(data[pos : pos + size], "big")
-        pos += size
-    if pos + length > len(data):
-        raise ValueError("truncated")
-    return tag, pos, pos + length
-
-
-def _children(
-    data: bytes, pos: int, end: int, walk: _Walk, depth: int
-) -> list[tuple[int, int, int]]:
-    found = []
-    while pos < end and walk.nodes < MAX_NODES:
-        walk.nodes += 1
-        tag, start, stop = _header(data, pos)
-        found.append((tag, start, stop))
-        if depth < MAX_DEPTH:
-            _descend(data, tag, start, stop, walk, depth)
-        pos = stop
-    return found
-
-
-def _descend(data: bytes, tag: int, start: int, stop: int, walk: _Walk, depth: int) -> None:
-    if tag == _SEQUENCE:
-        kids = _children(data, start, stop, walk, depth + 1)
-        if len(kids) >= 2 and kids[0][0] == _OID and kids[1][0] == _SEQUENCE:
-            walk.cost = max(walk.cost, _largest_small_integer(data, kids[1], walk, depth))
-        elif [k[0] for k in kids] == [_SEQUENCE, _OCTETS, _INTEGER] and kids[2][2] - kids[2][
-            1
-        ] <= 8:
-            count = int.from_bytes(data[kids[2][1] : kids[2][2]], "big")  # PKCS#12 MacData
-            walk.cost = max(walk.cost, count)
+def _visit(walk: _Walk, node: der.Node, depth: int) -> None:
+    walk.nodes += 1
+    if walk.nodes > MAX_NODES or depth > MAX_DEPTH:
         return
-    if tag & 0x20 or (tag == _OCTETS and stop > start and data[start] == _SEQUENCE):
-        try:  # constructed [n] wrappers, and DER carried inside OCTET STRINGs
-            _children(data, start, stop, walk, depth + 1)
-        except (IndexError, ValueError):
-            return
+    tag, data = node[0], walk.data
+    if tag == der.OCTETS:
+        if node[2] > node[1] and data[node[1]] == der.SEQUENCE:
+            with contextlib.suppress(IndexError, ValueError):  # DER inside an OCTET STRING
+                _visit(walk, der.header(data, node[1]), depth + 1)
+        return
+    if not tag & 0x20:
+        return
+    kids = der.children(data, node)
+    if tag == der.SEQUENCE:
+        _measure(walk, kids)
+    for kid in kids:
+        _visit(walk, kid, depth + 1)
 
 
-def _largest_small_integer(data: bytes, node: tuple[int, int, int], walk: _Walk, depth: int) -> int:
+def _measure(walk: _Walk, kids: list[der.Node]) -> None:
+    tags = [k[0] for k in kids]
+    if len(kids) >= 2 and tags[0] == der.OID and tags[1] == der.SEQUENCE:
+        walk.cost = max(walk.cost, _largest(walk, kids[1], 0))  # AlgorithmIdentifier params
+    elif tags == [der.SEQUENCE, der.OCTETS, der.INTEGER]:
+        walk.cost = max(walk.cost, der.small_int(walk.data, kids[2]) or 0)  # PKCS#12 MacData
+
+
+def _largest(walk: _Walk, node: der.Node, depth: int) -> int:
     best = 0
-    pos, end = node[1], node[2]
-    while pos < end and walk.nodes < MAX_NODES:
+    for kid in der.children(walk.data, node):
         walk.nodes += 1
-        tag, start, stop = _header(data, pos)
-        if tag == _INTEGER and stop - start <= 8:
-            best = max(best, int.from_bytes(data[start:stop], "big"))
-        elif tag == _SEQUENCE and depth < MAX_DEPTH:
-            best = max(best, _largest_small_integer(data, (tag, start, stop), walk, depth + 1))
-        pos = stop
+        value = der.small_int(walk.data, kid)
+        if value is not None:
+            best = max(best, value)
+        elif kid[0] == der.SEQUENCE and depth < MAX_DEPTH and walk.nodes < MAX_NODES:
+            best = max(best, _largest(walk, kid, depth + 1))
     return best

@@ -20,25 +20,52 @@ from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
 from scanner.keys.pkcs import load_der, public_from_elsewhere, public_of
+from scanner.keys.pkcs12_certs import clear_certificates
 from scanner.model import KeyInfo
 
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
+CLEAR_KEY_BAG = bytes.fromhex("060B2A864886F70D010C0A0101")
+"""OID 1.2.840.113549.1.12.10.1.1 (keyBag): a PKCS#12 key stored unencrypted. Without
+it, a file that opens with no passphrase used an empty one: weak, not unprotected."""
 
 
 def analyse_pkcs12(data: bytes, ctx: result.Context) -> list[KeyInfo] | None:
     """KeyInfos of a PKCS#12 file; None when `data` is not PKCS#12 at all."""
     try:
-        return _pkcs12_infos(pkcs12.load_pkcs12(data, None), encrypted=False)
+        opened = pkcs12.load_pkcs12(data, None)
     except PARSE_ERRORS:
-        pass
+        opened = None
+    if opened is not None:
+        return _pkcs12_infos(opened, encrypted=CLEAR_KEY_BAG not in data)
     if not _is_pkcs12(data):
         return None
     cost = verdict(data)
     opened = try_passphrases(lambda p: pkcs12.load_pkcs12(data, p), ctx.passphrases, cost=cost)
     if opened is not None:
         return _pkcs12_infos(opened, encrypted=True)
-    return [public_from_elsewhere("pkcs12", ctx, tried=cost != "skip")]
+    return [_locked_pkcs12(data, ctx, tried=cost != "skip")]
+
+
+def _locked_pkcs12(data: bytes, ctx: result.Context, *, tried: bool) -> KeyInfo:
+    """A PKCS#12 that did not open: a certificate bag in clear, else beside it."""
+    bags = clear_certificates(data)
+    chosen = [der for der, keyed in bags if keyed] or ([bags[0][0]] if len(bags) == 1 else [])
+    for cert_der in chosen[:1]:
+        try:
+            cert = x509.load_der_x509_certificate(cert_der)
+        except PARSE_ERRORS:
+            break
+        public = result.cert_public(cert)
+        if public is not None:
+            return result.from_public(
+                "pkcs12",
+                public,
+                encrypted=True,
+                certificates=[cert],
+                note="public part read from the certificate stored in clear in the file",
+            )
+    return public_from_elsewhere("pkcs12", ctx, tried=tried)
 
 
 def _is_pkcs12(data: bytes) -> bool:
@@ -60,7 +87,11 @@ def _pkcs12_infos(p12: pkcs12.PKCS12KeyAndCertificates, *, encrypted: bool) -> l
     mine = result.matching_certs(public, certs)
     return [
         result.from_public(
-            "pkcs12", public, encrypted=encrypted, weak_passphrase=encrypted, certificates=mine
+            "pkcs12",
+            public,
+            encrypted=encrypted,
+            weak_passphrase=encrypted,
+            certificates=mine,
         )
     ]
 

@@ -228,3 +228,77 @@ def test_puttygen_sshcom_files(
         return
     assert info.fingerprints["spki_sha256"] == spki(keys[algorithm])
     assert info.weak_passphrase == (passphrase == "changeit")
+
+
+OPENSSL_CASES = {
+    # name: (openssl arguments after the input files, format, encrypted, weak, public_known)
+    "p12-default": (["pkcs12", "-export", "-passout", "pass:changeit"], "pkcs12", True, True, True),
+    "p12-legacy": (
+        ["pkcs12", "-export", "-legacy", "-passout", "pass:changeit"],
+        "pkcs12",
+        True,
+        True,
+        True,
+    ),
+    "p12-empty": (["pkcs12", "-export", "-passout", "pass:"], "pkcs12", True, True, True),
+    "p12-clear-cert": (
+        ["pkcs12", "-export", "-certpbe", "NONE", "-passout", "pass:n0t-a-default-x"],
+        "pkcs12",
+        True,
+        False,
+        True,
+    ),
+    "p12-locked": (
+        ["pkcs12", "-export", "-passout", "pass:n0t-a-default-x"],
+        "pkcs12",
+        True,
+        False,
+        False,
+    ),
+    "pkcs8-v1": (
+        ["pkcs8", "-topk8", "-v1", "PBE-SHA1-3DES", "-passout", "pass:android"],
+        "pkcs8-encrypted",
+        True,
+        True,
+        True,
+    ),
+    "pkcs8-scrypt": (
+        ["pkcs8", "-topk8", "-scrypt", "-passout", "pass:secret"],
+        "pkcs8-encrypted",
+        True,
+        True,
+        True,
+    ),
+    "traditional": (
+        ["rsa", "-aes128", "-traditional", "-passout", "pass:changeit"],
+        "legacy-encrypted-pem",
+        True,
+        True,
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPENSSL_CASES))
+def test_openssl_written_files(
+    tool: Tool,
+    write: Write,
+    keys: dict[str, Any],
+    samples: dict[str, dict[str, Written]],
+    case: str,
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from .conftest import certificate
+
+    args, fmt, encrypted, weak, known = OPENSSL_CASES[case]
+    key = write("in.key", samples["rsa"]["pkcs8-pem"].data)
+    cert = write("in.crt", certificate(keys["rsa"]).public_bytes(Encoding.PEM))
+    out = key.parent / "out.bin"
+    inputs = ["-inkey", str(key), "-in", str(cert)] if args[0] == "pkcs12" else ["-in", str(key)]
+    run(tool("openssl"), *args, *inputs, "-out", str(out))
+    [info] = analyse(out.read_bytes())
+    assert (info.format, info.encrypted, info.weak_passphrase) == (fmt, encrypted, weak)
+    assert info.public_known is known
+    if known:
+        assert info.fingerprints["spki_sha256"] == spki(keys["rsa"])
