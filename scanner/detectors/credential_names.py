@@ -13,6 +13,10 @@ import enum
 from scanner.text import shannon_entropy
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 class Category(enum.Enum):
     PASSWORD = "password"
     SECRET_KEY = "secret-key"
@@ -53,51 +57,11 @@ _DESCRIPTORS = """field fields name names url uri urls endpoint path paths file 
     manager location source store storage backend backends flag field_name error errors exception
     module handler factory callback func function method description desc doc docs info check
     service endpoint scope scopes cache cached"""
-_DESCRIPTOR_WORDS = frozenset(_DESCRIPTORS.split())
-_NEGATIVE_PREFIXES = frozenset(
-    {
-        "is",
-        "has",
-        "use",
-        "uses",
-        "enable",
-        "disable",
-        "show",
-        "hide",
-        "allow",
-        "require",
-        "num",
-        "count",
-        "max",
-        "min",
-        "no",
-        "forgot",
-        "check",
-        "validate",
-        "get",
-        "set",
-        "new_",
-        "need",
-        "ask",
-        "prompt",
-        "confirm",
-        "verify",
-        "default_hash",
-        "n",
-        "incorrect",
-        "wrong",
-        "bad",
-        "invalid",
-        "fake",
-        "dummy",
-        "mock",
-        "example",
-        "sample",
-        "test",
-        "placeholder",
-        "old",
-        "expected",
-    }
+_DESCRIPTOR_WORDS = _words(_DESCRIPTORS)
+_NEGATIVE_PREFIXES = _words(
+    """is has use uses enable disable show hide allow require num count max min no forgot
+    check validate get set new_ need ask prompt confirm verify default_hash n incorrect
+    wrong bad invalid fake dummy mock example sample test placeholder old expected"""
 )
 
 
@@ -162,89 +126,16 @@ def _word_category(words: list[str], index: int, word: str) -> Category | None:
     return None
 
 
-_PLACEHOLDER_WORDS = (
-    "changeme",
-    "change_me",
-    "change-me",
-    "changeit",
-    "example",
-    "placeholder",
-    "dummy",
-    "sample",
-    "redacted",
-    "fake",
-    "mock",
-    "test",
-    "xxxx",
-    "****",
-    "....",
-    "your_",
-    "your-",
-    "yourpass",
-    "todo",
-    "fixme",
-    "insert",
-    "replace",
-    "secret_here",
-    "here>",
-    "notreal",
-    "not-a-real",
-    "not_a_real",
-    "<",
-    "${",
-    "{{",
-    "%(",
-    "$(",
-    "{}",
-    "{0}",
-    "***",
-    "somepass",
-    "mypass",
-    "badpass",
-    "wrongpass",
-    "doesnotexist",
-    "incorrect",
-    "invalid",
-    "bogus",
-    "...",
+_PLACEHOLDER_WORDS = _words(
+    """changeme change_me change-me changeit example placeholder dummy sample redacted fake
+    mock test xxxx **** .... your_ your- yourpass todo fixme insert replace secret_here
+    here> notreal not-a-real not_a_real < ${ {{ %( $( {} {0} *** somepass mypass badpass
+    wrongpass doesnotexist incorrect invalid bogus ..."""
 )
-_PLACEHOLDER_EXACT = frozenset(
-    {
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "none",
-        "null",
-        "nil",
-        "undefined",
-        "default",
-        "admin",
-        "root",
-        "user",
-        "username",
-        "guest",
-        "foobar",
-        "foo",
-        "bar",
-        "baz",
-        "qwerty",
-        "letmein",
-        "secretkey",
-        "secret_key",
-        "apikey",
-        "api_key",
-        "access_token",
-        "empty",
-        "unknown",
-        "invalid",
-        "missing",
-        "required",
-        "optional",
-        "anonymous",
-        "false",
-        "true",
-    }
+_PLACEHOLDER_EXACT = _words(
+    """password passwd secret token none null nil undefined default admin root user username
+    guest foobar foo bar baz qwerty letmein secretkey secret_key apikey api_key
+    access_token empty unknown invalid missing required optional anonymous false true"""
 )
 _AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 MIN_LENGTH = {

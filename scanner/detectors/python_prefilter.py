@@ -1,0 +1,141 @@
+"""The Python detector's prefilter: one RE2 pass over a file's bytes.
+
+A hit is a credential-like name bound to a string (`password = "…"`,
+`"api_key": "…"`, `token=(`), a literal passed to a signing or login call, or PEM
+armour. Hits on names that are not credentials (`token_type`, `Pass`) or on
+plain one-line literals that are placeholders (`password = "changeme"`) are
+dropped here, so those files are never parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import re2
+
+from scanner.detectors.credential_names import (
+    Category,
+    credential_category,
+    is_plausible_secret,
+)
+
+_NAME = (
+    rb"(?:passw(?:or)?d|passwrd|passphrase|pwd|\bpass\b|_pass\b|secret|token|credential"
+    rb"|(?:api|secret|private|signing|sign|access|encryption|hmac|jwt|auth|master|client|app"
+    rb"|session|crypt|aes)[_-]?key|auth(?:[_-]?(?:token|secret|pass)|orization|\b)|jwt|hmac)"
+)
+_VALUE = (
+    rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s]{6}|\\?['\"]\\\\?-----|\("
+    rb"|\\?['\"][^'\"\n]{1,40}['\"][ \t]*,[ \t]*[rRbBuU]?['\"])"
+)
+PREFILTER = re2.compile(
+    rb"(?i)"
+    + rb"(?P<name>"
+    + _NAME
+    + rb"\w{0,30})(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
+    + rb"[ \t]*(?:\\\n[ \t]*)?(?P<value>"
+    + _VALUE
+    + rb")"
+    + rb"|(?:jwt\.(?:en|de)code\([^\n]{0,120}?(?:,|key[ \t]*=)"
+    rb"|hmac\.(?:new|HMAC|digest)\([ \t]*(?:key[ \t]*=)?)[ \t]*(?P<signing>[rRbBuU]{0,2}['\"])"
+    rb"|Basic[Aa]uth\(|DigestAuth\(|ProxyAuth\("
+    rb"|\.login\([^)\n]{0,80},[ \t]*(?P<login>[rbuRBU]?['\"])"
+    rb"|connect\([^)\n]{0,200}(?:password|pwd)[ \t]*="
+    rb"|-----BEGIN[A-Z ]{0,24}PRIVATE KEY|PRIVATE KEY-----|\\nMII"
+)
+"""A binding of a credential-like name to a literal, a signing call, or PEM armour.
+A hit on a name counts only when the whole name passes `credential_category`."""
+_NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP = 1, 2, 3, 4
+"""The `name` and `value` groups (google-re2 keys a bytes pattern's group names by bytes)."""
+_TERMINATORS = frozenset(b",)]}#;\r\n")
+_IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def prefilter_hits(data: bytes) -> Iterator[Any]:
+    """Prefilter matches, without those on names that are not credentials
+    (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
+    for found in PREFILTER.finditer(data):
+        if found.group(_LOGIN_GROUP) is not None:
+            if _plausible_at(data, found.start(_LOGIN_GROUP), Category.PASSWORD):
+                yield found
+        elif found.group(_SIGNING_GROUP) is not None:
+            if _plausible_at(data, found.start(_SIGNING_GROUP), Category.SECRET_KEY):
+                yield found
+        elif found.group(_NAME_GROUP) is None or _names_a_credential(data, found):
+            yield found
+
+
+def _plausible_at(data: bytes, start: int, category: Category) -> bool:
+    value = _plain_literal(data, start, after_comma=True)
+    return value is None or is_plausible_secret(value, category)
+
+
+def _names_a_credential(data: bytes, found: Any) -> bool:
+    """The whole name is a credential's, and its value, when it is one plain
+    literal, is not a placeholder (the visitor would drop it anyway)."""
+    start = begin = found.start(_NAME_GROUP)
+    while begin > 0 and start - begin < 64 and data[begin - 1] in _IDENTIFIER:
+        begin -= 1
+    name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
+    value_start = found.start(_VALUE_GROUP)
+    if name.lower() == "auth":
+        return data[value_start : value_start + 1] == b"("
+    category = credential_category(name)
+    if category is None:
+        return False
+    if not _may_be_literal(data, value_start):
+        return False
+    after_comma = data[found.end(_NAME_GROUP) : value_start].rstrip(b" \t\"'").endswith(b",")
+    value = _plain_literal(data, value_start, after_comma=after_comma)
+    return value is None or is_plausible_secret(value, category)
+
+
+def _may_be_literal(data: bytes, start: int) -> bool:
+    """False for `(` followed by something other than a string, and for a
+    triple-quoted string spanning lines (text, not a secret; a PEM block in it is
+    matched by the prefilter's own branch)."""
+    if data[start : start + 1] == b"(":
+        inner = data[start + 1 : start + 400].lstrip(b" \t\r\n").lstrip(b"rRbBuUfF")
+        return inner[:1] in (b'"', b"'")
+    index = start
+    while index < start + 2 and data[index : index + 1] in b"rRbBuUfF":
+        index += 1
+    quotes = data[index : index + 3]
+    if quotes not in (b'"""', b"'''"):
+        return True
+    end = data.find(quotes, index + 3, index + 65536)
+    return end < 0 or b"\n" not in data[index + 3 : end]
+
+
+def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
+    """The value of the one-line string literal at `start` when it is complete on
+    its own (no escapes, no expressions, not joined to anything); else None."""
+    index = start
+    while index < start + 2 and data[index : index + 1] in (b"r", b"R", b"b", b"B", b"u", b"U"):
+        index += 1
+    quote = data[index : index + 1]
+    if quote not in (b'"', b"'") or data[index : index + 3] == quote * 3:
+        return None
+    end = data.find(quote, index + 1, index + 4096)
+    body = data[index + 1 : end]
+    if end < 0 or b"\\" in body or b"\n" in body:
+        return None
+    rest = data[end + 1 : end + 200].lstrip(b" \t")
+    if rest and rest[0] not in _TERMINATORS:
+        return None
+    if not after_comma and rest[:1] == b"," and rest[1:].lstrip(b" \t")[:1] in (b'"', b"'"):
+        return None  # `user, password = "bob", "…"`: the first literal is not the password
+    return body.decode("utf-8", errors="replace")
+
+
+def hit_lines(data: bytes) -> list[int]:
+    """1-based lines on which a prefilter match starts or ends."""
+    lines: list[int] = []
+    offset, line = 0, 1
+    for found in prefilter_hits(data):
+        line += data.count(b"\n", offset, found.start())
+        lines.append(line)
+        lines.append(line + data.count(b"\n", found.start(), found.end()))
+        offset = found.start()
+    return lines
