@@ -68,6 +68,9 @@ class GitSource:
             raise SourceError(f"{self.repo}: a bare repository has no staged changes")
         index = os.environ.get("GIT_INDEX_FILE")
         self._git = SafeGit(self._paths, os.path.abspath(index) if index else None)
+        status, _, message = self._git.run("rev-parse", "--git-dir", check=False)
+        if status != 0:  # e.g. git's "dubious ownership" refusal: never a silent pass
+            raise SourceError(f"{self.repo}: git cannot read this repository: {message}")
         for rev in self._user_revs():
             self._verify(rev)
 
