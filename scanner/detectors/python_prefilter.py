@@ -39,7 +39,7 @@ PREFILTER = re2.compile(
     + rb")"
     + rb"|(?:jwt\.(?:en|de)code\([^\n]{0,120}?(?:,|key[ \t]*=)"
     rb"|hmac\.(?:new|HMAC|digest)\([ \t]*(?:key[ \t]*=)?)[ \t]*(?P<signing>[rRbBuU]{0,2}['\"])"
-    rb"|Basic[Aa]uth\(|DigestAuth\(|ProxyAuth\("
+    rb"|(?-i:HTTPBasicAuth|HTTPDigestAuth|HTTPProxyAuth|BasicAuth)\("
     rb"|\.login\([^)\n]{0,80},[ \t]*(?P<login>[rbuRBU]?['\"])"
     rb"|connect\([^)\n]{0,200}(?:password|pwd)[ \t]*="
     rb"|-----BEGIN[A-Z ]{0,24}PRIVATE KEY|PRIVATE KEY-----|\\nMII"
@@ -80,7 +80,7 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
     name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
     value_start = found.start(_VALUE_GROUP)
     if name.lower() == "auth":
-        return data[value_start : value_start + 1] == b"("
+        return data[value_start : value_start + 1] == b"(" and _may_be_literal(data, value_start)
     category = credential_category(name)
     if category is None:
         return False
@@ -96,8 +96,8 @@ def _may_be_literal(data: bytes, start: int) -> bool:
     triple-quoted string spanning lines (text, not a secret; a PEM block in it is
     matched by the prefilter's own branch)."""
     if data[start : start + 1] == b"(":
-        inner = data[start + 1 : start + 400].lstrip(b" \t\r\n").lstrip(b"rRbBuUfF")
-        return inner[:1] in (b'"', b"'")
+        inner = data[start + 1 : start + 400].lstrip(b" \t\r\n")
+        return inner.lstrip(b"rRbBuUfF")[:1] in (b'"', b"'")
     index = start
     while index < start + 2 and data[index : index + 1] in b"rRbBuUfF":
         index += 1
@@ -122,6 +122,8 @@ def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
     if end < 0 or b"\\" in body or b"\n" in body:
         return None
     rest = data[end + 1 : end + 200].lstrip(b" \t")
+    if rest[:1] == b"%" or (rest[:1] == b"." and not rest.startswith((b".encode", b".join"))):
+        return ""  # `"…" % x`, `"…".format(x)`: a formatted string, never a literal secret
     if rest and rest[0] not in _TERMINATORS:
         return None
     if not after_comma and rest[:1] == b"," and rest[1:].lstrip(b" \t")[:1] in (b'"', b"'"):
