@@ -59,7 +59,7 @@ def test_spki_matches_openssl_pkey_pubout(
 
 @pytest.mark.parametrize("version", ["2", "3"])
 @pytest.mark.parametrize("passphrase", ["", "changeit", "n0t-a-default-x"])
-@pytest.mark.parametrize("algorithm", ["rsa", "ed25519", "p256"])
+@pytest.mark.parametrize("algorithm", ["rsa", "ed25519", "p256", "dsa"])
 def test_puttygen_files(
     tool: Tool,
     write: Write,
@@ -103,7 +103,12 @@ def gnupg(tool: Tool, tmp_path: Path) -> Callable[..., bytes]:
 
 @pytest.mark.parametrize(
     ("algo", "passphrase"),
-    [("rsa2048", ""), ("ed25519", "password"), ("nistp384", "n0t-a-default-x")],
+    [
+        ("rsa2048", ""),
+        ("ed25519", "password"),
+        ("nistp384", "n0t-a-default-x"),
+        ("dsa2048", "changeit"),
+    ],
 )
 def test_gnupg_private_keys_and_armored_export_agree(
     gnupg: Callable[..., bytes], algo: str, passphrase: str
