@@ -49,6 +49,7 @@ A hit on a name counts only when the whole name passes `credential_category`."""
 _NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP = 1, 2, 3, 4
 """The `name` and `value` groups (google-re2 keys a bytes pattern's group names by bytes)."""
 _TERMINATORS = frozenset(b",)]}#;\r\n")
+_BEFORE_NAME = frozenset(b" \t\r\n.([{,\"'*;\\")
 _IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -77,6 +78,8 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
     start = begin = found.start(_NAME_GROUP)
     while begin > 0 and start - begin < 64 and data[begin - 1] in _IDENTIFIER:
         begin -= 1
+    if begin > 0 and data[begin - 1] not in _BEFORE_NAME:
+        return False  # `"AWS::IAM::AccessKey"`: part of a longer key, not a name
     name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
     value_start = found.start(_VALUE_GROUP)
     if name.lower() == "auth":

@@ -55,12 +55,16 @@ def _pairs(root: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
             yield sub.arg, sub.value
         elif isinstance(sub, ast.Dict):
             for key, value in zip(sub.keys, sub.values, strict=True):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    yield key.value, value
+                if isinstance(key, ast.Constant) and _name_like(key.value):
+                    yield str(key.value), value
         elif isinstance(sub, ast.arguments):
             yield from _defaults(sub)
         elif isinstance(sub, ast.Call):
             yield from _call(sub)
+
+
+def _name_like(key: object) -> bool:
+    return isinstance(key, str) and key.replace("-", "_").replace(".", "_").isidentifier()
 
 
 def _bind(target: ast.AST, value: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
