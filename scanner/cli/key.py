@@ -40,6 +40,10 @@ def inspect(
 ) -> None:
     """Print the format, algorithm, size and every fingerprint of each key FILE.
 
+    FILE may hold a private key in any format keysweep reads, or only a public
+    key or certificate (an SSH .pub line, a PEM public key, a certificate, a
+    public JWK or JWKS), which is enough to fill a registry entry.
+
     No passphrase is ever asked for: the short list of well-known ones (empty,
     changeit, android, password, …) is tried, and a key that opens with one is
     reported as such. Where the public part cannot be read (an encrypted
@@ -47,8 +51,7 @@ def inspect(
     says so.
 
     Exit status: 0 when every FILE holds a key; 1 when some FILE holds no
-    readable key (not a key, damaged, or certificates only); 2 when a FILE
-    cannot be read.
+    readable key (not a key, or damaged); 2 when a FILE cannot be read.
     """
     from scanner.config import load_config
     from scanner.keys.inspect import read_key_file, render_json, render_text
@@ -65,5 +68,5 @@ def inspect(
         click.echo(render_text(results), nl=False)
     missing = [r.path for r in results if not r.holds_key]
     for path in missing:
-        click.echo(f"keysweep: {path}: no readable private key", err=True)
+        click.echo(f"keysweep: {path}: no readable key", err=True)
     ctx.exit(EXIT_FINDINGS if missing else EXIT_CLEAN)

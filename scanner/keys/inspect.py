@@ -46,7 +46,29 @@ def read_key_file(path: str, passphrases: Sequence[str]) -> Inspected:
         raise KeyFileError(f"{path}: larger than {MAX_FILE} bytes; not a key file")
     origin = Origin(path=path, fs_path=os.path.abspath(path))
     keys = analyse_material(data, origin=origin, passphrases=passphrases)
+    if not any(k.parsed for k in keys):
+        keys = public_only(data) or keys
     return Inspected(path=path, keys=tuple(keys))
+
+
+def public_only(data: bytes) -> list[KeyInfo]:
+    """A public key or certificate file: registries are often filled from these."""
+    from scanner.keys.adjacent import parse_public
+    from scanner.keys.result import from_public
+
+    found = parse_public(data)
+    if found is None:
+        return []
+    public, cert = found
+    fmt = "x509-certificate" if cert is not None else "public-key"
+    return [
+        from_public(
+            fmt,
+            public,
+            certificates=[cert] if cert is not None else (),
+            note="public part only: this file holds no private key",
+        )
+    ]
 
 
 def size_words(key: KeyInfo) -> str:
@@ -72,7 +94,7 @@ def render_text(results: Sequence[Inspected]) -> str:
 
 def _text_block(item: Inspected) -> str:
     if not item.keys:
-        return f"{item.path}: no private key (only certificates or public keys)\n"
+        return f"{item.path}: no key, public or private\n"
     lines = []
     for index, key in enumerate(item.keys, 1):
         suffix = f" [key {index} of {len(item.keys)}]" if len(item.keys) > 1 else ""

@@ -12,11 +12,13 @@ from dataclasses import replace
 from cryptography import x509
 
 from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result, sshcom
+from scanner.keys.adjacent import parse_public
 from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescape
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.model import KeyInfo
 
 MAX_DEPTH = 2
+_SSH_PUBLIC = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
 _PUBLIC_LABELS = frozenset(
     {
         "CERTIFICATE",
@@ -50,6 +52,8 @@ def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
         infos = _pem(text, ctx)
         if infos is not None:
             return _label_json_source(text, infos)
+    if text.lstrip().startswith(_SSH_PUBLIC) and parse_public(text.encode("utf-8")):
+        return []  # an SSH public key line: nothing secret
     raw = text.encode("utf-8")
     if gnupg.looks_like(raw):
         return [gnupg.analyse(raw, ctx)]

@@ -103,4 +103,26 @@ def test_a_file_without_a_key_is_exit_1(write: Write) -> None:
     path = write("notes.txt", b"nothing to see here\n")
     result = invoke(str(path))
     assert result.exit_code == 1
-    assert "no readable private key" in result.stderr
+    assert "no readable key" in result.stderr
+
+
+def test_public_keys_and_certificates_are_inspected_too(keys: dict[str, Any], write: Write) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from .conftest import certificate
+
+    public = keys["ed25519"].public_key()
+    ssh = write(
+        "id_ed25519.pub",
+        public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        + b" me@host\n",
+    )
+    cert = write("server.crt", certificate(keys["rsa"]).public_bytes(serialization.Encoding.PEM))
+    result = invoke("--format", "json", str(ssh), str(cert))
+    assert result.exit_code == 0, result.output
+    [first, second] = json.loads(result.stdout)["files"]
+    assert first["keys"][0]["format"] == "public-key"
+    assert first["keys"][0]["fingerprints"]["spki_sha256"] == spki(keys["ed25519"])
+    assert second["keys"][0]["format"] == "x509-certificate"
+    assert second["keys"][0]["fingerprints"]["spki_sha256"] == spki(keys["rsa"])
+    assert len(second["keys"][0]["certificates"]) == 1
