@@ -1,8 +1,12 @@
 """Dispatch: sniff what the material is and hand it to the right parser.
 
-Text first (PuTTY, PEM blocks, GnuPG s-expressions, JSON, base64 blobs),
-then binary (JKS/JCEKS magic, OpenPGP packets, GnuPG canonical s-expressions,
-DER: a private key, then PKCS#12).
+Text first: PuTTY PPK, SSH.com keys, PEM blocks (PKCS#1, SEC1, DSA, PKCS#8,
+encrypted PKCS#8, legacy-encrypted PEM, OpenSSH, armored OpenPGP), GnuPG
+s-expressions, JSON (JWK, JWKS, GCP service accounts, anything with an
+escaped PEM inside), then base64 blobs (kubeconfig `client-key-data`) decoded
+and analysed again. Binary next: JKS/JCEKS magic, GnuPG canonical
+s-expressions, OpenPGP packets, raw openssh-key-v1, DER (a private key, then
+PKCS#12). Public material alone (certificates, public keys) gives [].
 """
 
 from __future__ import annotations
