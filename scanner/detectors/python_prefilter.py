@@ -33,7 +33,7 @@ PREFILTER = re2.compile(
     rb"(?i)"
     + rb"(?P<name>"
     + _NAME
-    + rb"\w{0,30})(?:\\?['\"]?\]?[ \t]*(?::[^=\n]{0,60})?\+?[:=]|\\?['\"][ \t]*,)"
+    + rb"\w{0,30})(?:\\?['\"]?\]?[ \t]*(?::[ \t]*[\w\[\]., |]{1,40})?\+?[:=]|\\?['\"][ \t]*,)"
     + rb"[ \t]*(?:\\\n[ \t]*)?(?P<value>"
     + _VALUE
     + rb")"
@@ -87,7 +87,7 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
     category = credential_category(name)
     if category is None:
         return False
-    if not _may_be_literal(data, value_start):
+    if not _may_be_literal(data, value_start) or _tuple_in_parens(data, value_start):
         return False
     after_comma = data[found.end(_NAME_GROUP) : value_start].rstrip(b" \t\"'").endswith(b",")
     value = _plain_literal(data, value_start, after_comma=after_comma)
@@ -109,6 +109,22 @@ def _may_be_literal(data: bytes, start: int) -> bool:
         return True
     end = data.find(quotes, index + 3, index + 65536)
     return end < 0 or b"\n" not in data[index + 3 : end]
+
+
+def _tuple_in_parens(data: bytes, start: int) -> bool:
+    """`("user", "…")` bound to a name: a tuple, which only `auth=` makes a credential."""
+    if data[start : start + 1] != b"(":
+        return False
+    index = start + 1
+    while index < start + 400 and data[index : index + 1] in b" \t\r\nrRbBuUfF":
+        index += 1
+    quote = data[index : index + 1]
+    if quote not in (b'"', b"'") or data[index : index + 3] == quote * 3:
+        return False
+    end = data.find(quote, index + 1, index + 4096)
+    if end < 0 or b"\\" in data[index + 1 : end]:
+        return False
+    return data[end + 1 : end + 200].lstrip(b" \t\r\n")[:1] == b","
 
 
 def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
