@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
@@ -72,7 +73,22 @@ def _one(jwk: dict[str, Any], fmt: str) -> KeyInfo:
         notes.append("public JWK (no private members)")
     if isinstance(jwk.get("kid"), str):
         notes.append(f"kid {jwk['kid'][:64]}")
-    return result.from_public(fmt, public, note="; ".join(notes) or None)
+    certs = result.matching_certs(public, _x5c(jwk.get("x5c")))
+    return result.from_public(fmt, public, certificates=certs, note="; ".join(notes) or None)
+
+
+def _x5c(value: Any) -> list[x509.Certificate]:
+    """The `x5c` chain (standard base64 DER, RFC 7517 §4.7), what of it parses."""
+    certs = []
+    for item in value if isinstance(value, list) else []:
+        der = b64decode(item) if isinstance(item, str) else None
+        if der is None:
+            continue
+        try:
+            certs.append(x509.load_der_x509_certificate(der))
+        except PARSE_ERRORS:
+            continue
+    return certs[:16]
 
 
 def _b64int(value: Any) -> int:

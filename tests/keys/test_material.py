@@ -149,3 +149,16 @@ def test_certificates_and_public_keys_alone_are_no_key(keys: dict[str, Any]) -> 
     )
     assert analyse(cert) == []
     assert analyse(cert + public) == []
+
+
+def test_jwk_x5c_certificate_is_reported(keys: dict[str, Any]) -> None:
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from .conftest import certificate, private_jwk
+
+    der = certificate(keys["p256"]).public_bytes(Encoding.DER)
+    jwk = dict(private_jwk(keys["p256"]), x5c=[base64.b64encode(der).decode()])
+    [info] = analyse(json.dumps(jwk).encode())
+    assert info.fingerprints["x509_sha256"] == hashlib.sha256(der).hexdigest()
