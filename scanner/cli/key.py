@@ -55,6 +55,7 @@ def inspect(
     """
     from scanner.config import load_config
     from scanner.keys.inspect import read_key_file, render_json, render_text
+    from scanner.text import escape_control
 
     passphrases = load_config(config_path, Path(".")).passphrases
     results = [read_key_file(path, passphrases) for path in files]
@@ -68,5 +69,5 @@ def inspect(
         click.echo(render_text(results), nl=False)
     missing = [r.path for r in results if not r.holds_key]
     for path in missing:
-        click.echo(f"keysweep: {path}: no readable key", err=True)
+        click.echo(f"keysweep: {escape_control(path)}: no readable key", err=True)
     ctx.exit(EXIT_FINDINGS if missing else EXIT_CLEAN)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from scanner.errors import KeysweepError
 from scanner.keys import analyse_material
 from scanner.model import KeyInfo, Origin
+from scanner.text import escape_control
 
 MAX_FILE = 16 * 1024 * 1024
 WEAK_WORDS = "opens with a well-known or empty passphrase"
@@ -37,13 +38,13 @@ def read_key_file(path: str, passphrases: Sequence[str]) -> Inspected:
     """Analyse one file; KeyFileError (one line, naming the file) when unreadable."""
     try:
         if os.path.isdir(path):
-            raise KeyFileError(f"{path}: is a folder, not a key file")
+            raise KeyFileError(f"{escape_control(path)}: is a folder, not a key file")
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE + 1)
     except OSError as exc:
-        raise KeyFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise KeyFileError(f"{escape_control(path)}: cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE:
-        raise KeyFileError(f"{path}: larger than {MAX_FILE} bytes; not a key file")
+        raise KeyFileError(f"{escape_control(path)}: larger than {MAX_FILE} bytes; not a key file")
     origin = Origin(path=path, fs_path=os.path.abspath(path))
     keys = analyse_material(data, origin=origin, passphrases=passphrases)
     if not any(k.parsed for k in keys):
@@ -93,13 +94,14 @@ def render_text(results: Sequence[Inspected]) -> str:
 
 
 def _text_block(item: Inspected) -> str:
+    path = escape_control(item.path)
     if not item.keys:
-        return f"{item.path}: no key, public or private\n"
+        return f"{path}: no key, public or private\n"
     lines = []
     for index, key in enumerate(item.keys, 1):
         suffix = f" [key {index} of {len(item.keys)}]" if len(item.keys) > 1 else ""
-        lines.append(f"{item.path}{suffix}")
-        lines += [f"  {name:<16}{value}" for name, value in _text_rows(key)]
+        lines.append(f"{path}{suffix}")
+        lines += [f"  {name:<16}{escape_control(value)}" for name, value in _text_rows(key)]
     return "\n".join(lines) + "\n"
 
 

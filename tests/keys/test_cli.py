@@ -126,3 +126,13 @@ def test_public_keys_and_certificates_are_inspected_too(keys: dict[str, Any], wr
     assert second["keys"][0]["format"] == "x509-certificate"
     assert second["keys"][0]["fingerprints"]["spki_sha256"] == spki(keys["rsa"])
     assert len(second["keys"][0]["certificates"]) == 1
+
+
+def test_control_characters_in_names_are_escaped(
+    samples: dict[str, dict[str, Written]], write: Write
+) -> None:
+    path = write("evil\x1b[31m.pem", samples["p256"]["pkcs8-pem"].data)
+    for args in ([str(path)], ["--registry-entry", str(path)]):
+        result = invoke(*args)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.stdout
