@@ -39,15 +39,15 @@ PREFILTER = re2.compile(
     + rb")"
     + rb"|(?:jwt\.(?:en|de)code\([^\n]{0,120}?(?:,|key[ \t]*=)"
     rb"|hmac\.(?:new|HMAC|digest)\([ \t]*(?:key[ \t]*=)?)[ \t]*(?P<signing>[rRbBuU]{0,2}['\"])"
-    rb"|(?-i:HTTPBasicAuth|HTTPDigestAuth|HTTPProxyAuth|BasicAuth)\("
-    rb"|\.login\([^)\n]{0,80},[ \t]*(?P<login>[rbuRBU]?['\"])"
+    rb"|(?:\.login|(?-i:HTTPBasicAuth|HTTPDigestAuth|HTTPProxyAuth|BasicAuth))"
+    rb"\([^)\n]{0,80},[ \t]*(?P<login>[rbuRBU]?['\"])"
     rb"|connect\([^)\n]{0,200}(?:password|pwd)[ \t]*="
-    rb"|-----BEGIN[A-Z ]{0,24}PRIVATE KEY|PRIVATE KEY-----|\\nMII"
+    rb"|(?P<pem>-----BEGIN[A-Z ]{0,24}PRIVATE KEY-----)"
 )
 """A binding of a credential-like name to a literal, a signing call, or PEM armour.
 A hit on a name counts only when the whole name passes `credential_category`."""
-_NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP = 1, 2, 3, 4
-"""The `name` and `value` groups (google-re2 keys a bytes pattern's group names by bytes)."""
+_NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP, _PEM_GROUP = 1, 2, 3, 4, 5
+"""Group numbers (google-re2 keys a bytes pattern's group names by bytes)."""
 _TERMINATORS = frozenset(b",)]}#;\r\n")
 _BEFORE_NAME = frozenset(b" \t\r\n.([{,\"'*;\\")
 _IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
@@ -57,7 +57,10 @@ def prefilter_hits(data: bytes) -> Iterator[Any]:
     """Prefilter matches, without those on names that are not credentials
     (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
     for found in PREFILTER.finditer(data):
-        if found.group(_LOGIN_GROUP) is not None:
+        if found.group(_PEM_GROUP) is not None:
+            if data[found.end() : found.end() + 2].lstrip(b"\r")[:1] != b"\n":
+                yield found  # armour followed by a real newline is PEM text: the rules' job
+        elif found.group(_LOGIN_GROUP) is not None:
             if _plausible_at(data, found.start(_LOGIN_GROUP), Category.PASSWORD):
                 yield found
         elif found.group(_SIGNING_GROUP) is not None:
@@ -133,6 +136,8 @@ def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
     index = start
     while index < start + 2 and data[index : index + 1] in (b"r", b"R", b"b", b"B", b"u", b"U"):
         index += 1
+    formatted = data[index : index + 1] in (b"f", b"F")
+    index += formatted
     quote = data[index : index + 1]
     if quote not in (b'"', b"'") or data[index : index + 3] == quote * 3:
         return None
@@ -140,6 +145,8 @@ def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
     body = data[index + 1 : end]
     if end < 0 or b"\\" in body or b"\n" in body:
         return None
+    if formatted and b"{" in body:
+        return ""  # an f-string with expressions is never reported
     rest = data[end + 1 : end + 200].lstrip(b" \t")
     if rest[:1] == b"%" or (rest[:1] == b"." and not rest.startswith((b".encode", b".join"))):
         return ""  # `"…" % x`, `"…".format(x)`: a formatted string, never a literal secret

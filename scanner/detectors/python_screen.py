@@ -2,7 +2,7 @@
 
 `worth_reading(window)` is True when the statement (or compound header) binds a
 credential-like name to a string that could be a secret, passes a literal to a
-signing or login call, or holds PEM armour: a superset of what the libcst
+signing or login call, or holds both armour lines of a PEM key: a superset of what the libcst
 visitor reports. Statements that fail it never reach libcst, so a tree whose
 credential-looking lines all hold placeholders never imports libcst at all.
 """
@@ -17,7 +17,6 @@ from scanner.detectors.python_windows import BLOCKS, Window
 
 _CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "login"})
 _SIGNING_KEYWORDS = frozenset({"key", "secret", "signing_key", "secret_key"})
-_PEM_MARKS = ("PRIVATE KEY", "-----BEGIN", "MII")
 
 
 def worth_reading(window: Window) -> bool:
@@ -25,7 +24,20 @@ def worth_reading(window: Window) -> bool:
     if node is None:
         return True
     roots = [node] if window.body_line is None else _header(node)
+    if _pem_pieces(roots):
+        return True
     return any(_worth(name, value) for root in roots for name, value in _pairs(root))
+
+
+def _pem_pieces(roots: list[ast.AST]) -> bool:
+    """Literals holding both the BEGIN and the END armour of a key."""
+    texts = [
+        _text(sub.value)
+        for root in roots
+        for sub in ast.walk(root)
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str | bytes)
+    ]
+    return any("-----BEGIN" in t for t in texts) and any("-----END" in t for t in texts)
 
 
 def _header(node: ast.AST) -> list[ast.AST]:
@@ -43,10 +55,7 @@ def _header(node: ast.AST) -> list[ast.AST]:
 def _pairs(root: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
     """(name, value) bindings in `root`; name None for a literal a call takes by position."""
     for sub in ast.walk(root):
-        if isinstance(sub, ast.Constant) and isinstance(sub.value, str | bytes):
-            if any(mark in _text(sub.value) for mark in _PEM_MARKS):
-                yield None, sub
-        elif isinstance(sub, ast.Assign):
+        if isinstance(sub, ast.Assign):
             for target in sub.targets:
                 yield from _bind(target, sub.value)
         elif isinstance(sub, ast.AnnAssign | ast.AugAssign) and sub.value is not None:
@@ -123,7 +132,7 @@ def _plausible(value: ast.AST, categories: list[Category]) -> bool:
             return False
         text = _text(value.value)
         lowered = text.lower()
-        if any(mark in text for mark in _PEM_MARKS) or "password=" in lowered or "pwd=" in lowered:
+        if "password=" in lowered or "pwd=" in lowered:
             return True
         return any(is_plausible_secret(text, category) for category in categories)
     if isinstance(value, ast.JoinedStr):
