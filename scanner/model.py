@@ -84,7 +84,8 @@ class Origin:
     date: str | None = None
     """ISO 8601 commit date."""
     at_head: bool | None = None
-    """For git: whether this blob is still at this path at HEAD."""
+    """For git: whether this blob is still present in HEAD's tree (at any path:
+    a key that was moved is still there)."""
     archive_member: str | None = None
     """For archives: the member path inside the archive (nested: a/b.zip!c/d)."""
     file_mode: str | None = None
