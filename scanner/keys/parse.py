@@ -22,6 +22,7 @@ from scanner.keys.errors import PARSE_ERRORS
 from scanner.model import KeyInfo
 
 MAX_DEPTH = 2
+MAX_TOKENS = 8
 _SSH_PUBLIC = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
 _PUBLIC_LABELS = frozenset(
     {
@@ -65,11 +66,10 @@ def analyse_text(text: str, ctx: result.Context, depth: int) -> list[KeyInfo]:
         found = _json(text, ctx, depth)
         if found:
             return found
-    decoded = _base64_payload(text)
-    if decoded is not None and depth < MAX_DEPTH:
-        inner = analyse(decoded, ctx, depth + 1)
-        if any(i.parsed for i in inner):
-            return [_as_base64(i) for i in inner]
+    if depth < MAX_DEPTH:
+        found = _from_base64(text, ctx, depth)
+        if found is not None:
+            return found
     return [result.unparsable(_guess(text), "no key found in the material")]
 
 
@@ -180,15 +180,23 @@ def _label_json_source(text: str, infos: list[KeyInfo]) -> list[KeyInfo]:
     return infos
 
 
-def _base64_payload(text: str) -> bytes | None:
-    """The longest whitespace- or quote-separated token, base64-decoded."""
+def _from_base64(text: str, ctx: result.Context, depth: int) -> list[KeyInfo] | None:
+    """Keys in the long base64 tokens of `text` (a kubeconfig holds a CA
+    certificate, a client certificate and the client key side by side)."""
     tokens = unescape(text).replace('"', " ").replace("'", " ").replace(":", " ").split()
-    if not tokens:
-        return None
-    longest = max(tokens, key=len)
-    if len(longest) < 64:
-        return None
-    return b64decode(longest)
+    longest = sorted((t for t in tokens if len(t) >= 64), key=len, reverse=True)
+    infos: list[KeyInfo] = []
+    public_only = False
+    for token in longest[:MAX_TOKENS]:
+        decoded = b64decode(token)
+        if decoded is None:
+            continue
+        inner = analyse(decoded, ctx, depth + 1)
+        infos.extend(_as_base64(i) for i in inner if i.parsed)
+        public_only = public_only or not inner
+    if infos:
+        return infos
+    return [] if public_only else None
 
 
 def _as_base64(info: KeyInfo) -> KeyInfo:

@@ -162,3 +162,29 @@ def test_jwk_x5c_certificate_is_reported(keys: dict[str, Any]) -> None:
     jwk = dict(private_jwk(keys["p256"]), x5c=[base64.b64encode(der).decode()])
     [info] = analyse(json.dumps(jwk).encode())
     assert info.fingerprints["x509_sha256"] == hashlib.sha256(der).hexdigest()
+
+
+def test_a_whole_kubeconfig_gives_its_client_key(
+    keys: dict[str, Any], samples: dict[str, dict[str, Written]]
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from .conftest import certificate
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    ca = certificate(keys["rsa"]).public_bytes(Encoding.PEM)
+    client = certificate(keys["p256"]).public_bytes(Encoding.PEM)
+    config = (
+        "apiVersion: v1\nclusters:\n- cluster:\n"
+        f"    certificate-authority-data: {b64(ca)}\n    server: https://k8s.example.test\n"
+        "users:\n- name: admin\n  user:\n"
+        f"    client-certificate-data: {b64(client)}\n"
+        f"    client-key-data: {b64(samples['p256']['traditional'].data)}\n"
+    )
+    [info] = analyse(config.encode(), path=".kube/config")
+    assert info.format == "kubeconfig"
+    assert info.fingerprints["spki_sha256"] == spki(keys["p256"])
+    without_key = config.rsplit("    client-key-data", 1)[0]
+    assert analyse(without_key.encode()) == []
