@@ -9,7 +9,6 @@ import pytest
 
 from .conftest import Written, analyse, assert_handled, damaged_variants
 
-
 _RNG = random.Random(20261201)
 
 
