@@ -203,7 +203,11 @@ def main() -> None:
                 "purpose": "token-signing",
                 "algorithm": "RS256",
                 "state": "deactivated",
-                "dates": {"created": "2019-03-01", "activated": "2019-03-02", "deactivated": "2024-06-30"},
+                "dates": {
+                    "created": "2019-03-01",
+                    "activated": "2019-03-02",
+                    "deactivated": "2024-06-30",
+                },
                 "owner": {"person": "emp-1042", "team": "identity-platform"},
                 "custody": {"expected": "kms"},
                 "fingerprints": {"spki_sha256": spki_sha256(retired.public_key())},
@@ -220,7 +224,12 @@ def main() -> None:
                 "owner": {"person": "emp-2210", "team": "identity-platform"},
                 "custody": {"expected": "kms"},
                 "fingerprints": {"spki_sha256": spki_sha256(current.public_key())},
-                "public_jwk": {"kty": "RSA", "n": current_jwk["n"], "e": current_jwk["e"], "kid": "2024-signer"},
+                "public_jwk": {
+                    "kty": "RSA",
+                    "n": current_jwk["n"],
+                    "e": current_jwk["e"],
+                    "kid": "2024-signer",
+                },
                 "aliases": {"jwk_kid": ["2024-signer"]},
             },
             {

@@ -344,7 +344,9 @@ class _Worker:
                             matches.append(found)
             except Exception as exc:  # one detector's bug must not hide the others' matches
                 result.errors.append(
-                    ScanError(item.origin.path, f"{detector.name} detector failed: {exc!r}", "error")
+                    ScanError(
+                        item.origin.path, f"{detector.name} detector failed: {exc!r}", "error"
+                    )
                 )
         for match in _dedup_matches(matches):
             self._handle_match(item.origin, data, match, result)

@@ -22,7 +22,9 @@ GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_git(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """A fixed identity and an empty global config and template dir for every test."""
     home = tmp_path_factory.mktemp("gitglobal")
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")

@@ -30,7 +30,9 @@ def test_yaml_config_is_read_and_paths_resolved(tmp_path: Path) -> None:
 
 
 def test_pyproject_tool_table_is_found(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname="x"\n[tool.keysweep]\nfail_on = "low"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname="x"\n[tool.keysweep]\nfail_on = "low"\n'
+    )
     assert find_config(tmp_path) == tmp_path / "pyproject.toml"
     assert load_config(None, tmp_path).fail_on is Severity.LOW
 

@@ -26,7 +26,9 @@ rules:
 
 
 def _token() -> str:
-    return "acme_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    return "acme_" + "".join(
+        secrets.choice(string.ascii_letters + string.digits) for _ in range(32)
+    )
 
 
 @pytest.fixture
@@ -43,7 +45,9 @@ def _scan(*args: str) -> tuple[int, str, str]:
 
 
 def _json_scan(target: Path, rule_file: Path, *extra: str) -> tuple[int, dict[str, object]]:
-    code, out, err = _scan(str(target), "--no-builtin-rules", "--rules", str(rule_file), "--format", "json", *extra)
+    code, out, err = _scan(
+        str(target), "--no-builtin-rules", "--rules", str(rule_file), "--format", "json", *extra
+    )
     assert code in (0, 1), err
     return code, json.loads(out)
 
@@ -73,18 +77,29 @@ def test_secret_never_reaches_any_output(tmp_path: Path, rule_file: Path) -> Non
     token = _token()
     (tmp_path / "a.txt").write_text(f"x = {token}\n")
     for fmt in ("text", "json", "jsonl", "sarif"):
-        code, out, err = _scan(str(tmp_path), "--no-builtin-rules", "--rules", str(rule_file), "--format", fmt)
+        code, out, err = _scan(
+            str(tmp_path), "--no-builtin-rules", "--rules", str(rule_file), "--format", fmt
+        )
         assert code == 1, err
         assert token not in out and token not in err
         assert token[5:20] not in out
 
 
-def test_output_file_gets_the_report_and_stderr_the_summary(tmp_path: Path, rule_file: Path) -> None:
+def test_output_file_gets_the_report_and_stderr_the_summary(
+    tmp_path: Path, rule_file: Path
+) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.txt").write_text(_token())
     out_file = tmp_path / "report.json"
     code, out, err = _scan(
-        str(tmp_path / "src"), "--no-builtin-rules", "--rules", str(rule_file), "--format", "json", "-o", str(out_file)
+        str(tmp_path / "src"),
+        "--no-builtin-rules",
+        "--rules",
+        str(rule_file),
+        "--format",
+        "json",
+        "-o",
+        str(out_file),
     )
     assert code == 1
     assert out.strip() == ""
@@ -103,7 +118,7 @@ def test_inline_path_and_value_suppression(tmp_path: Path, rule_file: Path) -> N
     code, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
     assert [f["path"] for f in report["findings"]] == ["c.py", "e.txt"]  # type: ignore[index]
     (tree / ".keysweep.yaml").write_text("allow_values: ['^acme_0+$']\n")
-    code, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
+    _, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
     assert [f["path"] for f in report["findings"]] == ["c.py"]  # type: ignore[index]
     assert report["summary"]["suppressed"] == {"inline": 2, "path": 1, "value": 1}  # type: ignore[index]
 
@@ -145,7 +160,9 @@ def test_malformed_config_and_rules_exit_2_with_one_line(tmp_path: Path, rule_fi
     assert code == 2
     assert err.count("\n") == 1 and ".keysweep.yaml" in err and "no_such_option" in err
     bad = tmp_path / "bad.yaml"
-    bad.write_text("rules:\n  - id: x.y\n    name: n\n    kind: credential\n    severity: extreme\n")
+    bad.write_text(
+        "rules:\n  - id: x.y\n    name: n\n    kind: credential\n    severity: extreme\n"
+    )
     (tmp_path / ".keysweep.yaml").unlink()
     code, _, err = _scan(str(tmp_path), "--no-builtin-rules", "--rules", str(bad))
     assert code == 2
