@@ -116,6 +116,7 @@ def test_inline_path_and_value_suppression(tmp_path: Path, rule_file: Path) -> N
     (tree / "fixtures" / "d.txt").write_text(_token())
     (tree / "e.txt").write_text("acme_" + "0" * 32)
     code, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
+    assert code == 1
     assert [f["path"] for f in report["findings"]] == ["c.py", "e.txt"]  # type: ignore[index]
     (tree / ".keysweep.yaml").write_text("allow_values: ['^acme_0+$']\n")
     _, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
