@@ -4,11 +4,11 @@ Only files whose bytes show a credential-like binding (one RE2 pass, see
 `python_prefilter`) are read further, so most Python files cost one regex search;
 then CPython's `ast` finds the statements around the hits (`python_windows`),
 a quick look at them (`python_screen`) keeps the ones worth reading, and libcst
-reads only those (`python_visitor`), and is imported only then. A file libcst
-cannot parse (Python 2, syntax errors) yields no match: the rule engine still
-scans it. Notebooks (`.ipynb`) are handled in `python_notebook`.
+reads only those (`python_visitor`), and is imported only then. Notebooks
+(`.ipynb`) are handled in `python_notebook`.
 
-A file libcst cannot parse yields a warning (ScanError) and no match.
+A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
+yields one warning (a ScanError) and no match; the rule engine still scans it.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
