@@ -182,3 +182,19 @@ def test_cli_runs_detect_secrets_as_the_only_detector(tmp_path: Path) -> None:
     rules = {f["rule"] for f in report["findings"]}
     assert "detect-secrets.slack-token" in rules
     assert result.exit_code == 1
+
+
+def test_config_file_turns_detect_secrets_on_beside_the_others(tmp_path: Path) -> None:
+    (tmp_path / ".keysweep.yaml").write_text("detectors: [rules, python, detect-secrets]\n")
+    blob = _random_b64()
+    (tmp_path / "conf.py").write_text(f'blob = "{blob}"\nDB_PASSWORD = "Vq7!mZp2#Lr9"\n')
+    result = CliRunner().invoke(
+        cli, ["scan", str(tmp_path), "--format", "json", "-j", "1", "--fail-on", "low"]
+    )
+    report = json.loads(result.stdout)
+    rules = {f["rule"] for f in report["findings"]}
+    assert "detect-secrets.base64-high-entropy-string" in rules
+    assert "python.hardcoded-password" in rules
+    assert result.exit_code == 1
+    # the same secret found by two engines is reported once
+    assert len([f for f in report["findings"] if f["line"] == 2]) == 1
