@@ -67,3 +67,10 @@ def rsa_pem() -> bytes:
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Stable ids for byte strings (random test bytes would differ between xdist workers)."""
+    if isinstance(val, bytes) and (len(val) > 40 or not val.isascii() or not val.isalnum()):
+        return f"{argname}-{len(val)}bytes"
+    return None
