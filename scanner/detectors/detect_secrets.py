@@ -39,14 +39,15 @@ _HEURISTIC_FILTERS = (
     "detect_secrets.filters.heuristic.is_swagger_file",
     "detect_secrets.filters.heuristic.is_non_text_file",
 )
-_SKIPPED_PLUGINS = frozenset({"IPPublicDetector"})
-"""A public IP address is not a credential."""
+_SKIPPED_PLUGINS = frozenset({"IPPublicDetector", "PrivateKeyDetector"})
+"""A public IP address is not a credential; private keys are the rule engine's
+and key analysis's (detect-secrets reports only the armour line, which would
+duplicate the parsed key as an unparsable one)."""
 _CREDENTIAL_TYPES = {
     "Secret Keyword": Severity.MEDIUM,
     "Basic Auth Credentials": Severity.MEDIUM,
     "Base64 High Entropy String": Severity.LOW,
     "Hex High Entropy String": Severity.LOW,
-    "Private Key": Severity.LOW,
 }
 """Everything else detect-secrets knows is a vendor token: kind token, medium."""
 
