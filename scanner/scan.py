@@ -509,7 +509,8 @@ def _message(key: KeyInfo | None) -> str:
 
 
 def _dedup_matches(matches: list[Match]) -> list[Match]:
-    """One match per (span, secret): two detectors or rules on the same bytes report once.
+    """One match per (secret, line): two detectors or rules on the same bytes report
+    once, while the same secret on two lines stays two matches.
 
     When two rules hit the same secret, the more specific (higher severity, then
     private-key kinds) wins.
@@ -517,9 +518,9 @@ def _dedup_matches(matches: list[Match]) -> list[Match]:
     if any(m.kind is RuleKind.PRIVATE_KEY for m in matches):
         # The content rule read the key itself; the path rule adds nothing.
         matches = [m for m in matches if m.kind is not RuleKind.KEY_FILE]
-    best: dict[bytes, Match] = {}
+    best: dict[tuple[bytes, int], Match] = {}
     for match in matches:
-        key = match.secret
+        key = (match.secret, match.line)
         current = best.get(key)
         if current is None or _rank(match) > _rank(current):
             best[key] = match
