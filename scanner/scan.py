@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
-BATCH_ITEMS = 64
+BATCH_ITEMS = 256
 BATCH_BYTES = 8 * 1024 * 1024
 
 ProgressFn = Callable[[int, int], None]
