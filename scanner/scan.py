@@ -12,21 +12,16 @@ this process and never pay for the pool.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from scanner import redact, suppress
+from scanner import schedule, suppress
 from scanner.config import Config
+from scanner.findings import build_finding, dedup_matches, looks_like_jwt
 from scanner.model import (
     Finding,
-    FindingId,
     Item,
     KeyInfo,
     Match,
@@ -36,9 +31,8 @@ from scanner.model import (
     Rule,
     RuleKind,
     ScanError,
-    Severity,
-    Verdict,
 )
+from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, Source
 from scanner.text import is_binary
 
@@ -46,41 +40,6 @@ if TYPE_CHECKING:
     from scanner.baseline import Baseline
     from scanner.detectors import Detector
     from scanner.registry.model import Registry
-
-INLINE_THRESHOLD = 48
-"""Up to this many items, scan in-process: a pool costs more than it saves."""
-BATCH_ITEMS = 256
-BATCH_BYTES = 8 * 1024 * 1024
-
-ProgressFn = Callable[[int, int], None]
-"""Called with (items done, bytes done)."""
-
-
-@dataclass
-class ItemResult:
-    """What a worker sends back for a batch. Token and secret bytes stay in memory."""
-
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    suppressed: Counter[str] = field(default_factory=Counter)
-    items: int = 0
-    nbytes: int = 0
-    tokens: list[tuple[int, bytes]] = field(default_factory=list)
-    """(index into findings, the token) for JWTs, verified after the scan."""
-    secrets: list[bytes] = field(default_factory=list)
-    """Candidate HMAC secrets found, to verify HS256 tokens with."""
-
-    def merge(self, other: ItemResult) -> None:
-        offset = len(self.findings)
-        self.findings.extend(other.findings)
-        self.errors.extend(other.errors)
-        self.skipped.update(other.skipped)
-        self.suppressed.update(other.suppressed)
-        self.items += other.items
-        self.nbytes += other.nbytes
-        self.tokens.extend((offset + i, t) for i, t in other.tokens)
-        self.secrets.extend(other.secrets)
 
 
 def scan(
@@ -100,7 +59,15 @@ def scan(
     roots: list[str] = []
     for source in sources:
         roots.extend(source.roots)
-    partial_reason = _run(config, rules, registry, sources, total, started, progress)
+    partial_reason = schedule.run(
+        config,
+        _Worker,
+        (config, tuple(rules), registry),
+        _events(sources, total),
+        total,
+        progress,
+        started,
+    )
     findings = _tokens_stage(total, registry)
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
@@ -148,7 +115,7 @@ def _load_baseline(config: Config) -> Baseline | None:
     return load_baseline(config.baseline)
 
 
-# --- scheduling ---------------------------------------------------------------
+# --- sources ------------------------------------------------------------------
 
 
 def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
@@ -166,126 +133,6 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
                 if event.blob_id is not None:
                     seen_blobs.add(event.blob_id)
                 yield event
-
-
-def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    size = 0
-    for item in items:
-        batch.append(item)
-        size += len(item.data) if item.data is not None else (item.size or 0)
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _run(
-    config: Config,
-    rules: Sequence[Rule],
-    registry: Registry | None,
-    sources: Sequence[Source],
-    total: ItemResult,
-    started: float,
-    progress: ProgressFn | None,
-) -> str | None:
-    """Scan every item into `total`; return why the scan stopped early, if it did."""
-    items = _events(sources, total)
-    head: list[Item] = []
-    for item in items:
-        head.append(item)
-        if len(head) > INLINE_THRESHOLD:
-            break
-    if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
-        worker = _Worker(config, rules, registry)
-        stream = _chain(head, items)
-        for batch in _batches(stream):
-            total.merge(worker.process_batch(batch))
-            if progress:
-                progress(total.items, total.nbytes)
-            reason = _over_budget(config, total, started)
-            if reason:
-                return reason
-        return None
-    return _run_pool(config, rules, registry, _chain(head, items), total, started, progress)
-
-
-def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
-    yield from head
-    yield from rest
-
-
-def _run_pool(
-    config: Config,
-    rules: Sequence[Rule],
-    registry: Registry | None,
-    items: Iterator[Item],
-    total: ItemResult,
-    started: float,
-    progress: ProgressFn | None,
-) -> str | None:
-    jobs = config.effective_jobs
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    in_flight: set[Future[ItemResult]] = set()
-    reason: str | None = None
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(config, tuple(rules), registry),
-    ) as pool:
-        for batch in _batches(items):
-            in_flight.add(pool.submit(_process_in_worker, batch))
-            if len(in_flight) >= jobs * 3:
-                _, in_flight = _drain(in_flight, total, FIRST_COMPLETED)
-                if progress:
-                    progress(total.items, total.nbytes)
-                reason = _over_budget(config, total, started)
-                if reason:
-                    for future in in_flight:
-                        future.cancel()
-                    break
-        _drain(in_flight, total, None)
-    if progress:
-        progress(total.items, total.nbytes)
-    return reason
-
-
-def _drain(
-    futures: set[Future[ItemResult]], total: ItemResult, when: str | None
-) -> tuple[set[Future[ItemResult]], set[Future[ItemResult]]]:
-    done, pending = wait(futures, return_when=when or "ALL_COMPLETED")
-    for future in done:
-        if not future.cancelled():
-            total.merge(future.result())
-    return done, pending
-
-
-def _over_budget(config: Config, total: ItemResult, started: float) -> str | None:
-    if config.max_seconds is not None and time.monotonic() - started > config.max_seconds:
-        return f"time budget of {config.max_seconds:g}s reached"
-    if config.max_bytes is not None and total.nbytes > config.max_bytes:
-        return f"byte budget of {config.max_bytes} reached"
-    return None
-
-
-_WORKER: _Worker | None = None
-
-
-def _init_worker(config: Config, rules: tuple[Rule, ...], registry: Registry | None) -> None:
-    global _WORKER
-    if config.low_priority:
-        from scanner.priority import lower_priority
-
-        lower_priority()
-    _WORKER = _Worker(config, rules, registry)
-
-
-def _process_in_worker(batch: list[Item]) -> ItemResult:
-    assert _WORKER is not None
-    return _WORKER.process_batch(batch)
 
 
 # --- the per-item stages ------------------------------------------------------
@@ -348,7 +195,7 @@ class _Worker:
                         item.origin.path, f"{detector.name} detector failed: {exc!r}", "error"
                     )
                 )
-        for match in _dedup_matches(matches):
+        for match in dedup_matches(matches):
             self._handle_match(item.origin, data, match, result)
 
     def _read(self, item: Item, result: ItemResult) -> bytes | None:
@@ -419,12 +266,12 @@ class _Worker:
         if match.kind in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
             for key in self._analyse_key(origin, match):
                 result.findings.append(
-                    self._finding(origin, match, key, self._check_key(key, origin))
+                    build_finding(origin, match, key, self._check_key(key, origin))
                 )
             return
         hit = self._check_secret(match.secret)
-        finding = self._finding(origin, match, None, hit)
-        if _looks_like_jwt(match.secret):
+        finding = build_finding(origin, match, None, hit)
+        if looks_like_jwt(match.secret):
             result.tokens.append((len(result.findings), match.secret))
         elif match.kind is RuleKind.CREDENTIAL or match.kind is RuleKind.TOKEN:
             result.secrets.append(match.secret)
@@ -448,98 +295,6 @@ class _Worker:
         from scanner.registry.crosscheck import check_secret
 
         return check_secret(self.registry, secret)
-
-    def _finding(
-        self, origin: Origin, match: Match, key: KeyInfo | None, hit: RegistryHit | None
-    ) -> Finding:
-        info = redact.secret_info(match.secret)
-        extra = key.fingerprints.get("spki_sha256", "") if key else ""
-        member = f"!{origin.archive_member}" if origin.archive_member else ""
-        return Finding(
-            id=FindingId(
-                redact.finding_id(match.rule_id, origin.path + member, info.sha256, extra)
-            ),
-            rule=match.rule_id,
-            name=match.rule_name,
-            kind=match.kind,
-            severity=_severity(match, key, hit),
-            detector=match.detector,
-            origin=origin,
-            line=match.line,
-            column=match.column,
-            end_line=match.end_line,
-            secret=info,
-            key=key,
-            registry=hit,
-            message=_message(key),
-        )
-
-
-def _severity(match: Match, key: KeyInfo | None, hit: RegistryHit | None) -> Severity:
-    """The rule's severity, lowered for material that is not a usable key, raised
-    (or set) by the registry's verdict."""
-    base = match.severity
-    if key is not None and not key.public_known:
-        base = Severity.LOW
-    if key is not None and not key.parsed and match.kind is RuleKind.PRIVATE_KEY:
-        # Key-looking text that is no key: placeholders and damaged copies. A key
-        # *file* (KeePass, keytab, wallet) keeps its rule's severity.
-        base = Severity.LOW
-    if hit is None:
-        return base
-    if hit.verdict in (Verdict.UNREGISTERED_KEY, Verdict.ENCRYPTED_UNKNOWN):
-        return max(base, hit.severity)
-    return hit.severity
-
-
-def _message(key: KeyInfo | None) -> str:
-    """What key analysis adds in words; the registry's reason has its own field."""
-    if key is None:
-        return ""
-    parts: list[str] = []
-    if not key.parsed:
-        parts.append("unparsable key material")
-    elif not key.public_known:
-        parts.append("encrypted key, identity unknown")
-    if key.weak_passphrase:
-        parts.append("weak passphrase: the key opens with a well-known or empty passphrase")
-    if key.note:
-        parts.append(key.note)
-    return "; ".join(dict.fromkeys(parts))
-
-
-def _dedup_matches(matches: list[Match]) -> list[Match]:
-    """One match per (secret, line): two detectors or rules on the same bytes report
-    once, while the same secret on two lines stays two matches.
-
-    When two rules hit the same secret, the more specific (higher severity, then
-    private-key kinds) wins.
-    """
-    if any(m.kind is RuleKind.PRIVATE_KEY for m in matches):
-        # The content rule read the key itself; the path rule adds nothing.
-        matches = [m for m in matches if m.kind is not RuleKind.KEY_FILE]
-    best: dict[tuple[bytes, int], Match] = {}
-    for match in matches:
-        key = (match.secret, match.line)
-        current = best.get(key)
-        if current is None or _rank(match) > _rank(current):
-            best[key] = match
-    return sorted(best.values(), key=lambda m: (m.start, m.rule_id))
-
-
-def _rank(match: Match) -> tuple[int, int, int]:
-    kinds = {
-        RuleKind.PRIVATE_KEY: 3,
-        RuleKind.KEY_FILE: 2,
-        RuleKind.TOKEN: 1,
-        RuleKind.CREDENTIAL: 0,
-    }
-    generic = 0 if match.rule_id.startswith("generic.") else 1
-    return (kinds[match.kind], generic, int(match.severity))
-
-
-def _looks_like_jwt(secret: bytes) -> bool:
-    return secret.startswith(b"eyJ") and secret.count(b".") == 2
 
 
 # --- whole-scan stages --------------------------------------------------------
@@ -572,7 +327,3 @@ def _baseline_stage(
         return findings, 0
     kept = [f for f in findings if f.never_suppressed_by_baseline or not baseline.contains(f)]
     return kept, len(findings) - len(kept)
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1

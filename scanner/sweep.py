@@ -24,7 +24,8 @@ from scanner import __version__
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Report, Rule, RuleKind
-from scanner.scan import ProgressFn, scan
+from scanner.scan import scan
+from scanner.schedule import ProgressFn
 from scanner.sources.home import HomeSource
 
 EXPOSED = "readable by other users"
