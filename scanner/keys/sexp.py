@@ -88,17 +88,47 @@ def _atom(reader: _Reader) -> bytes:
     return reader.data[start : reader.pos]
 
 
+_ESCAPES = {
+    ord("b"): 0x08,
+    ord("t"): 0x09,
+    ord("v"): 0x0B,
+    ord("n"): 0x0A,
+    ord("f"): 0x0C,
+    ord("r"): 0x0D,
+    ord('"'): 0x22,
+    ord("'"): 0x27,
+    ord("\\"): 0x5C,
+}
+
+
 def _quoted(reader: _Reader) -> bytes:
+    """A "quoted string" with libgcrypt's escapes: \\n and friends, \\ooo octal,
+    \\xhh hex, and a backslash before a line break continues the line."""
     out = bytearray()
     while True:
         char = reader.peek()
         reader.pos += 1
         if char == ord('"'):
             return bytes(out)
-        if char == ord("\\"):
-            char = reader.peek()
-            reader.pos += 1
-        out.append(char)
+        if char != ord("\\"):
+            out.append(char)
+            continue
+        char = reader.peek()
+        reader.pos += 1
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char in b"01234567":
+            digits = reader.data[reader.pos - 1 : reader.pos + 2]
+            out.append(int(digits, 8) & 0xFF)
+            reader.pos += 2
+        elif char == ord("x"):
+            out.append(int(reader.data[reader.pos : reader.pos + 2], 16))
+            reader.pos += 2
+        elif char in b"\r\n":
+            if char == ord("\r") and reader.data[reader.pos : reader.pos + 1] == b"\n":
+                reader.pos += 1
+        else:
+            out.append(char)
 
 
 def params(node: Sexp) -> dict[bytes, bytes]:

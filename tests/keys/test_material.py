@@ -6,6 +6,8 @@ import base64
 import json
 from typing import Any
 
+import pytest
+
 from .conftest import Written, analyse, spki
 
 
@@ -188,3 +190,21 @@ def test_a_whole_kubeconfig_gives_its_client_key(
     assert info.fingerprints["spki_sha256"] == spki(keys["p256"])
     without_key = config.rsplit("    client-key-data", 1)[0]
     assert analyse(without_key.encode()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (b'(iv "a\\nb")', b"a\nb"),
+        (b'(iv "\\x00\\xff\\101")', b"\x00\xffA"),
+        (b'(iv "tab\\there \\"q\\" \\\\")', b'tab\there "q" \\'),
+        (b'(iv "con\\\ntinued")', b"continued"),
+        (b'(iv "raw\xfe\x01bytes")', b"raw\xfe\x01bytes"),
+    ],
+)
+def test_quoted_strings_follow_libgcrypt_escapes(text: bytes, value: bytes) -> None:
+    # gpg-agent writes an IV or salt as a quoted string when its bytes allow it;
+    # a wrong escape there makes the weak-passphrase check miss a key at random.
+    from scanner.keys import sexp
+
+    assert sexp.parse(text) == [b"iv", value]
