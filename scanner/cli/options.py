@@ -18,8 +18,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "jsonl", "sarif")
 
 
-def scan_options(func: F) -> F:
-    """Decorate a scanning command with the common options."""
+def rule_source_options(func: F) -> F:
+    """--config, --rules and --no-builtin-rules: where the rules come from."""
     options = [
         click.option(
             "--config",
@@ -37,6 +37,15 @@ def scan_options(func: F) -> F:
         click.option(
             "--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."
         ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def scan_options(func: F) -> F:
+    """Decorate a scanning command with the common options."""
+    options = [
         click.option(
             "--registry",
             type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -95,7 +104,7 @@ def scan_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return rule_source_options(func)
 
 
 def build_config(

@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
+from scanner.cli.options import rule_source_options
 from scanner.config import Config, load_config
-
-
-def _rule_options(func: Any) -> Any:
-    options = [
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Config file (default: .keysweep.yaml or [tool.keysweep] here).",
-        ),
-        click.option(
-            "--rules",
-            "rules_dirs",
-            multiple=True,
-            type=click.Path(path_type=Path, exists=True),
-            help="Extra rule file or folder (repeatable).",
-        ),
-        click.option(
-            "--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules."
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 def _config(config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin: bool) -> Config:
@@ -48,7 +24,7 @@ def command() -> None:
 
 
 @command.command("list")
-@_rule_options
+@rule_source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def list_rules(
     config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin_rules: bool, fmt: str
@@ -80,7 +56,7 @@ def list_rules(
 
 @command.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
-@_rule_options
+@rule_source_options
 @click.pass_context
 def check(
     ctx: click.Context,

@@ -81,6 +81,28 @@ def secret_hash(secret: bytes, params: SecretHash) -> str:
     return cached
 
 
+def entry_hit(
+    registry: Registry,
+    entry: KeyEntry,
+    verdict: Verdict,
+    severity: Severity,
+    matched_by: str,
+    reason: str,
+) -> RegistryHit:
+    """A verdict about `entry`, with its state and owner filled in from the registry."""
+    person = registry.owner(entry)
+    return RegistryHit(
+        verdict=verdict,
+        severity=severity,
+        key_id=entry.id,
+        state=entry.state,
+        owner=entry.owner,
+        owner_status=person.status if person else None,
+        matched_by=matched_by,
+        reason=reason,
+    )
+
+
 def entry_verdict(
     registry: Registry, entry: KeyEntry, matched_by: str, origin: Origin | None, today: date
 ) -> RegistryHit:
@@ -89,16 +111,8 @@ def entry_verdict(
     owner_words = owner_reason(registry, entry)
 
     def hit(verdict: Verdict, severity: Severity, reasons: list[str]) -> RegistryHit:
-        return RegistryHit(
-            verdict=verdict,
-            severity=severity,
-            key_id=entry.id,
-            state=entry.state,
-            owner=entry.owner,
-            owner_status=person.status if person else None,
-            matched_by=matched_by,
-            reason=", ".join(r for r in reasons if r),
-        )
+        reason = ", ".join(r for r in reasons if r)
+        return entry_hit(registry, entry, verdict, severity, matched_by, reason)
 
     if entry.retired:
         return hit(

@@ -17,7 +17,7 @@ from datetime import date
 from scanner.keys import tokens
 from scanner.model import RegistryHit, Severity, TokenInfo, Verdict
 from scanner.registry import jwk
-from scanner.registry.crosscheck import check_secret, owner_reason, state_words
+from scanner.registry.crosscheck import check_secret, entry_hit, owner_reason, state_words
 from scanner.registry.model import KeyEntry, Registry
 
 Result = tuple[TokenInfo | None, RegistryHit | None]
@@ -139,7 +139,6 @@ def _signed(
 ) -> RegistryHit | None:
     if registry is None or entry is None:
         return _unknown(registry, "signed by an unregistered key found in this scan")
-    person = registry.owner(entry)
     spoof = f", although its kid says {kid!r}" if kid and kid not in (entry.id, *entry.kids) else ""
     if entry.retired:
         words = ", ".join(w for w in (state_words(entry), owner_reason(registry, entry)) if w)
@@ -150,16 +149,7 @@ def _signed(
         reason = (
             f"signed by {entry.state} key {entry.id}: a valid token is a live credential{spoof}"
         )
-    return RegistryHit(
-        verdict=verdict,
-        severity=severity,
-        key_id=entry.id,
-        state=entry.state,
-        owner=entry.owner,
-        owner_status=person.status if person else None,
-        matched_by=matched_by,
-        reason=reason,
-    )
+    return entry_hit(registry, entry, verdict, severity, matched_by, reason)
 
 
 def _unknown(registry: Registry | None, reason: str) -> RegistryHit | None:
