@@ -58,7 +58,7 @@ def sweep(
     report = scan(config, [source], progress=progress)
     findings = tuple(_note_exposure(f) for f in report.findings)
     meta = _meta(config, source, report, findings, started)
-    return replace(report, findings=findings, roots=source.roots, meta=meta)
+    return replace(report, findings=findings, roots=source.roots, meta={**report.meta, **meta})
 
 
 def _home() -> Path:
