@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
+
+import re2
 
 from scanner.model import SecretInfo
 
-_PEM_HEADER = re.compile(rb"-----BEGIN [A-Z0-9 ]{1,40}-----")
+_PEM_HEADER = re2.compile(rb"-----BEGIN [A-Z0-9 ]{1,40}-----")
 _PREVIEW_MAX = 4
 
 
