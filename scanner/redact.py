@@ -27,10 +27,9 @@ def preview(secret: bytes) -> str:
     At most a quarter of the secret and never more than four characters of it.
     """
     header = _PEM_HEADER.search(secret[:200])
-    shown = b""
     if header:
-        shown = header.group(0)
-        body = secret[header.end() :].lstrip()
+        shown: bytes = header.group(0)
+        body = secret[int(header.end()) :].lstrip()
         return (
             shown.decode("ascii")
             + body[: min(_PREVIEW_MAX, len(body) // 8)].decode("utf-8", errors="replace")
