@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import secrets
-import string
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support import TOKEN_RULE, token
 
 from scanner.baseline import Baseline, Entry, build, load_baseline
 from scanner.cli import cli
@@ -28,29 +27,12 @@ from scanner.model import (
 )
 from scanner.scan import _baseline_stage
 
-RULE = """\
-rules:
-  - id: test.kswtest-token
-    name: keysweep test token
-    kind: credential
-    severity: high
-    keywords: ["kswtest_"]
-    pattern: '(?P<secret>kswtest_[A-Za-z0-9]{32})'
-    examples: ["kswtest_0123456789abcdefABCDEF0123456789"]
-    negative_examples: ["kswtest_short"]
-"""
-
-
-def token() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "kswtest_" + "".join(secrets.choice(alphabet) for _ in range(32))
-
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "tree"
     root.mkdir()
-    (tmp_path / "rules.yaml").write_text(RULE)
+    (tmp_path / "rules.yaml").write_text(TOKEN_RULE)
     return root
 
 

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from support import TOKEN_RULE, token
 
 from scanner.cli import cli
 from scanner.sources.git import ci_base
-
-RULE = """\
-rules:
-  - id: test.kswtest-token
-    name: keysweep test token
-    kind: credential
-    severity: high
-    keywords: ["kswtest_"]
-    pattern: '(?P<secret>kswtest_[A-Za-z0-9]{32})'
-    examples: ["kswtest_0123456789abcdefABCDEF0123456789"]
-    negative_examples: ["kswtest_short"]
-"""
-
-
-def token() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "kswtest_" + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
 def git(repo: Path, *args: str) -> str:
@@ -59,7 +41,7 @@ def repo(make_repo: Any) -> tuple[Path, str]:
 
 def invoke(repo: Path, tmp_path: Path, *args: str) -> Result:
     rules = tmp_path / "rules.yaml"
-    rules.write_text(RULE)
+    rules.write_text(TOKEN_RULE)
     common = ["--no-builtin-rules", "--rules", str(rules), "-j", "1"]
     return CliRunner().invoke(cli, ["git", str(repo), *common, *args])
 
@@ -151,7 +133,7 @@ def test_scanning_from_a_subfolder_finds_the_repository(
     path, _ = repo
     monkeypatch.chdir(path / "new")
     rules = tmp_path / "rules.yaml"
-    rules.write_text(RULE)
+    rules.write_text(TOKEN_RULE)
     result = CliRunner().invoke(
         cli, ["git", "--no-builtin-rules", "--rules", str(rules), "--format", "json"]
     )
@@ -183,7 +165,7 @@ def test_the_config_at_the_top_of_the_repository_applies(
     (path / ".keysweep.yaml").write_text("exclude: [old.env]\n")
     monkeypatch.chdir(path / "new")
     rules = tmp_path / "rules.yaml"
-    rules.write_text(RULE)
+    rules.write_text(TOKEN_RULE)
     result = CliRunner().invoke(
         cli, ["git", "--no-builtin-rules", "--rules", str(rules), "--format", "json"]
     )

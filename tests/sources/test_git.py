@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import string
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support import TOKEN_RULE, token
 
 from scanner.cli import cli
 from scanner.errors import SourceError
@@ -22,23 +21,7 @@ from scanner.model import Item, ScanError, SourceKind
 from scanner.sources import Skipped
 from scanner.sources.git import GitSource
 
-RULE = """\
-rules:
-  - id: test.kswtest-token
-    name: keysweep test token
-    kind: credential
-    severity: high
-    keywords: ["kswtest_"]
-    pattern: '(?P<secret>kswtest_[A-Za-z0-9]{32})'
-    examples: ["kswtest_0123456789abcdefABCDEF0123456789"]
-    negative_examples: ["kswtest_short"]
-"""
 AUTHOR = "Test Author <author@example.test>"
-
-
-def token() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "kswtest_" + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
 def run_git(repo: Path, *args: str) -> str:
@@ -66,7 +49,7 @@ def commit(repo: Path, files: dict[str, str | None], message: str = "change") ->
 @pytest.fixture
 def rule_file(tmp_path: Path) -> Path:
     path = tmp_path / "rules.yaml"
-    path.write_text(RULE)
+    path.write_text(TOKEN_RULE)
     return path
 
 
