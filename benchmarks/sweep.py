@@ -26,18 +26,19 @@ import json
 import os
 import random
 import string
-import subprocess
 import sys
 import tarfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throughput import measure, peer_commands
+
 WORK = Path(__file__).resolve().parent / ".work"
-PEERS = Path("/tmp/peers/bin")
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"
 SEED = 20261201
@@ -175,89 +176,6 @@ def generate(root: Path, plan: Plan, seed: int) -> tuple[int, int]:
 # --- measuring ----------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    tool: str
-    wall: float
-    exit_code: int
-    max_rss_mb: float | None
-    tree_rss_mb: float
-    findings: int | None
-    items: int | None = None
-    bytes: int | None = None
-
-
-def _tree_rss_kb(root_pid: int) -> int:
-    parents: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as handle:
-                rss[int(entry)] = int(handle.read().split()[1]) * page_kb
-        except (OSError, ValueError, IndexError):
-            continue
-        parents.setdefault(ppid, []).append(int(entry))
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(parents.get(pid, []))
-    return total
-
-
-def measure(tool: str, argv: list[str], env: dict[str, str], output: Path) -> Result:
-    timing = WORK / f"time-{tool}.txt"
-    command = (
-        ["/usr/bin/time", "-v", "-o", str(timing), *argv]
-        if Path("/usr/bin/time").exists()
-        else argv
-    )
-    peak = 0
-    started = time.monotonic()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.wait(0.05):
-            peak = max(peak, _tree_rss_kb(process.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = process.communicate()
-    wall = time.monotonic() - started
-    done.set()
-    sampler.join()
-    max_rss = None
-    if timing.exists():
-        for line in timing.read_text().splitlines():
-            if "Maximum resident set size" in line:
-                max_rss = int(line.rsplit(":", 1)[1]) / 1024
-        timing.unlink()
-    if process.returncode not in (0, 1, 200, 205):  # Kingfisher: 200/205 = findings
-        sys.stderr.write(f"{tool} exited {process.returncode}: {stderr.decode()[-1500:]}\n")
-    result = Result(tool, wall, process.returncode, max_rss, peak / 1024, None)
-    return _read_output(result, output)
-
-
-def _read_output(result: Result, output: Path) -> Result:
-    try:
-        data = json.loads(output.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return result
-    if isinstance(data, dict) and "summary" in data:
-        summary = data["summary"]
-        result.items, result.bytes = summary.get("items_scanned"), summary.get("bytes_scanned")
-    found = data.get("findings", data) if isinstance(data, dict) else data
-    result.findings = len(found) if isinstance(found, list) else None
-    return result
-
-
 def commands(root: Path, jobs: int, out: Path, low: bool) -> dict[str, tuple[list[str], Path]]:
     keysweep = Path(sys.executable).parent / "keysweep"
     priority = "--low-priority" if low else "--normal-priority"
@@ -276,43 +194,7 @@ def commands(root: Path, jobs: int, out: Path, low: bool) -> dict[str, tuple[lis
             out / "keysweep.json",
         )
     }
-    if (PEERS / "gitleaks").exists():
-        found["gitleaks"] = (
-            [
-                str(PEERS / "gitleaks"),
-                "dir",
-                str(root),
-                "--no-banner",
-                "--log-level",
-                "error",
-                "--exit-code",
-                "0",
-                "-f",
-                "json",
-                "-r",
-                str(out / "gitleaks.json"),
-            ],
-            out / "gitleaks.json",
-        )
-    if (PEERS / "kingfisher").exists():
-        found["kingfisher"] = (
-            [
-                str(PEERS / "kingfisher"),
-                "scan",
-                str(root),
-                "--no-validate",
-                "--no-update-check",
-                "--git-history",
-                "none",
-                "-j",
-                str(jobs),
-                "-f",
-                "json",
-                "-o",
-                str(out / "kingfisher.json"),
-            ],
-            out / "kingfisher.json",
-        )
+    found.update(peer_commands(root, jobs, out))
     return found
 
 
@@ -346,7 +228,7 @@ def main() -> None:
         if tool not in args.tools.split(","):
             continue
         output.unlink(missing_ok=True)
-        r = measure(tool, argv, env, output)
+        r = measure(tool, argv, output, env)
         items = r.items if r.items is not None else files
         mb = (r.bytes if r.bytes is not None else size) / 1024**2
         rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"

@@ -170,6 +170,9 @@ class Result:
     max_rss_mb: float | None
     tree_rss_mb: float
     findings: int | None
+    items: int | None = None
+    """keysweep only: items and bytes it says it scanned (archive members included)."""
+    bytes: int | None = None
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -194,13 +197,15 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def measure(tool: str, argv: list[str], output: Path | None) -> Result:
+def measure(
+    tool: str, argv: list[str], output: Path | None, env: dict[str, str] | None = None
+) -> Result:
     timing = Path(tempfile.mkstemp(prefix="time-", suffix=".txt")[1])
     use_time = Path("/usr/bin/time").exists()
     command = ["/usr/bin/time", "-v", "-o", str(timing), *argv] if use_time else argv
     peak = 0
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
@@ -222,46 +227,27 @@ def measure(tool: str, argv: list[str], output: Path | None) -> Result:
     timing.unlink(missing_ok=True)
     if process.returncode not in (0, 1, 200, 205):
         sys.stderr.write(f"{tool} exited {process.returncode}: {stderr.decode()[-2000:]}\n")
-    return Result(tool, wall, process.returncode, max_rss, peak / 1024, _count(tool, output))
+    return _read_output(Result(tool, wall, process.returncode, max_rss, peak / 1024, None), output)
 
 
-def _count(tool: str, output: Path | None) -> int | None:
-    if output is None or not output.is_file():
-        return None
+def _read_output(result: Result, output: Path | None) -> Result:
+    """Findings from the tool's JSON report (a list, or a dict with `findings`), and
+    keysweep's own count of items and bytes."""
     try:
-        text = output.read_text(encoding="utf-8")
-        if tool == "kingfisher":
-            data = json.loads(text)
-            found = data.get("findings", data) if isinstance(data, dict) else data
-            return len(found) if isinstance(found, list) else None
-        data = json.loads(text)
-        return len(data["findings"]) if isinstance(data, dict) else len(data)
-    except (ValueError, KeyError, TypeError):
-        return None
+        data = json.loads(output.read_text(encoding="utf-8")) if output else None
+    except (OSError, ValueError):
+        return result
+    if isinstance(data, dict) and isinstance(data.get("summary"), dict):
+        summary = data["summary"]
+        result.items, result.bytes = summary.get("items_scanned"), summary.get("bytes_scanned")
+    found = data.get("findings", data) if isinstance(data, dict) else data
+    result.findings = len(found) if isinstance(found, list) else None
+    return result
 
 
-def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
-    keysweep = Path(sys.executable).parent / "keysweep"
-    found = {
-        "keysweep": (
-            [
-                str(keysweep if keysweep.exists() else shutil.which("keysweep") or "keysweep"),
-                "scan",
-                str(root),
-                "--format",
-                "json",
-                "-o",
-                str(out / "keysweep.json"),
-                "--jobs",
-                str(jobs),
-            ],
-            out / "keysweep.json",
-        ),
-    }
-    found["keysweep-rules"] = (
-        [*found["keysweep"][0], "--detector", "rules"],
-        out / "keysweep.json",
-    )
+def peer_commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
+    """gitleaks and Kingfisher on a folder, where installed in PEERS, validation off."""
+    found: dict[str, tuple[list[str], Path]] = {}
     if (PEERS / "gitleaks").exists():
         found["gitleaks"] = (
             [
@@ -299,6 +285,32 @@ def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Pat
             ],
             out / "kingfisher.json",
         )
+    return found
+
+
+def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
+    keysweep = Path(sys.executable).parent / "keysweep"
+    found = {
+        "keysweep": (
+            [
+                str(keysweep if keysweep.exists() else shutil.which("keysweep") or "keysweep"),
+                "scan",
+                str(root),
+                "--format",
+                "json",
+                "-o",
+                str(out / "keysweep.json"),
+                "--jobs",
+                str(jobs),
+            ],
+            out / "keysweep.json",
+        ),
+    }
+    found["keysweep-rules"] = (
+        [*found["keysweep"][0], "--detector", "rules"],
+        out / "keysweep.json",
+    )
+    found.update(peer_commands(root, jobs, out))
     return found
 
 
