@@ -8,6 +8,7 @@ satisfies scanner.detectors.Detector.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,11 +64,14 @@ def to_matches(data: bytes, hits: Sequence[RuleHit]) -> list[Match]:
     """Matches with line and column, counting newlines once across the item."""
     matches = []
     line, counted = 1, 0
+    columns = _Columns(data)
     for hit in sorted(hits, key=lambda h: h.start):
-        line += data.count(b"\n", counted, hit.start)
+        newlines = data.count(b"\n", counted, hit.start)
+        if newlines:
+            line += newlines
+            columns.new_line(data.rfind(b"\n", counted, hit.start) + 1)
         counted = hit.start
-        line_start = data.rfind(b"\n", 0, hit.start) + 1
-        column = len(data[line_start : hit.start].decode("utf-8", "replace")) + 1
+        column = columns.at(hit.start)
         end_line = line + data.count(b"\n", hit.start, max(hit.start, hit.end - 1))
         rule = hit.rule
         matches.append(
@@ -86,6 +90,27 @@ def to_matches(data: bytes, hits: Sequence[RuleHit]) -> list[Match]:
             )
         )
     return matches
+
+
+class _Columns:
+    """1-based columns in decoded characters, as scanner.text.line_col counts them,
+    walking each line once however many hits it holds (minified files have one
+    line of megabytes)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.new_line(0)
+
+    def new_line(self, start: int) -> None:
+        self.pos = start
+        self.chars = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def at(self, offset: int) -> int:
+        self.chars += len(self.decoder.decode(self.data[self.pos : offset]))
+        self.pos = offset
+        pending = self.decoder.getstate()[0]
+        return self.chars + (1 if pending else 0) + 1
 
 
 __all__ = ["RuleDetector", "builtin_rules_dir", "item_paths", "load_rules", "to_matches"]
