@@ -160,7 +160,7 @@ class _Worker:
         result = ItemResult()
         for item in batch:
             try:
-                self._process(item, result, depth=0)
+                self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
                 result.errors.append(
                     ScanError(
@@ -169,13 +169,15 @@ class _Worker:
                 )
         return result
 
-    def _process(self, item: Item, result: ItemResult, depth: int) -> None:
+    def _process(self, item: Item, result: ItemResult, *, expand: bool = True) -> None:
+        """Every stage for one item. Archive members come with `expand` False:
+        `archives.expand` opens nested archives itself, under one budget."""
         data = self._read(item, result)
         if data is None:
             return
         result.items += 1
         result.nbytes += len(data)
-        if self.config.archives and self._expand_archive(item, data, result, depth):
+        if expand and self.config.archives and self._expand_archive(item, data, result):
             return
         if is_binary(data) and not self._is_key_container(item.origin, data):
             result.skipped["binary"] += 1
@@ -195,8 +197,18 @@ class _Worker:
                         item.origin.path, f"{detector.name} detector failed: {exc!r}", "error"
                     )
                 )
-        for match in dedup_matches(matches):
-            self._handle_match(item.origin, data, match, result)
+        matches = dedup_matches(matches)
+        if not matches:
+            return
+        if self.allow_paths.matches(item.origin.path):
+            result.suppressed["path"] += len(matches)
+            return
+        inline = suppress.InlineAllows(data)
+        for match in matches:
+            if inline.allows(match.line, match.rule_id):
+                result.suppressed["inline"] += 1
+            else:
+                self._handle_match(item.origin, match, result)
 
     def _read(self, item: Item, result: ItemResult) -> bytes | None:
         if item.data is not None:
@@ -227,23 +239,18 @@ class _Worker:
             return None
         return data
 
-    def _expand_archive(self, item: Item, data: bytes, result: ItemResult, depth: int) -> bool:
+    def _expand_archive(self, item: Item, data: bytes, result: ItemResult) -> bool:
         from scanner.sources import archives
 
         if not archives.is_archive(item.origin.archive_member or item.origin.path, data):
             return False
-        if depth >= self.config.archive_max_depth:
-            result.errors.append(
-                ScanError(item.origin.path, f"archive nested deeper than {depth}; not opened")
-            )
-            return True
         for event in archives.expand(item, data, self.config):
             if isinstance(event, ScanError):
                 result.errors.append(event)
             elif isinstance(event, Skipped):
                 result.skipped[event.reason] += 1
             else:
-                self._process(event, result, depth + 1)
+                self._process(event, result, expand=False)
         return True
 
     def _is_key_container(self, origin: Origin, data: bytes) -> bool:
@@ -253,13 +260,7 @@ class _Worker:
         path = origin.archive_member or origin.path
         return is_key_container(path, data) or self.key_file_paths.matches(path)
 
-    def _handle_match(self, origin: Origin, data: bytes, match: Match, result: ItemResult) -> None:
-        if self.allow_paths.matches(origin.path):
-            result.suppressed["path"] += 1
-            return
-        if suppress.inline_allowed(data, match.start, match.rule_id):
-            result.suppressed["inline"] += 1
-            return
+    def _handle_match(self, origin: Origin, match: Match, result: ItemResult) -> None:
         if self.allow_values.matches(match.secret):
             result.suppressed["value"] += 1
             return

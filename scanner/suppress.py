@@ -6,12 +6,15 @@ The baseline, the last step, lives in `baseline.py` and is applied by `scan.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pathspec
 import re2
 
-_INLINE = re2.compile(rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?")
-_PRAGMA = re2.compile(rb"pragma:\s*allowlist[ -]secret")
+_COMMENT = re2.compile(
+    rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?"
+    rb"|pragma:[ \t]*allowlist[ -]secret"
+)
 _SPLIT = re2.compile(rb"[\s,]+")
 
 
@@ -40,26 +43,35 @@ class ValueAllowlist:
         return any(p.search(secret) for p in self._patterns)
 
 
-def inline_allowed(data: bytes, offset: int, rule_id: str) -> bool:
-    """`keysweep:allow [rule-id …]` or `pragma: allowlist secret` on the line holding
-    byte `offset`, or on the line above it."""
-    start = data.rfind(b"\n", 0, offset) + 1
-    end = data.find(b"\n", offset)
-    line = data[start : len(data) if end < 0 else end]
-    above = data[data.rfind(b"\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
-    return any(_allows(text, rule_id) for text in (line, above))
+ALL_RULES = "*"
 
 
-def _allows(text: bytes, rule_id: str) -> bool:
-    if b"allow" not in text:
+class InlineAllows:
+    """The inline allow comments of one item, read in one pass: `keysweep:allow`
+    (every rule), `keysweep:allow <rule-id> …`, or `pragma: allowlist secret`.
+    A comment covers its own line and the line below it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._by_line: dict[int, set[str]] = {}
+        if b"allow" not in data:
+            return
+        line, counted = 1, 0
+        for found in _COMMENT.finditer(data):
+            start = found.start()
+            line += data.count(b"\n", counted, start)
+            counted = start
+            self._by_line.setdefault(line, set()).update(_rules_named(found))
+
+    def allows(self, line: int, rule_id: str) -> bool:
+        for number in (line, line - 1):
+            names = self._by_line.get(number)
+            if names and (ALL_RULES in names or rule_id in names):
+                return True
         return False
-    if _PRAGMA.search(text):
-        return True
-    for found in _INLINE.finditer(text):
-        names = found.group(1)
-        if not names:
-            return True
-        wanted = {n for n in _SPLIT.split(names.strip()) if n}
-        if rule_id.encode() in wanted:
-            return True
-    return False
+
+
+def _rules_named(found: Any) -> set[str]:
+    names = found.group(1)
+    if not names:  # a bare keysweep:allow, or the detect-secrets pragma
+        return {ALL_RULES}
+    return {n.decode() for n in _SPLIT.split(names.strip()) if n}

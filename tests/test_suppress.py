@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.suppress import PathMatcher, ValueAllowlist, inline_allowed
+from scanner.suppress import InlineAllows, PathMatcher, ValueAllowlist
 
 
 @pytest.mark.parametrize(
@@ -21,10 +21,15 @@ from scanner.suppress import PathMatcher, ValueAllowlist, inline_allowed
     ],
 )
 def test_inline_allow_comments(text: bytes, line: int, rule: str, allowed: bool) -> None:
-    offset = sum(len(x) + 1 for x in text.split(b"\n")[: line - 1])
-    assert inline_allowed(text, offset, rule) is allowed
-    width = len(text.split(b"\n")[line - 1])
-    assert inline_allowed(text, offset + width // 2, rule) is allowed  # anywhere on the line
+    assert InlineAllows(text).allows(line, rule) is allowed
+
+
+def test_a_comment_covers_its_line_and_the_next_only() -> None:
+    text = b"a\n# keysweep:allow r.one\nb\nc\n" + b"x" * 100_000 + b" # keysweep:allow\n"
+    allows = InlineAllows(text)
+    assert [allows.allows(n, "r.one") for n in (1, 2, 3, 4)] == [False, True, True, False]
+    assert not allows.allows(3, "r.two")
+    assert allows.allows(5, "anything") and allows.allows(6, "anything")
 
 
 def test_path_matcher_is_gitignore_style() -> None:
