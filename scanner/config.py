@@ -224,6 +224,8 @@ def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
             raise ConfigError(f"{where}: expected a list of strings")
         if name in _PATH_TUPLE_FIELDS:
             return tuple((base / v).resolve() for v in items)
+        if name == "allow_values":
+            _check_regexes(items, where)
         return tuple(items)
     if name in _BOOL_FIELDS:
         if not isinstance(value, bool):
@@ -243,6 +245,18 @@ def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     raise ConfigError(f"{where}: unsupported")  # pragma: no cover - FILE_KEYS is exhaustive
+
+
+def _check_regexes(patterns: list[str], where: str) -> None:
+    """Value allowlists run in RE2 on every match: a bad one is a config error now,
+    not a crash in a worker later."""
+    import re2
+
+    for pattern in patterns:
+        try:
+            re2.compile(pattern.encode())
+        except re2.error as exc:
+            raise ConfigError(f"{where}: invalid regex {pattern!r}: {exc}") from None
 
 
 def _one_line(text: str) -> str:

@@ -68,3 +68,9 @@ def test_overrides_extend_lists_and_keep_unset_values(tmp_path: Path) -> None:
     config = load_config(None, tmp_path).with_overrides(exclude=("b/**",), fail_on=None, jobs=None)
     assert config.exclude == ("a/**", "b/**")
     assert config.fail_on is Severity.HIGH
+
+
+def test_an_invalid_allow_value_regex_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / ".keysweep.yaml").write_text("allow_values: ['(unclosed']\n")
+    with pytest.raises(ConfigError, match=r"at key 'allow_values': invalid regex '\(unclosed'"):
+        load_config(None, tmp_path)
