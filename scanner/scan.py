@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from scanner import schedule, suppress
 from scanner.config import Config
+from scanner.detectors.rules import item_paths
+from scanner.engine.matcher import key_file_gate
 from scanner.findings import build_finding, dedup_matches, looks_like_jwt
 from scanner.model import (
     Finding,
@@ -152,9 +154,7 @@ class _Worker:
         ]
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
-        self.key_file_paths = suppress.PathMatcher(
-            [glob for rule in rules if rule.kind is RuleKind.KEY_FILE for glob in rule.path_include]
-        )
+        self.key_file_paths = key_file_gate(rules)
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
@@ -257,8 +257,10 @@ class _Worker:
         """Binary files worth reading: key formats, and whatever a key-file rule names."""
         from scanner.keys import is_key_container
 
-        path = origin.archive_member or origin.path
-        return is_key_container(path, data) or self.key_file_paths.matches(path)
+        paths = item_paths(origin)
+        return is_key_container(paths[-1], data) or any(
+            self.key_file_paths.matches(p) for p in paths
+        )
 
     def _handle_match(self, origin: Origin, match: Match, result: ItemResult) -> None:
         if self.allow_values.matches(match.secret):

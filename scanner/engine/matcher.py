@@ -57,7 +57,7 @@ class Engine:
         compiled, keywords = compile_rules(rules)
         self._patterns = [c for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
         self._key_files = [c for c in compiled if c.rule.kind is RuleKind.KEY_FILE]
-        self._key_file_gate = _gate(self._key_files)
+        self._key_file_gate = key_file_gate([c.rule for c in self._key_files])
         self._keywords = _KeywordSet(keywords)
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
@@ -128,10 +128,10 @@ def _outermost(hits: list[RuleHit]) -> list[RuleHit]:
     return kept
 
 
-def _gate(rules: Sequence[CompiledRule]) -> PathMatcher:
-    """One matcher for the union of key-file globs: most paths need only this test.
-    (Negated globs would break the union; then every path goes to the rules.)"""
-    globs = [g for rule in rules for g in rule.rule.path_include]
+def key_file_gate(rules: Sequence[Rule]) -> PathMatcher:
+    """One matcher for the union of the key-file rules' globs: most paths need only
+    this test. (Negated globs would break the union; then every path passes.)"""
+    globs = [g for rule in rules if rule.kind is RuleKind.KEY_FILE for g in rule.path_include]
     if any(g.startswith("!") for g in globs):
         return PathMatcher(["*"])
     return PathMatcher(globs)
