@@ -95,15 +95,17 @@ def dedup_matches(matches: list[Match]) -> list[Match]:
     return sorted(best.values(), key=lambda m: (m.start, m.rule_id))
 
 
+_KIND_RANK = {
+    RuleKind.PRIVATE_KEY: 3,
+    RuleKind.KEY_FILE: 2,
+    RuleKind.TOKEN: 1,
+    RuleKind.CREDENTIAL: 0,
+}
+
+
 def _rank(match: Match) -> tuple[int, int, int]:
-    kinds = {
-        RuleKind.PRIVATE_KEY: 3,
-        RuleKind.KEY_FILE: 2,
-        RuleKind.TOKEN: 1,
-        RuleKind.CREDENTIAL: 0,
-    }
     generic = 0 if match.rule_id.startswith("generic.") else 1
-    return (kinds[match.kind], generic, int(match.severity))
+    return (_KIND_RANK[match.kind], generic, int(match.severity))
 
 
 def looks_like_jwt(secret: bytes) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from scanner.engine.syntax import compile_re2, max_width, normalise, secret_group
 from scanner.model import Rule, RuleKind
 from scanner.suppress import PathMatcher
+from scanner.text import shannon_entropy
 
 KEY_WINDOW = 32 * 1024
 """Bytes searched before a Hyperscan hit of a private-key rule whose pattern has no
@@ -83,8 +84,6 @@ class CompiledRule:
 
     def secret_allowed(self, secret: bytes) -> bool:
         """The entropy floor and the `allow` regexes."""
-        from scanner.text import shannon_entropy
-
         if self.rule.entropy is not None and shannon_entropy(secret) < self.rule.entropy:
             return False
         return not any(a.search(secret) for a in self.allow)

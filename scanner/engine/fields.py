@@ -9,11 +9,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-import pathspec
-
 from scanner.engine.syntax import SECRET_GROUP, compile_re2, normalise, secret_group
 from scanner.errors import RuleError
 from scanner.model import Rule, RuleKind, Severity
+from scanner.suppress import PathMatcher
 
 _ID = re.compile(r"\A[a-z0-9][a-z0-9._-]{0,99}\Z")
 _REQUIRED = ("id", "name", "kind", "severity")
@@ -137,7 +136,7 @@ def _paths(value: Any, where: _Where) -> tuple[tuple[str, ...], tuple[str, ...]]
     for part in ("include", "exclude"):
         items = _strings(value.get(part), f"paths.{part}", where)
         try:
-            pathspec.GitIgnoreSpec.from_lines(items)
+            PathMatcher(items)
         except Exception as exc:
             where.fail(f"paths.{part}", f"invalid glob: {exc}")
         globs.append(items)
