@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, yaml_problem
 from scanner.model import Severity
 
 CONFIG_NAMES = (".keysweep.yaml", ".keysweep.yml")
@@ -194,7 +194,7 @@ def _read_raw(path: Path) -> Mapping[str, Any]:
         try:
             raw = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML: {_one_line(str(exc))}") from None
+            raise ConfigError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys to values")
     return raw
@@ -257,10 +257,6 @@ def _check_regexes(patterns: list[str], where: str) -> None:
             re2.compile(pattern.encode())
         except re2.error as exc:
             raise ConfigError(f"{where}: invalid regex {pattern!r}: {exc}") from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 __all__ = ["DEFAULT_PASSPHRASES", "Config", "find_config", "load_config"]

@@ -21,6 +21,7 @@ from scanner import schedule, suppress
 from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
+from scanner.errors import safe_reason
 from scanner.findings import build_finding, dedup_matches, looks_like_jwt
 from scanner.model import (
     Finding,
@@ -163,9 +164,7 @@ class _Worker:
                 self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
                 result.errors.append(
-                    ScanError(
-                        item.origin.path, f"internal error: {type(exc).__name__}: {exc}", "error"
-                    )
+                    ScanError(item.origin.path, f"internal error: {safe_reason(exc)}", "error")
                 )
         return result
 
@@ -194,7 +193,9 @@ class _Worker:
             except Exception as exc:  # one detector's bug must not hide the others' matches
                 result.errors.append(
                     ScanError(
-                        item.origin.path, f"{detector.name} detector failed: {exc!r}", "error"
+                        item.origin.path,
+                        f"{detector.name} detector failed: {safe_reason(exc)}",
+                        "error",
                     )
                 )
         matches = dedup_matches(matches)

@@ -77,7 +77,9 @@ def error_handler() -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so, distinctly from "found something"
-        click.echo(f"keysweep: internal error: {type(exc).__name__}: {exc}", err=True)
+        from scanner.errors import safe_reason
+
+        click.echo(f"keysweep: internal error: {safe_reason(exc)} (--debug shows where)", err=True)
         if "--debug" in sys.argv:
             traceback.print_exc()
         sys.exit(EXIT_INTERNAL)

@@ -135,7 +135,10 @@ def _encoding(data: bytes) -> str:
     """PEP 263: a coding cookie on one of the first two lines, else UTF-8."""
     if b"coding" not in data[:400]:
         return "utf-8"
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # its message quotes the declared name, which could be anything
+        raise SyntaxError("invalid or unknown encoding declaration") from None
     return "utf-8" if encoding == "utf-8-sig" else encoding
 
 

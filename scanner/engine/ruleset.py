@@ -17,7 +17,7 @@ import yaml
 
 from scanner.config import Config
 from scanner.engine.fields import rule_from_mapping
-from scanner.errors import RuleError
+from scanner.errors import RuleError, yaml_problem
 from scanner.model import Rule
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -78,7 +78,7 @@ def load_file(path: Path) -> list[Rule]:
     try:
         document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise RuleError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise RuleError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
     return list(_rules_of(document, path))
 
 

@@ -55,7 +55,7 @@ def parse(text: str) -> Ppk:
         name, _, value = lines[i].partition(": ")
         i += 1
         if name in ("Public-Lines", "Private-Lines"):
-            count = int(value)
+            count = int(value) if value.isdigit() else -1
             if not 0 < count <= MAX_LINES or i + count > len(lines):
                 raise ValueError(f"bad {name}")
             decoded = b64decode("".join(lines[i : i + count]))
@@ -69,7 +69,7 @@ def parse(text: str) -> Ppk:
     if header is None or "Public-Lines" not in blobs:
         raise ValueError("not a PuTTY key file")
     return Ppk(
-        version=int(header[len(MARKER) :]),
+        version=_version(header[len(MARKER) :]),
         algorithm=fields[header],
         encryption=fields.get("Encryption", "none"),
         comment=fields.get("Comment", ""),
@@ -78,6 +78,12 @@ def parse(text: str) -> Ppk:
         mac=bytes.fromhex(fields.get("Private-MAC", "")),
         fields=fields,
     )
+
+
+def _version(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError("bad PuTTY-User-Key-File version")  # never quote the line
+    return int(text)
 
 
 def analyse(text: str, ctx: result.Context) -> KeyInfo:

@@ -17,7 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from scanner.errors import RegistryError
+from scanner.errors import RegistryError, yaml_problem
 from scanner.registry import material
 from scanner.registry.model import (
     FINGERPRINT_KINDS,
@@ -69,7 +69,10 @@ def parse_text(text: str, name: str) -> Any:
             return json.loads(text)
         return yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, json.JSONDecodeError):
+            line = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+        else:
+            line = yaml_problem(exc)
         raise RegistryError(f"{name}: not valid YAML or JSON: {line}") from None
 
 
@@ -109,8 +112,11 @@ def describe(error: ValidationError) -> str:
     if error.validator in ("enum", "const"):
         value: Any = error.validator_value
         choices = value if error.validator == "enum" else [value]
-        return f"{where}: {error.instance!r} is not one of {', '.join(map(str, choices))}"
-    return f"{where or 'top level'}: {error.message}"
+        return f"{where}: not one of {', '.join(map(str, choices))}"
+    if error.validator == "type":
+        return f"{where}: expected {error.validator_value}"
+    # jsonschema's own message quotes the value, which may be a secret put in the wrong place
+    return f"{where or 'top level'}: fails {error.validator} ({error.validator_value!r})"
 
 
 def _path(parts: list[str | int]) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import IO
 
 from scanner.config import Config
+from scanner.errors import safe_reason
 from scanner.model import Item, ScanError
 from scanner.sources import Skipped, SourceEvent
 
@@ -176,7 +177,7 @@ def _zip_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, *_DAMAGE) as exc:
-        yield ScanError(where, f"damaged zip archive: {exc}")
+        yield ScanError(where, f"damaged zip archive: {safe_reason(exc)}")
         return
     for info in infos:
         if info.is_dir():
@@ -197,7 +198,7 @@ def _zip_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
             with archive.open(info) as stream:
                 got = _read(stream, member_limit(name, config, budget), budget, where, name)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_DAMAGE) as exc:
-            yield ScanError(f"{where}!{name}", f"damaged archive member: {exc}")
+            yield ScanError(f"{where}!{name}", f"damaged archive member: {safe_reason(exc)}")
             continue
         yield (name, got) if isinstance(got, bytes) else got
         if budget.stopped:
@@ -222,7 +223,7 @@ def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
     try:
         archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except _DAMAGE as exc:
-        yield ScanError(where, f"damaged tar archive: {exc}")
+        yield ScanError(where, f"damaged tar archive: {safe_reason(exc)}")
         return
     try:
         for info in archive:
@@ -245,7 +246,7 @@ def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
             if budget.stopped:
                 return
     except _DAMAGE as exc:
-        yield ScanError(where, f"damaged or truncated tar archive: {exc}")
+        yield ScanError(where, f"damaged or truncated tar archive: {safe_reason(exc)}")
 
 
 def _stream_members(kind: str) -> Callable[..., Iterator[MemberEvent]]:
@@ -259,7 +260,7 @@ def _stream_members(kind: str) -> Callable[..., Iterator[MemberEvent]]:
             limit = budget.bytes - budget.used if is_tar else config.max_file_size
             got = _read(_STREAMS[kind](io.BytesIO(data)), limit, budget, where, name)
         except _DAMAGE as exc:
-            yield ScanError(where, f"damaged or truncated {kind} stream: {exc}")
+            yield ScanError(where, f"damaged or truncated {kind} stream: {safe_reason(exc)}")
             return
         if not isinstance(got, bytes):
             yield got

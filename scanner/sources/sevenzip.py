@@ -14,6 +14,7 @@ import py7zr
 from py7zr.io import Py7zIO, WriterFactory
 
 from scanner.config import Config
+from scanner.errors import safe_reason
 from scanner.model import ScanError
 from scanner.sources.archives import (
     Budget,
@@ -87,7 +88,7 @@ def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator
         yield ScanError(where, f"archive bomb? stopped at {budget.used} bytes", "error")
         return
     except Exception as exc:  # py7zr raises many types on damaged input
-        yield ScanError(where, f"damaged 7z archive: {type(exc).__name__}: {exc}")
+        yield ScanError(where, f"damaged 7z archive: {safe_reason(exc)}")
         return
     for filename, writer in factory.made.items():
         yield (safe_name(filename), bytes(writer.buffer))

@@ -108,7 +108,19 @@ def test_bad_ssh_fingerprint(write_registry: Writer) -> None:
 def test_bad_state_lists_the_choices(write_registry: Writer) -> None:
     keys = [entry("a" * 64, state="retired")]
     message = load_error(write_registry(keys))
-    assert "keys[0].state: 'retired' is not one of pre-activation, active" in message
+    assert "keys[0].state: not one of pre-activation, active" in message
+    assert "retired" not in message.split(":", 1)[1]  # values are never echoed
+
+
+def test_errors_never_echo_the_value_that_failed(write_registry: Writer) -> None:
+    # A secret pasted into the wrong field must not come back in the error line.
+    leaked = "ghp_" + "Q7x" * 12
+    for field in ("kind", "purpose", "fingerprints"):
+        keys = [entry("a" * 64)]
+        keys[0][field] = leaked
+        message = load_error(write_registry(keys))
+        assert f"keys[0].{field}" in message
+        assert leaked not in message
 
 
 def test_private_key_in_registry_is_rejected(
@@ -151,7 +163,7 @@ def test_public_jwk_is_kept(write_registry: Writer, kit: ModuleType, ed_key: Any
 def test_wrong_schema_name(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text("schema: something-else\nkeys: []\n")
-    assert "schema: 'something-else' is not one of keysweep/key-registry/v1" in load_error(path)
+    assert "r.yaml: schema: not one of keysweep/key-registry/v1" in load_error(path)
 
 
 def test_not_yaml(tmp_path: Path) -> None:
