@@ -124,27 +124,13 @@ def _text_rows(key: KeyInfo) -> list[tuple[str, str]]:
     return rows
 
 
-def as_dict(key: KeyInfo) -> dict[str, object]:
-    return {
-        "format": key.format,
-        "parsed": key.parsed,
-        "algorithm": key.algorithm,
-        "bits": key.bits,
-        "curve": key.curve,
-        "encrypted": key.encrypted,
-        "public_known": key.public_known,
-        "weak_passphrase": key.weak_passphrase,
-        "fingerprints": dict(key.fingerprints),
-        "certificates": list(key.certificates),
-        "note": key.note,
-    }
-
-
 def render_json(results: Sequence[Inspected]) -> str:
+    from scanner.report.fields import key_to_dict
+
     document = {
         "version": 1,
         "files": [
-            {"path": r.path, "keys": [as_dict(k) for k in r.keys], "holds_key": r.holds_key}
+            {"path": r.path, "keys": [key_to_dict(k) for k in r.keys], "holds_key": r.holds_key}
             for r in results
         ],
     }
