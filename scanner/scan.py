@@ -36,7 +36,7 @@ from scanner.model import (
     ScanError,
 )
 from scanner.schedule import ItemResult, ProgressFn
-from scanner.sources import Skipped, Source
+from scanner.sources import Skipped, Source, too_large
 from scanner.text import is_binary
 
 if TYPE_CHECKING:
@@ -231,12 +231,7 @@ class _Worker:
             return None
         if len(data) > self.config.max_file_size:
             result.skipped["too-large"] += 1
-            result.errors.append(
-                ScanError(
-                    item.origin.path,
-                    f"larger than the size limit of {self.config.max_file_size} bytes; skipped",
-                )
-            )
+            result.errors.append(too_large(item.origin.path, self.config.max_file_size))
             return None
         return data
 

@@ -20,6 +20,11 @@ class Skipped:
 SourceEvent = Item | ScanError | Skipped
 
 
+def too_large(path: str, limit: int) -> ScanError:
+    """The one warning for a file over the size limit, wherever it is noticed."""
+    return ScanError(path, f"over the size limit of {limit} bytes; skipped")
+
+
 class Source(Protocol):
     """Anything that enumerates items to scan.
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.model import Item, Origin, ScanError, SourceKind
-from scanner.sources import Skipped, SourceEvent
+from scanner.sources import Skipped, SourceEvent, too_large
 from scanner.suppress import PathMatcher
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -139,10 +139,7 @@ class FileSource:
             return
         if info.st_size > self.max_file_size:
             yield Skipped(display, "too-large")
-            yield ScanError(
-                display,
-                f"{info.st_size} bytes, over the size limit of {self.max_file_size}; skipped",
-            )
+            yield too_large(display, self.max_file_size)
             return
         yield Item(
             origin=Origin(

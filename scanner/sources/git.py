@@ -203,7 +203,7 @@ def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
         if size > max_size:
             if not _discard(out, size + 1):
                 return
-            message = f"larger than the size limit of {max_size} bytes; skipped"
+            message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
             yield Blob(sha, None, size, message, too_large=True)
             continue
         data = out.read(size)
