@@ -181,11 +181,13 @@ def build(findings: Iterable[Finding], previous: Baseline | None, now: str) -> d
     finding matches become id entries with their verdict; critical registry
     verdicts are left out, as no baseline can suppress them.
     """
+    from scanner.findings import at_location
     from scanner.report.fields import finding_to_dict
 
     previous = previous or Baseline()
     entries: dict[str, dict[str, Any]] = {}
-    for finding in findings:
+    places = (at_location(f, p) for f in findings for p in f.places)  # one entry a place
+    for finding in places:
         if finding.never_suppressed_by_baseline or finding.id in entries:
             continue
         shown = finding_to_dict(finding)

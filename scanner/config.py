@@ -78,6 +78,9 @@ class Config:
     builtin_rules: bool = True
     disabled_rules: tuple[str, ...] = ()
     registry: Path | None = None
+    more_registries: tuple[Path, ...] = ()
+    """Registries after the first (`--registry` repeated, or a list in the file):
+    all of them merge into one (`registry_files`)."""
     exclude: tuple[str, ...] = ()
     """Globs (gitignore-style, matched on the root-relative path): never read."""
     allow_paths: tuple[str, ...] = ()
@@ -108,10 +111,16 @@ class Config:
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line values; None means 'not given' and keeps the file's value."""
         given = {k: v for k, v in changes.items() if v is not None and v != ()}
+        if "registry" in given:  # registries named on the command line replace the file's
+            given.setdefault("more_registries", ())
         for name in ("exclude", "allow_paths", "allow_values", "rules_dirs"):
             if name in given:
                 given[name] = tuple(getattr(self, name)) + tuple(given[name])
         return dataclasses.replace(self, **given)
+
+    @property
+    def registry_files(self) -> tuple[Path, ...]:
+        return ((self.registry,) if self.registry else ()) + self.more_registries
 
     @property
     def effective_jobs(self) -> int:
@@ -152,8 +161,22 @@ FILE_KEYS = (
 
 
 def find_config(root: Path) -> Path | None:
-    """The config file in `root`: .keysweep.yaml, else pyproject.toml with [tool.keysweep]."""
-    base = root if root.is_dir() else root.parent
+    """The config for `root`: in `root` or, inside a git work tree, in the nearest
+    folder above it up to the work tree's top (the repository's config applies to
+    `keysweep scan tests`)."""
+    from scanner.paths import work_tree_of
+
+    base = (root if root.is_dir() else root.parent).absolute()
+    top = work_tree_of(base)
+    for folder in (base, *base.parents):
+        found = _config_in(folder)
+        if found is not None or top is None or folder == top:
+            return found
+    return None
+
+
+def _config_in(base: Path) -> Path | None:
+    """The config file in `base`: .keysweep.yaml, else pyproject.toml with [tool.keysweep]."""
     for name in CONFIG_NAMES:
         if (base / name).is_file():
             return base / name
@@ -209,11 +232,16 @@ def _from_mapping(raw: Mapping[str, Any], path: Path, root: Path) -> Config:
             known = ", ".join(sorted(FILE_KEYS))
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
         values[name] = _convert(name, value, path, base)
+    if isinstance(values.get("registry"), tuple):  # a list of registries
+        values["registry"], *more = values["registry"]
+        values["more_registries"] = tuple(more)
     return Config(root=root, source_file=path, **values)
 
 
 def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
     where = f"{path}: at key {name!r}"
+    if name == "registry" and isinstance(value, list) and value:
+        return tuple(_convert(name, v, path, base) for v in value)
     if name in _PATH_FIELDS:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a path")

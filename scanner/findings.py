@@ -4,11 +4,15 @@ and which of several matches on the same bytes to keep."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from scanner import redact
 from scanner.model import (
     Finding,
     FindingId,
     KeyInfo,
+    Location,
     Match,
     Origin,
     RegistryHit,
@@ -21,18 +25,31 @@ from scanner.model import (
 def build_finding(
     origin: Origin, match: Match, key: KeyInfo | None, hit: RegistryHit | None
 ) -> Finding:
-    """Everything about `match` that is safe to show."""
+    """Everything about `match` that is safe to show, at every place its bytes sit
+    (`origin` and `origin.also`), each place with its own id."""
     info = redact.secret_info(match.secret)
     extra = key.fingerprints.get("spki_sha256", "") if key else ""
-    member = f"!{origin.archive_member}" if origin.archive_member else ""
+    locations = tuple(
+        Location(
+            location_id(match.rule_id, place, info.sha256, extra),
+            replace(place, also=()),
+            match.line,
+            match.column,
+            match.end_line,
+            match.rule_id,
+        )
+        for place in (origin, *origin.also)
+    )
+    primary = locations[0]
     return Finding(
-        id=FindingId(redact.finding_id(match.rule_id, origin.path + member, info.sha256, extra)),
+        id=primary.id,
+        locations=locations if len(locations) > 1 else (),
         rule=match.rule_id,
         name=match.rule_name,
         kind=match.kind,
         severity=_severity(match, key, hit),
         detector=match.detector,
-        origin=origin,
+        origin=primary.origin,
         line=match.line,
         column=match.column,
         end_line=match.end_line,
@@ -41,6 +58,13 @@ def build_finding(
         registry=hit,
         message=_message(key),
     )
+
+
+def location_id(rule: str, origin: Origin, secret_hash: str, extra: str) -> FindingId:
+    """The id of one place: rule, path (with archive member), the secret's hash and
+    the key's fingerprint; never the line, the commit or the other places."""
+    member = f"!{origin.archive_member}" if origin.archive_member else ""
+    return FindingId(redact.finding_id(rule, origin.path + member, secret_hash, extra))
 
 
 def _severity(match: Match, key: KeyInfo | None, hit: RegistryHit | None) -> Severity:
@@ -77,22 +101,59 @@ def _message(key: KeyInfo | None) -> str:
 
 
 def dedup_matches(matches: list[Match]) -> list[Match]:
-    """One match per (secret, line): two detectors or rules on the same bytes report
-    once, while the same secret on two lines stays two matches.
+    """One match per secret: matches whose bytes overlap (or that hold the same
+    secret on the same line) are one secret, whichever detectors found it.
 
-    When two rules hit the same secret, the more specific (higher severity, then
-    private-key kinds) wins.
+    The most specific rule names it (`specificity`) and it keeps the highest
+    severity any of them gave, so adding a detector never lowers a verdict nor
+    changes the rule (and so the id) that a keysweep rule gave the secret.
     """
     if any(m.kind is RuleKind.PRIVATE_KEY for m in matches):
         # The content rule read the key itself; the path rule adds nothing.
         matches = [m for m in matches if m.kind is not RuleKind.KEY_FILE]
-    best: dict[tuple[bytes, int], Match] = {}
-    for match in matches:
-        key = (match.secret, match.line)
-        current = best.get(key)
-        if current is None or _rank(match) > _rank(current):
-            best[key] = match
-    return sorted(best.values(), key=lambda m: (m.start, m.rule_id))
+    kept = [_verdict(group) for group in _same_secret(matches)]
+    return sorted(kept, key=lambda m: (m.start, m.rule_id))
+
+
+def _same_secret(matches: list[Match]) -> list[list[Match]]:
+    """Clusters of matches on one secret: overlapping spans (a key-file match spans
+    the whole file and clusters only with itself), or equal bytes on one line."""
+    parent = list(range(len(matches)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(
+        (i for i, m in enumerate(matches) if m.kind is not RuleKind.KEY_FILE),
+        key=lambda i: (matches[i].start, matches[i].end),
+    )
+    reach, last = -1, -1
+    for i in order:
+        if last >= 0 and matches[i].start < reach:
+            parent[root(i)] = root(last)
+        if matches[i].end > reach:
+            reach, last = matches[i].end, i
+    first: dict[tuple[bytes, int, bool], int] = {}
+    for i, m in enumerate(matches):
+        j = first.setdefault((m.secret, m.line, m.kind is RuleKind.KEY_FILE), i)
+        parent[root(i)] = root(j)
+    groups: dict[int, list[Match]] = {}
+    for i, m in enumerate(matches):
+        groups.setdefault(root(i), []).append(m)
+    return list(groups.values())
+
+
+def _verdict(group: list[Match]) -> Match:
+    best = min(group, key=lambda m: (_negated(specificity(m)), m.rule_id))
+    severity = max(m.severity for m in group)
+    return best if best.severity == severity else replace(best, severity=severity)
+
+
+def _negated(rank: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(-x for x in rank)
 
 
 _KIND_RANK = {
@@ -101,11 +162,94 @@ _KIND_RANK = {
     RuleKind.TOKEN: 1,
     RuleKind.CREDENTIAL: 0,
 }
+_DETECTOR_RANK = {"rules": 2, "python": 1}
+"""keysweep's own detectors before detect-secrets (0); on an otherwise equal
+footing, the rules before the Python detector."""
 
 
-def _rank(match: Match) -> tuple[int, int, int]:
-    generic = 0 if match.rule_id.startswith("generic.") else 1
-    return (_KIND_RANK[match.kind], generic, int(match.severity))
+def specificity(match: Match | Finding) -> tuple[int, int, int, int, int]:
+    """How specific a rule is: keysweep's detectors before detect-secrets' plugins
+    (so adding detect-secrets never renames a secret nor changes its id), then key
+    content before tokens before credentials, then named formats before `generic.`
+    assignment rules, then severity."""
+    rule_id = match.rule_id if isinstance(match, Match) else match.rule
+    native = _DETECTOR_RANK.get(match.detector, 0)
+    return (
+        int(native > 0),
+        _KIND_RANK[match.kind],
+        int(not rule_id.startswith("generic.")),
+        int(match.severity),
+        native,
+    )
+
+
+# --- places -------------------------------------------------------------------
+
+
+def at_location(finding: Finding, location: Location) -> Finding:
+    """The finding as it reads at one of its places (what a baseline entry matches)."""
+    return replace(
+        finding,
+        id=location.id,
+        rule=location.rule or finding.rule,
+        origin=location.origin,
+        line=location.line,
+        column=location.column,
+        end_line=location.end_line,
+        locations=(),
+    )
+
+
+def with_locations(finding: Finding, locations: Sequence[Location]) -> Finding:
+    """The finding at these places, the first one primary."""
+    primary = locations[0]
+    return replace(
+        at_location(finding, primary),
+        rule=finding.rule,
+        locations=tuple(locations) if len(locations) > 1 else (),
+    )
+
+
+def group_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per secret: findings of the same secret (and, for keys, the same
+    key and registry verdict) become one, named by the most specific rule, at the
+    highest severity, listing every place (HEAD places first, each place once)."""
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(_group_key(finding), []).append(finding)
+    return [_merge(group) for group in groups.values()]
+
+
+def _group_key(finding: Finding) -> tuple[str, ...]:
+    spki = finding.key.fingerprints.get("spki_sha256", "") if finding.key else ""
+    hit = finding.registry
+    verdict = (hit.verdict.value, hit.key_id or "") if hit else ("", "")
+    token = finding.token.verified_by or "" if finding.token else ""
+    return (finding.secret.sha256, spki, *verdict, token)
+
+
+def _merge(group: list[Finding]) -> Finding:
+    if len(group) == 1 and len(group[0].places) == 1:
+        return group[0]
+    best = min(group, key=lambda f: (_negated(specificity(f)), f.rule, f.id))
+    unique: dict[str, Location] = {}
+    for place in sorted((p for f in group for p in f.places), key=_place_order):
+        unique.setdefault(place.id, place)
+    merged = with_locations(best, list(unique.values()))
+    return replace(merged, severity=max(f.severity for f in group))
+
+
+def _place_order(place: Location) -> tuple[bool, str, str, str, int, int]:
+    """HEAD places first; then by path; the oldest sighting of a path first."""
+    origin = place.origin
+    return (
+        origin.at_head is False,
+        origin.path,
+        origin.archive_member or "",
+        origin.date or "",
+        place.line,
+        place.column,
+    )
 
 
 def looks_like_jwt(secret: bytes) -> bool:

@@ -91,6 +91,9 @@ class Origin:
     file_mode: str | None = None
     """Permissions as `0o600`, for files on disk (sweeps report them)."""
     file_owner: str | None = None
+    also: tuple[Origin, ...] = ()
+    """Other places that hold the very same bytes (git: the other paths of one blob,
+    HEAD paths first). The item is scanned once; its findings list every place."""
 
 
 @dataclass(frozen=True)
@@ -217,8 +220,30 @@ class SecretInfo:
 
 
 @dataclass(frozen=True)
+class Location:
+    """One place a finding's secret sits. `id` is the finding id for this place
+    alone: baselines list and suppress locations, so they survive grouping."""
+
+    id: FindingId
+    origin: Origin
+    line: int
+    column: int
+    end_line: int
+    rule: str = ""
+    """The rule that matched here (it names the id); the finding's rule is the most
+    specific among its places'."""
+
+    @property
+    def path(self) -> str:
+        return self.origin.path
+
+
+@dataclass(frozen=True)
 class Finding:
-    """Everything about a match that is safe to show."""
+    """Everything about a match that is safe to show.
+
+    One finding per secret: the same secret at several places is one finding whose
+    `locations` list every place (the first one is `origin`, `line`, `column`)."""
 
     id: FindingId
     """Content-based: hash of (rule, path, secret sha256). Never the line number."""
@@ -236,10 +261,19 @@ class Finding:
     token: TokenInfo | None = None
     registry: RegistryHit | None = None
     message: str = ""
+    locations: tuple[Location, ...] = ()
+    """Every place, the primary one first; empty means only the primary one."""
 
     @property
     def path(self) -> str:
         return self.origin.path
+
+    @property
+    def places(self) -> tuple[Location, ...]:
+        """`locations`, or the primary location alone when none were recorded."""
+        if self.locations:
+            return self.locations
+        return (Location(self.id, self.origin, self.line, self.column, self.end_line, self.rule),)
 
     @property
     def never_suppressed_by_baseline(self) -> bool:
@@ -254,6 +288,8 @@ class ScanError:
     message: str
     level: str = "warning"
     """warning | error"""
+    internal: bool = False
+    """A keysweep bug (a detector or stage raised), not bad input: the run exits 3."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -275,4 +311,13 @@ class Report:
     partial_reason: str | None = None
     roots: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
+    base: str | None = None
+    """The folder report paths are relative to (the repository's work tree, or the
+    current folder), absolute; None when paths are shown otherwise (sweeps)."""
+
+    @property
+    def internal_errors(self) -> int:
+        """Items on which keysweep itself failed: such a scan is not complete."""
+        return sum(1 for error in self.errors if error.internal)
+
     """Extra context for reporters (sweep host info, tool versions, …)."""

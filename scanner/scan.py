@@ -12,6 +12,7 @@ this process and never pay for the pool.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -22,7 +23,14 @@ from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
 from scanner.errors import safe_reason
-from scanner.findings import build_finding, dedup_matches, looks_like_jwt
+from scanner.findings import (
+    at_location,
+    build_finding,
+    dedup_matches,
+    group_findings,
+    looks_like_jwt,
+    with_locations,
+)
 from scanner.model import (
     Finding,
     Item,
@@ -52,8 +60,10 @@ def scan(
     progress: ProgressFn | None = None,
 ) -> Report:
     """Run every stage over every source and return the report."""
+    from scanner.detectors import check_detectors
     from scanner.detectors.rules import load_rules
 
+    check_detectors(config)
     started = time.monotonic()
     rules = load_rules(config)
     registry = _load_registry(config)
@@ -75,6 +85,7 @@ def scan(
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
         total.suppressed["baseline"] += baselined
+    findings = group_findings(findings)
     return Report(
         findings=tuple(sorted(findings, key=_order)),
         errors=tuple(total.errors),
@@ -87,7 +98,17 @@ def scan(
         partial_reason=partial_reason,
         roots=tuple(roots),
         meta={"rules_version": rules_version(rules), "rules": len(rules)},
+        base=_base(sources),
     )
+
+
+def _base(sources: Sequence[Source]) -> str | None:
+    """The folder the report's paths are relative to (the first source's that says)."""
+    for source in sources:
+        base = getattr(source, "base", None)
+        if base is not None:
+            return os.path.abspath(str(base))
+    return None
 
 
 def rules_version(rules: Sequence[Rule]) -> str:
@@ -103,11 +124,11 @@ def _order(finding: Finding) -> tuple[int, str, int, str]:
 
 
 def _load_registry(config: Config) -> Registry | None:
-    if config.registry is None:
+    if not config.registry_files:
         return None
-    from scanner.registry import load_registry
+    from scanner.registry.loading import load_registries
 
-    return load_registry(config.registry)
+    return load_registries(config.registry_files)
 
 
 def _load_baseline(config: Config) -> Baseline | None:
@@ -163,9 +184,7 @@ class _Worker:
             try:
                 self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
-                result.errors.append(
-                    ScanError(item.origin.path, f"internal error: {safe_reason(exc)}", "error")
-                )
+                result.errors.append(internal_error(item.origin.path, "internal error", exc))
         return result
 
     def _process(self, item: Item, result: ItemResult, *, expand: bool = True) -> None:
@@ -192,16 +211,13 @@ class _Worker:
                             matches.append(found)
             except Exception as exc:  # one detector's bug must not hide the others' matches
                 result.errors.append(
-                    ScanError(
-                        item.origin.path,
-                        f"{detector.name} detector failed: {safe_reason(exc)}",
-                        "error",
-                    )
+                    internal_error(item.origin.path, f"{detector.name} detector failed", exc)
                 )
         matches = dedup_matches(matches)
         if not matches:
             return
-        if self.allow_paths.matches(item.origin.path):
+        origin = self._allowed_places(item.origin)
+        if origin is None:
             result.suppressed["path"] += len(matches)
             return
         inline = suppress.InlineAllows(data)
@@ -209,7 +225,17 @@ class _Worker:
             if inline.allows(match.line, match.rule_id):
                 result.suppressed["inline"] += 1
             else:
-                self._handle_match(item.origin, match, result)
+                self._handle_match(origin, match, result)
+
+    def _allowed_places(self, origin: Origin) -> Origin | None:
+        """The places of these bytes that no path allowlist covers, the first one
+        primary; None when every place is allowed."""
+        places = [p for p in (origin, *origin.also) if not self.allow_paths.matches(p.path)]
+        if not places:
+            return None
+        if len(places) == 1 + len(origin.also):
+            return origin
+        return replace(places[0], also=tuple(places[1:]))
 
     def _read(self, item: Item, result: ItemResult) -> bytes | None:
         if item.data is not None:
@@ -296,6 +322,16 @@ class _Worker:
         return check_secret(self.registry, secret)
 
 
+def internal_error(path: str, what: str, exc: Exception) -> ScanError:
+    """A keysweep bug met on one item: recorded (the run then exits 3), never
+    swallowed. With --debug the traceback goes to standard error as well."""
+    if os.environ.get("KEYSWEEP_DEBUG", "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exc()
+    return ScanError(path, f"{what}: {safe_reason(exc)}", "error", internal=True)
+
+
 # --- whole-scan stages --------------------------------------------------------
 
 
@@ -322,7 +358,19 @@ def _tokens_stage(total: ItemResult, registry: Registry | None) -> list[Finding]
 def _baseline_stage(
     findings: list[Finding], baseline: Baseline | None
 ) -> tuple[list[Finding], int]:
+    """Baselines list places: each place of a finding is suppressed on its own id,
+    and a finding stays while any of its places is not baselined."""
     if baseline is None:
         return findings, 0
-    kept = [f for f in findings if f.never_suppressed_by_baseline or not baseline.contains(f)]
-    return kept, len(findings) - len(kept)
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        places = finding.places
+        if not finding.never_suppressed_by_baseline:
+            places = tuple(p for p in places if not baseline.contains(at_location(finding, p)))
+        suppressed += len(finding.places) - len(places)
+        if places:
+            kept.append(
+                finding if len(places) == len(finding.places) else with_locations(finding, places)
+            )
+    return kept, suppressed

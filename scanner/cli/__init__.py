@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -79,10 +80,29 @@ def error_handler() -> Iterator[None]:
     except Exception as exc:  # a bug: say so, distinctly from "found something"
         from scanner.errors import safe_reason
 
-        click.echo(f"keysweep: internal error: {safe_reason(exc)} (--debug shows where)", err=True)
-        if "--debug" in sys.argv:
+        if debugging():
             traceback.print_exc()
+            click.echo(f"keysweep: internal error: {safe_reason(exc)}", err=True)
+        else:
+            click.echo(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})", err=True)
         sys.exit(EXIT_INTERNAL)
+
+
+DEBUG_ENV = "KEYSWEEP_DEBUG"
+DEBUG_HINT = "run again with keysweep --debug, or KEYSWEEP_DEBUG=1, to see the traceback"
+
+
+def debugging() -> bool:
+    """--debug on the root group, or KEYSWEEP_DEBUG=1 (worker processes inherit it)."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _set_debug(ctx: click.Context, debug: bool) -> None:
+    """Turn debugging on for this run (and its worker processes) and off again after."""
+    if not debug or debugging():
+        return
+    os.environ[DEBUG_ENV] = "1"
+    ctx.call_on_close(lambda: os.environ.pop(DEBUG_ENV, None))
 
 
 class KeysweepGroup(LazyGroup):
@@ -96,9 +116,16 @@ class KeysweepGroup(LazyGroup):
 
 @click.group(cls=KeysweepGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="keysweep")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Print the traceback of internal errors (also: KEYSWEEP_DEBUG=1).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """keysweep: find stored signing keys and hardcoded credentials, and
     cross-check every key against your key registry."""
+    _set_debug(ctx, debug)
 
 
 def main(argv: list[str] | None = None) -> None:

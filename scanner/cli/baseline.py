@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from scanner.cli.options import build_config
+from scanner.cli.options import build_config, check_output, config_root
+from scanner.config import Config
+from scanner.detectors import DETECTORS
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_FILE = Path(".keysweep-baseline.json")
@@ -25,14 +28,18 @@ def _scan_input(func: F) -> F:
         click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False)),
         click.option("--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path)),
         click.option("--no-builtin-rules", is_flag=True),
-        click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False)),
+        click.option(
+            "--registry",
+            multiple=True,
+            type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        ),
         click.option("--exclude", multiple=True, help="Glob of paths not to read."),
         click.option("--allow-path", "allow_paths", multiple=True),
         click.option(
             "--detector",
             "detectors",
             multiple=True,
-            type=click.Choice(["rules", "python", "detect-secrets"]),
+            type=click.Choice(sorted(DETECTORS)),
         ),
         click.option("--jobs", "-j", type=click.IntRange(min=0)),
     ]
@@ -49,9 +56,12 @@ def command() -> None:
 @command.command("create")
 @_scan_input
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_FILE
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Where to write (default: the config's baseline, else {DEFAULT_FILE}).",
 )
-def create(output: Path, **values: Any) -> None:
+def create(output: Path | None, **values: Any) -> None:
     """Write a baseline of every current finding (ids and audit context, never secrets)."""
     _write(output, values, previous=None)
 
@@ -83,10 +93,17 @@ def import_(source: Path, output: Path) -> None:
     click.echo(f"imported {len(loaded.imported)} entries ({counts}) into {output}", err=True)
 
 
-def _write(target: Path, values: dict[str, Any], previous: Any) -> None:
+def _write(target: Path | None, values: dict[str, Any], previous: Any) -> None:
     from scanner.baseline import build, dumps
+    from scanner.scan import scan
 
-    report = _scan(values)
+    check_output(target)
+    config, source = _prepare(values)
+    target = target or config.baseline or DEFAULT_FILE
+    check_output(target)
+    # A baseline is made from (or updated with) every finding: none is filtered
+    # through the baseline being written, which need not exist yet.
+    report = scan(dataclasses.replace(config, baseline=None), [source])
     document = build(report.findings, previous, _now())
     target.write_text(dumps(document), encoding="utf-8")
     left_out = sum(1 for f in report.findings if f.never_suppressed_by_baseline)
@@ -95,18 +112,17 @@ def _write(target: Path, values: dict[str, Any], previous: Any) -> None:
     click.echo(f"wrote {len(document['findings'])} findings ({kept}) to {target}{note}", err=True)
 
 
-def _scan(values: dict[str, Any]) -> Any:
+def _prepare(values: dict[str, Any]) -> tuple[Config, Any]:
+    """The config and the source to scan (files, or git history with --git)."""
+    from scanner.cli.options import file_source
     from scanner.errors import ConfigError
-    from scanner.scan import scan
-    from scanner.sources.files import FileSource
     from scanner.sources.git import GitSource
 
     paths: tuple[Path, ...] = values.pop("paths") or (Path("."),)
     use_git, since, branch = values.pop("use_git"), values.pop("since"), values.pop("branch")
     if (since or branch) and not use_git:
         raise ConfigError("--since and --branch go with --git")
-    root = paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(".")
-    config = build_config(root, values)
+    config = build_config(config_root(paths), values)
     if use_git:
         if len(paths) > 1:
             raise ConfigError("--git takes one repository")
@@ -115,8 +131,8 @@ def _scan(values: dict[str, Any]) -> Any:
             max_file_size=config.max_file_size,
         )  # fmt: skip
     else:
-        source = FileSource(paths, exclude=config.exclude, max_file_size=config.max_file_size)
-    return scan(config, [source])
+        source = file_source(paths, config)
+    return config, source
 
 
 def _verdicts(values: Any) -> str:

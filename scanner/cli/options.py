@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from scanner.config import Config, load_config
+from scanner.detectors import DETECTORS
+from scanner.errors import ConfigError
 from scanner.model import Report, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,8 +50,10 @@ def scan_options(func: F) -> F:
     options = [
         click.option(
             "--registry",
+            multiple=True,
             type=click.Path(path_type=Path, exists=True, dir_okay=False),
-            help="Key registry (YAML or JSON) to cross-check keys against.",
+            help="Key registry (YAML or JSON) to cross-check keys against (repeatable: "
+            "the registries merge).",
         ),
         click.option(
             "--baseline",
@@ -67,7 +71,7 @@ def scan_options(func: F) -> F:
             "--detector",
             "detectors",
             multiple=True,
-            type=click.Choice(["rules", "python", "detect-secrets"]),
+            type=click.Choice(sorted(DETECTORS)),
             help="Detectors to run (repeatable; default: rules and python).",
         ),
         click.option(
@@ -114,16 +118,19 @@ def build_config(
 
     discover=False reads only a config given with --config: a sweep must not take
     its settings from a .keysweep.yaml lying in the home folder it sweeps."""
+    check_output(values.get("output"))
     config_path = values.get("config_path")
     if config_path is None and not discover:
         config = Config(root=root)
     else:
         config = load_config(config_path, root)
     fail_on = values.get("fail_on")
+    registries = _registries(values.get("registry"))
     return config.with_overrides(
         rules_dirs=tuple(Path(p).resolve() for p in values.get("rules_dirs") or ()),
         builtin_rules=False if values.get("no_builtin_rules") else None,
-        registry=values.get("registry"),
+        registry=registries[0] if registries else None,
+        more_registries=registries[1:] if registries else None,
         baseline=values.get("baseline"),
         exclude=tuple(values.get("exclude") or ()),
         allow_paths=tuple(values.get("allow_paths") or ()),
@@ -134,6 +141,26 @@ def build_config(
         archives=False if values.get("no_archives") else None,
         **extra,
     )
+
+
+def _registries(given: Any) -> tuple[Path, ...]:
+    """--registry values (one path from older callers, or a tuple)."""
+    if given is None:
+        return ()
+    if isinstance(given, str | Path):
+        return (Path(given),)
+    return tuple(Path(p) for p in given)
+
+
+def check_output(output: Path | None) -> None:
+    """A report that cannot be written is a user mistake found before the scan runs."""
+    if output is None:
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(f"{output}: cannot write the report: folder {folder} does not exist")
+    if output.is_dir():
+        raise ConfigError(f"{output}: cannot write the report: it is a folder")
 
 
 def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None = None) -> None:
@@ -149,7 +176,10 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
         color = output is None and sys.stdout.isatty()
     text = render(report, fmt, color=bool(color and fmt == "text"))
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
     elif text:
         click.echo(text, nl=not text.endswith("\n"))
     if fmt != "text" or output is not None:
@@ -161,9 +191,64 @@ def exit_code(report: Report, fail_on: Severity) -> int:
 
 
 def finish(ctx: click.Context, report: Report, config: Config, values: dict[str, Any]) -> None:
+    """Write the report, then exit: 3 when keysweep failed on an item (the scan is
+    not complete, whatever it found), else 1 on findings at or above fail_on."""
     emit(report, values)
+    if report.internal_errors:
+        from scanner.cli import DEBUG_HINT, EXIT_INTERNAL, debugging
+
+        hint = "" if debugging() else f"; {DEBUG_HINT}"
+        click.echo(
+            f"keysweep: internal error on {report.internal_errors} item(s); the report lists "
+            f"them and the scan is incomplete{hint}",
+            err=True,
+        )
+        ctx.exit(EXIT_INTERNAL)
     ctx.exit(exit_code(report, config.fail_on))
 
 
 def resolve_roots(paths: Sequence[str]) -> list[Path]:
     return [Path(p) for p in (paths or ["."])]
+
+
+def config_root(paths: Sequence[Path]) -> Path:
+    """Where the config is looked for: the first root's folder (and, inside a git
+    work tree, the folders above it up to the top)."""
+    first = paths[0] if paths else Path(".")
+    return first if first.is_dir() else (first.parent if str(first.parent) else Path("."))
+
+
+def file_source(paths: Sequence[Path], config: Config, **options: Any) -> Any:
+    """Files under `paths`, shown relative to the repository that holds the first
+    root (else to the current folder). Every root must exist and open."""
+    from scanner.paths import display_base
+    from scanner.sources.files import FileSource
+
+    check_roots(paths)
+    return FileSource(
+        list(paths),
+        exclude=config.exclude,
+        max_file_size=config.max_file_size,
+        base=display_base(paths),
+        **options,
+    )
+
+
+def check_roots(paths: Sequence[Path]) -> None:
+    """A root that does not exist or cannot be opened is a user mistake: scanning
+    nothing must never pass as clean."""
+    import os
+
+    from scanner.errors import SourceError
+
+    for path in paths:
+        try:
+            if path.is_dir():
+                os.scandir(path).close()
+            elif path.exists():
+                with open(path, "rb"):
+                    pass
+            else:
+                raise SourceError(f"{path}: no such file or folder")
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from scanner.config import Config
+from scanner.errors import ConfigError
 from scanner.model import Match, Origin, Rule, ScanError
 
 
@@ -52,3 +53,15 @@ DETECTORS: dict[str, DetectorFactory] = {
     "python": _python,
     "detect-secrets": _detect_secrets,
 }
+
+
+def check_detectors(config: Config) -> None:
+    """Every detector the config names exists: an unknown name is a one-line error
+    naming the config file, before anything is scanned."""
+    for name in config.detectors:
+        if name not in DETECTORS:
+            where = (
+                f"{config.source_file}: at key 'detectors'" if config.source_file else "detectors"
+            )
+            known = ", ".join(sorted(DETECTORS))
+            raise ConfigError(f"{where}: unknown detector {name!r} (known: {known})")

@@ -6,7 +6,8 @@ Every problem is a RegistryError with one line: `<file>: <where>: <problem>`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -54,6 +55,52 @@ def load_registry(path: Path) -> Registry:
     return build(document, str(path))
 
 
+def load_registries(paths: Sequence[Path]) -> Registry:
+    """Several registry files as one (`--registry` repeated). A key id listed twice,
+    in one file or across files, is an error naming both places."""
+    documents = [(str(path), read_document(path)) for path in paths]
+    if len(documents) == 1:
+        return build(documents[0][1], documents[0][0])
+    return build(merge_documents(documents), documents[0][0])
+
+
+def merge_documents(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """One document holding every file's keys and people."""
+    seen: dict[str, str] = {}
+    merged: dict[str, Any] = {"schema": documents[0][1].get("schema"), "keys": [], "people": []}
+    people: dict[str, tuple[str, Any]] = {}
+    for name, document in documents:
+        for key in document.get("keys") or []:
+            if key["id"] in seen:
+                raise RegistryError(
+                    f"{name}: keys[id={key['id']}]: duplicate id, also in {seen[key['id']]}"
+                )
+            seen[key["id"]] = name
+            merged["keys"].append(key)
+        for person in document.get("people") or []:
+            other = people.setdefault(person["id"], (name, person))
+            if other[1] != person:
+                raise RegistryError(
+                    f"{name}: people[id={person['id']}]: differs from the entry in {other[0]}"
+                )
+        _merge_meta(merged, name, document)
+    merged["people"] = [person for _, person in people.values()]
+    return merged
+
+
+def _merge_meta(merged: dict[str, Any], name: str, document: Mapping[str, Any]) -> None:
+    """Names join; secret hashing parameters must agree (hashes are compared as they are)."""
+    meta = document.get("registry") or {}
+    target = merged.setdefault("registry", {})
+    if meta.get("name"):
+        target["name"] = " + ".join(filter(None, [target.get("name"), meta["name"]]))
+    params = meta.get("secret_hash")
+    if params and target.get("secret_hash") not in (None, params):
+        raise RegistryError(f"{name}: registry.secret_hash differs from an earlier registry's")
+    if params:
+        target["secret_hash"] = params
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """The validated, normalised document (for importers that rewrite it)."""
     try:
@@ -74,6 +121,20 @@ def parse_text(text: str, name: str) -> Any:
         else:
             line = yaml_problem(exc)
         raise RegistryError(f"{name}: not valid YAML or JSON: {line}") from None
+    except ValueError:
+        # PyYAML turns 2025-02-30 into a date and fails; read dates as text, so
+        # `_check_dates` can name the key and the field.
+        return yaml.load(text, Loader=_TextDates)
+
+
+class _TextDates(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def validate(document: Any, name: str) -> dict[str, Any]:
@@ -84,12 +145,71 @@ def validate(document: Any, name: str) -> dict[str, Any]:
     problem = material.find(document)
     if problem is not None:
         where, what = problem
+        where = name_keys(where, document)
         raise RegistryError(f"{name}: {where}: {what}; a registry holds fingerprints only")
     _normalise(document)
     error = best_match(Draft202012Validator(schema()).iter_errors(document))
     if error is not None:
-        raise RegistryError(f"{name}: {describe(error)}")
+        raise RegistryError(f"{name}: {name_keys(describe(error), document)}")
+    _check_unique(document, name)
+    _check_dates(document, name)
     return document
+
+
+_INDEXED = re.compile(r"\b(keys|people)\[(\d+)\]")
+
+
+def name_keys(text: str, document: Mapping[str, Any]) -> str:
+    """`keys[3].state` → `keys[id=svc-signing].state`: people read ids, not indexes.
+    An entry without a usable id, or sharing it, is counted from 1 (`keys[#4]`)."""
+
+    def named(found: re.Match[str]) -> str:
+        section, index = found.group(1), int(found.group(2))
+        entries = document.get(section)
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str) or not _IDENT.fullmatch(ident):
+            return f"{section}[#{index + 1}]"
+        same = sum(1 for e in entries or [] if isinstance(e, dict) and e.get("id") == ident)
+        return f"{section}[id={ident}]" if same == 1 else f"{section}[#{index + 1}, id={ident}]"
+
+    return _INDEXED.sub(named, text)
+
+
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,199}")
+
+
+def _check_unique(document: Mapping[str, Any], name: str) -> None:
+    for section in ("keys", "people"):
+        first: dict[str, int] = {}
+        for number, entry in enumerate(document.get(section) or [], start=1):
+            ident = entry["id"]
+            if ident in first:
+                raise RegistryError(
+                    f"{name}: {section}[id={ident}]: duplicate id (entries #{first[ident]} "
+                    f"and #{number})"
+                )
+            first[ident] = number
+
+
+def _check_dates(document: Mapping[str, Any], name: str) -> None:
+    """Dates that match the schema's shape but do not exist (2025-02-30)."""
+    for key in document.get("keys") or []:
+        where = f"keys[id={key['id']}]"
+        for field_name, value in (key.get("dates") or {}).items():
+            _date(value, f"{name}: {where}.dates.{field_name}")
+        _date((key.get("rotation") or {}).get("due"), f"{name}: {where}.rotation.due")
+    for person in document.get("people") or []:
+        _date(person.get("departed_on"), f"{name}: people[id={person['id']}].departed_on")
+
+
+def _date(value: Any, where: str) -> None:
+    if value is None:
+        return
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise RegistryError(f"{where}: {value} is not a date (YYYY-MM-DD)") from None
 
 
 def describe(error: ValidationError) -> str:
@@ -230,4 +350,4 @@ def _entry(raw: Mapping[str, Any]) -> KeyEntry:
     )
 
 
-__all__ = ["FINGERPRINT_KINDS", "load_registry", "read_document", "validate"]
+__all__ = ["FINGERPRINT_KINDS", "load_registries", "load_registry", "read_document", "validate"]

@@ -1,4 +1,6 @@
-"""SARIF 2.1.0: one run, a rule per rule id used, a result per finding.
+"""SARIF 2.1.0: one run, a rule per rule id used, a result per finding with a
+location per place the secret sits (URIs relative to the repository root,
+`%SRCROOT%`).
 
 The result message never holds the secret; its preview and hash travel in the
 result's property bag with the key, token and registry fields of the JSON report.
@@ -10,17 +12,15 @@ from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, Report, ScanError, Severity
+from scanner.model import Finding, Location, Report, ScanError, Severity
 from scanner.report.fields import (
     TOOL_NAME,
     JSONDict,
-    finding_to_dict,
     sorted_errors,
     sorted_findings,
-    summary_to_dict,
 )
 from scanner.report.hints import KIND_HINTS, fix_hint
-from scanner.report.json import dumps
+from scanner.report.json import dumps, finding_json, full_summary
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -67,23 +67,24 @@ def sarif_log(report: Report) -> JSONDict:
         },
         "invocations": [_invocation(report)],
         "results": [_result(f, index[f.rule]) for f in findings],
-        "properties": {"summary": summary_to_dict(report)},
+        "properties": {"summary": full_summary(report)},
     }
-    root = _root_uri(report.roots)
+    root = _root_uri((report.base,) if report.base else report.roots)
     if root:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root}}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def _rules(findings: list[Finding]) -> list[JSONDict]:
-    """One descriptor per rule id; its default level is the lowest severity seen
-    (severity escalation by the registry raises single results, not the rule)."""
+    """One descriptor per rule id; its level and `security-severity` are the highest
+    among its results (code scanning ranks alerts by the rule's score, so a critical
+    registry verdict must not read as a note)."""
     first: dict[str, Finding] = {}
-    lowest: dict[str, Severity] = {}
+    highest: dict[str, Severity] = {}
     for finding in findings:
         first.setdefault(finding.rule, finding)
-        lowest[finding.rule] = min(lowest.get(finding.rule, finding.severity), finding.severity)
-    return [_rule(first[rule_id], lowest[rule_id]) for rule_id in sorted(first)]
+        highest[finding.rule] = max(highest.get(finding.rule, finding.severity), finding.severity)
+    return [_rule(first[rule_id], highest[rule_id]) for rule_id in sorted(first)]
 
 
 def _rule(finding: Finding, severity: Severity) -> JSONDict:
@@ -103,14 +104,17 @@ def _rule(finding: Finding, severity: Severity) -> JSONDict:
 
 
 def _result(finding: Finding, rule_index: int) -> JSONDict:
-    fields = finding_to_dict(finding)
-    properties = {name: fields[name] for name in RESULT_PROPERTIES}
+    fields = finding_json(finding)
+    properties = {name: fields[name] for name in (*RESULT_PROPERTIES, "locations")}
     return {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": _message(finding)},
-        "locations": [{"physicalLocation": _physical_location(finding.path, finding)}],
+        "locations": [
+            {"id": n, "physicalLocation": _physical_location(place.path, place)}
+            for n, place in enumerate(finding.places)
+        ],
         "partialFingerprints": {FINGERPRINT_KEY: finding.id},
         "properties": properties,
     }
@@ -127,7 +131,7 @@ def _message(finding: Finding) -> str:
     return "; ".join(words) + f". Fix: {fix_hint(finding)}."
 
 
-def _physical_location(path: str, finding: Finding | None = None) -> JSONDict:
+def _physical_location(path: str, finding: Finding | Location | None = None) -> JSONDict:
     location: JSONDict = {"artifactLocation": _artifact_location(path)}
     if finding is not None and finding.line >= 1:
         region: JSONDict = {"startLine": finding.line}

@@ -9,7 +9,7 @@ from itertools import groupby
 
 import click
 
-from scanner.model import Finding, Report, RuleKind, Severity
+from scanner.model import Finding, Location, Report, RuleKind, Severity
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
 from scanner.report.hints import fix_hint, is_critical_registry
 from scanner.text import escape_control
@@ -67,8 +67,21 @@ def _finding(finding: Finding, style: Style) -> str:
     details += _key_details(finding) + _token_details(finding)
     lines.append("    " + "  ".join(details))
     lines += [f"    {_e(text)}" for text in _context(finding)]
+    lines += [f"    also at {_e(_place(place))}" for place in finding.places[1:]]
     lines.append("    " + style("fix: ", bold=True) + _e(fix_hint(finding)))
     return "\n".join(lines)
+
+
+def _place(place: Location) -> str:
+    """Another place of the same secret: path:line:column, and its commit."""
+    origin = place.origin
+    where = f"{origin.path}!{origin.archive_member}" if origin.archive_member else origin.path
+    if place.line >= 1:
+        where += f":{place.line}:{max(place.column, 1)}"
+    if origin.commit:
+        gone = ", no longer at HEAD" if origin.at_head is False else ""
+        where += f" (commit {origin.commit[:12]}{gone})"
+    return where
 
 
 def _key_details(finding: Finding) -> list[str]:
@@ -146,6 +159,8 @@ def summary_line(report: Report) -> str:
     ]
     if report.partial:
         parts.append(f"partial: {_e(report.partial_reason or 'a scan budget was reached')}")
+    if report.internal_errors:
+        parts.append(f"incomplete: keysweep failed on {_plural(report.internal_errors, 'item')}")
     return "; ".join(parts)
 
 

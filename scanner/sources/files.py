@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.model import Item, Origin, ScanError, SourceKind
+from scanner.paths import relative_to_base
 from scanner.sources import Skipped, SourceEvent, too_large
 from scanner.suppress import PathMatcher
 
@@ -35,6 +36,9 @@ class FileSource:
     home: '~/…' for paths under the user's home, absolute elsewhere;
     absolute: absolute paths."""
     record_owner: bool = False
+    base: Path | None = None
+    """With display 'relative': show paths relative to this folder (the repository's
+    work tree) rather than to each root; exclude globs match either form."""
     _excluded: PathMatcher = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +71,10 @@ class FileSource:
     def _prefix(self, root: Path, base: str) -> str:
         """What display paths under this root start with."""
         if self.display == "relative":
-            return ""
+            if self.base is None:
+                return ""
+            shown = relative_to_base(Path(base), self.base)
+            return "" if shown == "." else shown.rstrip("/") + "/"
         shown = self._display_single(Path(base))
         return shown if shown.endswith("/") else shown + "/"
 
@@ -95,7 +102,7 @@ class FileSource:
             if is_dir:
                 if entry.name in SKIP_DIRS:
                     continue
-                if self._excluded.matches(rel + "/"):
+                if self._is_excluded(rel + "/", prefix):
                     yield Skipped(prefix + rel, "excluded")
                     continue
                 key = self._dir_key(entry, is_link)
@@ -109,10 +116,13 @@ class FileSource:
                 yield from self._walk(entry.path, rel + "/", prefix, visited)
             elif is_link and not self.follow_symlinks:
                 yield Skipped(prefix + rel, "symlink")
-            elif self._excluded.matches(rel):
+            elif self._is_excluded(rel, prefix):
                 yield Skipped(prefix + rel, "excluded")
             else:
                 yield from self._file(entry.path, prefix + rel, entry)
+
+    def _is_excluded(self, rel: str, prefix: str) -> bool:
+        return self._excluded.matches(rel) or bool(prefix and self._excluded.matches(prefix + rel))
 
     @staticmethod
     def _dir_key(entry: os.DirEntry[str], is_link: bool) -> tuple[int, int] | ScanError:
@@ -162,6 +172,8 @@ class FileSource:
                 return absolute.as_posix()
         if self.display == "absolute":
             return path.absolute().as_posix()
+        if self.base is not None:
+            return relative_to_base(path, self.base)
         return os.path.normpath(path).replace(os.sep, "/")
 
 

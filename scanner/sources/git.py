@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -78,14 +78,19 @@ class GitSource:
     def roots(self) -> tuple[str, ...]:
         return (str(self._paths.work_tree or self._paths.git_dir),)
 
+    @property
+    def base(self) -> Path:
+        """Paths in git are relative to the top of the repository."""
+        return Path(self._paths.work_tree or self._paths.git_dir)
+
     def events(self) -> Iterator[SourceEvent]:
         exclude = PathMatcher(self.exclude)
         if self.staged:
             inventory = gitlog.staged_inventory(self._git, exclude)
-            at_head: set[str] | None = None
+            at_head: dict[str, set[str]] | None = None
         else:
             inventory = self._history(exclude)
-            at_head = gitlog.head_blobs(self._git)
+            at_head = gitlog.head_paths(self._git)
         where = self.roots[0]
         for message in inventory.errors:
             yield ScanError(where, message)
@@ -131,27 +136,53 @@ class GitSource:
             raise SourceError(f"{self.repo}: unknown revision {rev!r} {message}".rstrip())
 
     def _items(
-        self, inventory: gitlog.Inventory, at_head: set[str] | None
+        self, inventory: gitlog.Inventory, at_head: dict[str, set[str]] | None
     ) -> Iterator[SourceEvent]:
         kind = SourceKind.STAGED if self.staged else SourceKind.GIT
         for blob in read_blobs(self._git, list(inventory.blobs), self.max_file_size):
-            path, index = inventory.blobs[blob.sha]
+            path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:
                     yield Skipped(path, "too-large")
                 yield ScanError(path, f"{blob.problem} (blob {blob.sha})")
                 continue
             self.blobs_read += 1
-            commit = inventory.commits[index] if index >= 0 else None
-            origin = Origin(
-                path=path,
-                source=kind,
-                commit=commit.sha if commit else None,
-                author=commit.author if commit else None,
-                date=commit.date if commit else None,
-                at_head=None if at_head is None else blob.sha in at_head,
-            )
+            origin = blob_origin(inventory, blob.sha, kind, at_head)
             yield Item(origin=origin, data=blob.data, blob_id=blob.sha, size=blob.size)
+
+
+def blob_origin(
+    inventory: gitlog.Inventory,
+    sha: str,
+    kind: SourceKind,
+    at_head: Mapping[str, set[str]] | None,
+) -> Origin:
+    """Every path the blob was seen at, as one Origin (the others in `also`): paths
+    in HEAD's tree first, then by path; each with the commit that put the blob
+    there and whether HEAD still has it at that very path."""
+    path, index = inventory.blobs[sha]
+    seen = inventory.paths.get(sha) or {path: index}
+    in_head = at_head.get(sha, set()) if at_head is not None else set()
+    order = sorted(seen, key=lambda p: (p not in in_head, p))
+    places = [
+        _place(p, seen[p], inventory, kind, None if at_head is None else p in in_head)
+        for p in order
+    ]
+    return replace(places[0], also=tuple(places[1:]))
+
+
+def _place(
+    path: str, index: int, inventory: gitlog.Inventory, kind: SourceKind, at_head: bool | None
+) -> Origin:
+    commit = inventory.commits[index] if index >= 0 else None
+    return Origin(
+        path=path,
+        source=kind,
+        commit=commit.sha if commit else None,
+        author=commit.author if commit else None,
+        date=commit.date if commit else None,
+        at_head=at_head,
+    )
 
 
 def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob]:

@@ -49,6 +49,8 @@ class Inventory:
 
     commits: list[Commit] = field(default_factory=list)
     blobs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    paths: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Blob id → every path it was seen at → the commit that first put it there."""
     submodules: set[str] = field(default_factory=set)
     symlinks: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
@@ -68,6 +70,7 @@ class Inventory:
             self.skipped_blobs.add(blob)
         else:
             self.blobs[blob] = (path, commit)
+            self.paths.setdefault(blob, {})[path] = commit
 
     def add_new(self, other: Inventory) -> None:
         """Merge `other`'s blobs that this inventory does not know yet."""
@@ -76,6 +79,9 @@ class Inventory:
         for blob, (path, index) in other.blobs.items():
             if blob not in self.blobs and blob not in self.skipped_blobs:
                 self.blobs[blob] = (path, index + offset if index >= 0 else -1)
+                self.paths[blob] = {
+                    p: i + offset if i >= 0 else -1 for p, i in other.paths.get(blob, {}).items()
+                } or {path: self.blobs[blob][1]}
         self.submodules |= other.submodules
         self.excluded |= other.excluded
         self.symlinks |= other.symlinks
@@ -184,6 +190,20 @@ def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatch
                 continue
             mode, blob = change
             inventory.note(mode, blob, decode_path(path), current, exclude)
+
+
+def head_paths(git: SafeGit, rev: str = "HEAD") -> dict[str, set[str]]:
+    """Blob id → the paths it has in the tree of `rev` (empty for an unborn HEAD)."""
+    status, out, _ = git.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False)
+    if status != 0:
+        return {}
+    found: dict[str, set[str]] = {}
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) == 3 and parts[1] == b"blob":
+            found.setdefault(parts[2].decode("ascii"), set()).add(decode_path(path))
+    return found
 
 
 def head_blobs(git: SafeGit, rev: str = "HEAD") -> set[str]:

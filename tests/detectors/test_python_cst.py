@@ -416,7 +416,7 @@ def test_cli_split_pem_is_rebuilt_and_parsed_as_a_key(tmp_path: Path, rsa_pem: b
 
 def test_cli_python_detector_runs_by_default_and_warns_on_python2(tmp_path: Path) -> None:
     (tmp_path / "settings.py").write_text('DB_PASSWORD = "Vq7!mZp2#Lr9"\n')
-    (tmp_path / "legacy.py").write_text('print "hi"\npassword = "Vq7!mZp2#Lr9"\n')
+    (tmp_path / "legacy.py").write_text('print "hi"\npassword = "Wd3@kXn8$Tq5"\n')
     report = _scan_json(tmp_path)
     ours = {(f["path"], f["rule"]) for f in report["findings"] if f["rule"].startswith("python.")}
     assert ("settings.py", PW) in ours

@@ -130,7 +130,7 @@ def test_invalid_registry_exits_2_with_one_line(write_registry: Writer) -> None:
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        f"keysweep: error: {path}: keys[0].fingerprints.spki_sha256: expected 64 hex digits (SHA-256 of the DER SubjectPublicKeyInfo)"
+        f"keysweep: error: {path}: keys[id=k].fingerprints.spki_sha256: expected 64 hex digits (SHA-256 of the DER SubjectPublicKeyInfo)"
     ]
 
 

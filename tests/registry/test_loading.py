@@ -84,31 +84,33 @@ def test_fingerprints_are_normalised(
 def test_unknown_field_fails_with_one_line(write_registry: Writer) -> None:
     keys = [entry("a" * 64, colour="blue")]
     message = load_error(write_registry(keys))
-    assert "keys[0].colour: unknown field" in message
+    assert "keys[id=k1].colour: unknown field" in message
 
 
 def test_unknown_field_in_fingerprints_is_named(write_registry: Writer) -> None:
     keys = [entry("a" * 64)]
     keys[0]["fingerprints"]["md5"] = "0" * 32
-    assert "keys[0].fingerprints.md5: unknown field" in load_error(write_registry(keys))
+    assert "keys[id=k1].fingerprints.md5: unknown field" in load_error(write_registry(keys))
 
 
 def test_bad_fingerprint_names_the_path(write_registry: Writer) -> None:
     keys = [entry("a" * 64), entry("a" * 64), entry("a" * 64), entry("not-a-hash")]
     message = load_error(write_registry(keys))
-    assert "keys[3].fingerprints.spki_sha256: expected 64 hex digits" in message
+    assert "keys[#4, id=k1].fingerprints.spki_sha256: expected 64 hex digits" in message
 
 
 def test_bad_ssh_fingerprint(write_registry: Writer) -> None:
     keys = [entry("a" * 64)]
     keys[0]["fingerprints"]["ssh_sha256"] = "MD5:aa:bb"
-    assert "keys[0].fingerprints.ssh_sha256: expected 'SHA256:'" in load_error(write_registry(keys))
+    assert "keys[id=k1].fingerprints.ssh_sha256: expected 'SHA256:'" in load_error(
+        write_registry(keys)
+    )
 
 
 def test_bad_state_lists_the_choices(write_registry: Writer) -> None:
     keys = [entry("a" * 64, state="retired")]
     message = load_error(write_registry(keys))
-    assert "keys[0].state: not one of pre-activation, active" in message
+    assert "keys[id=k1].state: not one of pre-activation, active" in message
     assert "retired" not in message.split(":", 1)[1]  # values are never echoed
 
 
@@ -119,7 +121,7 @@ def test_errors_never_echo_the_value_that_failed(write_registry: Writer) -> None
         keys = [entry("a" * 64)]
         keys[0][field] = leaked
         message = load_error(write_registry(keys))
-        assert f"keys[0].{field}" in message
+        assert f"keys[id=k1].{field}" in message
         assert leaked not in message
 
 
@@ -133,7 +135,7 @@ def test_private_key_in_registry_is_rejected(
     ).decode()
     keys = [entry("a" * 64, description=pem)]
     message = load_error(write_registry(keys))
-    assert "keys[0].description: contains key material" in message
+    assert "keys[id=k1].description: contains key material" in message
     assert "MII" not in message
 
 
@@ -144,13 +146,13 @@ def test_jwk_private_member_is_rejected(
     jwk["d"] = "c2VjcmV0"
     keys = [entry(kit.spki_hex(ec_key), public_jwk=jwk)]
     message = load_error(write_registry(keys))
-    assert "keys[0].public_jwk.d: JWK private member 'd'" in message
+    assert "keys[id=k1].public_jwk.d: JWK private member 'd'" in message
 
 
 def test_long_base64_blob_in_free_text_is_rejected(write_registry: Writer) -> None:
     blob = "q8Zr3JkP0aLw9XyB7uVt2NcE5mHs4GdF1oIiQeRbTnYx"
     keys = [entry("a" * 64, owner={"team": f"platform {blob}"})]
-    assert "keys[0].owner.team: contains a long base64 blob" in load_error(write_registry(keys))
+    assert "keys[id=k1].owner.team: contains a long base64 blob" in load_error(write_registry(keys))
 
 
 def test_public_jwk_is_kept(write_registry: Writer, kit: ModuleType, ed_key: Any) -> None:

@@ -1,0 +1,34 @@
+"""Standard input as one item (`keysweep scan -`), shown under `--stdin-name`.
+
+Read whole and bounded by the size limit, so a pipe of any length cannot exhaust
+memory; what is over the limit is a warning, as for a file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from scanner.model import Item, Origin, SourceKind
+from scanner.sources import Skipped, SourceEvent, too_large
+
+DEFAULT_NAME = "<stdin>"
+
+
+@dataclass
+class StdinSource:
+    stream: BinaryIO
+    name: str = DEFAULT_NAME
+    max_file_size: int = 25 * 1024 * 1024
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return ("-",)
+
+    def events(self) -> Iterator[SourceEvent]:
+        data = self.stream.read(self.max_file_size + 1)
+        if len(data) > self.max_file_size:
+            yield Skipped(self.name, "too-large")
+            yield too_large(self.name, self.max_file_size)
+            return
+        yield Item(origin=Origin(path=self.name, source=SourceKind.FILE), data=data, size=len(data))
