@@ -12,7 +12,6 @@ import click
 
 from scanner.cli.options import build_config, check_output, config_root
 from scanner.config import Config
-from scanner.detectors import DETECTORS
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_FILE = Path(".keysweep-baseline.json")
@@ -39,7 +38,7 @@ def _scan_input(func: F) -> F:
             "--detector",
             "detectors",
             multiple=True,
-            type=click.Choice(sorted(DETECTORS)),
+            metavar="NAME",
         ),
         click.option("--jobs", "-j", type=click.IntRange(min=0)),
     ]

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.config import Config, load_config
-from scanner.detectors import DETECTORS
+from scanner.detectors import DETECTORS, check_detector_names
 from scanner.errors import ConfigError
 from scanner.model import Report, Severity
 
@@ -71,8 +71,9 @@ def scan_options(func: F) -> F:
             "--detector",
             "detectors",
             multiple=True,
-            type=click.Choice(sorted(DETECTORS)),
-            help="Detectors to run (repeatable; default: rules and python).",
+            metavar="NAME",
+            help=f"Detector to run (repeatable; default: rules and python; known: "
+            f"{', '.join(sorted(DETECTORS))}).",
         ),
         click.option(
             "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
@@ -119,6 +120,7 @@ def build_config(
     discover=False reads only a config given with --config: a sweep must not take
     its settings from a .keysweep.yaml lying in the home folder it sweeps."""
     check_output(values.get("output"))
+    check_detector_names(values.get("detectors") or (), "--detector")
     config_path = values.get("config_path")
     if config_path is None and not discover:
         config = Config(root=root)

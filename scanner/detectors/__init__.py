@@ -58,10 +58,12 @@ DETECTORS: dict[str, DetectorFactory] = {
 def check_detectors(config: Config) -> None:
     """Every detector the config names exists: an unknown name is a one-line error
     naming the config file, before anything is scanned."""
-    for name in config.detectors:
+    where = f"{config.source_file}: at key 'detectors'" if config.source_file else "detectors"
+    check_detector_names(config.detectors, where)
+
+
+def check_detector_names(names: Sequence[str], where: str) -> None:
+    for name in names:
         if name not in DETECTORS:
-            where = (
-                f"{config.source_file}: at key 'detectors'" if config.source_file else "detectors"
-            )
             known = ", ".join(sorted(DETECTORS))
             raise ConfigError(f"{where}: unknown detector {name!r} (known: {known})")
