@@ -193,6 +193,29 @@ def test_detect_secrets_never_lowers_nor_renames_a_rule_finding(tmp_path: Path) 
     assert shown[1][0][:2] == ("cloud.aws-secret-access-key", "high")
 
 
+def test_a_detect_secrets_token_never_replaces_a_rule_credential() -> None:
+    """The case from the field: detect-secrets calls the bytes of a rule's HIGH
+    credential a MEDIUM token (a higher kind); the rule's name and severity stay,
+    and a higher severity from any detector is kept."""
+    from scanner.findings import dedup_matches
+    from scanner.model import Match, RuleKind, Severity
+
+    secret = aws_secret().encode()
+    ours = Match(
+        "cloud.aws-secret-access-key", "AWS secret access key", RuleKind.CREDENTIAL,
+        Severity.HIGH, "rules", 30, 70, 2, 25, 2, secret,
+    )  # fmt: skip
+    theirs = Match(
+        "detect-secrets.aws-access-key", "AWS Access Key (detect-secrets)", RuleKind.TOKEN,
+        Severity.MEDIUM, "detect-secrets", 28, 70, 2, 23, 2, b"= " + secret,
+    )  # fmt: skip
+    assert dedup_matches([theirs, ours]) == [ours]
+    louder = Match(**{**ours.__dict__, "detector": "detect-secrets", "rule_id": "x.y"})
+    louder = Match(**{**louder.__dict__, "severity": Severity.CRITICAL})
+    (kept,) = dedup_matches([ours, louder])
+    assert (kept.rule_id, kept.severity) == ("cloud.aws-secret-access-key", Severity.CRITICAL)
+
+
 def test_published_hooks_leave_fail_on_to_the_repository(
     make_repo: Any, rule_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
