@@ -75,6 +75,11 @@ def error_handler() -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo("keysweep: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except click.UsageError as exc:  # a mistake on the command line: one line too
+        words = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
+        hint = f" (see: {' '.join(['keysweep', *words, '--help'])})"
+        click.echo(f"keysweep: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug: say so, distinctly from "found something"

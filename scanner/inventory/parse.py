@@ -100,10 +100,24 @@ def _sightings(findings: list[Any]) -> tuple[SightingRecord, ...]:
     for finding in findings:
         if not isinstance(finding, dict):
             continue
-        record = _sighting(finding)
-        if record is not None:
-            seen.setdefault((record.path, record.identity), record)
+        for place in _places(finding):
+            record = _sighting(place)
+            if record is not None:
+                seen.setdefault((record.path, record.identity), record)
     return tuple(seen.values())
+
+
+def _places(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """A finding at each of its `locations` (one secret found in several files is
+    one finding listing them): every place is a sighting."""
+    places = finding.get("locations")
+    if not isinstance(places, list) or len(places) < 2:
+        return [finding]
+    return [
+        {**finding, **{k: p.get(k) for k in ("path", "archive_member", "file_mode")}}
+        for p in places
+        if isinstance(p, dict)
+    ]
 
 
 def _sighting(finding: Mapping[str, Any]) -> SightingRecord | None:

@@ -55,6 +55,7 @@ def location_to_dict(place: Location) -> dict[str, Any]:
         "author": origin.author,
         "date": origin.date,
         "at_head": origin.at_head,
+        "file_mode": origin.file_mode,
     }
 
 

@@ -85,6 +85,10 @@ def test_an_unreadable_root_is_exit_2(tmp_path: Path) -> None:
 def test_a_missing_sweep_root_is_exit_2(tmp_path: Path) -> None:
     result = run("sweep", "--no-home", str(tmp_path / "gone"))
     assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"keysweep: error: Invalid value for '[ROOTS]...': Path '{tmp_path / 'gone'}' does not "
+        "exist. (see: keysweep sweep --help)"
+    ]
 
 
 def test_stdin_is_scanned_under_its_given_name(tmp_path: Path, rule_file: Path) -> None:

@@ -178,3 +178,23 @@ def test_two_users_on_one_host_do_not_replace_each_other(
     assert code == 0, out
     assert len(where(db_url, RETIRED.spki)) == 1
     assert len(where(db_url, ACTIVE.spki)) == 1
+
+
+def test_one_key_in_two_files_is_two_sightings(db_url: str, tmp_path: Path, rsa_pem: bytes) -> None:
+    """A sweep reports the same key at two places as one finding with two locations;
+    the inventory still records where each copy lives."""
+    tree = tmp_path / "tree"
+    (tree / "backup").mkdir(parents=True)
+    (tree / "id_rsa").write_bytes(rsa_pem)
+    (tree / "backup" / "id_rsa.bak").write_bytes(rsa_pem)
+    report = tmp_path / "sweep.json"
+    swept = CliRunner().invoke(
+        cli, ["sweep", "--no-home", str(tree), "--normal-priority", "-o", str(report)]
+    )
+    assert swept.exit_code == 1, swept.output
+    (finding,) = json.loads(report.read_text())["findings"]
+    assert len(finding["locations"]) == 2
+    assert run("ingest", report, "--db", db_url)[0] == 0
+    spki = finding["key"]["fingerprints"]["spki_sha256"]
+    paths = sorted(p["path"] for p in where(db_url, spki))
+    assert [p.rsplit("/tree/", 1)[1] for p in paths] == ["backup/id_rsa.bak", "id_rsa"]
