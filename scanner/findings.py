@@ -116,8 +116,34 @@ def dedup_matches(matches: list[Match]) -> list[Match]:
 
 
 def _same_secret(matches: list[Match]) -> list[list[Match]]:
-    """Clusters of matches on one secret: overlapping spans (a key-file match spans
-    the whole file and clusters only with itself), or equal bytes on one line."""
+    """Clusters of matches on one secret. keysweep's own matches cluster when their
+    spans overlap (a key-file match spans the whole file and clusters only with
+    itself) or they hold equal bytes on one line; a detect-secrets match then joins
+    the first cluster it overlaps, so it can never merge two secrets that keysweep
+    keeps apart, and clusters with other detect-secrets matches otherwise."""
+    native = [m for m in matches if _DETECTOR_RANK.get(m.detector, 0)]
+    foreign = [m for m in matches if not _DETECTOR_RANK.get(m.detector, 0)]
+    groups = _clusters(native)
+    loose: list[Match] = []
+    for match in foreign:
+        home = next((g for g in groups if any(_same(match, m) for m in g)), None)
+        if home is None:
+            loose.append(match)
+        else:
+            home.append(match)
+    return groups + _clusters(loose)
+
+
+def _same(a: Match, b: Match) -> bool:
+    if (a.kind is RuleKind.KEY_FILE) != (b.kind is RuleKind.KEY_FILE):
+        return False
+    if a.kind is RuleKind.KEY_FILE:
+        return a.secret == b.secret
+    return (a.start < b.end and b.start < a.end) or (a.secret == b.secret and a.line == b.line)
+
+
+def _clusters(matches: list[Match]) -> list[list[Match]]:
+    """Connected groups of `_same` matches (a sweep over spans plus equal bytes)."""
     parent = list(range(len(matches)))
 
     def root(i: int) -> int:
@@ -138,7 +164,8 @@ def _same_secret(matches: list[Match]) -> list[list[Match]]:
             reach, last = matches[i].end, i
     first: dict[tuple[bytes, int, bool], int] = {}
     for i, m in enumerate(matches):
-        j = first.setdefault((m.secret, m.line, m.kind is RuleKind.KEY_FILE), i)
+        key_file = m.kind is RuleKind.KEY_FILE
+        j = first.setdefault((m.secret, 0 if key_file else m.line, key_file), i)
         parent[root(i)] = root(j)
     groups: dict[int, list[Match]] = {}
     for i, m in enumerate(matches):

@@ -1,6 +1,7 @@
 """Properties of the gate on random inputs (hypothesis):
 
-- adding detectors never lowers the severity at which any file is reported;
+- adding detectors never lowers the severity at which any file is reported, and
+  adding detect-secrets changes no id that keysweep's detectors gave;
 - on a random git history, the full-history findings are exactly the union of
   the `--since` findings over its commits (same places, same ids), so a baseline
   made from the full history fits every `--since` gate.
@@ -79,10 +80,13 @@ def test_adding_detectors_never_lowers_a_severity(tree: list[tuple[str, str, lis
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("a") as handle:
                 handle.writelines(PLANTS[p]() + "\n" for p in plants)
-        seen = [
-            _severity_by_path(_scan("scan", folder, *(f"--detector={d}" for d in detectors)))
+        reports = [
+            _scan("scan", folder, *(f"--detector={d}" for d in detectors))
             for detectors in DETECTOR_SETS
         ]
+    seen = [_severity_by_path(report) for report in reports]
+    ids = [{p["id"] for f in r["findings"] for p in f["locations"]} for r in reports]
+    assert ids[1] <= ids[2]  # adding detect-secrets renames nothing keysweep found
     for fewer, more in itertools.pairwise(seen):
         assert max(fewer.values(), default=0) <= max(more.values(), default=0)
         for path, level in fewer.items():

@@ -218,6 +218,10 @@ def test_a_detect_secrets_token_never_replaces_a_rule_credential() -> None:
     louder = Match(**{**louder.__dict__, "severity": Severity.CRITICAL})
     (kept,) = dedup_matches([ours, louder])
     assert (kept.rule_id, kept.severity) == ("cloud.aws-secret-access-key", Severity.CRITICAL)
+    other = aws_secret().encode()
+    later = Match(**{**ours.__dict__, "start": 80, "end": 120, "column": 75, "secret": other})
+    bridge = Match(**{**theirs.__dict__, "start": 40, "end": 100})
+    assert dedup_matches([ours, later, bridge]) == [ours, later]  # never merges two secrets
 
 
 def test_published_hooks_leave_fail_on_to_the_repository(
