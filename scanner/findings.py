@@ -240,7 +240,8 @@ def with_locations(finding: Finding, locations: Sequence[Location]) -> Finding:
 def group_findings(findings: Sequence[Finding]) -> list[Finding]:
     """One finding per secret: findings of the same secret (and, for keys, the same
     key and registry verdict) become one, named by the most specific rule, at the
-    highest severity, listing every place (HEAD places first, each place once)."""
+    highest severity, listing every place (HEAD places first, each place once: the
+    same secret on two lines of one file is two places with one id)."""
     groups: dict[tuple[str, ...], list[Finding]] = {}
     for finding in findings:
         groups.setdefault(_group_key(finding), []).append(finding)
@@ -259,9 +260,11 @@ def _merge(group: list[Finding]) -> Finding:
     if len(group) == 1 and len(group[0].places) == 1:
         return group[0]
     best = min(group, key=lambda f: (_negated(specificity(f)), f.rule, f.id))
-    unique: dict[str, Location] = {}
+    unique: dict[tuple[str, int, int], Location] = {}
     for place in sorted((p for f in group for p in f.places), key=_place_order):
-        unique.setdefault(place.id, place)
+        # Once a place: the same path, line and column in two versions of a file
+        # (two blobs in history) is listed once, HEAD's or else the oldest.
+        unique.setdefault((place.id, place.line, place.column), place)
     merged = with_locations(best, list(unique.values()))
     return replace(merged, severity=max(f.severity for f in group))
 

@@ -15,6 +15,8 @@ from scanner.report.hints import fix_hint, is_critical_registry
 from scanner.text import escape_control
 
 MAX_WARNINGS = 20
+MAX_PLACES = 10
+"""Other places of one secret listed under it; the JSON report lists every one."""
 FINGERPRINT_SHOWN = 16
 CRITICAL_HEADING = "Retired or compromised keys and forged tokens"
 SEVERITY_COLORS: dict[Severity, dict[str, object]] = {
@@ -67,7 +69,10 @@ def _finding(finding: Finding, style: Style) -> str:
     details += _key_details(finding) + _token_details(finding)
     lines.append("    " + "  ".join(details))
     lines += [f"    {_e(text)}" for text in _context(finding)]
-    lines += [f"    also at {_e(_place(place))}" for place in finding.places[1:]]
+    others = finding.places[1:]
+    lines += [f"    also at {_e(_place(place))}" for place in others[:MAX_PLACES]]
+    if len(others) > MAX_PLACES:
+        lines.append(f"    … and {len(others) - MAX_PLACES} more places (all in --format json)")
     lines.append("    " + style("fix: ", bold=True) + _e(fix_hint(finding)))
     return "\n".join(lines)
 

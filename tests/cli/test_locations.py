@@ -219,3 +219,19 @@ def test_sarif_rule_severity_is_the_highest_of_its_results(tmp_path: Path, rsa_p
     ]
     assert descriptor["properties"]["severity"] == severities["good.pem"][1]
     assert float(descriptor["properties"]["security-severity"]) >= 8.0
+
+
+def test_one_secret_on_two_lines_and_in_many_files(tmp_path: Path, rules: list[str]) -> None:
+    secret = token()
+    tmp_path = tmp_path / "tree"
+    tmp_path.mkdir()
+    (tmp_path / "twice.env").write_text(f"A={secret}\nB={secret}\n")
+    for n in range(11):
+        (tmp_path / f"copy{n:02}.env").write_text(f"T={secret}\n")
+    (finding,) = scan_json("scan", str(tmp_path), *rules)["findings"]
+    twice = [(p["line"], p["id"]) for p in finding["locations"] if p["path"] == "twice.env"]
+    assert [line for line, _ in twice] == [1, 2] and twice[0][1] == twice[1][1]
+    assert len(finding["locations"]) == 13
+    text = CliRunner().invoke(cli, ["scan", str(tmp_path), *rules]).stdout
+    assert text.count("also at ") == 10
+    assert "… and 2 more places (all in --format json)" in text
