@@ -122,7 +122,9 @@ class FileSource:
                 yield from self._file(entry.path, prefix + rel, entry)
 
     def _is_excluded(self, rel: str, prefix: str) -> bool:
-        return self._excluded.matches(rel) or bool(prefix and self._excluded.matches(prefix + rel))
+        if self._excluded.matches(rel):
+            return True
+        return self.base is not None and bool(prefix) and self._excluded.matches(prefix + rel)
 
     @staticmethod
     def _dir_key(entry: os.DirEntry[str], is_link: bool) -> tuple[int, int] | ScanError:

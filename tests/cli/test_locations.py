@@ -169,7 +169,11 @@ def test_paths_are_relative_to_the_repository_and_its_config_applies(
     make_repo: Callable[..., Path], rules: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = make_repo()
-    (repo / ".keysweep.yaml").write_text("allow_paths: ['tests/fixtures/**']\n")
+    (repo / ".keysweep.yaml").write_text(
+        "allow_paths: ['tests/fixtures/**']\nexclude: ['tests/skip/**']\n"
+    )
+    (repo / "tests" / "skip").mkdir(parents=True)
+    (repo / "tests" / "skip" / "big.env").write_text(f"T={token()}\n")
     (repo / "tests" / "fixtures").mkdir(parents=True)
     (repo / "tests" / "fixtures" / "sample.env").write_text(f"T={token()}\n")
     (repo / "tests" / "unit.env").write_text(f"T={token()}\n")
@@ -177,6 +181,7 @@ def test_paths_are_relative_to_the_repository_and_its_config_applies(
     report = scan_json("scan", str(repo / "tests"), *rules)
     assert [f["path"] for f in report["findings"]] == ["tests/unit.env"]
     assert report["summary"]["suppressed"] == {"path": 1}
+    assert report["summary"]["skipped"] == {"excluded": 1}
     assert report["summary"]["base"] == str(repo)
 
 
