@@ -74,8 +74,17 @@ def self_signed(key: rsa.RSAPrivateKey, name: str):  # type: ignore[no-untyped-d
     )
 
 
+WORKSTATION_CONFIG = """\
+# The example workstation is scanned as a workstation would be. This (empty)
+# config keeps the keysweep repository's own config, which allowlists examples/,
+# from applying to it.
+"""
+
+
 def main() -> None:
     shutil.rmtree(HERE / "workstation", ignore_errors=True)
+    (HERE / "workstation").mkdir()
+    (HERE / "workstation" / ".keysweep.yaml").write_text(WORKSTATION_CONFIG)
     pem = serialization.Encoding.PEM
     none = serialization.NoEncryption()
 
