@@ -62,19 +62,20 @@ def command() -> None:
 )
 def create(output: Path | None, **values: Any) -> None:
     """Write a baseline of every current finding (ids and audit context, never secrets)."""
-    _write(output, values, previous=None)
+    _write(output, values, update=False)
 
 
 @command.command("update")
 @_scan_input
 @click.option(
-    "--baseline", "-b", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_FILE
+    "--baseline",
+    "-b",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"The baseline to update (default: the config's baseline, else {DEFAULT_FILE}).",
 )
-def update(baseline: Path, **values: Any) -> None:
+def update(baseline: Path | None, **values: Any) -> None:
     """Rescan: keep audit verdicts of findings still present, add new ones, drop the rest."""
-    from scanner.baseline import load_baseline
-
-    _write(baseline, values, previous=load_baseline(baseline))
+    _write(baseline, values, update=True)
 
 
 @command.command("import")
@@ -92,14 +93,15 @@ def import_(source: Path, output: Path) -> None:
     click.echo(f"imported {len(loaded.imported)} entries ({counts}) into {output}", err=True)
 
 
-def _write(target: Path | None, values: dict[str, Any], previous: Any) -> None:
-    from scanner.baseline import build, dumps
+def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None:
+    from scanner.baseline import build, dumps, load_baseline
     from scanner.scan import scan
 
     check_output(target)
     config, source = _prepare(values)
     target = target or config.baseline or DEFAULT_FILE
     check_output(target)
+    previous = load_baseline(target) if update else None
     # A baseline is made from (or updated with) every finding: none is filtered
     # through the baseline being written, which need not exist yet.
     report = scan(dataclasses.replace(config, baseline=None), [source])

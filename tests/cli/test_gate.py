@@ -291,6 +291,13 @@ def test_baseline_create_writes_the_baseline_the_config_names(
     document = json.loads((tree / ".keysweep-baseline.json").read_text())
     assert [e["path"] for e in document["findings"]] == ["a.env"]
     assert run("scan", *only_rules(rule_file)).exit_code == 0
+    (tree / "b.env").write_text(f"T={token()}\n")
+    assert run("scan", *only_rules(rule_file)).exit_code == 1
+    updated = run("baseline", "update", *only_rules(rule_file))
+    assert updated.exit_code == 0, updated.output
+    document = json.loads((tree / ".keysweep-baseline.json").read_text())
+    assert sorted(e["path"] for e in document["findings"]) == ["a.env", "b.env"]
+    assert run("scan", *only_rules(rule_file)).exit_code == 0
 
 
 def _registry(path: Path, keys: list[dict[str, Any]]) -> Path:
