@@ -38,7 +38,7 @@ def build_finding(
             match.end_line,
             match.rule_id,
         )
-        for place in (origin, *origin.also)
+        for place in places_of(origin)
     )
     primary = locations[0]
     return Finding(
@@ -58,6 +58,13 @@ def build_finding(
         registry=hit,
         message=_message(key),
     )
+
+
+def places_of(origin: Origin) -> tuple[Origin, ...]:
+    """`origin` and its `also` places; inside an archive, each place is the same
+    member of the archive at that place."""
+    member = origin.archive_member
+    return (origin, *(replace(p, archive_member=member) if member else p for p in origin.also))
 
 
 def location_id(rule: str, origin: Origin, secret_hash: str, extra: str) -> FindingId:

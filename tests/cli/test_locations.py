@@ -240,3 +240,24 @@ def test_one_secret_on_two_lines_and_in_many_files(tmp_path: Path, rules: list[s
     text = CliRunner().invoke(cli, ["scan", str(tmp_path), *rules]).stdout
     assert text.count("also at ") == 10
     assert "… and 2 more places (all in --format json)" in text
+
+
+def test_a_key_in_an_archive_at_two_paths_names_the_member_at_both(
+    make_repo: Callable[..., Path], rsa_pem: bytes
+) -> None:
+    import io
+    import zipfile
+
+    repo = make_repo()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("keys/deploy.pem", rsa_pem)
+    for name in ("one.zip", "two.zip"):
+        (repo / name).write_bytes(buffer.getvalue())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "archives")
+    (finding,) = scan_json("git", str(repo))["findings"]
+    assert [(p["path"], p["archive_member"]) for p in finding["locations"]] == [
+        ("one.zip", "keys/deploy.pem"),
+        ("two.zip", "keys/deploy.pem"),
+    ]
