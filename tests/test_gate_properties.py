@@ -70,7 +70,7 @@ def _severity_by_path(report: dict[str, Any]) -> dict[str, int]:
     return worst
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=trees)
 def test_adding_detectors_never_lowers_a_severity(tree: list[tuple[str, str, list[str]]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
