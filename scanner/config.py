@@ -78,6 +78,8 @@ class Config:
     builtin_rules: bool = True
     disabled_rules: tuple[str, ...] = ()
     registry: Path | None = None
+    hash_key_file: Path | None = None
+    """A file holding the organisation's key for secret hashes (`scanner.hashkey`)."""
     exclude: tuple[str, ...] = ()
     """Globs (gitignore-style, matched on the root-relative path): never read."""
     allow_paths: tuple[str, ...] = ()
@@ -118,7 +120,7 @@ class Config:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
 
 
-_PATH_FIELDS = {"registry", "baseline"}
+_PATH_FIELDS = {"registry", "baseline", "hash_key_file"}
 _PATH_TUPLE_FIELDS = {"rules_dirs"}
 _STR_TUPLE_FIELDS = {
     "exclude",

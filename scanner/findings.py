@@ -26,7 +26,9 @@ def build_finding(
     extra = key.fingerprints.get("spki_sha256", "") if key else ""
     member = f"!{origin.archive_member}" if origin.archive_member else ""
     return Finding(
-        id=FindingId(redact.finding_id(match.rule_id, origin.path + member, info.sha256, extra)),
+        id=FindingId(
+            redact.finding_id(match.rule_id, origin.path + member, info.keyed_hash, extra)
+        ),
         rule=match.rule_id,
         name=match.rule_name,
         kind=match.kind,

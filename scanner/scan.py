@@ -23,6 +23,7 @@ from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
 from scanner.errors import safe_reason
 from scanner.findings import build_finding, dedup_matches, looks_like_jwt
+from scanner.hashkey import activate as activate_hash_key
 from scanner.model import (
     Finding,
     Item,
@@ -55,6 +56,7 @@ def scan(
     from scanner.detectors.rules import load_rules
 
     started = time.monotonic()
+    activate_hash_key(config)
     rules = load_rules(config)
     registry = _load_registry(config)
     baseline = _load_baseline(config)
@@ -147,6 +149,7 @@ class _Worker:
     def __init__(self, config: Config, rules: Sequence[Rule], registry: Registry | None) -> None:
         from scanner.detectors import DETECTORS
 
+        activate_hash_key(config)
         self.config = config
         self.registry = registry
         self.rules = {rule.id: rule for rule in rules}

@@ -1,4 +1,4 @@
-"""The endpoint sweep: a user's home folder (and any extra roots) through the
+"""The endpoint sweep: a user's home folder, or the roots given (or both), through the
 pipeline, at low priority and within budget, and the report's context.
 
 `sweep(config, roots)` returns the scan's Report with `meta` filled in for the
@@ -36,15 +36,20 @@ def sweep(
     roots: Sequence[Path] = (),
     *,
     home: Path | None = None,
-    include_home: bool = True,
+    include_home: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> Report:
-    """Sweep the home folder (key places first), then `roots`."""
+    """Sweep the home folder (key places first), then `roots`.
+
+    `include_home` None: the home folder only when no roots are given, so
+    `sweep(config, [root])` sweeps that root and nothing else."""
     if config.low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
     started = datetime.now(UTC)
+    if include_home is None:
+        include_home = not roots
     if include_home and home is None:
         home = _home()
     source = HomeSource(
@@ -66,7 +71,7 @@ def _home() -> Path:
         return Path.home()
     except (RuntimeError, KeyError) as exc:
         raise SourceError(
-            f"cannot tell this user's home folder ({exc}); sweep folders with --no-home ROOT..."
+            f"cannot tell this user's home folder ({exc}); name the folders to sweep: ROOT..."
         ) from None
 
 
@@ -114,7 +119,7 @@ def _meta(
         "registry_version": _file_hash(config.registry),
         "roots": list(source.roots),
         "key_places": ["~/" + p for p in source.walked],
-        "excluded": [*config.sweep_exclude, *config.exclude],
+        "excluded": [*config.sweep_exclude, *config.exclude, *source.runtime_exclude],
         "archives": config.archives,
         "low_priority": config.low_priority,
         "budget": {"max_seconds": config.max_seconds, "max_bytes": config.max_bytes},

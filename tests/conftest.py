@@ -34,6 +34,17 @@ def _isolated_git(
     monkeypatch.setenv("GIT_TEMPLATE_DIR", str(tmp_path_factory.mktemp("gittemplate")))
 
 
+@pytest.fixture(autouse=True)
+def _isolated_hash_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The installation's secret-hash key lives in a folder of the test session's own,
+    and no organisation key leaks in from the environment running the tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg-config"))
+    monkeypatch.delenv("KEYSWEEP_HASH_KEY", raising=False)
+    monkeypatch.delenv("KEYSWEEP_HASH_FALLBACK", raising=False)
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` and return its standard output."""
     out = subprocess.run(
