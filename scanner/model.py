@@ -54,12 +54,15 @@ class SourceKind(enum.StrEnum):
     FILE = "file"
     GIT = "git"
     STAGED = "staged"
+    WORKSTATION = "workstation"
+    """A file found by a sweep: someone's machine, not a repository."""
 
 
 class Verdict(enum.StrEnum):
     """Registry cross-check outcomes (ARCHITECTURE.md, "The key registry")."""
 
     RETIRED_KEY_PRESENT = "retired-key-present"
+    SUSPENDED_KEY_PRESENT = "suspended-key-present"
     TOKEN_SIGNED_BY_RETIRED_KEY = "token-signed-by-retired-key"
     TOKEN_ALG_NONE = "token-alg-none"
     TOKEN_UNVERIFIED_KID = "token-unverified-kid"

@@ -23,7 +23,7 @@ from pathlib import Path
 from scanner import __version__
 from scanner.config import Config
 from scanner.errors import SourceError
-from scanner.model import Finding, Report, Rule, RuleKind
+from scanner.model import Finding, Report, Rule, RuleKind, Severity
 from scanner.scan import scan
 from scanner.schedule import ProgressFn
 from scanner.sources.home import HomeSource
@@ -76,7 +76,8 @@ def _home() -> Path:
 
 
 def _note_exposure(finding: Finding) -> Finding:
-    """A private key that group or others can read says so."""
+    """A private key that group or others can read says so, and is no longer
+    merely informational when it is in its allowed place."""
     if finding.kind not in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
         return finding
     mode = _mode(finding.origin.file_mode)
@@ -85,7 +86,8 @@ def _note_exposure(finding: Finding) -> Finding:
     who = "group and others" if mode & stat.S_IROTH else "group"
     note = f"{EXPOSED}: the file is readable by {who} (mode {oct(mode)})"
     message = f"{finding.message}; {note}" if finding.message else note
-    return replace(finding, message=message)
+    severity = Severity.MEDIUM if finding.severity is Severity.INFO else finding.severity
+    return replace(finding, message=message, severity=severity)
 
 
 def _mode(text: str | None) -> int | None:

@@ -1,6 +1,6 @@
 """The sweep source: a user's home folder, the places people keep keys first.
 
-The key places (~/.ssh, cloud CLIs, package-manager credentials, shell
+Its items are marked `SourceKind.WORKSTATION`. The key places (~/.ssh, cloud CLIs, package-manager credentials, shell
 histories, IDE settings, Desktop/Documents/Downloads) are walked first, in a
 fixed order, so a sweep cut short by its budget has already looked where keys
 usually are. Then the rest of the home folder, with the places already walked
@@ -16,9 +16,10 @@ recorded.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scanner.model import Item, SourceKind
 from scanner.sources import Skipped, SourceEvent
 from scanner.sources.files import FileSource
 from scanner.suppress import PathMatcher
@@ -210,9 +211,12 @@ def _quietly(events: Iterator[SourceEvent], walked: Sequence[str]) -> Iterator[S
 
 
 def _relabel(events: Iterator[SourceEvent], runtime: PathMatcher) -> Iterator[SourceEvent]:
-    """Excluded paths that belong to a language runtime are counted as `runtime-data`."""
+    """Items come from a workstation (advice and severity differ from a repository's);
+    excluded paths that belong to a language runtime are counted as `runtime-data`."""
     for event in events:
-        if (
+        if isinstance(event, Item):
+            yield replace(event, origin=replace(event.origin, source=SourceKind.WORKSTATION))
+        elif (
             isinstance(event, Skipped)
             and event.reason == "excluded"
             and (runtime.matches(event.path) or runtime.matches(event.path + "/"))
