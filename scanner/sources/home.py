@@ -168,10 +168,11 @@ class HomeSource:
     def _home(self) -> Iterator[SourceEvent]:
         home = self.home_path
         self.walked.clear()
+        excluded = PathMatcher(self._excludes())
         for place in self.places:
             path = home / place
-            if not _is_place(path):
-                continue
+            if not _is_place(path) or excluded.matches(place) or excluded.matches(place + "/"):
+                continue  # an excluded place is left to the full walk, which skips it
             inner = [w[len(place) + 1 :] for w in self.walked if w.startswith(place + "/")]
             self.walked.append(place)
             excludes = (*rebase(self._excludes(), place), *_anchored(inner))
