@@ -114,19 +114,23 @@ class Baseline:
 
 def load_baseline(path: Path) -> Baseline:
     """A keysweep baseline or a detect-secrets `.secrets.baseline`."""
+    data = _read(path)
+    if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        return Baseline(imported=tuple(_detect_secrets(data["results"], path)), source=path)
+    if isinstance(data, dict) and isinstance(data.get("findings"), list):
+        return _keysweep(data, path)
+    raise BaselineError(f"{path}: neither a keysweep baseline nor a detect-secrets baseline")
+
+
+def _read(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such baseline file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from None
-    if isinstance(data, dict) and isinstance(data.get("results"), dict):
-        return Baseline(imported=tuple(_detect_secrets(data["results"], path)), source=path)
-    if isinstance(data, dict) and isinstance(data.get("findings"), list):
-        return _keysweep(data, path)
-    raise BaselineError(f"{path}: neither a keysweep baseline nor a detect-secrets baseline")
 
 
 def _keysweep(data: Mapping[str, Any], path: Path) -> Baseline:
@@ -172,8 +176,11 @@ def _imported_from(name: Any, path: Path) -> tuple[ImportedEntry, ...]:
         return ()
     if not isinstance(name, str):
         raise BaselineError(f"{path}: 'imported_from' must be a file name")
-    source = load_baseline(path.parent / name)
-    return source.imported
+    source = path.parent / name
+    data = _read(source)
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise BaselineError(f"{path}: 'imported_from' names no detect-secrets baseline ({name})")
+    return tuple(_detect_secrets(data["results"], source))
 
 
 def _detect_secrets(results: Mapping[str, Any], path: Path) -> Iterable[ImportedEntry]:

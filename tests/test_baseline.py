@@ -243,6 +243,11 @@ def test_critical_registry_verdicts_are_never_suppressed_nor_written() -> None:
         ('{"version": 2, "findings": [{"rule": "x"}]}', "findings[0] has no id"),
         ('{"version": 1, "findings": []}', "a version 1 baseline, whose ids hold a plain hash"),
         ('{"version": 2, "findings": []}', "no secret_hash.key_id"),
+        (
+            '{"version": 2, "findings": [], "secret_hash": {"key_id": "k"}, '
+            '"imported_from": "b.json"}',
+            "'imported_from' names no detect-secrets baseline (b.json)",
+        ),
         ('{"results": {"a": [{"filename": "a"}]}}', "needs 'filename' and 'hashed_secret'"),
     ],
 )
