@@ -80,6 +80,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Place:
         keys.append(entry(f"key-{name}", spki, state, **extra))
         if name == "id_allowed":
             where.allowed_pem = pem
+            where.put("Downloads/id_allowed", pem)
     alphabet = string.ascii_uppercase + string.digits
     key_id = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
@@ -174,8 +175,28 @@ def test_workstation_files_get_workstation_advice(swept_text: str) -> None:
     )
 
 
+def test_a_copy_outside_the_allowed_places_is_told_to_go(
+    swept: dict[str, Any], swept_text: str
+) -> None:
+    [found] = by_path(swept, "~/Downloads/id_allowed")
+    assert (found["severity"], found["registry"]["verdict"]) == (
+        "high",
+        "active-key-outside-custody",
+    )
+    advice = block_of(swept_text, "~/Downloads/id_allowed")
+    assert "fix: it may live only in the places its registry entry allows: delete this" in advice
+
+
 def test_info_passes_the_default_gate_and_fails_fail_on_info(place: Place) -> None:
-    only = ("--home", "--exclude", ".aws/", "--exclude", ".ssh/id_[dsr]*")
+    only = (
+        "--home",
+        "--exclude",
+        ".aws/",
+        "--exclude",
+        ".ssh/id_[dsr]*",
+        "--exclude",
+        "Downloads/",
+    )
     code, text, err = sweep(place, *only[1:])
     assert code == 0, err
     assert {f["severity"] for f in json.loads(text)["findings"]} == {"info"}
@@ -200,7 +221,7 @@ def test_the_same_key_in_a_repository_is_high_with_repository_advice(
                           "--format", "text", "-j", "1")  # fmt: skip
     assert code == 1, err
     assert "HIGH" in text
-    assert f"{REPOSITORY_ADVICE} and history and rotate it" in text
+    assert f"{REPOSITORY_ADVICE} and history, keep the allowed copy" in text
     assert "nothing to do" not in text
 
 

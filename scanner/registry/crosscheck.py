@@ -20,6 +20,7 @@ from scanner.model import KeyInfo, Origin, RegistryHit, Severity, SourceKind, To
 from scanner.registry.model import MANAGED_CUSTODY, KeyEntry, Registry, SecretHash
 
 SUSPENDED = "suspended"
+OUTSIDE_ALLOWED = "outside its allowed locations"
 _SCRYPT_CACHE: dict[tuple[bytes, SecretHash], str] = {}
 """sha256(secret) → scrypt hex, per process (the registry's parameters are in the key)."""
 _CACHE_LIMIT = 50_000
@@ -179,7 +180,7 @@ def custody_problem(entry: KeyEntry, origin: Origin | None) -> str:
         globs = {pattern, expanduser(pattern)}
         if any(fnmatchcase(path, glob) for path in paths for glob in globs):
             return ""
-    return "outside its allowed locations"
+    return OUTSIDE_ALLOWED
 
 
 def check_tokens(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.model import Finding, RegistryHit, RuleKind, Severity, SourceKind, Verdict
+from scanner.registry.crosscheck import OUTSIDE_ALLOWED
 
 Place = str
 """repository | staged | history | workstation"""
@@ -55,6 +56,18 @@ def _active(hit: RegistryHit, place: Place) -> str:
     )
 
 
+def _outside(hit: RegistryHit, place: Place) -> str:
+    if OUTSIDE_ALLOWED in hit.reason:
+        return (
+            f"it may live only in the places its registry entry allows: {_take_away(place)}, "
+            f"keep the allowed copy, and rotate it if this one was shared; {_entry(hit)}"
+        )
+    return (
+        f"this key may live only in its custody: move it into custody, {_take_away(place)} "
+        f"and rotate it; {_entry(hit)}"
+    )
+
+
 def _unregistered(hit: RegistryHit, place: Place) -> str:
     if place == WORKSTATION:
         return "register it (owner, allowed locations) if it is in use, else destroy it"
@@ -78,10 +91,7 @@ VERDICT_HINTS: dict[Verdict, Callable[[RegistryHit, Place], str]] = {
         f"no registered key verifies this token although it names {h.key_id or 'one'}: "
         "treat it as forged"
     ),
-    Verdict.OUTSIDE_CUSTODY: lambda h, p: (
-        f"this key may live only in its custody: move it into custody, {_take_away(p)} "
-        f"and rotate it; {_entry(h)}"
-    ),
+    Verdict.OUTSIDE_CUSTODY: _outside,
     Verdict.DEPARTED_OWNER: lambda h, p: (
         f"its owner has left: reassign the key and rotate it; {_entry(h)}"
     ),
