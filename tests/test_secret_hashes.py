@@ -378,3 +378,28 @@ def test_a_detect_secrets_import_copies_no_sha1(planted: Planted, tmp_path: Path
     paths = {(f["path"], f["rule"]) for f in json.loads(text)["findings"]}
     assert ("notes.txt", "test.kswtest-token") in paths  # the other token on that file
     assert json.loads(text)["summary"]["suppressed"]["baseline"] == 1
+
+
+def test_an_old_report_with_plain_hashes_leaves_none_in_the_inventory(tmp_path: Path) -> None:
+    secret = token().encode()
+    plain = hashlib.sha256(secret).hexdigest()
+    old_id = hashlib.sha256(f"test.kswtest-token\x00conf.env\x00{plain}\x00".encode()).hexdigest()
+    finding = {
+        "id": old_id[:40],
+        "rule": "test.kswtest-token",
+        "severity": "critical",
+        "path": "conf.env",
+        "secret": {"preview": "ksw…", "sha256": plain, "length": len(secret)},
+        "key": {},
+        "registry": {"verdict": "retired-key-present", "key_id": "api-token-2020"},
+    }
+    meta = {"kind": "sweep", "host": "old-laptop", "time": "2026-01-01T00:00:00+00:00"}
+    report = tmp_path / "old.json"
+    report.write_text(json.dumps({"version": 1, "findings": [finding], "summary": {"meta": meta}}))
+    db = tmp_path / "inventory.db"
+    code, _, err = run("inventory", "ingest", str(report), "--db", f"sqlite:///{db}")
+    assert code == 0, err
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert "api-token-2020" in dump
+    assert plain not in dump and old_id[:40] not in dump
