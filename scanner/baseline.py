@@ -2,9 +2,13 @@
 
 A keysweep baseline lists finding ids with enough context to audit them (rule,
 severity, path, line, commit, the redacted preview) and never a secret or a
-secret's hash: the id is already content-based (rule, path, SHA-256 of the
-secret), so it survives code moving around, and a second hash would only add a
-brute-force target for short passwords.
+secret's hash: the id is already content-based (rule, path, the secret's keyed
+hash), so it survives code moving around, and a second hash would only add a
+target. Ids depend on the hash key (`scanner.hashkey`), so the file records
+which key made them (`secret_hash.key_id`, which reveals nothing about the key),
+and a scan with another key says so (exit 2) instead of silently matching
+nothing. Version 1 files, whose ids were built on a plain SHA-256 of the
+secret, are refused for the same reason.
 
 `is_secret` is the audit verdict: null (not audited), false (a false positive),
 true (a real secret). Entries are suppressed unless audited as real: a baseline
@@ -14,24 +18,28 @@ sees new commits, so this costs nothing there). Registry verdicts of critical
 are never suppressed (scan.py).
 
 A detect-secrets `.secrets.baseline` is read as it is: its entries match a
-finding at the same path whose secret has the same SHA-1 (`hashed_secret`),
-with the same `is_secret` rule. `import` keeps them in the keysweep file under
-`imported`, and `update` turns each one that a scan finds again into an
+finding at the same path whose secret has the same SHA-1 (`hashed_secret`,
+computed in memory and never written), with the same `is_secret` rule.
+`import` writes a keysweep file that names the detect-secrets file
+(`imported_from`, relative to the keysweep file's folder) instead of copying
+its SHA-1s, and `update` turns each entry that a scan finds again into an
 ordinary id entry, carrying its audit verdict over.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import hashkey
 from scanner.errors import BaselineError
 from scanner.model import Finding
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ENTRY_FIELDS = ("id", "rule", "severity", "path", "line", "commit", "preview")
 
 
@@ -66,13 +74,31 @@ class ImportedEntry:
 class Baseline:
     entries: tuple[Entry, ...] = ()
     imported: tuple[ImportedEntry, ...] = ()
+    source: Path | None = None
+    key_id: str | None = None
+    """The hash key that made the ids (None: not recorded, not checked)."""
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
 
     def entry(self, finding: Finding) -> Entry | None:
+        self.check_key()
         return self._by_id.get(finding.id)
+
+    def check_key(self) -> None:
+        """Ids made with another hash key match nothing: a one-line error, not a
+        baseline that silently suppresses nothing (or, worse, is trusted)."""
+        if self.key_id is None or not self.entries:
+            return
+        active = hashkey.current()
+        if self.key_id != active.key_id:
+            raise BaselineError(
+                f"{self.source}: its ids were made with another secret-hash key "
+                f"({self.key_id}; this run uses {active.key_id}, from {active.source}): "
+                f"use the key it was made with ({hashkey.ENV_KEY} or hash_key_file), "
+                "or make a new one with `keysweep baseline create`"
+            )
 
     def imported_entry(self, finding: Finding) -> ImportedEntry | None:
         return next((e for e in self.imported if e.matches(finding)), None)
@@ -88,22 +114,31 @@ class Baseline:
 
 def load_baseline(path: Path) -> Baseline:
     """A keysweep baseline or a detect-secrets `.secrets.baseline`."""
+    data = _read(path)
+    if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        return Baseline(imported=tuple(_detect_secrets(data["results"], path)), source=path)
+    if isinstance(data, dict) and isinstance(data.get("findings"), list):
+        return _keysweep(data, path)
+    raise BaselineError(f"{path}: neither a keysweep baseline nor a detect-secrets baseline")
+
+
+def _read(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such baseline file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from None
-    if isinstance(data, dict) and isinstance(data.get("results"), dict):
-        return Baseline(imported=tuple(_detect_secrets(data["results"], path)))
-    if isinstance(data, dict) and isinstance(data.get("findings"), list):
-        return _keysweep(data, path)
-    raise BaselineError(f"{path}: neither a keysweep baseline nor a detect-secrets baseline")
 
 
 def _keysweep(data: Mapping[str, Any], path: Path) -> Baseline:
+    if data.get("version") == 1:
+        raise BaselineError(
+            f"{path}: a version 1 baseline, whose ids hold a plain hash of each secret: "
+            "make a new one with `keysweep baseline create` and delete this one"
+        )
     if data.get("version") != FORMAT_VERSION:
         raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
     entries = []
@@ -123,11 +158,29 @@ def _keysweep(data: Mapping[str, Any], path: Path) -> Baseline:
                 note=str(raw.get("note", "")),
             )
         )
-    imported = data.get("imported", [])
-    if not isinstance(imported, list):
-        raise BaselineError(f"{path}: 'imported' must be a list")
-    legacy = [_imported(raw, path, f"imported[{n}]") for n, raw in enumerate(imported)]
-    return Baseline(tuple(entries), tuple(legacy))
+    legacy = _imported_from(data.get("imported_from"), path)
+    return Baseline(tuple(entries), legacy, source=path, key_id=_key_id(data, path))
+
+
+def _key_id(data: Mapping[str, Any], path: Path) -> str:
+    described = data.get("secret_hash")
+    key_id = described.get("key_id") if isinstance(described, dict) else None
+    if not isinstance(key_id, str):
+        raise BaselineError(f"{path}: no secret_hash.key_id (which key made its ids)")
+    return key_id
+
+
+def _imported_from(name: Any, path: Path) -> tuple[ImportedEntry, ...]:
+    """The detect-secrets baseline an `import` named, read where it lies."""
+    if name is None:
+        return ()
+    if not isinstance(name, str):
+        raise BaselineError(f"{path}: 'imported_from' must be a file name")
+    source = path.parent / name
+    data = _read(source)
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise BaselineError(f"{path}: 'imported_from' names no detect-secrets baseline ({name})")
+    return tuple(_detect_secrets(data["results"], source))
 
 
 def _detect_secrets(results: Mapping[str, Any], path: Path) -> Iterable[ImportedEntry]:
@@ -199,28 +252,26 @@ def build(findings: Iterable[Finding], previous: Baseline | None, now: str) -> d
             entry["note"] = old.note
         entries[finding.id] = entry
     ordered = sorted(entries.values(), key=lambda e: (e["path"], e["line"], e["rule"], e["id"]))
-    return {"version": FORMAT_VERSION, "tool": "keysweep", "generated_at": now, "findings": ordered}
+    return {**_header(now), "findings": ordered}
 
 
-def imported_document(baseline: Baseline, now: str) -> dict[str, Any]:
-    """A keysweep baseline holding a detect-secrets baseline's entries as they are."""
-    imported = [
-        {
-            "path": e.path,
-            "hashed_secret": e.hashed_secret,
-            "type": e.type,
-            "line": e.line,
-            "is_secret": e.is_secret,
-        }
-        for e in baseline.imported
-    ]
+def _header(now: str) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "tool": "keysweep",
         "generated_at": now,
-        "findings": [],
-        "imported": imported,
+        "secret_hash": hashkey.current().describe(),
     }
+
+
+def imported_document(baseline: Baseline, now: str, output: Path | None = None) -> dict[str, Any]:
+    """A keysweep baseline that names a detect-secrets baseline (its SHA-1s stay there
+    and are never copied), relative to the folder of `output`."""
+    if baseline.source is None:
+        raise BaselineError("a detect-secrets baseline is needed to import from")
+    folder = (output or Path("baseline.json")).absolute().parent
+    name = os.path.relpath(baseline.source.absolute(), folder)
+    return {**_header(now), "findings": [], "imported_from": Path(name).as_posix()}
 
 
 def dumps(document: Mapping[str, Any]) -> str:

@@ -81,6 +81,8 @@ class Config:
     more_registries: tuple[Path, ...] = ()
     """Registries after the first (`--registry` repeated, or a list in the file):
     all of them merge into one (`registry_files`)."""
+    hash_key_file: Path | None = None
+    """A file holding the organisation's key for secret hashes (`scanner.hashkey`)."""
     exclude: tuple[str, ...] = ()
     """Globs (gitignore-style, matched on the root-relative path): never read."""
     allow_paths: tuple[str, ...] = ()
@@ -127,7 +129,7 @@ class Config:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
 
 
-_PATH_FIELDS = {"registry", "baseline"}
+_PATH_FIELDS = {"registry", "baseline", "hash_key_file"}
 _PATH_TUPLE_FIELDS = {"rules_dirs"}
 _STR_TUPLE_FIELDS = {
     "exclude",

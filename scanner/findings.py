@@ -31,7 +31,7 @@ def build_finding(
     extra = key.fingerprints.get("spki_sha256", "") if key else ""
     locations = tuple(
         Location(
-            location_id(match.rule_id, place, info.sha256, extra),
+            location_id(match.rule_id, place, info.keyed_hash, extra),
             replace(place, also=()),
             match.line,
             match.column,

@@ -17,8 +17,11 @@ RuleId = NewType("RuleId", str)
 
 
 class Severity(enum.IntEnum):
-    """Ordered, so `--fail-on high` is a comparison."""
+    """Ordered, so `--fail-on high` is a comparison. INFO is for what is in its
+    right place (a registered key inside its allowed locations): shown, never a
+    reason to fail unless `--fail-on info` asks."""
 
+    INFO = 0
     LOW = 1
     MEDIUM = 2
     HIGH = 3
@@ -51,12 +54,15 @@ class SourceKind(enum.StrEnum):
     FILE = "file"
     GIT = "git"
     STAGED = "staged"
+    WORKSTATION = "workstation"
+    """A file found by a sweep: someone's machine, not a repository."""
 
 
 class Verdict(enum.StrEnum):
     """Registry cross-check outcomes (ARCHITECTURE.md, "The key registry")."""
 
     RETIRED_KEY_PRESENT = "retired-key-present"
+    SUSPENDED_KEY_PRESENT = "suspended-key-present"
     TOKEN_SIGNED_BY_RETIRED_KEY = "token-signed-by-retired-key"
     TOKEN_ALG_NONE = "token-alg-none"
     TOKEN_UNVERIFIED_KID = "token-unverified-kid"
@@ -213,7 +219,8 @@ class RegistryHit:
 class SecretInfo:
     preview: str
     """A few leading characters and an ellipsis: never the whole secret."""
-    sha256: str
+    keyed_hash: str
+    """HMAC-SHA-256 (or scrypt) of the secret, per `scanner.hashkey`: never a plain hash."""
     length: int
     sha1: str = ""
     """Only to match detect-secrets baselines (its `hashed_secret`); not reported."""
@@ -246,7 +253,7 @@ class Finding:
     `locations` list every place (the first one is `origin`, `line`, `column`)."""
 
     id: FindingId
-    """Content-based: hash of (rule, path, secret sha256). Never the line number."""
+    """Content-based: hash of (rule, path, the secret's keyed hash). Never the line number."""
     rule: str
     name: str
     kind: RuleKind

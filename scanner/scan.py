@@ -31,6 +31,7 @@ from scanner.findings import (
     looks_like_jwt,
     with_locations,
 )
+from scanner.hashkey import activate as activate_hash_key
 from scanner.model import (
     Finding,
     Item,
@@ -65,6 +66,7 @@ def scan(
 
     check_detectors(config)
     started = time.monotonic()
+    activate_hash_key(config)
     rules = load_rules(config)
     registry = _load_registry(config)
     baseline = _load_baseline(config)
@@ -168,6 +170,7 @@ class _Worker:
     def __init__(self, config: Config, rules: Sequence[Rule], registry: Registry | None) -> None:
         from scanner.detectors import DETECTORS
 
+        activate_hash_key(config)
         self.config = config
         self.registry = registry
         self.rules = {rule.id: rule for rule in rules}

@@ -1,4 +1,4 @@
-"""The endpoint sweep: a user's home folder (and any extra roots) through the
+"""The endpoint sweep: a user's home folder, or the roots given (or both), through the
 pipeline, at low priority and within budget, and the report's context.
 
 `sweep(config, roots)` returns the scan's Report with `meta` filled in for the
@@ -23,7 +23,7 @@ from pathlib import Path
 from scanner import __version__
 from scanner.config import Config
 from scanner.errors import SourceError
-from scanner.model import Finding, Report, Rule, RuleKind
+from scanner.model import Finding, Report, Rule, RuleKind, Severity
 from scanner.scan import scan
 from scanner.schedule import ProgressFn
 from scanner.sources.home import HomeSource
@@ -36,15 +36,20 @@ def sweep(
     roots: Sequence[Path] = (),
     *,
     home: Path | None = None,
-    include_home: bool = True,
+    include_home: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> Report:
-    """Sweep the home folder (key places first), then `roots`."""
+    """Sweep the home folder (key places first), then `roots`.
+
+    `include_home` None: the home folder only when no roots are given, so
+    `sweep(config, [root])` sweeps that root and nothing else."""
     if config.low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
     started = datetime.now(UTC)
+    if include_home is None:
+        include_home = not roots
     if include_home and home is None:
         home = _home()
     source = HomeSource(
@@ -66,12 +71,13 @@ def _home() -> Path:
         return Path.home()
     except (RuntimeError, KeyError) as exc:
         raise SourceError(
-            f"cannot tell this user's home folder ({exc}); sweep folders with --no-home ROOT..."
+            f"cannot tell this user's home folder ({exc}); name the folders to sweep: ROOT..."
         ) from None
 
 
 def _note_exposure(finding: Finding) -> Finding:
-    """A private key that group or others can read says so."""
+    """A private key that group or others can read says so, and is no longer
+    merely informational when it is in its allowed place."""
     if finding.kind not in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
         return finding
     mode = _mode(finding.origin.file_mode)
@@ -80,7 +86,8 @@ def _note_exposure(finding: Finding) -> Finding:
     who = "group and others" if mode & stat.S_IROTH else "group"
     note = f"{EXPOSED}: the file is readable by {who} (mode {oct(mode)})"
     message = f"{finding.message}; {note}" if finding.message else note
-    return replace(finding, message=message)
+    severity = Severity.MEDIUM if finding.severity is Severity.INFO else finding.severity
+    return replace(finding, message=message, severity=severity)
 
 
 def _mode(text: str | None) -> int | None:
@@ -114,7 +121,7 @@ def _meta(
         "registry_version": _file_hash(config.registry),
         "roots": list(source.roots),
         "key_places": ["~/" + p for p in source.walked],
-        "excluded": [*config.sweep_exclude, *config.exclude],
+        "excluded": [*config.sweep_exclude, *config.exclude, *source.runtime_exclude],
         "archives": config.archives,
         "low_priority": config.low_priority,
         "budget": {"max_seconds": config.max_seconds, "max_bytes": config.max_bytes},

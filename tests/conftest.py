@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,18 @@ def _isolated_git(
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_TEMPLATE_DIR", str(tmp_path_factory.mktemp("gittemplate")))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_hash_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The installation's secret-hash key lives in a folder of the test session's own,
+    and no organisation key leaks in from the environment running the tests.
+    Session-scoped, so module-scoped fixtures that run keysweep are covered too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        patch.delenv("KEYSWEEP_HASH_KEY", raising=False)
+        patch.delenv("KEYSWEEP_HASH_FALLBACK", raising=False)
+        yield
 
 
 def git(repo: Path, *args: str) -> str:

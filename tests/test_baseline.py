@@ -219,7 +219,7 @@ def _finding(registry: RegistryHit | None = None) -> Finding:
         line=1,
         column=1,
         end_line=27,
-        secret=SecretInfo(preview="-----BEGIN…", sha256="0" * 64, length=1675),
+        secret=SecretInfo(preview="-----BEGIN…", keyed_hash="0" * 64, length=1675),
         registry=registry,
     )
 
@@ -240,7 +240,14 @@ def test_critical_registry_verdicts_are_never_suppressed_nor_written() -> None:
         ("{not json", "not JSON"),
         ('{"something": 1}', "neither a keysweep baseline nor a detect-secrets baseline"),
         ('{"version": 9, "findings": []}', "unsupported baseline version 9"),
-        ('{"version": 1, "findings": [{"rule": "x"}]}', "findings[0] has no id"),
+        ('{"version": 2, "findings": [{"rule": "x"}]}', "findings[0] has no id"),
+        ('{"version": 1, "findings": []}', "a version 1 baseline, whose ids hold a plain hash"),
+        ('{"version": 2, "findings": []}', "no secret_hash.key_id"),
+        (
+            '{"version": 2, "findings": [], "secret_hash": {"key_id": "k"}, '
+            '"imported_from": "b.json"}',
+            "'imported_from' names no detect-secrets baseline (b.json)",
+        ),
         ('{"results": {"a": [{"filename": "a"}]}}', "needs 'filename' and 'hashed_secret'"),
     ],
 )

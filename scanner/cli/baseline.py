@@ -88,7 +88,7 @@ def import_(source: Path, output: Path) -> None:
     from scanner.baseline import dumps, imported_document, load_baseline
 
     loaded = load_baseline(source)
-    output.write_text(dumps(imported_document(loaded, _now())), encoding="utf-8")
+    output.write_text(dumps(imported_document(loaded, _now(), output)), encoding="utf-8")
     counts = _verdicts(e.is_secret for e in loaded.imported)
     click.echo(f"imported {len(loaded.imported)} entries ({counts}) into {output}", err=True)
 

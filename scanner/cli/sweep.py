@@ -1,4 +1,4 @@
-"""`keysweep sweep [ROOT...]`: a workstation's home folder, then any extra roots."""
+"""`keysweep sweep [ROOT...]`: the roots given, else the home folder (`--home` adds it)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from scanner.cli.options import build_config, finish, scan_options
+from scanner.hashkey import ENV_FALLBACK, SCRYPT
 
 """A folder that holds no config file: the sweep reads a config only when given
 one with --config, never one planted in the home folder or the working folder."""
@@ -18,7 +19,10 @@ one with --config, never one planted in the home folder or the working folder.""
 
 @click.command("sweep")
 @click.argument("roots", nargs=-1, type=click.Path(path_type=Path, exists=True))
-@click.option("--no-home", is_flag=True, help="Sweep only the ROOTs given, not the home folder.")
+@click.option(
+    "--home", "with_home", is_flag=True, help="Sweep the home folder as well as the ROOTs given."
+)
+@click.option("--no-home", is_flag=True, hidden=True, help="Kept for old scripts: the default.")
 @click.option(
     "--max-seconds",
     type=click.FloatRange(min=0, min_open=True),
@@ -47,6 +51,7 @@ def command(
     ctx: click.Context,
     /,
     roots: tuple[Path, ...],
+    with_home: bool,
     no_home: bool,
     max_seconds: float | None,
     max_bytes: int | None,
@@ -55,12 +60,15 @@ def command(
     follow_symlinks: bool,
     **values: Any,
 ) -> None:
-    """Sweep the home folder for keys and credentials, key places first (report: JSON)."""
+    """Sweep the ROOTs (or, with none, the home folder, key places first) for keys and
+    credentials. Language runtimes' own files are left out (report: JSON)."""
     from scanner.progress import progress_for
     from scanner.sweep import sweep
 
     if no_home and not roots:
         raise click.UsageError("--no-home needs at least one ROOT")
+    if with_home and no_home:
+        raise click.UsageError("--home and --no-home contradict each other")
     if ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT:
         values["fmt"] = "json"
     config = build_config(
@@ -75,7 +83,7 @@ def command(
     line = progress_for(progress)
     try:
         with _no_cache_files():
-            report = sweep(config, roots, include_home=not no_home, progress=line)
+            report = sweep(config, roots, include_home=with_home or not roots, progress=line)
     finally:
         if line is not None:
             line.close()
@@ -85,12 +93,14 @@ def command(
 @contextlib.contextmanager
 def _no_cache_files() -> Iterator[None]:
     """A sweep writes nothing but its report: no compiled-rules cache in ~/.cache
-    (unless KEYSWEEP_CACHE_DIR asks for one). Worker processes inherit this."""
-    if "KEYSWEEP_CACHE_DIR" in os.environ:
-        yield
-        return
-    os.environ["KEYSWEEP_CACHE_DIR"] = ""
+    (unless KEYSWEEP_CACHE_DIR asks for one), and no installation hash key in
+    ~/.config: without the organisation's key, secrets are hashed with scrypt
+    (`scanner.hashkey`). Worker processes inherit both."""
+    changes = {"KEYSWEEP_CACHE_DIR": "", ENV_FALLBACK: SCRYPT}
+    added = [name for name in changes if name not in os.environ]
+    os.environ.update({name: changes[name] for name in added})
     try:
         yield
     finally:
-        os.environ.pop("KEYSWEEP_CACHE_DIR", None)
+        for name in added:
+            os.environ.pop(name, None)

@@ -1,8 +1,12 @@
 """A keysweep JSON report (sweep, scan or git) → what the inventory stores.
 
 Only findings about keys are kept: those with key analysis or a registry key id.
-Nothing secret is read out of the report beyond what it already carries
-(fingerprints, the secret's SHA-256 for symmetric registry matches).
+Nothing secret is read out of the report beyond what it already carries:
+fingerprints (hashes of public material) and, for symmetric registry matches,
+the secret's keyed hash, stored with the id of the key that made it
+(`summary.secret_hash.key_id`), so hashes made with different keys never look
+alike. Reports from older keysweeps carried a plain SHA-256 of each secret, and
+ids built on it: neither is ever stored.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InventoryError
+
+SECRET_HASH = "secret_keyed_hash"
+"""Fingerprint kind of a symmetric secret: '<hash key id>:<keyed hash>'."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,8 @@ def parse_report(
     meta = _mapping(document.get("meta")) or _mapping(summary.get("meta"))
     tool = _mapping(document.get("tool"))
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    sightings = _sightings(document.get("findings") or [])
+    key_id = _hash_key_id(summary)
+    sightings = _sightings(document.get("findings") or [], key_id)
     roots = meta.get("roots") or summary.get("roots") or []
     return ReportRecord(
         id=hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest(),
@@ -95,13 +103,19 @@ def parse_report(
     )
 
 
-def _sightings(findings: list[Any]) -> tuple[SightingRecord, ...]:
+def _hash_key_id(summary: Mapping[str, Any]) -> str | None:
+    """Which key made the report's secret hashes; None for reports without keyed hashes."""
+    key_id = _mapping(summary.get("secret_hash")).get("key_id")
+    return str(key_id) if isinstance(key_id, str) and key_id else None
+
+
+def _sightings(findings: list[Any], key_id: str | None) -> tuple[SightingRecord, ...]:
     seen: dict[tuple[str, str], SightingRecord] = {}
     for finding in findings:
         if not isinstance(finding, dict):
             continue
         for place in _places(finding):
-            record = _sighting(place)
+            record = _sighting(place, key_id)
             if record is not None:
                 seen.setdefault((record.path, record.identity), record)
     return tuple(seen.values())
@@ -120,17 +134,17 @@ def _places(finding: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _sighting(finding: Mapping[str, Any]) -> SightingRecord | None:
+def _sighting(finding: Mapping[str, Any], hash_key: str | None) -> SightingRecord | None:
     key = _mapping(finding.get("key"))
     registry = _mapping(finding.get("registry"))
     key_id = _text(registry.get("key_id"))
     if not key and key_id is None:
         return None
-    prints = _fingerprints(key, finding, key_id)
+    prints = _fingerprints(key, finding, key_id, hash_key)
     path = str(finding.get("path") or "")
     if finding.get("archive_member"):
         path = f"{path}!{finding['archive_member']}"
-    identity = _identity(prints, key_id, finding)
+    identity = _identity(prints, key_id, finding if hash_key else {})
     return SightingRecord(
         path=path,
         identity=identity,
@@ -147,7 +161,7 @@ def _sighting(finding: Mapping[str, Any]) -> SightingRecord | None:
 
 
 def _fingerprints(
-    key: Mapping[str, Any], finding: Mapping[str, Any], key_id: str | None
+    key: Mapping[str, Any], finding: Mapping[str, Any], key_id: str | None, hash_key: str | None
 ) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     for kind, value in _mapping(key.get("fingerprints")).items():
@@ -157,8 +171,8 @@ def _fingerprints(
     if isinstance(certificates, list):
         out.extend(("certificate_sha256", str(c)) for c in certificates if c)
     secret = _mapping(finding.get("secret"))
-    if not key and key_id is not None and secret.get("sha256"):
-        out.append(("secret_sha256", str(secret["sha256"])))
+    if not key and key_id is not None and hash_key and secret.get("hash"):
+        out.append((SECRET_HASH, f"{hash_key}:{secret['hash']}"))
     return tuple(dict.fromkeys(out))
 
 
@@ -166,7 +180,7 @@ def _identity(
     prints: tuple[tuple[str, str], ...], key_id: str | None, finding: Mapping[str, Any]
 ) -> str:
     by_kind = dict(prints)
-    for kind in ("spki_sha256", "jwk_thumbprint", "ssh_sha256", "pgp", "secret_sha256"):
+    for kind in ("spki_sha256", "jwk_thumbprint", "ssh_sha256", "pgp", SECRET_HASH):
         if kind in by_kind:
             return f"{kind}:{by_kind[kind]}"
     if prints:

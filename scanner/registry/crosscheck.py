@@ -2,6 +2,10 @@
 
 Verdicts and severities: ARCHITECTURE.md, "The key registry". `check_tokens`
 (JWTs) lives in `tokencheck.py` and is re-exported here.
+
+A suspended key is not retired (it may come back): its copies are high, not
+critical. An active key on a workstation inside the places its entry allows is
+where it should be: informational. The same key in a repository stays high.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from datetime import date
 from fnmatch import fnmatchcase
 from os.path import expanduser
 
-from scanner.model import KeyInfo, Origin, RegistryHit, Severity, TokenInfo, Verdict
+from scanner.model import KeyInfo, Origin, RegistryHit, Severity, SourceKind, TokenInfo, Verdict
 from scanner.registry.model import MANAGED_CUSTODY, KeyEntry, Registry, SecretHash
 
+SUSPENDED = "suspended"
+OUTSIDE_ALLOWED = "outside its allowed locations"
 _SCRYPT_CACHE: dict[tuple[bytes, SecretHash], str] = {}
 """sha256(secret) → scrypt hex, per process (the registry's parameters are in the key)."""
 _CACHE_LIMIT = 50_000
@@ -114,6 +120,8 @@ def entry_verdict(
         reason = ", ".join(r for r in reasons if r)
         return entry_hit(registry, entry, verdict, severity, matched_by, reason)
 
+    if entry.state == SUSPENDED:
+        return hit(Verdict.SUSPENDED_KEY_PRESENT, Severity.HIGH, [state_words(entry), owner_words])
     if entry.retired:
         return hit(
             Verdict.RETIRED_KEY_PRESENT, Severity.CRITICAL, [state_words(entry), owner_words]
@@ -131,7 +139,21 @@ def entry_verdict(
         verdict = Verdict.DEPARTED_OWNER
         reasons.append(owner_words)
     severity = Severity.HIGH.raised() if (person and person.gone) or late else Severity.HIGH
+    if verdict is Verdict.ACTIVE_KEY_PRESENT and in_allowed_place(entry, origin):
+        severity = Severity.INFO
+        reasons.append("in an allowed location on a workstation")
     return hit(verdict, severity, reasons)
+
+
+def in_allowed_place(entry: KeyEntry, origin: Origin | None) -> bool:
+    """A workstation file at one of the places the entry allows (not merely anywhere,
+    which is what an entry without allowed locations means)."""
+    return (
+        origin is not None
+        and origin.source is SourceKind.WORKSTATION
+        and bool(entry.allowed_locations)
+        and not custody_problem(entry, origin)
+    )
 
 
 def state_words(entry: KeyEntry) -> str:
@@ -158,7 +180,7 @@ def custody_problem(entry: KeyEntry, origin: Origin | None) -> str:
         globs = {pattern, expanduser(pattern)}
         if any(fnmatchcase(path, glob) for path in paths for glob in globs):
             return ""
-    return "outside its allowed locations"
+    return OUTSIDE_ALLOWED
 
 
 def check_tokens(

@@ -1,9 +1,11 @@
 """The fields every reporter shows, as plain JSON-ready values in a fixed key order.
 
 `finding_to_dict` is the one place that decides what of a finding leaves the
-process: the secret's preview, SHA-256 and length (never its SHA-1, never more),
-a key's fingerprints (never its public DER), a token's hash and header (never
-the token). Reporters, the baseline, the sweep and the inventory reuse it.
+process: the secret's preview, keyed hash and length (never a plain hash, never
+its SHA-1, never more), a key's fingerprints (hashes of public material; never
+its public DER), a token's keyed hash and header (never the token, never a plain
+hash of it or of its subject). Reporters, the baseline, the sweep and the
+inventory reuse it. The summary says which hash key made the hashes.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scanner import __version__
+from scanner import __version__, hashkey
 from scanner.model import Finding, KeyInfo, RegistryHit, Report, ScanError, Severity, TokenInfo
+from scanner.redact import rekey
 
 TOOL_NAME = "keysweep"
 FINGERPRINT_ORDER = ("spki_sha256", "jwk_thumbprint", "ssh_sha256", "pgp", "x509_sha256")
@@ -22,6 +25,7 @@ PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _HEADER_DEPTH = 3
 _HEADER_TEXT_MAX = 200
 _HEADER_ITEMS = 32
+_SECRET_SIGNER = "secret:"
 
 JSONDict = dict[str, Any]
 
@@ -50,7 +54,7 @@ def finding_to_dict(finding: Finding) -> JSONDict:
         "message": finding.message,
         "secret": {
             "preview": finding.secret.preview,
-            "sha256": finding.secret.sha256,
+            "hash": finding.secret.keyed_hash,
             "length": finding.secret.length,
         },
         "key": key_to_dict(finding.key) if finding.key else None,
@@ -83,14 +87,22 @@ def ordered_fingerprints(fingerprints: Mapping[str, str]) -> dict[str, str]:
 
 def token_to_dict(token: TokenInfo) -> JSONDict:
     return {
-        "sha256": token.sha256,
+        "hash": rekey(token.sha256),
         "header": _safe_header(token.header, _HEADER_DEPTH),
         "issued_at": token.issued_at,
         "expires_at": token.expires_at,
         "not_before": token.not_before,
-        "subject_hash": token.subject_hash,
-        "verified_by": token.verified_by,
+        "subject_hash": rekey(token.subject_hash) if token.subject_hash else None,
+        "verified_by": _safe_signer(token.verified_by),
     }
+
+
+def _safe_signer(label: str | None) -> str | None:
+    """A registry key id as it is; a found HMAC secret ('secret:<hash prefix>') by a
+    prefix of its keyed hash instead."""
+    if label is None or not label.startswith(_SECRET_SIGNER):
+        return label
+    return _SECRET_SIGNER + rekey(label.removeprefix(_SECRET_SIGNER))[:12]
 
 
 def _safe_header(value: object, depth: int) -> Any:
@@ -158,6 +170,7 @@ def summary_to_dict(report: Report) -> JSONDict:
         "partial": report.partial,
         "partial_reason": report.partial_reason,
         "roots": list(report.roots),
+        "secret_hash": hashkey.current().describe(),
     }
     meta = {k: v for k, v in sorted(report.meta.items()) if k != "rules_version"}
     if meta:

@@ -33,12 +33,14 @@ LEVELS: dict[Severity, str] = {
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
+    Severity.INFO: "note",
 }
 SECURITY_SEVERITY: dict[Severity, str] = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
     Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
 }
 """GitHub code scanning reads `security-severity` (a CVSS-like score) from rule properties."""
 RESULT_PROPERTIES = (

@@ -24,6 +24,7 @@ SEVERITY_COLORS: dict[Severity, dict[str, object]] = {
     Severity.HIGH: {"fg": "red"},
     Severity.MEDIUM: {"fg": "yellow"},
     Severity.LOW: {"fg": "cyan"},
+    Severity.INFO: {"fg": "green"},
 }
 
 Style = Callable[..., str]
@@ -111,7 +112,7 @@ def _token_details(finding: Finding) -> list[str]:
     if token is None:
         return []
     header = " ".join(f"{k} {token.header[k]}" for k in ("alg", "kid") if k in token.header)
-    words = ["token", header, f"sha256 {token.sha256[:FINGERPRINT_SHOWN]}…"]
+    words = ["token", header]
     if token.issued_at:
         words.append(f"issued {token.issued_at}")
     return [_e(" ".join(w for w in words if w))]
@@ -154,7 +155,9 @@ def summary_line(report: Report) -> str:
     """'N findings (c critical, h high, m medium, l low) in X files, Y MB, Z s;
     S suppressed; E warnings', then '; partial: <reason>' when a budget ended the scan."""
     counts = severity_counts(report.findings)
-    by_severity = ", ".join(f"{n} {label}" for label, n in counts.items())
+    by_severity = ", ".join(
+        f"{n} {label}" for label, n in counts.items() if n or label != Severity.INFO.label
+    )
     parts = [
         f"{_plural(len(report.findings), 'finding')} ({by_severity}) in "
         f"{_plural(report.items_scanned, 'file')}, {report.bytes_scanned / 1e6:.1f} MB, "

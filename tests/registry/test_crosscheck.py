@@ -34,7 +34,7 @@ def asym(key_id: str, spki: str, state: str = "active", **extra: Any) -> dict[st
     }
 
 
-@pytest.mark.parametrize("state", ["deactivated", "compromised", "destroyed", "suspended"])
+@pytest.mark.parametrize("state", ["deactivated", "compromised", "destroyed"])
 def test_retired_key_present_is_critical(
     state: str, write_registry: Writer, kit: ModuleType, rsa_key: Any
 ) -> None:

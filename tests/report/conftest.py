@@ -64,7 +64,7 @@ def make_finding(
 ) -> Finding:
     info = secret_info(secret)
     return Finding(
-        id=FindingId(finding_id(rule, origin.path, info.sha256)),
+        id=FindingId(finding_id(rule, origin.path, info.keyed_hash)),
         rule=rule,
         name=name,
         kind=kind,

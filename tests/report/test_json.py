@@ -44,7 +44,7 @@ def test_every_finding_has_the_architecture_fields_in_order(planted: Any) -> Non
     assert len(document["findings"]) == 4
     for finding in document["findings"]:
         assert list(finding) == FINDING_KEYS
-        assert list(finding["secret"]) == ["preview", "sha256", "length"]
+        assert list(finding["secret"]) == ["preview", "hash", "length"]
 
 
 def test_key_finding_carries_fingerprints_and_registry_hit(planted: Any) -> None:
@@ -81,7 +81,7 @@ def test_git_and_archive_origins(planted: Any) -> None:
 def test_token_header_is_shown_without_private_jwk_members(planted: Any) -> None:
     token = by_rule(json.loads(render(planted.report, "json")), "token.jwt")["token"]
     assert list(token) == [
-        "sha256", "header", "issued_at", "expires_at", "not_before", "subject_hash", "verified_by"
+        "hash", "header", "issued_at", "expires_at", "not_before", "subject_hash", "verified_by"
     ]  # fmt: skip
     assert token["header"]["kid"] == "2019-signer"
     assert token["header"]["jwk"] == {"kty": "oct"}
@@ -92,7 +92,7 @@ def test_summary_and_errors(planted: Any) -> None:
     document = json.loads(render(planted.report, "json"))
     summary = document["summary"]
     assert summary["findings"] == 4
-    assert summary["by_severity"] == {"critical": 2, "high": 1, "medium": 1, "low": 0}
+    assert summary["by_severity"] == {"critical": 2, "high": 1, "medium": 1, "low": 0, "info": 0}
     assert summary["items_scanned"] == 1234
     assert summary["bytes_scanned"] == 56_700_000
     assert summary["suppressed"] == {"baseline": 1, "inline": 2}

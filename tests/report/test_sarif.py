@@ -103,7 +103,7 @@ def test_properties_carry_key_registry_and_secret_hash_but_messages_no_secret(
     properties = key_result["properties"]
     assert properties["key"]["fingerprints"]["spki_sha256"] == planted.spki_sha256
     assert properties["registry"]["verdict"] == "retired-key-present"
-    assert set(properties["secret"]) == {"preview", "sha256", "length"}
+    assert set(properties["secret"]) == {"preview", "hash", "length"}
     assert "deactivated 2024-06-30" in key_result["message"]["text"]
     previews = {f.id: f.secret.preview.rstrip("…") for f in planted.report.findings}
     for result in run["results"]:

@@ -29,7 +29,10 @@ def test_retired_key_and_forged_token_come_first_with_the_reason(planted: Any) -
     assert lines[1].split()[:3] == ["CRITICAL", "key.rsa-pkcs1", "home/dev/.ssh/id_rsa:1:1"]
     critical_block = text.split("\n\n")[0]
     assert f"registry key-auth-2019 (deactivated): {REASON}" in critical_block
-    assert "fix: destroy this copy; it is retired" in critical_block
+    assert (
+        "fix: destroy this copy (remove it from the repository and history): the key is deactivated"
+        in critical_block
+    )
     assert "token.jwt  var/log/app.log:812:44" in critical_block
     assert text.index("key.rsa-pkcs1") < text.index("cloud.aws-access-key-id")
 
@@ -50,7 +53,9 @@ def test_other_findings_grouped_under_their_file(planted: Any) -> None:
     assert "HIGH  cloud.aws-access-key-id  deploy/settings.py:14:21  AWS access key id" in git_block
     assert "commit 3f2a9c1e8b7d by Dana Dev <dana@example.test>" in git_block
     assert "no longer at HEAD" in git_block
-    assert "fix: remove it from the repository and history" in git_block
+    assert (
+        "fix: it is in history only: revoke and replace it, then rewrite the history" in git_block
+    )
     assert "entropy 4.6 bits per character" in blocks[2]
 
 

@@ -21,10 +21,13 @@ from click.testing import CliRunner
 from scanner.cli import cli
 from scanner.config import Config
 from scanner.detectors.rules import load_rules
+from scanner.hashkey import ENV_KEY, HMAC, Hasher
 from scanner.model import Rule, RuleKind
+from scanner.redact import secret_hash
 from scanner.suppress import PathMatcher
 
 RULES: tuple[Rule, ...] = load_rules(Config())
+HASH_KEY = "families-scan-test-hash-key"
 pytestmark = pytest.mark.skipif(
     not RULES, reason="rule engine still a stub: load_rules returns no rules"
 )
@@ -91,13 +94,14 @@ def content(rule: Rule) -> bytes:
     return _armor("OPENSSH PRIVATE KEY")(rule)  # id_rsa, ssh_host_*_key
 
 
-def expected_secret_sha256(rule: Rule) -> str | None:
+def expected_secret_hash(rule: Rule) -> str | None:
     """The secret the rule's first example holds, read with RE2 directly."""
     if rule.pattern is None:
         return None
     found = re2.compile(rule.pattern).search(rule.examples[0])
     assert found is not None, f"{rule.id}: first example does not match"
-    return hashlib.sha256(found.group("secret").encode()).hexdigest()
+    hasher = Hasher(HMAC, "environment", HASH_KEY.encode())
+    return secret_hash(found.group("secret").encode(), hasher)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +122,9 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
 def findings(tree: tuple[Path, dict[str, str]]) -> list[dict[str, object]]:
     root, _ = tree
     result = CliRunner().invoke(
-        cli, ["scan", str(root), "--format", "json", "--detector", "rules", "--jobs", "1"]
+        cli,
+        ["scan", str(root), "--format", "json", "--detector", "rules", "--jobs", "1"],
+        env={ENV_KEY: HASH_KEY},
     )
     assert result.exit_code == 1, result.output[-2000:]
     report = json.loads(result.stdout)
@@ -156,13 +162,13 @@ def test_each_finding_holds_exactly_the_secret(
     by_rule = {(f["rule"], f["path"]): f for f in findings}
     wrong = []
     for rule in RULES:
-        want = expected_secret_sha256(rule)
+        want = expected_secret_hash(rule)
         finding = by_rule.get((rule.id, paths[rule.id]))
         if want is None or finding is None:
             continue
         secret = finding["secret"]
         assert isinstance(secret, dict)
-        if secret["sha256"] != want:
+        if secret["hash"] != want:
             wrong.append(rule.id)
     assert not wrong, f"secret span differs from the pattern's secret group: {wrong}"
 
