@@ -260,7 +260,7 @@ def _group_key(finding: Finding) -> tuple[str, ...]:
     hit = finding.registry
     verdict = (hit.verdict.value, hit.key_id or "") if hit else ("", "")
     token = finding.token.verified_by or "" if finding.token else ""
-    return (finding.secret.sha256, spki, *verdict, token)
+    return (finding.secret.keyed_hash, spki, *verdict, token)
 
 
 def _merge(group: list[Finding]) -> Finding:
