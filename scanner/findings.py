@@ -5,6 +5,7 @@ and which of several matches on the same bytes to keep."""
 from __future__ import annotations
 
 from scanner import redact
+from scanner.context import context_of
 from scanner.model import (
     Finding,
     FindingId,
@@ -40,6 +41,9 @@ def build_finding(
         key=key,
         registry=hit,
         message=_message(key),
+        context=context_of(origin.path + member),
+        confidence=match.confidence,
+        facts=match.facts,
     )
 
 
@@ -103,9 +107,10 @@ _KIND_RANK = {
 }
 
 
-def _rank(match: Match) -> tuple[int, int, int]:
+def _rank(match: Match) -> tuple[int, int, int, int]:
+    own = 0 if match.detector == "detect-secrets" else 1  # keysweep's rules win
     generic = 0 if match.rule_id.startswith("generic.") else 1
-    return (_KIND_RANK[match.kind], generic, int(match.severity))
+    return (own, _KIND_RANK[match.kind], generic, int(match.severity))
 
 
 def looks_like_jwt(secret: bytes) -> bool:

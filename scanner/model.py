@@ -125,6 +125,8 @@ class Rule:
     description: str = ""
     source_file: str = ""
     """The YAML file the rule came from (for error messages)."""
+    validate: str | None = None
+    """Name in scanner.engine.validators.VALIDATORS: the value's structure check."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,11 @@ class Match:
     """1-based, counted in characters of the decoded line."""
     end_line: int
     secret: bytes = field(repr=False)
+    confidence: str | None = None
+    """'verified-format' when the rule's validator checked the value's structure."""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """What the structure or the parts around it tell (account id, environment,
+    user name, host): never the secret or anything that confirms it."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,12 @@ class Finding:
     token: TokenInfo | None = None
     registry: RegistryHit | None = None
     message: str = ""
+    context: str = "production"
+    """production, test, fixture, vendored, docs or example (scanner.context)."""
+    confidence: str | None = None
+    """'verified-format' when a validator checked the value's structure."""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """Decoded, non-secret facts: account id, environment, user name, host, parts."""
 
     @property
     def path(self) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from scanner import schedule, suppress
+from scanner import placeholders, schedule, suppress
 from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from scanner.baseline import Baseline
     from scanner.detectors import Detector
     from scanner.registry.model import Registry
+    from scanner.vetting import Vetter
 
 
 def scan(
@@ -72,6 +73,9 @@ def scan(
         started,
     )
     findings = _tokens_stage(total, registry)
+    findings, doc_values = placeholders.repeated_doc_values(findings)
+    if doc_values:
+        total.suppressed["placeholder"] += doc_values
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
         total.suppressed["baseline"] += baselined
@@ -156,6 +160,7 @@ class _Worker:
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
         self.key_file_paths = key_file_gate(rules)
+        self.vetter = _vetter(self.rules, self.detectors)
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
@@ -199,6 +204,8 @@ class _Worker:
                     )
                 )
         matches = dedup_matches(matches)
+        matches, dropped = self.vetter.vet(item.origin, data, matches)
+        result.suppressed.update(dropped)
         if not matches:
             return
         if self.allow_paths.matches(item.origin.path):
@@ -294,6 +301,13 @@ class _Worker:
         from scanner.registry.crosscheck import check_secret
 
         return check_secret(self.registry, secret)
+
+
+def _vetter(rules: dict[str, Rule], detectors: Sequence[Detector]) -> Vetter:
+    from scanner.vetting import Vetter
+
+    found = [d for d in detectors if d.name == "rules"]
+    return Vetter(rules, found[0].detect if found else None)
 
 
 # --- whole-scan stages --------------------------------------------------------

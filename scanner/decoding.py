@@ -1,0 +1,206 @@
+"""Secrets hidden behind an encoding: base64 values of Kubernetes `Secret`
+manifests and Helm values, Docker `auth` and HTTP basic-auth values, JSON string
+escapes and percent-encoding.
+
+A password in a k8s `Secret` is base64 on disk, so no rule sees it. Decoding
+every base64-looking run in every file would be a second full pass (and an
+ocean of noise), so decoding runs only in candidate regions: value lines of a
+manifest that says `kind: Secret` or of a Helm `values*.yaml`, lines holding a
+JSON `\\/` or `\\u00` escape, and the values that a rule already matched and that
+are themselves encoded (`auth`, `Basic`, `%XX`). The decoded text is put back in
+its line (`password: <decoded>`) and scanned with the same rules; each match is
+reported at the encoded location, with `facts.encoding` saying how it was found.
+Depth, size and count are bounded.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import re2
+
+from scanner.engine.validators import b64decode_loose
+from scanner.model import Match, Origin
+
+Rescan = Callable[[Origin, bytes], Sequence[object]]
+"""The rules detector's `detect` over a small decoded buffer."""
+
+MAX_DEPTH = 2
+MAX_REGIONS = 256
+MAX_VALUE = 64 * 1024
+MAX_TOTAL = 1024 * 1024
+
+_K8S_SECRET = (b"kind: Secret", b'"kind": "Secret"', b"kind: 'Secret'", b'kind: "Secret"')
+_VALUE_LINE = re2.compile(
+    rb"(?m)^([ \t]*-?[ \t]*[\"']?([A-Za-z0-9._-]{1,253})[\"']?[ \t]*:[ \t]*[\"']?)"
+    rb"([A-Za-z0-9+/]{12,}={0,2})[\"']?[ \t]*,?[ \t]*\r?$"
+)
+_JSON_ESCAPES = (b"\\/", b"\\u00")
+_ESCAPED_LINE = re2.compile(rb"(?m)^.*\\(?:/|u00[0-9A-Fa-f]{2}).*$")
+_ESCAPE = re2.compile(rb"\\(?:u([0-9A-Fa-f]{4})|([\"\\/bfnrt]))")
+_SIMPLE = {b'"': b'"', b"\\": b"\\", b"/": b"/", b"b": b"\b", b"f": b"\f", b"n": b"\n",
+           b"r": b"\r", b"t": b"\t"}  # fmt: skip
+_VIRTUAL_NAMES = {".dockerconfigjson": ".docker/config.json", ".dockercfg": ".dockercfg"}
+_ENCODED_RULE_VALUES = ("docker-auth", "basic-auth")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Encoded bytes at [start, end) of the item, and the text to rescan: the line
+    with the decoded value in place of the encoded one."""
+
+    start: int
+    end: int
+    text: bytes
+    offset: int
+    """Where the decoded value begins inside `text` (matches before it are the
+    plain part of the line, which the first pass already saw)."""
+    member: str
+    encoding: str
+
+
+def decoded_matches(
+    origin: Origin,
+    data: bytes,
+    matches: Sequence[Match],
+    rescan: Rescan,
+    rule_validators: dict[str, str | None] | None = None,
+    depth: int = 0,
+) -> list[Match]:
+    """Matches found by decoding candidate regions of `data`, at encoded locations."""
+    budget = [MAX_TOTAL]
+    regions = list(_bounded(_regions(origin, data, matches, rule_validators or {}), budget))
+    covered = {(m.start, m.end, m.rule_id) for m in matches}
+    spans = {(m.start, m.end) for m in matches}
+    found: list[Match] = []
+    for region in regions:
+        for match in _rescan(origin, data, region, rescan, rule_validators, depth):
+            if (match.start, match.end, match.rule_id) in covered:
+                continue  # the same rule on the encoded form: nothing new
+            if match.rule_id.startswith("generic.") and (match.start, match.end) in spans:
+                continue  # a generic rule on a value another rule already reported
+            covered.add((match.start, match.end, match.rule_id))
+            found.append(match)
+    return found
+
+
+def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
+    for count, region in enumerate(regions):
+        budget[0] -= len(region.text)
+        if count >= MAX_REGIONS or budget[0] < 0:
+            return
+        yield region
+
+
+def _regions(
+    origin: Origin, data: bytes, matches: Sequence[Match], validators: dict[str, str | None]
+) -> Iterator[Region]:
+    if _is_k8s_secret(data) or _is_helm_values(origin.path):
+        yield from _base64_values(data)
+    if any(marker in data for marker in _JSON_ESCAPES):
+        yield from _escaped_lines(data)
+    for match in matches:
+        yield from _encoded_value(data, match, validators.get(match.rule_id))
+
+
+def _is_k8s_secret(data: bytes) -> bool:
+    return any(marker in data for marker in _K8S_SECRET)
+
+
+def _is_helm_values(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith("values") and name.endswith((".yaml", ".yml"))
+
+
+def _base64_values(data: bytes) -> Iterator[Region]:
+    """`key: <base64>` lines, decoded when the result is text."""
+    for found in _VALUE_LINE.finditer(data):
+        decoded = b64decode_loose(found.group(3))
+        if decoded is None or len(decoded) > MAX_VALUE or not _is_text(decoded):
+            continue
+        head, key = found.group(1), found.group(2).decode("ascii", "replace")
+        start, end = found.span(3)
+        yield Region(start, end, head + decoded, len(head), _VIRTUAL_NAMES.get(key, key), "base64")
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _escaped_lines(data: bytes) -> Iterator[Region]:
+    """Lines with JSON string escapes, unescaped."""
+    for found in _ESCAPED_LINE.finditer(data):
+        line = found.group(0)
+        if len(line) > MAX_VALUE:
+            continue
+        text = _ESCAPE.sub(_unescape, line)
+        if text != line:
+            start, end = found.span()
+            yield Region(start, end, text, 0, "", "json-escape")
+
+
+def _unescape(found: re2._Match[bytes]) -> bytes:
+    code = found.group(1)
+    if code is not None:
+        return chr(int(code, 16)).encode("utf-8", "replace")
+    return _SIMPLE[found.group(2)]
+
+
+def _encoded_value(data: bytes, match: Match, validator: str | None) -> Iterator[Region]:
+    """A rule's match that is itself encoded: a base64 `user:password`, or `%XX`."""
+    if validator in _ENCODED_RULE_VALUES:
+        decoded = b64decode_loose(match.secret)
+        if decoded is not None and _is_text(decoded):
+            password = decoded.partition(b":")[2]
+            yield Region(match.start, match.end, b"password: " + password, 10, "", "base64")
+    elif b"%" in match.secret:
+        decoded = urllib.parse.unquote_to_bytes(match.secret)
+        if decoded != match.secret:
+            head = data[max(0, match.start - 64) : match.start].rsplit(b"\n", 1)[-1]
+            yield Region(match.start, match.end, head + decoded, len(head), "", "percent")
+
+
+def _rescan(
+    origin: Origin,
+    data: bytes,
+    region: Region,
+    rescan: Rescan,
+    validators: dict[str, str | None] | None,
+    depth: int,
+) -> list[Match]:
+    inner = (
+        replace(origin, archive_member=_member(origin, region.member)) if region.member else origin
+    )
+    found = [m for m in rescan(inner, region.text) if isinstance(m, Match)]
+    found = [m for m in found if m.end > region.offset]
+    if depth + 1 < MAX_DEPTH and found:
+        found.extend(decoded_matches(inner, region.text, found, rescan, validators, depth + 1))
+    return [_at_encoded(data, region, m) for m in found if m.end > region.offset]
+
+
+def _member(origin: Origin, name: str) -> str:
+    return f"{origin.archive_member}!{name}" if origin.archive_member else name
+
+
+def _at_encoded(data: bytes, region: Region, match: Match) -> Match:
+    """The decoded match, placed at the encoded bytes it came from."""
+    line = data.count(b"\n", 0, region.start) + 1
+    column = region.start - (data.rfind(b"\n", 0, region.start) + 1) + 1
+    encodings = [region.encoding, match.facts.get("encoding", "")]
+    return replace(
+        match,
+        start=region.start,
+        end=region.end,
+        line=line,
+        column=column,
+        end_line=line + data.count(b"\n", region.start, region.end),
+        facts={**match.facts, "encoding": "+".join(e for e in encodings if e)},
+    )
