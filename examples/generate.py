@@ -185,8 +185,7 @@ def main() -> None:
     )
     write(
         HOME / ".config/gh/hosts.yml",
-        "github.com:\n    user: dev\n"
-        f"    oauth_token: {with_checksum('gho_', token(ALNUM, 30))}\n",
+        f"github.com:\n    user: dev\n    oauth_token: {with_checksum('gho_', token(ALNUM, 30))}\n",
         0o600,
     )
 
