@@ -5,8 +5,8 @@ escapes and percent-encoding.
 A password in a k8s `Secret` is base64 on disk, so no rule sees it. Decoding
 every base64-looking run in every file would be a second full pass (and an
 ocean of noise), so decoding runs only in candidate regions: value lines of a
-manifest that says `kind: Secret` or of a Helm `values*.yaml`, lines holding a
-JSON `\\/` or `\\u00` escape, and the values that a rule already matched and that
+manifest that says `kind: Secret` or of a Helm `values*.yaml`, lines of JSON
+files holding an escaped URL (`:\\/\\/`), and the values that a rule already matched and that
 are themselves encoded (`auth`, `Basic`, `%XX`). The decoded text is put back in
 its line (`password: <decoded>`) and scanned with the same rules; each match is
 reported at the encoded location, with `facts.encoding` saying how it was found.
@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import re2
 
+from scanner import pairing
 from scanner.engine.validators import b64decode_loose
 from scanner.model import Match, Origin
 
@@ -35,9 +36,13 @@ MAX_TOTAL = 1024 * 1024
 _K8S_SECRET = (b"kind: Secret", b'"kind": "Secret"', b"kind: 'Secret'", b'kind: "Secret"')
 _VALUE_LINE = re2.compile(
     rb"(?m)^([ \t]*-?[ \t]*[\"']?([A-Za-z0-9._-]{1,253})[\"']?[ \t]*:[ \t]*[\"']?)"
-    rb"([A-Za-z0-9+/]{12,}={0,2})[\"']?[ \t]*,?[ \t]*\r?$"
+    rb"([A-Za-z0-9+/]{8,}={0,2})[\"']?[ \t]*,?[ \t]*\r?$"
 )
-_JSON_ESCAPES = (b"\\/", b"\\u00")
+_JSON_ESCAPE = b":\\/\\/"
+"""An escaped URL (`https:\\/\\/user:pass@host`): the one escape that hides
+credentials from the rules often enough to pay for a look."""
+_MANIFEST_SUFFIXES = frozenset({"yaml", "yml"})
+_ESCAPED_SUFFIXES = frozenset({"json", "jsonl", "ndjson", "har", "ipynb"})
 _ESCAPED_LINE = re2.compile(rb"(?m)^.*\\(?:/|u00[0-9A-Fa-f]{2}).*$")
 _ESCAPE = re2.compile(rb"\\(?:u([0-9A-Fa-f]{4})|([\"\\/bfnrt]))")
 _SIMPLE = {b'"': b'"', b"\\": b"\\", b"/": b"/", b"b": b"\b", b"f": b"\f", b"n": b"\n",
@@ -59,6 +64,10 @@ class Region:
     plain part of the line, which the first pass already saw)."""
     member: str
     encoding: str
+    replaces: bool = True
+    """Whether what the decoded text holds replaces any match of the encoded form
+    (a base64 value in a manifest); False for an encoded value a rule reported
+    (a Docker `auth`, a `Basic` header), which stays its own finding."""
 
 
 def decoded_matches(
@@ -68,22 +77,46 @@ def decoded_matches(
     rescan: Rescan,
     rule_validators: dict[str, str | None] | None = None,
     depth: int = 0,
-) -> list[Match]:
-    """Matches found by decoding candidate regions of `data`, at encoded locations."""
+) -> Decoded:
+    """Matches found by decoding candidate regions of `data`, at encoded locations,
+    and the encoded spans whose decoded text replaces any match of the encoded form."""
     budget = [MAX_TOTAL]
     regions = list(_bounded(_regions(origin, data, matches, rule_validators or {}), budget))
-    covered = {(m.start, m.end, m.rule_id) for m in matches}
-    spans = {(m.start, m.end) for m in matches}
     found: list[Match] = []
     for region in regions:
-        for match in _rescan(origin, data, region, rescan, rule_validators, depth):
-            if (match.start, match.end, match.rule_id) in covered:
-                continue  # the same rule on the encoded form: nothing new
-            if match.rule_id.startswith("generic.") and (match.start, match.end) in spans:
-                continue  # a generic rule on a value another rule already reported
-            covered.add((match.start, match.end, match.rule_id))
-            found.append(match)
-    return found
+        found.extend(_rescan(origin, data, region, rescan, rule_validators, depth))
+    return Decoded(found, frozenset((r.start, r.end) for r in regions if r.replaces))
+
+
+@dataclass(frozen=True)
+class Decoded:
+    matches: list[Match]
+    replaced: frozenset[tuple[int, int]]
+    """Encoded spans that were decoded and rescanned in full."""
+
+
+def merge(direct: Sequence[Match], found: Decoded) -> list[Match]:
+    """Direct and decoded matches, one per encoded place. A manifest's decoded value
+    replaces every match of its encoded form (the rescan judged the real value).
+    Elsewhere a rule's match on the encoded form stays as it is, a decoded match
+    replaces a generic one there, and a generic decoded match yields to a
+    specific rule's match."""
+    direct = [m for m in direct if (m.start, m.end) not in found.replaced]
+    taken = {(m.start, m.end, m.rule_id) for m in direct}
+    specific = {(m.start, m.end) for m in direct if not _generic(m)}
+    kept: dict[tuple[int, int, str], Match] = {}
+    for match in found.matches:
+        place = (match.start, match.end)
+        if (*place, match.rule_id) in taken or (_generic(match) and place in specific):
+            continue
+        kept.setdefault((*place, match.rule_id), match)
+    places = {(s, e) for s, e, _ in kept}
+    direct = [m for m in direct if not (_generic(m) and (m.start, m.end) in places)]
+    return direct + list(kept.values())
+
+
+def _generic(match: Match) -> bool:
+    return match.rule_id.startswith("generic.")
 
 
 def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
@@ -94,23 +127,35 @@ def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
         yield region
 
 
+def file_kind(origin: Origin, data: bytes) -> str | None:
+    """'manifest' (k8s Secret, Helm values), 'escaped' (JSON with escaped URLs), or
+    None: the cheap test that keeps decoding off nearly every item."""
+    name = (origin.archive_member or origin.path).rsplit("/", 1)[-1].lower()
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in _MANIFEST_SUFFIXES and (_is_helm_values(name) or _is_k8s_secret(data)):
+        return "manifest"
+    if suffix in _ESCAPED_SUFFIXES and _JSON_ESCAPE in data:
+        return "escaped"
+    return None
+
+
 def _regions(
     origin: Origin, data: bytes, matches: Sequence[Match], validators: dict[str, str | None]
 ) -> Iterator[Region]:
-    if _is_k8s_secret(data) or _is_helm_values(origin.path):
+    kind = file_kind(origin, data)
+    if kind == "manifest":
         yield from _base64_values(data)
-    if any(marker in data for marker in _JSON_ESCAPES):
+    elif kind == "escaped":
         yield from _escaped_lines(data)
     for match in matches:
         yield from _encoded_value(data, match, validators.get(match.rule_id))
 
 
 def _is_k8s_secret(data: bytes) -> bool:
-    return any(marker in data for marker in _K8S_SECRET)
+    return b"Secret" in data and any(marker in data for marker in _K8S_SECRET)
 
 
-def _is_helm_values(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1].lower()
+def _is_helm_values(name: str) -> bool:
     return name.startswith("values") and name.endswith((".yaml", ".yml"))
 
 
@@ -160,12 +205,12 @@ def _encoded_value(data: bytes, match: Match, validator: str | None) -> Iterator
         decoded = b64decode_loose(match.secret)
         if decoded is not None and _is_text(decoded):
             password = decoded.partition(b":")[2]
-            yield Region(match.start, match.end, b"password: " + password, 10, "", "base64")
+            yield Region(match.start, match.end, b"password: " + password, 10, "", "base64", False)
     elif b"%" in match.secret:
         decoded = urllib.parse.unquote_to_bytes(match.secret)
         if decoded != match.secret:
             head = data[max(0, match.start - 64) : match.start].rsplit(b"\n", 1)[-1]
-            yield Region(match.start, match.end, head + decoded, len(head), "", "percent")
+            yield Region(match.start, match.end, head + decoded, len(head), "", "percent", False)
 
 
 def _rescan(
@@ -182,7 +227,9 @@ def _rescan(
     found = [m for m in rescan(inner, region.text) if isinstance(m, Match)]
     found = [m for m in found if m.end > region.offset]
     if depth + 1 < MAX_DEPTH and found:
-        found.extend(decoded_matches(inner, region.text, found, rescan, validators, depth + 1))
+        deeper = decoded_matches(inner, region.text, found, rescan, validators, depth + 1)
+        found = merge(found, deeper)
+    found = pairing.pair(region.text, found)
     return [_at_encoded(data, region, m) for m in found if m.end > region.offset]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import re2
 
+from scanner.engine.validators import b64decode_loose
 from scanner.model import Match
 
 PAIR_LINES = 6
@@ -59,6 +60,8 @@ class Companion:
     """Fact name for each group of `pattern`."""
     part: str
     same_line: bool = False
+    name_hint: bytes | None = None
+    """Also applies to any rule's match assigned to a name holding this (lower case)."""
 
 
 def _ids(*names: str) -> Callable[[str], bool]:
@@ -86,6 +89,7 @@ COMPANIONS = (
         re2.compile(rb"(?i)client[_-]?id" + _NAME + rb"([A-Za-z0-9._@-]{6,128})"),
         ("client_id",),
         "client-id",
+        name_hint=b"client",
     ),
     Companion(
         _prefixed("db.", "config.url-credentials"),
@@ -170,7 +174,7 @@ def _with_companions(data: bytes, match: Match) -> Match:
     facts = dict(match.facts)
     parts = [p for p in facts.get("parts", "").split("+") if p]
     for companion in COMPANIONS:
-        if not companion.applies(match.rule_id):
+        if not _applies(companion, data, match):
             continue
         found = _find(companion, data, match)
         if found:
@@ -183,13 +187,23 @@ def _with_companions(data: bytes, match: Match) -> Match:
     return replace(match, facts=facts)
 
 
+def _applies(companion: Companion, data: bytes, match: Match) -> bool:
+    if companion.applies(match.rule_id):
+        return True
+    if companion.name_hint is None:
+        return False
+    line_start = data.rfind(b"\n", max(0, match.start - 128), match.start) + 1
+    return companion.name_hint in data[max(line_start, match.start - 128) : match.start].lower()
+
+
 def _find(companion: Companion, data: bytes, match: Match) -> Mapping[str, str]:
     start, end = _window(data, match, 0 if companion.same_line else PAIR_LINES)
     for found in companion.pattern.finditer(data, start, end):
         if companion.same_line and not found.start() <= match.start <= found.end() + 256:
             continue
+        encoded = match.facts.get("encoding", "").startswith("base64")
         values = {
-            name: _fact(found.group(i))
+            name: _fact(found.group(i), encoded)
             for i, name in enumerate(companion.facts, start=1)
             if found.group(i) and match.secret not in found.group(i)
         }
@@ -217,5 +231,10 @@ def _window(data: bytes, match: Match, lines: int) -> tuple[int, int]:
     return max(start, floor), end
 
 
-def _fact(value: bytes) -> str:
+def _fact(value: bytes, encoded: bool = False) -> str:
+    """A companion's value; in a manifest of base64 values, decoded when it is text."""
+    if encoded:
+        decoded = b64decode_loose(value)
+        if decoded is not None and decoded.isascii() and decoded.decode("ascii").isprintable():
+            value = decoded
     return value.decode("utf-8", "replace")[:_FACT_MAX]

@@ -145,7 +145,7 @@ def is_placeholder(secret: bytes, before: bytes = b"") -> bool:
 
 def _is_word(text: bytes) -> bool:
     stem = _TRAILING_DIGITS.sub(b"", text) if text[:1].isalpha() else text
-    return stem.decode("utf-8", "replace") in _WORDS
+    return text.decode("utf-8", "replace") in _WORDS or stem.decode("utf-8", "replace") in _WORDS
 
 
 def _is_run(text: bytes) -> bool:
@@ -184,7 +184,8 @@ def _normal(text: bytes) -> bytes:
 def repeated_doc_values(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
     """Drop credential values that one scan sees in many files, mostly outside
     production, with no structure check or registry verdict behind them: the
-    password a project's documentation repeats in every sample."""
+    password a project's documentation repeats in every sample. Copies in
+    production files stay findings (a real password that docs repeat is real)."""
     places: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         if _doc_candidate(finding):
@@ -192,7 +193,7 @@ def repeated_doc_values(findings: Sequence[Finding]) -> tuple[list[Finding], int
     dropped: set[int] = set()
     for group in places.values():
         if _is_doc_value(group):
-            dropped.update(id(f) for f in group)
+            dropped.update(id(f) for f in group if f.context != PRODUCTION)
     kept = [f for f in findings if id(f) not in dropped]
     return kept, len(findings) - len(kept)
 

@@ -37,11 +37,13 @@ class Vetter:
         """The matches worth a finding, and counts of the others by reason
         (`structure`, `placeholder`)."""
         dropped: Counter[str] = Counter()
+        if not matches and (self.rescan is None or decoding.file_kind(origin, data) is None):
+            return [], dropped
         found = defer_to_rules(matches)
         if self.rescan is not None:
-            found.extend(
-                decoding.decoded_matches(origin, data, found, self.rescan, self.validators)
-            )
+            decoded = decoding.decoded_matches(origin, data, found, self.rescan, self.validators)
+            if decoded.matches or decoded.replaced:
+                found = decoding.merge(found, decoded)
         kept: list[Match] = []
         for match in found:
             judged = self._judge(match, data)
