@@ -32,6 +32,7 @@ MAX_DEPTH = 2
 MAX_REGIONS = 256
 MAX_VALUE = 64 * 1024
 MAX_TOTAL = 1024 * 1024
+_ENCODED_MAX = MAX_VALUE * 4 // 3 + 4
 
 _K8S_SECRET = (b"kind: Secret", b'"kind": "Secret"', b"kind: 'Secret'", b'kind: "Secret"')
 _VALUE_LINE = re2.compile(
@@ -83,8 +84,9 @@ def decoded_matches(
     budget = [MAX_TOTAL]
     regions = list(_bounded(_regions(origin, data, matches, rule_validators or {}), budget))
     found: list[Match] = []
+    lines = _Lines(data)
     for region in regions:
-        found.extend(_rescan(origin, data, region, rescan, rule_validators, depth))
+        found.extend(_rescan(origin, data, region, rescan, rule_validators, depth, lines))
     return Decoded(found, frozenset((r.start, r.end) for r in regions if r.replaces))
 
 
@@ -162,7 +164,7 @@ def _is_helm_values(name: str) -> bool:
 def _base64_values(data: bytes) -> Iterator[Region]:
     """`key: <base64>` lines, decoded when the result is text."""
     for found in _VALUE_LINE.finditer(data):
-        decoded = b64decode_loose(found.group(3))
+        decoded = b64decode_loose(found.group(3), limit=_ENCODED_MAX)
         if decoded is None or len(decoded) > MAX_VALUE or not _is_text(decoded):
             continue
         head, key = found.group(1), found.group(2).decode("ascii", "replace")
@@ -220,6 +222,7 @@ def _rescan(
     rescan: Rescan,
     validators: dict[str, str | None] | None,
     depth: int,
+    lines: _Lines,
 ) -> list[Match]:
     inner = (
         replace(origin, archive_member=_member(origin, region.member)) if region.member else origin
@@ -230,16 +233,33 @@ def _rescan(
         deeper = decoded_matches(inner, region.text, found, rescan, validators, depth + 1)
         found = merge(found, deeper)
     found = pairing.pair(region.text, found)
-    return [_at_encoded(data, region, m) for m in found if m.end > region.offset]
+    return [_at_encoded(data, region, m, lines) for m in found if m.end > region.offset]
 
 
 def _member(origin: Origin, name: str) -> str:
     return f"{origin.archive_member}!{name}" if origin.archive_member else name
 
 
-def _at_encoded(data: bytes, region: Region, match: Match) -> Match:
+class _Lines:
+    """Line numbers of offsets, counted on from the last one asked (regions come
+    in order), so many regions in a large item cost one walk, not one each."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.pos:
+            self.pos, self.line = 0, 1
+        self.line += self.data.count(b"\n", self.pos, offset)
+        self.pos = offset
+        return self.line
+
+
+def _at_encoded(data: bytes, region: Region, match: Match, lines: _Lines) -> Match:
     """The decoded match, placed at the encoded bytes it came from."""
-    line = data.count(b"\n", 0, region.start) + 1
+    line = lines.at(region.start)
     column = region.start - (data.rfind(b"\n", 0, region.start) + 1) + 1
     encodings = [region.encoding, match.facts.get("encoding", "")]
     return replace(

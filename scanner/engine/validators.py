@@ -106,10 +106,13 @@ def npm_checksum(secret: bytes) -> Check:
     return Check(True, {"token_type": "npm-access-token"})
 
 
-def b64decode_loose(text: bytes, *, urlsafe: bool = False) -> bytes | None:
-    """Standard or URL-safe base64 with or without padding; None if it is not."""
+def b64decode_loose(
+    text: bytes, *, urlsafe: bool = False, limit: int = _DECODE_MAX
+) -> bytes | None:
+    """Standard or URL-safe base64 with or without padding, at most `limit`
+    characters of it; None if it is not."""
     text = text.strip().rstrip(b"=")
-    if len(text) > _DECODE_MAX or len(text) % 4 == 1:
+    if len(text) > limit or len(text) % 4 == 1:
         return None
     padded = text + b"=" * (-len(text) % 4)
     try:
