@@ -15,6 +15,7 @@ Depth, size and count are bounded.
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,12 @@ from scanner.model import Match, Origin
 Rescan = Callable[[Origin, bytes], Sequence[object]]
 """The rules detector's `detect` over a small decoded buffer."""
 
+
+def _lazy(pattern: bytes) -> Callable[[], re2._Regex]:
+    """A regex compiled on first use: most scans decode nothing."""
+    return functools.cache(lambda: re2.compile(pattern))
+
+
 MAX_DEPTH = 2
 MAX_REGIONS = 256
 MAX_VALUE = 64 * 1024
@@ -35,7 +42,7 @@ MAX_TOTAL = 1024 * 1024
 _ENCODED_MAX = MAX_VALUE * 4 // 3 + 4
 
 _K8S_SECRET = (b"kind: Secret", b'"kind": "Secret"', b"kind: 'Secret'", b'kind: "Secret"')
-_VALUE_LINE = re2.compile(
+_VALUE_LINE = _lazy(
     rb"(?m)^([ \t]*-?[ \t]*[\"']?([A-Za-z0-9._-]{1,253})[\"']?[ \t]*:[ \t]*[\"']?)"
     rb"([A-Za-z0-9+/]{8,}={0,2})[\"']?[ \t]*,?[ \t]*\r?$"
 )
@@ -44,8 +51,8 @@ _JSON_ESCAPE = b":\\/\\/"
 credentials from the rules often enough to pay for a look."""
 _MANIFEST_SUFFIXES = frozenset({"yaml", "yml"})
 _ESCAPED_SUFFIXES = frozenset({"json", "jsonl", "ndjson", "har", "ipynb"})
-_ESCAPED_LINE = re2.compile(rb"(?m)^.*\\(?:/|u00[0-9A-Fa-f]{2}).*$")
-_ESCAPE = re2.compile(rb"\\(?:u([0-9A-Fa-f]{4})|([\"\\/bfnrt]))")
+_ESCAPED_LINE = _lazy(rb"(?m)^.*\\(?:/|u00[0-9A-Fa-f]{2}).*$")
+_ESCAPE = _lazy(rb"\\(?:u([0-9A-Fa-f]{4})|([\"\\/bfnrt]))")
 _SIMPLE = {b'"': b'"', b"\\": b"\\", b"/": b"/", b"b": b"\b", b"f": b"\f", b"n": b"\n",
            b"r": b"\r", b"t": b"\t"}  # fmt: skip
 _VIRTUAL_NAMES = {".dockerconfigjson": ".docker/config.json", ".dockercfg": ".dockercfg"}
@@ -118,7 +125,8 @@ def merge(direct: Sequence[Match], found: Decoded) -> list[Match]:
 
 
 def _generic(match: Match) -> bool:
-    return match.rule_id.startswith("generic.")
+    """Matches by name and shape only (assignment rules, the python detector)."""
+    return match.rule_id.startswith(("generic.", "python."))
 
 
 def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
@@ -163,7 +171,7 @@ def _is_helm_values(name: str) -> bool:
 
 def _base64_values(data: bytes) -> Iterator[Region]:
     """`key: <base64>` lines, decoded when the result is text."""
-    for found in _VALUE_LINE.finditer(data):
+    for found in _VALUE_LINE().finditer(data):
         decoded = b64decode_loose(found.group(3), limit=_ENCODED_MAX)
         if decoded is None or len(decoded) > MAX_VALUE or not _is_text(decoded):
             continue
@@ -184,11 +192,11 @@ def _is_text(data: bytes) -> bool:
 
 def _escaped_lines(data: bytes) -> Iterator[Region]:
     """Lines with JSON string escapes, unescaped."""
-    for found in _ESCAPED_LINE.finditer(data):
+    for found in _ESCAPED_LINE().finditer(data):
         line = found.group(0)
         if len(line) > MAX_VALUE:
             continue
-        text = _ESCAPE.sub(_unescape, line)
+        text = _ESCAPE().sub(_unescape, line)
         if text != line:
             start, end = found.span()
             yield Region(start, end, text, 0, "", "json-escape")

@@ -14,6 +14,7 @@ credential is one finding.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -55,7 +56,8 @@ class Companion:
     """A non-secret part read from the text around a match of some rules."""
 
     applies: Callable[[str], bool]
-    pattern: re2._Regex
+    pattern: bytes
+    """RE2 syntax, compiled on first use (most scans pair nothing)."""
     facts: tuple[str, ...]
     """Fact name for each group of `pattern`."""
     part: str
@@ -80,53 +82,47 @@ _NAME = rb"[\"']?\s{0,4}(?:=|:|:=|=>)\s{0,4}[\"']?"
 COMPANIONS = (
     Companion(
         _ids("cloud.azure-storage-account-key"),
-        re2.compile(rb"(?i)account_?name" + _NAME + rb"([a-z0-9]{3,24})"),
+        rb"(?i)account_?name" + _NAME + rb"([a-z0-9]{3,24})",
         ("account",),
         "account-name",
     ),
     Companion(
         _containing("client-secret", "client_secret"),
-        re2.compile(rb"(?i)client[_-]?id" + _NAME + rb"([A-Za-z0-9._@-]{6,128})"),
+        rb"(?i)client[_-]?id" + _NAME + rb"([A-Za-z0-9._@-]{6,128})",
         ("client_id",),
         "client-id",
         name_hint=b"client",
     ),
     Companion(
         _prefixed("db.", "config.url-credentials"),
-        re2.compile(
-            rb"([a-z][a-z0-9+.-]{1,30})://([^:/@\s\"']{1,64}):[^@\s\"']{1,256}@([^/:?;,@\s\"']{1,253})"
-        ),
+        rb"([a-z][a-z0-9+.-]{1,30})://([^:/@\s\"']{1,64}):[^@\s\"']{1,256}@([^/:?;,@\s\"']{1,253})",
         ("scheme", "username", "host"),
         "url",
         same_line=True,
     ),
     Companion(
         _ids("db.jdbc-url-password"),
-        re2.compile(rb"(?i)jdbc:([a-z0-9]{2,20}):(?://([^/:;?\s\"']{1,253}))?"),
+        rb"(?i)jdbc:([a-z0-9]{2,20}):(?://([^/:;?\s\"']{1,253}))?",
         ("scheme", "host"),
         "jdbc-url",
         same_line=True,
     ),
     Companion(
         _containing("password", "passwd", "credential", "netrc", "jdbc", "connection-string"),
-        re2.compile(
-            rb"(?i)(?:\buser(?:_?name)?|\blogin|\buid|\buser id|<username)(?:" + _NAME + rb"|>)"
-            rb"([A-Za-z0-9._@\\-]{1,64})"
-        ),
+        rb"(?i)(?:\buser(?:_?name)?|\blogin|\buid|\buser id|<username)(?:" + _NAME + rb"|>)"
+        rb"([A-Za-z0-9._@\\-]{1,64})",
         ("username",),
         "username",
     ),
     Companion(
         _ids("pkg.docker-config-auth"),
-        re2.compile(
-            rb"\"([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[^\"\s]{0,200})?)\"\s{0,4}:\s{0,4}\{[^{}]{0,200}\"auth\""
-        ),
+        rb"\"([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[^\"\s]{0,200})?)\"\s{0,4}:\s{0,4}\{[^{}]{0,200}\"auth\"",
         ("registry",),
         "registry",
     ),
     Companion(
         _prefixed("generic.xml-credential"),
-        re2.compile(rb"<id>([^<\s]{1,128})</id>"),
+        rb"<id>([^<\s]{1,128})</id>",
         ("credential_id",),
         "jenkins-id",
     ),
@@ -198,7 +194,7 @@ def _applies(companion: Companion, data: bytes, match: Match) -> bool:
 
 def _find(companion: Companion, data: bytes, match: Match) -> Mapping[str, str]:
     start, end = _window(data, match, 0 if companion.same_line else PAIR_LINES)
-    for found in companion.pattern.finditer(data, start, end):
+    for found in _compiled(companion.pattern).finditer(data, start, end):
         if companion.same_line and not found.start() <= match.start <= found.end() + 256:
             continue
         encoded = match.facts.get("encoding", "").startswith("base64")
@@ -210,6 +206,11 @@ def _find(companion: Companion, data: bytes, match: Match) -> Mapping[str, str]:
         if values:
             return values
     return {}
+
+
+@functools.cache
+def _compiled(pattern: bytes) -> re2._Regex:
+    return re2.compile(pattern)
 
 
 def _window(data: bytes, match: Match, lines: int) -> tuple[int, int]:

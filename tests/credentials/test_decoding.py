@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import string
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,3 +111,13 @@ def test_decoding_is_bounded(put: Put, scan: Scan) -> None:
     code, findings, summary = scan()
     assert code == 0 and findings == []
     assert summary["warnings"] == 0
+
+
+def test_a_percent_encoded_webhook_is_found_by_its_own_rule(put: Put, scan: Scan) -> None:
+    tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    hook = "https://hooks.slack.com/services/T525LPETQY7/B9T6DQSG969/" + tail
+    put("app/settings.py", f'notify_token = "{urllib.parse.quote(hook, safe="")}"\n')
+    [finding] = scan()[1]
+    assert finding["rule"] == "saas.slack-webhook"
+    assert finding["facts"]["encoding"] == "percent"
+    assert tail not in json.dumps(finding)
