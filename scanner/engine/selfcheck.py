@@ -54,6 +54,8 @@ def check_rule(rule: Rule, lanes: Sequence[Engine]) -> list[Failure]:
         )
         if len(wrong) < len(lanes):
             what += f" ({', '.join(wrong)} lane)"
+        if positive and rule.validate and _shape_only(lanes[0], rule, example):
+            what += f" (its value fails the {rule.validate} check)"
         failures.append(Failure(rule.source_file, rule.id, what))
     return failures
 
@@ -66,6 +68,11 @@ def matches(engine: Engine, rule: Rule, example: str) -> bool:
     data = example.encode("utf-8")
     hits = engine.find(data, None)
     return any(hit.rule.id == rule.id and valid(rule, data[hit.start : hit.end]) for hit in hits)
+
+
+def _shape_only(engine: Engine, rule: Rule, example: str) -> bool:
+    """The pattern matches but the validator rejects every value it matched."""
+    return any(h.rule.id == rule.id for h in engine.find(example.encode("utf-8"), None))
 
 
 def valid(rule: Rule, secret: bytes) -> bool:

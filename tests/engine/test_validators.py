@@ -128,6 +128,7 @@ def test_rules_check_runs_the_validator_on_examples(tmp_path: Path) -> None:
     assert _rules_check(tmp_path, "github-checksum", token)[0] == 0
     code, out = _rules_check(tmp_path, "github-checksum", _flip_last(token))
     assert code == 1 and "example 1 did not match" in out
+    assert "fails the github-checksum check" in out
 
 
 def test_an_unknown_validator_is_one_line_naming_the_field(tmp_path: Path) -> None:
