@@ -49,6 +49,7 @@ _VALUE_LINE = _lazy(
 _JSON_ESCAPE = b":\\/\\/"
 """An escaped URL (`https:\\/\\/user:pass@host`): the one escape that hides
 credentials from the rules often enough to pay for a look."""
+_SNIFF = 4096
 _MANIFEST_SUFFIXES = frozenset({"yaml", "yml"})
 _ESCAPED_SUFFIXES = frozenset({"json", "jsonl", "ndjson", "har", "ipynb"})
 _ESCAPED_LINE = _lazy(rb"(?m)^.*\\(?:/|u00[0-9A-Fa-f]{2}).*$")
@@ -144,7 +145,7 @@ def file_kind(origin: Origin, data: bytes) -> str | None:
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
     if suffix in _MANIFEST_SUFFIXES and (_is_helm_values(name) or _is_k8s_secret(data)):
         return "manifest"
-    if suffix in _ESCAPED_SUFFIXES and _JSON_ESCAPE in data:
+    if suffix in _ESCAPED_SUFFIXES and _escapes_slashes(data):
         return "escaped"
     return None
 
@@ -162,7 +163,18 @@ def _regions(
 
 
 def _is_k8s_secret(data: bytes) -> bool:
+    """A Kubernetes manifest (apiVersion or kind near the top) holding a Secret;
+    other YAML (CI files, API specs) costs one look at its first bytes."""
+    head = data[:_SNIFF]
+    if b"apiVersion" not in head and b"kind:" not in head:
+        return False
     return b"Secret" in data and any(marker in data for marker in _K8S_SECRET)
+
+
+def _escapes_slashes(data: bytes) -> bool:
+    """A JSON encoder that escapes `/` does so everywhere, so its first bytes tell;
+    only then is the whole file searched for an escaped URL."""
+    return b"\\/" in data[:_SNIFF] and _JSON_ESCAPE in data
 
 
 def _is_helm_values(name: str) -> bool:
