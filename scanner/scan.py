@@ -38,12 +38,12 @@ from scanner.model import (
 from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, Source, too_large
 from scanner.text import is_binary
+from scanner.vetting import Vetter
 
 if TYPE_CHECKING:
     from scanner.baseline import Baseline
     from scanner.detectors import Detector
     from scanner.registry.model import Registry
-    from scanner.vetting import Vetter
 
 
 def scan(
@@ -304,8 +304,7 @@ class _Worker:
 
 
 def _vetter(rules: dict[str, Rule], detectors: Sequence[Detector]) -> Vetter:
-    from scanner.vetting import Vetter
-
+    """Imported with this module, so pool workers inherit it instead of importing it."""
     found = [d for d in detectors if d.name == "rules"]
     return Vetter(rules, found[0].detect if found else None)
 
