@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from scanner.engine.validators import with_checksum
+
 HERE = Path(__file__).resolve().parent
 HOME = HERE / "workstation" / "home" / "dev"
 SCRYPT = {"alg": "scrypt", "salt": "key-registry:example:v1", "n": 16384, "r": 8, "p": 1}
@@ -49,6 +51,9 @@ def write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode() if isinstance(data, str) else data)
     path.chmod(mode)
+
+
+ALNUM = string.ascii_letters + string.digits
 
 
 def token(alphabet: str, length: int) -> str:
@@ -184,13 +189,12 @@ def main() -> None:
     )
     write(
         HOME / ".npmrc",
-        f"//registry.npmjs.org/:_authToken=npm_{token(string.ascii_letters + string.digits, 36)}\n",
+        f"//registry.npmjs.org/:_authToken={with_checksum('npm_', token(ALNUM, 30))}\n",
         0o600,
     )
     write(
         HOME / ".config/gh/hosts.yml",
-        "github.com:\n    user: dev\n"
-        f"    oauth_token: gho_{token(string.ascii_letters + string.digits, 36)}\n",
+        f"github.com:\n    user: dev\n    oauth_token: {with_checksum('gho_', token(ALNUM, 30))}\n",
         0o600,
     )
 

@@ -90,6 +90,9 @@ class Config:
     allow_values: tuple[str, ...] = ()
     """Regexes: a secret matching one is not a finding (documented example values)."""
     fail_on: Severity = Severity.MEDIUM
+    fail_on_context: tuple[str, ...] = ("production",)
+    """Contexts (scanner.context.CONTEXTS) whose findings fail the gate; registry
+    verdicts fail it in any context."""
     max_file_size: int = 25 * 1024 * 1024
     jobs: int = 0
     """0: all cores."""
@@ -158,7 +161,7 @@ FILE_KEYS = (
     | _INT_FIELDS
     | _BOOL_FIELDS
     | _FLOAT_FIELDS
-    | {"fail_on"}
+    | {"fail_on", "fail_on_context"}
 )
 
 
@@ -269,12 +272,26 @@ def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ConfigError(f"{where}: expected a number > 0")
         return float(value)
+    if name == "fail_on_context":
+        return _contexts(value, where)
     if name == "fail_on":
         try:
             return Severity.parse(str(value))
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     raise ConfigError(f"{where}: unsupported")  # pragma: no cover - FILE_KEYS is exhaustive
+
+
+def _contexts(value: Any, where: str) -> tuple[str, ...]:
+    from scanner.context import parse_contexts
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise ConfigError(f"{where}: expected a list of contexts")
+    try:
+        return parse_contexts(items)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _check_regexes(patterns: list[str], where: str) -> None:

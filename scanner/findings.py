@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from scanner import redact
+from scanner.context import context_of, strongest
 from scanner.model import (
     Finding,
     FindingId,
@@ -57,7 +58,15 @@ def build_finding(
         key=key,
         registry=hit,
         message=_message(key),
+        context=strongest(context_of(_member_path(place.origin)) for place in locations),
+        confidence=match.confidence,
+        facts=match.facts,
     )
+
+
+def _member_path(origin: Origin) -> str:
+    member = f"!{origin.archive_member}" if origin.archive_member else ""
+    return origin.path + member
 
 
 def places_of(origin: Origin) -> tuple[Origin, ...]:
@@ -273,7 +282,8 @@ def _merge(group: list[Finding]) -> Finding:
         # (two blobs in history) is listed once, HEAD's or else the oldest.
         unique.setdefault((place.id, place.line, place.column), place)
     merged = with_locations(best, list(unique.values()))
-    return replace(merged, severity=max(f.severity for f in group))
+    context = strongest([best.context, *(f.context for f in group)])
+    return replace(merged, severity=max(f.severity for f in group), context=context)
 
 
 def _place_order(place: Location) -> tuple[bool, str, str, str, int, int]:

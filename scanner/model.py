@@ -134,6 +134,8 @@ class Rule:
     description: str = ""
     source_file: str = ""
     """The YAML file the rule came from (for error messages)."""
+    validate: str | None = None
+    """Name in scanner.engine.validators.VALIDATORS: the value's structure check."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,11 @@ class Match:
     """1-based, counted in characters of the decoded line."""
     end_line: int
     secret: bytes = field(repr=False)
+    confidence: str | None = None
+    """'verified-format' when the rule's validator checked the value's structure."""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """What the structure or the parts around it tell (account id, environment,
+    user name, host): never the secret or anything that confirms it."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +277,12 @@ class Finding:
     message: str = ""
     locations: tuple[Location, ...] = ()
     """Every place, the primary one first; empty means only the primary one."""
+    context: str = "production"
+    """production, test, fixture, vendored, docs or example (scanner.context)."""
+    confidence: str | None = None
+    """'verified-format' when a validator checked the value's structure."""
+    facts: Mapping[str, str] = field(default_factory=dict)
+    """Decoded, non-secret facts: account id, environment, user name, host, parts."""
 
     @property
     def path(self) -> str:

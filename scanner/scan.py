@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from scanner import schedule, suppress
+from scanner import placeholders, schedule, suppress
 from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
@@ -47,6 +47,7 @@ from scanner.model import (
 from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, Source, too_large
 from scanner.text import is_binary
+from scanner.vetting import Vetter
 
 if TYPE_CHECKING:
     from scanner.baseline import Baseline
@@ -84,6 +85,9 @@ def scan(
         started,
     )
     findings = _tokens_stage(total, registry)
+    findings, doc_values = placeholders.repeated_doc_values(findings)
+    if doc_values:
+        total.suppressed["placeholder"] += doc_values
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
         total.suppressed["baseline"] += baselined
@@ -180,6 +184,7 @@ class _Worker:
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
         self.key_file_paths = key_file_gate(rules)
+        self.vetter = _vetter(self.rules, self.detectors)
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
@@ -217,6 +222,8 @@ class _Worker:
                     internal_error(item.origin.path, f"{detector.name} detector failed", exc)
                 )
         matches = dedup_matches(matches)
+        matches, dropped = self.vetter.vet(item.origin, data, matches)
+        result.suppressed.update(dropped)
         if not matches:
             return
         origin = self._allowed_places(item.origin)
@@ -333,6 +340,12 @@ def internal_error(path: str, what: str, exc: Exception) -> ScanError:
 
         traceback.print_exc()
     return ScanError(path, f"{what}: {safe_reason(exc)}", "error", internal=True)
+
+
+def _vetter(rules: dict[str, Rule], detectors: Sequence[Detector]) -> Vetter:
+    """Imported with this module, so pool workers inherit it instead of importing it."""
+    found = [d for d in detectors if d.name == "rules"]
+    return Vetter(rules, found[0].detect if found else None)
 
 
 # --- whole-scan stages --------------------------------------------------------

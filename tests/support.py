@@ -23,3 +23,27 @@ def token() -> str:
     """A fresh random token that TOKEN_RULE matches."""
     alphabet = string.ascii_letters + string.digits
     return "kswtest_" + "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def checksummed(prefix: str) -> str:
+    """A fresh GitHub- or npm-style token (`ghp_`, `npm_`, …) with a valid checksum."""
+    from scanner.engine.validators import with_checksum
+
+    alphabet = string.ascii_letters + string.digits
+    return with_checksum(prefix, "".join(secrets.choice(alphabet) for _ in range(30)))
+
+
+def pypi_token(location: bytes = b"pypi.org") -> str:
+    """A fresh PyPI token: `pypi-` and a base64url binary (v2) macaroon."""
+    import base64
+    import json
+
+    def field(kind: int, value: bytes) -> bytes:
+        assert len(value) < 128
+        return bytes([kind, len(value)]) + value
+
+    identifier = json.dumps({"nonce": secrets.token_hex(16), "version": 1}).encode()
+    caveat = json.dumps({"version": 1, "permissions": "user"}).encode()
+    body = b"\x02" + field(1, location) + field(2, identifier) + b"\x00"
+    body += field(2, caveat) + b"\x00\x00" + field(6, secrets.token_bytes(32))
+    return "pypi-" + base64.urlsafe_b64encode(body).decode().rstrip("=")

@@ -38,7 +38,6 @@ def test_every_planted_secret_is_found_with_its_verdict() -> None:
         ("Documents/backup/server.key", "key.pkcs8-encrypted"): "encrypted-key-identity-unknown",
         (".config/gh/hosts.yml", "vcs.github-oauth-token"): None,
         (".npmrc", "pkg.npm-token"): None,
-        ("projects/webapp/.env", "cloud.aws-access-key-id"): None,
         ("projects/webapp/.env", "cloud.aws-secret-access-key"): None,
         ("projects/webapp/.env", "saas.stripe-secret-key"): None,
         ("projects/webapp/.env", "db.postgres-url"): None,
@@ -48,5 +47,8 @@ def test_every_planted_secret_is_found_with_its_verdict() -> None:
     assert {t["token"]["header"].get("kid") for t in tokens} == {"2019-signer", "2024-signer"}
     zipped = found[("Downloads/handover.zip", "key.ec-sec1")]
     assert zipped["archive_member"] == "infra/ci-deploy.pem"
+    aws = found[("projects/webapp/.env", "cloud.aws-secret-access-key")]
+    assert aws["facts"]["parts"] == "access-key-id+secret-access-key"
+    assert len(aws["facts"]["account_id"]) == 12
     p12 = found[("Downloads/payments-signing.p12", "keyfile.pkcs12")]
     assert p12["key"]["weak_passphrase"] is True

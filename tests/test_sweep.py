@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from support import checksummed, pypi_token
 
 from scanner.cli import cli
 
@@ -190,9 +191,9 @@ def _gcp(home: Home) -> None:
 
 
 def _tokens(home: Home) -> None:
-    npm = token("npm_", 36)
-    pypi = token("pypi-AgEIcHlwaS5vcmc", 80, string.ascii_letters + string.digits + "-_")
-    github = token("ghp_", 36)
+    npm = checksummed("npm_")
+    pypi = pypi_token()
+    github = checksummed("ghp_")
     aws_id = token("AKIA", 16, string.ascii_uppercase + string.digits)
     aws_secret = token("", 40, string.ascii_letters + string.digits + "/+")
     home.put(".npmrc", f"//registry.npmjs.org/:_authToken={npm}\n".encode())

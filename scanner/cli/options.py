@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.config import Config, load_config
+from scanner.context import CONTEXTS, DEFAULT_FAIL_CONTEXTS, blocks
 from scanner.detectors import DETECTORS, check_detector_names
 from scanner.errors import ConfigError
 from scanner.model import Report, Severity
@@ -90,6 +91,14 @@ def scan_options(func: F) -> F:
             help="Exit 1 on findings at or above this severity (default: medium).",
         ),
         click.option(
+            "--fail-on-context",
+            "fail_on_context",
+            multiple=True,
+            type=click.Choice([*CONTEXTS, "all"]),
+            help="Exit 1 on findings in this context (repeatable; default: production). "
+            "Registry verdicts fail in any context.",
+        ),
+        click.option(
             "--jobs",
             "-j",
             type=click.IntRange(min=0),
@@ -138,6 +147,7 @@ def build_config(
         allow_paths=tuple(values.get("allow_paths") or ()),
         detectors=tuple(values.get("detectors") or ()) or None,
         fail_on=Severity.parse(fail_on) if fail_on else None,
+        fail_on_context=_contexts(values.get("fail_on_context")),
         jobs=values.get("jobs"),
         max_file_size=values.get("max_file_size"),
         archives=False if values.get("no_archives") else None,
@@ -188,8 +198,16 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
         click.echo(summary_line(report), err=True)
 
 
-def exit_code(report: Report, fail_on: Severity) -> int:
-    return 1 if any(f.severity >= fail_on for f in report.findings) else 0
+def _contexts(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    from scanner.context import parse_contexts
+
+    return parse_contexts(values) if values else None
+
+
+def exit_code(
+    report: Report, fail_on: Severity, contexts: Sequence[str] = DEFAULT_FAIL_CONTEXTS
+) -> int:
+    return 1 if any(blocks(f, fail_on, contexts) for f in report.findings) else 0
 
 
 def finish(ctx: click.Context, report: Report, config: Config, values: dict[str, Any]) -> None:
@@ -206,7 +224,7 @@ def finish(ctx: click.Context, report: Report, config: Config, values: dict[str,
             err=True,
         )
         ctx.exit(EXIT_INTERNAL)
-    ctx.exit(exit_code(report, config.fail_on))
+    ctx.exit(exit_code(report, config.fail_on, config.fail_on_context))
 
 
 def resolve_roots(paths: Sequence[str]) -> list[Path]:

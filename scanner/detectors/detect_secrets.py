@@ -119,6 +119,27 @@ class DetectSecretsDetector:
         return value
 
 
+def defer_to_rules(matches: Sequence[Match]) -> list[Match]:
+    """detect-secrets' matches minus those on bytes a keysweep detector matched:
+    it never replaces the rule id or lowers the severity of keysweep's finding."""
+    ours = [m for m in matches if m.detector != DetectSecretsDetector.name]
+    if len(ours) == len(matches):
+        return list(matches)
+    spans = {(m.line, m.start, m.end) for m in ours}
+    secrets = {m.secret for m in ours}
+    return [
+        m
+        for m in matches
+        if m.detector != DetectSecretsDetector.name
+        or not (m.secret in secrets or any(_overlaps(m, s) for s in spans))
+    ]
+
+
+def _overlaps(match: Match, span: tuple[int, int, int]) -> bool:
+    line, start, end = span
+    return match.line == line and match.start < end and start < match.end
+
+
 def _byte_starts(data: bytes) -> list[int]:
     starts = [0]
     index = data.find(b"\n")

@@ -28,6 +28,7 @@ _KNOWN = frozenset(
         "negative_examples",
         "references",
         "description",
+        "validate",
     }
 )
 
@@ -74,7 +75,18 @@ def rule_from_mapping(entry: Any, file: str, number: int) -> Rule:
         references=_strings(entry.get("references"), "references", where),
         description=_text(entry.get("description", ""), "description", where, empty=True),
         source_file=file,
+        validate=_validator(entry.get("validate"), where),
     )
+
+
+def _validator(value: Any, where: _Where) -> str | None:
+    from scanner.engine.validators import VALIDATORS
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in VALIDATORS:
+        where.fail("validate", f"expected one of {', '.join(sorted(VALIDATORS))}")
+    return value
 
 
 def _rule_id(value: Any, where: _Where) -> str:

@@ -1,5 +1,7 @@
 """Rules test themselves: every example must match its rule, every negative
-example must not, through the real engine (in every lane available)."""
+example must not, through the real engine (in every lane available). A rule
+with `validate:` matches only where its validator does not reject the value, so
+its examples must carry a valid structure (a correct checksum)."""
 
 from __future__ import annotations
 
@@ -52,6 +54,8 @@ def check_rule(rule: Rule, lanes: Sequence[Engine]) -> list[Failure]:
         )
         if len(wrong) < len(lanes):
             what += f" ({', '.join(wrong)} lane)"
+        if positive and rule.validate and _shape_only(lanes[0], rule, example):
+            what += f" (its value fails the {rule.validate} check)"
         failures.append(Failure(rule.source_file, rule.id, what))
     return failures
 
@@ -60,6 +64,21 @@ def matches(engine: Engine, rule: Rule, example: str) -> bool:
     """Whether `rule` fires on the example: a text, or for key-file rules a path."""
     if rule.kind is RuleKind.KEY_FILE:
         hits = engine.find_key_files([example], None)
-    else:
-        hits = engine.find(example.encode("utf-8"), None)
-    return any(hit.rule.id == rule.id for hit in hits)
+        return any(hit.rule.id == rule.id for hit in hits)
+    data = example.encode("utf-8")
+    hits = engine.find(data, None)
+    return any(hit.rule.id == rule.id and valid(rule, data[hit.start : hit.end]) for hit in hits)
+
+
+def _shape_only(engine: Engine, rule: Rule, example: str) -> bool:
+    """The pattern matches but the validator rejects every value it matched."""
+    return any(h.rule.id == rule.id for h in engine.find(example.encode("utf-8"), None))
+
+
+def valid(rule: Rule, secret: bytes) -> bool:
+    """Whether the rule's validator (if any) lets the value through."""
+    if rule.validate is None:
+        return True
+    from scanner.engine.validators import check
+
+    return check(rule.validate, secret).valid is not False

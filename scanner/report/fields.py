@@ -52,6 +52,9 @@ def finding_to_dict(finding: Finding) -> JSONDict:
         "file_mode": origin.file_mode,
         "file_owner": origin.file_owner,
         "message": finding.message,
+        "context": finding.context,
+        "confidence": finding.confidence,
+        "facts": facts_to_dict(finding.facts),
         "secret": {
             "preview": finding.secret.preview,
             "hash": finding.secret.keyed_hash,
@@ -61,6 +64,12 @@ def finding_to_dict(finding: Finding) -> JSONDict:
         "token": token_to_dict(finding.token) if finding.token else None,
         "registry": registry_to_dict(finding.registry) if finding.registry else None,
     }
+
+
+def facts_to_dict(facts: Mapping[str, str]) -> dict[str, str]:
+    """Decoded facts (account id, environment, user name, host), sorted and bounded.
+    Validators and pairing put only non-secret parts here."""
+    return {str(k): str(v)[:_HEADER_TEXT_MAX] for k, v in sorted(facts.items())[:_HEADER_ITEMS]}
 
 
 def key_to_dict(key: KeyInfo) -> JSONDict:

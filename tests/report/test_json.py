@@ -15,7 +15,8 @@ from scanner.report.fields import finding_to_dict
 FINDING_KEYS = [
     "id", "rule", "name", "kind", "severity", "detector", "path", "line", "column",
     "end_line", "source", "commit", "author", "date", "at_head", "archive_member",
-    "file_mode", "file_owner", "message", "secret", "key", "token", "registry", "locations",
+    "file_mode", "file_owner", "message", "context", "confidence", "facts", "secret", "key",
+    "token", "registry", "locations",
 ]  # fmt: skip
 KEY_KEYS = [
     "format", "algorithm", "bits", "curve", "encrypted", "public_known", "weak_passphrase",
