@@ -207,8 +207,19 @@ def _negatives(fmt: Format, rng: random.Random) -> list[str]:
         f"{fmt.variable}=changeme",
         f"{fmt.variable}={real[: max(4, len(real) // 4)]}...",
     ]
+    section = _section(fmt).upper()
+    lines += [
+        f"{fmt.variable}: ${{{{ secrets.{fmt.variable} }}}}",
+        f'{_leaf(fmt)} = os.getenv("{fmt.variable}")',
+        f"{fmt.variable}=<%= ENV['{fmt.variable}'] %>",
+        f"{fmt.variable}={real[:6]}{'*' * 12}",
+    ]
     body = real.rsplit("-", 1)[-1].rsplit("_", 1)[-1]
     if not fmt.self_identifying:
+        # Identifiers of the same provider, in the shape of its keys: not secrets.
+        lines.append(f"{section}_CLIENT_ID={body}")
+        other = fmt.make(rng).rsplit("-", 1)[-1].rsplit("_", 1)[-1]
+        lines.append(f"{section}_ACCOUNT_ID={other}")
         # The value's own shape under a name that holds no secret.
         name = rng.choice(["COMMIT_SHA", "REQUEST_ID", "TRACE_ID", "BUILD_NUMBER", "ETAG"])
         lines.append(f"{name}={body}")
