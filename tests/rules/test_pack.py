@@ -46,8 +46,11 @@ def secrets_of(rule: Rule, text: str) -> list[str]:
 def test_pack_size_and_families() -> None:
     assert len(RULES) >= 100
     per_family = Counter(family(r) for r in RULES)
-    assert set(per_family) == set(PREFIX)
-    misplaced = [r.id for r in RULES if not r.id.startswith(PREFIX[family(r)])]
+    assert set(PREFIX) <= set(per_family)
+    # A family file added later names its rules after itself (chat.yaml: `chat.`).
+    misplaced = [
+        r.id for r in RULES if not r.id.startswith(PREFIX.get(family(r), (f"{family(r)}.",)))
+    ]
     assert not misplaced, misplaced
 
 
