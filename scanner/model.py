@@ -91,6 +91,8 @@ class Origin:
     file_mode: str | None = None
     """Permissions as `0o600`, for files on disk (sweeps report them)."""
     file_owner: str | None = None
+    repository: str | None = None
+    """For git stores found by `scan` and `sweep`: the repository's display path."""
 
 
 @dataclass(frozen=True)

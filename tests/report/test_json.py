@@ -14,7 +14,8 @@ from scanner.report.fields import finding_to_dict
 
 FINDING_KEYS = [
     "id", "rule", "name", "kind", "severity", "detector", "path", "line", "column",
-    "end_line", "source", "commit", "author", "date", "at_head", "archive_member",
+    "end_line", "source", "commit", "author", "date", "at_head", "repository",
+    "archive_member",
     "file_mode", "file_owner", "message", "secret", "key", "token", "registry",
 ]  # fmt: skip
 KEY_KEYS = [
