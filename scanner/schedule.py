@@ -7,17 +7,18 @@ It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.config import Config
 from scanner.model import Finding, Item, ScanError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
@@ -115,6 +116,9 @@ def _run_pool(
     started: float,
     progress: ProgressFn | None,
 ) -> str | None:
+    import multiprocessing  # the pool's modules: never imported by a pre-commit hook
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+
     jobs = config.effective_jobs
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     in_flight: set[Future[ItemResult]] = set()
@@ -164,6 +168,8 @@ def _drain(
     futures: set[Future[ItemResult]], total: ItemResult, when: str | None
 ) -> set[Future[ItemResult]]:
     """Merge the finished batches into `total`; return the ones still running."""
+    from concurrent.futures import wait
+
     done, pending = wait(futures, return_when=when or "ALL_COMPLETED")
     for future in done:
         if not future.cancelled():

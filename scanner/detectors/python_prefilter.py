@@ -9,7 +9,6 @@ dropped here, so those files are never parsed.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,6 +106,8 @@ def _pair_second(data: bytes, start: int) -> str | None:
     end = data.find(b")", start, start + 400)
     if end < 0:
         return None
+    import ast
+
     try:
         pair = ast.literal_eval(data[start : end + 1].decode("utf-8"))
     except (ValueError, SyntaxError, UnicodeError, MemoryError, RecursionError):

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 
 import hyperscan
 
+from scanner.engine.cachefile import read_private, write_private
 from scanner.engine.compiled import Mode
 from scanner.engine.syntax import literal
 
@@ -177,7 +176,7 @@ def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
 def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any] | None:
     """The database in `path` when the file is ours and says it is what we need."""
     try:
-        raw = _read_private(path)
+        raw = read_private(path)
         if raw is None:
             return None
         header_text, blob = raw.split(b"\n", 1)
@@ -196,52 +195,12 @@ def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any] | None:
     return modes, db
 
 
-def _read_private(path: Path) -> bytes | None:
-    """The file's bytes when it and its folder belong to this user and nobody else
-    may write them (as ssh asks of its keys); None otherwise."""
-    if not _private(os.stat(path.parent)):
-        return None
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or not _private(info):
-            return None
-        return handle.read(MAX_CACHE_BYTES + 1)[:MAX_CACHE_BYTES]
-
-
-def _private(info: os.stat_result) -> bool:
-    owner = getattr(os, "geteuid", None)
-    if owner is not None and info.st_uid != owner():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-MAX_CACHE_BYTES = 256 * 1024 * 1024
-
-
 def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        blob = hyperscan.dumpb(db)
-        header = {
-            "format": CACHE_FORMAT,
-            "inputs": key,
-            "modes": [int(m) for m in modes],
-            "sha256": hashlib.sha256(blob).hexdigest(),
-        }
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps(header).encode() + b"\n" + blob)
-        os.replace(temporary, path)
-        _prune(path.parent, keep=path)
-    except OSError:
-        pass
-
-
-def _prune(folder: Path, keep: Path, newest: int = 8) -> None:
-    """Drop all but the newest few databases (older rule sets leave theirs behind)."""
-    stored = sorted(folder.glob("hyperscan-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in stored[newest:]:
-        if old != keep:
-            old.unlink(missing_ok=True)
+    blob = hyperscan.dumpb(db)
+    header = {
+        "format": CACHE_FORMAT,
+        "inputs": key,
+        "modes": [int(m) for m in modes],
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+    write_private(path, json.dumps(header).encode() + b"\n" + blob)

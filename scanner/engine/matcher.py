@@ -14,6 +14,7 @@ in both lanes, so the two lanes give the same matches.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -135,6 +136,12 @@ def key_file_gate(rules: Sequence[Rule]) -> PathMatcher:
     globs = [g for rule in rules if rule.kind is RuleKind.KEY_FILE for g in rule.path_include]
     if any(g.startswith("!") for g in globs):
         return PathMatcher(["*"])
+    return _matcher(tuple(globs))
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(globs: tuple[str, ...]) -> PathMatcher:
+    """The engine and the binary-file decision ask for the same gate: built once."""
     return PathMatcher(globs)
 
 

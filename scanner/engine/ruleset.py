@@ -2,8 +2,8 @@
 
 A rule file is YAML holding `rules: [...]` in the format of ARCHITECTURE.md.
 Every field is checked; a problem raises RuleError with one line:
-`<file>: rule '<id>': field '<field>': <problem>`. Nothing is cached: each call
-parses the files again.
+`<file>: rule '<id>': field '<field>': <problem>`. The validated rules of an
+unchanged set of files come from a cache (`rulecache`) where there is one.
 """
 
 from __future__ import annotations
@@ -38,8 +38,18 @@ def load_rules(config: Config) -> tuple[Rule, ...]:
     if config.builtin_rules:
         sources.append(builtin_rules_dir())
     sources.extend(config.rules_dirs)
-    rules = load_paths(sources, missing_ok=frozenset({builtin_rules_dir()}))
+    missing_ok = frozenset({builtin_rules_dir()})
+    rules = _cached(sources, missing_ok)
     return tuple(r for r in rules if not _disabled(r.id, config.disabled_rules))
+
+
+def _cached(sources: list[Path], missing_ok: frozenset[Path]) -> list[Rule]:
+    """`load_paths`, through the validated-rules cache (`engine.rulecache`)."""
+    from scanner.engine.matcher import default_cache_dir
+    from scanner.engine.rulecache import cached_rules
+
+    files = list(rule_files(sources, missing_ok))
+    return cached_rules(files, default_cache_dir(), lambda: load_paths(files))
 
 
 def load_paths(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset()) -> list[Rule]:
