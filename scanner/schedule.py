@@ -24,6 +24,9 @@ INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
 BATCH_ITEMS = 256
 BATCH_BYTES = 8 * 1024 * 1024
+BATCH_DATA_BYTES = 2 * 1024 * 1024
+"""Bytes carried by the items themselves (git blobs) per batch: they are copied
+to the worker, so fewer of them are held in flight at once."""
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: keeps both cores busy, and memory bounded."""
 
@@ -153,13 +156,14 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
 
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
     batch: list[Item] = []
-    size = 0
+    size = carried = 0
     for item in items:
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+        carried += len(item.data) if item.data is not None else 0
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES or carried >= BATCH_DATA_BYTES:
             yield batch
-            batch, size = [], 0
+            batch, size, carried = [], 0, 0
     if batch:
         yield batch
 
