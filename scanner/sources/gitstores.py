@@ -99,7 +99,7 @@ class GitStores:
                     self.seen_blobs.add(event.blob_id)
                 yield relocate(event, store.display, prefix)
             elif isinstance(event, ScanError):
-                yield ScanError(prefix + event.path, event.message, event.level)
+                yield _shown(event, store, prefix)
             else:
                 yield Skipped(prefix + event.path, event.reason)
 
@@ -131,6 +131,17 @@ class GitStores:
                 return path.as_posix()
         below = os.path.relpath(path, os.path.abspath(root))
         return "." if below == "." else below.replace(os.sep, "/")
+
+
+def _shown(error: ScanError, store: Store, prefix: str) -> ScanError:
+    """A warning about the store, with the store's absolute paths shown as the
+    report shows the store (a sweep never names the home folder)."""
+    path, message = error.path, error.message
+    for absolute in sorted({str(store.open_at), str(store.git_dir)}, key=len, reverse=True):
+        message = message.replace(absolute, store.display)
+        if path == absolute:
+            return ScanError(store.display, message, error.level)
+    return ScanError(prefix + path, message, error.level)
 
 
 def relocate(item: Item, repository: str, prefix: str) -> Item:

@@ -266,3 +266,26 @@ def test_a_hostile_repository_runs_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "json"])
     assert result.exit_code == 1
     assert not marker.exists()
+
+
+def test_a_damaged_store_is_a_warning_that_never_names_the_home_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    repo = home / "work" / "damaged"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q")
+    commit_file(repo, "a.txt", "one\n", "one")
+    commit_file(repo, "b.txt", f"{github_token()}\n", "two")
+    tree = git(repo, "rev-parse", "HEAD~1^{tree}").strip()
+    (repo / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+    out = tmp_path / "report.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        result = CliRunner().invoke(
+            cli, ["sweep", "--no-progress", "--normal-priority", "--output", str(out)]
+        )
+    report = json.loads(out.read_text())
+    assert result.exit_code == 1, result.output  # the token of the readable commit
+    assert report["errors"], "the damage is reported"
+    assert str(home) not in out.read_text()
+    assert {e["path"] for e in report["errors"]} >= {"~/work/damaged"}
+    assert all(e["path"].startswith("~/") for e in report["errors"])
