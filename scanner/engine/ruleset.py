@@ -13,16 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scanner.config import Config
 from scanner.engine.fields import rule_from_mapping
 from scanner.errors import RuleError, yaml_problem
 from scanner.model import Rule
 
 RULE_SUFFIXES = (".yaml", ".yml")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML was built with it: ten times faster."""
 
 
 def builtin_rules_dir() -> Path:
@@ -85,8 +81,11 @@ def load_file(path: Path) -> list[Rule]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    import yaml  # only when the validated-rules cache cannot answer
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times faster
     try:
-        document = yaml.load(text, Loader=_LOADER)
+        document = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
     return list(_rules_of(document, path))
