@@ -46,10 +46,10 @@ def command(
         max_file_size=config.max_file_size,
     )
     sources: list[Source] = [source]
-    if git_history:
+    folders = [p for p in roots if p.is_dir()]
+    if git_history and folders:  # a hook passing file names never looks for repositories
         from scanner.sources.gitstores import GitStores
 
-        folders = [p for p in roots if p.is_dir()]
         sources.append(GitStores(folders, config.exclude, config.exclude, config.max_file_size))
     report = scan(config, sources)
     finish(ctx, report, config, values)
