@@ -2,7 +2,9 @@
 
 libcst parses at a fraction of a megabyte a second, so the detector does not
 give it whole files. CPython's own parser (`ast`, in C, twenty times faster and
-side-effect free) locates the innermost statement around each prefilter hit;
+side-effect free; and only as far as the first top-level definition after the
+last hit, when that prefix parses) locates the innermost statement around each
+prefilter hit;
 only that statement goes to libcst. For a compound statement (def, class, with,
 if, …) whose header holds the hit, the window is the header alone (decorators,
 parameters and their defaults) with a `pass` body.
