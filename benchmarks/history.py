@@ -21,16 +21,21 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import KINDS, PEERS, WORK, _line_pools, _secrets, measure
+from throughput import KINDS, PEERS, WORK, Result, _line_pools, _secrets, measure
+
+PEERS = Path(os.environ.get("KEYSWEEP_PEERS", str(PEERS)))
+"""Where gitleaks and kingfisher are installed (a scratch venv's bin folder)."""
 
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 
@@ -133,6 +138,49 @@ def build_history(repo: Path, commits: int, files: int, seed: int) -> None:
     print(f"planted {w.planted} secrets", file=sys.stderr)
 
 
+def _version_key(name: str) -> tuple[int, ...]:
+    digits = name.rsplit("-", 1)[-1].removesuffix(".tar.gz").removesuffix(".zip")
+    return tuple(int(p) if p.isdigit() else 0 for p in digits.split("."))
+
+
+def replay_releases(sdists: Path) -> Path:
+    """A real project's history rebuilt from its released sdists (each version's tree
+    committed in version order, files deleted between versions deleted too), for a
+    machine where no clone of the project can be fetched:
+    `pip download --no-deps --no-binary :all: requests==X` for many X, then
+    `--replay FOLDER`."""
+    archives = sorted(sdists.glob("*.tar.gz"), key=lambda p: _version_key(p.name))
+    repo = WORK / f"replay-{sdists.name}-{len(archives)}"
+    done = repo / ".git" / "keysweep-benchmark-complete"
+    if done.exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=ENV)
+    for number, archive in enumerate(archives):
+        for entry in repo.iterdir():
+            if entry.name != ".git":
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        with tarfile.open(archive) as tar:
+            tar.extractall(repo / ".unpack", filter="data")
+        (top,) = (repo / ".unpack").iterdir()
+        for entry in top.iterdir():
+            entry.rename(repo / entry.name)
+        shutil.rmtree(repo / ".unpack")
+        when = f"{1_400_000_000 + number * 86_400} +0000"
+        stamp = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        identity = {"GIT_AUTHOR_NAME": "r", "GIT_AUTHOR_EMAIL": "r@example.test"}
+        identity |= {"GIT_COMMITTER_NAME": "r", "GIT_COMMITTER_EMAIL": "r@example.test"}
+        env = {**ENV, **stamp, **identity}
+        subprocess.run(["git", "add", "-A", "-f", "."], cwd=repo, check=True, env=env)
+        subprocess.run(
+            ["git", "commit", "-q", "--allow-empty", "-m", archive.name], cwd=repo, check=True,
+            env=env,
+        )  # fmt: skip
+    subprocess.run(["git", "gc", "-q"], cwd=repo, check=True, env=ENV)
+    done.write_text("ok\n")
+    return repo
+
+
 def prepare(commits: int, files: int, seed: int) -> Path:
     repo = WORK / f"history-{commits}-{files}-{seed}"
     done = repo / ".git" / "keysweep-benchmark-complete"
@@ -208,12 +256,18 @@ def precommit_case(repo: Path, runs: int) -> None:
     print(f"\npre-commit case (3 staged files), median of {runs} runs after one warm-up:")
     for label, argv in cases.items():
         subprocess.run(argv, cwd=work, capture_output=True, env=ENV)
-        times = []
+        times, cpus = [], []
         for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.monotonic()
             subprocess.run(argv, cwd=work, capture_output=True, env=ENV)
             times.append(time.monotonic() - started)
-        print(f"  {label:<36} {statistics.median(times):6.3f} s  (min {min(times):.3f})")
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        print(
+            f"  {label:<36} {statistics.median(times):6.3f} s  (min {min(times):.3f}); "
+            f"CPU {statistics.median(cpus):.3f} s (min {min(cpus):.3f})"
+        )
 
 
 def main() -> None:
@@ -223,15 +277,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20241201)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5, help="Runs of each pre-commit case.")
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved runs of each tool.")
+    parser.add_argument("--no-precommit", action="store_true", help="Skip the pre-commit case.")
     parser.add_argument("--tools", default="keysweep,gitleaks,kingfisher")
     parser.add_argument("--repo", type=Path, help="Scan this existing repository instead.")
+    parser.add_argument(
+        "--replay", type=Path, help="Build the repository from a folder of released sdists."
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    repo = args.repo.resolve() if args.repo else prepare(args.commits, args.files, args.seed)
+    if args.replay:
+        repo = replay_releases(args.replay.resolve())
+    elif args.repo:
+        repo = args.repo.resolve()
+    else:
+        repo = prepare(args.commits, args.files, args.seed)
     count = subprocess.run(
         ["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True, text=True, env=ENV
     ).stdout.strip()
     blobs, size = blob_bytes(repo)
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     print(
         f"repository: {repo} — {count} commits, {blobs} unique blobs, {size / 1e6:.1f} MB "
         f"(ready in {time.monotonic() - started:.1f}s); jobs={args.jobs}, cpus={os.cpu_count()}"
@@ -242,21 +307,28 @@ def main() -> None:
     header = f"{'tool':<11} {'wall s':>7} {'MB/s':>7} {'blobs/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9}"
     print(header)
     print("-" * len(header))
-    for tool in [t for t in args.tools.split(",") if t]:
-        if tool not in available:
-            print(f"{tool:<11} not installed (looked in {PEERS})")
-            continue
-        argv, output = available[tool]
-        output.unlink(missing_ok=True)
-        r = measure(tool, argv, output)
-        rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"
+    tools = [t for t in args.tools.split(",") if t]
+    for tool in [t for t in tools if t not in available]:
+        print(f"{tool:<11} not installed (looked in {PEERS})")
+    results: dict[str, list[Result]] = {t: [] for t in tools if t in available}
+    for _ in range(args.rounds):  # interleaved, so a busy moment hits every tool alike
+        for tool, runs in results.items():
+            argv, output = available[tool]
+            output.unlink(missing_ok=True)
+            runs.append(measure(tool, argv, output))
+    for tool, runs in results.items():
+        r = sorted(runs, key=lambda x: x.wall)[len(runs) // 2]
+        rss = f"{max(x.max_rss_mb or 0 for x in runs):.0f}"
         found = "?" if r.findings is None else str(r.findings)
+        walls = " ".join(f"{x.wall:.2f}" for x in runs)
         print(
             f"{tool:<11} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {blobs / r.wall:8.0f} "
-            f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9}",
+            f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9}   (runs: {walls})",
             flush=True,
         )
-    precommit_case(repo, args.runs)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if not args.no_precommit:
+        precommit_case(repo, args.runs)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,8 @@ class Origin:
     also: tuple[Origin, ...] = ()
     """Other places that hold the very same bytes (git: the other paths of one blob,
     HEAD paths first). The item is scanned once; its findings list every place."""
+    repository: str | None = None
+    """For git stores found by `scan` and `sweep`: the repository's display path."""
 
 
 @dataclass(frozen=True)

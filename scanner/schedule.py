@@ -7,22 +7,26 @@ It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.config import Config
 from scanner.model import Finding, Item, ScanError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
 BATCH_ITEMS = 256
 BATCH_BYTES = 8 * 1024 * 1024
+BATCH_DATA_BYTES = 2 * 1024 * 1024
+"""Bytes carried by the items themselves (git blobs) per batch: they are copied
+to the worker, so fewer of them are held in flight at once."""
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: keeps both cores busy, and memory bounded."""
 
@@ -115,6 +119,9 @@ def _run_pool(
     started: float,
     progress: ProgressFn | None,
 ) -> str | None:
+    import multiprocessing  # the pool's modules: never imported by a pre-commit hook
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+
     jobs = config.effective_jobs
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     in_flight: set[Future[ItemResult]] = set()
@@ -149,13 +156,14 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
 
 def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
     batch: list[Item] = []
-    size = 0
+    size = carried = 0
     for item in items:
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+        carried += len(item.data) if item.data is not None else 0
+        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES or carried >= BATCH_DATA_BYTES:
             yield batch
-            batch, size = [], 0
+            batch, size, carried = [], 0, 0
     if batch:
         yield batch
 
@@ -164,6 +172,8 @@ def _drain(
     futures: set[Future[ItemResult]], total: ItemResult, when: str | None
 ) -> set[Future[ItemResult]]:
     """Merge the finished batches into `total`; return the ones still running."""
+    from concurrent.futures import wait
+
     done, pending = wait(futures, return_when=when or "ALL_COMPLETED")
     for future in done:
         if not future.cancelled():

@@ -26,6 +26,7 @@ from scanner.errors import SourceError
 from scanner.model import Finding, Report, Rule, RuleKind, Severity
 from scanner.scan import scan
 from scanner.schedule import ProgressFn
+from scanner.sources.gitstores import sweep_stores
 from scanner.sources.home import HomeSource
 
 EXPOSED = "readable by other users"
@@ -60,7 +61,8 @@ def sweep(
         follow_symlinks=config.follow_symlinks,
         max_file_size=config.max_file_size,
     )
-    report = scan(config, [source], progress=progress)
+    stores = sweep_stores(config, home, roots, include_home)  # git histories, after the files
+    report = scan(config, [source, stores], progress=progress)
     findings = tuple(_note_exposure(f) for f in report.findings)
     meta = _meta(config, source, report, findings, started)
     return replace(report, findings=findings, roots=source.roots, meta={**report.meta, **meta})

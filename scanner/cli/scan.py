@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.options import build_config, config_root, file_source, finish, scan_options
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scanner.sources import Source
 
 
 @click.command("scan")
@@ -20,6 +23,12 @@ from scanner.errors import ConfigError
     metavar="NAME",
     help="The path to report for standard input (`scan -`; default: <stdin>).",
 )
+@click.option(
+    "--git-history/--no-git-history",
+    default=True,
+    show_default=True,
+    help="Also scan the full history of every git repository found under the folders.",
+)
 @scan_options
 @click.pass_context
 def command(
@@ -28,6 +37,7 @@ def command(
     paths: tuple[Path, ...],
     follow_symlinks: bool,
     stdin_name: str | None,
+    git_history: bool,
     **values: Any,
 ) -> None:
     """Scan files and folders (default: the current folder) for keys and credentials;
@@ -47,7 +57,13 @@ def command(
         source: Any = _stdin_source(stdin_name, config.max_file_size)
     else:
         source = file_source(roots, config, follow_symlinks=config.follow_symlinks)
-    report = scan(config, [source])
+    sources: list[Source] = [source]
+    folders = [] if stdin else [p for p in roots if p.is_dir()]
+    if git_history and folders:  # a hook passing file names never looks for repositories
+        from scanner.sources.gitstores import GitStores
+
+        sources.append(GitStores(folders, config.exclude, config.exclude, config.max_file_size))
+    report = scan(config, sources)
     finish(ctx, report, config, values)
 
 

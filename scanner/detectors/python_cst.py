@@ -18,16 +18,12 @@ the last when the value is joined from several literals.
 
 from __future__ import annotations
 
-import io
-import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.detectors.python_prefilter import hit_lines, prefilter_hits
-from scanner.detectors.python_screen import worth_reading
-from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
 from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
 
 if TYPE_CHECKING:
@@ -36,6 +32,7 @@ if TYPE_CHECKING:
 
     from scanner.detectors.python_literals import Literal
     from scanner.detectors.python_visitor import Candidate
+    from scanner.detectors.python_windows import LineIndex
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,9 @@ class PythonDetector:
         hits = hit_lines(data)
         if not hits:
             return []
+        from scanner.detectors.python_screen import worth_reading  # `ast`: only for files with hits
+        from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
+
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
@@ -135,6 +135,9 @@ def _encoding(data: bytes) -> str:
     """PEP 263: a coding cookie on one of the first two lines, else UTF-8."""
     if b"coding" not in data[:400]:
         return "utf-8"
+    import io
+    import tokenize
+
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:  # its message quotes the declared name, which could be anything

@@ -3,8 +3,9 @@
 A hit is a credential-like name bound to a string (`password = "…"`,
 `"api_key": "…"`, `token=(`), a literal passed to a signing or login call, or PEM
 armour. Hits on names that are not credentials (`token_type`, `Pass`) or on
-plain one-line literals that are placeholders (`password = "changeme"`) are
-dropped here, so those files are never parsed.
+plain one-line literals that are placeholders (`password = "changeme"`), and
+`auth=("user", "pass")` pairs whose password is one, are dropped here, so those
+files are never parsed (a test suite's history holds thousands of them).
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
     name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
     value_start = found.start(_VALUE_GROUP)
     if name.lower() == "auth":
-        return data[value_start : value_start + 1] == b"(" and _may_be_literal(data, value_start)
+        if data[value_start : value_start + 1] != b"(" or not _may_be_literal(data, value_start):
+            return False
+        password = _pair_second(data, value_start)
+        return password is None or _plausible_password(password)
     category = credential_category(name)
     if category is None:
         return False
@@ -95,6 +99,34 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
     after_comma = data[found.end(_NAME_GROUP) : value_start].rstrip(b" \t\"'").endswith(b",")
     value = _plain_literal(data, value_start, after_comma=after_comma)
     return value is None or is_plausible_secret(value, category)
+
+
+def _pair_second(data: bytes, start: int) -> str | None:
+    """The password of `("user", "password")` at `start` when the tuple is exactly
+    two string literals (read by `ast.literal_eval`, which runs nothing); else None."""
+    end = data.find(b")", start, start + 400)
+    if end < 0:
+        return None
+    import ast
+
+    try:
+        pair = ast.literal_eval(data[start : end + 1].decode("utf-8"))
+    except (ValueError, SyntaxError, UnicodeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(pair, tuple) or len(pair) != 2:
+        return None
+    second = pair[1]
+    if isinstance(second, bytes):
+        return second.decode("latin-1")
+    return second if isinstance(second, str) else None
+
+
+def _plausible_password(value: str) -> bool:
+    """What the `ast` screen asks of an `auth=` pair's password literal."""
+    lowered = value.lower()
+    return (
+        "password=" in lowered or "pwd=" in lowered or is_plausible_secret(value, Category.PASSWORD)
+    )
 
 
 def _may_be_literal(data: bytes, start: int) -> bool:

@@ -2,7 +2,9 @@
 
 libcst parses at a fraction of a megabyte a second, so the detector does not
 give it whole files. CPython's own parser (`ast`, in C, twenty times faster and
-side-effect free) locates the innermost statement around each prefilter hit;
+side-effect free; and only as far as the first top-level definition after the
+last hit, when that prefix parses) locates the innermost statement around each
+prefilter hit;
 only that statement goes to libcst. For a compound statement (def, class, with,
 if, …) whose header holds the hit, the window is the header alone (decorators,
 parameters and their defaults) with a `pass` body.
@@ -33,12 +35,41 @@ BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 def statement_windows(text: str, hit_lines: Iterable[int]) -> list[Window]:
     """The windows holding `hit_lines`; raises SyntaxError (and ValueError for NUL bytes)."""
-    tree = ast.parse(text)
+    lines = sorted(set(hit_lines))
+    tree = _parse_through(text, lines[-1] if lines else 0)
     found: dict[tuple[int, int], Window] = {}
-    for line in sorted(set(hit_lines)):
+    for line in lines:
         for window in _innermost(tree.body, line):
             found[(window.first, window.last)] = window
     return sorted(found.values(), key=lambda w: w.first)
+
+
+_TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
+
+
+def _parse_through(text: str, line: int) -> ast.Module:
+    """The tree of the file up to the first top-level `def`, `class` or decorator
+    after `line`, when that prefix parses on its own, else of the whole file.
+
+    Exact: a prefix cut inside a string, a bracket or a continued line does not
+    parse, and one that does ends at a statement of the whole file, so every
+    statement up to `line` is the same. Most of a long test module is never parsed.
+    """
+    if "\r" in text:  # lines counted below by \n alone
+        return ast.parse(text)
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ast.parse(text)
+    found = [at for at in (text.find(m, start - 1) for m in _TOP_LEVEL) if at >= 0]
+    cut = min(found, default=-1) + 1
+    if cut <= 0 or cut > len(text) - 4096:
+        return ast.parse(text)
+    try:
+        return ast.parse(text[:cut])
+    except (SyntaxError, ValueError):
+        return ast.parse(text)
 
 
 def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:

@@ -3,14 +3,26 @@
 Patterns Hyperscan rejects in exact mode are compiled with HS_FLAG_PREFILTER
 (a superset of matches, confirmed by RE2 anyway); patterns it rejects even then
 are left to the RE2 lane. Keywords are caseless literals in the same database.
-The compiled database may be cached on disk, keyed by a hash of its inputs.
+
+The compiled database may be cached on disk (a pre-commit hook then loads it in
+milliseconds instead of compiling for a second). A cache file is a derived copy
+that anyone who can write the folder could replace, and a database missing a
+pattern would silently cut findings, so a file is used only when all of this
+holds, else the database is compiled afresh and the file rewritten:
+- it is a regular file owned by this user, in a folder owned by this user, and
+  neither is writable by group or others;
+- its header names the hash of the inputs it was built from (patterns, keywords,
+  modes, Hyperscan version), which must be the hash of today's inputs, and the
+  SHA-256 of the database bytes, which must match them;
+- the loaded database, run once over every rule's own examples and every
+  keyword, reports each pattern and each keyword that a fresh database reports
+  (rules' examples are checked to match when the rules load).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +30,7 @@ from typing import Any
 
 import hyperscan
 
+from scanner.engine.cachefile import read_private, write_private
 from scanner.engine.compiled import Mode
 from scanner.engine.syntax import literal
 
@@ -36,12 +49,55 @@ class HyperscanDatabase:
     """One block-mode database over every pattern rule and keyword."""
 
     def __init__(
-        self, patterns: Sequence[str], keywords: Sequence[str], cache_dir: Path | None = None
+        self,
+        patterns: Sequence[str],
+        keywords: Sequence[str],
+        cache_dir: Path | None = None,
+        probes: Sequence[Sequence[str]] = (),
     ) -> None:
+        """`probes[i]`: texts pattern i matches (its rule's examples), used to
+        check a database read from the cache."""
         self.rules = len(patterns)
         expressions = [p.encode("utf-8") for p in patterns]
         expressions += [literal(k).encode("ascii") for k in keywords]
-        self.modes, self._db = _load_or_build(expressions, self.rules, cache_dir)
+        self.from_cache = False
+        """True when the database was read from the cache (and passed its checks)."""
+        self.modes: list[Mode] = []
+        self._db: Any = None
+        if cache_dir is None:
+            self.modes, self._db = _build(expressions, self.rules)
+        else:
+            self._cached(expressions, keywords, probes, cache_dir)
+
+    def _cached(
+        self,
+        expressions: Sequence[bytes],
+        keywords: Sequence[str],
+        probes: Sequence[Sequence[str]],
+        cache_dir: Path,
+    ) -> None:
+        key = _inputs_hash(expressions, self.rules)
+        path = cache_dir / f"hyperscan-{key[:40]}.db"
+        cached = _read_cache(path, key)
+        if cached is not None:
+            self.modes, self._db = cached
+            if self._verified(probes, keywords):
+                self.from_cache = True
+                return
+        self.modes, self._db = _build(expressions, self.rules)
+        _write_cache(path, key, self.modes, self._db)
+
+    def _verified(self, probes: Sequence[Sequence[str]], keywords: Sequence[str]) -> bool:
+        """Every pattern with examples and every keyword is reported on them."""
+        expected = {i for i, texts in enumerate(probes[: self.rules]) if texts} - {
+            i for i, mode in enumerate(self.modes) if mode is Mode.RE2_ONLY
+        }
+        text = b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
+        text += b"\n\n" + b"\n".join(k.encode("utf-8") for k in keywords)
+        hits = self.scan(text, budget=10_000_000)
+        if hits is None:
+            return False
+        return expected <= set(hits.ends) and len(hits.keywords) == len(keywords)
 
     def scan(self, data: bytes, budget: int) -> Hits | None:
         """Hits in `data`; None when more than `budget` matches were reported
@@ -107,50 +163,44 @@ def _build(expressions: Sequence[bytes], rules: int) -> tuple[list[Mode], Any]:
         return modes, _compile(expressions, modes, rules)
 
 
-def _load_or_build(
-    expressions: Sequence[bytes], rules: int, cache_dir: Path | None
-) -> tuple[list[Mode], Any]:
-    if cache_dir is None:
-        return _build(expressions, rules)
-    digest = hashlib.sha256(
-        repr((getattr(hyperscan, "__version__", ""), rules, list(expressions))).encode()
-    )
-    path = cache_dir / f"hyperscan-{digest.hexdigest()[:40]}.db"
-    cached = _read_cache(path)
-    if cached is not None:
-        return cached
-    modes, db = _build(expressions, rules)
-    _write_cache(path, modes, db)
-    return modes, db
+CACHE_FORMAT = 2
 
 
-def _read_cache(path: Path) -> tuple[list[Mode], Any] | None:
+def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
+    version = getattr(hyperscan, "__version__", "")
+    return hashlib.sha256(
+        repr((CACHE_FORMAT, version, rules, list(expressions))).encode()
+    ).hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any] | None:
+    """The database in `path` when the file is ours and says it is what we need."""
     try:
-        header, blob = path.read_bytes().split(b"\n", 1)
-        modes = [Mode(m) for m in json.loads(header)]
+        raw = read_private(path)
+        if raw is None:
+            return None
+        header_text, blob = raw.split(b"\n", 1)
+        header = json.loads(header_text)
+        if header.get("format") != CACHE_FORMAT or header.get("inputs") != key:
+            return None
+        if header.get("sha256") != hashlib.sha256(blob).hexdigest():
+            return None
+        modes = [Mode(m) for m in header["modes"]]
         db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
         db.scratch = hyperscan.Scratch(db)
-    except (OSError, ValueError, hyperscan.error, hyperscan.HyperscanError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, hyperscan.error):
+        return None
+    except hyperscan.HyperscanError:
         return None
     return modes, db
 
 
-def _write_cache(path: Path, modes: Sequence[Mode], db: Any) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(
-            json.dumps([int(m) for m in modes]).encode() + b"\n" + hyperscan.dumpb(db)
-        )
-        os.replace(temporary, path)
-        _prune(path.parent, keep=path)
-    except OSError:
-        pass
-
-
-def _prune(folder: Path, keep: Path, newest: int = 8) -> None:
-    """Drop all but the newest few databases (older rule sets leave theirs behind)."""
-    stored = sorted(folder.glob("hyperscan-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in stored[newest:]:
-        if old != keep:
-            old.unlink(missing_ok=True)
+def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:
+    blob = hyperscan.dumpb(db)
+    header = {
+        "format": CACHE_FORMAT,
+        "inputs": key,
+        "modes": [int(m) for m in modes],
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+    write_private(path, json.dumps(header).encode() + b"\n" + blob)

@@ -14,6 +14,7 @@ in both lanes, so the two lanes give the same matches.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ class Engine:
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
-            self._db = _hyperscan([c.pattern for c in self._patterns], keywords, cache_dir)
+            probes = [c.rule.examples for c in self._patterns]
+            self._db = _hyperscan([c.pattern for c in self._patterns], keywords, cache_dir, probes)
         modes = self._db.modes if self._db is not None else []
         self._re2_only = [i for i, mode in enumerate(modes) if mode is Mode.RE2_ONLY]
 
@@ -134,6 +136,12 @@ def key_file_gate(rules: Sequence[Rule]) -> PathMatcher:
     globs = [g for rule in rules if rule.kind is RuleKind.KEY_FILE for g in rule.path_include]
     if any(g.startswith("!") for g in globs):
         return PathMatcher(["*"])
+    return _matcher(tuple(globs))
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(globs: tuple[str, ...]) -> PathMatcher:
+    """The engine and the binary-file decision ask for the same gate: built once."""
     return PathMatcher(globs)
 
 
@@ -197,7 +205,10 @@ class _KeywordSet:
 
 
 def _hyperscan(
-    patterns: Sequence[str], keywords: Sequence[str], cache_dir: Path | None
+    patterns: Sequence[str],
+    keywords: Sequence[str],
+    cache_dir: Path | None,
+    probes: Sequence[Sequence[str]] = (),
 ) -> HyperscanDatabase | None:
     """The database, or None where the hyperscan package is not installed or does
     not run on this CPU (then the RE2 lane does all the work, correctly)."""
@@ -206,7 +217,7 @@ def _hyperscan(
     except ImportError:
         return None
     try:
-        return Database(patterns, keywords, cache_dir)
+        return Database(patterns, keywords, cache_dir, probes)
     except Exception:  # hyperscan.ArchitectureError and kin: a platform problem
         return None
 

@@ -2,8 +2,8 @@
 
 A rule file is YAML holding `rules: [...]` in the format of ARCHITECTURE.md.
 Every field is checked; a problem raises RuleError with one line:
-`<file>: rule '<id>': field '<field>': <problem>`. Nothing is cached: each call
-parses the files again.
+`<file>: rule '<id>': field '<field>': <problem>`. The validated rules of an
+unchanged set of files come from a cache (`rulecache`) where there is one.
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scanner.config import Config
 from scanner.engine.fields import rule_from_mapping
 from scanner.errors import RuleError, yaml_problem
 from scanner.model import Rule
 
 RULE_SUFFIXES = (".yaml", ".yml")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML was built with it: ten times faster."""
 
 
 def builtin_rules_dir() -> Path:
@@ -38,8 +34,18 @@ def load_rules(config: Config) -> tuple[Rule, ...]:
     if config.builtin_rules:
         sources.append(builtin_rules_dir())
     sources.extend(config.rules_dirs)
-    rules = load_paths(sources, missing_ok=frozenset({builtin_rules_dir()}))
+    missing_ok = frozenset({builtin_rules_dir()})
+    rules = _cached(sources, missing_ok)
     return tuple(r for r in rules if not _disabled(r.id, config.disabled_rules))
+
+
+def _cached(sources: list[Path], missing_ok: frozenset[Path]) -> list[Rule]:
+    """`load_paths`, through the validated-rules cache (`engine.rulecache`)."""
+    from scanner.engine.matcher import default_cache_dir
+    from scanner.engine.rulecache import cached_rules
+
+    files = list(rule_files(sources, missing_ok))
+    return cached_rules(files, default_cache_dir(), lambda: load_paths(files))
 
 
 def load_paths(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset()) -> list[Rule]:
@@ -75,8 +81,11 @@ def load_file(path: Path) -> list[Rule]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    import yaml  # only when the validated-rules cache cannot answer
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times faster
     try:
-        document = yaml.load(text, Loader=_LOADER)
+        document = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
     return list(_rules_of(document, path))

@@ -48,6 +48,7 @@ def finding_to_dict(finding: Finding) -> JSONDict:
         "author": origin.author,
         "date": origin.date,
         "at_head": origin.at_head,
+        "repository": origin.repository,
         "archive_member": origin.archive_member,
         "file_mode": origin.file_mode,
         "file_owner": origin.file_owner,

@@ -45,8 +45,8 @@ SECURITY_SEVERITY: dict[Severity, str] = {
 """GitHub code scanning reads `security-severity` (a CVSS-like score) from rule properties."""
 RESULT_PROPERTIES = (
     "severity", "kind", "detector", "source", "commit", "author", "date", "at_head",
-    "archive_member", "file_mode", "file_owner", "secret", "key", "token", "registry",
-    "context", "confidence", "facts",
+    "repository", "archive_member", "file_mode", "file_owner", "secret", "key", "token",
+    "registry", "context", "confidence", "facts",
 )  # fmt: skip
 """Fields of the JSON finding carried in each result's property bag."""
 

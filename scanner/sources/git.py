@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -52,6 +52,8 @@ class GitSource:
     all_objects: bool = False
     exclude: Sequence[str] = ()
     max_file_size: int = 25 * 1024 * 1024
+    skip_blobs: Collection[str] = ()
+    """Blobs already read by another source of the same run (a second clone)."""
     blobs_read: int = field(default=0, init=False)
     """Blobs actually read from git (each unique blob once)."""
     _paths: RepoPaths = field(init=False)
@@ -139,7 +141,9 @@ class GitSource:
         self, inventory: gitlog.Inventory, at_head: dict[str, set[str]] | None
     ) -> Iterator[SourceEvent]:
         kind = SourceKind.STAGED if self.staged else SourceKind.GIT
-        for blob in read_blobs(self._git, list(inventory.blobs), self.max_file_size):
+        ids = [sha for sha in inventory.blobs if sha not in self.skip_blobs]
+        yield from (Skipped(sha, "duplicate-blob") for sha in inventory.blobs.keys() - set(ids))
+        for blob in read_blobs(self._git, ids, self.max_file_size):
             path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:

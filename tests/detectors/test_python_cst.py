@@ -241,6 +241,17 @@ def test_only_python_files_with_a_credential_shape_are_wanted(detector: PythonDe
     assert detector.wants(member, b'password = "Xk9#mQ2vLp"\n')
 
 
+def test_auth_pairs_holding_placeholders_are_never_parsed(detector: PythonDetector) -> None:
+    """Test suites pass `auth=("user", "pass")` everywhere: decided from the bytes."""
+    for placeholder in (b'("user", "pass")', b"(b'\\xc5\\xafser', b'test')", b'("a",\n "b",)'):
+        assert not detector.wants(Origin("t.py"), b"r = get(url, auth=" + placeholder + b")\n")
+    real = b'r = get(url, auth=("svc", "Xk9#mQ2vLp"))\n'
+    assert detector.wants(Origin("t.py"), real)
+    assert [m.rule_id for m in run(detector, real.decode())] == [BASIC]
+    for unsure in (b'(f"u", f"p")', b'("u", "p" + x)'):
+        assert detector.wants(Origin("t.py"), b"r = get(url, auth=" + unsure + b")\n")
+
+
 @pytest.mark.parametrize(
     "source",
     [

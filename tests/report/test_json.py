@@ -14,7 +14,7 @@ from scanner.report.fields import finding_to_dict
 
 FINDING_KEYS = [
     "id", "rule", "name", "kind", "severity", "detector", "path", "line", "column",
-    "end_line", "source", "commit", "author", "date", "at_head", "archive_member",
+    "end_line", "source", "commit", "author", "date", "at_head", "repository", "archive_member",
     "file_mode", "file_owner", "message", "context", "confidence", "facts", "secret", "key",
     "token", "registry", "locations",
 ]  # fmt: skip

@@ -1,0 +1,301 @@
+"""Git object stores found under a scan's roots, each scanned as full history.
+
+The file walk never enters `.git`, yet a key committed and then deleted, a
+stash, a reflog entry, an unpushed branch and a dangling object all live on in
+a repository's object store. `GitStores` finds every store under its roots
+(work trees' `.git` folders and `.git` files, bare repositories, linked
+worktrees' and submodules' git dirs) and scans each through `GitSource`, so
+history is read by the same hardened git calls as `keysweep git --all-objects`.
+
+A store is scanned once however many work trees point at it, and a blob already
+read from one store (a second clone of the same project) is not read again: the
+whole run scans each blob once. Each item names its repository; its path is the
+repository's display path joined with the path inside the repository. A store
+git cannot read (another user's, damaged) is a warning; the scan goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.config import Config
+from scanner.errors import SourceError
+from scanner.model import Item, Origin, ScanError
+from scanner.sources import Skipped, SourceEvent
+from scanner.sources.gitsafe import discover
+from scanner.suppress import PathMatcher
+
+if TYPE_CHECKING:
+    from scanner.sources.git import GitSource
+
+GITFILE_LIMIT = 4096
+"""A `.git` file holds one `gitdir:` line; anything longer is not one."""
+MAX_DEPTH = 64
+"""Folders deeper than this under a root are not searched for repositories."""
+STORE_PARTS = ("HEAD", "objects", "refs")
+
+ShowFn = Callable[[Path, Path], str]
+"""(root, path) → how the path is shown in the report."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """One repository to scan."""
+
+    common_dir: Path
+    """The object store's git dir (a linked worktree's common dir): the identity."""
+    git_dir: Path
+    """The git dir that git opens at `open_at` (a linked worktree's own)."""
+    open_at: Path
+    """The work tree where it was found, or the git dir of a store without one."""
+    display: str
+
+
+@dataclass
+class GitStores:
+    """Every git store under `paths`, as history items."""
+
+    paths: Sequence[Path]
+    exclude: Sequence[str] = ()
+    """Root-relative gitignore globs: folders not searched for repositories."""
+    history_exclude: Sequence[str] = ()
+    """Globs on paths inside each repository (as `keysweep git --exclude`)."""
+    max_file_size: int = 25 * 1024 * 1024
+    display: str = "relative"
+    """As FileSource: relative to the root, or 'home' ('~/…' under the home folder)."""
+    seen_blobs: set[str] = field(default_factory=set)
+    """Blobs read from an earlier store in this run: never read again."""
+    stores: list[Store] = field(default_factory=list, init=False)
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return ()
+
+    def events(self) -> Iterator[SourceEvent]:
+        for root in self.paths:
+            for event in find_stores(root, PathMatcher(self.exclude), self._show):
+                if isinstance(event, Store):
+                    yield from self._store(event)
+                else:
+                    yield event
+
+    def _store(self, store: Store) -> Iterator[SourceEvent]:
+        if any(s.common_dir == store.common_dir for s in self.stores):
+            return
+        self.stores.append(store)
+        source = self._source(store)
+        if isinstance(source, ScanError):
+            yield source
+            return
+        prefix = store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
+        for event in source.events():
+            if isinstance(event, Item):
+                if event.blob_id is not None:
+                    self.seen_blobs.add(event.blob_id)
+                yield relocate(event, store.display, prefix)
+            elif isinstance(event, ScanError):
+                yield _shown(event, store, prefix)
+            else:
+                yield Skipped(prefix + event.path, event.reason)
+
+    def _source(self, store: Store) -> GitSource | ScanError:
+        from scanner.sources.git import GitSource
+
+        repo = store.open_at
+        try:
+            found = discover(repo)
+            if os.path.realpath(found.git_dir) != str(store.git_dir):
+                raise SourceError(f"{repo}: not a repository git can open here")
+            return GitSource(
+                repo,
+                all_objects=True,
+                exclude=self.history_exclude,
+                max_file_size=self.max_file_size,
+                skip_blobs=self.seen_blobs,
+            )
+        except SourceError as exc:
+            reason = str(exc).replace(str(repo), store.display)
+            return ScanError(store.display, f"git history not scanned: {reason}")
+
+    def _show(self, root: Path, path: Path) -> str:
+        if self.display == "home":
+            try:
+                below = path.relative_to(Path.home()).as_posix()
+                return "~" if below == "." else "~/" + below
+            except ValueError:
+                return path.as_posix()
+        below = os.path.relpath(path, os.path.abspath(root))
+        return "." if below == "." else below.replace(os.sep, "/")
+
+
+def _shown(error: ScanError, store: Store, prefix: str) -> ScanError:
+    """A warning about the store, with the store's absolute paths shown as the
+    report shows the store (a sweep never names the home folder)."""
+    path, message = error.path, error.message
+    for absolute in sorted({str(store.open_at), str(store.git_dir)}, key=len, reverse=True):
+        message = message.replace(absolute, store.display)
+        if path == absolute:
+            return ScanError(store.display, message, error.level)
+    return ScanError(prefix + path, message, error.level)
+
+
+def relocate(item: Item, repository: str, prefix: str) -> Item:
+    """The item as seen from the scan: its repository named, its path (and every
+    other path of the blob) under it."""
+    origin = _moved(item.origin, repository, prefix)
+    also = tuple(_moved(place, repository, prefix) for place in origin.also)
+    return replace(item, origin=replace(origin, also=also))
+
+
+def _moved(origin: Origin, repository: str, prefix: str) -> Origin:
+    return replace(origin, path=prefix + origin.path, repository=repository)
+
+
+# --- discovery ----------------------------------------------------------------
+
+
+def find_stores(
+    root: Path, exclude: PathMatcher, show: ShowFn
+) -> Iterator[Store | ScanError | Skipped]:
+    """Stores under `root`, walked without recursion and without following links."""
+    base = Path(os.path.abspath(root))
+    stack: list[tuple[Path, str, int]] = [(base, "", 0)]
+    while stack:
+        folder, rel, depth = stack.pop()
+        if _is_store(folder):
+            yield from _stores_in(folder, folder, root, show)
+            continue
+        entries = _entries(folder)
+        if entries is None:
+            continue
+        for name, is_dir in entries:
+            path = folder / name
+            if name == ".git":
+                yield from _dot_git(path, is_dir, folder, root, show)
+            elif is_dir and depth < MAX_DEPTH and not exclude.matches(rel + name + "/"):
+                stack.append((path, rel + name + "/", depth + 1))
+
+
+def _entries(folder: Path) -> list[tuple[str, bool]] | None:
+    """(name, is a real folder) of each entry, sorted; None when unreadable
+    (the file walk reports unreadable folders)."""
+    try:
+        with os.scandir(folder) as scan:
+            found = [(e.name, e.is_dir(follow_symlinks=False)) for e in scan]
+    except OSError:
+        return None
+    return sorted(found, reverse=True)  # popped from a stack: walked in name order
+
+
+def _is_store(folder: Path) -> bool:
+    """A git dir (a bare repository or a submodule's): HEAD, objects and refs."""
+    try:
+        head = os.lstat(folder / "HEAD")
+        parts = [os.lstat(folder / name) for name in STORE_PARTS[1:]]
+    except OSError:
+        return False
+    return stat.S_ISREG(head.st_mode) and all(stat.S_ISDIR(p.st_mode) for p in parts)
+
+
+def _dot_git(
+    path: Path, is_dir: bool, work_tree: Path, root: Path, show: ShowFn
+) -> Iterator[Store | ScanError | Skipped]:
+    if is_dir:
+        if _is_store(path):
+            yield from _stores_in(path, work_tree, root, show)
+        return
+    target = _gitfile_target(path)
+    if target is None:
+        return
+    if isinstance(target, ScanError):
+        yield ScanError(show(root, path), target.message)
+        return
+    if not _is_git_dir(target):
+        return
+    real = Path(os.path.realpath(target))
+    common = _common_dir(real) or real  # a linked worktree shares its main store
+    yield Store(common, real, work_tree, show(root, work_tree))
+
+
+def _stores_in(
+    git_dir: Path, open_at: Path, root: Path, show: ShowFn
+) -> Iterator[Store | ScanError | Skipped]:
+    """The store itself, then its submodules' stores (`modules/…`, nested)."""
+    real = Path(os.path.realpath(git_dir))
+    yield Store(real, real, open_at, show(root, open_at))
+    stack = [git_dir / "modules"]
+    while stack:
+        folder = stack.pop()
+        for name, is_dir in _entries(folder) or []:
+            if not is_dir:
+                continue
+            inner = folder / name
+            if _is_store(inner):
+                real = Path(os.path.realpath(inner))
+                yield Store(real, real, inner, show(root, inner))
+                stack.append(inner / "modules")
+            elif len(inner.relative_to(git_dir).parts) < MAX_DEPTH:
+                stack.append(inner)  # a submodule named a/b sits in modules/a/b
+
+
+def _is_git_dir(path: Path) -> bool:
+    """A store, or a linked worktree's git dir (HEAD and a `commondir` file)."""
+    if _is_store(path):
+        return True
+    try:
+        return stat.S_ISREG(os.lstat(path / "HEAD").st_mode) and (path / "commondir").is_file()
+    except OSError:
+        return False
+
+
+def _gitfile_target(path: Path) -> Path | ScanError | None:
+    """Where a `.git` file points (`gitdir: …`), read as a small regular file only."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            head = handle.read(GITFILE_LIMIT + 1)
+    except OSError as exc:
+        return ScanError(str(path), f"cannot read .git file: {exc.strerror or exc}")
+    line = head.split(b"\n", 1)[0].strip()
+    if len(head) > GITFILE_LIMIT or not line.startswith(b"gitdir:"):
+        return None
+    target = Path(os.fsdecode(line[len(b"gitdir:") :].strip()))
+    return target if target.is_absolute() else path.parent / target
+
+
+def _common_dir(git_dir: Path) -> Path | None:
+    """A linked worktree's git dir names the main repository's in `commondir`."""
+    try:
+        fd = os.open(git_dir / "commondir", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            text = handle.read(GITFILE_LIMIT).strip()
+    except OSError:
+        return None
+    common = Path(os.fsdecode(text))
+    return Path(os.path.realpath(common if common.is_absolute() else git_dir / common))
+
+
+def sweep_stores(
+    config: Config, home: Path | None, roots: Sequence[Path], include_home: bool
+) -> GitStores:
+    """The stores a sweep reads: under the home folder (sweep excludes apply to the
+    search) and the extra roots, shown as '~/…'."""
+    paths = ([home if home is not None else Path.home()] if include_home else []) + list(roots)
+    return GitStores(
+        paths,
+        exclude=(*config.sweep_exclude, *config.exclude),
+        history_exclude=config.exclude,
+        max_file_size=config.max_file_size,
+        display="home",
+    )
