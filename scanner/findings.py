@@ -276,11 +276,14 @@ def _merge(group: list[Finding]) -> Finding:
     if len(group) == 1 and len(group[0].places) == 1:
         return group[0]
     best = min(group, key=lambda f: (_negated(specificity(f)), f.rule, f.id))
-    unique: dict[tuple[str, int, int], Location] = {}
+    unique: dict[tuple[str, str, int, int], Location] = {}
     for place in sorted((p for f in group for p in f.places), key=_place_order):
         # Once a place: the same path, line and column in two versions of a file
-        # (two blobs in history) is listed once, HEAD's or else the oldest.
-        unique.setdefault((place.id, place.line, place.column), place)
+        # (two blobs in history) is listed once, HEAD's or else the oldest. A file
+        # on disk and a committed blob at the same path are two places: the second
+        # names the commit that holds the secret.
+        key = (place.origin.source.value, place.id, place.line, place.column)
+        unique.setdefault(key, place)
     merged = with_locations(best, list(unique.values()))
     context = strongest([best.context, *(f.context for f in group)])
     return replace(merged, severity=max(f.severity for f in group), context=context)

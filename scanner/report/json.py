@@ -47,6 +47,8 @@ def location_to_dict(place: Location) -> dict[str, Any]:
         "id": place.id,
         "rule": place.rule,
         "path": origin.path,
+        "source": origin.source.value,
+        "repository": origin.repository,
         "line": place.line,
         "column": place.column,
         "end_line": place.end_line,

@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
-import string
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from click.testing import CliRunner
 from conftest import git
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from support import checksummed
 
 from scanner.cli import cli
 from scanner.sources.gitstores import GitStores
@@ -29,8 +28,7 @@ from scanner.suppress import PathMatcher
 
 
 def github_token() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "ghp_" + "".join(secrets.choice(alphabet) for _ in range(36))
+    return checksummed("ghp_")
 
 
 def commit_file(repo: Path, rel: str, text: str | bytes, message: str) -> str:
@@ -166,8 +164,14 @@ def swept(home: Home, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     }
 
 
+def places(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every place of every finding (a secret both checked out and in history is
+    one finding with a file place and a git place)."""
+    return [p for f in report["findings"] for p in f["locations"]]
+
+
 def history(report: dict[str, Any], rule: str) -> list[dict[str, Any]]:
-    return [f for f in report["findings"] if f["rule"] == rule and f["source"] == "git"]
+    return [p for p in places(report) if p["rule"] == rule and p["source"] == "git"]
 
 
 def test_the_sweep_reads_history_and_writes_nothing(swept: dict[str, Any]) -> None:
@@ -233,11 +237,11 @@ def test_scan_finds_history_under_a_folder_and_can_leave_it(home: Home) -> None:
     runner = CliRunner()
     argv = ["scan", str(home.src), "--format", "json", "--fail-on", "critical"]
     with_history = json.loads(runner.invoke(cli, argv).stdout)
-    paths = {f["path"] for f in with_history["findings"] if f["source"] == "git"}
+    paths = {p["path"] for p in places(with_history) if p["source"] == "git"}
     assert {"a-project/deploy/signing.pem", "b-clone/notes.txt"} <= paths
-    assert {f["repository"] for f in with_history["findings"]} >= {"a-project", "b-clone"}
+    assert {p["repository"] for p in places(with_history)} >= {"a-project", "b-clone"}
     without = json.loads(runner.invoke(cli, [*argv, "--no-git-history"]).stdout)
-    assert [f for f in without["findings"] if f["source"] == "git"] == []
+    assert [p for p in places(without) if p["source"] == "git"] == []
 
 
 def test_a_store_git_cannot_read_is_a_warning(tmp_path: Path) -> None:
