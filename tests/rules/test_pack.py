@@ -30,6 +30,7 @@ PREFIX = {
     "config-files": ("config.",),
     "generic": ("generic.",),
     "ci": ("ci.",),
+    "hosting": ("hosting.",),
 }
 PATTERN_RULES = [r for r in RULES if r.pattern is not None]
 KEY_RULES = [r for r in RULES if r.kind is RuleKind.PRIVATE_KEY]
