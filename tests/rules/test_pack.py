@@ -31,6 +31,7 @@ PREFIX = {
     "generic": ("generic.",),
     "ci": ("ci.",),
     "hosting": ("hosting.",),
+    "infra": ("infra.",),
 }
 PATTERN_RULES = [r for r in RULES if r.pattern is not None]
 KEY_RULES = [r for r in RULES if r.kind is RuleKind.PRIVATE_KEY]
