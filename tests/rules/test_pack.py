@@ -32,6 +32,7 @@ PREFIX = {
     "ci": ("ci.",),
     "hosting": ("hosting.",),
     "infra": ("infra.",),
+    "identity": ("identity.",),
 }
 PATTERN_RULES = [r for r in RULES if r.pattern is not None]
 KEY_RULES = [r for r in RULES if r.kind is RuleKind.PRIVATE_KEY]
