@@ -52,7 +52,9 @@ def _write(root: Path, relative: str, text: str) -> None:
     target.write_text(text)
 
 
-WITHHELD = "-----BEGIN OPENSSH PRIVATE KEY-----\n(body withheld)\n-----END OPENSSH PRIVATE KEY-----\n"
+WITHHELD = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n(body withheld)\n-----END OPENSSH PRIVATE KEY-----\n"
+)
 
 
 def test_key_file_globs_never_fire_on_the_files_of_a_folder(tmp_path: Path) -> None:
@@ -62,7 +64,9 @@ def test_key_file_globs_never_fire_on_the_files_of_a_folder(tmp_path: Path) -> N
         _write(tmp_path, name, "export const provider = () => null;\n")
     _write(tmp_path, "keys/identity", WITHHELD)
     _write(tmp_path, "identity/id_rsa", WITHHELD)
-    paths = sorted(str(f["path"]) for f in _scan_tree(tmp_path) if str(f["rule"]).startswith("keyfile."))
+    paths = sorted(
+        str(f["path"]) for f in _scan_tree(tmp_path) if str(f["rule"]).startswith("keyfile.")
+    )
     assert paths == ["identity/id_rsa", "keys/identity"]
 
 
