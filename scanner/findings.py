@@ -212,15 +212,16 @@ footing, the rules before the Python detector."""
 
 def specificity(match: Match | Finding) -> tuple[int, int, int, int, int]:
     """How specific a rule is: keysweep's detectors before detect-secrets' plugins
-    (so adding detect-secrets never renames a secret nor changes its id), then key
-    content before tokens before credentials, then named formats before `generic.`
-    assignment rules, then severity."""
+    (so adding detect-secrets never renames a secret nor changes its id), then named
+    formats before `generic.` assignment rules (a provider's rule names its value,
+    whatever kind either rule declares), then key content before tokens before
+    credentials, then severity."""
     rule_id = match.rule_id if isinstance(match, Match) else match.rule
     native = _DETECTOR_RANK.get(match.detector, 0)
     return (
         int(native > 0),
-        _KIND_RANK[match.kind],
         int(not rule_id.startswith("generic.")),
+        _KIND_RANK[match.kind],
         int(match.severity),
         native,
     )

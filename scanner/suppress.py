@@ -29,8 +29,27 @@ class PathMatcher:
             return False
         return self._spec.match_file(path.lstrip("/").removeprefix("~/"))
 
+    def matches_file(self, path: str) -> bool:
+        """Like `matches`, but a glob must name the path itself: a folder it names
+        (`identity/`) does not make the files inside that folder match."""
+        if self._spec is None:
+            return False
+        return _names_file(self._spec.patterns, path.lstrip("/").removeprefix("~/"))
+
     def __bool__(self) -> bool:
         return self._spec is not None
+
+
+def _names_file(patterns: Sequence[Any], path: str) -> bool:
+    """Gitignore order (the last matching glob decides), counting a match only where
+    it ends at the path's end: pathspec marks a match on a parent folder `ps_d`."""
+    named = False
+    for pattern in patterns:
+        regex = getattr(pattern, "regex", None)
+        found = regex.match(path) if regex is not None and pattern.include is not None else None
+        if found is not None and not (pattern.include and found.groupdict().get("ps_d")):
+            named = bool(pattern.include)
+    return named
 
 
 class ValueAllowlist:

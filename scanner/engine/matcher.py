@@ -94,7 +94,7 @@ class Engine:
             return []
         hits = []
         for rule in self._key_files:
-            if not rule.path_allowed(paths):
+            if not rule.path_allowed(paths) or not any(rule.include.matches_file(p) for p in paths):
                 continue
             if data is not None and not _has_magic(rule, data):
                 continue

@@ -29,6 +29,11 @@ PREFIX = {
     "databases": ("db.",),
     "config-files": ("config.",),
     "generic": ("generic.",),
+    "ci": ("ci.",),
+    "hosting": ("hosting.",),
+    "infra": ("infra.",),
+    "identity": ("identity.",),
+    "brokers": ("broker.",),
 }
 PATTERN_RULES = [r for r in RULES if r.pattern is not None]
 KEY_RULES = [r for r in RULES if r.kind is RuleKind.PRIVATE_KEY]
