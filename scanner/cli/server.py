@@ -55,6 +55,13 @@ def command() -> None:
     "default: a new random key per start).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes (PostgreSQL; each runs the alert loop, deliveries are leased).",
+)
+@click.option(
     "--behind-https-proxy",
     is_flag=True,
     help="A TLS proxy on this machine forwards to us: mark cookies Secure, trust X-Forwarded-*.",
@@ -69,6 +76,7 @@ def run(
     max_report_mb: int,
     rate: int,
     session_key_file: Path | None,
+    workers: int,
     behind_https_proxy: bool,
 ) -> None:
     """Serve the API and dashboard until SIGTERM or Ctrl-C (then finish requests and stop)."""
@@ -86,6 +94,7 @@ def run(
         rate=rate,
         session_key=_read_secret(session_key_file),
         behind_proxy=behind_https_proxy,
+        workers=workers,
     )
 
 

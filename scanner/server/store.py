@@ -183,8 +183,9 @@ class Store:
                 rejudged, alerts = self._rejudge(
                     session, current.registry, current.version, record.id
                 )
-            alerts += self._raise_alerts(session, _critical_of_report(session, record.id))
-            if result.closed or _has_exposure(session, record.id):
+            critical = _critical_of_report(session, record.id)
+            alerts += self._raise_alerts(session, critical)
+            if result.closed or critical:
                 sample(session)
         return Upload(result, rejudged, alerts)
 
@@ -354,11 +355,6 @@ def _critical_of_report(session: Session, report_id: str) -> list[tuple[Any, ...
         Sighting.path,
     ).where(Sighting.last_report_id == report_id, exposure_filter())
     return [tuple(r) for r in session.execute(query).all()]
-
-
-def _has_exposure(session: Session, report_id: str) -> bool:
-    query = select(Sighting.id).where(Sighting.last_report_id == report_id, exposure_filter())
-    return session.execute(query.limit(1)).first() is not None
 
 
 def _present(session: Session, critical: list[tuple[int, Judgement]]) -> list[tuple[Any, ...]]:
