@@ -38,7 +38,7 @@ def run_demo(listen: str, examples: Path, db_url: str | None) -> None:
         )
     folder = Path(tempfile.mkdtemp(prefix="keysweep-demo-"))
     db_url = db_url or f"sqlite:///{folder / 'server.db'}"
-    viewer = prepare(db_url, registry, _sweep(workstation, folder))
+    viewer = prepare(db_url, registry, _sweep(workstation, registry, folder))
     click.echo(f"keysweep demo: database {db_url}", err=True)
     click.echo(f"keysweep demo: open http://{listen}/ and log in with this viewer token:", err=True)
     click.echo(viewer)
@@ -71,7 +71,7 @@ def prepare(db_url: str, registry: Path, report: Path) -> str:
     return viewer
 
 
-def _sweep(workstation: Path, folder: Path) -> Path:
+def _sweep(workstation: Path, registry: Path, folder: Path) -> Path:
     out = folder / "sweep.json"
     env = dict(os.environ, KEYSWEEP_CACHE_DIR=str(folder / "cache"))
     command = [
@@ -81,6 +81,8 @@ def _sweep(workstation: Path, folder: Path) -> Path:
         "sweep",
         "--no-home",
         str(workstation),
+        "--registry",
+        str(registry),
         "--no-progress",
         "-o",
         str(out),
