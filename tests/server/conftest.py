@@ -9,12 +9,13 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ class Server:
     url: str
     folder: Path
     process: subprocess.Popen[bytes] | None = None
-    tokens: dict[str, str] = field(default_factory=dict)
+    verify: ssl.SSLContext | bool = True
 
     def token(self, kind: str, name: str) -> str:
         """A new token from the real `keysweep server enrol|viewer|admin`."""
@@ -115,11 +116,14 @@ class Server:
         return path
 
     def get(self, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
-        return httpx.get(self.url + path, headers=_auth(token), timeout=30, **kw)
+        kw.setdefault("timeout", 30)
+        return httpx.get(self.url + path, headers=_auth(token), verify=self.verify, **kw)
 
     def put(self, path: str, body: bytes, token: str | None = None) -> httpx.Response:
         headers = {**_auth(token), "Content-Type": "application/json"}
-        return httpx.put(self.url + path, content=body, headers=headers, timeout=60)
+        return httpx.put(
+            self.url + path, content=body, headers=headers, timeout=60, verify=self.verify
+        )
 
     def count(self, table: str) -> int:
         engine = create_engine(self.db)
@@ -150,14 +154,19 @@ StartServer = Callable[..., Server]
 
 @pytest.fixture
 def start_server(db_url: str, tmp_path: Path) -> Iterator[StartServer]:
-    """start_server(*extra_args) → a running server; stopped (SIGTERM) at the end."""
+    """start_server(*extra_args, tls=(cert, key)) → a running server; stopped (SIGTERM)
+    at the end."""
     started: list[Server] = []
 
-    def _start(*extra: str) -> Server:
+    def _start(*extra: str, tls: tuple[Path, Path] | None = None) -> Server:
         port = free_port()
         folder = tmp_path / f"server-{len(started)}"
         folder.mkdir()
-        server = Server(db_url, f"http://127.0.0.1:{port}", folder)
+        scheme = "https" if tls else "http"
+        server = Server(db_url, f"{scheme}://127.0.0.1:{port}", folder)
+        if tls is not None:
+            server.verify = ssl.create_default_context(cafile=str(tls[0]))
+            extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
         log = (folder / "server.log").open("wb")
         server.process = subprocess.Popen(
             [
@@ -192,7 +201,7 @@ def _wait_ready(server: Server) -> None:
         if server.process.poll() is not None:
             raise AssertionError((server.folder / "server.log").read_text())
         try:
-            if httpx.get(server.url + "/healthz", timeout=2).status_code == 200:
+            if server.get("/healthz", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
