@@ -46,6 +46,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     options.add_argument("--window-size=1280,900")
     driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
     driver.set_page_load_timeout(60)
+    driver.implicitly_wait(30)  # a loaded machine may take a while to render the next page
     yield driver
     driver.quit()
 
@@ -94,9 +95,9 @@ def test_a_viewer_logs_in_and_sees_the_retired_example_key(
     assert shot.stat().st_size > 1000
 
     browser.find_element(By.LINK_TEXT, RETIRED_ID).click()
-    assert "Verdict history" in browser.page_source
+    assert browser.find_element(By.XPATH, "//h2[text()='Verdict history']")
     browser.find_element(By.LINK_TEXT, "Registry").click()
-    assert "registry:registry-deactivated.yaml" in browser.page_source
+    assert browser.find_element(By.XPATH, "//td[text()='registry:registry-deactivated.yaml']")
 
 
 def test_login_without_the_form_csrf_token_is_refused(start_server: StartServer) -> None:
