@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from scanner.inventory.parse import naive_utc
 
 KINDS = ("host", "viewer", "admin")
 PREFIX = "ksw_"
+USE_RESOLUTION = timedelta(minutes=5)
 _DUMMY = hashlib.sha256(b"keysweep: no such token").hexdigest()
 
 
@@ -87,6 +88,9 @@ def verify(session: Session, token: str) -> Caller | None:
         return None
     if row.revoked_at is not None:
         return None
+    now = naive_utc()
+    if row.last_used_at is None or now - row.last_used_at > USE_RESOLUTION:
+        row.last_used_at = now  # written at most every few minutes, not on every request
     return Caller(row.id, row.kind, row.name)
 
 

@@ -187,6 +187,13 @@ def test_logins_are_in_the_audit_log(start_server: StartServer) -> None:
         ok = client.post("/login", data={"token": viewer, "csrf": csrf}, follow_redirects=False)
         assert ok.status_code == 303
         assert client.get("/").status_code == 200
+        listed = json.loads(
+            keysweep("server", "tokens", "--db", server.db, "--format", "json").stdout
+        )
+        alice = next(t for t in listed if t["name"] == "alice")
+        assert alice["last_used_at"] is not None
+        assert keysweep("server", "revoke", alice["id"], "--db", server.db).returncode == 0
+        assert client.get("/", follow_redirects=False).status_code == 303  # session ended
     actions = [(a["action"], a["actor"]) for a in items(server.get("/api/audit", admin))]
     assert ("login-refused", "unknown token") in actions
     assert any(action == "login" and "viewer:alice" in actor for action, actor in actions)
