@@ -25,10 +25,26 @@ TOKEN_FILE = click.option(
 )
 
 
+SERVER_MODULES = ("starlette", "uvicorn", "jinja2", "alembic", "multipart", "prometheus_client")
+
+
 @click.group("server")
-def command() -> None:
+@click.pass_context
+def command(ctx: click.Context) -> None:
     """The keysweep server: fleet collector, live registry, alerts and dashboard
     (pip install 'keysweep[server]')."""
+    if ctx.invoked_subcommand not in (None, "registry"):
+        _need_extra()
+
+
+def _need_extra() -> None:
+    from importlib.util import find_spec
+
+    missing = [name for name in SERVER_MODULES if find_spec(name) is None]
+    if missing:
+        raise KeysweepError(
+            f"the server needs its extra: pip install 'keysweep[server]' (missing: {missing[0]})"
+        )
 
 
 @command.command("run")
