@@ -4,8 +4,8 @@ with a viewer token, see the retired key of examples/ on the exposures page."""
 from __future__ import annotations
 
 import os
+import platform
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ def test_a_viewer_logs_in_and_sees_the_retired_example_key(
     from selenium.webdriver.common.by import By
 
     server = start_server()
-    host_file = server.token_file(server.token("host", socket.gethostname()))
+    host_file = server.token_file(server.token("host", platform.node()))
     admin = server.token_file(server.token("admin", "sec"))
     viewer = server.token("viewer", "alice")
     pushed = keysweep(

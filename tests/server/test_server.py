@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
+import platform
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from .conftest import (
     sweep_examples,
 )
 
-HOST = socket.gethostname()
+HOST = platform.node()
 """The sweep names the machine it runs on; its upload token must be for that host."""
 
 
