@@ -177,9 +177,9 @@ def running_server(db: str, folder: Path, workers: int) -> Iterator[str]:
 def enrol(db: str, hosts: int) -> tuple[list[str], str, str]:
     engine = server_engine(db, pool_size=1)
     with Session(engine) as session, session.begin():
-        host_tokens = [tokens.issue(session, "host", f"host-{h:05d}")[1] for h in range(hosts)]
-        admin = tokens.issue(session, "admin", "load")[1]
-        viewer = tokens.issue(session, "viewer", "load")[1]
+        host_tokens = [tokens.create(session, "host", f"host-{h:05d}")[1] for h in range(hosts)]
+        admin = tokens.create(session, "admin", "load")[1]
+        viewer = tokens.create(session, "viewer", "load")[1]
     engine.dispose()
     return host_tokens, admin, viewer
 

@@ -126,10 +126,10 @@ def _read_secret(path: Path | None) -> bytes | None:
     return value
 
 
-def _issue(db_url: str, kind: str, name: str) -> None:
-    from scanner.server.admin import issue_token
+def _create(db_url: str, kind: str, name: str) -> None:
+    from scanner.server.admin import create_token
 
-    token_id, token = issue_token(db_url, kind, name)
+    token_id, token = create_token(db_url, kind, name)
     click.echo(f"{kind} token {token_id} for {_e(name)} (shown once; keep it safe):", err=True)
     click.echo(token)
 
@@ -139,7 +139,7 @@ def _issue(db_url: str, kind: str, name: str) -> None:
 @DB
 def enrol(host: str, db_url: str) -> None:
     """Print a new upload token for HOST (it may only write HOST's reports)."""
-    _issue(db_url, "host", host)
+    _create(db_url, "host", host)
 
 
 @command.command("viewer")
@@ -147,7 +147,7 @@ def enrol(host: str, db_url: str) -> None:
 @DB
 def viewer(name: str, db_url: str) -> None:
     """Print a new viewer token (API reads and dashboard login)."""
-    _issue(db_url, "viewer", name)
+    _create(db_url, "viewer", name)
 
 
 @command.command("admin")
@@ -155,7 +155,7 @@ def viewer(name: str, db_url: str) -> None:
 @DB
 def admin(name: str, db_url: str) -> None:
     """Print a new admin token (registry pushes, audit log; reads too)."""
-    _issue(db_url, "admin", name)
+    _create(db_url, "admin", name)
 
 
 @command.command("revoke")

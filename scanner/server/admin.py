@@ -15,12 +15,12 @@ from scanner.server.database import server_engine
 from scanner.server.store import audit
 
 
-def issue_token(db_url: str, kind: str, name: str) -> tuple[str, str]:
+def create_token(db_url: str, kind: str, name: str) -> tuple[str, str]:
     engine = server_engine(db_url, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
-            token_id, token = tokens.issue(session, kind, name)
-            audit(session, "command line", "token-issued", token=token_id, kind=kind, name=name)
+            token_id, token = tokens.create(session, kind, name)
+            audit(session, "command line", "token-created", token=token_id, kind=kind, name=name)
         return token_id, token
     finally:
         engine.dispose()

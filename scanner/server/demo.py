@@ -60,9 +60,9 @@ def prepare(db_url: str, registry: Path, report: Path) -> str:
     engine = server_engine(db_url, pool_size=1)
     store = Store(engine)
     with Session(engine) as session, session.begin():
-        admin_id, _ = tokens.issue(session, "admin", "demo")
-        host_id, _ = tokens.issue(session, "host", HOST)
-        _, viewer = tokens.issue(session, "viewer", "demo")
+        admin_id, _ = tokens.create(session, "admin", "demo")
+        host_id, _ = tokens.create(session, "host", HOST)
+        _, viewer = tokens.create(session, "viewer", "demo")
     store.push(
         read_document(registry), f"registry:{registry.name}", Caller(admin_id, "admin", "demo")
     )

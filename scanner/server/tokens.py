@@ -57,7 +57,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def issue(session: Session, kind: str, name: str) -> tuple[str, str]:
+def create(session: Session, kind: str, name: str) -> tuple[str, str]:
     """A new token of `kind` for `name`: (token id, the token, shown once)."""
     if kind not in KINDS:
         raise ValueError(f"unknown token kind {kind!r}")

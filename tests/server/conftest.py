@@ -1,6 +1,6 @@
 """Server fixtures: a real `keysweep server run` process on a free loopback port,
 over SQLite or a real PostgreSQL (KEYSWEEP_TEST_PG_URL; under CI=true it must
-be there), tokens issued by the real CLI, and reports made by the real
+be there), tokens made by the real CLI, and reports made by the real
 sweep or rendered by the real JSON reporter."""
 
 from __future__ import annotations

@@ -108,4 +108,4 @@ def test_login_without_the_form_csrf_token_is_refused(start_server: StartServer)
         refused = client.post("/login", data={"token": viewer, "csrf": "forged"})
         assert refused.status_code == 403
         assert client.get("/", follow_redirects=False).status_code == 303
-    assert server.count("audit_log") == 1  # the token was issued; no login happened
+    assert server.count("audit_log") == 1  # the token was created; no login happened

@@ -198,7 +198,7 @@ def test_metrics_audit_log_and_logs_hold_no_secret(
     assert 'keysweep_exposures{verdict="retired-key-present"} 1.0' in metrics
     assert "keysweep_ingest_seconds_count 1.0" in metrics
     audit = items(server.get("/api/audit", admin))
-    assert {"registry-push", "token-issued"} <= {a["action"] for a in audit}
+    assert {"registry-push", "token-created"} <= {a["action"] for a in audit}
     _, log = server.stop()
     assert '"event": "server stopped"' in log
     for token in (host, admin):
