@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "key": ("scanner.cli.key", "Inspect key files."),
     "baseline": ("scanner.cli.baseline", "Create, update and import baselines."),
     "inventory": ("scanner.cli.inventory", "Collect sweep reports and ask where a key lives."),
+    "server": (
+        "scanner.cli.server",
+        "Run the fleet server: uploads, live registry, alerts, dashboard.",
+    ),
 }
 
 

@@ -14,6 +14,20 @@ from scanner.text import escape_control as _e
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _server(func: F) -> F:
+    func = click.option(
+        "--token-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Viewer token for --server (default: $KEYSWEEP_TOKEN).",
+    )(func)
+    return click.option(
+        "--server",
+        "server_url",
+        metavar="URL",
+        help="Ask a keysweep server's API instead of a database.",
+    )(func)
+
+
 def _common(func: F) -> F:
     func = click.option(
         "--format",
@@ -66,15 +80,28 @@ def ingest(reports: tuple[Path, ...], host: str | None, db_url: str | None, fmt:
 @click.argument("key")
 @click.option("--all", "include_gone", is_flag=True, help="Include places the key has left.")
 @_common
-def where(key: str, include_gone: bool, db_url: str | None, fmt: str) -> None:
+@_server
+def where(
+    key: str,
+    include_gone: bool,
+    db_url: str | None,
+    fmt: str,
+    server_url: str | None,
+    token_file: Path | None,
+) -> None:
     """Every host and path holding KEY (a fingerprint, a prefix of one, or a registry key id)."""
-    from scanner.inventory import Inventory
+    if server_url:
+        from scanner.server.remote import where as remote_where
 
-    inventory = Inventory(db_url)
-    try:
-        places = inventory.where(key, include_gone=include_gone)
-    finally:
-        inventory.close()
+        places = remote_where(server_url, token_file, key, include_gone)
+    else:
+        from scanner.inventory import Inventory
+
+        inventory = Inventory(db_url)
+        try:
+            places = inventory.where(key, include_gone=include_gone)
+        finally:
+            inventory.close()
     if fmt == "json":
         click.echo(json.dumps([_place(p) for p in places], indent=2))
         return
@@ -90,15 +117,21 @@ def where(key: str, include_gone: bool, db_url: str | None, fmt: str) -> None:
 
 @command.command("summary")
 @_common
-def summary(db_url: str | None, fmt: str) -> None:
+@_server
+def summary(db_url: str | None, fmt: str, server_url: str | None, token_file: Path | None) -> None:
     """Retired keys (deactivated, compromised, destroyed, suspended) still present, per host."""
-    from scanner.inventory import Inventory
+    if server_url:
+        from scanner.server.remote import retired_present
 
-    inventory = Inventory(db_url)
-    try:
-        by_host = inventory.retired_present()
-    finally:
-        inventory.close()
+        by_host = retired_present(server_url, token_file)
+    else:
+        from scanner.inventory import Inventory
+
+        inventory = Inventory(db_url)
+        try:
+            by_host = inventory.retired_present()
+        finally:
+            inventory.close()
     if fmt == "json":
         out = {host: [_place(p) for p in places] for host, places in by_host.items()}
         click.echo(json.dumps(out, indent=2))

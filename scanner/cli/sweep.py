@@ -45,6 +45,21 @@ one with --config, never one planted in the home folder or the working folder.""
     help="Show a progress line (default: when standard error is a terminal).",
 )
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
+@click.option(
+    "--upload",
+    metavar="URL",
+    help="Send the report to this keysweep server (spooled and retried when it is down).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The host's upload token for --upload (default: $KEYSWEEP_TOKEN).",
+)
+@click.option(
+    "--spool",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where reports wait while the server is down (default: in the user's data folder).",
+)
 @scan_options
 @click.pass_context
 def command(
@@ -58,6 +73,9 @@ def command(
     low_priority: bool,
     progress: bool | None,
     follow_symlinks: bool,
+    upload: str | None,
+    token_file: Path | None,
+    spool: Path | None,
     **values: Any,
 ) -> None:
     """Sweep the ROOTs (or, with none, the home folder, key places first) for keys and
@@ -87,7 +105,39 @@ def command(
     finally:
         if line is not None:
             line.close()
+    if upload:
+        _upload(ctx, report, config, values, upload, token_file, spool)
     finish(ctx, report, config, values)
+
+
+def _upload(
+    ctx: click.Context,
+    report: Any,
+    config: Any,
+    values: dict[str, Any],
+    url: str,
+    token_file: Path | None,
+    spool: Path | None,
+) -> None:
+    """Ship the JSON report (and any spooled ones); a refusal exits 2 after the output."""
+    from scanner.cli.options import emit
+    from scanner.report import render
+    from scanner.server import client
+
+    token = client.read_token(token_file)
+    try:
+        shipped = client.ship(render(report, "json"), url, token, spool or client.default_spool())
+    except client.ServerError:
+        emit(report, values)
+        raise
+    if shipped.spooled:
+        click.echo(
+            f"keysweep: warning: the server is unreachable; {shipped.spooled} report(s) wait "
+            f"in {shipped.spool} and go with the next --upload",
+            err=True,
+        )
+    else:
+        click.echo(f"keysweep: uploaded {shipped.sent} report(s)", err=True)
 
 
 @contextlib.contextmanager

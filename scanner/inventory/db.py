@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from scanner.errors import InventoryError
-from scanner.inventory.models import Base
+from scanner.inventory.models import INVENTORY_TABLES, Base
 
 
 def data_dir() -> Path:
@@ -41,7 +41,7 @@ def open_engine(url: str | None) -> Engine:
     shown = safe_url(url)
     try:
         engine = create_engine(url)
-        Base.metadata.create_all(engine)
+        Base.metadata.create_all(engine, tables=INVENTORY_TABLES)
     except (ArgumentError, ValueError) as exc:
         raise InventoryError(f"{shown}: not a usable database URL: {one_line(exc)}") from None
     except ModuleNotFoundError as exc:

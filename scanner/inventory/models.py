@@ -87,3 +87,112 @@ class Fingerprint(Base):
     value: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
 
     sighting: Mapped[Sighting] = relationship(back_populates="fingerprints")
+
+
+# The server's tables (keysweep server): who may ask, the registry's versions,
+# what each change did to the verdicts, alerts and the audit trail.
+
+
+class ApiToken(Base):
+    """A bearer token: only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """host | viewer | admin"""
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RegistryVersion(Base):
+    """One version of the registry document (fingerprints and lifecycle only)."""
+
+    __tablename__ = "registry_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    keys: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    """Sightings whose verdict this version changed."""
+
+
+class VerdictChange(Base):
+    """A sighting's verdict history: one row each time its verdict or state changed."""
+
+    __tablename__ = "verdict_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("key_sightings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    registry_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    verdict: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    severity: Mapped[str] = mapped_column(String(16))
+
+
+class Alert(Base):
+    """A critical verdict, raised once per key and host."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("key_ref", "host_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_ref: Mapped[str] = mapped_column(String(255))
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id"))
+    verdict: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertDelivery(Base):
+    """One alert to one webhook: retried until delivered or out of attempts."""
+
+    __tablename__ = "alert_deliveries"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime] = mapped_column(DateTime, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class AuditEntry(Base):
+    """Registry changes, token changes and logins: who, when, what (never a secret)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class ExposureSample(Base):
+    """How many exposures existed at a moment (after each ingest or re-judgement)."""
+
+    __tablename__ = "exposure_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    exposures: Mapped[int] = mapped_column(Integer)
+    hosts: Mapped[int] = mapped_column(Integer)
+
+
+INVENTORY_TABLES = [
+    Base.metadata.tables[name]
+    for name in ("hosts", "reports", "key_sightings", "sighting_fingerprints")
+]
+"""The tables `keysweep inventory` needs; the server's come from the migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the inventory and server schema (shipped in the package)."""

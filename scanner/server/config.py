@@ -1,0 +1,48 @@
+"""The server's settings, as one frozen value built by `keysweep server run`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from scanner.errors import KeysweepError
+
+WEBHOOK_KINDS = ("slack", "json")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where alerts go. The URL is a secret of its own (a Slack webhook URL is a
+    credential), so the database and the logs only ever name it by `target`."""
+
+    kind: str
+    url: str = field(repr=False)
+    secret: bytes | None = field(default=None, repr=False)
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind}:{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    db_url: str
+    max_report_bytes: int = 16 * 1024 * 1024
+    requests_per_minute: int = 600
+    """Per token (per client address for requests without a valid token)."""
+    webhooks: tuple[Webhook, ...] = ()
+    webhook_attempts: int = 8
+    webhook_retry_seconds: float = 2.0
+    secure_cookies: bool = False
+    session_seconds: int = 8 * 3600
+    alert_poll_seconds: float = 1.0
+
+
+def parse_webhook(text: str, secret: bytes | None) -> Webhook:
+    """`slack=URL` or `json=URL` (the generic JSON is signed with HMAC-SHA256)."""
+    kind, sep, url = text.partition("=")
+    if not sep or kind not in WEBHOOK_KINDS or not url.startswith(("http://", "https://")):
+        raise KeysweepError("--webhook: expected slack=URL or json=URL (http or https)")
+    if kind == "json" and not secret:
+        raise KeysweepError("--webhook json=URL needs --webhook-secret-file (HMAC key)")
+    return Webhook(kind, url, secret if kind == "json" else None)

@@ -1,0 +1,114 @@
+"""Who is asking, and may they: bearer tokens for the API, session cookies for
+the dashboard, per-token rate limits, and the one place that turns a refusal
+into 401, 403 or 429 (before any body is read or anything is written)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from scanner.server import tokens
+from scanner.server.logs import log
+from scanner.server.ratelimit import RateLimiter
+from scanner.server.tokens import Caller
+
+NEEDS = {
+    "read": ("viewer", "admin"),
+    "admin": ("admin",),
+    "host": ("host",),
+}
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):
+    status: int
+    message: str
+    retry_after: float = 0.0
+
+    def response(self) -> Response:
+        headers = {}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="keysweep"'
+        if self.retry_after:
+            headers["Retry-After"] = str(int(self.retry_after) + 1)
+        return JSONResponse({"error": self.message}, self.status, headers=headers)
+
+
+class Guard:
+    def __init__(self, sessions: Any, limiter: RateLimiter) -> None:
+        self.sessions = sessions
+        self.limiter = limiter
+
+    async def bearer(self, request: Request, need: str) -> Caller:
+        """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind)."""
+        token = _bearer_token(request)
+        caller = await run_in_threadpool(self.verify, token) if token else None
+        self.limit(request, caller)
+        if caller is None:
+            log("refused", status=401, path=request.url.path, reason="no valid token")
+            raise Refusal(401, "missing, unknown or revoked token")
+        if caller.kind not in NEEDS[need]:
+            log("refused", status=403, path=request.url.path, caller=caller.token_id)
+            raise Refusal(403, f"a {caller.kind} token may not do this")
+        request.state.caller = caller
+        return caller
+
+    def verify(self, token: str) -> Caller | None:
+        with self.sessions() as session, session.begin():
+            return tokens.verify(session, token)
+
+    def limit(self, request: Request, caller: Caller | None) -> None:
+        key = (
+            caller.token_id if caller else f"addr:{request.client.host if request.client else '?'}"
+        )
+        wait = self.limiter.allow(key)
+        if wait:
+            raise Refusal(429, "too many requests", retry_after=wait)
+
+    async def viewer(self, request: Request) -> Caller | None:
+        """The dashboard viewer of this session, if its token is still valid."""
+        data = request.session.get("caller")
+        if not isinstance(data, dict):
+            return None
+        caller = Caller(str(data.get("id")), str(data.get("kind")), str(data.get("name")))
+        if caller.kind not in NEEDS["read"]:
+            return None
+        valid = await run_in_threadpool(self._still_valid, caller)
+        if not valid:
+            request.session.clear()
+            return None
+        self.limit(request, caller)
+        return caller
+
+    def _still_valid(self, caller: Caller) -> bool:
+        with self.sessions() as session:
+            return tokens.still_valid(session, caller)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_ok(request: Request, sent: object) -> bool:
+    expected = request.session.get("csrf")
+    return (
+        isinstance(expected, str)
+        and isinstance(sent, str)
+        and hmac.compare_digest(expected.encode(), sent.encode())
+    )
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
