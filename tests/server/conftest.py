@@ -264,7 +264,7 @@ def report_body(
         line=1,
         column=1,
         end_line=27,
-        secret=SecretInfo(preview="-----BEGIN…", sha256="0" * 64, length=1675),
+        secret=SecretInfo(preview="-----BEGIN…", keyed_hash="0" * 64, length=1675),
         key=KeyInfo(
             format="pkcs1-pem", algorithm="RSA", bits=2048, fingerprints={"spki_sha256": spki}
         ),
