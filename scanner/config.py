@@ -104,6 +104,13 @@ class Config:
     progress: bool = False
     source_file: Path | None = None
     """The config file this came from, if any."""
+    item_max_seconds: float | None = 120.0
+    """Wall-clock bound on one item's analysis; past it the item is unscanned."""
+    max_findings_per_file: int = 1000
+    max_findings: int = 100_000
+    """Findings past these caps are dropped and the cap itself is a finding."""
+    unscanned_severity: Severity | None = None
+    """Severity of `unscanned-content` findings (None: the `fail_on` level)."""
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line values; None means 'not given' and keeps the file's value."""
@@ -136,9 +143,11 @@ _INT_FIELDS = {
     "archive_max_members",
     "archive_max_bytes",
     "max_bytes",
+    "max_findings_per_file",
+    "max_findings",
 }
 _BOOL_FIELDS = {"builtin_rules", "follow_symlinks", "archives", "low_priority"}
-_FLOAT_FIELDS = {"max_seconds"}
+_FLOAT_FIELDS = {"max_seconds", "item_max_seconds"}
 _ALIASES = {"rules": "rules_dirs", "allowlist_paths": "allow_paths"}
 FILE_KEYS = (
     _PATH_FIELDS
@@ -147,7 +156,7 @@ FILE_KEYS = (
     | _INT_FIELDS
     | _BOOL_FIELDS
     | _FLOAT_FIELDS
-    | {"fail_on"}
+    | {"fail_on", "unscanned_severity"}
 )
 
 
@@ -239,7 +248,7 @@ def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ConfigError(f"{where}: expected a number > 0")
         return float(value)
-    if name == "fail_on":
+    if name in ("fail_on", "unscanned_severity"):
         try:
             return Severity.parse(str(value))
         except ValueError as exc:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from scanner import schedule, suppress
+from scanner import schedule, suppress, unscanned
 from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
@@ -71,7 +71,9 @@ def scan(
         progress,
         started,
     )
-    findings = _tokens_stage(total, registry)
+    findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
+    extra, partial_reason = unscanned.close(config, total, roots, partial_reason)
+    findings = findings + extra
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
         total.suppressed["baseline"] += baselined
@@ -86,7 +88,8 @@ def scan(
         partial=partial_reason is not None,
         partial_reason=partial_reason,
         roots=tuple(roots),
-        meta={"rules_version": rules_version(rules), "rules": len(rules)},
+        meta={"rules_version": rules_version(rules), "rules": len(rules)}
+        | unscanned.signal_meta(total),
     )
 
 
@@ -128,8 +131,10 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
         for event in source.events():
             if isinstance(event, ScanError):
                 total.errors.append(event)
+                total.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 total.skipped[event.reason] += 1
+                total.unscanned.extend(unscanned.skipped(event))
             elif event.blob_id is not None and event.blob_id in seen_blobs:
                 total.skipped["duplicate-blob"] += 1
             else:
@@ -198,7 +203,7 @@ class _Worker:
                         "error",
                     )
                 )
-        matches = dedup_matches(matches)
+        matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
         if not matches:
             return
         if self.allow_paths.matches(item.origin.path):
@@ -232,6 +237,7 @@ class _Worker:
         if len(data) > self.config.max_file_size:
             result.skipped["too-large"] += 1
             result.errors.append(too_large(item.origin.path, self.config.max_file_size))
+            result.unscanned.extend(unscanned.skipped(Skipped(item.origin.path, "too-large")))
             return None
         return data
 
@@ -243,8 +249,10 @@ class _Worker:
         for event in archives.expand(item, data, self.config):
             if isinstance(event, ScanError):
                 result.errors.append(event)
+                result.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 result.skipped[event.reason] += 1
+                result.unscanned.extend(unscanned.skipped(event))
             else:
                 self._process(event, result, expand=False)
         return True

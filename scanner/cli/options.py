@@ -157,6 +157,11 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
 
 
 def exit_code(report: Report, fail_on: Severity) -> int:
+    from scanner.unscanned import exit_code_for
+
+    stopped = exit_code_for(report)  # 130/143: a signal stopped the scan
+    if stopped is not None:
+        return stopped
     return 1 if any(f.severity >= fail_on for f in report.findings) else 0
 
 
