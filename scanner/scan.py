@@ -140,7 +140,7 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
             else:
                 if event.blob_id is not None:
                     seen_blobs.add(event.blob_id)
-                yield event
+                yield unscanned.shown_item(event)
 
 
 # --- the per-item stages ------------------------------------------------------

@@ -17,7 +17,7 @@ import hashlib
 import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner import redact
@@ -25,6 +25,7 @@ from scanner.bounds import EXIT_BY_SIGNAL, ItemTimeout, alarm
 from scanner.model import (
     Finding,
     FindingId,
+    Item,
     Match,
     Origin,
     Report,
@@ -33,6 +34,7 @@ from scanner.model import (
     SecretInfo,
     Severity,
 )
+from scanner.pathnames import shown
 from scanner.sources import Skipped
 
 if TYPE_CHECKING:
@@ -51,6 +53,15 @@ class Unscanned(ScanError):
     """Bytes that could hold a secret and were not (fully) scanned."""
 
     level: str = "error"
+
+
+def shown_item(item: Item) -> Item:
+    """The item with its display path escaped (`pathnames.shown`); `fs_path` stays
+    raw, so a file with any name is read and scanned."""
+    path = shown(item.origin.path)
+    if path == item.origin.path:
+        return item
+    return replace(item, origin=replace(item.origin, path=path))
 
 
 def of_error(error: ScanError) -> list[ScanError]:
