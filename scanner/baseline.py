@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import safeload
 from scanner.errors import BaselineError
 from scanner.model import Finding
 
@@ -89,10 +90,10 @@ class Baseline:
 def load_baseline(path: Path) -> Baseline:
     """A keysweep baseline or a detect-secrets `.secrets.baseline`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safeload.json_loads(safeload.read_text(path))
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such baseline file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, safeload.LoadError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from None
