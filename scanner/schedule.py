@@ -39,6 +39,7 @@ INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
 BATCH_ITEMS = 256
 BATCH_BYTES = 8 * 1024 * 1024
+FIRST_BATCH_ITEMS = 8
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: keeps both cores busy, and memory bounded."""
 POLL_SECONDS = 0.25
@@ -182,7 +183,7 @@ def _run_pool(
     pool = _Pool(run_, factory, args, jobs)
     reason: str | None = None
     try:
-        for batch in _batches(items):
+        for batch in _batches(items, ramp=jobs * IN_FLIGHT_PER_JOB):
             pool.submit(batch)
             while len(pool.in_flight) >= jobs * IN_FLIGHT_PER_JOB and not reason:
                 pool.drain(FIRST_COMPLETED)
@@ -339,15 +340,18 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
     yield from rest
 
 
-def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
+    """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
+    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker."""
     batch: list[Item] = []
-    size = 0
+    size = made = 0
     for item in items:
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
+        if len(batch) >= limit or size >= BATCH_BYTES:
             yield batch
-            batch, size = [], 0
+            batch, size, made = [], 0, made + 1
     if batch:
         yield batch
 

@@ -68,7 +68,7 @@ def finish(proc: subprocess.Popen[bytes], report: Path | None, err: Path, began:
         if pid:
             usage = rusage
         elif time.monotonic() - began > MAX_SECONDS * 2:
-            proc.kill()
+            os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): it would reap the child
         else:
             time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
