@@ -14,13 +14,17 @@ from a library thread) the item runs unbounded and signals keep their default.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
 
 EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+PR_SET_PDEATHSIG = 1
 
 
 class ItemTimeout(BaseException):
@@ -91,6 +95,22 @@ def remaining(deadline: float | None) -> float | None:
 
 
 def ignore_stop_signals_in_worker() -> None:
-    """Workers leave stopping to the main process, which ends them itself."""
+    """Workers leave stopping to the main process, which ends them itself; and
+    die with it when it is killed outright (SIGKILL, the OOM killer), so that no
+    worker outlives its scan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass

@@ -37,6 +37,7 @@ from scanner.model import (
 )
 from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, Source, too_large
+from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
 
 if TYPE_CHECKING:
@@ -224,8 +225,10 @@ class _Worker:
             result.errors.append(ScanError(item.origin.path, "item has neither data nor a path"))
             return None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(self.config.max_file_size + 1)
+            data = read_regular(path, self.config.max_file_size + 1)
+        except NotRegularFile:
+            result.skipped["not-a-regular-file"] += 1
+            return None
         except FileNotFoundError:
             result.errors.append(ScanError(item.origin.path, "vanished before it could be read"))
             return None

@@ -194,6 +194,25 @@ class FileSource:
         return os.path.normpath(path).replace(os.sep, "/")
 
 
+class NotRegularFile(OSError):
+    """The path no longer names a regular file (replaced by a FIFO or device)."""
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` bytes of the regular file at `path`. Opened without blocking and
+    checked after opening: a file swapped for a FIFO after the walk cannot hang us."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(path)
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
+
+
 @functools.lru_cache(maxsize=256)
 def _owner(uid: int) -> str | None:
     try:

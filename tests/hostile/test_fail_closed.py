@@ -7,10 +7,16 @@ import io
 import os
 import random
 import tarfile
+import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from hostile_support import private_key_pem, run
+
+from scanner.config import Config
+from scanner.model import Item, Origin
+from scanner.scan import scan
 
 KEY_RULE = "key.pkcs8"
 
@@ -148,3 +154,26 @@ def test_findings_are_capped_per_file_and_the_cap_fails_closed(tmp_path: Path) -
     assert result.code == 1
     assert len(result.report["findings"]) <= 1001
     assert "more than 1000 findings" in result.unscanned()[0]["message"]
+
+
+class _Swapped:
+    """A source whose file became a FIFO after the walk listed it."""
+
+    def __init__(self, fifo: Path) -> None:
+        self.fifo = fifo
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return (str(self.fifo.parent),)
+
+    def events(self) -> Iterator[Item]:
+        yield Item(origin=Origin(path="swapped.pem", fs_path=str(self.fifo)), size=10)
+
+
+def test_a_file_swapped_for_a_fifo_after_the_walk_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "swapped.pem"
+    os.mkfifo(fifo)
+    began = time.monotonic()
+    report = scan(Config(root=tmp_path), [_Swapped(fifo)])
+    assert time.monotonic() - began < 30
+    assert report.skipped.get("not-a-regular-file") == 1
