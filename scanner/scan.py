@@ -165,9 +165,12 @@ class _Worker:
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
+        from scanner.keys.passphrase import item_budget
+
         for item in batch:
             try:
-                self._process(item, result)
+                with item_budget():  # the keys of one item share one passphrase budget
+                    self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
                 result.errors.append(
                     ScanError(item.origin.path, f"internal error: {safe_reason(exc)}", "error")

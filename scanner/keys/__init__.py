@@ -27,9 +27,6 @@ def analyse_material(
 
     if len(material) > MAX_MATERIAL:
         return [unparsable("unknown", "too large to be key material")]
-    from scanner.keys.passphrase import start_file
-
-    start_file(origin)
     try:
         with quiet_deprecations():
             return parse.analyse(material, Context(origin=origin, passphrases=tuple(passphrases)))

@@ -7,9 +7,9 @@ learn only that one did.
 
 from __future__ import annotations
 
+import contextlib
 import time
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -40,7 +40,7 @@ def try_passphrases(
     passphrase. `cost` is "normal", "slow" (only the first few candidates are
     tried) or "skip" (none is: the key derivation would stall the scan).
     """
-    if cost == "skip" or FILE.spent >= FILE_BUDGET:
+    if cost == "skip" or (FILE.active and FILE.spent >= FILE_BUDGET):
         return None
     candidates = list(dict.fromkeys(passphrases))
     if cost == "slow":
@@ -49,7 +49,7 @@ def try_passphrases(
     try:
         for candidate in candidates:
             used = time.process_time() - started
-            if used > budget or FILE.spent + used > FILE_BUDGET:
+            if used > budget or (FILE.active and FILE.spent + used > FILE_BUDGET):
                 break
             try:
                 result = opener(candidate.encode("utf-8"))
@@ -64,17 +64,20 @@ def try_passphrases(
 
 @dataclass
 class _FileSpend:
-    """CPU seconds spent on passphrases for the keys of one item."""
+    """CPU seconds spent on passphrases for the keys of the item being scanned."""
 
-    origin: weakref.ref[object] | None = None
+    active: bool = False
     spent: float = 0.0
 
 
 FILE = _FileSpend()
 
 
-def start_file(origin: object) -> None:
-    """Charge what follows to the item whose origin this is (the very object: every
-    match of one item shares it); another item starts a fresh per-file budget."""
-    if FILE.origin is None or FILE.origin() is not origin:
-        FILE.origin, FILE.spent = weakref.ref(origin), 0.0
+@contextlib.contextmanager
+def item_budget() -> Iterator[None]:
+    """Within this block, all keys share FILE_BUDGET (a scan opens one per item)."""
+    FILE.active, FILE.spent = True, 0.0
+    try:
+        yield
+    finally:
+        FILE.active, FILE.spent = False, 0.0
