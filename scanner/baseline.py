@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner import hashkey
+from scanner import hashkey, safeload
 from scanner.errors import BaselineError
 from scanner.model import Finding
 
@@ -124,10 +124,10 @@ def load_baseline(path: Path) -> Baseline:
 
 def _read(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return safeload.json_loads(safeload.read_text(path))
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such baseline file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, safeload.LoadError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import ConfigError, yaml_problem
+from scanner.errors import ConfigError, safe_reason, yaml_problem
 from scanner.model import Severity
 
 CONFIG_NAMES = (".keysweep.yaml", ".keysweep.yml")
@@ -112,6 +112,13 @@ class Config:
     progress: bool = False
     source_file: Path | None = None
     """The config file this came from, if any."""
+    item_max_seconds: float | None = 120.0
+    """Wall-clock bound on one item's analysis; past it the item is unscanned."""
+    max_findings_per_file: int = 1000
+    max_findings: int = 100_000
+    """Findings past these caps are dropped and the cap itself is a finding."""
+    unscanned_severity: Severity | None = None
+    """Severity of `unscanned-content` findings (None: the `fail_on` level)."""
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line values; None means 'not given' and keeps the file's value."""
@@ -150,9 +157,11 @@ _INT_FIELDS = {
     "archive_max_members",
     "archive_max_bytes",
     "max_bytes",
+    "max_findings_per_file",
+    "max_findings",
 }
 _BOOL_FIELDS = {"builtin_rules", "follow_symlinks", "archives", "low_priority"}
-_FLOAT_FIELDS = {"max_seconds"}
+_FLOAT_FIELDS = {"max_seconds", "item_max_seconds"}
 _ALIASES = {"rules": "rules_dirs", "allowlist_paths": "allow_paths"}
 FILE_KEYS = (
     _PATH_FIELDS
@@ -161,7 +170,7 @@ FILE_KEYS = (
     | _INT_FIELDS
     | _BOOL_FIELDS
     | _FLOAT_FIELDS
-    | {"fail_on", "fail_on_context"}
+    | {"fail_on", "fail_on_context", "unscanned_severity"}
 )
 
 
@@ -187,10 +196,7 @@ def _config_in(base: Path) -> Path | None:
             return base / name
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None
+        data = _read_toml(pyproject)  # a broken pyproject is an error, never "no config"
         if isinstance(data.get("tool"), dict) and "keysweep" in data["tool"]:
             return pyproject
     return None
@@ -198,31 +204,53 @@ def _config_in(base: Path) -> Path | None:
 
 def load_config(path: Path | None, root: Path) -> Config:
     """Read `path` (or the config found in `root`) into a Config."""
+    discovered = path is None
     path = path if path is not None else find_config(root)
     if path is None:
         return Config(root=root)
     raw = _read_raw(path)
-    return _from_mapping(raw, path, root)
+    config = _from_mapping(raw, path, root)
+    if discovered:  # the repository's own file: it may tighten limits, never loosen them
+        from scanner.configguard import check_repository_config
+
+        check_repository_config(config, path, root)
+    return config
+
+
+def _read_text(path: Path) -> str:
+    from scanner.safeload import LoadError, read_text
+
+    try:
+        return read_text(path, limit=1024 * 1024)
+    except (OSError, UnicodeDecodeError, LoadError) as exc:
+        reason = str(exc) if isinstance(exc, LoadError) else safe_reason(exc)
+        raise ConfigError(f"{path}: cannot read config: {reason}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _read_raw(path: Path) -> Mapping[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-        raw = data.get("tool", {}).get("keysweep", {})
+        tool = _read_toml(path).get("tool", {})
+        raw = tool.get("keysweep", {}) if isinstance(tool, dict) else {}
     else:
         import yaml
 
+        from scanner.safeload import LoadError, yaml_load
+
         try:
-            raw = yaml.safe_load(text) or {}
+            raw = yaml_load(_read_text(path)) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
+        except LoadError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys to values")
     return raw
@@ -274,7 +302,7 @@ def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
         return float(value)
     if name == "fail_on_context":
         return _contexts(value, where)
-    if name == "fail_on":
+    if name in ("fail_on", "unscanned_severity"):
         try:
             return Severity.parse(str(value))
         except ValueError as exc:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from scanner import placeholders, schedule, suppress
+from scanner import placeholders, schedule, suppress, unscanned
 from scanner.config import Config
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
@@ -46,6 +46,7 @@ from scanner.model import (
 )
 from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, Source, too_large
+from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
 from scanner.vetting import Vetter
 
@@ -84,10 +85,12 @@ def scan(
         progress,
         started,
     )
-    findings = _tokens_stage(total, registry)
+    findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:
         total.suppressed["placeholder"] += doc_values
+    extra, partial_reason = unscanned.close(config, total, roots, partial_reason)
+    findings = findings + extra
     findings, baselined = _baseline_stage(findings, baseline)
     if baselined:
         total.suppressed["baseline"] += baselined
@@ -103,7 +106,8 @@ def scan(
         partial=partial_reason is not None,
         partial_reason=partial_reason,
         roots=tuple(roots),
-        meta={"rules_version": rules_version(rules), "rules": len(rules)},
+        meta={"rules_version": rules_version(rules), "rules": len(rules)}
+        | unscanned.signal_meta(total),
         base=_base(sources),
     )
 
@@ -155,14 +159,16 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
         for event in source.events():
             if isinstance(event, ScanError):
                 total.errors.append(event)
+                total.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 total.skipped[event.reason] += 1
+                total.unscanned.extend(unscanned.skipped(event))
             elif event.blob_id is not None and event.blob_id in seen_blobs:
                 total.skipped["duplicate-blob"] += 1
             else:
                 if event.blob_id is not None:
                     seen_blobs.add(event.blob_id)
-                yield event
+                yield unscanned.shown_item(event)
 
 
 # --- the per-item stages ------------------------------------------------------
@@ -188,9 +194,12 @@ class _Worker:
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
+        from scanner.keys.passphrase import item_budget
+
         for item in batch:
             try:
-                self._process(item, result)
+                with item_budget():  # the keys of one item share one passphrase budget
+                    self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
                 result.errors.append(internal_error(item.origin.path, "internal error", exc))
         return result
@@ -221,7 +230,7 @@ class _Worker:
                 result.errors.append(
                     internal_error(item.origin.path, f"{detector.name} detector failed", exc)
                 )
-        matches = dedup_matches(matches)
+        matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
         matches, dropped = self.vetter.vet(item.origin, data, matches)
         result.suppressed.update(dropped)
         if not matches:
@@ -255,8 +264,10 @@ class _Worker:
             result.errors.append(ScanError(item.origin.path, "item has neither data nor a path"))
             return None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(self.config.max_file_size + 1)
+            data = read_regular(path, self.config.max_file_size + 1)
+        except NotRegularFile:
+            result.skipped["not-a-regular-file"] += 1
+            return None
         except FileNotFoundError:
             result.errors.append(ScanError(item.origin.path, "vanished before it could be read"))
             return None
@@ -268,6 +279,7 @@ class _Worker:
         if len(data) > self.config.max_file_size:
             result.skipped["too-large"] += 1
             result.errors.append(too_large(item.origin.path, self.config.max_file_size))
+            result.unscanned.extend(unscanned.skipped(Skipped(item.origin.path, "too-large")))
             return None
         return data
 
@@ -279,8 +291,10 @@ class _Worker:
         for event in archives.expand(item, data, self.config):
             if isinstance(event, ScanError):
                 result.errors.append(event)
+                result.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 result.skipped[event.reason] += 1
+                result.unscanned.extend(unscanned.skipped(event))
             else:
                 self._process(event, result, expand=False)
         return True

@@ -1,5 +1,11 @@
 """Scheduling: batches of items on a pool of worker processes, or in this
-process for small scans, with budgets checked between batches.
+process for small scans, with budgets checked between batches and a time
+bound around every item (`process_guarded`, in the worker itself).
+
+A worker that dies (OOM killer, os._exit) loses only a retry: its batch is run
+again item by item in a fresh worker, and an item that kills that one too is
+reported as unscanned. SIGINT and SIGTERM end the workers and keep what was
+found.
 
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 (scan.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
@@ -11,11 +17,22 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scanner import bounds
 from scanner.config import Config
 from scanner.model import Finding, Item, ScanError
+from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -27,8 +44,11 @@ BATCH_BYTES = 8 * 1024 * 1024
 BATCH_DATA_BYTES = 2 * 1024 * 1024
 """Bytes carried by the items themselves (git blobs) per batch: they are copied
 to the worker, so fewer of them are held in flight at once."""
+FIRST_BATCH_ITEMS = 8
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: keeps both cores busy, and memory bounded."""
+POLL_SECONDS = 0.25
+"""How often the main process looks up from waiting for a signal it was sent."""
 
 ProgressFn = Callable[[int, int], None]
 """Called with (items done, bytes done)."""
@@ -48,6 +68,16 @@ class ItemResult:
     """(index into findings, the token) for JWTs, verified after the scan."""
     secrets: list[bytes] = field(default_factory=list)
     """Candidate HMAC secrets found, to verify HS256 tokens with."""
+    unscanned: list[ScanError] = field(default_factory=list)
+    """Content not (fully) scanned: each becomes an `unscanned-content` finding."""
+    bounds_hit: list[str] = field(default_factory=list)
+    """Bounds reached inside workers (the report is then partial)."""
+    not_scanned: int = 0
+    """Items left unscanned because the time budget ran out inside a batch."""
+    signum: int | None = None
+    """The signal (SIGINT, SIGTERM) that stopped the run, if one did."""
+    capped: int = 0
+    """Findings dropped past the scan's cap (`max_findings`)."""
 
     def merge(self, other: ItemResult) -> None:
         offset = len(self.findings)
@@ -59,6 +89,9 @@ class ItemResult:
         self.nbytes += other.nbytes
         self.tokens.extend((offset + i, t) for i, t in other.tokens)
         self.secrets.extend(other.secrets)
+        self.unscanned.extend(other.unscanned)
+        self.bounds_hit.extend(other.bounds_hit)
+        self.not_scanned += other.not_scanned
 
 
 class BatchWorker(Protocol):
@@ -79,74 +112,234 @@ def run(
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
-    `started` (time.monotonic) is when the budget's clock started: by default, now."""
+    `started` (time.monotonic) is when the budget's clock started: by default, now.
+    SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
+    so far is kept."""
     started = time.monotonic() if started is None else started
-    head: list[Item] = []
-    for item in items:
-        head.append(item)
-        if len(head) > INLINE_THRESHOLD:
-            break
-    stream = _chain(head, items)
-    if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
-        return _run_inline(config, factory(*args), stream, total, started, progress)
-    return _run_pool(config, factory, args, stream, total, started, progress)
+    deadline = None if config.max_seconds is None else started + config.max_seconds
+    run_ = _Run(config, total, started, deadline, progress)
+    with bounds.StopSignals() as run_.stop:
+        try:
+            head: list[Item] = []
+            for item in items:
+                head.append(item)
+                if len(head) > INLINE_THRESHOLD:
+                    break
+            stream = _chain(head, items)
+            if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
+                reason = _run_inline(run_, factory(*args), stream)
+            else:
+                reason = _run_pool(run_, factory, args, stream)
+        except bounds.Interrupted:
+            reason = None
+    total.signum = run_.stop.signum
+    return run_.stop.reason or reason
 
 
-def _run_inline(
-    config: Config,
-    worker: BatchWorker,
-    items: Iterator[Item],
-    total: ItemResult,
-    started: float,
-    progress: ProgressFn | None,
-) -> str | None:
+@dataclass
+class _Run:
+    """One run's settings and state, shared by the inline and pool paths."""
+
+    config: Config
+    total: ItemResult
+    started: float
+    deadline: float | None
+    progress: ProgressFn | None
+    stop: bounds.StopSignals = field(default_factory=bounds.StopSignals)
+
+    def merge(self, result: ItemResult) -> None:
+        """Add a batch's result; findings past the scan's cap are dropped and counted."""
+        self.total.merge(result)
+        cap, findings = self.config.max_findings, self.total.findings
+        if len(findings) > cap:
+            self.total.capped += len(findings) - cap
+            del findings[cap:]
+            self.total.tokens = [(i, t) for i, t in self.total.tokens if i < cap]
+
+    def report_progress(self) -> None:
+        if self.progress:
+            self.progress(self.total.items, self.total.nbytes)
+
+    def should_stop(self) -> str | None:
+        if self.stop.signum is not None:
+            return self.stop.reason
+        return over_budget(self.config, self.total, self.started)
+
+
+def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str | None:
     for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
-        total.merge(worker.process_batch([item]))
-        if progress:
-            progress(total.items, total.nbytes)
-        reason = over_budget(config, total, started)
+        run_.stop.raise_now = True
+        try:
+            result = process_guarded(worker, [item], run_.deadline, run_.config.item_max_seconds)
+        finally:
+            run_.stop.raise_now = False
+        run_.merge(result)
+        run_.report_progress()
+        reason = run_.should_stop()
         if reason:
             return reason
     return None
 
 
 def _run_pool(
-    config: Config,
-    factory: WorkerFactory,
-    args: tuple[Any, ...],
-    items: Iterator[Item],
-    total: ItemResult,
-    started: float,
-    progress: ProgressFn | None,
+    run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], items: Iterator[Item]
 ) -> str | None:
-    import multiprocessing  # the pool's modules: never imported by a pre-commit hook
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
-
-    jobs = config.effective_jobs
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    in_flight: set[Future[ItemResult]] = set()
+    jobs = run_.config.effective_jobs
+    pool = _Pool(run_, factory, args, jobs)
     reason: str | None = None
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
-        initargs=(config.low_priority, factory, args),
-    ) as pool:
-        for batch in _batches(items):
-            in_flight.add(pool.submit(_process_in_worker, batch))
-            if len(in_flight) >= jobs * IN_FLIGHT_PER_JOB:
-                in_flight = _drain(in_flight, total, FIRST_COMPLETED)
-                if progress:
-                    progress(total.items, total.nbytes)
-                reason = over_budget(config, total, started)
-                if reason:
-                    for future in in_flight:
-                        future.cancel()
-                    break
-        _drain(in_flight, total, None)
-    if progress:
-        progress(total.items, total.nbytes)
-    return reason
+    try:
+        for batch in _batches(items, ramp=jobs * IN_FLIGHT_PER_JOB):
+            pool.submit(batch)
+            while len(pool.in_flight) >= jobs * IN_FLIGHT_PER_JOB and not reason:
+                pool.drain(FIRST_COMPLETED)
+                reason = run_.should_stop()
+            if reason:
+                break
+        while pool.in_flight and not reason:
+            pool.drain(FIRST_COMPLETED)
+            reason = run_.stop.reason
+        if not reason:
+            pool.retry_lost()
+            reason = run_.stop.reason
+    finally:
+        pool.close(kill=reason is not None)
+    return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+class _Pool:
+    """A process pool that survives the loss of a worker: batches that were in
+    flight when a worker died are retried one item at a time in a fresh pool,
+    and an item that kills its worker again is reported as unscanned."""
+
+    def __init__(
+        self, run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], jobs: int
+    ) -> None:
+        self.run = run_
+        self.factory = factory
+        self.args = args
+        self.jobs = jobs
+        self.in_flight: dict[Future[ItemResult], list[Item]] = {}
+        self.lost: list[Item] = []
+        self.executor = self._new(jobs)
+
+    def _new(self, jobs: int) -> ProcessPoolExecutor:
+        import multiprocessing  # the pool's modules: never imported by a pre-commit hook
+
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        return ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.run.config.low_priority, self.factory, self.args),
+        )
+
+    def submit(self, batch: list[Item]) -> None:
+        args = (batch, self.run.deadline, self.run.config.item_max_seconds)
+        try:
+            future = self.executor.submit(_process_in_worker, *args)
+        except BrokenProcessPool:
+            self._replace()
+            future = self.executor.submit(_process_in_worker, *args)
+        self.in_flight[future] = batch
+
+    def drain(self, when: str) -> None:
+        """Merge finished batches; poll so that a signal is seen within a moment."""
+        done, _ = wait(self.in_flight, timeout=POLL_SECONDS, return_when=when)
+        for future in done:
+            batch = self.in_flight.pop(future)
+            try:
+                self.run.merge(future.result())
+            except BrokenProcessPool:
+                self.lost.extend(batch)
+        if done:
+            self.run.report_progress()
+
+    def retry_lost(self) -> None:
+        """Each item of a lost batch once more, alone, in a fresh one-worker pool."""
+        if not self.lost:
+            return
+        self.close(kill=True)
+        self.executor = self._new(1)
+        lost, self.lost = self.lost, []
+        for item in lost:
+            if self.run.should_stop():
+                _record(self.run.total, _unscanned(item, "the scan stopped"))
+                continue
+            self._retry(item)
+
+    def _retry(self, item: Item) -> None:
+        args = ([item], self.run.deadline, self.run.config.item_max_seconds)
+        try:
+            future = self.executor.submit(_process_in_worker, *args)
+            while not future.done() and self.run.stop.signum is None:
+                wait([future], timeout=POLL_SECONDS)
+            self.run.merge(future.result(timeout=0))
+        except (BrokenProcessPool, FutureTimeout, CancelledError):
+            message = "its worker process died twice (out of memory?)"
+            _record(self.run.total, _unscanned(item, message))
+            self.close(kill=True)
+            self.executor = self._new(1)
+
+    def _replace(self) -> None:
+        self.close(kill=True)
+        self.executor = self._new(self.jobs)
+
+    def close(self, *, kill: bool) -> None:
+        """Shut the pool down; with `kill`, end its workers now (no orphans)."""
+        if kill:
+            for future in self.in_flight:
+                future.cancel()
+            processes = list((getattr(self.executor, "_processes", None) or {}).values())
+            for process in processes:
+                process.terminate()
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            for process in processes:
+                process.join(timeout=5)
+            for batch in self.in_flight.values():
+                self.lost.extend(batch)
+            self.in_flight.clear()
+        else:
+            self.executor.shutdown(wait=True)
+
+
+def _record(result: ItemResult, record: Unscanned) -> None:
+    """An unscanned item is a warning and (later) a finding."""
+    result.errors.append(record)
+    result.unscanned.append(record)
+
+
+def _unscanned(item: Item, why: str) -> Unscanned:
+    return Unscanned(_where(item), f"not scanned: {why}")
+
+
+def _where(item: Item) -> str:
+    return "!".join(filter(None, (item.origin.path, item.origin.archive_member)))
+
+
+def process_guarded(
+    worker: BatchWorker, batch: Sequence[Item], deadline: float | None, item_seconds: float | None
+) -> ItemResult:
+    """Each item under its time bound (and the scan's deadline); an item that
+    runs out of time or memory is reported as unscanned, the rest go on."""
+    total = ItemResult()
+    for index, item in enumerate(batch):
+        left = bounds.remaining(deadline)
+        if left is not None and left <= 0:
+            total.not_scanned += len(batch) - index
+            total.bounds_hit.append("time budget reached inside a batch")
+            break
+        limits = [x for x in (left, item_seconds) if x is not None]
+        limit = min(limits) if limits else None
+        try:
+            with bounds.alarm(limit):
+                total.merge(worker.process_batch([item]))
+        except bounds.ItemTimeout:
+            _record(total, _unscanned(item, f"analysis stopped after {limit:.3g}s"))
+            total.bounds_hit.append("an item reached its time bound")
+        except MemoryError:
+            _record(total, _unscanned(item, "analysis ran out of memory"))
+            total.bounds_hit.append("an item reached its memory bound")
+    return total
 
 
 def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
@@ -154,31 +347,21 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
     yield from rest
 
 
-def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
+    """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
+    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker."""
     batch: list[Item] = []
-    size = carried = 0
+    size = carried = made = 0
     for item in items:
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
         carried += len(item.data) if item.data is not None else 0
-        if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES or carried >= BATCH_DATA_BYTES:
+        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
+        if len(batch) >= limit or size >= BATCH_BYTES or carried >= BATCH_DATA_BYTES:
             yield batch
-            batch, size, carried = [], 0, 0
+            batch, size, carried, made = [], 0, 0, made + 1
     if batch:
         yield batch
-
-
-def _drain(
-    futures: set[Future[ItemResult]], total: ItemResult, when: str | None
-) -> set[Future[ItemResult]]:
-    """Merge the finished batches into `total`; return the ones still running."""
-    from concurrent.futures import wait
-
-    done, pending = wait(futures, return_when=when or "ALL_COMPLETED")
-    for future in done:
-        if not future.cancelled():
-            total.merge(future.result())
-    return pending
 
 
 def over_budget(config: Config, total: ItemResult, started: float) -> str | None:
@@ -194,6 +377,7 @@ _WORKER: BatchWorker | None = None
 
 def _init_worker(low_priority: bool, factory: WorkerFactory, args: tuple[Any, ...]) -> None:
     global _WORKER
+    bounds.ignore_stop_signals_in_worker()
     if low_priority:
         from scanner.priority import lower_priority
 
@@ -201,6 +385,8 @@ def _init_worker(low_priority: bool, factory: WorkerFactory, args: tuple[Any, ..
     _WORKER = factory(*args)
 
 
-def _process_in_worker(batch: list[Item]) -> ItemResult:
+def _process_in_worker(
+    batch: list[Item], deadline: float | None, item_seconds: float | None
+) -> ItemResult:
     assert _WORKER is not None
-    return _WORKER.process_batch(batch)
+    return process_guarded(_WORKER, batch, deadline, item_seconds)

@@ -11,6 +11,8 @@ from typing import Any
 import pathspec
 import re2
 
+from scanner.pathnames import shown
+
 _COMMENT = re2.compile(
     rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?"
     rb"|pragma:[ \t]*allowlist[ -]secret"
@@ -27,7 +29,7 @@ class PathMatcher:
     def matches(self, path: str) -> bool:
         if self._spec is None:
             return False
-        return self._spec.match_file(path.lstrip("/").removeprefix("~/"))
+        return self._spec.match_file(shown(path).lstrip("/").removeprefix("~/"))
 
     def matches_file(self, path: str) -> bool:
         """Like `matches`, but a glob must name the path itself: a folder it names

@@ -330,7 +330,7 @@ def test_the_report_says_where_and_what_was_swept(swept: dict[str, Any]) -> None
     assert swept["report"]["tool"]["rules_version"]
     assert meta["roots"] == ["~"]
     assert meta["key_places"][:2] == ["~/.ssh", "~/.aws"]
-    assert meta["partial"] is False
+    assert meta["partial"] is True  # the planted archive bomb was not fully scanned
     assert meta["low_priority"] is True
     assert all(f["path"].startswith("~/") for f in swept["report"]["findings"])
 

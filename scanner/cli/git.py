@@ -32,6 +32,11 @@ from scanner.errors import ConfigError
     is_flag=True,
     help="Scan the pushed range from PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (pre-commit).",
 )
+@click.option(
+    "--trust-repo-owner",
+    is_flag=True,
+    help="Scan a repository owned by another user (git's safe.directory check).",
+)
 @scan_options
 @click.pass_context
 def command(
@@ -45,6 +50,7 @@ def command(
     all_objects: bool,
     ci: bool,
     pre_push: bool,
+    trust_repo_owner: bool,
     **values: Any,
 ) -> None:
     """Scan a git repository's history (default: every ref, every blob once)."""
@@ -59,7 +65,7 @@ def command(
         raise ConfigError("--all-objects goes with a full-history scan only")
     from scanner.sources.gitsafe import discover
 
-    found = discover(repo or Path("."))
+    found = discover(repo or Path("."), trust_owner=trust_repo_owner)
     root = found.work_tree or found.git_dir  # the config is looked for at the top
     config = build_config(root, values)
     source = GitSource(

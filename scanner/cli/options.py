@@ -207,6 +207,11 @@ def _contexts(values: Sequence[str] | None) -> tuple[str, ...] | None:
 def exit_code(
     report: Report, fail_on: Severity, contexts: Sequence[str] = DEFAULT_FAIL_CONTEXTS
 ) -> int:
+    from scanner.unscanned import exit_code_for
+
+    stopped = exit_code_for(report)  # 130/143: a signal stopped the scan
+    if stopped is not None:
+        return stopped
     return 1 if any(blocks(f, fail_on, contexts) for f in report.findings) else 0
 
 

@@ -15,13 +15,17 @@ of a scope replaces what that host no longer has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scanner.errors import InventoryError
 from scanner.inventory.models import Fingerprint, Host, ReportRow, Sighting
 from scanner.inventory.parse import ReportRecord, SightingRecord, naive_utc
+
+FUTURE_SKEW = timedelta(minutes=15)
+"""How far ahead of this clock a report's time may be (hosts' clocks drift)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ def ingest(session: Session, record: ReportRecord) -> IngestResult:
     """Store `record` in the session's transaction (the caller commits)."""
     if session.get(ReportRow, record.id) is not None:
         return IngestResult(record.id, record.host, record.source_name, already=True)
+    refuse_future(record)
     host = _host(session, record)
     later = _later_complete(session, host, record)
     session.add(_report_row(host, record))
@@ -62,6 +67,17 @@ def ingest(session: Session, record: ReportRecord) -> IngestResult:
         closed=closed,
         reopened=reopened,
     )
+
+
+def refuse_future(record: ReportRecord, now: datetime | None = None) -> None:
+    """A report dated after now (beyond a small clock skew) is refused: once stored it
+    would be the latest for its host, and no real report could close a sighting again."""
+    limit = (now or naive_utc()) + FUTURE_SKEW
+    if record.time > limit:
+        raise InventoryError(
+            f"{record.source_name}: report dated {record.time.isoformat()}, in the future; "
+            "refused (check the clock of the host that wrote it)"
+        )
 
 
 def _host(session: Session, record: ReportRecord) -> Host:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scanner import safeload
 from scanner.errors import InventoryError
 
 SECRET_HASH = "secret_keyed_hash"
@@ -66,7 +67,7 @@ def read_report(
     path: Path, *, host: str | None = None, now: datetime | None = None
 ) -> ReportRecord:
     try:
-        document = json.loads(path.read_bytes())
+        document = safeload.json_loads(safeload.read_bytes(path))
     except (OSError, ValueError) as exc:
         raise InventoryError(f"{path}: not a readable JSON report: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cryptography import x509
@@ -14,6 +13,7 @@ from scanner.keys.armor import b64decode
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey
 from scanner.model import KeyInfo
+from scanner.safeload import json_loads
 
 _CURVES: dict[str, ec.EllipticCurve] = {
     "P-256": ec.SECP256R1(),
@@ -41,7 +41,7 @@ def load_json(text: str) -> Any | None:
     stripped = text.strip().rstrip(",;")
     for candidate in (stripped, "{" + stripped + "}"):
         try:
-            return json.loads(candidate)
+            return json_loads(candidate)
         except (ValueError, RecursionError):
             continue
     return None

@@ -32,15 +32,17 @@ it, a file that opens with no passphrase used an empty one: weak, not unprotecte
 
 def analyse_pkcs12(data: bytes, ctx: result.Context) -> list[KeyInfo] | None:
     """KeyInfos of a PKCS#12 file; None when `data` is not PKCS#12 at all."""
+    cost = verdict(data)  # before any load: even a first load checks the MAC
+    if cost == "skip" and _is_pkcs12(data):
+        return [_locked_pkcs12(data, ctx, tried=False)]
     try:
-        opened = pkcs12.load_pkcs12(data, None)
+        opened = pkcs12.load_pkcs12(data, None) if cost != "skip" else None
     except PARSE_ERRORS:
         opened = None
     if opened is not None:
         return _pkcs12_infos(opened, encrypted=CLEAR_KEY_BAG not in data)
     if not _is_pkcs12(data):
         return None
-    cost = verdict(data)
     opened = try_passphrases(lambda p: pkcs12.load_pkcs12(data, p), ctx.passphrases, cost=cost)
     if opened is not None:
         return _pkcs12_infos(opened, encrypted=True)

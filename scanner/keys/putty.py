@@ -27,6 +27,9 @@ MAX_LINES = 512
 MAX_ARGON2_KIB = 256 * 1024
 MAX_ARGON2_PASSES = 200
 """PuTTY's defaults are 8 MiB and a pass count calibrated to a fraction of a second."""
+MAX_ARGON2_LANES = 64
+MAX_ARGON2_WORK_PASSES = 4
+"""Argon2 work (memory x passes) above MAX_ARGON2_KIB x this is never tried."""
 
 
 @dataclass(frozen=True)
@@ -125,9 +128,16 @@ def _cost(ppk: Ppk) -> str:
     try:
         memory = int(ppk.fields.get("Argon2-Memory", "0"))
         passes = int(ppk.fields.get("Argon2-Passes", "0"))
+        lanes = int(ppk.fields.get("Argon2-Parallelism", "1"))
     except ValueError:
         return "skip"
-    return "skip" if memory > MAX_ARGON2_KIB or passes > MAX_ARGON2_PASSES else "slow"
+    if min(memory, passes, lanes) < 1 or lanes > MAX_ARGON2_LANES:
+        return "skip"
+    if memory > MAX_ARGON2_KIB or passes > MAX_ARGON2_PASSES:
+        return "skip"
+    if memory * passes > MAX_ARGON2_KIB * MAX_ARGON2_WORK_PASSES:
+        return "skip"  # the work is memory x passes, whatever each looks like alone
+    return "slow"
 
 
 def _mac_ok(ppk: Ppk, passphrase: bytes) -> bool:

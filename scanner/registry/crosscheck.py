@@ -67,22 +67,40 @@ def check_secret(
     return entry_verdict(registry, entry, "secret_hash", None, today or date.today())
 
 
+SECRET_HASH_MAX_MEMORY = 256 * 1024 * 1024
+SECRET_HASH_MAX_WORK = 1 << 22
+"""A registry whose scrypt asks for more (128*n*r bytes, n*r*p work) is not hashed
+with: a hostile registry must not stall the scan nor make findings vanish."""
+
+
+def secret_hash_affordable(params: SecretHash) -> bool:
+    n, r, p = params.n, params.r, params.p
+    if min(n, r, p) < 1:
+        return False
+    return 128 * n * r <= SECRET_HASH_MAX_MEMORY and n * r * p <= SECRET_HASH_MAX_WORK
+
+
 def secret_hash(secret: bytes, params: SecretHash) -> str:
     """scrypt(secret) as the registry stores it, cached by the secret's sha256."""
     cache_key = (hashlib.sha256(secret).digest(), params)
     cached = _SCRYPT_CACHE.get(cache_key)
     if cached is None:
+        if not secret_hash_affordable(params):
+            return ""  # never equal to a registry hash: no verdict, the finding stays
         if len(_SCRYPT_CACHE) >= _CACHE_LIMIT:
             _SCRYPT_CACHE.clear()
-        cached = hashlib.scrypt(
-            secret,
-            salt=params.salt,
-            n=params.n,
-            r=params.r,
-            p=params.p,
-            maxmem=256 * params.n * params.r * params.p + (1 << 20),
-            dklen=32,
-        ).hex()
+        try:
+            cached = hashlib.scrypt(
+                secret,
+                salt=params.salt,
+                n=params.n,
+                r=params.r,
+                p=params.p,
+                maxmem=256 * params.n * params.r * params.p + (1 << 20),
+                dklen=32,
+            ).hex()
+        except (ValueError, MemoryError):  # parameters OpenSSL refuses: no verdict
+            return ""
         _SCRYPT_CACHE[cache_key] = cached
     return cached
 

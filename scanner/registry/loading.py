@@ -18,6 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from scanner import safeload
 from scanner.errors import RegistryError, yaml_problem
 from scanner.registry import material
 from scanner.registry.model import (
@@ -104,8 +105,8 @@ def _merge_meta(merged: dict[str, Any], name: str, document: Mapping[str, Any]) 
 def read_document(path: Path) -> dict[str, Any]:
     """The validated, normalised document (for importers that rewrite it)."""
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = safeload.read_text(path)
+    except (OSError, UnicodeDecodeError, safeload.LoadError) as exc:
         raise RegistryError(f"{path}: cannot read: {exc}") from None
     return validate(parse_text(text, str(path)), str(path))
 
@@ -113,8 +114,10 @@ def read_document(path: Path) -> dict[str, Any]:
 def parse_text(text: str, name: str) -> Any:
     try:
         if text.lstrip().startswith("{"):
-            return json.loads(text)
-        return yaml.safe_load(text)
+            return safeload.json_loads(text)
+        return safeload.yaml_load(text)
+    except safeload.LoadError as exc:
+        raise RegistryError(f"{name}: {exc}") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         if isinstance(exc, json.JSONDecodeError):
             line = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"

@@ -25,7 +25,8 @@ from typing import IO
 from scanner.config import Config
 from scanner.errors import safe_reason
 from scanner.model import Item, ScanError
-from scanner.sources import Skipped, SourceEvent
+from scanner.sources import Skipped, SourceEvent, tarcheck
+from scanner.unscanned import Unscanned
 
 CHUNK = 1024 * 1024
 KEY_CONTAINERS = (".p12", ".pfx", ".jks", ".jceks", ".keystore", ".bks", ".kdbx")
@@ -108,7 +109,7 @@ def _expand(
         if not is_archive(name, content):
             yield member
         elif level + 1 >= config.archive_max_depth:
-            yield ScanError(_where(member), f"archive nested deeper than {level + 1}; not opened")
+            yield Unscanned(_where(member), f"archive nested deeper than {level + 1}; not opened")
         else:
             yield from _expand(member, content, config, budget, level + 1)
         if budget.stopped:
@@ -136,12 +137,12 @@ MemberEvent = Member | SourceEvent
 
 
 def count_member(budget: Budget, where: str, limit: int) -> ScanError | None:
-    """Charge one member; a warning (and the end of the tree) past the member limit."""
+    """Charge one member; past the member limit, the rest of the tree is unscanned."""
     budget.members -= 1
     if budget.members >= 0:
         return None
     budget.stopped = True
-    return ScanError(where, f"more than {limit} archive members; stopped there")
+    return Unscanned(where, f"more than {limit} archive members; the rest not scanned")
 
 
 def _read(
@@ -156,9 +157,7 @@ def _read(
         out += chunk
         if budget.used > budget.bytes:
             budget.stopped = True
-            return ScanError(
-                where, f"archive bomb? stopped at {budget.used} bytes (in {name})", "error"
-            )
+            return Unscanned(where, f"archive bomb? stopped at {budget.used} bytes (in {name})")
         if len(out) > limit:
             return Skipped(f"{where}!{name}", "too-large")
         if not chunk:
@@ -187,7 +186,7 @@ def _zip_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
             yield over
             return
         if info.flag_bits & 0x1:
-            yield ScanError(f"{where}!{name}", "encrypted archive member; not opened")
+            yield Unscanned(f"{where}!{name}", "encrypted archive member; not opened")
             continue
         if info.file_size > member_limit(name, config, budget):
             yield from declared_too_large(info.file_size, config, budget, where, name)
@@ -210,23 +209,28 @@ def declared_too_large(
 ) -> Iterator[SourceEvent]:
     if size > budget.bytes - budget.used:
         budget.stopped = True
-        yield ScanError(
-            where,
-            f"archive bomb? stopped at {budget.used} bytes ({name} claims {size} bytes)",
-            "error",
+        yield Unscanned(
+            where, f"archive bomb? stopped at {budget.used} bytes ({name} claims {size} bytes)"
         )
     else:
         yield Skipped(f"{where}!{name}", "too-large")
 
 
 def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator[MemberEvent]:
+    shape = tarcheck.check(data, max_headers=2 * config.archive_max_members + 16)
+    if shape.problem is not None:
+        yield Unscanned(where, f"tar archive refused: {shape.problem}")
+        return
     try:
         archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except _DAMAGE as exc:
         yield ScanError(where, f"damaged tar archive: {safe_reason(exc)}")
         return
     try:
-        for info in archive:
+        for seen, info in enumerate(archive, start=1):
+            if seen > shape.headers:  # tarfile read a header the check did not: stop
+                yield Unscanned(where, "tar archive refused: headers out of order")
+                return
             if not info.isfile():
                 continue
             name = safe_name(info.name)

@@ -8,6 +8,7 @@ the worker that scans them.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import stat
@@ -16,11 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.model import Item, Origin, ScanError, SourceKind
+from scanner.pathnames import shown
 from scanner.paths import relative_to_base
 from scanner.sources import Skipped, SourceEvent, too_large
 from scanner.suppress import PathMatcher
+from scanner.unscanned import Unscanned
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True)
+class _Descend:
+    """A folder to walk next (the walk keeps a stack, not a recursion)."""
+
+    path: str
+    rel_dir: str
 
 
 @dataclass
@@ -81,18 +92,36 @@ class FileSource:
     def _walk(
         self, folder: str, rel_dir: str, prefix: str, visited: set[tuple[int, int]]
     ) -> Iterator[SourceEvent]:
-        """Walk `folder` (absolute); `rel_dir` is its path below the root ('' or 'a/b/')."""
+        """Walk `folder` (absolute) depth first, with a stack of listings rather
+        than recursion: no nesting depth can exhaust Python's stack."""
+        stack = [self._listing(folder, rel_dir, prefix, visited)]
+        while stack:
+            event = next(stack[-1], None)
+            if event is None:
+                stack.pop()
+            elif isinstance(event, _Descend):
+                stack.append(self._listing(event.path, event.rel_dir, prefix, visited))
+            else:
+                yield event
+
+    def _listing(
+        self, folder: str, rel_dir: str, prefix: str, visited: set[tuple[int, int]]
+    ) -> Iterator[SourceEvent | _Descend]:
+        """One folder's events; `rel_dir` is its path below the root ('' or 'a/b/')."""
         try:
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError as exc:
-            yield ScanError(
-                prefix + rel_dir.rstrip("/") or folder,
-                f"cannot list folder: {exc.strerror or exc}",
+            where = prefix + rel_dir.rstrip("/") or folder
+            message = f"cannot list folder: {exc.strerror or exc}"
+            yield (
+                Unscanned(where, message)
+                if exc.errno == errno.ENAMETOOLONG
+                else ScanError(where, message)
             )
             return
         for entry in entries:
-            rel = rel_dir + entry.name
+            rel = rel_dir + shown(entry.name)
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=self.follow_symlinks)
@@ -113,7 +142,7 @@ class FileSource:
                     yield ScanError(prefix + rel, "symlink loop; not followed")
                     continue
                 visited.add(key)
-                yield from self._walk(entry.path, rel + "/", prefix, visited)
+                yield _Descend(entry.path, rel + "/")
             elif is_link and not self.follow_symlinks:
                 yield Skipped(prefix + rel, "symlink")
             elif self._is_excluded(rel, prefix):
@@ -177,6 +206,25 @@ class FileSource:
         if self.base is not None:
             return relative_to_base(path, self.base)
         return os.path.normpath(path).replace(os.sep, "/")
+
+
+class NotRegularFile(OSError):
+    """The path no longer names a regular file (replaced by a FIFO or device)."""
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` bytes of the regular file at `path`. Opened without blocking and
+    checked after opening: a file swapped for a FIFO after the walk cannot hang us."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(path)
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
 
 
 @functools.lru_cache(maxsize=256)

@@ -45,6 +45,14 @@ SAFE_CONFIG: tuple[str, ...] = (
     "maintenance.auto=false",
     "submodule.recurse=false",
     "fetch.recurseSubmodules=false",
+    "log.mailmap=false",
+    "mailmap.file=/dev/null",
+    "mailmap.blob=",
+    "core.attributesFile=/dev/null",
+    "core.excludesFile=/dev/null",
+    "blame.ignoreRevsFile=",
+    "commit.template=",
+    "gpg.ssh.allowedSignersFile=/dev/null",
 )
 """Applied with `-c` to every git call; command-line config beats the repository's."""
 
@@ -73,10 +81,19 @@ class RepoPaths:
     """None for a bare repository."""
 
 
-def discover(path: Path) -> RepoPaths:
-    """The repository at or above `path`, found by gitpython; SourceError if none."""
+TRUSTED_OWNERS: set[Path] = set()
+"""Repositories the user trusts whatever their owner (--trust-repo-owner)."""
+
+
+def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
+    """The repository at or above `path`, found by gitpython; SourceError if none,
+    or if a file git would read there is not a bounded regular file, or if the
+    repository belongs to another user (unless `trust_owner`)."""
     import git
 
+    from scanner.sources import gitvet
+
+    gitvet.vet(path)  # before gitpython, which reads the config (and its includes) too
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except git.NoSuchPathError:
@@ -85,9 +102,14 @@ def discover(path: Path) -> RepoPaths:
         raise SourceError(f"{path}: not a git repository ({type(exc).__name__})") from None
     try:
         work = None if repo.bare else repo.working_tree_dir
-        return RepoPaths(Path(repo.git_dir), Path(work) if work else None)
+        found = RepoPaths(Path(repo.git_dir), Path(work) if work else None)
     finally:
         repo.close()
+    top = (found.work_tree or found.git_dir).resolve()
+    if trust_owner:
+        TRUSTED_OWNERS.add(top)
+    gitvet.check_owner(top, top in TRUSTED_OWNERS)
+    return found
 
 
 class SafeGit:

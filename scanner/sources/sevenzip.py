@@ -24,6 +24,7 @@ from scanner.sources.archives import (
     member_limit,
     safe_name,
 )
+from scanner.unscanned import Unscanned
 
 
 class _OverBudget(Exception):
@@ -75,7 +76,7 @@ def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator
     try:
         with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
             if archive.needs_password():
-                yield ScanError(where, "encrypted 7z archive; not opened")
+                yield Unscanned(where, "encrypted 7z archive; not opened")
                 return
             targets: list[str] = []
             yield from _targets(archive, config, budget, where, targets)
@@ -85,7 +86,7 @@ def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator
                 archive.extract(targets=targets, factory=factory)
     except _OverBudget:
         budget.stopped = True
-        yield ScanError(where, f"archive bomb? stopped at {budget.used} bytes", "error")
+        yield Unscanned(where, f"archive bomb? stopped at {budget.used} bytes")
         return
     except Exception as exc:  # py7zr raises many types on damaged input
         yield ScanError(where, f"damaged 7z archive: {safe_reason(exc)}")

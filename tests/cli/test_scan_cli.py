@@ -135,7 +135,9 @@ def test_bad_inputs_are_warnings_and_the_scan_goes_on(tmp_path: Path, rule_file:
     (tree / "dangling").symlink_to(tree / "nowhere")
     code, report = _json_scan(tree, rule_file, "--max-file-size", "4000")
     assert code == 1
-    assert [f["path"] for f in report["findings"]] == ["latin1.txt"]  # type: ignore[index]
+    found = {(f["path"], f["rule"]) for f in report["findings"]}  # type: ignore[index]
+    assert ("latin1.txt", "unscanned-content") not in found and len(found) == 2
+    assert ("huge.txt", "unscanned-content") in found  # fail closed: never read, so a finding
     messages = " ".join(e["path"] + ": " + e["message"] for e in report["errors"])  # type: ignore[union-attr, index]
     assert "huge.txt" in messages and "size limit" in messages
     assert report["summary"]["skipped"]["binary"] == 1  # type: ignore[index]

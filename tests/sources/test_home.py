@@ -120,7 +120,8 @@ def _sweep(home: Path, *args: str) -> tuple[int, dict[str, object], str]:
 def test_a_byte_budget_ends_the_sweep_with_a_partial_report(tmp_path: Path) -> None:
     _tree(tmp_path, [f"notes/{i:03}.txt" for i in range(200)])
     code, report, out = _sweep(tmp_path, "--max-bytes", "100", "-j", "1")
-    assert code == 0, out
+    assert code == 1, out  # fail closed: what the budget left unread is a finding
+    assert [f["rule"] for f in report["findings"]] == ["unscanned-content"]
     summary = report["summary"]
     assert isinstance(summary, dict)
     assert summary["partial"] is True

@@ -19,11 +19,11 @@ holds scrypt hashes only) and is skipped. A key without state is taken as active
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from scanner import safeload
 from scanner.errors import RegistryError
 from scanner.registry.importers import ImportSummary, dict_entry, find_entry, ident
 
@@ -36,10 +36,10 @@ MAX_BYTES = 64 * 1024 * 1024
 
 def read_cbom(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_bytes()[:MAX_BYTES])
+        document = safeload.json_loads(safeload.read_bytes(path, MAX_BYTES))
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not CycloneDX JSON: {exc}") from None
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise RegistryError(f"{path}: not CycloneDX JSON (bomFormat is not 'CycloneDX')")

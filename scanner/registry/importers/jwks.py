@@ -8,14 +8,13 @@ carries private members is refused: it is a key leak, not a key list.
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from scanner import safeload
 from scanner.errors import RegistryError
 from scanner.keys.tokens import family
 from scanner.registry import jwk as jwks_keys
@@ -39,8 +38,8 @@ def read_jwks(source: str, timeout: float = 10.0) -> list[PublishedKey]:
     """The keys of a JWKS file or http(s) URL; RegistryError with one line on any problem."""
     raw = _fetch(source, timeout) if source.startswith(("https://", "http://")) else _read(source)
     try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        document = safeload.json_loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{source}: not a JSON Web Key Set: {exc}") from None
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(keys, list):
@@ -50,8 +49,9 @@ def read_jwks(source: str, timeout: float = 10.0) -> list[PublishedKey]:
 
 def _read(source: str) -> bytes:
     try:
-        with Path(source).open("rb") as handle:
-            return handle.read(MAX_BYTES)
+        return safeload.read_bytes(source, MAX_BYTES)
+    except safeload.LoadError as exc:
+        raise RegistryError(f"{source}: cannot read: {exc}") from None
     except OSError as exc:
         raise RegistryError(f"{source}: cannot read: {exc.strerror or exc}") from None
 

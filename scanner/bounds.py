@@ -1,0 +1,116 @@
+"""Time bounds inside an item, and the signals that stop a scan.
+
+A budget checked only between batches lets one hostile item run for as long as
+it likes. `alarm` arms a real-time timer around one item and raises
+`ItemTimeout` in the middle of it; `StopSignals` turns SIGINT and SIGTERM into
+an orderly stop, so the report of what was found is still written. Both are
+BaseExceptions: the `except Exception` that keeps one bad input from stopping a
+scan must not swallow them.
+
+Timers and handlers work only in a process's main thread; elsewhere (a scan run
+from a library thread) the item runs unbounded and signals keep their default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+PR_SET_PDEATHSIG = 1
+
+
+class ItemTimeout(BaseException):
+    """One item's analysis ran past its time bound."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived while an item ran in this process."""
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise ItemTimeout
+
+
+@contextlib.contextmanager
+def alarm(seconds: float | None) -> Iterator[None]:
+    """Raise ItemTimeout in this block once `seconds` have passed (None: no bound)."""
+    if seconds is None or not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class StopSignals:
+    """While active, SIGINT and SIGTERM set `signum`; with `raise_now` they also
+    raise Interrupted where the main thread is (an in-process scan)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.raise_now = False
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignals:
+        if _in_main_thread():
+            for signum in EXIT_BY_SIGNAL:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.signum = signum
+        if self.raise_now:
+            raise Interrupted
+
+    @property
+    def reason(self) -> str | None:
+        if self.signum is None:
+            return None
+        return f"stopped by {signal.Signals(self.signum).name}"
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left before `deadline` (time.monotonic), or None for no deadline."""
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def ignore_stop_signals_in_worker() -> None:
+    """Workers leave stopping to the main process, which ends them itself; and
+    die with it when it is killed outright (SIGKILL, the OOM killer), so that no
+    worker outlives its scan."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass

@@ -1,0 +1,154 @@
+"""YAML and JSON that cannot exhaust the scanner.
+
+Config, registry, baseline and imported documents may come from the repository
+being scanned, so they are hostile input too. PyYAML expands aliases by
+reference: a "billion laughs" document is small in memory until something walks
+it (schema validation, our own loops), and then it is not. Deep nesting makes
+the composer and `json` recurse until RecursionError. So:
+
+- files are read only when they are regular files, and only up to `MAX_BYTES`;
+- YAML is composed with a depth limit, and every alias is charged the size of
+  what it expands to, against `MAX_NODES`;
+- JSON nesting is measured before `json.loads` runs.
+
+Every refusal is a `LoadError` (a ValueError) naming the problem, never the
+content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+"""Nodes of the document with every alias expanded."""
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+class LoadError(ValueError):
+    """A document refused before it could cost too much."""
+
+
+def read_bytes(path: Path | str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (never a FIFO or device)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError("not a regular file")
+        if info.st_size > limit:
+            raise LoadError(f"larger than {limit} bytes")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise LoadError(f"larger than {limit} bytes")
+    return data
+
+
+def read_text(path: Path | str, limit: int = MAX_BYTES) -> str:
+    """`read_bytes` decoded as UTF-8 (UnicodeDecodeError when it is not)."""
+    return read_bytes(path, limit).decode("utf-8")
+
+
+def json_loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
+    """`json.loads`, after checking that nesting stays within `max_depth`."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    check_json_depth(text, max_depth)
+    return json.loads(text)
+
+
+def check_json_depth(text: str, max_depth: int = MAX_DEPTH) -> None:
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise LoadError(f"nested deeper than {max_depth} levels")
+        elif char in "]}":
+            depth -= 1
+
+
+def yaml_load(text: str | bytes) -> Any:
+    """`yaml.safe_load` with a depth limit and aliases charged for what they expand to."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._sizes: dict[int, int] = {}
+        self._open: set[str | None] = set()
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            if event.anchor in self._open:
+                raise LoadError("YAML alias inside the node it names (a recursive document)")
+            node = super().compose_node(parent, index)
+            self._charge(self._size(node) if node is not None else 1, True)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise LoadError(f"YAML nested deeper than {MAX_DEPTH} levels")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open.discard(anchor)
+        self._charge(1, False)
+        return node
+
+    def _charge(self, count: int, alias: bool) -> None:
+        self._nodes += count
+        if self._nodes > MAX_NODES:
+            what = " through aliases" if alias else ""
+            raise LoadError(f"YAML expands to more than {MAX_NODES} nodes{what}")
+
+    def _size(self, node: Node) -> int:
+        """Nodes under `node` with aliases expanded (memoised: linear in distinct nodes)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(self._size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(self._size(k) + self._size(v) for k, v in node.value)
+        self._sizes[id(node)] = min(total, MAX_NODES + 1)
+        return self._sizes[id(node)]
+
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "LoadError",
+    "json_loads",
+    "read_bytes",
+    "read_text",
+    "yaml_load",
+]

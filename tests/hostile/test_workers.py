@@ -1,0 +1,102 @@
+"""Class 5: a scan that loses a worker, or is told to stop, still writes its
+report; no worker outlives the scan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hostile_support import finish, start
+
+FILES = 64
+
+
+def _slow_tree(tmp_path: Path) -> Path:
+    """FILES files, each an encrypted key whose passphrases take a moment to try."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    encryption = serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(12)
+    for i in range(FILES):
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            encryption.build(b"not-a-default-%d" % i),
+        )
+        (tree / f"k{i:03}.pem").write_bytes(pem)
+    return tree
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(x) for x in text.split()]
+    return found
+
+
+def _wait_for_workers(pid: int, count: int, seconds: float = 60) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        workers = _children(pid)
+        if len(workers) >= count:
+            return workers
+        time.sleep(0.1)
+    raise AssertionError("the worker pool never started")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _scan(tree: Path) -> tuple[Path, Path, list[str]]:
+    report, err = tree.parent / "report.json", tree.parent / "stderr.txt"
+    args = ["scan", ".", "--jobs", "2", "--fail-on", "low", "--format", "json", "-o", str(report)]
+    return report, err, args
+
+
+def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
+    tree = _slow_tree(tmp_path)
+    report, err, args = _scan(tree)
+    began = time.monotonic()
+    proc = start(args, tree, err)
+    workers = _wait_for_workers(proc.pid, 2)
+    time.sleep(1.0)
+
+    os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
+    result = finish(proc, report, err, began)
+    result.bounded()
+    assert result.code == 1, result.stderr
+    paths = {f["path"] for f in result.report["findings"]}
+    assert paths == {f"k{i:03}.pem" for i in range(FILES)}
+    assert not any(_alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_the_scan_and_keeps_the_report(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    tree = _slow_tree(tmp_path)
+    report, err, args = _scan(tree)
+    began = time.monotonic()
+    proc = start(args, tree, err)
+    workers = _wait_for_workers(proc.pid, 2)
+    time.sleep(1.0)
+    proc.send_signal(signum)  # the main process alone, not its group
+    signalled = time.monotonic()
+    result = finish(proc, report, err, began)
+    assert time.monotonic() - signalled < 30
+    assert result.code == code, result.stderr
+    summary = result.report["summary"]
+    assert summary["partial"] is True
+    assert summary["meta"]["interrupted"] == signal.Signals(signum).name
+    assert not any(_alive(pid) for pid in workers)

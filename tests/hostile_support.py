@@ -1,0 +1,101 @@
+"""Running keysweep on hostile input and measuring what it cost.
+
+`run` starts the real console script in a child process, waits with a hard
+timeout and reads the child's peak resident memory from `wait4` (which covers
+the worker processes it waited for). Limits are generous: they catch a stall
+or a blow-up, not a slow machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+MAX_SECONDS = 90.0
+MAX_PEAK_MB = 1500.0
+
+
+@dataclass
+class Run:
+    code: int
+    seconds: float
+    peak_mb: float
+    stderr: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def rules(self) -> list[str]:
+        return [f["rule"] for f in self.report.get("findings", [])]
+
+    def unscanned(self) -> list[dict[str, Any]]:
+        return [f for f in self.report.get("findings", []) if f["rule"] == "unscanned-content"]
+
+    def bounded(self) -> None:
+        assert self.seconds < MAX_SECONDS, self.seconds
+        assert self.peak_mb < MAX_PEAK_MB, self.peak_mb
+
+
+def keysweep_command() -> list[str]:
+    script = Path(sys.executable).with_name("keysweep")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
+
+
+def start(args: list[str], cwd: Path, out: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(cwd / ".ks-cache")}
+    return subprocess.Popen(
+        [*keysweep_command(), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=out.open("wb"),
+    )
+
+
+def finish(proc: subprocess.Popen[bytes], report: Path | None, err: Path, began: float) -> Run:
+    """Wait for `proc` (killed past MAX_SECONDS * 2) and gather what it did."""
+    status, usage = 0, None
+    while usage is None:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            usage = rusage
+        elif time.monotonic() - began > MAX_SECONDS * 2:
+            os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): it would reap the child
+        else:
+            time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - began
+    data = json.loads(report.read_text()) if report is not None and report.exists() else {}
+    return Run(proc.returncode, seconds, usage.ru_maxrss / 1024, err.read_text(), data)
+
+
+def run(cwd: Path, *args: str, fmt: bool = True) -> Run:
+    """`keysweep ARGS --format json -o report` in `cwd`, measured."""
+    report = cwd.parent / f"{cwd.name}-report.json"
+    err = cwd.parent / f"{cwd.name}-stderr.txt"
+    report.unlink(missing_ok=True)
+    extra = ["--format", "json", "-o", str(report)] if fmt else []
+    began = time.monotonic()
+    proc = start([*args, *extra], cwd, err)
+    return finish(proc, report if fmt else None, err, began)
+
+
+def private_key_pem() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def interrupt(proc: subprocess.Popen[bytes], signum: int = signal.SIGINT) -> None:
+    proc.send_signal(signum)
