@@ -50,7 +50,8 @@ def keysweep_command() -> list[str]:
 
 
 def start(args: list[str], cwd: Path, out: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(cwd / ".ks-cache")}
+    # The cache lives beside the scanned folder, never inside it (it would be scanned).
+    env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(cwd.parent / f".ks-cache-{cwd.name}")}
     return subprocess.Popen(
         [*keysweep_command(), *args],
         cwd=cwd,
