@@ -58,15 +58,15 @@ def build_finding(
         key=key,
         registry=hit,
         message=_message(key),
-        context=strongest(context_of(_member_path(place.origin)) for place in locations),
+        context=strongest(context_of(_context_path(place.origin)) for place in locations),
         confidence=match.confidence,
         facts=match.facts,
     )
 
 
-def _member_path(origin: Origin) -> str:
+def _context_path(origin: Origin) -> str:
     member = f"!{origin.archive_member}" if origin.archive_member else ""
-    return origin.path + member
+    return origin.path[origin.context_from :] + member
 
 
 def places_of(origin: Origin) -> tuple[Origin, ...]:

@@ -102,6 +102,10 @@ class Origin:
     HEAD paths first). The item is scanned once; its findings list every place."""
     repository: str | None = None
     """For git stores found by `scan` and `sweep`: the repository's display path."""
+    context_from: int = 0
+    """Where the part of `path` that tells a finding's context starts: a sweep leaves
+    out its root, and a git store its repository (a sweep of `~/examples/laptop` is
+    not example code; a repository's `tests/` is test code)."""
 
 
 @dataclass(frozen=True)

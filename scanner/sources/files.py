@@ -148,7 +148,7 @@ class FileSource:
             elif self._is_excluded(rel, prefix):
                 yield Skipped(prefix + rel, "excluded")
             else:
-                yield from self._file(entry.path, prefix + rel, entry)
+                yield from self._file(entry.path, prefix + rel, entry, rel)
 
     def _is_excluded(self, rel: str, prefix: str) -> bool:
         if self._excluded.matches(rel):
@@ -165,7 +165,7 @@ class FileSource:
         return (info.st_dev, info.st_ino)
 
     def _file(
-        self, path: str, display: str, entry: os.DirEntry[str] | None
+        self, path: str, display: str, entry: os.DirEntry[str] | None, rel: str | None = None
     ) -> Iterator[SourceEvent]:
         try:
             info = entry.stat(follow_symlinks=True) if entry is not None else os.stat(path)
@@ -189,9 +189,18 @@ class FileSource:
                 fs_path=os.path.abspath(path) if entry is None else path,
                 file_mode=oct(stat.S_IMODE(info.st_mode)),
                 file_owner=_owner(info.st_uid) if self.record_owner else None,
+                context_from=self._context_from(display, rel),
             ),
             size=info.st_size,
         )
+
+    def _context_from(self, display: str, rel: str | None) -> int:
+        """A sweep's root is not part of a finding's context: only the path below it
+        is (relative display paths are measured from the repository, which is)."""
+        if self.display == "relative":
+            return 0
+        below = rel if rel is not None else display.rsplit("/", 1)[-1]
+        return max(len(display) - len(below), 0)
 
     def _display_single(self, path: Path) -> str:
         if self.display == "home":

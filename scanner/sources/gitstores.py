@@ -153,7 +153,8 @@ def relocate(item: Item, repository: str, prefix: str) -> Item:
 
 
 def _moved(origin: Origin, repository: str, prefix: str) -> Origin:
-    return replace(origin, path=prefix + origin.path, repository=repository)
+    moved = prefix + origin.path
+    return replace(origin, path=moved, repository=repository, context_from=len(prefix))
 
 
 # --- discovery ----------------------------------------------------------------
