@@ -77,18 +77,34 @@ def rule_files(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset())
 
 def load_file(path: Path) -> list[Rule]:
     """The rules of one YAML file, validated."""
+    from scanner import safeload
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = safeload.read_text(path)
+    except (OSError, UnicodeDecodeError, safeload.LoadError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     import yaml  # only when the validated-rules cache cannot answer
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times faster
     try:
-        document = yaml.load(text, Loader=loader)
+        document = _parse(text, path)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
+    except safeload.LoadError as exc:
+        raise RuleError(f"{path}: {exc}") from None
     return list(_rules_of(document, path))
+
+
+def _parse(text: str, path: Path) -> Any:
+    """The built-in rules through libyaml (ten times faster); any other rule file,
+    which may come from the scanned repository, with safeload's alias and depth
+    bounds."""
+    import yaml
+
+    from scanner import safeload
+
+    if path.resolve().is_relative_to(builtin_rules_dir().resolve()):
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return safeload.yaml_load(text)
 
 
 def _rules_of(document: Any, path: Path) -> Iterator[Rule]:

@@ -76,6 +76,22 @@ def test_billion_laughs_in_the_config_is_exit_2(tmp_path: Path) -> None:
     result.bounded()
 
 
+@pytest.mark.parametrize("document", [LAUGHS + "rules: []\n", DEEP_YAML])
+def test_a_hostile_rule_file_named_by_the_repository_is_exit_2(
+    tmp_path: Path, document: str
+) -> None:
+    """A pull request's own rule file (named by its `.keysweep.yaml`) is parsed with
+    the same bounds as any other document it carries."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "bomb.yaml").write_text(document)
+    (tree / ".keysweep.yaml").write_text("rules: [bomb.yaml]\n")
+    result = run(tree, "scan", ".", fmt=False)
+    assert result.code == 2, result.stderr
+    assert "bomb.yaml" in result.stderr
+    result.bounded()
+
+
 @pytest.mark.parametrize("document", [LAUGHS, DEEP_YAML, DEEP_JSON])
 def test_hostile_registry_is_exit_2_within_bounds(tmp_path: Path, document: str) -> None:
     tree = tmp_path / "tree"
