@@ -59,7 +59,7 @@ class SourceKind(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
-    """Registry cross-check outcomes (ARCHITECTURE.md, "The key registry")."""
+    """Registry cross-check outcomes (README.md, "What it does", and docs/architecture.md)."""
 
     RETIRED_KEY_PRESENT = "retired-key-present"
     SUSPENDED_KEY_PRESENT = "suspended-key-present"

@@ -1,7 +1,7 @@
 """The YAML rules as a detector: loading (scanner.engine.ruleset) and the
 detector that runs them through the one engine (scanner.engine.matcher).
 
-CONTRACT: load_rules(config) -> tuple[Rule, ...] (built-in + config.rules_dirs,
+Entry points: load_rules(config) -> tuple[Rule, ...] (built-in + config.rules_dirs,
 raises RuleError naming file, rule id and field); RuleDetector(config, rules)
 satisfies scanner.detectors.Detector.
 """

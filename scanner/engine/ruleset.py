@@ -1,6 +1,6 @@
 """Rule files → validated `Rule` values.
 
-A rule file is YAML holding `rules: [...]` in the format of ARCHITECTURE.md.
+A rule file is YAML holding `rules: [...]` in the format of docs/architecture.md ("Rules (YAML)").
 Every field is checked; a problem raises RuleError with one line:
 `<file>: rule '<id>': field '<field>': <problem>`. The validated rules of an
 unchanged set of files come from a cache (`rulecache`) where there is one.

@@ -1,6 +1,6 @@
 """Key analysis: parse key material in any format, derive the public key, fingerprint it.
 
-CONTRACT (owned by the keys room; scan.py calls these two):
+What scan.py calls:
 - analyse_material(material, *, origin, passphrases) -> list[KeyInfo]
   never raises on bad input; unparsable material gives one KeyInfo(parsed=False).
   Material that holds no private key (a truststore, a lone certificate) gives [].

@@ -1,6 +1,6 @@
 """Registry entry skeletons for `keysweep key inspect --registry-entry`.
 
-The entries follow the registry format of ARCHITECTURE.md and validate
+The entries follow the registry format (scanner/registry/schema.json) and validate
 against its schema as printed; TODO comments and placeholders mark what only
 a person can fill in (owner, purpose, dates, custody).
 """

@@ -1,6 +1,6 @@
 """The organisation's key registry: loading, validation, cross-check, audit, importers.
 
-CONTRACT (owned by the registry room; scan.py calls):
+What scan.py calls:
 - load_registry(path) -> Registry  (raises RegistryError with one clear line)
 - crosscheck.check_key(registry, key, origin) -> RegistryHit
 - crosscheck.check_secret(registry, secret) -> RegistryHit | None

@@ -1,6 +1,6 @@
 """Cross-check a parsed key or a found secret against the registry.
 
-Verdicts and severities: ARCHITECTURE.md, "The key registry". `check_tokens`
+Verdicts and severities: the table in README.md ("What it does"). `check_tokens`
 (JWTs) lives in `tokencheck.py` and is re-exported here.
 
 A suspended key is not retired (it may come back): its copies are high, not

@@ -1,6 +1,6 @@
 """Verify every JWT found by a scan offline, and attribute it to a registry key.
 
-The loop is ours on purpose (ARCHITECTURE.md): the key named by `kid` first,
+The loop is ours on purpose: the key named by `kid` first,
 then every other registry key with a public part, then every public key found
 in the same scan (mapped to registry entries by SPKI fingerprint). The algorithm
 comes from the registry entry or the key's type, never from the token.

@@ -1,4 +1,4 @@
-"""JSON and JSON lines: the fields of ARCHITECTURE.md ("Findings as JSON")."""
+"""JSON and JSON lines: the fields `report.fields` decides may leave the process."""
 
 from __future__ import annotations
 

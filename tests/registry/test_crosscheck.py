@@ -1,4 +1,4 @@
-"""Cross-check verdicts and severities (ARCHITECTURE.md table) on real keys."""
+"""Cross-check verdicts and severities (the table in README.md) on real keys."""
 
 from __future__ import annotations
 

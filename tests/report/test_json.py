@@ -1,4 +1,4 @@
-"""The JSON and JSON-lines reports carry the fields of ARCHITECTURE.md, in a fixed order."""
+"""The JSON and JSON-lines reports carry the fields of report.fields, in a fixed order."""
 
 from __future__ import annotations
 
