@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 MAX_SECONDS = 90.0
 MAX_PEAK_MB = 1500.0
+"""Generous: a child's peak as wait4 reports it includes the resident pages of the
+pytest worker it was forked from (several hundred MB late in a run); the hostile
+inputs these tests guard against grew to gigabytes."""
 
 
 @dataclass

@@ -45,8 +45,8 @@ def test_a_tar_with_a_negative_pax_size_is_refused_fast(tmp_path: Path, size_val
     tree.mkdir()
     (tree / "a.tar.gz").write_bytes(gzip.compress(_pax_tar(size_value)))
     result = run(tree, "scan", ".")
-    result.bounded()
-    assert result.seconds < 30 and result.peak_mb < 500
+    result.bounded()  # the unbounded parse grew past 6 GB
+    assert result.seconds < 30
     assert result.code == 1
     assert "tar archive refused" in result.unscanned()[0]["message"]
 

@@ -89,6 +89,10 @@ def test_puttygen_files(
 def gnupg(tool: Tool, tmp_path: Path) -> Callable[..., bytes]:
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
+    # gpg-agent calibrates its key-protection cost to the machine's speed at that
+    # moment; a fixed count keeps the passphrase trials inside their CPU budget
+    # whatever the load (the budget itself is tested in tests/keys/test_cost.py).
+    (home / "gpg-agent.conf").write_text("s2k-count 1048576\n")
     binary = tool("gpg")
     env = {**os.environ, "GNUPGHOME": str(home)}
 
