@@ -177,6 +177,8 @@ def _imported_from(name: Any, path: Path) -> tuple[ImportedEntry, ...]:
     if not isinstance(name, str):
         raise BaselineError(f"{path}: 'imported_from' must be a file name")
     source = path.parent / name
+    if not source.resolve().is_relative_to(path.parent.resolve()):
+        raise BaselineError(f"{path}: 'imported_from' must name a file beside it or below it")
     data = _read(source)
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise BaselineError(f"{path}: 'imported_from' names no detect-secrets baseline ({name})")

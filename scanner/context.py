@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from scanner.model import Finding, Severity
+from scanner.model import UNSCANNED_RULE, Finding, Severity
 
 PRODUCTION = "production"
 CONTEXTS = (PRODUCTION, "test", "fixture", "vendored", "docs", "example")
@@ -84,4 +84,5 @@ def blocks(finding: Finding, fail_on: Severity, contexts: Iterable[str]) -> bool
     context or carrying a registry verdict (real wherever it sits)."""
     if finding.severity < fail_on:
         return False
-    return finding.registry is not None or finding.context in contexts
+    real_anywhere = finding.registry is not None or finding.rule == UNSCANNED_RULE
+    return real_anywhere or finding.context in contexts

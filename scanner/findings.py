@@ -10,6 +10,7 @@ from dataclasses import replace
 from scanner import redact
 from scanner.context import context_of, strongest
 from scanner.model import (
+    UNSCANNED_RULE,
     Finding,
     FindingId,
     KeyInfo,
@@ -266,6 +267,8 @@ def group_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _group_key(finding: Finding) -> tuple[str, ...]:
+    if finding.rule == UNSCANNED_RULE:  # each unscanned place keeps its own reason
+        return (finding.rule, finding.origin.path, finding.message)
     spki = finding.key.fingerprints.get("spki_sha256", "") if finding.key else ""
     hit = finding.registry
     verdict = (hit.verdict.value, hit.key_id or "") if hit else ("", "")

@@ -14,6 +14,9 @@ from typing import NewType
 
 FindingId = NewType("FindingId", str)
 RuleId = NewType("RuleId", str)
+UNSCANNED_RULE = "unscanned-content"
+"""The rule of a finding for content that was not fully scanned (`scanner.unscanned`):
+it fails the gate in any context and no baseline hides it."""
 
 
 class Severity(enum.IntEnum):
@@ -303,6 +306,10 @@ class Finding:
 
     @property
     def never_suppressed_by_baseline(self) -> bool:
+        """A critical registry verdict, and content left unscanned (a baseline made
+        on a run that hit a budget must not hide the next one)."""
+        if self.rule == UNSCANNED_RULE:
+            return True
         return self.registry is not None and self.registry.severity >= Severity.CRITICAL
 
 

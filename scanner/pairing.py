@@ -95,7 +95,9 @@ COMPANIONS = (
     ),
     Companion(
         _prefixed("db.", "config.url-credentials"),
-        rb"([a-z][a-z0-9+.-]{1,30})://([^:/@\s\"']{1,64}):[^@\s\"']{1,256}@([^/:?;,@\s\"']{1,253})",
+        # the password runs to the last `@` (it may hold `@`), so the host is never a
+        # slice of it
+        rb"([a-z][a-z0-9+.-]{1,30})://([^:/@\s\"']{1,64}):[^\s\"']{1,256}@([^/:?;,@\s\"']{1,253})",
         ("scheme", "username", "host"),
         "url",
         same_line=True,
@@ -198,11 +200,10 @@ def _find(companion: Companion, data: bytes, match: Match) -> Mapping[str, str]:
         if companion.same_line and not found.start() <= match.start <= found.end() + 256:
             continue
         encoded = match.facts.get("encoding", "").startswith("base64")
-        values = {
-            name: _fact(found.group(i), encoded)
-            for i, name in enumerate(companion.facts, start=1)
-            if found.group(i) and match.secret not in found.group(i)
+        shown = {
+            name: _safe_fact(found, i, match, encoded) for i, name in enumerate(companion.facts, 1)
         }
+        values = {name: value for name, value in shown.items() if value is not None}
         if values:
             return values
     return {}
@@ -230,6 +231,19 @@ def _window(data: bytes, match: Match, lines: int) -> tuple[int, int]:
         if found < 0:
             break
     return max(start, floor), end
+
+
+def _safe_fact(found: re2._Match, group: int, match: Match, encoded: bool) -> str | None:
+    """A companion's value, unless it is (or holds, or sits inside) the secret itself,
+    whether compared as written or decoded."""
+    value = found.group(group)
+    if not value or match.secret in value:
+        return None
+    start, end = found.span(group)
+    if start < match.end and match.start < end:
+        return None
+    shown = _fact(value, encoded)
+    return None if match.secret.decode("utf-8", "replace") in shown else shown
 
 
 def _fact(value: bytes, encoded: bool = False) -> str:

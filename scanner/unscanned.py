@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from scanner import redact
 from scanner.bounds import EXIT_BY_SIGNAL, ItemTimeout, alarm
 from scanner.model import (
+    UNSCANNED_RULE,
     Finding,
     FindingId,
     Item,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.schedule import ItemResult
 
-RULE_ID = "unscanned-content"
+RULE_ID = UNSCANNED_RULE
 RULE_NAME = "Content that was not fully scanned"
 DETECTOR = "keysweep"
 UNSCANNED_SKIPS = frozenset({"too-large"})
@@ -124,7 +125,7 @@ def close(
     if total.capped:
         cap = config.max_findings
         records.append(Unscanned(where, f"more than {cap} findings; the rest not reported"))
-    severity = config.unscanned_severity or config.fail_on
+    severity = config.fail_on if config.unscanned_severity is None else config.unscanned_severity
     hits = list(dict.fromkeys(total.bounds_hit))
     if reason is None and (hits or records):
         reason = "; ".join(hits) if hits else "some content was not fully scanned"

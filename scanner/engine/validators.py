@@ -254,7 +254,20 @@ def docker_auth(secret: bytes) -> Check:
     user, _, password = data.partition(b":")
     if not user or not password or is_placeholder(password, user + b":"):
         return INVALID
-    return Check(True, {"username": user.decode("utf-8", "replace")[:64]})
+    facts = {"username": user.decode("utf-8", "replace")} if _plain_name(user) else {}
+    return Check(True, facts)
+
+
+def _plain_name(user: bytes) -> bool:
+    """A user name worth showing: short, of name characters, of low entropy. A token
+    used as the user (`Basic base64(ghp_…:x-oauth-basic)`) is a secret itself."""
+    from scanner.text import shannon_entropy
+
+    return (
+        len(user) <= 24
+        and all(chr(c).isalnum() or chr(c) in "._@+-" for c in user)
+        and shannon_entropy(user) < 3.5
+    )
 
 
 VALIDATORS: dict[str, Validator] = {

@@ -113,3 +113,23 @@ def test_docker_config_auths_decode_user_and_registry(put: Put, scan: Scan) -> N
     assert finding["facts"]["registry"] == "ghcr.io"
     assert finding["confidence"] == "verified-format"
     assert password not in json.dumps(finding)
+
+
+def test_a_password_holding_at_signs_never_shows_as_the_host(put: Put, scan: Scan) -> None:
+    tail = secrets.token_hex(10)
+    password = f"Xy7{secrets.token_hex(3)}@{tail}"
+    put("config/app.env", f"DATABASE_URL=postgresql://svc:{password}@db.internal:5432/app\n")
+    findings = scan()[1]
+    assert findings
+    text = json.dumps(findings)
+    assert tail not in text and password not in text
+    hosts = [f["facts"].get("host") for f in findings if f["facts"].get("host")]
+    assert hosts and set(hosts) == {"db.internal"}
+
+
+def test_a_token_used_as_the_user_name_is_not_shown(put: Put, scan: Scan) -> None:
+    user = "ghp_" + secrets.token_hex(18)
+    header = base64.b64encode(f"{user}:x-oauth-basic".encode()).decode()
+    put("scripts/fetch.sh", f'curl -H "Authorization: Basic {header}" https://example.test\n')
+    text = json.dumps(scan()[1])
+    assert user not in text and user[4:20] not in text
