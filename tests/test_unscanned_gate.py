@@ -12,9 +12,7 @@ from scanner.cli import cli
 
 
 def _scan(root: Path, *extra: str) -> tuple[int, list[dict[str, object]]]:
-    result = CliRunner().invoke(
-        cli, ["scan", str(root), "--format", "json", "-j", "1", *extra]
-    )
+    result = CliRunner().invoke(cli, ["scan", str(root), "--format", "json", "-j", "1", *extra])
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)["findings"]
 
@@ -38,9 +36,7 @@ def test_unscanned_content_fails_even_when_only_test_context_fails(tmp_path: Pat
 def test_a_baseline_never_hides_unscanned_content(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     baseline = tmp_path / "baseline.json"
-    made = CliRunner().invoke(
-        cli, ["baseline", "create", str(root), "-o", str(baseline)]
-    )
+    made = CliRunner().invoke(cli, ["baseline", "create", str(root), "-o", str(baseline)])
     assert made.exit_code == 0, made.output
     code, findings = _scan(root, "--baseline", str(baseline))
     assert code == 1
