@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ class Guard:
     async def bearer(self, request: Request, need: str) -> Caller:
         """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind)."""
         token = _bearer_token(request)
-        caller = await run_in_threadpool(self.verify, token) if token else None
+        caller = await run_in_threadpool(self.verify, token, NEEDS[need]) if token else None
         self.limit(request, caller)
         if caller is None:
             log("refused", status=401, path=request.url.path, reason="no valid token")
@@ -59,9 +60,9 @@ class Guard:
         request.state.caller = caller
         return caller
 
-    def verify(self, token: str) -> Caller | None:
+    def verify(self, token: str, kinds: Collection[str] | None = None) -> Caller | None:
         with self.sessions() as session, session.begin():
-            return tokens.verify(session, token)
+            return tokens.verify(session, token, kinds)
 
     def limit(self, request: Request, caller: Caller | None) -> None:
         key = (

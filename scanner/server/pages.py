@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from scanner.server import queries, tokens
 from scanner.server.api import state_of
-from scanner.server.guard import Refusal, csrf_ok, csrf_token
+from scanner.server.guard import NEEDS, Refusal, csrf_ok, csrf_token
 from scanner.server.store import audit
 from scanner.server.tokens import Caller
 
@@ -89,7 +89,7 @@ async def login(request: Request) -> Response:
 def _login(state: Any, request: Request, token: str) -> Caller | None:
     address = request.client.host if request.client else "?"
     with state.store.session() as session, session.begin():
-        caller = tokens.verify(session, token) if token else None
+        caller = tokens.verify(session, token, NEEDS["read"]) if token else None
         if caller is None or not caller.can_read:
             who = caller.label if caller else "unknown token"
             audit(session, who, "login-refused", address=address)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,8 +80,9 @@ def split_id(token: str) -> str | None:
     return token_id
 
 
-def verify(session: Session, token: str) -> Caller | None:
-    """The caller a token belongs to, or None (unknown, malformed or revoked)."""
+def verify(session: Session, token: str, kinds: Collection[str] | None = None) -> Caller | None:
+    """The caller a token belongs to, or None (unknown, malformed or revoked). Its
+    last use is recorded only when its kind may do what it asks (`kinds`)."""
     token_id = split_id(token)
     row = session.get(ApiToken, token_id) if token_id else None
     expected = row.digest if row is not None else _DUMMY
@@ -89,7 +91,8 @@ def verify(session: Session, token: str) -> Caller | None:
     if row.revoked_at is not None:
         return None
     now = naive_utc()
-    if row.last_used_at is None or now - row.last_used_at > USE_RESOLUTION:
+    allowed = kinds is None or row.kind in kinds
+    if allowed and (row.last_used_at is None or now - row.last_used_at > USE_RESOLUTION):
         row.last_used_at = now  # written at most every few minutes, not on every request
     return Caller(row.id, row.kind, row.name)
 

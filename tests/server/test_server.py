@@ -148,6 +148,9 @@ def test_every_auth_failure_is_refused_and_writes_nothing(
     assert server.get("/api/audit", viewer).status_code == 403
     for table in ("reports", "hosts", "key_sightings", "registry_versions", "alerts"):
         assert server.count(table) == 0, table
+    # laptop-1's token was only ever refused for its kind: not even its last use is written
+    listed = json.loads(keysweep("server", "tokens", "--db", server.db, "--format", "json").stdout)
+    assert next(t for t in listed if t["name"] == "laptop-1")["last_used_at"] is None
 
 
 def test_oversized_and_malformed_reports_are_refused(
