@@ -72,7 +72,7 @@ def judge(registry: Registry, stored: Stored, today: date) -> Judgement | None:
     """The registry's verdict on a stored sighting, or None to keep what the report said."""
     if stored.verdict in SIGNED_TOKEN_VERDICTS:
         return _token(registry, stored)
-    if stored.identity.startswith(("secret_sha256:", "secret_keyed_hash:")):
+    if stored.identity.startswith(("secret_keyed_hash:", "secret_removed:")):
         return _secret(registry, stored, today)
     if not stored.fingerprints:
         return None
