@@ -79,6 +79,10 @@ class Region:
     (a Docker `auth`, a `Basic` header), which stays its own finding."""
 
 
+UNDECODED = "undecoded"
+"""The count `Vetter.vet` returns when an item's decoding budget ran out."""
+
+
 def decoded_matches(
     origin: Origin,
     data: bytes,
@@ -89,13 +93,14 @@ def decoded_matches(
 ) -> Decoded:
     """Matches found by decoding candidate regions of `data`, at encoded locations,
     and the encoded spans whose decoded text replaces any match of the encoded form."""
-    budget = [MAX_TOTAL]
+    budget = [MAX_TOTAL, 0]
     regions = list(_bounded(_regions(origin, data, matches, rule_validators or {}), budget))
     found: list[Match] = []
     lines = _Lines(data)
     for region in regions:
         found.extend(_rescan(origin, data, region, rescan, rule_validators, depth, lines))
-    return Decoded(found, frozenset((r.start, r.end) for r in regions if r.replaces))
+    replaced = frozenset((r.start, r.end) for r in regions if r.replaces)
+    return Decoded(found, replaced, incomplete=budget[1] > 0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ class Decoded:
     matches: list[Match]
     replaced: frozenset[tuple[int, int]]
     """Encoded spans that were decoded and rescanned in full."""
+    incomplete: bool = False
+    """The decoding budget ran out before every candidate region was decoded."""
 
 
 def merge(direct: Sequence[Match], found: Decoded) -> list[Match]:
@@ -131,9 +138,12 @@ def _generic(match: Match) -> bool:
 
 
 def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
+    """At most MAX_REGIONS regions and MAX_TOTAL bytes; `budget[1]` is set when a
+    region was left undecoded (fail closed: the caller reports it)."""
     for count, region in enumerate(regions):
         budget[0] -= len(region.text)
         if count >= MAX_REGIONS or budget[0] < 0:
+            budget[1] = 1
             return
         yield region
 

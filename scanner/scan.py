@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from scanner import placeholders, schedule, suppress, unscanned
 from scanner.config import Config
+from scanner.decoding import UNDECODED
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
 from scanner.errors import safe_reason
@@ -232,6 +233,9 @@ class _Worker:
                 )
         matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
         matches, dropped = self.vetter.vet(item.origin, data, matches)
+        if dropped.pop(UNDECODED, 0):
+            message = "decoding budget reached; the rest of its encoded values not scanned"
+            result.unscanned.append(unscanned.Unscanned(item.origin.path, message))
         result.suppressed.update(dropped)
         if not matches:
             return

@@ -42,6 +42,8 @@ class Vetter:
         found = defer_to_rules(matches)
         if self.rescan is not None:
             decoded = decoding.decoded_matches(origin, data, found, self.rescan, self.validators)
+            if decoded.incomplete:
+                dropped[decoding.UNDECODED] += 1
             if decoded.matches or decoded.replaced:
                 found = decoding.merge(found, decoded)
         kept: list[Match] = []

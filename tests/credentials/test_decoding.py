@@ -100,7 +100,7 @@ def test_json_escaped_urls_are_unescaped(put: Put, scan: Scan) -> None:
     assert finding["facts"]["host"] == "db.internal"
 
 
-def test_decoding_is_bounded(put: Put, scan: Scan) -> None:
+def test_decoding_is_bounded_and_what_it_leaves_fails_closed(put: Put, scan: Scan) -> None:
     lines = "".join(
         f"  k{n}: {b64('value-' + secrets.token_hex(8))}\n" for n in range(3 * MAX_REGIONS)
     )
@@ -109,8 +109,10 @@ def test_decoding_is_bounded(put: Put, scan: Scan) -> None:
     huge = base64.b64encode(secrets.token_bytes(200_000)).decode()
     put("big/huge.yaml", f"kind: Secret\ndata:\n  blob: {huge}\n")
     code, findings, summary = scan()
-    assert code == 0 and findings == []
-    assert summary["warnings"] == 0
+    # Values past the budget are never decoded, and the gate says so (fail closed).
+    assert code == 1
+    assert [(f["rule"], f["path"]) for f in findings] == [("unscanned-content", "big/secret.yaml")]
+    assert "decoding budget" in findings[0]["message"]
 
 
 def test_a_percent_encoded_webhook_is_found_by_its_own_rule(put: Put, scan: Scan) -> None:
