@@ -108,7 +108,7 @@ def test_decoding_is_bounded_and_what_it_leaves_fails_closed(put: Put, scan: Sca
     put("big/secret.yaml", f"kind: Secret\ndata:\n{lines}  last: {b64(token)}\n")
     huge = base64.b64encode(secrets.token_bytes(200_000)).decode()
     put("big/huge.yaml", f"kind: Secret\ndata:\n  blob: {huge}\n")
-    code, findings, summary = scan()
+    code, findings, _ = scan()
     # Values past the budget are never decoded, and the gate says so (fail closed).
     assert code == 1
     assert [(f["rule"], f["path"]) for f in findings] == [("unscanned-content", "big/secret.yaml")]
