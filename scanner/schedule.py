@@ -322,24 +322,36 @@ def process_guarded(
     """Each item under its time bound (and the scan's deadline); an item that
     runs out of time or memory is reported as unscanned, the rest go on."""
     total = ItemResult()
-    for index, item in enumerate(batch):
-        left = bounds.remaining(deadline)
-        if left is not None and left <= 0:
-            total.not_scanned += len(batch) - index
-            total.bounds_hit.append("time budget reached inside a batch")
-            break
-        limits = [x for x in (left, item_seconds) if x is not None]
-        limit = min(limits) if limits else None
-        try:
-            with bounds.alarm(limit):
-                total.merge(worker.process_batch([item]))
-        except bounds.ItemTimeout:
-            _record(total, _unscanned(item, f"analysis stopped after {limit:.3g}s"))
-            total.bounds_hit.append("an item reached its time bound")
-        except MemoryError:
-            _record(total, _unscanned(item, "analysis ran out of memory"))
-            total.bounds_hit.append("an item reached its memory bound")
+    with bounds.alarms() as arm:
+        for index, item in enumerate(batch):
+            left = bounds.remaining(deadline)
+            if left is not None and left <= 0:
+                total.not_scanned += len(batch) - index
+                total.bounds_hit.append("time budget reached inside a batch")
+                break
+            limits = [x for x in (left, item_seconds) if x is not None]
+            _guarded(worker, item, min(limits) if limits else None, arm, total)
     return total
+
+
+def _guarded(
+    worker: BatchWorker,
+    item: Item,
+    limit: float | None,
+    arm: Callable[[float | None], None],
+    total: ItemResult,
+) -> None:
+    try:
+        arm(limit)
+        total.merge(worker.process_batch([item]))
+    except bounds.ItemTimeout:
+        _record(total, _unscanned(item, f"analysis stopped after {limit or 0:.3g}s"))
+        total.bounds_hit.append("an item reached its time bound")
+    except MemoryError:
+        _record(total, _unscanned(item, "analysis ran out of memory"))
+        total.bounds_hit.append("an item reached its memory bound")
+    finally:
+        arm(None)
 
 
 def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner import redact
-from scanner.bounds import EXIT_BY_SIGNAL, ItemTimeout, alarm
+from scanner.bounds import EXIT_BY_SIGNAL, ItemTimeout, alarms
 from scanner.model import (
     UNSCANNED_RULE,
     Finding,
@@ -99,7 +99,8 @@ def bounded(
     if left is not None and left <= 0:
         return _stage_stopped(total)
     try:
-        with alarm(left):
+        with alarms() as arm:
+            arm(left)
             return stage()
     except ItemTimeout:
         return _stage_stopped(total)
