@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterator
 
 TOKEN_RULE = """\
 rules:
@@ -47,3 +48,37 @@ def pypi_token(location: bytes = b"pypi.org") -> str:
     body = b"\x02" + field(1, location) + field(2, identifier) + b"\x00"
     body += field(2, caveat) + b"\x00\x00" + field(6, secrets.token_bytes(32))
     return "pypi-" + base64.urlsafe_b64encode(body).decode().rstrip("=")
+
+
+def postgres_server() -> str:
+    """The PostgreSQL server the tests may use (`.ci/postgres.sh`). Without one the
+    test is skipped, except under CI, where it must run."""
+    import os
+
+    import pytest
+
+    server = os.environ.get("KEYSWEEP_TEST_PG_URL")
+    if server:
+        return server
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but KEYSWEEP_TEST_PG_URL is not set (.ci/postgres.sh)")
+    pytest.skip("KEYSWEEP_TEST_PG_URL is not set (source .ci/postgres.sh)")
+
+
+def fresh_database(server: str, prefix: str = "keysweep_test") -> Iterator[str]:
+    """A new, empty database on `server` for one test (dropped afterwards): its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

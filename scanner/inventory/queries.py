@@ -54,7 +54,7 @@ def where(session: Session, query: str, *, include_gone: bool = False) -> list[P
     if not include_gone:
         statement = statement.where(Sighting.gone_since.is_(None))
     rows = session.execute(statement.order_by(Host.name, Sighting.path)).all()
-    return [_place(sighting, host) for sighting, host in rows]
+    return [place_of(sighting, host) for sighting, host in rows]
 
 
 def retired_present(session: Session) -> dict[str, list[Place]]:
@@ -68,11 +68,12 @@ def retired_present(session: Session) -> dict[str, list[Place]]:
     )
     out: dict[str, list[Place]] = {}
     for sighting, host in session.execute(statement).all():
-        out.setdefault(host, []).append(_place(sighting, host))
+        out.setdefault(host, []).append(place_of(sighting, host))
     return out
 
 
-def _place(sighting: Sighting, host: str) -> Place:
+def place_of(sighting: Sighting, host: str) -> Place:
+    """One stored sighting as a place (shared by `where`, `summary` and the server)."""
     return Place(
         host=host,
         path=sighting.path,

@@ -21,7 +21,7 @@ from scanner.inventory.models import (
     Sighting,
     VerdictChange,
 )
-from scanner.inventory.queries import Place, where
+from scanner.inventory.queries import Place, place_of, where
 from scanner.registry.model import Registry
 from scanner.server.store import exposure_filter, retired_days
 
@@ -111,21 +111,7 @@ def _exposure(session: Session, registry: Registry | None, key_ref: str) -> dict
 
 
 def _place_of(sighting: Sighting, host: str) -> dict[str, Any]:
-    return place_dict(
-        Place(
-            host=host,
-            path=sighting.path,
-            identity=sighting.identity,
-            key_id=sighting.key_id,
-            verdict=sighting.verdict,
-            state=sighting.state,
-            severity=sighting.severity,
-            file_mode=sighting.file_mode,
-            first_seen=sighting.first_seen,
-            last_seen=sighting.last_seen,
-            gone_since=sighting.gone_since,
-        )
-    )
+    return place_dict(place_of(sighting, host))
 
 
 def key_detail(

@@ -4,13 +4,13 @@ JSON reporter from real model objects."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import fresh_database, postgres_server
 
 from scanner.model import (
     Finding,
@@ -32,26 +32,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'inventory.db'}"
         return
-    server = os.environ.get("KEYSWEEP_TEST_PG_URL")
-    if not server:
-        pytest.skip("KEYSWEEP_TEST_PG_URL is not set (source .ci/postgres.sh)")
-    yield from _fresh_database(server)
-
-
-def _fresh_database(server: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"keysweep_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from fresh_database(postgres_server())
 
 
 @dataclass(frozen=True)

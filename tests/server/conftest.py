@@ -23,6 +23,7 @@ import httpx
 import pytest
 import yaml
 from sqlalchemy import create_engine, text
+from support import fresh_database, postgres_server
 
 from scanner.model import (
     Finding,
@@ -49,27 +50,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'server.db'}"
         return
-    server = os.environ.get("KEYSWEEP_TEST_PG_URL")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but KEYSWEEP_TEST_PG_URL is not set (.ci/postgres.sh)")
-        pytest.skip("KEYSWEEP_TEST_PG_URL is not set (source .ci/postgres.sh)")
-    yield from fresh_database(server)
-
-
-def fresh_database(server: str) -> Iterator[str]:
-    from sqlalchemy.engine import make_url
-
-    name = f"keysweep_srv_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from fresh_database(postgres_server(), "keysweep_srv")
 
 
 def free_port() -> int:
