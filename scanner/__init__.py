@@ -12,7 +12,7 @@ __all__ = ["Config", "Finding", "Report", "Severity", "__version__", "scan"]
 if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.model import Finding, Report, Severity
-    from scanner.scan import scan
+    from scanner.pipeline import scan
 
 
 def __getattr__(name: str) -> Any:
@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(model, name)
     if name == "scan":
-        from scanner.scan import scan
+        from scanner.pipeline import scan
 
         return scan
     raise AttributeError(name)

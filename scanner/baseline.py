@@ -15,7 +15,7 @@ true (a real secret). Entries are suppressed unless audited as real: a baseline
 is for known noise and accepted history, and a team that has confirmed a secret
 is real must keep seeing it until it is removed (a `--since` CI gate only ever
 sees new commits, so this costs nothing there). Registry verdicts of critical
-are never suppressed (scan.py).
+are never suppressed (pipeline.py).
 
 A detect-secrets `.secrets.baseline` is read as it is: its entries match a
 finding at the same path whose secret has the same SHA-1 (`hashed_secret`,

@@ -314,7 +314,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ScanError:
+class ScanWarning:
     """A problem with one input; the scan went on."""
 
     path: str
@@ -331,7 +331,7 @@ class ScanError:
 @dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
-    errors: tuple[ScanError, ...] = ()
+    warnings: tuple[ScanWarning, ...] = ()
     suppressed: Mapping[str, int] = field(default_factory=dict)
     """Counts by reason: path, inline, value, baseline."""
     items_scanned: int = 0
@@ -344,6 +344,7 @@ class Report:
     partial_reason: str | None = None
     roots: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
+    """Extra context for reporters (sweep host info, tool versions, …)."""
     base: str | None = None
     """The folder report paths are relative to (the repository's work tree, or the
     current folder), absolute; None when paths are shown otherwise (sweeps)."""
@@ -351,6 +352,4 @@ class Report:
     @property
     def internal_errors(self) -> int:
         """Items on which keysweep itself failed: such a scan is not complete."""
-        return sum(1 for error in self.errors if error.internal)
-
-    """Extra context for reporters (sweep host info, tool versions, …)."""
+        return sum(1 for warning in self.warnings if warning.internal)

@@ -1,7 +1,7 @@
 """Good manners on a person's machine: the lowest CPU and I/O priority the OS allows.
 
 `lower_priority()` never fails: every step is best effort, and a step the OS
-refuses is simply skipped. Worker processes call it too (scan.py's pool
+refuses is simply skipped. Worker processes call it too (pipeline.py's pool
 initialiser), and forked workers inherit what the parent already set.
 """
 

@@ -8,7 +8,7 @@ reported as unscanned. SIGINT and SIGTERM end the workers and keep what was
 found.
 
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
-(scan.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
+(pipeline.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner import bounds
 from scanner.config import Config
-from scanner.model import Finding, Item, ScanError
+from scanner.model import Finding, Item, ScanWarning
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class ItemResult:
     """What a worker sends back for a batch. Token and secret bytes stay in memory."""
 
     findings: list[Finding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     suppressed: Counter[str] = field(default_factory=Counter)
     items: int = 0
@@ -68,7 +68,7 @@ class ItemResult:
     """(index into findings, the token) for JWTs, verified after the scan."""
     secrets: list[bytes] = field(default_factory=list)
     """Candidate HMAC secrets found, to verify HS256 tokens with."""
-    unscanned: list[ScanError] = field(default_factory=list)
+    unscanned: list[ScanWarning] = field(default_factory=list)
     """Content not (fully) scanned: each becomes an `unscanned-content` finding."""
     bounds_hit: list[str] = field(default_factory=list)
     """Bounds reached inside workers (the report is then partial)."""
@@ -82,7 +82,7 @@ class ItemResult:
     def merge(self, other: ItemResult) -> None:
         offset = len(self.findings)
         self.findings.extend(other.findings)
-        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
         self.skipped.update(other.skipped)
         self.suppressed.update(other.suppressed)
         self.items += other.items
@@ -304,7 +304,7 @@ class _Pool:
 
 def _record(result: ItemResult, record: Unscanned) -> None:
     """An unscanned item is a warning and (later) a finding."""
-    result.errors.append(record)
+    result.warnings.append(record)
     result.unscanned.append(record)
 
 

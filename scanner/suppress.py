@@ -1,6 +1,6 @@
 """Suppression: path allowlists, inline allow comments, secret-value allowlists.
 
-The baseline, the last step, lives in `baseline.py` and is applied by `scan.py`.
+The baseline, the last step, lives in `baseline.py` and is applied by `pipeline.py`.
 """
 
 from __future__ import annotations

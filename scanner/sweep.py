@@ -24,7 +24,7 @@ from scanner import __version__
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Report, Rule, RuleKind, Severity
-from scanner.scan import scan
+from scanner.pipeline import scan
 from scanner.schedule import ProgressFn
 from scanner.sources.gitstores import sweep_stores
 from scanner.sources.home import HomeSource
@@ -132,7 +132,7 @@ def _meta(
         "items_scanned": report.items_scanned,
         "bytes_scanned": report.bytes_scanned,
         "skipped": dict(report.skipped),
-        "warnings": len(report.errors),
+        "warnings": len(report.warnings),
         "exposed_private_keys": sum(1 for f in findings if EXPOSED in f.message),
     }
 

@@ -5,7 +5,7 @@ did not read.
 A member over an archive budget, past the member or depth limit, a file over
 the size limit, an item whose analysis ran out of time, a batch lost with its
 worker, a scan stopped by a budget, and findings past the cap all end here.
-Sources and archives report such content as `Unscanned` (a `ScanError`, so code
+Sources and archives report such content as `Unscanned` (a `ScanWarning`, so code
 that does not know the difference still shows it as a warning); the scan turns
 each into a `Finding` at the scan's `fail_on` severity unless configured
 otherwise (`unscanned_severity`).
@@ -31,12 +31,12 @@ from scanner.model import (
     Origin,
     Report,
     RuleKind,
-    ScanError,
+    ScanWarning,
     SecretInfo,
     Severity,
 )
 from scanner.pathnames import shown
-from scanner.sources import Skipped
+from scanner.sources import Skipped, SkipReason
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -45,12 +45,12 @@ if TYPE_CHECKING:
 RULE_ID = UNSCANNED_RULE
 RULE_NAME = "Content that was not fully scanned"
 DETECTOR = "keysweep"
-UNSCANNED_SKIPS = frozenset({"too-large"})
+UNSCANNED_SKIPS = frozenset({SkipReason.TOO_LARGE})
 """`Skipped` reasons that leave bytes unread (excluded paths were asked for)."""
 
 
 @dataclass(frozen=True)
-class Unscanned(ScanError):
+class Unscanned(ScanWarning):
     """Bytes that could hold a secret and were not (fully) scanned."""
 
     level: str = "error"
@@ -65,7 +65,7 @@ def shown_item(item: Item) -> Item:
     return replace(item, origin=replace(item.origin, path=path))
 
 
-def of_error(error: ScanError) -> list[ScanError]:
+def of_error(error: ScanWarning) -> list[ScanWarning]:
     """[error] when the warning is about content left unscanned, else []."""
     return [error] if isinstance(error, Unscanned) else []
 
@@ -148,7 +148,7 @@ def exit_code_for(report: Report) -> int | None:
     return EXIT_BY_SIGNAL.get(signal.Signals[name])
 
 
-def to_findings(records: Iterable[ScanError], severity: Severity) -> list[Finding]:
+def to_findings(records: Iterable[ScanWarning], severity: Severity) -> list[Finding]:
     """One finding per (path, reason), in the order first seen."""
     seen: dict[tuple[str, str], Finding] = {}
     for record in records:
@@ -158,7 +158,7 @@ def to_findings(records: Iterable[ScanError], severity: Severity) -> list[Findin
     return list(seen.values())
 
 
-def _finding(record: ScanError, severity: Severity) -> Finding:
+def _finding(record: ScanWarning, severity: Severity) -> Finding:
     reason_hash = hashlib.sha256(record.message.encode("utf-8", "surrogateescape")).hexdigest()
     return Finding(
         id=FindingId(redact.finding_id(RULE_ID, record.path, reason_hash)),

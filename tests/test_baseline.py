@@ -25,7 +25,7 @@ from scanner.model import (
     Severity,
     Verdict,
 )
-from scanner.scan import _baseline_stage
+from scanner.pipeline import _baseline_stage
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def import_(source: Path, output: Path) -> None:
 
 def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None:
     from scanner.baseline import build, dumps, load_baseline
-    from scanner.scan import scan
+    from scanner.pipeline import scan
 
     check_output(target)
     config, source = _prepare(values)

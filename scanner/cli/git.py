@@ -54,7 +54,7 @@ def command(
     **values: Any,
 ) -> None:
     """Scan a git repository's history (default: every ref, every blob once)."""
-    from scanner.scan import scan
+    from scanner.pipeline import scan
     from scanner.sources.git import GitSource, ci_base
 
     if pre_push:

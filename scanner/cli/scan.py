@@ -42,7 +42,7 @@ def command(
 ) -> None:
     """Scan files and folders (default: the current folder) for keys and credentials;
     `-` reads standard input."""
-    from scanner.scan import scan
+    from scanner.pipeline import scan
 
     roots = list(paths) or [Path(".")]
     stdin = Path("-") in roots

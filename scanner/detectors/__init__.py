@@ -11,7 +11,7 @@ from typing import Protocol
 
 from scanner.config import Config
 from scanner.errors import ConfigError
-from scanner.model import Match, Origin, Rule, ScanError
+from scanner.model import Match, Origin, Rule, ScanWarning
 
 
 class Detector(Protocol):
@@ -21,7 +21,7 @@ class Detector(Protocol):
         """Cheap check: should `detect` run on this item at all."""
         ...
 
-    def detect(self, origin: Origin, data: bytes) -> Sequence[Match | ScanError]:
+    def detect(self, origin: Origin, data: bytes) -> Sequence[Match | ScanWarning]:
         """Every match in `data`, and warnings (e.g. "cannot parse: falling back to
         the rules"). Must not raise on bad input."""
         ...

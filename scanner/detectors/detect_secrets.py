@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from scanner.config import Config
-from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
+from scanner.model import Match, Origin, Rule, RuleKind, ScanWarning, Severity
 from scanner.text import is_binary
 
 MAX_LINE = 4096
@@ -75,7 +75,7 @@ class DetectSecretsDetector:
     def wants(self, origin: Origin, data: bytes) -> bool:
         return not is_binary(data)
 
-    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
+    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanWarning]:
         from detect_secrets.settings import transient_settings
 
         config = {

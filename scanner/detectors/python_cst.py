@@ -8,7 +8,7 @@ reads only those (`python_visitor`), and is imported only then. Notebooks
 (`.ipynb`) are handled in `python_notebook`.
 
 A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
-yields one warning (a ScanError) and no match; the rule engine still scans it.
+yields one warning (a ScanWarning) and no match; the rule engine still scans it.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.detectors.python_prefilter import hit_lines, prefilter_hits
-from scanner.model import Match, Origin, Rule, RuleKind, ScanError, Severity
+from scanner.model import Match, Origin, Rule, RuleKind, ScanWarning, Severity
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -90,7 +90,7 @@ class PythonDetector:
             return False
         return next(prefilter_hits(data), None) is not None
 
-    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanError]:
+    def detect(self, origin: Origin, data: bytes) -> list[Match | ScanWarning]:
         path = (origin.archive_member or origin.path).lower()
         try:
             if path.endswith(".ipynb"):
@@ -103,7 +103,9 @@ class PythonDetector:
         except (RecursionError, MemoryError, UnicodeError, ValueError, LookupError) as exc:
             reason = type(exc).__name__
         return [
-            ScanError(origin.path, f"python detector cannot parse this file ({reason}); rules only")
+            ScanWarning(
+                origin.path, f"python detector cannot parse this file ({reason}); rules only"
+            )
         ]
 
     def detect_source(self, data: bytes) -> list[Match]:

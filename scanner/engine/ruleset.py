@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import Config
-from scanner.engine.fields import rule_from_mapping
+from scanner.engine.rulespec import rule_from_mapping
 from scanner.errors import RuleError, yaml_problem
 from scanner.model import Rule
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from scanner.errors import InventoryError
 from scanner.inventory.db import one_line, open_engine, safe_url
+from scanner.inventory.extract import read_report
 from scanner.inventory.ingest import IngestResult, ingest
-from scanner.inventory.parse import read_report
 from scanner.inventory.queries import Place, retired_present, where
 
 

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scanner.errors import InventoryError
+from scanner.inventory.extract import ReportRecord, SightingRecord, naive_utc
 from scanner.inventory.models import Fingerprint, Host, ReportRow, Sighting
-from scanner.inventory.parse import ReportRecord, SightingRecord, naive_utc
 
 FUTURE_SKEW = timedelta(minutes=15)
 """How far ahead of this clock a report's time may be (hosts' clocks drift)."""

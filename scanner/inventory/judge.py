@@ -17,7 +17,7 @@ from datetime import date
 
 from scanner.model import KeyInfo, Origin, RegistryHit, Verdict
 from scanner.registry.crosscheck import check_key, entry_verdict
-from scanner.registry.model import Registry
+from scanner.registry.entries import Registry
 from scanner.registry.tokencheck import _signed as token_verdict
 
 ENTRY_VERDICTS = frozenset(

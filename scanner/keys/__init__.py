@@ -1,6 +1,6 @@
 """Key analysis: parse key material in any format, derive the public key, fingerprint it.
 
-What scan.py calls:
+What pipeline.py calls:
 - analyse_material(material, *, origin, passphrases) -> list[KeyInfo]
   never raises on bad input; unparsable material gives one KeyInfo(parsed=False).
   Material that holds no private key (a truststore, a lone certificate) gives [].
@@ -21,7 +21,7 @@ MAX_MATERIAL = 8 * 1024 * 1024
 def analyse_material(
     material: bytes, *, origin: Origin, passphrases: Sequence[str]
 ) -> list[KeyInfo]:
-    from scanner.keys import parse
+    from scanner.keys import dispatch
     from scanner.keys.fingerprint import quiet_deprecations
     from scanner.keys.result import Context, unparsable
 
@@ -29,7 +29,9 @@ def analyse_material(
         return [unparsable("unknown", "too large to be key material")]
     try:
         with quiet_deprecations():
-            return parse.analyse(material, Context(origin=origin, passphrases=tuple(passphrases)))
+            return dispatch.analyse(
+                material, Context(origin=origin, passphrases=tuple(passphrases))
+            )
     except Exception as exc:  # a damaged key must never stop a scan
         return [unparsable("unknown", f"key analysis failed: {type(exc).__name__}")]
 

@@ -1,6 +1,6 @@
 """The organisation's key registry: loading, validation, cross-check, audit, importers.
 
-What scan.py calls:
+What pipeline.py calls:
 - load_registry(path) -> Registry  (raises RegistryError with one clear line)
 - crosscheck.check_key(registry, key, origin) -> RegistryHit
 - crosscheck.check_secret(registry, secret) -> RegistryHit | None
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.registry.model import Registry
+from scanner.registry.entries import Registry
 
 
 def load_registry(path: Path) -> Registry:

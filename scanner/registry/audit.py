@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from scanner.model import Severity
+from scanner.registry.entries import Registry
 from scanner.registry.importers.jwks import PublishedKey
-from scanner.registry.model import Registry
 
 GRACE_DAYS = 90
 """How long a deactivated or compromised key may wait for destruction."""

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from os.path import expanduser
 
 from scanner.model import KeyInfo, Origin, RegistryHit, Severity, SourceKind, TokenInfo, Verdict
-from scanner.registry.model import MANAGED_CUSTODY, KeyEntry, Registry, SecretHash
+from scanner.registry.entries import MANAGED_CUSTODY, KeyEntry, Registry, SecretHash
 
 SUSPENDED = "suspended"
 OUTSIDE_ALLOWED = "outside its allowed locations"

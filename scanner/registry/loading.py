@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from scanner import safeload
 from scanner.errors import RegistryError, yaml_problem
 from scanner.registry import material
-from scanner.registry.model import (
+from scanner.registry.entries import (
     FINGERPRINT_KINDS,
     KeyEntry,
     Person,

@@ -18,7 +18,7 @@ from scanner.keys import tokens
 from scanner.model import RegistryHit, Severity, TokenInfo, Verdict
 from scanner.registry import jwk
 from scanner.registry.crosscheck import check_secret, entry_hit, owner_reason, state_words
-from scanner.registry.model import KeyEntry, Registry
+from scanner.registry.entries import KeyEntry, Registry
 
 Result = tuple[TokenInfo | None, RegistryHit | None]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner import __version__, hashkey
-from scanner.model import Finding, KeyInfo, RegistryHit, Report, ScanError, Severity, TokenInfo
+from scanner.model import Finding, KeyInfo, RegistryHit, Report, ScanWarning, Severity, TokenInfo
 from scanner.redact import rekey
 
 TOOL_NAME = "keysweep"
@@ -148,7 +148,7 @@ def registry_to_dict(hit: RegistryHit) -> JSONDict:
     }
 
 
-def error_to_dict(error: ScanError) -> JSONDict:
+def error_to_dict(error: ScanWarning) -> JSONDict:
     return {"path": error.path, "message": error.message, "level": error.level}
 
 
@@ -176,7 +176,7 @@ def summary_to_dict(report: Report) -> JSONDict:
         "elapsed": round(report.elapsed, 3),
         "suppressed": dict(sorted(report.suppressed.items())),
         "skipped": dict(sorted(report.skipped.items())),
-        "warnings": len(report.errors),
+        "warnings": len(report.warnings),
         "partial": report.partial,
         "partial_reason": report.partial_reason,
         "roots": list(report.roots),
@@ -204,5 +204,5 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
-def sorted_errors(errors: Iterable[ScanError]) -> list[ScanError]:
+def sorted_errors(errors: Iterable[ScanWarning]) -> list[ScanWarning]:
     return sorted(errors, key=lambda e: (e.path, e.message, e.level))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.model import Finding, Location, Report, ScanError
+from scanner.model import Finding, Location, Report, ScanWarning
 from scanner.report.fields import (
     error_to_dict,
     finding_to_dict,
@@ -31,7 +31,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "tool": tool_to_dict(report),
         "findings": [finding_json(f) for f in sorted_findings(report.findings)],
         "summary": full_summary(report),
-        "errors": [_error(e) for e in sorted_errors(report.errors)],
+        "errors": [_error(e) for e in sorted_errors(report.warnings)],
     }
 
 
@@ -70,7 +70,7 @@ def full_summary(report: Report) -> dict[str, Any]:
     return summary
 
 
-def _error(error: ScanError) -> dict[str, Any]:
+def _error(error: ScanWarning) -> dict[str, Any]:
     shown = error_to_dict(error)
     if error.internal:
         shown["internal"] = True

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, Location, Report, ScanError, Severity
+from scanner.model import Finding, Location, Report, ScanWarning, Severity
 from scanner.report.fields import (
     TOOL_NAME,
     JSONDict,
@@ -173,9 +173,9 @@ def _root_uri(roots: tuple[str, ...]) -> str | None:
 
 
 def _invocation(report: Report) -> JSONDict:
-    notes = [_notification(e) for e in sorted_errors(report.errors)]
+    notes = [_notification(e) for e in sorted_errors(report.warnings)]
     invocation: JSONDict = {
-        "executionSuccessful": not any(e.level == "error" for e in report.errors),
+        "executionSuccessful": not any(e.level == "error" for e in report.warnings),
         "toolExecutionNotifications": notes,
     }
     if report.partial:
@@ -183,7 +183,7 @@ def _invocation(report: Report) -> JSONDict:
     return invocation
 
 
-def _notification(error: ScanError) -> dict[str, Any]:
+def _notification(error: ScanWarning) -> dict[str, Any]:
     return {
         "level": "error" if error.level == "error" else "warning",
         "message": {"text": error.message},

@@ -49,7 +49,7 @@ def render_text(report: Report, color: bool = False) -> str:
         blocks.append("\n".join([heading, *(_finding(f, style) for f in critical)]))
     for path, group in groupby(others, key=_display_path):
         blocks.append("\n".join([style(_e(path), bold=True), *(_finding(f, style) for f in group)]))
-    if report.errors:
+    if report.warnings:
         blocks.append(_warnings(report, style))
     blocks.append(summary_line(report))
     return "\n\n".join(blocks) + "\n"
@@ -139,7 +139,7 @@ def _context(finding: Finding) -> list[str]:
 
 
 def _warnings(report: Report, style: Style) -> str:
-    errors = sorted_errors(report.errors)
+    errors = sorted_errors(report.warnings)
     lines = [style(f"Warnings ({len(errors)})", bold=True)]
     lines += [f"  {_e(e.level)}: {_e(e.path)}: {_e(e.message)}" for e in errors[:MAX_WARNINGS]]
     if len(errors) > MAX_WARNINGS:
@@ -163,7 +163,7 @@ def summary_line(report: Report) -> str:
         f"{_plural(report.items_scanned, 'file')}, {report.bytes_scanned / 1e6:.1f} MB, "
         f"{report.elapsed:.1f} s",
         f"{sum(report.suppressed.values())} suppressed",
-        _plural(len(report.errors), "warning"),
+        _plural(len(report.warnings), "warning"),
     ]
     if report.partial:
         parts.append(f"partial: {_e(report.partial_reason or 'a scan budget was reached')}")

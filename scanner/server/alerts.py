@@ -24,8 +24,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scanner.inventory.extract import naive_utc
 from scanner.inventory.models import Alert, AlertDelivery, Host
-from scanner.inventory.parse import naive_utc
 from scanner.server.config import ServerConfig, Webhook
 from scanner.server.logs import log
 

@@ -22,7 +22,7 @@ from scanner.inventory.models import (
     VerdictChange,
 )
 from scanner.inventory.queries import Place, place_of, where
-from scanner.registry.model import Registry
+from scanner.registry.entries import Registry
 from scanner.server.store import exposure_filter, retired_days
 
 MAX_PER_PAGE = 500

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scanner.errors import KeysweepError
+from scanner.inventory.extract import ReportRecord, naive_utc, parse_report
 from scanner.inventory.ingest import IngestResult, ingest
 from scanner.inventory.judge import (
     CRITICAL_VERDICTS,
@@ -38,9 +39,8 @@ from scanner.inventory.models import (
     Sighting,
     VerdictChange,
 )
-from scanner.inventory.parse import ReportRecord, naive_utc, parse_report
+from scanner.registry.entries import RETIRED_STATES, Registry
 from scanner.registry.loading import build, validate
-from scanner.registry.model import RETIRED_STATES, Registry
 from scanner.server.tokens import Caller
 
 CHUNK = 500

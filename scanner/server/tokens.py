@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scanner.inventory.extract import naive_utc
 from scanner.inventory.models import ApiToken
-from scanner.inventory.parse import naive_utc
 
 KINDS = ("host", "viewer", "admin")
 PREFIX = "ksw_"

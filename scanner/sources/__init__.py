@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
-from scanner.model import Item, ScanError
+from scanner.model import Item, ScanWarning
+
+
+class SkipReason(StrEnum):
+    """Why an input was deliberately not scanned: the keys of `Report.skipped`."""
+
+    BINARY = "binary"
+    TOO_LARGE = "too-large"
+    EXCLUDED = "excluded"
+    SYMLINK = "symlink"
+    SUBMODULE = "submodule"
+    DUPLICATE_BLOB = "duplicate-blob"
+    NOT_A_REGULAR_FILE = "not-a-regular-file"
+    RUNTIME_DATA = "runtime-data"
+    """Caches, sockets and browser profiles of a workstation (the sweep's own excludes)."""
 
 
 @dataclass(frozen=True)
@@ -14,15 +29,15 @@ class Skipped:
     """An input deliberately not scanned (excluded, too large, binary, duplicate blob)."""
 
     path: str
-    reason: str
+    reason: SkipReason
 
 
-SourceEvent = Item | ScanError | Skipped
+SourceEvent = Item | ScanWarning | Skipped
 
 
-def too_large(path: str, limit: int) -> ScanError:
+def too_large(path: str, limit: int) -> ScanWarning:
     """The one warning for a file over the size limit, wherever it is noticed."""
-    return ScanError(path, f"over the size limit of {limit} bytes; skipped")
+    return ScanWarning(path, f"over the size limit of {limit} bytes; skipped")
 
 
 class Source(Protocol):

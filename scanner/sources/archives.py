@@ -24,8 +24,8 @@ from typing import IO
 
 from scanner.config import Config
 from scanner.errors import safe_reason
-from scanner.model import Item, ScanError
-from scanner.sources import Skipped, SourceEvent, tarcheck
+from scanner.model import Item, ScanWarning
+from scanner.sources import Skipped, SkipReason, SourceEvent, tarcheck
 from scanner.unscanned import Unscanned
 
 CHUNK = 1024 * 1024
@@ -136,7 +136,7 @@ Member = tuple[str, bytes]
 MemberEvent = Member | SourceEvent
 
 
-def count_member(budget: Budget, where: str, limit: int) -> ScanError | None:
+def count_member(budget: Budget, where: str, limit: int) -> ScanWarning | None:
     """Charge one member; past the member limit, the rest of the tree is unscanned."""
     budget.members -= 1
     if budget.members >= 0:
@@ -159,7 +159,7 @@ def _read(
             budget.stopped = True
             return Unscanned(where, f"archive bomb? stopped at {budget.used} bytes (in {name})")
         if len(out) > limit:
-            return Skipped(f"{where}!{name}", "too-large")
+            return Skipped(f"{where}!{name}", SkipReason.TOO_LARGE)
         if not chunk:
             return bytes(out)
 
@@ -176,7 +176,7 @@ def _zip_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, *_DAMAGE) as exc:
-        yield ScanError(where, f"damaged zip archive: {safe_reason(exc)}")
+        yield ScanWarning(where, f"damaged zip archive: {safe_reason(exc)}")
         return
     for info in infos:
         if info.is_dir():
@@ -197,7 +197,7 @@ def _zip_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
             with archive.open(info) as stream:
                 got = _read(stream, member_limit(name, config, budget), budget, where, name)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_DAMAGE) as exc:
-            yield ScanError(f"{where}!{name}", f"damaged archive member: {safe_reason(exc)}")
+            yield ScanWarning(f"{where}!{name}", f"damaged archive member: {safe_reason(exc)}")
             continue
         yield (name, got) if isinstance(got, bytes) else got
         if budget.stopped:
@@ -213,7 +213,7 @@ def declared_too_large(
             where, f"archive bomb? stopped at {budget.used} bytes ({name} claims {size} bytes)"
         )
     else:
-        yield Skipped(f"{where}!{name}", "too-large")
+        yield Skipped(f"{where}!{name}", SkipReason.TOO_LARGE)
 
 
 def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator[MemberEvent]:
@@ -224,7 +224,7 @@ def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
     try:
         archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
     except _DAMAGE as exc:
-        yield ScanError(where, f"damaged tar archive: {safe_reason(exc)}")
+        yield ScanWarning(where, f"damaged tar archive: {safe_reason(exc)}")
         return
     try:
         for seen, info in enumerate(archive, start=1):
@@ -250,7 +250,7 @@ def _tar_members(data: bytes, config: Config, budget: Budget, where: str) -> Ite
             if budget.stopped:
                 return
     except _DAMAGE as exc:
-        yield ScanError(where, f"damaged or truncated tar archive: {safe_reason(exc)}")
+        yield ScanWarning(where, f"damaged or truncated tar archive: {safe_reason(exc)}")
 
 
 def _stream_members(kind: str) -> Callable[..., Iterator[MemberEvent]]:
@@ -264,7 +264,7 @@ def _stream_members(kind: str) -> Callable[..., Iterator[MemberEvent]]:
             limit = budget.bytes - budget.used if is_tar else config.max_file_size
             got = _read(_STREAMS[kind](io.BytesIO(data)), limit, budget, where, name)
         except _DAMAGE as exc:
-            yield ScanError(where, f"damaged or truncated {kind} stream: {safe_reason(exc)}")
+            yield ScanWarning(where, f"damaged or truncated {kind} stream: {safe_reason(exc)}")
             return
         if not isinstance(got, bytes):
             yield got
@@ -291,7 +291,7 @@ def _sevenzip_members(
     try:
         from scanner.sources import sevenzip
     except ImportError:
-        yield ScanError(where, "7z archive not opened: py7zr is not installed")
+        yield ScanWarning(where, "7z archive not opened: py7zr is not installed")
         return
     yield from sevenzip.members(data, config, budget, where)
 

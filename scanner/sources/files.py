@@ -16,10 +16,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.model import Item, Origin, ScanError, SourceKind
+from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.pathnames import shown
 from scanner.paths import relative_to_base
-from scanner.sources import Skipped, SourceEvent, too_large
+from scanner.sources import Skipped, SkipReason, SourceEvent, too_large
 from scanner.suppress import PathMatcher
 from scanner.unscanned import Unscanned
 
@@ -67,7 +67,7 @@ class FileSource:
         try:
             info = os.stat(root) if self.follow_symlinks else os.lstat(root)
         except OSError as exc:
-            yield ScanError(str(root), f"cannot read: {exc.strerror or exc}", "error")
+            yield ScanWarning(str(root), f"cannot read: {exc.strerror or exc}", "error")
             return
         if stat.S_ISDIR(info.st_mode):
             base = os.path.abspath(root)
@@ -77,7 +77,7 @@ class FileSource:
         elif stat.S_ISREG(info.st_mode) or (stat.S_ISLNK(info.st_mode) and root.is_file()):
             yield from self._file(os.path.abspath(root), self._display_single(root), None)
         else:
-            yield Skipped(str(root), "not-a-regular-file")
+            yield Skipped(str(root), SkipReason.NOT_A_REGULAR_FILE)
 
     def _prefix(self, root: Path, base: str) -> str:
         """What display paths under this root start with."""
@@ -117,7 +117,7 @@ class FileSource:
             yield (
                 Unscanned(where, message)
                 if exc.errno == errno.ENAMETOOLONG
-                else ScanError(where, message)
+                else ScanWarning(where, message)
             )
             return
         for entry in entries:
@@ -126,27 +126,27 @@ class FileSource:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=self.follow_symlinks)
             except OSError as exc:
-                yield ScanError(prefix + rel, f"cannot stat: {exc.strerror or exc}")
+                yield ScanWarning(prefix + rel, f"cannot stat: {exc.strerror or exc}")
                 continue
             if is_dir:
                 if entry.name in SKIP_DIRS:
                     continue
                 if self._is_excluded(rel + "/", prefix):
-                    yield Skipped(prefix + rel, "excluded")
+                    yield Skipped(prefix + rel, SkipReason.EXCLUDED)
                     continue
                 key = self._dir_key(entry, is_link)
-                if isinstance(key, ScanError):
-                    yield ScanError(prefix + rel, key.message)
+                if isinstance(key, ScanWarning):
+                    yield ScanWarning(prefix + rel, key.message)
                     continue
                 if key in visited:
-                    yield ScanError(prefix + rel, "symlink loop; not followed")
+                    yield ScanWarning(prefix + rel, "symlink loop; not followed")
                     continue
                 visited.add(key)
                 yield _Descend(entry.path, rel + "/")
             elif is_link and not self.follow_symlinks:
-                yield Skipped(prefix + rel, "symlink")
+                yield Skipped(prefix + rel, SkipReason.SYMLINK)
             elif self._is_excluded(rel, prefix):
-                yield Skipped(prefix + rel, "excluded")
+                yield Skipped(prefix + rel, SkipReason.EXCLUDED)
             else:
                 yield from self._file(entry.path, prefix + rel, entry, rel)
 
@@ -156,12 +156,12 @@ class FileSource:
         return self.base is not None and bool(prefix) and self._excluded.matches(prefix + rel)
 
     @staticmethod
-    def _dir_key(entry: os.DirEntry[str], is_link: bool) -> tuple[int, int] | ScanError:
+    def _dir_key(entry: os.DirEntry[str], is_link: bool) -> tuple[int, int] | ScanWarning:
         try:
             info = entry.stat(follow_symlinks=True)
         except OSError as exc:
             what = "broken symlink" if is_link else "cannot stat"
-            return ScanError(entry.path, f"{what}: {exc.strerror or exc}")
+            return ScanWarning(entry.path, f"{what}: {exc.strerror or exc}")
         return (info.st_dev, info.st_ino)
 
     def _file(
@@ -170,16 +170,16 @@ class FileSource:
         try:
             info = entry.stat(follow_symlinks=True) if entry is not None else os.stat(path)
         except FileNotFoundError:
-            yield ScanError(display, "vanished before it could be read")
+            yield ScanWarning(display, "vanished before it could be read")
             return
         except OSError as exc:
-            yield ScanError(display, f"cannot stat: {exc.strerror or exc}")
+            yield ScanWarning(display, f"cannot stat: {exc.strerror or exc}")
             return
         if not stat.S_ISREG(info.st_mode):
-            yield Skipped(display, "not-a-regular-file")
+            yield Skipped(display, SkipReason.NOT_A_REGULAR_FILE)
             return
         if info.st_size > self.max_file_size:
-            yield Skipped(display, "too-large")
+            yield Skipped(display, SkipReason.TOO_LARGE)
             yield too_large(display, self.max_file_size)
             return
         yield Item(

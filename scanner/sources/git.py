@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO
 
 from scanner.errors import SourceError
-from scanner.model import Item, Origin, ScanError, SourceKind
-from scanner.sources import Skipped, SourceEvent, gitlog
+from scanner.model import Item, Origin, ScanWarning, SourceKind
+from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
 from scanner.suppress import PathMatcher
 
@@ -95,10 +95,10 @@ class GitSource:
             at_head = gitlog.head_paths(self._git)
         where = self.roots[0]
         for message in inventory.errors:
-            yield ScanError(where, message)
-        yield from (Skipped(p, "submodule") for p in sorted(inventory.submodules))
-        yield from (Skipped(p, "excluded") for p in sorted(inventory.excluded))
-        yield from (Skipped(s, "symlink") for s in sorted(inventory.symlinks))
+            yield ScanWarning(where, message)
+        yield from (Skipped(p, SkipReason.SUBMODULE) for p in sorted(inventory.submodules))
+        yield from (Skipped(p, SkipReason.EXCLUDED) for p in sorted(inventory.excluded))
+        yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
         yield from self._items(inventory, at_head)
 
     def _history(self, exclude: PathMatcher) -> gitlog.Inventory:
@@ -142,13 +142,15 @@ class GitSource:
     ) -> Iterator[SourceEvent]:
         kind = SourceKind.STAGED if self.staged else SourceKind.GIT
         ids = [sha for sha in inventory.blobs if sha not in self.skip_blobs]
-        yield from (Skipped(sha, "duplicate-blob") for sha in inventory.blobs.keys() - set(ids))
+        yield from (
+            Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
+        )
         for blob in read_blobs(self._git, ids, self.max_file_size):
             path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:
-                    yield Skipped(path, "too-large")
-                yield ScanError(path, f"{blob.problem} (blob {blob.sha})")
+                    yield Skipped(path, SkipReason.TOO_LARGE)
+                yield ScanWarning(path, f"{blob.problem} (blob {blob.sha})")
                 continue
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)

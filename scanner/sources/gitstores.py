@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.errors import SourceError
-from scanner.model import Item, Origin, ScanError
+from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped, SourceEvent
 from scanner.sources.gitsafe import discover
 from scanner.suppress import PathMatcher
@@ -89,7 +89,7 @@ class GitStores:
             return
         self.stores.append(store)
         source = self._source(store)
-        if isinstance(source, ScanError):
+        if isinstance(source, ScanWarning):
             yield source
             return
         prefix = store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
@@ -98,12 +98,12 @@ class GitStores:
                 if event.blob_id is not None:
                     self.seen_blobs.add(event.blob_id)
                 yield relocate(event, store.display, prefix)
-            elif isinstance(event, ScanError):
+            elif isinstance(event, ScanWarning):
                 yield _shown(event, store, prefix)
             else:
                 yield Skipped(prefix + event.path, event.reason)
 
-    def _source(self, store: Store) -> GitSource | ScanError:
+    def _source(self, store: Store) -> GitSource | ScanWarning:
         from scanner.sources.git import GitSource
 
         repo = store.open_at
@@ -120,7 +120,7 @@ class GitStores:
             )
         except SourceError as exc:
             reason = str(exc).replace(str(repo), store.display)
-            return ScanError(store.display, f"git history not scanned: {reason}")
+            return ScanWarning(store.display, f"git history not scanned: {reason}")
 
     def _show(self, root: Path, path: Path) -> str:
         if self.display == "home":
@@ -133,15 +133,15 @@ class GitStores:
         return "." if below == "." else below.replace(os.sep, "/")
 
 
-def _shown(error: ScanError, store: Store, prefix: str) -> ScanError:
+def _shown(error: ScanWarning, store: Store, prefix: str) -> ScanWarning:
     """A warning about the store, with the store's absolute paths shown as the
     report shows the store (a sweep never names the home folder)."""
     path, message = error.path, error.message
     for absolute in sorted({str(store.open_at), str(store.git_dir)}, key=len, reverse=True):
         message = message.replace(absolute, store.display)
         if path == absolute:
-            return ScanError(store.display, message, error.level)
-    return ScanError(prefix + path, message, error.level)
+            return ScanWarning(store.display, message, error.level)
+    return ScanWarning(prefix + path, message, error.level)
 
 
 def relocate(item: Item, repository: str, prefix: str) -> Item:
@@ -162,7 +162,7 @@ def _moved(origin: Origin, repository: str, prefix: str) -> Origin:
 
 def find_stores(
     root: Path, exclude: PathMatcher, show: ShowFn
-) -> Iterator[Store | ScanError | Skipped]:
+) -> Iterator[Store | ScanWarning | Skipped]:
     """Stores under `root`, walked without recursion and without following links."""
     base = Path(os.path.abspath(root))
     stack: list[tuple[Path, str, int]] = [(base, "", 0)]
@@ -205,7 +205,7 @@ def _is_store(folder: Path) -> bool:
 
 def _dot_git(
     path: Path, is_dir: bool, work_tree: Path, root: Path, show: ShowFn
-) -> Iterator[Store | ScanError | Skipped]:
+) -> Iterator[Store | ScanWarning | Skipped]:
     if is_dir:
         if _is_store(path):
             yield from _stores_in(path, work_tree, root, show)
@@ -213,8 +213,8 @@ def _dot_git(
     target = _gitfile_target(path)
     if target is None:
         return
-    if isinstance(target, ScanError):
-        yield ScanError(show(root, path), target.message)
+    if isinstance(target, ScanWarning):
+        yield ScanWarning(show(root, path), target.message)
         return
     if not _is_git_dir(target):
         return
@@ -225,7 +225,7 @@ def _dot_git(
 
 def _stores_in(
     git_dir: Path, open_at: Path, root: Path, show: ShowFn
-) -> Iterator[Store | ScanError | Skipped]:
+) -> Iterator[Store | ScanWarning | Skipped]:
     """The store itself, then its submodules' stores (`modules/…`, nested)."""
     real = Path(os.path.realpath(git_dir))
     yield Store(real, real, open_at, show(root, open_at))
@@ -254,7 +254,7 @@ def _is_git_dir(path: Path) -> bool:
         return False
 
 
-def _gitfile_target(path: Path) -> Path | ScanError | None:
+def _gitfile_target(path: Path) -> Path | ScanWarning | None:
     """Where a `.git` file points (`gitdir: …`), read as a small regular file only."""
     try:
         info = os.lstat(path)
@@ -264,7 +264,7 @@ def _gitfile_target(path: Path) -> Path | ScanError | None:
         with os.fdopen(fd, "rb") as handle:
             head = handle.read(GITFILE_LIMIT + 1)
     except OSError as exc:
-        return ScanError(str(path), f"cannot read .git file: {exc.strerror or exc}")
+        return ScanWarning(str(path), f"cannot read .git file: {exc.strerror or exc}")
     line = head.split(b"\n", 1)[0].strip()
     if len(head) > GITFILE_LIMIT or not line.startswith(b"gitdir:"):
         return None

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner.model import Item, SourceKind
-from scanner.sources import Skipped, SourceEvent
+from scanner.sources import Skipped, SkipReason, SourceEvent
 from scanner.sources.files import FileSource
 from scanner.suppress import PathMatcher
 
-RUNTIME_DATA = "runtime-data"
 """The skip reason for a language runtime's own files."""
 RUNTIME_EXCLUDES: tuple[str, ...] = (
     "**/.pyenv/versions/*/lib/**",
@@ -219,10 +218,10 @@ def _relabel(events: Iterator[SourceEvent], runtime: PathMatcher) -> Iterator[So
             yield replace(event, origin=replace(event.origin, source=SourceKind.WORKSTATION))
         elif (
             isinstance(event, Skipped)
-            and event.reason == "excluded"
+            and event.reason == SkipReason.EXCLUDED
             and (runtime.matches(event.path) or runtime.matches(event.path + "/"))
         ):
-            yield Skipped(event.path, RUNTIME_DATA)
+            yield Skipped(event.path, SkipReason.RUNTIME_DATA)
         else:
             yield event
 

@@ -15,7 +15,7 @@ from py7zr.io import Py7zIO, WriterFactory
 
 from scanner.config import Config
 from scanner.errors import safe_reason
-from scanner.model import ScanError
+from scanner.model import ScanWarning
 from scanner.sources.archives import (
     Budget,
     MemberEvent,
@@ -89,7 +89,7 @@ def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator
         yield Unscanned(where, f"archive bomb? stopped at {budget.used} bytes")
         return
     except Exception as exc:  # py7zr raises many types on damaged input
-        yield ScanError(where, f"damaged 7z archive: {safe_reason(exc)}")
+        yield ScanWarning(where, f"damaged 7z archive: {safe_reason(exc)}")
         return
     for filename, writer in factory.made.items():
         yield (safe_name(filename), bytes(writer.buffer))

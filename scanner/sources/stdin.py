@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from scanner.model import Item, Origin, SourceKind
-from scanner.sources import Skipped, SourceEvent, too_large
+from scanner.sources import Skipped, SkipReason, SourceEvent, too_large
 
 DEFAULT_NAME = "<stdin>"
 
@@ -28,7 +28,7 @@ class StdinSource:
     def events(self) -> Iterator[SourceEvent]:
         data = self.stream.read(self.max_file_size + 1)
         if len(data) > self.max_file_size:
-            yield Skipped(self.name, "too-large")
+            yield Skipped(self.name, SkipReason.TOO_LARGE)
             yield too_large(self.name, self.max_file_size)
             return
         yield Item(origin=Origin(path=self.name, source=SourceKind.FILE), data=data, size=len(data))

@@ -160,12 +160,12 @@ def test_a_sweep_with_an_internal_error_says_so_and_exits_3(
 def test_debug_prints_the_traceback(
     tmp_path: Path, rule_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.scan
+    import scanner.pipeline
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("stage bug")
 
-    monkeypatch.setattr(scanner.scan, "scan", crash)
+    monkeypatch.setattr(scanner.pipeline, "scan", crash)
     plain = run("scan", str(tmp_path), *only_rules(rule_file))
     assert plain.exit_code == 3
     assert plain.stderr.splitlines() == [
@@ -244,12 +244,12 @@ def test_published_hooks_leave_fail_on_to_the_repository(
 def test_output_into_a_missing_folder_is_refused_before_the_scan(
     tmp_path: Path, rule_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.scan
+    import scanner.pipeline
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("the scan ran")
 
-    monkeypatch.setattr(scanner.scan, "scan", must_not_run)
+    monkeypatch.setattr(scanner.pipeline, "scan", must_not_run)
     target = tmp_path / "missing" / "report.json"
     for command in (["scan", str(tmp_path)], ["baseline", "create", str(tmp_path)]):
         result = run(*command, *only_rules(rule_file), "-o", str(target))

@@ -15,7 +15,7 @@ import pytest
 from scanner.config import Config
 from scanner.detectors import Detector
 from scanner.detectors.python_cst import PythonDetector
-from scanner.model import Match, Origin, RuleKind, ScanError, Severity
+from scanner.model import Match, Origin, RuleKind, ScanWarning, Severity
 
 PW = "python.hardcoded-password"
 SK = "python.hardcoded-secret-key"
@@ -268,7 +268,7 @@ def test_unparsable_file_gives_a_warning_and_no_match(
     detector: PythonDetector, source: bytes
 ) -> None:
     found = detector.detect(Origin("legacy.py"), source)
-    assert all(isinstance(f, ScanError) for f in found)
+    assert all(isinstance(f, ScanWarning) for f in found)
     assert len(found) == 1 and "cannot parse" in found[0].message
 
 
@@ -371,7 +371,7 @@ def test_notebook_code_cells_are_scanned_and_placed_in_the_json(
 
 def test_broken_notebook_is_a_warning(detector: PythonDetector) -> None:
     found = detector.detect(Origin("broken.ipynb"), b'{"cells": [password = "x"')
-    assert [type(f) for f in found] == [ScanError]
+    assert [type(f) for f in found] == [ScanWarning]
 
 
 # --- precision on a labelled sample -------------------------------------------

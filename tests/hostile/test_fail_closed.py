@@ -16,7 +16,7 @@ from hostile_support import private_key_pem, run
 
 from scanner.config import Config
 from scanner.model import Item, Origin
-from scanner.scan import scan
+from scanner.pipeline import scan
 
 KEY_RULE = "key.pkcs8"
 

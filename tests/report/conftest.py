@@ -23,7 +23,7 @@ from scanner.model import (
     RegistryHit,
     Report,
     RuleKind,
-    ScanError,
+    ScanWarning,
     Severity,
     SourceKind,
     TokenInfo,
@@ -222,12 +222,12 @@ def planted() -> Planted:
         message="entropy 4.6 bits per character",
     )
     errors = (
-        ScanError("home/dev/secret.bin", "permission denied"),
-        ScanError("home/dev/notes.txt", "invalid UTF-8; scanned with replacement"),
+        ScanWarning("home/dev/secret.bin", "permission denied"),
+        ScanWarning("home/dev/notes.txt", "invalid UTF-8; scanned with replacement"),
     )
     report = Report(
         findings=(git_finding, key_finding, archive_finding, _token_finding(token)),
-        errors=errors,
+        warnings=errors,
         suppressed={"inline": 2, "baseline": 1},
         items_scanned=1234,
         bytes_scanned=56_700_000,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from scanner import __version__
-from scanner.model import Report, ScanError
+from scanner.model import Report, ScanWarning
 from scanner.report import render
 from scanner.report.fields import finding_to_dict
 
@@ -120,8 +120,8 @@ def test_meta_goes_into_summary_and_rules_version_into_tool(planted: Any) -> Non
 def test_output_does_not_depend_on_the_order_workers_finished(planted: Any) -> None:
     shuffled = list(planted.report.findings)
     random.Random(7).shuffle(shuffled)
-    errors = tuple(reversed(planted.report.errors))
-    other = replace(planted.report, findings=tuple(shuffled), errors=errors)
+    errors = tuple(reversed(planted.report.warnings))
+    other = replace(planted.report, findings=tuple(shuffled), warnings=errors)
     for fmt in ("json", "jsonl", "sarif", "text"):
         assert render(other, fmt) == render(planted.report, fmt)
 
@@ -138,7 +138,7 @@ def test_jsonl_is_one_finding_a_line_and_nothing_else(planted: Any) -> None:
 def test_undecodable_and_control_characters_stay_valid_ascii_json(planted: Any) -> None:
     finding = planted.report.findings[0]
     odd = replace(finding, origin=replace(finding.origin, path="bad\udcff\x1b[2J.py"))
-    report = Report(findings=(odd,), errors=(ScanError("x\udcfe", "unreadable"),))
+    report = Report(findings=(odd,), warnings=(ScanWarning("x\udcfe", "unreadable"),))
     for fmt in ("json", "jsonl"):
         text = render(report, fmt)
         assert text.isascii() and "\x1b" not in text

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from scanner.model import Origin, Report, ScanError
+from scanner.model import Origin, Report, ScanWarning
 from scanner.report import render
 
 
@@ -48,9 +48,9 @@ def test_full_report_validates_against_the_official_schema(planted: Any) -> None
 @pytest.mark.parametrize(
     "change",
     [
-        {"findings": (), "errors": ()},
+        {"findings": (), "warnings": ()},
         {"partial": True, "partial_reason": "--max-seconds 60", "roots": ("/home/dev",)},
-        {"errors": (ScanError("/home/dev/x", "unreadable", level="error"),)},
+        {"warnings": (ScanWarning("/home/dev/x", "unreadable", level="error"),)},
     ],
     ids=["empty", "partial-sweep", "error"],
 )

@@ -12,7 +12,7 @@ from scanner.model import (
     RegistryHit,
     Report,
     RuleKind,
-    ScanError,
+    ScanWarning,
     Severity,
     Verdict,
 )
@@ -91,7 +91,7 @@ def test_control_characters_in_paths_and_previews_are_escaped(planted: Any) -> N
         secret=replace(finding.secret, preview="\x1b[2J…"),
         message="note\x9b31m",
     )
-    report = Report(findings=(hostile,), errors=(ScanError("bad\x1b[5mname", "unreadable"),))
+    report = Report(findings=(hostile,), warnings=(ScanWarning("bad\x1b[5mname", "unreadable"),))
     for color in (False, True):
         text = render(report, "text", color=color)
         for raw in ("\x1b]", "\x07", "\r", "\x1b[2J", "\x9b", "\x1b[5m"):
@@ -102,8 +102,8 @@ def test_control_characters_in_paths_and_previews_are_escaped(planted: Any) -> N
 
 
 def test_warnings_are_capped(planted: Any) -> None:
-    errors = tuple(ScanError(f"dir/file{i:02}.txt", "permission denied") for i in range(25))
-    text = render(replace(planted.report, errors=errors), "text")
+    errors = tuple(ScanWarning(f"dir/file{i:02}.txt", "permission denied") for i in range(25))
+    text = render(replace(planted.report, warnings=errors), "text")
     block = text.split("\n\n")[-2].splitlines()
     assert block[0] == "Warnings (25)"
     assert len(block) == 1 + 20 + 1

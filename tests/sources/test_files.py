@@ -5,17 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from scanner.model import Item, ScanError
+from scanner.model import Item, ScanWarning
 from scanner.sources import Skipped
 from scanner.sources.files import FileSource
 
 
-def _events(source: FileSource) -> tuple[list[Item], list[ScanError], list[Skipped]]:
+def _events(source: FileSource) -> tuple[list[Item], list[ScanWarning], list[Skipped]]:
     items, errors, skipped = [], [], []
     for event in source.events():
         if isinstance(event, Item):
             items.append(event)
-        elif isinstance(event, ScanError):
+        elif isinstance(event, ScanWarning):
             errors.append(event)
         else:
             skipped.append(event)

@@ -17,7 +17,7 @@ from support import TOKEN_RULE, token
 
 from scanner.cli import cli
 from scanner.errors import SourceError
-from scanner.model import Item, ScanError, SourceKind
+from scanner.model import Item, ScanWarning, SourceKind
 from scanner.sources import Skipped
 from scanner.sources.git import GitSource
 
@@ -66,12 +66,12 @@ def scan_git(rule_file: Path) -> Callable[..., tuple[int, dict[str, Any]]]:
     return _scan
 
 
-def events(source: GitSource) -> tuple[list[Item], list[ScanError], list[Skipped]]:
+def events(source: GitSource) -> tuple[list[Item], list[ScanWarning], list[Skipped]]:
     items, errors, skipped = [], [], []
     for event in source.events():
         if isinstance(event, Item):
             items.append(event)
-        elif isinstance(event, ScanError):
+        elif isinstance(event, ScanWarning):
             errors.append(event)
         else:
             skipped.append(event)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from scanner.cli import cli
 from scanner.config import Config
-from scanner.model import Item, ScanError
+from scanner.model import Item, ScanWarning
 from scanner.priority import current_io_class, lower_priority
 from scanner.progress import ProgressLine, progress_for
 from scanner.sources.home import HomeSource, rebase
@@ -96,7 +96,7 @@ def test_an_unreadable_config_folder_is_a_warning_not_a_crash(tmp_path: Path) ->
         events = list(HomeSource(home=tmp_path).events())
     finally:
         (tmp_path / ".config").chmod(0o700)
-    assert any(isinstance(e, ScanError) and "cannot list folder" in e.message for e in events)
+    assert any(isinstance(e, ScanWarning) and "cannot list folder" in e.message for e in events)
     assert "~/notes.txt" in [e.origin.path for e in events if isinstance(e, Item)]
 
 

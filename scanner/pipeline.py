@@ -43,10 +43,10 @@ from scanner.model import (
     Report,
     Rule,
     RuleKind,
-    ScanError,
+    ScanWarning,
 )
 from scanner.schedule import ItemResult, ProgressFn
-from scanner.sources import Skipped, Source, too_large
+from scanner.sources import Skipped, SkipReason, Source, too_large
 from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
 from scanner.vetting import Vetter
@@ -54,7 +54,7 @@ from scanner.vetting import Vetter
 if TYPE_CHECKING:
     from scanner.baseline import Baseline
     from scanner.detectors import Detector
-    from scanner.registry.model import Registry
+    from scanner.registry.entries import Registry
 
 
 def scan(
@@ -98,7 +98,7 @@ def scan(
     findings = group_findings(findings)
     return Report(
         findings=tuple(sorted(findings, key=_order)),
-        errors=tuple(total.errors),
+        warnings=tuple(total.warnings),
         suppressed=dict(total.suppressed),
         items_scanned=total.items,
         bytes_scanned=total.nbytes,
@@ -158,14 +158,14 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
     seen_blobs: set[str] = set()
     for source in sources:
         for event in source.events():
-            if isinstance(event, ScanError):
-                total.errors.append(event)
+            if isinstance(event, ScanWarning):
+                total.warnings.append(event)
                 total.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 total.skipped[event.reason] += 1
                 total.unscanned.extend(unscanned.skipped(event))
             elif event.blob_id is not None and event.blob_id in seen_blobs:
-                total.skipped["duplicate-blob"] += 1
+                total.skipped[SkipReason.DUPLICATE_BLOB] += 1
             else:
                 if event.blob_id is not None:
                     seen_blobs.add(event.blob_id)
@@ -202,7 +202,7 @@ class _Worker:
                 with item_budget():  # the keys of one item share one passphrase budget
                     self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
-                result.errors.append(internal_error(item.origin.path, "internal error", exc))
+                result.warnings.append(internal_error(item.origin.path, "internal error", exc))
         return result
 
     def _process(self, item: Item, result: ItemResult, *, expand: bool = True) -> None:
@@ -216,19 +216,19 @@ class _Worker:
         if expand and self.config.archives and self._expand_archive(item, data, result):
             return
         if is_binary(data) and not self._is_key_container(item.origin, data):
-            result.skipped["binary"] += 1
+            result.skipped[SkipReason.BINARY] += 1
             return
         matches: list[Match] = []
         for detector in self.detectors:
             try:
                 if detector.wants(item.origin, data):
                     for found in detector.detect(item.origin, data):
-                        if isinstance(found, ScanError):
-                            result.errors.append(found)
+                        if isinstance(found, ScanWarning):
+                            result.warnings.append(found)
                         else:
                             matches.append(found)
             except Exception as exc:  # one detector's bug must not hide the others' matches
-                result.errors.append(
+                result.warnings.append(
                     internal_error(item.origin.path, f"{detector.name} detector failed", exc)
                 )
         matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
@@ -265,25 +265,33 @@ class _Worker:
             return item.data
         path = item.origin.fs_path
         if path is None:
-            result.errors.append(ScanError(item.origin.path, "item has neither data nor a path"))
+            result.warnings.append(
+                ScanWarning(item.origin.path, "item has neither data nor a path")
+            )
             return None
         try:
             data = read_regular(path, self.config.max_file_size + 1)
         except NotRegularFile:
-            result.skipped["not-a-regular-file"] += 1
+            result.skipped[SkipReason.NOT_A_REGULAR_FILE] += 1
             return None
         except FileNotFoundError:
-            result.errors.append(ScanError(item.origin.path, "vanished before it could be read"))
+            result.warnings.append(
+                ScanWarning(item.origin.path, "vanished before it could be read")
+            )
             return None
         except IsADirectoryError:
             return None
         except OSError as exc:
-            result.errors.append(ScanError(item.origin.path, f"unreadable: {exc.strerror or exc}"))
+            result.warnings.append(
+                ScanWarning(item.origin.path, f"unreadable: {exc.strerror or exc}")
+            )
             return None
         if len(data) > self.config.max_file_size:
-            result.skipped["too-large"] += 1
-            result.errors.append(too_large(item.origin.path, self.config.max_file_size))
-            result.unscanned.extend(unscanned.skipped(Skipped(item.origin.path, "too-large")))
+            result.skipped[SkipReason.TOO_LARGE] += 1
+            result.warnings.append(too_large(item.origin.path, self.config.max_file_size))
+            result.unscanned.extend(
+                unscanned.skipped(Skipped(item.origin.path, SkipReason.TOO_LARGE))
+            )
             return None
         return data
 
@@ -293,8 +301,8 @@ class _Worker:
         if not archives.is_archive(item.origin.archive_member or item.origin.path, data):
             return False
         for event in archives.expand(item, data, self.config):
-            if isinstance(event, ScanError):
-                result.errors.append(event)
+            if isinstance(event, ScanWarning):
+                result.warnings.append(event)
                 result.unscanned.extend(unscanned.of_error(event))
             elif isinstance(event, Skipped):
                 result.skipped[event.reason] += 1
@@ -350,14 +358,14 @@ class _Worker:
         return check_secret(self.registry, secret)
 
 
-def internal_error(path: str, what: str, exc: Exception) -> ScanError:
+def internal_error(path: str, what: str, exc: Exception) -> ScanWarning:
     """A keysweep bug met on one item: recorded (the run then exits 3), never
     swallowed. With --debug the traceback goes to standard error as well."""
     if os.environ.get("KEYSWEEP_DEBUG", "") not in ("", "0"):
         import traceback
 
         traceback.print_exc()
-    return ScanError(path, f"{what}: {safe_reason(exc)}", "error", internal=True)
+    return ScanWarning(path, f"{what}: {safe_reason(exc)}", "error", internal=True)
 
 
 def _vetter(rules: dict[str, Rule], detectors: Sequence[Detector]) -> Vetter:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from cryptography import x509
 
-from scanner.keys import gnupg, jwk, keystores, openssh, pgp, pkcs, putty, result, sshcom
+from scanner.keys import gnupg, jsonkeys, keystores, openssh, pgp, pkcs, putty, result, sshcom
 from scanner.keys.adjacent import parse_public
 from scanner.keys.armor import PemBlock, as_text, b64decode, pem_blocks, unescape
 from scanner.keys.errors import PARSE_ERRORS
@@ -161,16 +161,16 @@ def _is_certificate(data: bytes) -> bool:
 
 
 def _json(text: str, ctx: result.Context, depth: int) -> list[KeyInfo] | None:
-    doc = jwk.load_json(text)
+    doc = jsonkeys.load_json(text)
     if isinstance(doc, str):  # a JSON document inside a JSON string
-        doc = jwk.load_json(doc)
+        doc = jsonkeys.load_json(doc)
     if doc is None:
         return None
-    pem = jwk.service_account_key(doc)
+    pem = jsonkeys.service_account_key(doc)
     if pem is not None and depth < MAX_DEPTH:
         inner = analyse_text(pem, ctx, depth + 1)
         return [replace(i, format="gcp-service-account") if i.parsed else i for i in inner]
-    return jwk.analyse(doc)
+    return jsonkeys.analyse(doc)
 
 
 def _label_json_source(text: str, infos: list[KeyInfo]) -> list[KeyInfo]:
