@@ -10,10 +10,22 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.configfields import (
+    Converter,
+    check_override,
+    file_keys,
+    merged_fields,
+    meta,
+    to_contexts,
+    to_paths,
+    to_regexes,
+    to_registries,
+)
+from scanner.context import DEFAULT_FAIL_CONTEXTS
 from scanner.errors import ConfigError, safe_reason, yaml_problem
 from scanner.model import Severity
 
@@ -67,40 +79,59 @@ DEFAULT_SWEEP_EXCLUDES: tuple[str, ...] = (
 )
 
 
+DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+"""Files (and standard input, and git blobs) larger than this are not read."""
+
+
+CACHE_ENV = "KEYSWEEP_CACHE_DIR"
+
+
+def env_cache_dir() -> Path | None:
+    """`KEYSWEEP_CACHE_DIR` when it names a folder: the cache a library call or a
+    sweep uses. Unset or empty: no cache files."""
+    explicit = os.environ.get(CACHE_ENV, "")
+    return Path(explicit) if explicit else None
+
+
 @dataclass(frozen=True)
 class Config:
-    """Everything a scan needs to know. Built by `load_config`, never mutated."""
+    """Everything a scan needs to know. Built by `load_config`, never mutated.
 
-    root: Path = Path(".")
+    Each field is one setting: its type says what a config file may give for it
+    (`scanner.configfields`), and `docs/configuration.md` documents it."""
+
+    root: Path = field(default=Path("."), metadata=meta(file=False))
     """The folder relative paths and globs are resolved against."""
-    rules_dirs: tuple[Path, ...] = ()
-    """User rule folders or files, in addition to the built-in rules."""
+    rules_dirs: tuple[Path, ...] = field(default=(), metadata=meta(merge=True, parse=to_paths))
+    """User rule folders or files, in addition to the built-in rules (file key: `rules`)."""
     builtin_rules: bool = True
     disabled_rules: tuple[str, ...] = ()
-    registry: Path | None = None
-    more_registries: tuple[Path, ...] = ()
+    registry: Path | None = field(default=None, metadata=meta(parse=to_registries))
+    more_registries: tuple[Path, ...] = field(default=(), metadata=meta(file=False))
     """Registries after the first (`--registry` repeated, or a list in the file):
     all of them merge into one (`registry_files`)."""
     hash_key_file: Path | None = None
     """A file holding the organisation's key for secret hashes (`scanner.hashkey`)."""
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=meta(merge=True))
     """Globs (gitignore-style, matched on the root-relative path): never read."""
-    allow_paths: tuple[str, ...] = ()
+    allow_paths: tuple[str, ...] = field(default=(), metadata=meta(merge=True))
     """Globs of paths whose findings are allowed (test data)."""
-    allow_values: tuple[str, ...] = ()
+    allow_values: tuple[str, ...] = field(default=(), metadata=meta(merge=True, parse=to_regexes))
     """Regexes: a secret matching one is not a finding (documented example values)."""
     fail_on: Severity = Severity.MEDIUM
-    fail_on_context: tuple[str, ...] = ("production",)
+    fail_on_context: tuple[str, ...] = field(
+        default=DEFAULT_FAIL_CONTEXTS, metadata=meta(parse=to_contexts)
+    )
     """Contexts (scanner.context.CONTEXTS) whose findings fail the gate; registry
     verdicts fail it in any context."""
-    max_file_size: int = 25 * 1024 * 1024
+    max_file_size: int = field(default=DEFAULT_MAX_FILE_SIZE, metadata=meta(limit=True))
     jobs: int = 0
     """0: all cores."""
     follow_symlinks: bool = False
     archives: bool = True
-    archive_max_depth: int = 3
-    archive_max_members: int = 10_000
-    archive_max_bytes: int = 512 * 1024 * 1024
+    archive_max_depth: int = field(default=3, metadata=meta(limit=True))
+    archive_max_members: int = field(default=10_000, metadata=meta(limit=True))
+    archive_max_bytes: int = field(default=512 * 1024 * 1024, metadata=meta(limit=True))
     detectors: tuple[str, ...] = ("rules", "python")
     """Names in scanner.detectors.DETECTORS."""
     baseline: Path | None = None
@@ -109,25 +140,32 @@ class Config:
     max_bytes: int | None = None
     sweep_exclude: tuple[str, ...] = DEFAULT_SWEEP_EXCLUDES
     low_priority: bool = False
-    progress: bool = False
-    source_file: Path | None = None
+    progress: bool = field(default=False, metadata=meta(file=False))
+    source_file: Path | None = field(default=None, metadata=meta(file=False))
     """The config file this came from, if any."""
-    item_max_seconds: float | None = 120.0
+    item_max_seconds: float | None = field(default=120.0, metadata=meta(limit=True))
     """Wall-clock bound on one item's analysis; past it the item is unscanned."""
-    max_findings_per_file: int = 1000
-    max_findings: int = 100_000
+    max_findings_per_file: int = field(default=1000, metadata=meta(limit=True))
+    max_findings: int = field(default=100_000, metadata=meta(limit=True))
     """Findings past these caps are dropped and the cap itself is a finding."""
     unscanned_severity: Severity | None = None
     """Severity of `unscanned-content` findings (None: the `fail_on` level)."""
+    cache_dir: Path | None = field(default_factory=env_cache_dir, metadata=meta(file=False))
+    """Where compiled rules are cached; None: no cache files at all."""
 
     def with_overrides(self, **changes: Any) -> Config:
-        """Apply command-line values; None means 'not given' and keeps the file's value."""
-        given = {k: v for k, v in changes.items() if v is not None and v != ()}
+        """Apply command-line values; None means 'not given' and keeps the file's value.
+        Each value must be of its field's type (a TypeError otherwise); lists marked
+        as merged extend the file's list."""
+        given = {
+            name: check_override(Config, name, value)
+            for name, value in changes.items()
+            if value is not None and value != ()
+        }
         if "registry" in given:  # registries named on the command line replace the file's
             given.setdefault("more_registries", ())
-        for name in ("exclude", "allow_paths", "allow_values", "rules_dirs"):
-            if name in given:
-                given[name] = tuple(getattr(self, name)) + tuple(given[name])
+        for name in merged_fields(Config) & given.keys():
+            given[name] = tuple(getattr(self, name)) + tuple(given[name])
         return dataclasses.replace(self, **given)
 
     @property
@@ -139,39 +177,9 @@ class Config:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
 
 
-_PATH_FIELDS = {"registry", "baseline", "hash_key_file"}
-_PATH_TUPLE_FIELDS = {"rules_dirs"}
-_STR_TUPLE_FIELDS = {
-    "exclude",
-    "allow_paths",
-    "allow_values",
-    "detectors",
-    "passphrases",
-    "disabled_rules",
-    "sweep_exclude",
-}
-_INT_FIELDS = {
-    "max_file_size",
-    "jobs",
-    "archive_max_depth",
-    "archive_max_members",
-    "archive_max_bytes",
-    "max_bytes",
-    "max_findings_per_file",
-    "max_findings",
-}
-_BOOL_FIELDS = {"builtin_rules", "follow_symlinks", "archives", "low_priority"}
-_FLOAT_FIELDS = {"max_seconds", "item_max_seconds"}
 _ALIASES = {"rules": "rules_dirs", "allowlist_paths": "allow_paths"}
-FILE_KEYS = (
-    _PATH_FIELDS
-    | _PATH_TUPLE_FIELDS
-    | _STR_TUPLE_FIELDS
-    | _INT_FIELDS
-    | _BOOL_FIELDS
-    | _FLOAT_FIELDS
-    | {"fail_on", "fail_on_context", "unscanned_severity"}
-)
+FILE_KEYS: dict[str, Converter] = file_keys(Config)
+"""Every key a config file may hold (besides the aliases), with its converter."""
 
 
 def find_config(root: Path) -> Path | None:
@@ -264,74 +272,18 @@ def _from_mapping(raw: Mapping[str, Any], path: Path, root: Path) -> Config:
         if name not in FILE_KEYS:
             known = ", ".join(sorted(FILE_KEYS))
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
-        values[name] = _convert(name, value, path, base)
+        values[name] = FILE_KEYS[name](value, f"{path}: at key {name!r}", base)
     if isinstance(values.get("registry"), tuple):  # a list of registries
         values["registry"], *more = values["registry"]
         values["more_registries"] = tuple(more)
     return Config(root=root, source_file=path, **values)
 
 
-def _convert(name: str, value: Any, path: Path, base: Path) -> Any:
-    where = f"{path}: at key {name!r}"
-    if name == "registry" and isinstance(value, list) and value:
-        return tuple(_convert(name, v, path, base) for v in value)
-    if name in _PATH_FIELDS:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a path")
-        return (base / value).resolve()
-    if name in _PATH_TUPLE_FIELDS | _STR_TUPLE_FIELDS:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise ConfigError(f"{where}: expected a list of strings")
-        if name in _PATH_TUPLE_FIELDS:
-            return tuple((base / v).resolve() for v in items)
-        if name == "allow_values":
-            _check_regexes(items, where)
-        return tuple(items)
-    if name in _BOOL_FIELDS:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false")
-        return value
-    if name in _INT_FIELDS:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{where}: expected a whole number >= 0")
-        return value
-    if name in _FLOAT_FIELDS:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"{where}: expected a number > 0")
-        return float(value)
-    if name == "fail_on_context":
-        return _contexts(value, where)
-    if name in ("fail_on", "unscanned_severity"):
-        try:
-            return Severity.parse(str(value))
-        except ValueError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-    raise ConfigError(f"{where}: unsupported")  # pragma: no cover - FILE_KEYS is exhaustive
-
-
-def _contexts(value: Any, where: str) -> tuple[str, ...]:
-    from scanner.context import parse_contexts
-
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-        raise ConfigError(f"{where}: expected a list of contexts")
-    try:
-        return parse_contexts(items)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _check_regexes(patterns: list[str], where: str) -> None:
-    """Value allowlists run in RE2 on every match: a bad one is a config error now,
-    not a crash in a worker later."""
-    import re2
-
-    for pattern in patterns:
-        try:
-            re2.compile(pattern.encode())
-        except re2.error as exc:
-            raise ConfigError(f"{where}: invalid regex {pattern!r}: {exc}") from None
-
-
-__all__ = ["DEFAULT_PASSPHRASES", "Config", "find_config", "load_config"]
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "DEFAULT_PASSPHRASES",
+    "Config",
+    "env_cache_dir",
+    "find_config",
+    "load_config",
+]

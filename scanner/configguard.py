@@ -15,18 +15,12 @@ import stat
 from pathlib import Path
 
 from scanner.config import Config
+from scanner.configfields import limit_fields
 from scanner.errors import ConfigError
 
-UPPER_LIMITS = (
-    "max_file_size",
-    "archive_max_depth",
-    "archive_max_members",
-    "archive_max_bytes",
-    "item_max_seconds",
-    "max_findings_per_file",
-    "max_findings",
-)
-"""Limits a repository may only lower (the built-in value is the most it gets)."""
+UPPER_LIMITS = limit_fields(Config)
+"""Limits a repository may only lower (the built-in value is the most it gets): the
+fields marked `limit` in `Config`."""
 HINT = "pass --config to use this file as it is"
 
 

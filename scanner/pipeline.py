@@ -11,10 +11,9 @@ this process and never pay for the pool.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from scanner.config import Config
 from scanner.decoding import UNDECODED
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
+from scanner.engine.ruleset import rules_version
 from scanner.errors import safe_reason
 from scanner.findings import (
     at_location,
@@ -47,6 +47,7 @@ from scanner.model import (
 )
 from scanner.schedule import ItemResult, ProgressFn
 from scanner.sources import Skipped, SkipReason, Source, too_large
+from scanner.sources.build import Target, build_sources
 from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
 from scanner.vetting import Vetter
@@ -59,20 +60,29 @@ if TYPE_CHECKING:
 
 def scan(
     config: Config,
-    sources: Sequence[Source],
+    targets: Iterable[Source | Target | str | os.PathLike[str]],
     *,
+    rules: Sequence[Rule] | None = None,
+    registry: Registry | None = None,
+    baseline: Baseline | None = None,
     progress: ProgressFn | None = None,
 ) -> Report:
-    """Run every stage over every source and return the report."""
+    """Run every stage over every target and return the report.
+
+    A target is a path (its files, and the git history under it), a target from
+    `scanner.sources.build` (built from `config` there) or a ready `Source`.
+    `rules`, `registry` and `baseline` default to what `config` names; objects
+    passed here are used instead (rules made in code, a registry built from a
+    database, a baseline kept in memory)."""
     from scanner.detectors import check_detectors
-    from scanner.detectors.rules import load_rules
 
     check_detectors(config)
     started = time.monotonic()
     activate_hash_key(config)
-    rules = load_rules(config)
-    registry = _load_registry(config)
-    baseline = _load_baseline(config)
+    sources = build_sources(config, targets)
+    rules = tuple(rules) if rules is not None else _load_rules(config)
+    registry = registry if registry is not None else _load_registry(config)
+    baseline = baseline if baseline is not None else _load_baseline(config)
     total = ItemResult()
     roots: list[str] = []
     for source in sources:
@@ -122,16 +132,14 @@ def _base(sources: Sequence[Source]) -> str | None:
     return None
 
 
-def rules_version(rules: Sequence[Rule]) -> str:
-    """A short hash of the rule set, so a report says which rules produced it."""
-    digest = hashlib.sha256()
-    for rule in sorted(rules, key=lambda r: r.id):
-        digest.update(f"{rule.id}\x00{rule.pattern}\x00{rule.severity}\x00".encode())
-    return digest.hexdigest()[:12]
-
-
 def _order(finding: Finding) -> tuple[int, str, int, str]:
     return (-int(finding.severity), finding.path, finding.line, finding.rule)
+
+
+def _load_rules(config: Config) -> tuple[Rule, ...]:
+    from scanner.detectors.rules import load_rules
+
+    return load_rules(config)
 
 
 def _load_registry(config: Config) -> Registry | None:

@@ -10,12 +10,13 @@ so in their message. Nothing here writes a file or opens a connection.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
+import os
 import platform
-import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,13 +24,13 @@ from pathlib import Path
 from scanner import __version__
 from scanner.config import Config
 from scanner.errors import SourceError
-from scanner.model import Finding, Report, Rule, RuleKind, Severity
+from scanner.exposure import exposure
+from scanner.hashkey import ENV_FALLBACK, SCRYPT
+from scanner.model import Finding, Report, Severity
 from scanner.pipeline import scan
 from scanner.schedule import ProgressFn
-from scanner.sources.gitstores import sweep_stores
+from scanner.sources.build import Sweep, sweep_sources
 from scanner.sources.home import HomeSource
-
-EXPOSED = "readable by other users"
 
 
 def sweep(
@@ -43,7 +44,10 @@ def sweep(
     """Sweep the home folder (key places first), then `roots`.
 
     `include_home` None: the home folder only when no roots are given, so
-    `sweep(config, [root])` sweeps that root and nothing else."""
+    `sweep(config, [root])` sweeps that root and nothing else. Nothing is
+    written: compiled rules are cached only where `config.cache_dir` says, and
+    without the organisation's hash key secrets are hashed with scrypt rather
+    than with a key made for this installation."""
     if config.low_priority:
         from scanner.priority import lower_priority
 
@@ -53,19 +57,26 @@ def sweep(
         include_home = not roots
     if include_home and home is None:
         home = _home()
-    source = HomeSource(
-        home=home,
-        extra_roots=tuple(roots),
-        exclude=(*config.sweep_exclude, *config.exclude),
-        include_home=include_home,
-        follow_symlinks=config.follow_symlinks,
-        max_file_size=config.max_file_size,
-    )
-    stores = sweep_stores(config, home, roots, include_home)  # git histories, after the files
-    report = scan(config, [source, stores], progress=progress)
+    source, stores = sweep_sources(config, Sweep(tuple(roots), home, include_home))
+    with _no_installation_key():
+        report = scan(config, [source, stores], progress=progress)  # git histories after files
     findings = tuple(_note_exposure(f) for f in report.findings)
     meta = _meta(config, source, report, findings, started)
     return replace(report, findings=findings, roots=source.roots, meta={**report.meta, **meta})
+
+
+@contextlib.contextmanager
+def _no_installation_key() -> Iterator[None]:
+    """No installation hash key is made in ~/.config for a sweep (`scanner.hashkey`);
+    worker processes inherit the setting."""
+    added = ENV_FALLBACK not in os.environ
+    if added:
+        os.environ[ENV_FALLBACK] = SCRYPT
+    try:
+        yield
+    finally:
+        if added:
+            os.environ.pop(ENV_FALLBACK, None)
 
 
 def _home() -> Path:
@@ -80,25 +91,12 @@ def _home() -> Path:
 def _note_exposure(finding: Finding) -> Finding:
     """A private key that group or others can read says so, and is no longer
     merely informational when it is in its allowed place."""
-    if finding.kind not in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE):
+    exposed = exposure(finding)
+    if exposed is None:
         return finding
-    mode = _mode(finding.origin.file_mode)
-    if mode is None or not mode & (stat.S_IRGRP | stat.S_IROTH):
-        return finding
-    who = "group and others" if mode & stat.S_IROTH else "group"
-    note = f"{EXPOSED}: the file is readable by {who} (mode {oct(mode)})"
-    message = f"{finding.message}; {note}" if finding.message else note
+    message = f"{finding.message}; {exposed.note}" if finding.message else exposed.note
     severity = Severity.MEDIUM if finding.severity is Severity.INFO else finding.severity
     return replace(finding, message=message, severity=severity)
-
-
-def _mode(text: str | None) -> int | None:
-    if not text:
-        return None
-    try:
-        return int(text, 8)
-    except ValueError:
-        return None
 
 
 def _meta(
@@ -119,7 +117,6 @@ def _meta(
         "time": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "keysweep_version": __version__,
-        "rules_version": rules_version(config),
         "registry_version": _file_hash(config.registry),
         "roots": list(source.roots),
         "key_places": ["~/" + p for p in source.walked],
@@ -133,7 +130,7 @@ def _meta(
         "bytes_scanned": report.bytes_scanned,
         "skipped": dict(report.skipped),
         "warnings": len(report.warnings),
-        "exposed_private_keys": sum(1 for f in findings if EXPOSED in f.message),
+        "exposed_private_keys": sum(1 for f in findings if exposure(f) is not None),
     }
 
 
@@ -142,22 +139,6 @@ def _user() -> str:
         return getpass.getuser()
     except Exception:  # no login name, no passwd entry: still sweep
         return "unknown"
-
-
-def rules_version(config: Config) -> str:
-    """A short hash of the rule set in force: same rules, same version."""
-    from scanner.detectors.rules import load_rules
-
-    digest = hashlib.sha256()
-    for rule in sorted(load_rules(config), key=lambda r: r.id):
-        digest.update(_rule_identity(rule).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:16]
-
-
-def _rule_identity(rule: Rule) -> str:
-    parts = (rule.id, rule.kind, rule.severity.label, rule.pattern or "", *rule.keywords)
-    extra = (*rule.allow, *rule.path_include, "|", *rule.path_exclude, str(rule.entropy))
-    return "\x00".join((*parts, *extra)) + "\x01"
 
 
 def _file_hash(path: Path | None) -> str | None:

@@ -6,45 +6,39 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner.cli.options import build_config, check_output, config_root
+from scanner.cli.options import (
+    build_config,
+    check_output,
+    config_root,
+    file_options,
+    input_options,
+)
 from scanner.config import Config
+
+if TYPE_CHECKING:
+    from scanner.sources import Source
+    from scanner.sources.build import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_FILE = Path(".keysweep-baseline.json")
 
 
 def _scan_input(func: F) -> F:
-    """What to scan (files, or git history with --git) and how."""
+    """What to scan (files, or git history with --git) and how: the same options
+    as `keysweep scan`, so a baseline is made from the scan it will filter."""
     options = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         click.option("--git", "use_git", is_flag=True, help="Scan the git history of PATH."),
         click.option("--since", metavar="REV", help="With --git: only commits after REV."),
         click.option("--branch", metavar="NAME", help="With --git: only this branch."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False)),
-        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path)),
-        click.option("--no-builtin-rules", is_flag=True),
-        click.option(
-            "--registry",
-            multiple=True,
-            type=click.Path(path_type=Path, exists=True, dir_okay=False),
-        ),
-        click.option("--exclude", multiple=True, help="Glob of paths not to read."),
-        click.option("--allow-path", "allow_paths", multiple=True),
-        click.option(
-            "--detector",
-            "detectors",
-            multiple=True,
-            metavar="NAME",
-        ),
-        click.option("--jobs", "-j", type=click.IntRange(min=0)),
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return file_options(input_options(func))
 
 
 @click.group("baseline")
@@ -98,13 +92,13 @@ def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None
     from scanner.pipeline import scan
 
     check_output(target)
-    config, source = _prepare(values)
+    config, sources = _prepare(values)
     target = target or config.baseline or DEFAULT_FILE
     check_output(target)
     previous = load_baseline(target) if update else None
     # A baseline is made from (or updated with) every finding: none is filtered
     # through the baseline being written, which need not exist yet.
-    report = scan(dataclasses.replace(config, baseline=None), [source])
+    report = scan(dataclasses.replace(config, baseline=None), sources)
     document = build(report.findings, previous, _now())
     target.write_text(dumps(document), encoding="utf-8")
     left_out = sum(1 for f in report.findings if f.never_suppressed_by_baseline)
@@ -113,27 +107,26 @@ def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None
     click.echo(f"wrote {len(document['findings'])} findings ({kept}) to {target}{note}", err=True)
 
 
-def _prepare(values: dict[str, Any]) -> tuple[Config, Any]:
-    """The config and the source to scan (files, or git history with --git)."""
-    from scanner.cli.options import file_source
+def _prepare(values: dict[str, Any]) -> tuple[Config, list[Source]]:
+    """The config and the sources to scan (files, or git history with --git)."""
     from scanner.errors import ConfigError
-    from scanner.sources.git import GitSource
+    from scanner.sources.build import Files, GitHistory, build_sources
+    from scanner.sources.gitrange import GitRange
 
     paths: tuple[Path, ...] = values.pop("paths") or (Path("."),)
     use_git, since, branch = values.pop("use_git"), values.pop("since"), values.pop("branch")
+    git_history = values.pop("git_history")
     if (since or branch) and not use_git:
         raise ConfigError("--since and --branch go with --git")
+    if use_git and len(paths) > 1:
+        raise ConfigError("--git takes one repository")
     config = build_config(config_root(paths), values)
-    if use_git:
-        if len(paths) > 1:
-            raise ConfigError("--git takes one repository")
-        source: Any = GitSource(
-            paths[0], since=since, branch=branch, exclude=config.exclude,
-            max_file_size=config.max_file_size,
-        )  # fmt: skip
-    else:
-        source = file_source(paths, config)
-    return config, source
+    target: Target = (
+        GitHistory(paths[0], GitRange(since=since, branch=branch))
+        if use_git
+        else Files(paths, git_history=git_history)
+    )
+    return config, build_sources(config, [target])
 
 
 def _verdicts(values: Any) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from scanner.cli.options import build_config, finish, scan_options
-from scanner.errors import ConfigError
 
 
 @click.command("git")
@@ -55,41 +53,14 @@ def command(
 ) -> None:
     """Scan a git repository's history (default: every ref, every blob once)."""
     from scanner.pipeline import scan
-    from scanner.sources.git import GitSource, ci_base
-
-    if pre_push:
-        since, rev_range, branch = _pre_push_range(since, rev_range, branch)
-    if ci and not (since or rev_range or staged):
-        since = ci_base(os.environ)
-    if all_objects and (since or rev_range or branch or staged):
-        raise ConfigError("--all-objects goes with a full-history scan only")
+    from scanner.sources.build import GitHistory, build_sources
+    from scanner.sources.gitrange import GitRange, resolve
     from scanner.sources.gitsafe import discover
 
+    given = GitRange(since, rev_range, branch, staged, all_objects)
+    chosen = resolve(given, ci=ci, pre_push=pre_push)
     found = discover(repo or Path("."), trust_owner=trust_repo_owner)
     root = found.work_tree or found.git_dir  # the config is looked for at the top
     config = build_config(root, values)
-    source = GitSource(
-        root,
-        since=since,
-        rev_range=rev_range,
-        branch=branch,
-        staged=staged,
-        all_objects=all_objects,
-        exclude=config.exclude,
-        max_file_size=config.max_file_size,
-    )
-    report = scan(config, [source])
+    report = scan(config, build_sources(config, [GitHistory(root, chosen)]))
     finish(ctx, report, config, values)
-
-
-def _pre_push_range(
-    since: str | None, rev_range: str | None, branch: str | None
-) -> tuple[str | None, str | None, str | None]:
-    """pre-commit's pre-push variables: FROM..TO; only TO (or neither, for a new
-    history pushed whole): the local branch's history."""
-    start = os.environ.get("PRE_COMMIT_FROM_REF", "").strip()
-    end = os.environ.get("PRE_COMMIT_TO_REF", "").strip()
-    if start and end and start.strip("0"):
-        return None, f"{start}..{end}", None
-    local = end or os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "").strip() or "HEAD"
-    return since, rev_range, branch or local

@@ -46,8 +46,10 @@ def rule_source_options(func: F) -> F:
     return func
 
 
-def scan_options(func: F) -> F:
-    """Decorate a scanning command with the common options."""
+def input_options(func: F) -> F:
+    """What every scanning command reads and how: the rules, the registry, the
+    excludes and allowlists, the detectors and the limits (`keysweep baseline`
+    takes the same set, so a baseline is made from the scan it will filter)."""
     options = [
         click.option(
             "--registry",
@@ -55,11 +57,6 @@ def scan_options(func: F) -> F:
             type=click.Path(path_type=Path, exists=True, dir_okay=False),
             help="Key registry (YAML or JSON) to cross-check keys against (repeatable: "
             "the registries merge).",
-        ),
-        click.option(
-            "--baseline",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Report only findings not in this baseline (keysweep or detect-secrets).",
         ),
         click.option("--exclude", multiple=True, help="Glob of paths not to read (repeatable)."),
         click.option(
@@ -73,8 +70,34 @@ def scan_options(func: F) -> F:
             "detectors",
             multiple=True,
             metavar="NAME",
-            help=f"Detector to run (repeatable; default: rules and python; known: "
-            f"{', '.join(sorted(DETECTORS))}).",
+            help=f"Detector to run (repeatable; default: {' and '.join(Config.detectors)}; "
+            f"known: {', '.join(sorted(DETECTORS))}).",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=0),
+            help="Worker processes (default: all cores).",
+        ),
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(min=1),
+            help=f"Skip files larger than this many bytes (default: {Config.max_file_size}).",
+        ),
+        click.option("--no-archives", is_flag=True, help="Do not open zip, jar and tar archives."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return rule_source_options(func)
+
+
+def report_options(func: F) -> F:
+    """How a scanning command filters, writes and judges its report."""
+    options = [
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Report only findings not in this baseline (keysweep or detect-secrets).",
         ),
         click.option(
             "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
@@ -88,28 +111,16 @@ def scan_options(func: F) -> F:
         click.option(
             "--fail-on",
             type=click.Choice([s.label for s in Severity]),
-            help="Exit 1 on findings at or above this severity (default: medium).",
+            help=f"Exit 1 on findings at or above this severity (default: {Config.fail_on.label}).",
         ),
         click.option(
             "--fail-on-context",
             "fail_on_context",
             multiple=True,
             type=click.Choice([*CONTEXTS, "all"]),
-            help="Exit 1 on findings in this context (repeatable; default: production). "
-            "Registry verdicts fail in any context.",
+            help=f"Exit 1 on findings in this context (repeatable; default: "
+            f"{', '.join(Config.fail_on_context)}). Registry verdicts fail in any context.",
         ),
-        click.option(
-            "--jobs",
-            "-j",
-            type=click.IntRange(min=0),
-            help="Worker processes (default: all cores).",
-        ),
-        click.option(
-            "--max-file-size",
-            type=click.IntRange(min=1),
-            help="Skip files larger than this many bytes.",
-        ),
-        click.option("--no-archives", is_flag=True, help="Do not open zip, jar and tar archives."),
         click.option(
             "--color/--no-color",
             default=None,
@@ -118,7 +129,30 @@ def scan_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return rule_source_options(func)
+    return func
+
+
+def scan_options(func: F) -> F:
+    """Decorate a scanning command with the common options."""
+    return input_options(report_options(func))
+
+
+def file_options(func: F) -> F:
+    """How files and folders are walked (`scan` and `baseline create|update`)."""
+    options = [
+        click.option(
+            "--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected)."
+        ),
+        click.option(
+            "--git-history/--no-git-history",
+            default=True,
+            show_default=True,
+            help="Also scan the full history of every git repository found under the folders.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def build_config(
@@ -126,8 +160,10 @@ def build_config(
 ) -> Config:
     """Config file values, overridden by the options the user gave.
 
-    discover=False reads only a config given with --config: a sweep must not take
-    its settings from a .keysweep.yaml lying in the home folder it sweeps."""
+    discover=False (the sweep) reads only a config given with --config: a sweep
+    must not take its settings from a .keysweep.yaml lying in the home folder it
+    sweeps, and it keeps no rules cache unless KEYSWEEP_CACHE_DIR names one. The
+    other commands cache compiled rules in the user's cache folder."""
     check_output(values.get("output"))
     check_detector_names(values.get("detectors") or (), "--detector")
     config_path = values.get("config_path")
@@ -151,8 +187,16 @@ def build_config(
         jobs=values.get("jobs"),
         max_file_size=values.get("max_file_size"),
         archives=False if values.get("no_archives") else None,
+        follow_symlinks=True if values.get("follow_symlinks") else None,
+        cache_dir=_user_cache() if discover else None,
         **extra,
     )
+
+
+def _user_cache() -> Path | None:
+    from scanner.engine.matcher import default_cache_dir
+
+    return default_cache_dir()
 
 
 def _registries(given: Any) -> tuple[Path, ...]:
@@ -241,39 +285,3 @@ def config_root(paths: Sequence[Path]) -> Path:
     work tree, the folders above it up to the top)."""
     first = paths[0] if paths else Path(".")
     return first if first.is_dir() else (first.parent if str(first.parent) else Path("."))
-
-
-def file_source(paths: Sequence[Path], config: Config, **options: Any) -> Any:
-    """Files under `paths`, shown relative to the repository that holds the first
-    root (else to the current folder). Every root must exist and open."""
-    from scanner.paths import display_base
-    from scanner.sources.files import FileSource
-
-    check_roots(paths)
-    return FileSource(
-        list(paths),
-        exclude=config.exclude,
-        max_file_size=config.max_file_size,
-        base=display_base(paths),
-        **options,
-    )
-
-
-def check_roots(paths: Sequence[Path]) -> None:
-    """A root that does not exist or cannot be opened is a user mistake: scanning
-    nothing must never pass as clean."""
-    import os
-
-    from scanner.errors import SourceError
-
-    for path in paths:
-        try:
-            if path.is_dir():
-                os.scandir(path).close()
-            elif path.exists():
-                with open(path, "rb"):
-                    pass
-            else:
-                raise SourceError(f"{path}: no such file or folder")
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from scanner.cli.options import build_config, finish, scan_options
-from scanner.hashkey import ENV_FALLBACK, SCRYPT
-
-"""A folder that holds no config file: the sweep reads a config only when given
-one with --config, never one planted in the home folder or the working folder."""
 
 
 @click.command("sweep")
@@ -72,7 +65,6 @@ def command(
     max_bytes: int | None,
     low_priority: bool,
     progress: bool | None,
-    follow_symlinks: bool,
     upload: str | None,
     token_file: Path | None,
     spool: Path | None,
@@ -96,12 +88,10 @@ def command(
         max_seconds=max_seconds,
         max_bytes=max_bytes,
         low_priority=low_priority,
-        follow_symlinks=follow_symlinks or None,
     )
     line = progress_for(progress)
     try:
-        with _no_cache_files():
-            report = sweep(config, roots, include_home=with_home or not roots, progress=line)
+        report = sweep(config, roots, include_home=with_home or not roots, progress=line)
     finally:
         if line is not None:
             line.close()
@@ -138,19 +128,3 @@ def _upload(
         )
     else:
         click.echo(f"keysweep: uploaded {shipped.sent} report(s)", err=True)
-
-
-@contextlib.contextmanager
-def _no_cache_files() -> Iterator[None]:
-    """A sweep writes nothing but its report: no compiled-rules cache in ~/.cache
-    (unless KEYSWEEP_CACHE_DIR asks for one), and no installation hash key in
-    ~/.config: without the organisation's key, secrets are hashed with scrypt
-    (`scanner.hashkey`). Worker processes inherit both."""
-    changes = {"KEYSWEEP_CACHE_DIR": "", ENV_FALLBACK: SCRYPT}
-    added = [name for name in changes if name not in os.environ]
-    os.environ.update({name: changes[name] for name in added})
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)

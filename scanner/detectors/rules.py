@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scanner.config import Config
-from scanner.engine.matcher import Engine, RuleHit, default_cache_dir
+from scanner.engine.matcher import Engine, RuleHit
 from scanner.engine.ruleset import builtin_rules_dir, load_rules
 from scanner.model import Match, Origin, Rule
 
@@ -35,7 +35,7 @@ class RuleDetector:
         self.engine = Engine(
             self.rules,
             use_hyperscan=use_hyperscan,
-            cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+            cache_dir=cache_dir if cache_dir is not None else config.cache_dir,
         )
 
     def wants(self, origin: Origin, data: bytes) -> bool:

@@ -9,6 +9,7 @@ unchanged set of files come from a cache (`rulecache`) where there is one.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,17 +36,17 @@ def load_rules(config: Config) -> tuple[Rule, ...]:
         sources.append(builtin_rules_dir())
     sources.extend(config.rules_dirs)
     missing_ok = frozenset({builtin_rules_dir()})
-    rules = _cached(sources, missing_ok)
+    rules = _cached(sources, missing_ok, config.cache_dir)
     return tuple(r for r in rules if not _disabled(r.id, config.disabled_rules))
 
 
-def _cached(sources: list[Path], missing_ok: frozenset[Path]) -> list[Rule]:
-    """`load_paths`, through the validated-rules cache (`engine.rulecache`)."""
-    from scanner.engine.matcher import default_cache_dir
+def _cached(sources: list[Path], missing_ok: frozenset[Path], cache_dir: Path | None) -> list[Rule]:
+    """`load_paths`, through the validated-rules cache (`engine.rulecache`) in
+    `config.cache_dir` (none: no cache file)."""
     from scanner.engine.rulecache import cached_rules
 
     files = list(rule_files(sources, missing_ok))
-    return cached_rules(files, default_cache_dir(), lambda: load_paths(files))
+    return cached_rules(files, cache_dir, lambda: load_paths(files))
 
 
 def load_paths(paths: Iterable[Path], missing_ok: frozenset[Path] = frozenset()) -> list[Rule]:
@@ -121,3 +122,18 @@ def _rules_of(document: Any, path: Path) -> Iterator[Rule]:
 
 def _disabled(rule_id: str, disabled: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in disabled)
+
+
+def rules_version(rules: Iterable[Rule]) -> str:
+    """A short hash of a rule set, so a report says which rules produced it: the
+    same rules give the same version in a scan, a sweep and the inventory."""
+    digest = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.id):
+        digest.update(_rule_identity(rule).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
+
+
+def _rule_identity(rule: Rule) -> str:
+    parts = (rule.id, rule.kind, rule.severity.label, rule.pattern or "", *rule.keywords)
+    extra = (*rule.allow, *rule.path_include, "|", *rule.path_exclude, str(rule.entropy))
+    return "\x00".join((*parts, *extra)) + "\x01"

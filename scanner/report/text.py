@@ -9,6 +9,7 @@ from itertools import groupby
 
 import click
 
+from scanner.exposure import file_exposure
 from scanner.model import Finding, Location, Report, RuleKind, Severity
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
 from scanner.report.hints import fix_hint, is_critical_registry
@@ -173,7 +174,4 @@ def summary_line(report: Report) -> str:
 
 
 def _others_can_read(mode: str) -> bool:
-    try:
-        return bool(int(mode, 8) & 0o044)
-    except ValueError:
-        return False
+    return file_exposure(mode) is not None

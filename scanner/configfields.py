@@ -1,0 +1,194 @@
+"""How each setting is read from a config file and checked as an override,
+derived from the `Config` dataclass itself (type hints and field metadata).
+
+A setting is declared once: one field with its type, its default and its
+docstring. What a file may say for it (a path, a list of strings, a number…),
+whether command-line values extend it, and whether a repository's own config
+may only lower it all follow from that field, so there are no parallel tables
+of names to keep in step. `docs/configuration.md` documents every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import ConfigError
+from scanner.model import Severity
+
+FILE = "file"
+"""Field metadata: False for a setting a config file may not set."""
+MERGE = "merge"
+"""Field metadata: True for a list that command-line values extend."""
+LIMIT = "limit"
+"""Field metadata: True for a limit a repository's own config may only lower."""
+PARSE = "parse"
+"""Field metadata: a converter that replaces the one the field's type implies."""
+
+Converter = Callable[[Any, str, Path], Any]
+"""(value from the file, where it is for messages, the file's folder) → field value."""
+
+
+def meta(
+    *, file: bool = True, merge: bool = False, limit: bool = False, parse: Converter | None = None
+) -> dict[str, object]:
+    """A field's metadata: `field(default=(), metadata=meta(merge=True))`."""
+    found: dict[str, object] = {FILE: file, MERGE: merge, LIMIT: limit}
+    return found | ({PARSE: parse} if parse is not None else {})
+
+
+def file_keys(cls: type) -> dict[str, Converter]:
+    """Every key a config file may hold, with the converter for its value."""
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: f.metadata.get(PARSE) or converter_for(hints[f.name])
+        for f in dataclasses.fields(cls)
+        if f.metadata.get(FILE, True)
+    }
+
+
+def merged_fields(cls: type) -> frozenset[str]:
+    """Lists that command-line values add to rather than replace."""
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.metadata.get(MERGE))
+
+
+def limit_fields(cls: type) -> tuple[str, ...]:
+    """Limits a repository's own config may only lower."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get(LIMIT))
+
+
+def converter_for(hint: Any) -> Converter:
+    """The file converter a field's type implies."""
+    base = value_type(hint)
+    for kind, convert in _CONVERTERS:
+        if base == kind:
+            return convert
+    raise TypeError(f"no config file form for {hint!r}")  # a field with an unknown type
+
+
+def value_type(hint: Any) -> Any:
+    """`X | None` → X; any other type as it is."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def check_override(cls: type, name: str, value: Any) -> Any:
+    """An override for field `name`, of the field's type (a path may be given as a
+    string, a list as any sequence); anything else is a TypeError: a caller's bug."""
+    hints = typing.get_type_hints(cls)
+    if name not in hints:
+        raise TypeError(f"Config has no setting {name!r}")
+    base = value_type(hints[name])
+    if typing.get_origin(base) is tuple:
+        (item, _) = typing.get_args(base)
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+            raise TypeError(f"Config.{name}: expected a sequence, got {type(value).__name__}")
+        return tuple(_single(name, item, v) for v in value)
+    return _single(name, base, value)
+
+
+def _single(name: str, kind: Any, value: Any) -> Any:
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise TypeError(f"Config.{name}: expected {kind.__name__}, got {type(value).__name__}")
+
+
+# --- converters for values read from a file ----------------------------------------
+
+
+def to_path(value: Any, where: str, base: Path) -> Path:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a path")
+    return (base / value).resolve()
+
+
+def to_strings(value: Any, where: str, base: Path) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise ConfigError(f"{where}: expected a list of strings")
+    return tuple(items)
+
+
+def to_paths(value: Any, where: str, base: Path) -> tuple[Path, ...]:
+    return tuple((base / v).resolve() for v in to_strings(value, where, base))
+
+
+def to_bool(value: Any, where: str, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false")
+    return value
+
+
+def to_int(value: Any, where: str, base: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: expected a whole number >= 0")
+    return value
+
+
+def to_float(value: Any, where: str, base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: expected a number > 0")
+    return float(value)
+
+
+def to_severity(value: Any, where: str, base: Path) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def to_registries(value: Any, where: str, base: Path) -> Path | tuple[Path, ...]:
+    """One registry, or a list of them (the first is `registry`, the rest merge in)."""
+    if isinstance(value, list) and value:
+        return tuple(to_path(v, where, base) for v in value)
+    return to_path(value, where, base)
+
+
+def to_contexts(value: Any, where: str, base: Path) -> tuple[str, ...]:
+    from scanner.context import parse_contexts
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise ConfigError(f"{where}: expected a list of contexts")
+    try:
+        return parse_contexts(items)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def to_regexes(value: Any, where: str, base: Path) -> tuple[str, ...]:
+    """Value allowlists run in RE2 on every match: a bad one is a config error now,
+    not a crash in a worker later."""
+    import re2
+
+    patterns = to_strings(value, where, base)
+    for pattern in patterns:
+        try:
+            re2.compile(pattern.encode())
+        except re2.error as exc:
+            raise ConfigError(f"{where}: invalid regex {pattern!r}: {exc}") from None
+    return patterns
+
+
+_CONVERTERS: tuple[tuple[Any, Converter], ...] = (
+    (Path, to_path),
+    (tuple[Path, ...], to_paths),
+    (tuple[str, ...], to_strings),
+    (bool, to_bool),
+    (int, to_int),
+    (float, to_float),
+    (Severity, to_severity),
+)
+"""Each value type a setting may have, and how a file spells it."""
