@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.pathnames import shown
 from scanner.paths import relative_to_base
@@ -41,7 +42,7 @@ class FileSource:
     paths: Sequence[Path]
     exclude: Sequence[str] = ()
     follow_symlinks: bool = False
-    max_file_size: int = 25 * 1024 * 1024
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     display: str = "relative"
     """relative: paths relative to the root they were found under;
     home: '~/…' for paths under the user's home, absolute elsewhere;

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.model import Item, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent
 from scanner.sources.files import FileSource
@@ -138,7 +139,7 @@ class HomeSource:
     runtime_exclude: Sequence[str] = RUNTIME_EXCLUDES
     """Left out like `exclude`, but counted as `runtime-data`."""
     follow_symlinks: bool = False
-    max_file_size: int = 25 * 1024 * 1024
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     places: Sequence[str] = KEY_PLACES
     walked: list[str] = field(default_factory=list)
     """The key places that existed, in the order they were walked."""

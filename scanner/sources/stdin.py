@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from scanner.config import DEFAULT_MAX_FILE_SIZE
 from scanner.model import Item, Origin, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, too_large
 
@@ -19,7 +20,7 @@ DEFAULT_NAME = "<stdin>"
 class StdinSource:
     stream: BinaryIO
     name: str = DEFAULT_NAME
-    max_file_size: int = 25 * 1024 * 1024
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
     @property
     def roots(self) -> tuple[str, ...]:
