@@ -84,43 +84,41 @@ def scan(
     registry = registry if registry is not None else _load_registry(config)
     baseline = baseline if baseline is not None else _load_baseline(config)
     total = ItemResult()
-    roots: list[str] = []
-    for source in sources:
-        roots.extend(source.roots)
-    partial_reason = schedule.run(
-        config,
-        _Worker,
-        (config, tuple(rules), registry),
-        _events(sources, total),
-        total,
-        progress,
-        started,
-    )
+    roots = tuple(root for source in sources for root in source.roots)
+    worker_args = (config, rules, registry)
+    events = _events(sources, total)
+    partial = schedule.run(config, _Worker, worker_args, events, total, progress, started)
     findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:
         total.suppressed["placeholder"] += doc_values
-    extra, partial_reason = unscanned.close(config, total, roots, partial_reason)
-    findings = findings + extra
-    findings, baselined = _baseline_stage(findings, baseline)
-    if baselined:
-        total.suppressed["baseline"] += baselined
-    findings = group_findings(findings)
+    extra, partial = unscanned.close(config, total, list(roots), partial)
+    findings = _baselined(findings + extra, baseline, total)
     return Report(
-        findings=tuple(sorted(findings, key=_order)),
+        findings=tuple(sorted(group_findings(findings), key=_order)),
         warnings=tuple(total.warnings),
         suppressed=dict(total.suppressed),
         items_scanned=total.items,
         bytes_scanned=total.nbytes,
         skipped=dict(total.skipped),
         elapsed=time.monotonic() - started,
-        partial=partial_reason is not None,
-        partial_reason=partial_reason,
-        roots=tuple(roots),
+        partial=partial is not None,
+        partial_reason=partial,
+        roots=roots,
         meta={"rules_version": rules_version(rules), "rules": len(rules)}
         | unscanned.signal_meta(total),
         base=_base(sources),
     )
+
+
+def _baselined(
+    findings: list[Finding], baseline: Baseline | None, total: ItemResult
+) -> list[Finding]:
+    """The findings no baseline entry suppresses; the others are counted."""
+    findings, baselined = _baseline_stage(findings, baseline)
+    if baselined:
+        total.suppressed["baseline"] += baselined
+    return findings
 
 
 def _base(sources: Sequence[Source]) -> str | None:

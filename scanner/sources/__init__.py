@@ -1,4 +1,6 @@
-"""Where bytes come from: a `Source` yields Items (and warnings, and skips)."""
+"""Where bytes come from: a `Source` yields Items (and warnings, and skips).
+
+Sources are made from the config in one place, `scanner.sources.build`."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def too_large(path: str, limit: int) -> ScanWarning:
 class Source(Protocol):
     """Anything that enumerates items to scan.
 
-    `events()` yields Items, ScanErrors (the input was bad: the scan goes on)
+    `events()` yields Items, ScanWarnings (the input was bad: the scan goes on)
     and Skipped notes. Items may carry `data` (git blobs) or leave it None to be
     read from `origin.fs_path` by the worker (files).
     """
