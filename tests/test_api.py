@@ -184,18 +184,20 @@ def test_config_names_what_objects_would_replace(tmp_path: Path) -> None:
 # --- one source builder --------------------------------------------------------------
 
 
+def built(config: scanner.Config, target: Files | Stdin | Sweep) -> list[Any]:
+    return list(build_sources(config, [target]))
+
+
 def test_every_source_takes_the_shared_settings_from_the_config(tmp_path: Path) -> None:
     config = scanner.Config(
         root=tmp_path, exclude=("skip/**",), max_file_size=1234, follow_symlinks=True
     )
-    built: list[Any] = build_sources(config, [Files((tmp_path,))])
-    files, stores = built
+    files, stores = built(config, Files((tmp_path,)))
     assert (files.exclude, files.max_file_size, files.follow_symlinks) == (("skip/**",), 1234, True)
     assert (stores.history_exclude, stores.max_file_size) == (("skip/**",), 1234)
-    built = build_sources(config, [Stdin(io.BytesIO(b""), "piped")])
-    assert built[0].max_file_size == 1234
-    built = build_sources(config, [Sweep((tmp_path,), tmp_path, include_home=False)])
-    home, swept = built
+    (stdin,) = built(config, Stdin(io.BytesIO(b""), "piped"))
+    assert stdin.max_file_size == 1234
+    home, swept = built(config, Sweep((tmp_path,), tmp_path, include_home=False))
     assert "skip/**" in home.exclude and config.sweep_exclude[0] in home.exclude
     assert (home.follow_symlinks, home.max_file_size) == (True, 1234)
     assert swept.history_exclude == ("skip/**",)
