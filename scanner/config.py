@@ -17,6 +17,7 @@ from typing import Any
 from scanner.configfields import (
     Converter,
     check_override,
+    file_aliases,
     file_keys,
     merged_fields,
     meta,
@@ -102,7 +103,9 @@ class Config:
 
     root: Path = field(default=Path("."), metadata=meta(file=False))
     """The folder relative paths and globs are resolved against."""
-    rules_dirs: tuple[Path, ...] = field(default=(), metadata=meta(merge=True, parse=to_paths))
+    rules_dirs: tuple[Path, ...] = field(
+        default=(), metadata=meta(merge=True, parse=to_paths, alias="rules")
+    )
     """User rule folders or files, in addition to the built-in rules (file key: `rules`)."""
     builtin_rules: bool = True
     disabled_rules: tuple[str, ...] = ()
@@ -114,7 +117,9 @@ class Config:
     """A file holding the organisation's key for secret hashes (`scanner.hashkey`)."""
     exclude: tuple[str, ...] = field(default=(), metadata=meta(merge=True))
     """Globs (gitignore-style, matched on the root-relative path): never read."""
-    allow_paths: tuple[str, ...] = field(default=(), metadata=meta(merge=True))
+    allow_paths: tuple[str, ...] = field(
+        default=(), metadata=meta(merge=True, alias="allowlist_paths")
+    )
     """Globs of paths whose findings are allowed (test data)."""
     allow_values: tuple[str, ...] = field(default=(), metadata=meta(merge=True, parse=to_regexes))
     """Regexes: a secret matching one is not a finding (documented example values)."""
@@ -177,7 +182,7 @@ class Config:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
 
 
-_ALIASES = {"rules": "rules_dirs", "allowlist_paths": "allow_paths"}
+_ALIASES = file_aliases(Config)
 FILE_KEYS: dict[str, Converter] = file_keys(Config)
 """Every key a config file may hold (besides the aliases), with its converter."""
 

@@ -28,17 +28,25 @@ LIMIT = "limit"
 """Field metadata: True for a limit a repository's own config may only lower."""
 PARSE = "parse"
 """Field metadata: a converter that replaces the one the field's type implies."""
+ALIAS = "alias"
+"""Field metadata: another name a file may use for the key."""
 
 Converter = Callable[[Any, str, Path], Any]
 """(value from the file, where it is for messages, the file's folder) → field value."""
 
 
 def meta(
-    *, file: bool = True, merge: bool = False, limit: bool = False, parse: Converter | None = None
+    *,
+    file: bool = True,
+    merge: bool = False,
+    limit: bool = False,
+    parse: Converter | None = None,
+    alias: str | None = None,
 ) -> dict[str, object]:
     """A field's metadata: `field(default=(), metadata=meta(merge=True))`."""
     found: dict[str, object] = {FILE: file, MERGE: merge, LIMIT: limit}
-    return found | ({PARSE: parse} if parse is not None else {})
+    found |= {PARSE: parse} if parse is not None else {}
+    return found | ({ALIAS: alias} if alias is not None else {})
 
 
 def file_keys(cls: type) -> dict[str, Converter]:
@@ -49,6 +57,11 @@ def file_keys(cls: type) -> dict[str, Converter]:
         for f in dataclasses.fields(cls)
         if f.metadata.get(FILE, True)
     }
+
+
+def file_aliases(cls: type) -> dict[str, str]:
+    """Other names a file may use for a key (alias → field name)."""
+    return {f.metadata[ALIAS]: f.name for f in dataclasses.fields(cls) if ALIAS in f.metadata}
 
 
 def merged_fields(cls: type) -> frozenset[str]:
