@@ -101,10 +101,24 @@ def files(config: Config, target: Files) -> list[Source]:
     ]
     folders = [p for p in paths if p.is_dir()]
     if target.git_history and folders:  # a hook passing file names never looks for repositories
-        from scanner.sources.gitstores import GitStores
-
-        found.append(GitStores(folders, config.exclude, config.exclude, config.max_file_size))
+        found.append(_stores(config, folders, config.exclude, "relative"))
     return found
+
+
+def _stores(
+    config: Config, folders: list[Path], search_exclude: Sequence[str], display: str
+) -> GitStores:
+    """The git stores under `folders` (not searched where `search_exclude` says),
+    their histories filtered by `exclude`."""
+    from scanner.sources.gitstores import GitStores
+
+    return GitStores(
+        folders,
+        exclude=search_exclude,
+        history_exclude=config.exclude,
+        max_file_size=config.max_file_size,
+        display=display,
+    )
 
 
 def git_history(config: Config, target: GitHistory) -> list[Source]:
@@ -131,20 +145,21 @@ def stdin(config: Config, target: Stdin) -> list[Source]:
 
 
 def sweep_sources(config: Config, target: Sweep) -> tuple[HomeSource, GitStores]:
-    """The home folder and roots, then the git histories under them."""
-    from scanner.sources.gitstores import sweep_stores
+    """The home folder and roots, then the git histories under them (the sweep's
+    excludes apply to the search for repositories too); paths shown as '~/…'."""
     from scanner.sources.home import HomeSource
 
+    exclude = (*config.sweep_exclude, *config.exclude)
     home = HomeSource(
         home=target.home,
         extra_roots=target.roots,
-        exclude=(*config.sweep_exclude, *config.exclude),
+        exclude=exclude,
         include_home=target.include_home,
         follow_symlinks=config.follow_symlinks,
         max_file_size=config.max_file_size,
     )
-    stores = sweep_stores(config, target.home, target.roots, target.include_home)
-    return home, stores
+    folders = ([home.home_path] if target.include_home else []) + list(target.roots)
+    return home, _stores(config, folders, exclude, "home")
 
 
 def _sweep(config: Config, target: Sweep) -> list[Source]:
