@@ -56,6 +56,9 @@ def update(url: CloneUrl, cache: Path, limits: FetchLimits) -> Path:
         _fetch(url, target, limits)
     else:
         _clone(url, target, limits)
+    if folder_bytes(target) > limits.bytes:  # a fetch faster than the watch's polling
+        shutil.rmtree(target, ignore_errors=True)
+        raise FetchLimit(f"{shown(url.url)}: mirror over {limits.bytes} bytes (size limit)")
     return target
 
 

@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import git
 from sqlalchemy import create_engine, text
 from support import fresh_database, postgres_server
 
 from scanner.cli import cli
-
-from conftest import git
 
 
 def free_port() -> int:

@@ -35,7 +35,11 @@ def test_a_rescan_reads_only_the_blobs_of_new_commits(
     head = rows(pg_db, "SELECT ref, commit FROM repository_refs")
     assert head == [("refs/heads/main", commit_of(repo))]
 
-    commit(repo, {"src/new1.py": "A = 1\n", "src/new2.py": "B = 2\n", "src/m0.py": "VALUE = -1\n"}, "more")
+    commit(
+        repo,
+        {"src/new1.py": "A = 1\n", "src/new2.py": "B = 2\n", "src/m0.py": "VALUE = -1\n"},
+        "more",
+    )
     git_branch(repo, "feature", {"feature.txt": "feature work\n"})
     scan_once(pg_db, workers)
     assert scans(pg_db)[1] == (2, 4, False)  # 3 blobs on main, 1 on the new branch
