@@ -1,7 +1,7 @@
 """One repository's job: fetch its mirror and scan what is new, in a child process.
 
-The child (`python -m scanner.repos.job`, a spec as JSON on standard input)
-fetches, scans and prints an outcome: the JSON report, rendered by the JSON
+The child (forked from a fork server that has the scanner imported already)
+fetches, scans and sends back an outcome: the JSON report, rendered by the JSON
 reporter, so only what `report.fields` lets out leaves it, and the ref
 positions it scanned up to. It writes nothing to the database. The worker
 (`run`) gives it a time limit and kills it past that: the scan's own signal
@@ -13,9 +13,6 @@ child. The worker stores the outcome in one transaction (`store.record_scan`).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -60,32 +57,60 @@ class JobFailed(KeysweepError):
     """The job could not run (fetch failed, the child crashed): the queue retries it."""
 
 
+PRELOAD = ["scanner.repos.job", "scanner.repos.mirror", "scanner.repos.history", "scanner.pipeline"]
+"""Imported once by the fork server, so a job's process starts with them loaded."""
+
+
 def run(spec: JobSpec) -> Outcome:
     """Run the job in a child process within its time limit."""
-    argv = [sys.executable, "-m", "scanner.repos.job"]
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(json.dumps(asdict(spec)), sender))
+    process.start()
+    sender.close()
     try:
-        done = subprocess.run(
-            argv,
-            input=json.dumps(asdict(spec)).encode(),
-            capture_output=True,
-            timeout=spec.max_seconds + GRACE_SECONDS,
-            env={**os.environ, "PYTHONSAFEPATH": "1"},
-        )
-    except subprocess.TimeoutExpired:
+        return _wait(spec, process, receiver)
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def _wait(spec: JobSpec, process: Any, receiver: Any) -> Outcome:
+    if not receiver.poll(spec.max_seconds + GRACE_SECONDS):
         return _limit(f"job stopped after {spec.max_seconds:g} s (time limit)")
-    return _read_outcome(done)
-
-
-def _read_outcome(done: subprocess.CompletedProcess[bytes]) -> Outcome:
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise JobFailed(lines[-1][:300] if lines else f"job exited with {done.returncode}")
-    raw = json.loads(done.stdout)
-    return Outcome(**raw)
+    try:
+        kind, payload = json.loads(receiver.recv_bytes())
+    except (EOFError, OSError):
+        process.join()
+        raise JobFailed(
+            f"the job's process ended without an answer (exit {process.exitcode})"
+        ) from None
+    if kind == "error":
+        raise JobFailed(payload)
+    return Outcome(**payload)
 
 
 def _limit(problem: str) -> Outcome:
     return Outcome(report={}, refs={}, commits=0, blobs=0, bytes=0, partial=True, problem=problem)
+
+
+def _child(raw: str, sender: Any) -> None:
+    """The job's process: the outcome, or one line saying why there is none."""
+    data = json.loads(raw)
+    data["registries"] = tuple(data.get("registries") or ())
+    try:
+        answer: tuple[str, Any] = ("outcome", asdict(scan_repository(JobSpec(**data))))
+    except KeysweepError as exc:
+        answer = ("error", str(exc)[:300])
+    except Exception as exc:  # a bug: named by type, never quoting scanned input
+        answer = ("error", f"internal error: {safe_reason(exc)}")
+    sender.send_bytes(json.dumps(answer).encode())
+    sender.close()
 
 
 # --- the child -----------------------------------------------------------------
@@ -141,23 +166,3 @@ def _config(spec: JobSpec, root: Path, seconds_left: float) -> Any:
         max_seconds=max(1.0, seconds_left),
         max_file_size=min(base.max_file_size, spec.max_file_size),
     )
-
-
-def main() -> None:
-    """Child entry: a spec on standard input, the outcome on standard output."""
-    raw = json.loads(sys.stdin.buffer.read())
-    raw["registries"] = tuple(raw.get("registries") or ())
-    spec = JobSpec(**raw)
-    try:
-        outcome = scan_repository(spec)
-    except KeysweepError as exc:
-        print(f"keysweep job: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except Exception as exc:  # a bug: named by type, never quoting scanned input
-        print(f"keysweep job: internal error: {safe_reason(exc)}", file=sys.stderr)
-        sys.exit(3)
-    sys.stdout.write(json.dumps(asdict(outcome)))
-
-
-if __name__ == "__main__":
-    main()
