@@ -31,7 +31,20 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-WORDS = ["alpha", "beta", "gamma", "delta", "config", "service", "handler", "request", "response", "value", "cache", "retry"]
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "config",
+    "service",
+    "handler",
+    "request",
+    "response",
+    "value",
+    "cache",
+    "retry",
+]
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 
 
@@ -82,7 +95,8 @@ def free_port() -> int:
 def start_daemon(base: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     argv = ["git", "daemon", "--export-all", f"--base-path={base}", "--listen=127.0.0.1"]
-    process = subprocess.Popen([*argv, f"--port={port}", "--reuseaddr", str(base)], env=ENV)
+    argv += [f"--port={port}", "--reuseaddr", str(base)]
+    process = subprocess.Popen(argv, env=ENV, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with socket.socket() as sock:

@@ -140,6 +140,8 @@ def _scan_mirror(spec: JobSpec, path: Path, seconds_left: float) -> Outcome:
     current = ref_positions(git)
     scanned = known_commits(git, spec.refs)
     tips = sorted({sha for ref, sha in current.items() if spec.refs.get(ref) != sha})
+    if not tips:  # nothing new: no rules to load, no report to store
+        return Outcome(report={}, refs=current, commits=0, blobs=0, bytes=0, partial=False)
     config = _config(spec, path, seconds_left)
     source = NewHistory(git, spec.url, tuple(tips), tuple(scanned), config.max_file_size)
     report = scan(config, [source])

@@ -146,14 +146,20 @@ def record_scan(
     if outcome.problem is not None:
         _failed(repo, outcome.problem)
         return 0
-    record = _record(repo, _host(session, repo), outcome)
-    result = ingest(session, record)
-    _commits(session, repo, record, outcome.report)
+    sightings, report_id = _store_report(session, repo, outcome) if outcome.report else (0, None)
     if not outcome.partial:
         _move_refs(session, repo.id, outcome.refs, now)
     repo.last_status, repo.last_error = ("partial" if outcome.partial else "scanned"), None
-    session.add(_scan_row(repo.id, now, outcome, record.id))
-    return result.sightings
+    session.add(_scan_row(repo.id, now, outcome, report_id))
+    return sightings
+
+
+def _store_report(session: Session, repo: Repository, outcome: Outcome) -> tuple[int, str]:
+    """The job's report through the inventory's ingest, and each new sighting's commit."""
+    record = _record(repo, _host(session, repo), outcome)
+    result = ingest(session, record)
+    _commits(session, repo, record, outcome.report)
+    return result.sightings, record.id
 
 
 def _locked(session: Session, repository_id: int) -> Repository:
@@ -248,7 +254,9 @@ def _move_refs(session: Session, repository_id: int, refs: Mapping[str, str], no
         )
 
 
-def _scan_row(repository_id: int, now: Any, outcome: Outcome, report_id: str) -> RepositoryScan:
+def _scan_row(
+    repository_id: int, now: Any, outcome: Outcome, report_id: str | None
+) -> RepositoryScan:
     return RepositoryScan(
         repository_id=repository_id,
         finished_at=now,
