@@ -10,6 +10,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -148,6 +149,26 @@ def test_a_retired_key_in_history_is_critical_with_repository_and_commit(
     code, summary = keysweep("inventory", "summary", "--db", pg_db)
     assert "repo:" + git_server.url("release-tools") in summary
     assert pem.decode().splitlines()[1] not in out + text + summary
+    exposures = server_exposures(pg_db)
+    assert [(p["repository"], p["commit"]) for p in exposures] == [
+        (git_server.url("release-tools"), planted)
+    ]
+
+
+def server_exposures(db: str) -> list[dict[str, Any]]:
+    """The places the server's exposure page and API list."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from scanner.server.queries import Page, exposures
+
+    engine = create_engine(db)
+    try:
+        with Session(engine) as session:
+            items = exposures(session, None, Page(1, 50))["items"]
+    finally:
+        engine.dispose()
+    return [place for item in items for place in item["places"]]
 
 
 def test_a_repository_over_the_size_limit_fails_and_keeps_its_refs(
