@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "key": ("scanner.cli.key", "Inspect key files."),
     "baseline": ("scanner.cli.baseline", "Create, update and import baselines."),
     "inventory": ("scanner.cli.inventory", "Collect sweep reports and ask where a key lives."),
+    "repos": ("scanner.cli.repos", "Repositories to scan on the job queue."),
+    "worker": ("scanner.cli.worker", "Run repository scans from the job queue."),
     "server": (
         "scanner.cli.server",
         "Run the fleet server: uploads, live registry, alerts, dashboard.",

@@ -89,7 +89,8 @@ def where(
     server_url: str | None,
     token_file: Path | None,
 ) -> None:
-    """Every host and path holding KEY (a fingerprint, a prefix of one, or a registry key id)."""
+    """Every host and path holding KEY (a fingerprint, a prefix of one, or a registry key id),
+    and every repository, path and commit."""
     if server_url:
         from scanner.server.remote import where as remote_where
 
@@ -109,8 +110,10 @@ def where(
         click.echo(f"no host holds {_e(key)}")
     for p in places:
         gone = f", gone since {p.gone_since:%Y-%m-%d %H:%M}" if p.gone_since else ""
+        where_ = f"repository {p.repository}" if p.repository else p.host
+        commit = f"  commit {p.commit}" if p.commit else ""
         click.echo(
-            f"{_e(p.host)}  {_e(p.path)}  {_e(p.key_id or p.identity)}  "
+            f"{_e(where_)}  {_e(p.path)}  {_e(p.key_id or p.identity)}{_e(commit)}  "
             f"first seen {p.first_seen:%Y-%m-%d %H:%M}, last seen {p.last_seen:%Y-%m-%d %H:%M}{gone}"
         )
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -196,3 +205,63 @@ INVENTORY_TABLES = [
     for name in ("hosts", "reports", "key_sightings", "sighting_fingerprints")
 ]
 """The tables `keysweep inventory` needs; the server's come from the migrations."""
+
+
+# Repositories scanned on the job queue (`keysweep repos`, `keysweep worker`).
+
+
+class Repository(Base):
+    """A repository to scan: its sightings are stored under its own host row."""
+
+    __tablename__ = "repositories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    origin: Mapped[str] = mapped_column(String(255))
+    """How it was added: url, file, folder, or the listing (github:ORG, …)."""
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    fork: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("hosts.id"), nullable=True)
+    last_scan_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """scanned | partial | failed"""
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class RepositoryRef(Base):
+    """The commit each ref pointed at when it was last scanned completely."""
+
+    __tablename__ = "repository_refs"
+
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(255), primary_key=True)
+    commit: Mapped[str] = mapped_column(String(64))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RepositoryScan(Base):
+    """One finished job: what it read, written with the findings and ref positions."""
+
+    __tablename__ = "repository_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    commits: Mapped[int] = mapped_column(Integer)
+    blobs: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    findings: Mapped[int] = mapped_column(Integer)
+    partial: Mapped[bool] = mapped_column(Boolean)
+    report_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class SightingCommit(Base):
+    """For a sighting in a repository: the commit that first put the key at its path."""
+
+    __tablename__ = "sighting_commits"
+
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("key_sightings.id"), primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    commit: Mapped[str] = mapped_column(String(64))

@@ -3,13 +3,13 @@ keys are still present on which hosts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from scanner.inventory.models import Fingerprint, Host, Sighting
+from scanner.inventory.models import Fingerprint, Host, Repository, Sighting, SightingCommit
 
 RETIRED_STATES = ("deactivated", "compromised", "destroyed", "suspended")
 RETIRED_VERDICTS = ("retired-key-present",)
@@ -32,6 +32,10 @@ class Place:
     first_seen: datetime
     last_seen: datetime
     gone_since: datetime | None
+    repository: str | None = None
+    """For a repository's sighting: its clone URL (`host` is then `repo:<url>`)."""
+    commit: str | None = None
+    """For a repository's sighting: the commit that put the key at `path`."""
 
     @property
     def present(self) -> bool:
@@ -54,7 +58,7 @@ def where(session: Session, query: str, *, include_gone: bool = False) -> list[P
     if not include_gone:
         statement = statement.where(Sighting.gone_since.is_(None))
     rows = session.execute(statement.order_by(Host.name, Sighting.path)).all()
-    return [place_of(sighting, host) for sighting, host in rows]
+    return with_repositories(session, [place_of(sighting, host) for sighting, host in rows])
 
 
 def retired_present(session: Session) -> dict[str, list[Place]]:
@@ -69,7 +73,36 @@ def retired_present(session: Session) -> dict[str, list[Place]]:
     out: dict[str, list[Place]] = {}
     for sighting, host in session.execute(statement).all():
         out.setdefault(host, []).append(place_of(sighting, host))
-    return out
+    return {host: with_repositories(session, places) for host, places in out.items()}
+
+
+def with_repositories(session: Session, places: list[Place]) -> list[Place]:
+    """Repository sightings with their clone URL and commit (when the database has
+    the repository tables: `keysweep inventory` alone does not make them)."""
+    if not places or not inspect(session.get_bind()).has_table("sighting_commits"):
+        return places
+    hosts = {p.host for p in places}
+    urls = dict(
+        session.execute(
+            select(Host.name, Repository.url).join(Repository, Repository.host_id == Host.id)
+        ).all()
+    )
+    if not hosts & urls.keys():
+        return places
+    return [_in_repository(session, p, urls) for p in places]
+
+
+def _in_repository(session: Session, place: Place, urls: dict[str, str]) -> Place:
+    if place.host not in urls:
+        return place
+    commit = session.scalar(
+        select(SightingCommit.commit)
+        .join(Sighting, Sighting.id == SightingCommit.sighting_id)
+        .join(Host, Host.id == Sighting.host_id)
+        .where(Host.name == place.host, Sighting.path == place.path)
+        .where(Sighting.identity == place.identity)
+    )
+    return replace(place, repository=urls[place.host], commit=commit)
 
 
 def place_of(sighting: Sighting, host: str) -> Place:

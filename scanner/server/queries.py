@@ -21,7 +21,7 @@ from scanner.inventory.models import (
     Sighting,
     VerdictChange,
 )
-from scanner.inventory.queries import Place, place_of, where
+from scanner.inventory.queries import Place, place_of, where, with_repositories
 from scanner.registry.entries import Registry
 from scanner.server.store import exposure_filter, retired_days
 
@@ -106,7 +106,9 @@ def _exposure(session: Session, registry: Registry | None, key_ref: str) -> dict
             retired_days(registry, first.key_id, date.today()) if registry else None
         ),
         "hosts": sorted({host for _, host in rows}),
-        "places": [_place_of(s, h) for s, h in rows],
+        "places": [
+            place_dict(p) for p in with_repositories(session, [place_of(s, h) for s, h in rows])
+        ],
     }
 
 

@@ -1,0 +1,156 @@
+"""`keysweep repos add|list|scan`: the repositories to scan, and their jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+import click
+
+from scanner.text import escape_control as _e
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LISTINGS = (
+    ("github_org", "github", "--github-org", "A GitHub organisation (token: $GITHUB_TOKEN)."),
+    ("gitlab_group", "gitlab", "--gitlab-group", "A GitLab group (token: $GITLAB_TOKEN)."),
+    ("gitea_org", "gitea", "--gitea-org", "A Gitea/Forgejo organisation (token: $GITEA_TOKEN)."),
+    (
+        "bitbucket_workspace",
+        "bitbucket",
+        "--bitbucket-workspace",
+        "A Bitbucket workspace (token: $BITBUCKET_TOKEN).",
+    ),
+)
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db_url",
+        required=True,
+        envvar="KEYSWEEP_DB",
+        metavar="URL",
+        help="Inventory database (postgresql+psycopg://… for the job queue; $KEYSWEEP_DB).",
+    )(func)
+
+
+def _listing_options(func: F) -> F:
+    for dest, _, flag, text in reversed(LISTINGS):
+        func = click.option(flag, dest, metavar="NAME", multiple=True, help=text)(func)
+    return func
+
+
+@click.group("repos")
+def command() -> None:
+    """Repositories scanned on the job queue (see docs/org.md)."""
+
+
+@command.command("add")
+@click.argument("sources", nargs=-1)
+@_listing_options
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="The host's API (GitHub Enterprise, self-hosted GitLab, Gitea…).",
+)
+@click.option(
+    "--clone-protocol", type=click.Choice(["https", "ssh"]), default="https", show_default=True
+)
+@click.option("--include-archived", is_flag=True, help="Also archived repositories.")
+@click.option("--include-forks", is_flag=True, help="Also forks.")
+@click.option("--allow-http", is_flag=True, help="Accept plain http clone and API URLs.")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def add(sources: tuple[str, ...], db_url: str, fmt: str, **options: Any) -> None:
+    """Add repositories: clone URLs, files of URLs, folders, or a host's listing."""
+    from sqlalchemy.orm import Session
+
+    from scanner.repos import inputs, open_database, store
+
+    found = inputs.expand(sources, allow_http=options["allow_http"]) + _listed(options)
+    if not found:
+        raise click.UsageError("name at least one URL, file, folder or listing")
+    engine = open_database(db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            added, known = store.add(session, found)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"added": added, "known": known}))
+    else:
+        click.echo(f"{added} repositories added, {known} already known")
+
+
+def _listed(options: dict[str, Any]) -> list[Any]:
+    from scanner.repos import inputs, providers
+    from scanner.repos.urls import check_url
+
+    api = options["api_url"]
+    if api:
+        providers.check_api(api, allow_http=options["allow_http"])
+    found = []
+    for dest, provider, _, _ in LISTINGS:
+        for name in options[dest]:
+            request = providers.ListRequest(
+                provider, name, api, options["include_archived"], options["include_forks"]
+            )
+            for listed in providers.list_repositories(request):
+                url = listed.ssh_url if options["clone_protocol"] == "ssh" else listed.https_url
+                clone = check_url(url or listed.https_url, allow_http=options["allow_http"])
+                new = inputs.named(
+                    clone, f"{provider}:{name}", archived=listed.archived, fork=listed.fork
+                )
+                found.append(new)
+    return found
+
+
+@command.command("list")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_(db_url: str, fmt: str) -> None:
+    """Every repository, with its refs and its last scan."""
+    from sqlalchemy.orm import Session
+
+    from scanner.repos import open_database, store
+
+    engine = open_database(db_url)
+    try:
+        with Session(engine) as session:
+            rows = store.listing(session)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2))
+        return
+    for r in rows:
+        status = r.last_status or "not scanned"
+        error = f" ({_e(r.last_error)})" if r.last_error else ""
+        click.echo(f"{r.id}  {_e(r.url)}  {r.refs} refs  {status}{error}")
+
+
+@command.command("scan")
+@click.argument("repos", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every repository.")
+@db_option
+def scan(repos: tuple[str, ...], everything: bool, db_url: str) -> None:
+    """Enqueue a scan of each repository (by URL, name or id); workers run them."""
+    from sqlalchemy.orm import Session
+
+    from scanner.repos import open_database, queue, store
+
+    if bool(repos) == everything:
+        raise click.UsageError("name repositories or give --all (not both)")
+    engine = open_database(db_url)
+    try:
+        with Session(engine) as session:
+            ids = store.select_ids(session, list(repos))
+    finally:
+        engine.dispose()
+    app = queue.make_app(db_url)
+    with app.open():
+        deferred, waiting = queue.enqueue(app, ids)
+    click.echo(f"{deferred} scans enqueued, {waiting} already waiting")

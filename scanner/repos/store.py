@@ -1,0 +1,269 @@
+"""Repositories in the inventory database: adding them, listing them, and storing
+a finished scan.
+
+A repository's findings are stored by the inventory's own `ingest`, under a host
+row of the repository's own (`repo:<url>`), so `inventory where` and the server
+see them beside the fleet's hosts. A scan reads only the commits added since the
+last one, so its report is ingested as partial: it never closes what an earlier
+scan found (history does not forget). The sightings, each new sighting's commit,
+the ref positions and the scan row are written in one transaction, after
+checking that no other job moved the refs meanwhile: a worker that dies leaves
+nothing, and a job retried while its first run still ends is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from scanner.errors import InventoryError
+from scanner.inventory.extract import ReportRecord, naive_utc, parse_report
+from scanner.inventory.ingest import ingest
+from scanner.inventory.models import (
+    Host,
+    Repository,
+    RepositoryRef,
+    RepositoryScan,
+    Sighting,
+    SightingCommit,
+)
+from scanner.repos.job import Outcome
+
+HOST_PREFIX = "repo:"
+
+
+@dataclass(frozen=True)
+class NewRepository:
+    url: str
+    name: str
+    origin: str
+    archived: bool = False
+    fork: bool = False
+
+
+@dataclass(frozen=True)
+class RepositoryView:
+    id: int
+    url: str
+    name: str
+    origin: str
+    archived: bool
+    fork: bool
+    refs: int
+    last_scan_at: str | None
+    last_status: str | None
+    last_error: str | None
+
+
+def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
+    """Insert the repositories not yet known (by URL); (added, already known)."""
+    added = known = 0
+    for new in repositories:
+        if session.scalar(select(Repository.id).where(Repository.url == new.url)) is not None:
+            known += 1
+            continue
+        session.add(_row(new))
+        session.flush()
+        added += 1
+    return added, known
+
+
+def _row(new: NewRepository) -> Repository:
+    return Repository(
+        url=new.url,
+        name=new.name[:255],
+        origin=new.origin[:255],
+        archived=new.archived,
+        fork=new.fork,
+        added_at=naive_utc(),
+    )
+
+
+def listing(session: Session) -> list[RepositoryView]:
+    rows = session.scalars(select(Repository).order_by(Repository.url)).all()
+    return [_view(session, row) for row in rows]
+
+
+def _view(session: Session, row: Repository) -> RepositoryView:
+    refs = session.scalars(
+        select(RepositoryRef.ref).where(RepositoryRef.repository_id == row.id)
+    ).all()
+    return RepositoryView(
+        id=row.id,
+        url=row.url,
+        name=row.name,
+        origin=row.origin,
+        archived=row.archived,
+        fork=row.fork,
+        refs=len(refs),
+        last_scan_at=row.last_scan_at.isoformat() + "Z" if row.last_scan_at else None,
+        last_status=row.last_status,
+        last_error=row.last_error,
+    )
+
+
+def select_ids(session: Session, names: Sequence[str]) -> list[int]:
+    """Repository ids by URL, name or id; every name must match (else exit 2)."""
+    if not names:
+        return list(session.scalars(select(Repository.id).order_by(Repository.id)))
+    ids: list[int] = []
+    for name in names:
+        query = select(Repository.id).where((Repository.url == name) | (Repository.name == name))
+        found = list(session.scalars(query)) or _by_id(session, name)
+        if not found:
+            raise InventoryError(f"{name}: no such repository (see keysweep repos list)")
+        ids.extend(found)
+    return list(dict.fromkeys(ids))
+
+
+def _by_id(session: Session, name: str) -> list[int]:
+    if not name.isdigit() or session.get(Repository, int(name)) is None:
+        return []
+    return [int(name)]
+
+
+def recorded_refs(session: Session, repository_id: int) -> dict[str, str]:
+    rows = session.scalars(
+        select(RepositoryRef).where(RepositoryRef.repository_id == repository_id)
+    ).all()
+    return {row.ref: row.commit for row in rows}
+
+
+def record_scan(
+    session: Session, repository_id: int, started_from: Mapping[str, str], outcome: Outcome
+) -> int:
+    """Store one finished scan (the caller commits); the number of key sightings."""
+    repo = _locked(session, repository_id)
+    if recorded_refs(session, repository_id) != dict(started_from):
+        raise InventoryError(f"{repo.url}: another scan stored its results first; not stored")
+    now = naive_utc()
+    repo.last_scan_at = now
+    if outcome.problem is not None:
+        _failed(repo, outcome.problem)
+        return 0
+    sightings, report_id = _store_report(session, repo, outcome) if outcome.report else (0, None)
+    if not outcome.partial:
+        _move_refs(session, repo.id, outcome.refs, now)
+    repo.last_status, repo.last_error = ("partial" if outcome.partial else "scanned"), None
+    session.add(_scan_row(repo.id, now, outcome, report_id))
+    return sightings
+
+
+def _store_report(session: Session, repo: Repository, outcome: Outcome) -> tuple[int, str]:
+    """The job's report through the inventory's ingest, and each new sighting's commit."""
+    record = _record(repo, _host(session, repo), outcome)
+    result = ingest(session, record)
+    _commits(session, repo, record, outcome.report)
+    return result.sightings, record.id
+
+
+def _locked(session: Session, repository_id: int) -> Repository:
+    """The repository row, locked until the transaction ends (one writer at a time)."""
+    query = select(Repository).where(Repository.id == repository_id).with_for_update()
+    repo = session.scalars(query).one_or_none()
+    if repo is None:
+        raise InventoryError(f"repository {repository_id}: removed before its scan was stored")
+    return repo
+
+
+def _failed(repo: Repository, problem: str) -> None:
+    repo.last_status = "failed"
+    repo.last_error = problem[:300]
+
+
+def mark_failed(session: Session, repository_id: int, problem: str) -> None:
+    repo = session.get(Repository, repository_id)
+    if repo is not None:
+        repo.last_scan_at = naive_utc()
+        _failed(repo, problem)
+
+
+def host_name(url: str) -> str:
+    name = HOST_PREFIX + url
+    if len(name) <= 255:
+        return name
+    return HOST_PREFIX + "sha256:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def _host(session: Session, repo: Repository) -> str:
+    """The repository's host row, made by ingest on the first scan."""
+    name = host_name(repo.url)
+    if repo.host_id is None:
+        found = session.scalar(select(Host.id).where(Host.name == name))
+        repo.host_id = found
+    return name
+
+
+def _record(repo: Repository, host: str, outcome: Outcome) -> ReportRecord:
+    document = dict(outcome.report)
+    document["meta"] = {
+        "kind": "git",
+        "host": host,
+        "time": naive_utc().isoformat() + "+00:00",
+        "partial": True,  # new commits only: never closes what earlier scans found
+        "roots": [repo.url],
+    }
+    return parse_report(document, source_name=repo.url)
+
+
+def _commits(
+    session: Session, repo: Repository, record: ReportRecord, report: Mapping[str, Any]
+) -> None:
+    """Each new sighting's commit: the oldest new commit that put the key at its path."""
+    host_id = session.scalar(select(Host.id).where(Host.name == record.host))
+    repo.host_id = host_id
+    commits = _commit_by_path(report)
+    for item in record.sightings:
+        sighting = session.scalars(
+            select(Sighting).where(
+                Sighting.host_id == host_id,
+                Sighting.scope == record.scope,
+                Sighting.path == item.path,
+                Sighting.identity == item.identity,
+            )
+        ).one()
+        commit = commits.get(item.path)
+        if commit and session.get(SightingCommit, sighting.id) is None:
+            session.add(
+                SightingCommit(sighting_id=sighting.id, repository_id=repo.id, commit=commit)
+            )
+
+
+def _commit_by_path(report: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for finding in report.get("findings") or []:
+        for place in finding.get("locations") or [finding]:
+            path = str(place.get("path") or "")
+            if place.get("archive_member"):
+                path = f"{path}!{place['archive_member']}"
+            if place.get("commit"):
+                found.setdefault(path, str(place["commit"]))
+    return found
+
+
+def _move_refs(session: Session, repository_id: int, refs: Mapping[str, str], now: Any) -> None:
+    session.execute(delete(RepositoryRef).where(RepositoryRef.repository_id == repository_id))
+    for ref, commit in sorted(refs.items()):
+        session.add(
+            RepositoryRef(repository_id=repository_id, ref=ref[:255], commit=commit, scanned_at=now)
+        )
+
+
+def _scan_row(
+    repository_id: int, now: Any, outcome: Outcome, report_id: str | None
+) -> RepositoryScan:
+    return RepositoryScan(
+        repository_id=repository_id,
+        finished_at=now,
+        commits=outcome.commits,
+        blobs=outcome.blobs,
+        bytes=outcome.bytes,
+        findings=outcome.findings,
+        partial=outcome.partial,
+        report_id=report_id,
+    )

@@ -1,0 +1,76 @@
+"""Which clone URLs keysweep will fetch, and how each is named.
+
+A clone URL picks a git transport, and some transports run programs (`ext::`),
+read local files under another name (`fd::`) or speak plain HTTP, where anyone
+on the path can change what we scan. So only https, ssh (also as
+`user@host:path`), git and file URLs pass, plain http only when asked for
+(`--allow-http`), and a URL that carries a password is refused: it would be
+stored in the database and shown in every listing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scanner.errors import KeysweepError
+
+SCHEMES = ("https", "ssh", "git", "file")
+SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]+$")
+"""`git@host:group/project.git`, which git reads as ssh."""
+
+
+class UrlRefused(KeysweepError):
+    """A clone URL outside the policy."""
+
+
+@dataclass(frozen=True)
+class CloneUrl:
+    url: str
+    scheme: str
+    """The git transport the URL needs (the only one allowed while fetching it)."""
+
+
+def check_url(text: str, *, allow_http: bool = False) -> CloneUrl:
+    """The URL if the policy lets it through, else UrlRefused naming it."""
+    url = text.strip()
+    if not url or any(c.isspace() or ord(c) < 32 for c in url):
+        raise UrlRefused(f"{url!r}: not a clone URL")
+    if url.startswith("-"):
+        raise UrlRefused(f"{url}: a URL may not start with '-'")
+    if "::" in url.split("/", 1)[0]:
+        raise UrlRefused(f"{url}: transport helpers (<transport>::<address>) are refused")
+    if SCP_LIKE.match(url) and "://" not in url:
+        return CloneUrl(url, "ssh")
+    return _with_scheme(url, allow_http)
+
+
+def _with_scheme(url: str, allow_http: bool) -> CloneUrl:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    allowed = SCHEMES + (("http",) if allow_http else ())
+    if scheme not in allowed:
+        hint = " (plain http needs --allow-http)" if scheme == "http" else ""
+        raise UrlRefused(f"{shown(url)}: scheme {scheme or 'none'!r} is refused{hint}")
+    if parts.password is not None:
+        raise UrlRefused(f"{shown(url)}: a URL with a password is refused (use ssh or a token)")
+    if scheme != "file" and not parts.hostname:
+        raise UrlRefused(f"{shown(url)}: no host")
+    return CloneUrl(url, scheme)
+
+
+def file_url(path: Path) -> CloneUrl:
+    """A local repository as a file:// URL (absolute, so every worker reads the same)."""
+    return CloneUrl(path.resolve().as_uri(), "file")
+
+
+def shown(url: str) -> str:
+    """The URL with any user information dropped, for messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()
