@@ -6,7 +6,7 @@ sources and applies the settings every source shares (`exclude`,
 `max_file_size`, `follow_symlinks`, the sweep's excludes). The scanning
 commands, `keysweep baseline`, the sweep and library callers all come through
 here, so a setting cannot be forgotten by one of them. Adding a kind of target
-is a dataclass and one line in `BUILDERS`.
+is a dataclass, a member of `Target` and one line in `BUILDERS`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def build_sources(
     for each in given:
         if isinstance(each, str | os.PathLike):
             each = Files((Path(each),))
-        if isinstance(each, Files | GitHistory | Stdin | Sweep):
+        if isinstance(each, Target):
             sources.extend(BUILDERS[type(each)](config, each))
         else:
             sources.append(each)
