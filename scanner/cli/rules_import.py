@@ -8,6 +8,7 @@ over, so a switch of scanners never loses a rule without saying so.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -16,6 +17,12 @@ HEADER = (
     "# Converted from {source} by `keysweep rules import-gitleaks`.\n"
     "# Examples were generated from each pattern and checked by the engine;\n"
     "# replace them with real-looking values of your own tokens when you can.\n"
+)
+
+
+PARKED = (
+    "\n# Converted, but no example could be made from the pattern. Add `examples` and\n"
+    "# `negative_examples` of your own, then move each rule into the list above.\n"
 )
 
 
@@ -43,19 +50,32 @@ def command(source: Path, output: Path, prefix: str, severity: str) -> None:
     check_output(output)
     conversion = convert(read_config(source), prefix=prefix, severity=severity)
     rules = [dict(r) for r in conversion.rules]
-    untested = add_examples(rules, str(output))
-    output.write_text(_document(source, rules), encoding="utf-8")
+    short = set(add_examples(rules, str(output)))
+    ready = [r for r in rules if r["examples"] and r["negative_examples"]]
+    parked = [r for r in rules if r not in ready]
+    output.write_text(_document(source, ready, parked), encoding="utf-8")
     for note in conversion.notes:
         click.echo(str(note), err=True)
-    for rule_id in untested:
-        click.echo(f"{rule_id}: fewer than two examples could be made; add your own", err=True)
+    for rule in rules:
+        if rule in parked:
+            click.echo(f"{rule['id']}: no example could be made: written commented out", err=True)
+        elif rule["id"] in short:
+            click.echo(f"{rule['id']}: fewer than two examples could be made", err=True)
     click.echo(
-        f"{output}: {len(rules)} of {conversion.total} gitleaks rules converted "
-        f"({len(conversion.skipped)} not converted, {len(conversion.notes)} notes)",
+        f"{output}: {len(ready)} of {conversion.total} gitleaks rules converted "
+        f"({len(parked)} commented out for want of examples, "
+        f"{len(conversion.skipped)} not converted, {len(conversion.notes)} notes)",
         err=True,
     )
 
 
-def _document(source: Path, rules: list[dict[str, object]]) -> str:
-    body = yaml.safe_dump({"rules": rules}, sort_keys=False, allow_unicode=True, width=100)
+def _document(source: Path, ready: list[dict[str, Any]], parked: list[dict[str, Any]]) -> str:
+    body = _yaml({"rules": ready})
+    if parked:
+        lines = _yaml(parked).splitlines()
+        body += PARKED + "".join(f"# {line}\n" for line in lines)
     return HEADER.format(source=source.name) + body
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

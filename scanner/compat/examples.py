@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,12 +34,15 @@ _POSIX = {
     "[:space:]": " \\t",
     "[:punct:]": "!-/:-@",
 }
+_FLAGS = re.compile(r"\(\?[a-zA-Z]+\)")
+_ASCII = {r"\w": "A-Za-z0-9_", r"\d": "0-9", r"\s": r"\x20", r"\S": "!-~"}
 _NEGATIVE_FILLERS = ("", "<redacted>", "${SECRET}", "xxxxxxxx", "changeme")
 
 
 def add_examples(mappings: Sequence[dict[str, Any]], file: str) -> list[str]:
     """Fill `examples` and `negative_examples` in place; returns the ids of rules
-    that got fewer than two of either (the caller reports them)."""
+    that got fewer than two of either (the caller reports them; a rule with none
+    cannot pass `rules check`)."""
     rules = [rule_from_mapping(m, file, n) for n, m in enumerate(mappings, 1)]
     lanes = engines(rules)
     short = []
@@ -71,6 +75,8 @@ def _candidates(rule: Rule) -> Iterator[str]:
         if text is None:
             return
         yield _with_keyword(text, rule)
+        if rule.kind is not RuleKind.KEY_FILE:  # a fixed value still gets two examples
+            yield _with_keyword(f'value = "{text}"', rule)
 
 
 def _generate(pattern: str | None, rule: Rule, generator: random.Random) -> str | None:
@@ -81,7 +87,9 @@ def _generate(pattern: str | None, rule: Rule, generator: random.Random) -> str 
     state = random.getstate()
     random.seed(generator.random())  # exrex draws from the module's generator
     try:
-        text = exrex.getone(_generable(pattern), limit=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = exrex.getone(_generable(pattern), limit=4)
     except Exception:
         return None
     finally:
@@ -96,7 +104,30 @@ def _generable(pattern: str) -> str:
     `\\s` is written as a space so that examples stay readable one-liners."""
     for posix, members in _POSIX.items():
         pattern = pattern.replace(posix, members)
-    return re.sub(r"(?<!\\)((?:\\\\)*)\\s", r"\1[ ]", pattern).replace(r"\z", r"\Z")
+    head = _FLAGS.match(pattern)  # Python refuses flags after the start; drop them
+    start = head.end() if head else 0
+    pattern = pattern[:start] + _FLAGS.sub("", pattern[start:])
+    return _ascii_classes(pattern).replace(r"\z", r"\Z")
+
+
+def _ascii_classes(pattern: str) -> str:
+    """Go's `\\w`, `\\d`, `\\s` and `\\S` are ASCII; exrex's are Unicode, and would
+    write examples the rule itself never matches."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        pair = pattern[i : i + 2]
+        if pair in _ASCII:
+            out.append(_ASCII[pair] if in_class else f"[{_ASCII[pair]}]")
+            i += 2
+            continue
+        if pattern[i] == "\\":
+            out.append(pair)
+            i += 2
+            continue
+        in_class = (pattern[i] == "[") or (in_class and pattern[i] != "]")
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
 
 
 def _key_file_path(rule: Rule, generator: random.Random) -> str | None:

@@ -132,8 +132,9 @@ def convert(
     data: Mapping[str, Any], *, prefix: str = "gitleaks", severity: str = "high"
 ) -> Conversion:
     """Every rule of the (merged) config, converted or accounted for."""
+    shared = [_global(a) for a in _allowlists(data)]
     notes = [Note(FILE_NOTE, text) for text in _file_notes(data)]
-    shared = _allowlists(data)
+    notes += [Note(FILE_NOTE, text) for work, _ in shared for text in work.notes]
     rules, skipped = [], []
     for source in _rules(data):
         work = _convert_rule(source, shared, prefix, severity)
@@ -146,6 +147,14 @@ def convert(
     return Conversion(tuple(rules), tuple(notes), tuple(skipped), len(_rules(data)))
 
 
+def _global(allowlist: Mapping[str, Any]) -> tuple[_Rule, tuple[str, ...]]:
+    """A global allowlist converted once (its notes are said once), and the rule
+    ids it is limited to (`targetRules`; empty: every rule)."""
+    work = _Rule({}, {})
+    _apply_allowlist(work, allowlist, where="global allowlist")
+    return work, tuple(_list(allowlist.get("targetRules")))
+
+
 def _file_notes(data: Mapping[str, Any]) -> Iterable[str]:
     extend = data.get("extend")
     if isinstance(extend, Mapping) and extend.get("useDefault"):
@@ -155,12 +164,13 @@ def _file_notes(data: Mapping[str, Any]) -> Iterable[str]:
         )
         if extend.get("disabledRules"):
             yield "[extend] disabledRules of gitleaks' defaults: use disabled_rules in .keysweep.yaml"
-    if any(a.get("commits") for a in _allowlists(data)):
-        yield "global allowlist commits not converted: list them in .gitleaksignore or a baseline"
 
 
 def _convert_rule(
-    source: Mapping[str, Any], shared: Sequence[Mapping[str, Any]], prefix: str, severity: str
+    source: Mapping[str, Any],
+    shared: Sequence[tuple[_Rule, tuple[str, ...]]],
+    prefix: str,
+    severity: str,
 ) -> _Rule:
     work = _Rule(source, {"id": _rule_id(prefix, source.get("id"))})
     work.out["name"] = str(source.get("description") or source.get("id") or "gitleaks rule")
@@ -170,8 +180,9 @@ def _convert_rule(
         step(work)
         if work.dropped:
             return work
-    for allowlist in shared:
-        _apply_allowlist(work, allowlist, shared=True)
+    for allowed, targets in shared:
+        if not targets or str(source.get("id")) in targets:
+            _inherit(work.out, allowed.out)
     work.out["description"] = f"Converted from gitleaks rule {source.get('id')}."
     return work
 
@@ -238,16 +249,21 @@ def _paths(work: _Rule) -> None:
     work.out["paths"] = {"include": list(globs)}
 
 
+def _inherit(out: dict[str, Any], allowed: Mapping[str, Any]) -> None:
+    for regex in allowed.get("allow", []):
+        _add(out, "allow", regex)
+    for glob in allowed.get("paths", {}).get("exclude", []):
+        excluded = out.setdefault("paths", {}).setdefault("exclude", [])
+        if glob not in excluded:
+            excluded.append(glob)
+
+
 def _allowed(work: _Rule) -> None:
     for allowlist in _allowlists(work.source):
-        _apply_allowlist(work, allowlist, shared=False)
+        _apply_allowlist(work, allowlist, where="allowlist")
 
 
-def _apply_allowlist(work: _Rule, allowlist: Mapping[str, Any], *, shared: bool) -> None:
-    where = "global allowlist" if shared else "allowlist"
-    targets = _list(allowlist.get("targetRules"))
-    if shared and targets and str(work.source.get("id")) not in targets:
-        return
+def _apply_allowlist(work: _Rule, allowlist: Mapping[str, Any], *, where: str) -> None:
     kinds = [k for k in ("regexes", "stopwords", "paths", "commits") if allowlist.get(k)]
     if str(allowlist.get("condition", "OR")).upper() == "AND" and len(kinds) > 1:
         work.note(f"{where} with condition AND ({', '.join(kinds)}) not converted")
@@ -255,7 +271,7 @@ def _apply_allowlist(work: _Rule, allowlist: Mapping[str, Any], *, shared: bool)
     _allow_regexes(work, allowlist, where)
     _allow_stopwords(work, allowlist)
     _allow_paths(work, allowlist, where)
-    if allowlist.get("commits") and not shared:
+    if allowlist.get("commits"):
         work.note(f"{where} commits not converted: list them in .gitleaksignore or a baseline")
 
 
