@@ -240,13 +240,16 @@ def _glob_class(text: str, i: int) -> str:
 
 
 def _quantified(text: str, i: int, options: list[str]) -> tuple[list[str], int]:
-    """`?` doubles the choices; any other repeat becomes a wildcard."""
+    """`?` doubles the choices; a repeat that may be empty becomes a wildcard, and
+    any other keeps one copy and a wildcard after it."""
     if text.startswith("?", i):
         return ["", *options], i + 1 + text.startswith("?", i + 1)
     repeat = _REPEAT.match(text, i)
     if repeat is None:
         return options, i
-    return ["*"], repeat.end()
+    if repeat.group(0)[0] == "*" or repeat.group(0).startswith("{0"):
+        return ["*"], repeat.end()
+    return _product(options, ["*"]), repeat.end()
 
 
 def _glob(alternative: str) -> str | None:
