@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import git
 from compat.support import ALNUM, DATA, LOWER_DIGITS, keysweep, random_text, report
+from conftest import git
 
 from scanner.compat.gitleaks_regex import convert_pattern, path_globs
 
@@ -19,7 +19,9 @@ def converted(tmp_path: Path) -> tuple[Path, str]:
     for name in ("team.gitleaks.toml", "base.gitleaks.toml"):
         shutil.copy(DATA / name, tmp_path / name)
     out = tmp_path / "rules.yaml"
-    result = keysweep("rules", "import-gitleaks", str(tmp_path / "team.gitleaks.toml"), "-o", str(out))
+    result = keysweep(
+        "rules", "import-gitleaks", str(tmp_path / "team.gitleaks.toml"), "-o", str(out)
+    )
     assert result.exit_code == 0, result.output
     return out, result.stderr
 
