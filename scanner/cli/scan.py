@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from scanner.cli.compat_flags import gitleaks_flags
 from scanner.cli.options import build_config, config_root, file_source, finish, scan_options
 from scanner.errors import ConfigError
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command("scan")
+@gitleaks_flags
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
 @click.option(

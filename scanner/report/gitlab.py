@@ -82,7 +82,10 @@ def _identifier(rule: str) -> JSONDict:
 
 def _description(shown: dict[str, Any]) -> str:
     secret = shown["secret"]
-    return f"{shown['name']} ({shown['rule']}): {secret['preview']} ({secret['length']} chars)"
+    return (
+        f"{shown['name']} ({shown['rule']}): {secret['preview']} ({secret['length']} chars; "
+        f"keyed hash {secret['hash']})"
+    )
 
 
 def _location(shown: dict[str, Any]) -> JSONDict:

@@ -55,7 +55,10 @@ def _place(shown: dict[str, object]) -> str:
 def _details(finding: Finding, shown: dict[str, object]) -> list[str]:
     secret = shown["secret"]
     assert isinstance(secret, dict)
-    lines = [f"secret {secret['preview']} ({secret['length']} chars)", f"fix: {fix_hint(finding)}"]
+    lines = [
+        f"secret {secret['preview']} ({secret['length']} chars; keyed hash {secret['hash']})",
+        f"fix: {fix_hint(finding)}",
+    ]
     if shown["commit"]:
         lines.append(f"commit {shown['commit']}")
     lines += [f"also at {p.path}:{p.line}" for p in finding.places[1:]]
