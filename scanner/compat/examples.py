@@ -44,7 +44,9 @@ def add_examples(mappings: Sequence[dict[str, Any]], file: str) -> list[str]:
     that got fewer than two of either (the caller reports them; a rule with none
     cannot pass `rules check`)."""
     rules = [rule_from_mapping(m, file, n) for n, m in enumerate(mappings, 1)]
-    lanes = engines(rules)
+    with warnings.catch_warnings():  # Python's parser remarks on Go-style classes
+        warnings.simplefilter("ignore", FutureWarning)
+        lanes = engines(rules)
     short = []
     for mapping, rule in zip(mappings, rules, strict=True):
         positives = _pick(lanes, rule, _candidates(rule), True)
@@ -94,7 +96,7 @@ def _generate(pattern: str | None, rule: Rule, generator: random.Random) -> str 
         return None
     finally:
         random.setstate(state)
-    if not isinstance(text, str) or not all(c.isprintable() or c in "\n\t" for c in text):
+    if not isinstance(text, str) or not all(c.isprintable() or c in "\n\t\r" for c in text):
         return None
     return text
 
@@ -112,7 +114,8 @@ def _generable(pattern: str) -> str:
 
 def _ascii_classes(pattern: str) -> str:
     """Go's `\\w`, `\\d`, `\\s` and `\\S` are ASCII; exrex's are Unicode, and would
-    write examples the rule itself never matches."""
+    write examples the rule itself never matches. `.` and negated classes are kept
+    to printable ASCII, so examples are readable one-line strings."""
     out, i, in_class = [], 0, False
     while i < len(pattern):
         pair = pattern[i : i + 2]
@@ -123,6 +126,15 @@ def _ascii_classes(pattern: str) -> str:
         if pattern[i] == "\\":
             out.append(pair)
             i += 2
+            continue
+        if not in_class and pattern.startswith("[^", i):  # no control characters
+            first = "]" if pattern.startswith("]", i + 2) else ""  # `[^]…]`: `]` a member
+            out.append("[^\\x00-\\x1f\\x7f" + ("\\]" if first else ""))
+            i, in_class = i + 2 + len(first), True
+            continue
+        if not in_class and pattern[i] == ".":
+            out.append("[ -~]")
+            i += 1
             continue
         in_class = (pattern[i] == "[") or (in_class and pattern[i] != "]")
         out.append(pattern[i])
