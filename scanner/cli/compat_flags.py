@@ -44,7 +44,7 @@ def gitleaks_flags(command: F) -> F:
         click.option("--report-format", "-f", "report_format", hidden=True),
         click.option("--report-path", "-r", "report_path", hidden=True),
         click.option("--exit-code", "exit_code_on_leak", type=int, hidden=True),
-        click.option("--redact", "redact", is_flag=False, flag_value="100", hidden=True),
+        click.option("--redact", "redact", is_flag=True, hidden=True),
         click.option("--log-opts", "log_opts", hidden=True),
     ]
     for option in options:
@@ -61,7 +61,8 @@ def _translate(given: dict[str, Any], values: dict[str, Any]) -> None:
         values["output"] = Path(given["report_path"])
     if given["log_opts"] is not None:
         _log_opts(given["log_opts"], values)
-    # --redact: keysweep never shows more than a short preview of any secret.
+    # --redact: keysweep never shows more than a short preview of any secret (gitleaks'
+    # partial `--redact=N` has no meaning here and is refused by Click as a value).
 
 
 def _report_format(name: str) -> str:

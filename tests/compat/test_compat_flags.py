@@ -34,6 +34,8 @@ def test_report_flags_and_exit_code(repo: Path, tmp_path: Path) -> None:
     assert json.loads(out.read_text())["runs"][0]["results"][0]["ruleId"]
     short = keysweep("scan", str(repo / "app.py"), "-f", "junit", "-r", str(tmp_path / "j.xml"))
     assert short.exit_code == 1 and (tmp_path / "j.xml").read_text().startswith("<?xml")
+    redacted = keysweep("git", "--redact", str(repo), "--format", "json")  # a flag, not a value
+    assert redacted.exit_code == 1 and json.loads(redacted.stdout)["findings"]
 
 
 def test_exit_code_zero_reports_without_failing(repo: Path) -> None:
