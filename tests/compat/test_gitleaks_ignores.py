@@ -31,6 +31,8 @@ def test_gitleaks_allow_comment_is_honoured(tmp_path: Path) -> None:
     lines = [f["line"] for f in report(result)["findings"]]
     assert lines == [4]
     assert report(result)["summary"]["suppressed"]["inline"] == 2
+    (tmp_path / "app.py").write_text(f"{_secret_line()}  // gitleaks:allow\n")
+    assert keysweep("scan", str(tmp_path)).exit_code == 0  # an annotated file is clean
 
 
 def test_gitleaksignore_beside_the_config(make_repo: object) -> None:
