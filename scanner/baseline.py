@@ -28,16 +28,21 @@ ordinary id entry, carrying its audit verdict over.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import hashkey, safeload
 from scanner.errors import BaselineError
-from scanner.model import Finding
+from scanner.model import Finding, RuleKind
+
+if TYPE_CHECKING:
+    from scanner.compat.gitleaksignore import GitleaksIgnore
+    from scanner.config import Config
 
 FORMAT_VERSION = 2
 ENTRY_FIELDS = ("id", "rule", "severity", "path", "line", "commit", "preview")
@@ -67,7 +72,23 @@ class ImportedEntry:
     is_secret: bool | None = None
 
     def matches(self, finding: Finding) -> bool:
-        return _norm(finding.path) == self.path and finding.secret.sha1 == self.hashed_secret
+        if _norm(finding.path) != self.path:
+            return False
+        if self.type == PRIVATE_KEY_TYPE:
+            return _is_key(finding) and finding.line <= self.line <= max(
+                finding.end_line, finding.line
+            )
+        return finding.secret.sha1 == self.hashed_secret
+
+
+_AUDIT_ORDER = {True: 0, False: 1, None: 2}
+PRIVATE_KEY_TYPE = "Private Key"
+"""detect-secrets hashes only a private key's armour line (`BEGIN RSA PRIVATE KEY`),
+so its entries match a keysweep key finding by path and the armour line's number."""
+
+
+def _is_key(finding: Finding) -> bool:
+    return finding.key is not None or finding.kind in (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,8 @@ class Baseline:
     source: Path | None = None
     key_id: str | None = None
     """The hash key that made the ids (None: not recorded, not checked)."""
+    gitleaks: GitleaksIgnore | None = None
+    """A `.gitleaksignore` beside the config: its fingerprints are suppressed too."""
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -101,15 +124,33 @@ class Baseline:
             )
 
     def imported_entry(self, finding: Finding) -> ImportedEntry | None:
-        return next((e for e in self.imported if e.matches(finding)), None)
+        """The detect-secrets entry for this finding; of several (one per plugin that
+        saw the secret), one audited as real first, then one audited false."""
+        found = [e for e in self.imported if e.matches(finding)]
+        return min(found, key=lambda e: _AUDIT_ORDER[e.is_secret], default=None)
 
     def contains(self, finding: Finding) -> bool:
         """Whether the baseline suppresses this finding (entries audited as real never do)."""
+        if self.gitleaks is not None and self.gitleaks.ignores(finding):
+            return True
         found = self.entry(finding)
         if found is not None:
             return found.is_secret is not True
         legacy = self.imported_entry(finding)
         return legacy is not None and legacy.is_secret is not True
+
+
+def for_config(config: Config) -> Baseline | None:
+    """The config's baseline, with a `.gitleaksignore` found beside the config file
+    (else in the scanned root) folded in."""
+    from scanner.compat import gitleaksignore
+
+    baseline = load_baseline(config.baseline) if config.baseline is not None else None
+    folder = config.source_file.parent if config.source_file is not None else config.root
+    ignore = gitleaksignore.beside(folder if folder.is_dir() else None)
+    if ignore is None:
+        return baseline
+    return dataclasses.replace(baseline or Baseline(), gitleaks=ignore)
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -191,8 +232,8 @@ def _detect_secrets(results: Mapping[str, Any], path: Path) -> Iterable[Imported
             raise BaselineError(f"{path}: results[{filename!r}] must be a list")
         for n, raw in enumerate(items):
             where = f"results[{filename!r}][{n}]"
-            if isinstance(raw, dict):
-                raw = {**raw, "filename": raw.get("filename", filename)}
+            if isinstance(raw, dict):  # the results key is the path as detect-secrets saw it
+                raw = {**raw, "filename": filename}
             yield _imported(raw, path, where)
 
 

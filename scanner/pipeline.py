@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from scanner import placeholders, schedule, suppress, unscanned
+from scanner.compat.baselinefiles import drop_baseline_values
 from scanner.config import Config
 from scanner.decoding import UNDECODED
 from scanner.detectors.rules import item_paths
@@ -149,11 +150,9 @@ def _load_registry(config: Config) -> Registry | None:
 
 
 def _load_baseline(config: Config) -> Baseline | None:
-    if config.baseline is None:
-        return None
-    from scanner.baseline import load_baseline
+    from scanner.baseline import for_config
 
-    return load_baseline(config.baseline)
+    return for_config(config)
 
 
 # --- sources ------------------------------------------------------------------
@@ -239,6 +238,7 @@ class _Worker:
                 )
         matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
         matches, dropped = self.vetter.vet(item.origin, data, matches)
+        matches = drop_baseline_values(data, matches, dropped)  # a baseline's own hashes
         if dropped.pop(UNDECODED, 0):
             message = "decoding budget reached; the rest of its encoded values not scanned"
             result.unscanned.append(unscanned.Unscanned(item.origin.path, message))

@@ -16,6 +16,7 @@ from scanner.pathnames import shown
 _COMMENT = re2.compile(
     rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?"
     rb"|pragma:[ \t]*allowlist[ -]secret"
+    rb"|gitleaks:allow"
 )
 _SPLIT = re2.compile(rb"[\s,]+")
 
@@ -69,7 +70,9 @@ ALL_RULES = "*"
 
 class InlineAllows:
     """The inline allow comments of one item, read in one pass: `keysweep:allow`
-    (every rule), `keysweep:allow <rule-id> …`, or `pragma: allowlist secret`.
+    (every rule), `keysweep:allow <rule-id> …`, or the other scanners' markers that
+    teams already have in their code, `pragma: allowlist secret` (detect-secrets)
+    and `gitleaks:allow` (gitleaks), which allow every rule.
     A comment covers its own line and the line below it."""
 
     def __init__(self, data: bytes) -> None:
@@ -93,6 +96,6 @@ class InlineAllows:
 
 def _rules_named(found: Any) -> set[str]:
     names = found.group(1)
-    if not names:  # a bare keysweep:allow, or the detect-secrets pragma
+    if not names:  # a bare keysweep:allow, or the detect-secrets or gitleaks marker
         return {ALL_RULES}
     return {n.decode() for n in _SPLIT.split(names.strip()) if n}

@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from scanner.cli.compat_flags import gitleaks_flags
 from scanner.cli.options import build_config, finish, scan_options
 
 
 @click.command("git")
+@gitleaks_flags
 @click.argument("repo", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--since", metavar="REV", help="Only what commits after REV introduced (REV..HEAD).")
 @click.option("--range", "rev_range", metavar="A..B", help="Only what commits in A..B introduced.")

@@ -18,7 +18,7 @@ from scanner.model import Report, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("text", "json", "jsonl", "sarif")
+FORMATS = ("text", "json", "jsonl", "sarif", "gitlab", "junit")
 
 
 def rule_source_options(func: F) -> F:

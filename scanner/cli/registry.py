@@ -1,4 +1,4 @@
-"""`keysweep registry check|import-jwks|import-cbom`: the key registry without a scan."""
+"""`keysweep registry check|import-jwks|import-cbom|hash-secret`: the key registry without a scan."""
 
 from __future__ import annotations
 
@@ -111,3 +111,64 @@ def import_cbom(file: Path, out: Path) -> None:
     save(document, out)
     for line in summary.lines():
         click.echo(f"{out}: {line}", err=True)
+
+
+MAX_SECRET_BYTES = 64 * 1024
+
+
+@command.command("hash-secret")
+@click.argument("registry", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--stdin/--prompt",
+    "from_stdin",
+    default=None,
+    help="Read the secret from standard input (one trailing newline dropped), or ask for "
+    "it without echo (default: ask on a terminal, else read standard input).",
+)
+def hash_secret(registry: Path, from_stdin: bool | None) -> None:
+    """Print the `secret_hash` of a symmetric secret under REGISTRY's scrypt settings,
+    for its entry's `fingerprints.secret_hash`. The secret is never an argument:
+    arguments end up in shell history and process listings."""
+    from scanner.errors import RegistryError
+    from scanner.registry import load_registry
+    from scanner.registry.crosscheck import secret_hash, secret_hash_affordable
+
+    loaded = load_registry(registry)
+    params = loaded.secret_hash
+    if params is None:
+        raise RegistryError(
+            f"{registry}: no registry.secret_hash (alg, salt, n, r, p) to hash with"
+        )
+    if not secret_hash_affordable(params):
+        raise RegistryError(f"{registry}: registry.secret_hash asks scrypt for too much memory")
+    secret = _read_secret(_use_stdin(from_stdin))
+    digest = secret_hash(secret, params)
+    click.echo(digest)
+    listed = loaded.find("secret_hash", digest)
+    where = f"already listed as {listed.id}" if listed else "put it in the key's fingerprints"
+    click.echo(f"{registry}: secret_hash of a {len(secret)}-byte secret; {where}", err=True)
+
+
+def _use_stdin(choice: bool | None) -> bool:
+    import sys
+
+    return choice if choice is not None else not sys.stdin.isatty()
+
+
+def _read_secret(from_stdin: bool) -> bytes:
+    """The secret, from standard input or a hidden prompt (asked twice)."""
+    import sys
+
+    from scanner.errors import ConfigError
+
+    if from_stdin:
+        data = sys.stdin.buffer.read(MAX_SECRET_BYTES + 1)
+        if len(data) > MAX_SECRET_BYTES:
+            raise ConfigError(f"the secret on standard input is over {MAX_SECRET_BYTES} bytes")
+        secret = data.removesuffix(b"\n").removesuffix(b"\r")
+    else:
+        text = click.prompt("Secret", hide_input=True, confirmation_prompt=True, err=True)
+        secret = str(text).encode("utf-8")
+    if not secret:
+        raise ConfigError("the secret is empty")
+    return secret

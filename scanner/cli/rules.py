@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -87,3 +88,6 @@ def check(
     lane_names = " and ".join(e.lane for e in lanes)
     click.echo(f"{len(rules)} rules checked ({lane_names}): {len(failures)} failure(s)", err=True)
     ctx.exit(1 if failures else 0)
+
+
+command.add_command(importlib.import_module("scanner.cli.rules_import").command)

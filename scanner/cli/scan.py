@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from scanner.cli.compat_flags import gitleaks_flags
 from scanner.cli.options import build_config, config_root, file_options, finish, scan_options
 from scanner.errors import ConfigError
 from scanner.sources.build import Files, Stdin
@@ -15,6 +16,7 @@ from scanner.sources.stdin import DEFAULT_NAME
 
 
 @click.command("scan")
+@gitleaks_flags
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @file_options
 @click.option(

@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 from scanner.errors import KeysweepError
 from scanner.model import Report
+from scanner.report.gitlab import render_gitlab
 from scanner.report.json import render_json, render_jsonl
+from scanner.report.junit import render_junit
 from scanner.report.sarif import render_sarif
 from scanner.report.text import render_text
 
@@ -21,6 +23,8 @@ REPORTERS: dict[str, Reporter] = {
     "json": render_json,
     "jsonl": render_jsonl,
     "sarif": render_sarif,
+    "gitlab": render_gitlab,
+    "junit": render_junit,
 }
 
 

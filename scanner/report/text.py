@@ -11,6 +11,7 @@ import click
 
 from scanner.exposure import file_exposure
 from scanner.model import Finding, Location, Report, RuleKind, Severity
+from scanner.report import github
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
 from scanner.report.hints import fix_hint, is_critical_registry
 from scanner.text import escape_control
@@ -52,6 +53,8 @@ def render_text(report: Report, color: bool = False) -> str:
         blocks.append("\n".join([style(_e(path), bold=True), *(_finding(f, style) for f in group)]))
     if report.warnings:
         blocks.append(_warnings(report, style))
+    if github.enabled() and findings:  # GitHub Actions shows these on the diff
+        blocks.append("\n".join(github.workflow_commands(findings)))
     blocks.append(summary_line(report))
     return "\n\n".join(blocks) + "\n"
 
