@@ -163,12 +163,16 @@ def _line_starts(text: str) -> Sequence[int]:
             starts.append(index + 1)
             index = text.find("\n", index + 1)
         return starts
-    index, length = 0, len(text)
-    while index < length:
-        ch = text[index]
-        if ch == "\r" and text.startswith("\n", index + 1):
-            index += 1
-        if ch in "\r\n":
-            starts.append(index + 1)
-        index += 1
+    offset = 0
+    pieces = text.split("\n")
+    for number, piece in enumerate(pieces):
+        last = number == len(pieces) - 1
+        index = piece.find("\r")
+        while index >= 0:
+            if last or index < len(piece) - 1:  # a \r just before \n is part of \r\n
+                starts.append(offset + index + 1)
+            index = piece.find("\r", index + 1)
+        offset += len(piece) + 1
+        if not last:
+            starts.append(offset)
     return starts
