@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,6 +30,7 @@ from pathlib import Path
 WORK = Path(__file__).resolve().parent / ".work"
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 HOOK = "#!/bin/sh\nexec {keysweep} git --staged\n"
+CHILDREN = resource.RUSAGE_CHILDREN
 
 
 def keysweep_bin() -> str:
@@ -57,7 +59,7 @@ def generated_repo() -> Path:
     return repo
 
 
-def staged_clone(source: Path, files: int, into: Path) -> Path:
+def staged_clone(source: Path, files: int, into: Path, command: str) -> Path:
     """A fresh clone of `source` with `files` Python files changed and staged, and
     the hook installed."""
     work = into / "clone"
@@ -70,23 +72,27 @@ def staged_clone(source: Path, files: int, into: Path) -> Path:
         path.write_text(path.read_text(errors="replace") + "\nextra = 1\n")
     _git(work, "add", *map(str, names))
     hook = work / ".git" / "hooks" / "pre-commit"
-    hook.write_text(HOOK.format(keysweep=keysweep_bin()))
+    hook.write_text(HOOK.format(keysweep=command))
     hook.chmod(0o755)
     return work
 
 
-def time_hook(work: Path, runs: int, cache: Path) -> list[float]:
+def time_hook(work: Path, runs: int, cache: Path) -> tuple[list[float], list[float]]:
+    """Wall times and CPU times (user + system, the hook's whole process tree)."""
     env = {**ENV, "KEYSWEEP_CACHE_DIR": str(cache)}
     hook = str(work / ".git" / "hooks" / "pre-commit")
     subprocess.run([hook], cwd=work, env=env, capture_output=True)  # warm-up: fills the cache
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(CHILDREN)
         started = time.monotonic()
         done = subprocess.run([hook], cwd=work, env=env, capture_output=True)
         times.append(time.monotonic() - started)
+        after = resource.getrusage(CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if done.returncode not in (0, 1):
             raise SystemExit(f"hook failed ({done.returncode}): {done.stderr.decode()[-400:]}")
-    return times
+    return times, cpus
 
 
 def main() -> None:
@@ -94,18 +100,22 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, help="Clone this repository (default: generated).")
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--files", type=int, default=3)
+    parser.add_argument(
+        "--command", help="What the hook runs instead of keysweep (e.g. another checkout)."
+    )
     args = parser.parse_args()
     source = args.repo.resolve() if args.repo else generated_repo()
     with tempfile.TemporaryDirectory(prefix="keysweep-hook-") as folder:
-        work = staged_clone(source, args.files, Path(folder))
+        work = staged_clone(source, args.files, Path(folder), args.command or keysweep_bin())
         cache = Path(folder) / "cache"
         print(f"load average before: {os.getloadavg()[0]:.2f}")
-        times = time_hook(work, args.runs, cache)
+        times, cpus = time_hook(work, args.runs, cache)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(
         f"installed pre-commit hook, {args.files} staged files, {args.runs} runs: "
-        f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
-        f"max {max(times):.3f} s"
+        f"median {statistics.median(times):.3f} s (min {min(times):.3f}, "
+        f"max {max(times):.3f}); CPU median {statistics.median(cpus):.3f} s "
+        f"(min {min(cpus):.3f})"
     )
 
 

@@ -189,15 +189,21 @@ def _confirm(
 
 
 class _KeywordSet:
-    """Which keywords occur in an item, case-insensitively, in one RE2 pass."""
+    """Which keywords occur in an item, case-insensitively, in one RE2 pass. Built
+    on first use: with Hyperscan, only an item that reports too much needs it."""
 
     def __init__(self, keywords: Sequence[str]) -> None:
-        self._set: Any = None
-        if keywords:
-            self._set = re2.Set.SearchSet(re2_options())
-            for keyword in keywords:
-                self._set.Add(b"(?i)" + literal(keyword).encode("ascii"))
-            self._set.Compile()
+        self._keywords = tuple(keywords)
+
+    @functools.cached_property
+    def _set(self) -> Any:
+        if not self._keywords:
+            return None
+        found = re2.Set.SearchSet(re2_options())
+        for keyword in self._keywords:
+            found.Add(b"(?i)" + literal(keyword).encode("ascii"))
+        found.Compile()
+        return found
 
     def present(self, data: bytes) -> set[int]:
         found = self._set.Match(data) if self._set is not None else None
