@@ -71,18 +71,28 @@ class ItemResult:
     """Findings dropped past the scan's cap (`max_findings`)."""
 
     def merge(self, other: ItemResult) -> None:
-        offset = len(self.findings)
-        self.findings.extend(other.findings)
-        self.warnings.extend(other.warnings)
-        self.skipped.update(other.skipped)
-        self.suppressed.update(other.suppressed)
+        """Add `other` (once per item: most of its parts are empty, and a Counter
+        update costs even when they are)."""
         self.items += other.items
         self.nbytes += other.nbytes
-        self.tokens.extend((offset + i, t) for i, t in other.tokens)
-        self.secrets.extend(other.secrets)
-        self.unscanned.extend(other.unscanned)
-        self.bounds_hit.extend(other.bounds_hit)
         self.not_scanned += other.not_scanned
+        if other.tokens:
+            offset = len(self.findings)
+            self.tokens.extend((offset + i, t) for i, t in other.tokens)
+        if other.skipped:
+            self.skipped.update(other.skipped)
+        if other.suppressed:
+            self.suppressed.update(other.suppressed)
+        _extend(self.findings, other.findings)
+        _extend(self.warnings, other.warnings)
+        _extend(self.secrets, other.secrets)
+        _extend(self.unscanned, other.unscanned)
+        _extend(self.bounds_hit, other.bounds_hit)
+
+
+def _extend(mine: list[Any], theirs: list[Any]) -> None:
+    if theirs:
+        mine.extend(theirs)
 
 
 class BatchWorker(Protocol):

@@ -142,7 +142,26 @@ def key_file_gate(rules: Sequence[Rule]) -> PathMatcher:
 @functools.lru_cache(maxsize=8)
 def _matcher(globs: tuple[str, ...]) -> PathMatcher:
     """The engine and the binary-file decision ask for the same gate: built once."""
-    return PathMatcher(globs)
+    return _RememberingMatcher(globs)
+
+
+class _RememberingMatcher(PathMatcher):
+    """A PathMatcher that keeps its answers: every version of a file in a history
+    has the same path, and the gate is asked about each of them twice."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        super().__init__(globs)
+        self._answers: dict[str, bool] = {}
+
+    def matches(self, path: str) -> bool:
+        answer = self._answers.get(path)
+        if answer is None:
+            answer = super().matches(path)
+            if len(self._answers) < self.LIMIT:
+                self._answers[path] = answer
+        return answer
 
 
 def _has_magic(rule: CompiledRule, data: bytes) -> bool:
