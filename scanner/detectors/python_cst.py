@@ -116,17 +116,15 @@ class PythonDetector:
         hits = hit_lines(data)
         if not hits:
             return []
-        from scanner.detectors.python_screen import worth_reading  # `ast`: only for files with hits
-        from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
+        from scanner.detectors.python_screen import windows_worth_reading  # `ast`: files with hits
+        from scanner.detectors.python_windows import LineIndex, window_source
 
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
         lines = index.lines
         matches: list[Match] = []
-        for window in statement_windows("".join(lines), hits):
-            if not worth_reading(window):
-                continue
+        for window in windows_worth_reading("".join(lines), hits):
             source, added = window_source(lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
