@@ -27,7 +27,7 @@ def test_merge_keeps_every_part_and_moves_token_indices() -> None:
     total.merge(empty)
     total.merge(full)
     total.merge(empty)
-    assert total.findings == ["a", "b", "c", "d"]
+    assert [str(f) for f in total.findings] == ["a", "b", "c", "d"]
     assert total.tokens == [(1, b"t1"), (3, b"t2")]
     assert [w.message for w in total.warnings] == ["w"]
     assert total.skipped == Counter({"binary": 2})

@@ -63,7 +63,8 @@ def test_versions_that_share_a_prefix_get_their_own_results() -> None:
 def test_a_version_that_does_not_parse_still_says_so() -> None:
     good = HEAD + TAIL
     bad = 'print "legacy"\n' + HEAD + TAIL  # Python 2 before the hit
-    assert _results(good.encode())[0][0] == "python.hardcoded-token"  # type: ignore[index]
+    [found] = _results(good.encode())
+    assert not isinstance(found, str) and found[0] == "python.hardcoded-token"
     for _ in range(2):
         [warning] = _results(bad.encode())
         assert isinstance(warning, str) and "cannot parse" in warning
