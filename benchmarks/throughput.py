@@ -173,9 +173,20 @@ class Result:
     items: int | None = None
     """keysweep only: items and bytes it says it scanned (archive members included)."""
     bytes: int | None = None
+    cpu: float | None = None
+    """User + system seconds of the whole process tree (GNU time), which a busy
+    machine stretches far less than the wall time."""
+    tree_pss_mb: float = 0.0
+    """Peak proportional set size of the tree: pages shared by forked workers
+    counted once, as threads' would be (the RSS sum counts them per process)."""
 
 
 def _tree_rss_kb(root_pid: int) -> int:
+    return sum(_tree_memory_kb(root_pid)[:1])
+
+
+def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
+    """(RSS sum, PSS sum) of a process and its descendants, in KiB."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -189,12 +200,24 @@ def _tree_rss_kb(root_pid: int) -> int:
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    total, stack = 0, [root_pid]
+    total, pss, stack = 0, 0, [root_pid]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        pss += _pss_kb(pid)
         stack.extend(children.get(pid, []))
-    return total
+    return total, pss
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def measure(
@@ -203,15 +226,16 @@ def measure(
     timing = Path(tempfile.mkstemp(prefix="time-", suffix=".txt")[1])
     use_time = Path("/usr/bin/time").exists()
     command = ["/usr/bin/time", "-v", "-o", str(timing), *argv] if use_time else argv
-    peak = 0
+    peak = peak_pss = 0
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.wait(0.05):
-            peak = max(peak, _tree_rss_kb(process.pid))
+            rss, pss = _tree_memory_kb(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -219,15 +243,19 @@ def measure(
     wall = time.monotonic() - started
     done.set()
     sampler.join()
-    max_rss = None
+    max_rss = cpu = None
     if use_time:
         for line in timing.read_text().splitlines():
             if "Maximum resident set size" in line:
                 max_rss = int(line.rsplit(":", 1)[1]) / 1024
+            elif line.strip().startswith(("User time", "System time")):
+                cpu = (cpu or 0.0) + float(line.rsplit(":", 1)[1])
     timing.unlink(missing_ok=True)
     if process.returncode not in (0, 1, 200, 205):
         sys.stderr.write(f"{tool} exited {process.returncode}: {stderr.decode()[-2000:]}\n")
-    return _read_output(Result(tool, wall, process.returncode, max_rss, peak / 1024, None), output)
+    result = Result(tool, wall, process.returncode, max_rss, peak / 1024, None)
+    result.cpu, result.tree_pss_mb = cpu, peak_pss / 1024
+    return _read_output(result, output)
 
 
 def _read_output(result: Result, output: Path | None) -> Result:

@@ -17,15 +17,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    CancelledError,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,7 +26,7 @@ from scanner.model import Finding, Item, ScanWarning
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
@@ -80,18 +71,28 @@ class ItemResult:
     """Findings dropped past the scan's cap (`max_findings`)."""
 
     def merge(self, other: ItemResult) -> None:
-        offset = len(self.findings)
-        self.findings.extend(other.findings)
-        self.warnings.extend(other.warnings)
-        self.skipped.update(other.skipped)
-        self.suppressed.update(other.suppressed)
+        """Add `other` (once per item: most of its parts are empty, and a Counter
+        update costs even when they are)."""
         self.items += other.items
         self.nbytes += other.nbytes
-        self.tokens.extend((offset + i, t) for i, t in other.tokens)
-        self.secrets.extend(other.secrets)
-        self.unscanned.extend(other.unscanned)
-        self.bounds_hit.extend(other.bounds_hit)
         self.not_scanned += other.not_scanned
+        if other.tokens:
+            offset = len(self.findings)
+            self.tokens.extend((offset + i, t) for i, t in other.tokens)
+        if other.skipped:
+            self.skipped.update(other.skipped)
+        if other.suppressed:
+            self.suppressed.update(other.suppressed)
+        _extend(self.findings, other.findings)
+        _extend(self.warnings, other.warnings)
+        _extend(self.secrets, other.secrets)
+        _extend(self.unscanned, other.unscanned)
+        _extend(self.bounds_hit, other.bounds_hit)
+
+
+def _extend(mine: list[Any], theirs: list[Any]) -> None:
+    if theirs:
+        mine.extend(theirs)
 
 
 class BatchWorker(Protocol):
@@ -191,12 +192,12 @@ def _run_pool(
         for batch in _batches(items, ramp=jobs * IN_FLIGHT_PER_JOB):
             pool.submit(batch)
             while len(pool.in_flight) >= jobs * IN_FLIGHT_PER_JOB and not reason:
-                pool.drain(FIRST_COMPLETED)
+                pool.drain("FIRST_COMPLETED")
                 reason = run_.should_stop()
             if reason:
                 break
         while pool.in_flight and not reason:
-            pool.drain(FIRST_COMPLETED)
+            pool.drain("FIRST_COMPLETED")
             reason = run_.stop.reason
         if not reason:
             pool.retry_lost()
@@ -224,6 +225,7 @@ class _Pool:
 
     def _new(self, jobs: int) -> ProcessPoolExecutor:
         import multiprocessing  # the pool's modules: never imported by a pre-commit hook
+        from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         return ProcessPoolExecutor(
@@ -234,6 +236,8 @@ class _Pool:
         )
 
     def submit(self, batch: list[Item]) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
         args = (batch, self.run.deadline, self.run.config.item_max_seconds)
         try:
             future = self.executor.submit(_process_in_worker, *args)
@@ -244,6 +248,9 @@ class _Pool:
 
     def drain(self, when: str) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
+        from concurrent.futures import wait
+        from concurrent.futures.process import BrokenProcessPool
+
         done, _ = wait(self.in_flight, timeout=POLL_SECONDS, return_when=when)
         for future in done:
             batch = self.in_flight.pop(future)
@@ -268,6 +275,10 @@ class _Pool:
             self._retry(item)
 
     def _retry(self, item: Item) -> None:
+        from concurrent.futures import CancelledError, wait
+        from concurrent.futures import TimeoutError as FutureTimeout
+        from concurrent.futures.process import BrokenProcessPool
+
         args = ([item], self.run.deadline, self.run.config.item_max_seconds)
         try:
             future = self.executor.submit(_process_in_worker, *args)

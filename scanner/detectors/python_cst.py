@@ -18,8 +18,9 @@ the last when the value is joined from several literals.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from scanner.detectors.python_literals import Literal
-    from scanner.detectors.python_visitor import Candidate
     from scanner.detectors.python_windows import LineIndex
 
 
@@ -116,17 +116,15 @@ class PythonDetector:
         hits = hit_lines(data)
         if not hits:
             return []
-        from scanner.detectors.python_screen import worth_reading  # `ast`: only for files with hits
-        from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
+        from scanner.detectors.python_screen import windows_worth_reading  # `ast`: files with hits
+        from scanner.detectors.python_windows import LineIndex, window_source
 
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
         lines = index.lines
         matches: list[Match] = []
-        for window in statement_windows("".join(lines), hits):
-            if not worth_reading(window):
-                continue
+        for window in windows_worth_reading("".join(lines), hits):
             source, added = window_source(lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
@@ -148,32 +146,100 @@ def _encoding(data: bytes) -> str:
 
 
 def _window_matches(source: str, shift: int, data: bytes, index: LineIndex) -> list[Match]:
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    facts = window_facts(source)
+    if isinstance(facts, WindowError):
+        raise SyntaxError(facts.message, ("<window>", facts.raw_line + shift, None, None))
+    found = list(facts.found)
+    for pem in facts.pems:
+        rebuilt = _rebuilt_pem(pem.text, data)
+        if rebuilt is not None:
+            found.append(replace(pem, secret=rebuilt))
+    return [_match(spot, index, shift) for spot in found]
 
-    from scanner.detectors.python_visitor import Candidate, CredentialVisitor
+
+@dataclass(frozen=True)
+class Spot:
+    """A candidate with its position inside the window's source (1-based lines,
+    character columns of the literal's content)."""
+
+    rule: str
+    secret: bytes
+    text: str
+    line: int
+    column: int
+    """Column of the first literal's prefix or opening quote."""
+    start: tuple[int, int]
+    end: tuple[int, int]
+    end_line: int
+
+
+@dataclass(frozen=True)
+class WindowError:
+    message: str
+    raw_line: int
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    found: tuple[Spot, ...]
+    pems: tuple[Spot, ...]
+    """PEM literals: a finding only where the file does not hold the block verbatim."""
+
+
+@functools.lru_cache(maxsize=4096)
+def window_facts(source: str) -> WindowFacts | WindowError:
+    """What libcst finds in one window's source, by position inside it.
+
+    Pure in `source`, so it is kept: a history holds the same statement in many
+    versions of a file, and each distinct statement is parsed once per process."""
+    import libcst as cst
+
+    from scanner.detectors.python_visitor import CredentialVisitor
 
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython's parser accepted it, libcst does not
-        raise SyntaxError(exc.message, ("<window>", exc.raw_line + shift, None, None)) from None
+        return WindowError(exc.message, exc.raw_line)
     visitor = CredentialVisitor()
     module.visit(visitor)
-    candidates = list(visitor.found)
-    for pem in visitor.pems:
-        rebuilt = _rebuilt_pem(pem, data)
-        if rebuilt is not None:
-            candidates.append(Candidate("python.private-key-literal", pem, rebuilt))
-    if not candidates:
-        return []
+    if not visitor.found and not visitor.pems:
+        return WindowFacts((), ())
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return [_match(c, positions, index, shift) for c in candidates]
+    found = tuple(_spot(c.rule, c.literal, c.secret, positions) for c in visitor.found)
+    pems = tuple(_spot(PEM_RULE, p, b"", positions) for p in visitor.pems)
+    return WindowFacts(found, pems)
 
 
-def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
+PEM_RULE = "python.private-key-literal"
+
+
+def _spot(
+    rule: str, literal: Literal, secret: bytes, positions: Mapping[cst.CSTNode, CodeRange]
+) -> Spot:
+    from scanner.detectors.python_literals import quote_widths
+
+    first, last = literal.pieces[0], literal.pieces[-1]
+    where, until = positions[first], positions[last]
+    head, _ = quote_widths(first)
+    _, tail = quote_widths(last)
+    return Spot(
+        rule=rule,
+        secret=secret,
+        text=literal.text,
+        line=where.start.line,
+        column=where.start.column,
+        start=(where.start.line, where.start.column + head),
+        end=(until.end.line, until.end.column - tail),
+        end_line=until.end.line,
+    )
+
+
+def _rebuilt_pem(literal_text: str, data: bytes) -> bytes | None:
     """The PEM block the literal spells, unless the file already holds it verbatim
     (then the rule engine reports it, and a second finding would be noise)."""
-    text = literal.text.replace("\\n", "\n")
+    text = literal_text.replace("\\n", "\n")
     begin = text.find("-----BEGIN")
     end = text.find("-----END", begin)
     if begin < 0 or end < 0 or "PRIVATE KEY" not in text[begin : begin + 60]:
@@ -187,30 +253,18 @@ def _rebuilt_pem(literal: Literal, data: bytes) -> bytes | None:
     return pem
 
 
-def _match(
-    candidate: Candidate,
-    positions: Mapping[cst.CSTNode, CodeRange],
-    index: LineIndex,
-    shift: int,
-) -> Match:
-    from scanner.detectors.python_literals import quote_widths
-
-    first, last = candidate.literal.pieces[0], candidate.literal.pieces[-1]
-    where = positions[first]
-    until = positions[last]
-    head, _ = quote_widths(first)
-    _, tail = quote_widths(last)
-    rule = RULES[candidate.rule]
+def _match(spot: Spot, index: LineIndex, shift: int) -> Match:
+    rule = RULES[spot.rule]
     return Match(
-        rule_id=candidate.rule,
+        rule_id=spot.rule,
         rule_name=rule.name,
         kind=rule.kind,
         severity=rule.severity,
         detector="python",
-        start=index.byte_offset(where.start.line + shift, where.start.column + head),
-        end=index.byte_offset(until.end.line + shift, until.end.column - tail),
-        line=where.start.line + shift,
-        column=where.start.column + 1,
-        end_line=until.end.line + shift,
-        secret=candidate.secret,
+        start=index.byte_offset(spot.start[0] + shift, spot.start[1]),
+        end=index.byte_offset(spot.end[0] + shift, spot.end[1]),
+        line=spot.line + shift,
+        column=spot.column + 1,
+        end_line=spot.end_line + shift,
+        secret=spot.secret,
     )

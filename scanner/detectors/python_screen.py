@@ -10,10 +10,44 @@ credential-looking lines all hold placeholders never imports libcst at all.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from scanner.detectors.credential_names import Category, credential_category, is_plausible_secret
-from scanner.detectors.python_windows import BLOCKS, Window
+from scanner.detectors.python_windows import BLOCKS, Window, cut_prefix, parsed_windows
+
+_KEPT: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
+KEPT_LIMIT = 4096
+
+
+def windows_worth_reading(text: str, hit_lines: Sequence[int]) -> tuple[Window, ...]:
+    """The windows around `hit_lines` that `worth_reading` keeps (without their
+    `ast` nodes). Raises what `parsed_windows` raises.
+
+    When a prefix of the file sufficed, the answer depends on that prefix and the
+    hit lines alone, so it is kept: the versions of a file in a history share
+    their first part, and `ast` on a large module costs more than libcst on the
+    few statements it leads to."""
+    lines = tuple(sorted(set(hit_lines)))
+    prefix = cut_prefix(text, lines[-1] if lines else 0)
+    key = None if prefix is None else (_digest(prefix), lines)
+    if key is not None and key in _KEPT:
+        _KEPT.move_to_end(key)
+        return _KEPT[key]
+    windows, parsed = parsed_windows(text, lines)
+    kept = tuple(replace(w, node=None) for w in windows if worth_reading(w))
+    if key is not None and parsed is not None:
+        _KEPT[key] = kept
+        if len(_KEPT) > KEPT_LIMIT:
+            _KEPT.popitem(last=False)
+    return kept
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
 
 _CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "login"})
 _SIGNING_KEYWORDS = frozenset({"key", "secret", "signing_key", "secret_key"})

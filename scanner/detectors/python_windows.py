@@ -35,41 +35,58 @@ BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 def statement_windows(text: str, hit_lines: Iterable[int]) -> list[Window]:
     """The windows holding `hit_lines`; raises SyntaxError (and ValueError for NUL bytes)."""
+    return parsed_windows(text, hit_lines)[0]
+
+
+def parsed_windows(text: str, hit_lines: Iterable[int]) -> tuple[list[Window], str | None]:
+    """`statement_windows`, and the prefix of `text` they were read from when a
+    prefix sufficed (None when the whole text was parsed): the windows depend on
+    that prefix and the hit lines alone."""
     lines = sorted(set(hit_lines))
-    tree = _parse_through(text, lines[-1] if lines else 0)
+    tree, prefix = _parse_through(text, lines[-1] if lines else 0)
     found: dict[tuple[int, int], Window] = {}
     for line in lines:
         for window in _innermost(tree.body, line):
             found[(window.first, window.last)] = window
-    return sorted(found.values(), key=lambda w: w.first)
+    return sorted(found.values(), key=lambda w: w.first), prefix
 
 
 _TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
 
 
-def _parse_through(text: str, line: int) -> ast.Module:
+def _parse_through(text: str, line: int) -> tuple[ast.Module, str | None]:
     """The tree of the file up to the first top-level `def`, `class` or decorator
-    after `line`, when that prefix parses on its own, else of the whole file.
+    after `line`, when that prefix parses on its own, else of the whole file; and
+    that prefix (None when the whole file was parsed).
 
     Exact: a prefix cut inside a string, a bracket or a continued line does not
     parse, and one that does ends at a statement of the whole file, so every
     statement up to `line` is the same. Most of a long test module is never parsed.
     """
+    prefix = cut_prefix(text, line)
+    if prefix is None:
+        return ast.parse(text), None
+    try:
+        return ast.parse(prefix), prefix
+    except (SyntaxError, ValueError):
+        return ast.parse(text), None
+
+
+def cut_prefix(text: str, line: int) -> str | None:
+    """The text up to the first top-level `def`, `class` or decorator after
+    `line`; None when there is none, or too little would be left out."""
     if "\r" in text:  # lines counted below by \n alone
-        return ast.parse(text)
+        return None
     start = 0
     for _ in range(line):
         start = text.find("\n", start) + 1
         if start == 0:
-            return ast.parse(text)
+            return None
     found = [at for at in (text.find(m, start - 1) for m in _TOP_LEVEL) if at >= 0]
     cut = min(found, default=-1) + 1
     if cut <= 0 or cut > len(text) - 4096:
-        return ast.parse(text)
-    try:
-        return ast.parse(text[:cut])
-    except (SyntaxError, ValueError):
-        return ast.parse(text)
+        return None
+    return text[:cut]
 
 
 def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:
@@ -163,12 +180,16 @@ def _line_starts(text: str) -> Sequence[int]:
             starts.append(index + 1)
             index = text.find("\n", index + 1)
         return starts
-    index, length = 0, len(text)
-    while index < length:
-        ch = text[index]
-        if ch == "\r" and text.startswith("\n", index + 1):
-            index += 1
-        if ch in "\r\n":
-            starts.append(index + 1)
-        index += 1
+    offset = 0
+    pieces = text.split("\n")
+    for number, piece in enumerate(pieces):
+        last = number == len(pieces) - 1
+        index = piece.find("\r")
+        while index >= 0:
+            if last or index < len(piece) - 1:  # a \r just before \n is part of \r\n
+                starts.append(offset + index + 1)
+            index = piece.find("\r", index + 1)
+        offset += len(piece) + 1
+        if not last:
+            starts.append(offset)
     return starts

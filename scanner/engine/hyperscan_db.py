@@ -17,6 +17,12 @@ holds, else the database is compiled afresh and the file rewritten:
 - the loaded database, run once over every rule's own examples and every
   keyword, reports each pattern and each keyword that a fresh database reports
   (rules' examples are checked to match when the rules load).
+
+That last check costs more than loading (a scan of every example by every
+pattern), so it runs once per cache file: a passing file gets a stamp beside it
+(`.ok`, private like the cache) naming its device, inode, size, mtime and ctime.
+A file replaced or rewritten in any way has another identity (ctime cannot be
+set back), so it is checked again before it is used.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 import hyperscan
 
-from scanner.engine.cachefile import read_private, write_private
+from scanner.engine.cachefile import read_private, read_private_file, write_private
 from scanner.engine.compiled import Mode
 from scanner.engine.syntax import literal
 
@@ -80,8 +86,10 @@ class HyperscanDatabase:
         path = cache_dir / f"hyperscan-{key[:40]}.db"
         cached = _read_cache(path, key)
         if cached is not None:
-            self.modes, self._db = cached
-            if self._verified(probes, keywords):
+            self.modes, self._db, identity = cached
+            stamp = path.with_suffix(".ok")
+            if _stamped(stamp, identity) or self._verified(probes, keywords):
+                _stamp(stamp, identity)
                 self.from_cache = True
                 return
         self.modes, self._db = _build(expressions, self.rules)
@@ -94,10 +102,10 @@ class HyperscanDatabase:
         }
         text = b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
         text += b"\n\n" + b"\n".join(k.encode("utf-8") for k in keywords)
-        hits = self.scan(text, budget=10_000_000)
-        if hits is None:
-            return False
-        return expected <= set(hits.ends) and len(hits.keywords) == len(keywords)
+        seen: set[int] = set()
+        self._db.scan(text, match_event_handler=lambda ident, *_: seen.add(ident))
+        wanted = expected | set(range(self.rules, self.rules + len(keywords)))
+        return wanted <= seen
 
     def scan(self, data: bytes, budget: int) -> Hits | None:
         """Hits in `data`; None when more than `budget` matches were reported
@@ -173,13 +181,14 @@ def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
     ).hexdigest()
 
 
-def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any] | None:
-    """The database in `path` when the file is ours and says it is what we need."""
+def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any, tuple[int, ...]] | None:
+    """The database in `path` when the file is ours and says it is what we need,
+    with the identity of the file read."""
     try:
-        raw = read_private(path)
-        if raw is None:
+        found = read_private_file(path)
+        if found is None:
             return None
-        header_text, blob = raw.split(b"\n", 1)
+        header_text, blob = found.header, found.body
         header = json.loads(header_text)
         if header.get("format") != CACHE_FORMAT or header.get("inputs") != key:
             return None
@@ -192,7 +201,24 @@ def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any] | None:
         return None
     except hyperscan.HyperscanError:
         return None
-    return modes, db
+    return modes, db, found.identity
+
+
+def _stamped(stamp: Path, identity: tuple[int, ...]) -> bool:
+    """This very file (same inode, size, mtime and ctime) passed `_verified` before."""
+    try:
+        return read_private(stamp) == _stamp_text(identity)
+    except OSError:
+        return False
+
+
+def _stamp(stamp: Path, identity: tuple[int, ...]) -> None:
+    if not _stamped(stamp, identity):
+        write_private(stamp, _stamp_text(identity))
+
+
+def _stamp_text(identity: tuple[int, ...]) -> bytes:
+    return json.dumps({"format": CACHE_FORMAT, "verified": list(identity)}).encode() + b"\n"
 
 
 def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:

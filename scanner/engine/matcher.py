@@ -142,7 +142,26 @@ def key_file_gate(rules: Sequence[Rule]) -> PathMatcher:
 @functools.lru_cache(maxsize=8)
 def _matcher(globs: tuple[str, ...]) -> PathMatcher:
     """The engine and the binary-file decision ask for the same gate: built once."""
-    return PathMatcher(globs)
+    return _RememberingMatcher(globs)
+
+
+class _RememberingMatcher(PathMatcher):
+    """A PathMatcher that keeps its answers: every version of a file in a history
+    has the same path, and the gate is asked about each of them twice."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        super().__init__(globs)
+        self._answers: dict[str, bool] = {}
+
+    def matches(self, path: str) -> bool:
+        answer = self._answers.get(path)
+        if answer is None:
+            answer = super().matches(path)
+            if len(self._answers) < self.LIMIT:
+                self._answers[path] = answer
+        return answer
 
 
 def _has_magic(rule: CompiledRule, data: bytes) -> bool:
@@ -189,15 +208,21 @@ def _confirm(
 
 
 class _KeywordSet:
-    """Which keywords occur in an item, case-insensitively, in one RE2 pass."""
+    """Which keywords occur in an item, case-insensitively, in one RE2 pass. Built
+    on first use: with Hyperscan, only an item that reports too much needs it."""
 
     def __init__(self, keywords: Sequence[str]) -> None:
-        self._set: Any = None
-        if keywords:
-            self._set = re2.Set.SearchSet(re2_options())
-            for keyword in keywords:
-                self._set.Add(b"(?i)" + literal(keyword).encode("ascii"))
-            self._set.Compile()
+        self._keywords = tuple(keywords)
+
+    @functools.cached_property
+    def _set(self) -> Any:
+        if not self._keywords:
+            return None
+        found = re2.Set.SearchSet(re2_options())
+        for keyword in self._keywords:
+            found.Add(b"(?i)" + literal(keyword).encode("ascii"))
+        found.Compile()
+        return found
 
     def present(self, data: bytes) -> set[int]:
         found = self._set.Match(data) if self._set is not None else None

@@ -83,9 +83,12 @@ def secret_group(regex: Any) -> int | None:
 
 def literal(text: str) -> str:
     """A regex matching `text` literally, in syntax both engines accept."""
-    return "".join(
-        chr(b) if chr(b).isalnum() and b < 128 else f"\\x{b:02x}" for b in text.encode("utf-8")
-    )
+    return "".join(map(_LITERAL_BYTES.__getitem__, text.encode("utf-8")))
+
+
+_LITERAL_BYTES = tuple(
+    chr(b) if chr(b).isalnum() and b < 128 else f"\\x{b:02x}" for b in range(256)
+)
 
 
 def max_width(pattern: str) -> int | None:

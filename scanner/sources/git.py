@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import IO
 
 from scanner.errors import SourceError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
@@ -25,6 +30,12 @@ from scanner.suppress import PathMatcher
 FULL_HISTORY = ("--all", "--reflog")
 """Every ref (branches, tags, remotes, refs/stash…) and every reflog entry, which
 holds older stashes and amended or reset-away commits."""
+
+
+READER_CONFIG = ("-c", "core.deltaBaseCacheLimit=16m")
+"""git keeps up to 96 MiB of delta bases by default: the largest process of a
+history scan. 16 MiB costs git about 0.3 s more CPU on a 230 MB history and
+saves some 80 MB."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +180,9 @@ def blob_origin(
     path, index = inventory.blobs[sha]
     seen = inventory.paths.get(sha) or {path: index}
     in_head = at_head.get(sha, set()) if at_head is not None else set()
+    if len(seen) == 1:  # most blobs: one place, nothing to order
+        ((only, first),) = seen.items()
+        return _place(only, first, inventory, kind, None if at_head is None else only in in_head)
     order = sorted(seen, key=lambda p: (p not in in_head, p))
     places = [
         _place(p, seen[p], inventory, kind, None if at_head is None else p in in_head)
@@ -196,7 +210,8 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob
     a corrupt object is restarted after it."""
     start = 0
     while start < len(ids):
-        process = git.spawn("cat-file", "--batch", stdin=True)
+        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True)
+        _widen_pipe(process.stdout)
         feeder = threading.Thread(target=_feed, args=(process.stdin, ids[start:]), daemon=True)
         feeder.start()
         done = start
@@ -215,6 +230,24 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob
             yield Blob(ids[done], None, 0, f"unreadable object: {message or 'git stopped'}")
             done += 1
         start = done
+
+
+PIPE_BYTES = 1 << 20
+"""cat-file's output pipe, widened from 64 KiB: git runs ahead of the reader by
+this much, instead of waiting to be scheduled again every few blobs (on a busy
+machine that round trip cost more than the scan)."""
+
+
+def _widen_pipe(out: IO[bytes]) -> None:
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setpipe is None:
+        return
+    for size in (PIPE_BYTES, PIPE_BYTES // 4):  # an unprivileged limit may be lower
+        try:
+            fcntl.fcntl(out.fileno(), setpipe, size)
+            return
+        except OSError:
+            continue
 
 
 def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:

@@ -326,6 +326,32 @@ def test_contiguous_pem_is_left_to_the_rule_engine(
     assert run(detector, source, "k.py") == []
 
 
+def test_a_statement_seen_before_is_placed_where_it_is_now(detector: PythonDetector) -> None:
+    """Versions of a file repeat statements; what libcst found in one is reused
+    for the next, at the new place (lines, columns and byte offsets)."""
+    statement = '    db_password = "Vq8#Lm2xKp9z"\n'
+    first = "class A:\n" + statement
+    later = "import os\n\n\nclass A:\n    '''\u00e9t\u00e9.'''\n" + statement
+    for source, line in ((first, 2), (later, 6), (first, 2)):
+        [match] = run(detector, source)
+        data = source.encode("utf-8")
+        assert (match.line, match.column) == (line, 19)
+        assert data[match.start : match.end] == b"Vq8#Lm2xKp9z" == match.secret
+
+
+def test_a_repeated_pem_literal_is_judged_against_each_file(
+    detector: PythonDetector, rsa_pem: bytes
+) -> None:
+    """The rebuilt key is a finding only where the file does not hold it verbatim,
+    even when the same statement was read before in another file."""
+    body = "\n".join(f'    "{line}\\n"' for line in _pem_body(rsa_pem))
+    split = f"KEY = (\n{body}\n)\n"
+    [match] = run(detector, split, "keys.py")
+    assert match.rule_id == PEM
+    verbatim = split + f'DOC = """{rsa_pem.decode()}"""\n'
+    assert [m.rule_id for m in run(detector, verbatim, "keys.py")] == []
+
+
 # --- notebooks ----------------------------------------------------------------
 
 

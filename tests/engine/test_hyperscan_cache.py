@@ -124,3 +124,29 @@ def test_a_cache_others_may_write_is_not_read(sample_rules_file: Path, tmp_path:
         assert not database(Engine(rules, cache_dir=cache)).from_cache
     finally:
         cache.chmod(0o700)
+
+
+def test_the_examples_check_runs_once_per_cache_file(
+    sample_rules_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = load_paths([sample_rules_file])
+    cache = tmp_path / "cache"
+    Engine(rules, cache_dir=cache)  # compiled and written
+    checks: list[bool] = []
+    real = hyperscan_db.HyperscanDatabase._verified
+
+    def counted(self: hyperscan_db.HyperscanDatabase, *args: object) -> bool:
+        checks.append(real(self, *args))  # type: ignore[arg-type]
+        return checks[-1]
+
+    monkeypatch.setattr(hyperscan_db.HyperscanDatabase, "_verified", counted)
+    assert database(Engine(rules, cache_dir=cache)).from_cache
+    assert checks == [True]  # first read: checked, then stamped
+    again = Engine(rules, cache_dir=cache)
+    assert database(again).from_cache and checks == [True]  # the stamp vouches for it
+    assert spans(again.find(DATA)) != []
+    path = poison(cache, rules)  # same name, other file: the stamp no longer fits
+    engine = Engine(rules, cache_dir=cache)
+    assert checks == [True, False] and not database(engine).from_cache
+    assert spans(engine.find(DATA)) == spans(Engine(rules, cache_dir=None).find(DATA))
+    assert path.exists()
