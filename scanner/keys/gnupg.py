@@ -31,12 +31,12 @@ _NIST: dict[bytes, ec.EllipticCurve] = {
     b"brainpoolP384r1": ec.BrainpoolP384R1(),
     b"brainpoolP512r1": ec.BrainpoolP512R1(),
 }
-_MARKERS = (b"(11:private-key", b"(21:protected-private-key", b"(20:shadowed-private-key")
+MARKERS = (b"(11:private-key", b"(21:protected-private-key", b"(20:shadowed-private-key")
 
 
 def looks_like(data: bytes) -> bool:
     head = data[:4096]
-    if head.lstrip().startswith(_MARKERS):
+    if head.lstrip().startswith(MARKERS):
         return True
     return any(
         marker in head

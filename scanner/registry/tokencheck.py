@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from scanner.keys import tokens
+from scanner.keys.fingerprint import VerifyKey
 from scanner.model import RegistryVerdict, Severity, TokenInfo, Verdict
 from scanner.registry import jwk
 from scanner.registry.entries import KeyEntry, Registry
@@ -27,7 +28,7 @@ Result = tuple[TokenInfo | None, RegistryVerdict | None]
 class Candidate:
     """A public key to try, its pinned algorithms and the registry entry it belongs to."""
 
-    key: tokens.VerifyKey
+    key: VerifyKey
     algorithms: tuple[str, ...]
     entry: KeyEntry | None
     label: str
