@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:  # config.py calls this module: no import back at run time
+    from scanner.config import Config
 
 UPPER_LIMITS = (
     "max_file_size",
@@ -32,7 +35,7 @@ HINT = "pass --config to use this file as it is"
 
 def check_repository_config(config: Config, path: Path, root: Path) -> None:
     """Raise ConfigError when the repository's config loosens a limit or points outside."""
-    defaults = Config(root=root)
+    defaults = type(config)(root=root)
     for name in UPPER_LIMITS:
         _at_most(name, getattr(config, name), getattr(defaults, name), path)
     _at_most("jobs", config.jobs, os.cpu_count() or 1, path)
