@@ -19,28 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scanner.keys import (
-    gnupg,
-    jsonkeys,
-    keystores,
-    openssh,
-    pemfile,
-    pgp,
-    pkcs,
-    putty,
-    sshcom,
-    wrapped,
-)
-from scanner.keys.adjacent import parse_public
-from scanner.keys.armor import PemBlock, unescape
+from scanner.keys import signatures as sig
 from scanner.keys.guess import text_guess
-from scanner.keys.result import Context, Material
-from scanner.model import KeyInfo
 
-Parser = Callable[[Material, Context], list[KeyInfo] | None]
+if TYPE_CHECKING:
+    from scanner.keys.result import Context, Material
+    from scanner.model import KeyInfo
+
+Parser = Callable[["Material", "Context"], "list[KeyInfo] | None"]
 """Keys found; [] for public material only; None: not this format, try the next."""
-Sniffer = Callable[[Material, Context], bool]
+Sniffer = Callable[["Material", "Context"], bool]
 
 
 def _never(material: Material, ctx: Context) -> bool:
@@ -68,6 +58,10 @@ class KeyFormat:
         return path.endswith(self.extensions) or any(f"{d}/" in path for d in self.folders)
 
 
+# Sniffers and parsers import their modules when called: the table itself is
+# read on every item of a scan (names, magic) and must not load the parsers.
+
+
 def _text_has(marker: str, head: int | None = None) -> Sniffer:
     def sniff(material: Material, ctx: Context) -> bool:
         return material.text is not None and marker in material.text[:head]
@@ -75,86 +69,139 @@ def _text_has(marker: str, head: int | None = None) -> Sniffer:
     return sniff
 
 
-def _binary(test: Callable[[bytes], bool]) -> Sniffer:
-    def sniff(material: Material, ctx: Context) -> bool:
-        return material.text is None and test(material.data)
-
-    return sniff
-
-
-def _is_der(data: bytes) -> bool:
-    return data[:1] == b"\x30"
-
-
-def _putty(material: Material, ctx: Context) -> list[KeyInfo]:
-    return [putty.analyse(unescape(material.text or ""), ctx)]
-
-
-def _sshcom(material: Material, ctx: Context) -> list[KeyInfo]:
-    return [sshcom.analyse(unescape(material.text or ""), ctx)]
+def _binary_der(material: Material, ctx: Context) -> bool:
+    return material.text is None and material.data[:1] == b"\x30"
 
 
 def _ssh_public_line(material: Material, ctx: Context) -> bool:
     text = material.text
-    return text is not None and text.lstrip().startswith(SSH_PUBLIC_PREFIXES)
+    return text is not None and text.lstrip().startswith(sig.SSH_PUBLIC_PREFIXES)
+
+
+def _gnupg_sniff(material: Material, ctx: Context) -> bool:
+    from scanner.keys import gnupg
+
+    return gnupg.looks_like(material.data)
+
+
+def _pgp_sniff(material: Material, ctx: Context) -> bool:
+    from scanner.keys import pgp
+
+    return material.text is None and pgp.looks_like_packets(material.data)
+
+
+def _json_sniff(material: Material, ctx: Context) -> bool:
+    head = (material.text or "")[:4096]
+    return "{" in head or '"kty"' in head
+
+
+def _wrapped_sniff(material: Material, ctx: Context) -> bool:
+    return material.text is not None and ctx.can_unwrap
+
+
+def _putty(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import putty
+    from scanner.keys.armor import unescape
+
+    return [putty.analyse(unescape(material.text or ""), ctx)]
+
+
+def _sshcom(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import sshcom
+    from scanner.keys.armor import unescape
+
+    return [sshcom.analyse(unescape(material.text or ""), ctx)]
+
+
+def _pem(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import pemfile
+
+    return pemfile.parse(material, ctx)
 
 
 def _ssh_public(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys.adjacent import parse_public
+
     return [] if parse_public(material.data) else None  # an SSH public key: nothing secret
 
 
 def _gnupg(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import gnupg
+
     return [gnupg.analyse(material.data, ctx)]
 
 
+def _json(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import jsonkeys
+
+    return jsonkeys.parse(material, ctx)
+
+
+def _wrapped(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import wrapped
+
+    return wrapped.parse(material, ctx)
+
+
 def _java(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import keystores
+
     return keystores.analyse_java(material.data, ctx)
 
 
 def _pgp(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import pgp
+
     return pgp.analyse(material.data, ctx)
 
 
 def _openssh(material: Material, ctx: Context) -> list[KeyInfo]:
+    from scanner.keys import openssh
+    from scanner.keys.armor import PemBlock
+
     return openssh.analyse(PemBlock("OPENSSH PRIVATE KEY", material.data), ctx)
 
 
 def _der(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import pkcs
+
     found = pkcs.analyse_der(material.data, ctx)
     return None if found is None else [found]
 
 
 def _pkcs12(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import keystores
+
     return keystores.analyse_pkcs12(material.data, ctx)
 
 
 def _certificate(material: Material, ctx: Context) -> list[KeyInfo] | None:
+    from scanner.keys import pemfile
+
     return [] if pemfile.is_der_certificate(material.data) else None
 
 
-SSH_PUBLIC_PREFIXES = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
-
 FORMATS: tuple[KeyFormat, ...] = (
-    KeyFormat("putty", _putty, _text_has(putty.MARKER, 4096), (".ppk",)),
-    KeyFormat("ssh2", _sshcom, _text_has(sshcom.BEGIN)),
-    KeyFormat("pem", pemfile.parse, _text_has("-----BEGIN ")),
+    KeyFormat("putty", _putty, _text_has(sig.PUTTY_MARKER, 4096), (".ppk",)),
+    KeyFormat("ssh2", _sshcom, _text_has(sig.SSHCOM_BEGIN)),
+    KeyFormat("pem", _pem, _text_has(sig.PEM_BEGIN)),
     KeyFormat("ssh-public-key", _ssh_public, _ssh_public_line),
     KeyFormat(
         "gnupg-private-keys-v1",
         _gnupg,
-        lambda m, ctx: gnupg.looks_like(m.data),
-        magic=gnupg.MARKERS,
+        _gnupg_sniff,
+        magic=sig.GNUPG_MARKERS,
         folders=("private-keys-v1.d",),
     ),
-    KeyFormat("jwk", jsonkeys.parse, jsonkeys.sniff),
-    KeyFormat("kubeconfig", wrapped.parse, wrapped.sniff),
-    KeyFormat("jks", _java, extensions=(".jks", ".keystore"), magic=(keystores.JKS_MAGIC,)),
-    KeyFormat("jceks", _java, extensions=(".jceks",), magic=(keystores.JCEKS_MAGIC,)),
-    KeyFormat("pgp", _pgp, _binary(pgp.looks_like_packets), (".gpg", ".pgp")),
-    KeyFormat("openssh", _openssh, magic=(openssh.MAGIC,)),
-    KeyFormat("der", _der, _binary(_is_der), (".der", ".key", ".pk8")),
-    KeyFormat("pkcs12", _pkcs12, _binary(_is_der), (".p12", ".pfx")),
-    KeyFormat("x509-certificate", _certificate, _binary(_is_der)),
+    KeyFormat("jwk", _json, _json_sniff),
+    KeyFormat("kubeconfig", _wrapped, _wrapped_sniff),
+    KeyFormat("jks", _java, extensions=(".jks", ".keystore"), magic=(sig.JKS_MAGIC,)),
+    KeyFormat("jceks", _java, extensions=(".jceks",), magic=(sig.JCEKS_MAGIC,)),
+    KeyFormat("pgp", _pgp, _pgp_sniff, (".gpg", ".pgp")),
+    KeyFormat("openssh", _openssh, magic=(sig.OPENSSH_MAGIC,)),
+    KeyFormat("der", _der, _binary_der, (".der", ".key", ".pk8")),
+    KeyFormat("pkcs12", _pkcs12, _binary_der, (".p12", ".pfx")),
+    KeyFormat("x509-certificate", _certificate, _binary_der),
     KeyFormat("apple-p8", None, extensions=(".p8",)),
     KeyFormat("bks", None, extensions=(".bks",)),
     KeyFormat("keepass", None, extensions=(".kdbx",)),

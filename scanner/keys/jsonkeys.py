@@ -42,11 +42,6 @@ PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 """RFC 7518 private and symmetric key members."""
 
 
-def sniff(material: result.Material, ctx: result.Context) -> bool:
-    head = (material.text or "")[:4096]
-    return "{" in head or '"kty"' in head
-
-
 def parse(material: result.Material, ctx: result.Context) -> list[KeyInfo] | None:
     """A JWK, a JWKS, or the PEM key of a service-account document; None when the
     JSON holds no key."""

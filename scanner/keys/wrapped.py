@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.keys.armor import b64decode, unescape
+from scanner.keys.armor import as_text, b64decode, unescape
 from scanner.keys.result import Context, Material
 from scanner.model import KeyInfo
 
 MAX_TOKENS = 8
-BINARY_FORMATS = ("der", "pkcs12", "jks", "jceks", "pgp", "gnupg-private-keys-v1", "openssh")
-"""Formats whose base64 is named `base64-der`; base64 of anything else is a kubeconfig's."""
-
-
-def sniff(material: Material, ctx: Context) -> bool:
-    return material.text is not None and ctx.can_unwrap
 
 
 def parse(material: Material, ctx: Context) -> list[KeyInfo] | None:
@@ -35,18 +29,17 @@ def parse(material: Material, ctx: Context) -> list[KeyInfo] | None:
         if decoded is None:
             continue
         inner = ctx.inner(decoded)
-        infos.extend(_as_base64(i) for i in inner if i.parsed)
+        binary = as_text(decoded) is None
+        infos.extend(_as_base64(i, binary) for i in inner if i.parsed)
         public_only = public_only or not inner
     if infos:
         return infos
     return [] if public_only else None
 
 
-def _as_base64(info: KeyInfo) -> KeyInfo:
+def _as_base64(info: KeyInfo, binary: bool) -> KeyInfo:
     """Base64 of a PEM key is what Kubernetes stores (kubeconfig `client-key-data`,
-    Secret `data`); base64 of DER is named as such."""
-    if not info.parsed:
-        return info
-    outer = "base64-der" if info.format in BINARY_FORMATS else "kubeconfig"
+    Secret `data`); base64 of binary key material (DER, PKCS#12, …) is named as such."""
+    outer = "base64-der" if binary else "kubeconfig"
     note = f"base64 of {info.format}" + (f"; {info.note}" if info.note else "")
     return replace(info, format=outer, note=note)
