@@ -13,21 +13,21 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.configfields import limit_fields
 from scanner.errors import ConfigError
 
-UPPER_LIMITS = limit_fields(Config)
-"""Limits a repository may only lower (the built-in value is the most it gets): the
-fields marked `limit` in `Config`."""
+if TYPE_CHECKING:  # config.py calls this module: no import back at run time
+    from scanner.config import Config
+
 HINT = "pass --config to use this file as it is"
 
 
 def check_repository_config(config: Config, path: Path, root: Path) -> None:
     """Raise ConfigError when the repository's config loosens a limit or points outside."""
-    defaults = Config(root=root)
-    for name in UPPER_LIMITS:
+    defaults = type(config)(root=root)
+    for name in limit_fields(type(config)):  # the fields marked `limit` in `Config`
         _at_most(name, getattr(config, name), getattr(defaults, name), path)
     _at_most("jobs", config.jobs, os.cpu_count() or 1, path)
     if config.follow_symlinks:

@@ -17,7 +17,7 @@ from scanner.model import (
     Location,
     Match,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     RuleKind,
     Severity,
     Verdict,
@@ -25,7 +25,7 @@ from scanner.model import (
 
 
 def build_finding(
-    origin: Origin, match: Match, key: KeyInfo | None, hit: RegistryHit | None
+    origin: Origin, match: Match, key: KeyInfo | None, hit: RegistryVerdict | None
 ) -> Finding:
     """Everything about `match` that is safe to show, at every place its bytes sit
     (`origin` and `origin.also`), each place with its own id."""
@@ -84,7 +84,7 @@ def location_id(rule: str, origin: Origin, secret_hash: str, extra: str) -> Find
     return FindingId(redact.finding_id(rule, origin.path + member, secret_hash, extra))
 
 
-def _severity(match: Match, key: KeyInfo | None, hit: RegistryHit | None) -> Severity:
+def _severity(match: Match, key: KeyInfo | None, hit: RegistryVerdict | None) -> Severity:
     """The rule's severity, lowered for material that is not a usable key, raised
     (or set) by the registry's verdict."""
     base = match.severity

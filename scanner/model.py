@@ -217,8 +217,8 @@ class TokenInfo:
 
 
 @dataclass(frozen=True)
-class RegistryHit:
-    """The registry entry that matched and what that means."""
+class RegistryVerdict:
+    """The registry's verdict on a finding: the entry that matched and what that means."""
 
     verdict: Verdict
     severity: Severity
@@ -282,7 +282,7 @@ class Finding:
     secret: SecretInfo
     key: KeyInfo | None = None
     token: TokenInfo | None = None
-    registry: RegistryHit | None = None
+    registry: RegistryVerdict | None = None
     message: str = ""
     locations: tuple[Location, ...] = ()
     """Every place, the primary one first; empty means only the primary one."""

@@ -40,7 +40,7 @@ from scanner.model import (
     KeyInfo,
     Match,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     Report,
     Rule,
     RuleKind,
@@ -349,14 +349,14 @@ class _Worker:
 
         return analyse_material(match.secret, origin=origin, passphrases=self.config.passphrases)
 
-    def _check_key(self, key: KeyInfo, origin: Origin) -> RegistryHit | None:
+    def _check_key(self, key: KeyInfo, origin: Origin) -> RegistryVerdict | None:
         if self.registry is None:
             return None
         from scanner.registry.crosscheck import check_key
 
         return check_key(self.registry, key, origin)
 
-    def _check_secret(self, secret: bytes) -> RegistryHit | None:
+    def _check_secret(self, secret: bytes) -> RegistryVerdict | None:
         if self.registry is None:
             return None
         from scanner.registry.crosscheck import check_secret

@@ -19,7 +19,7 @@ from scanner.model import (
     Finding,
     FindingId,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     RuleKind,
     SecretInfo,
     Severity,
@@ -207,7 +207,7 @@ def test_import_then_update_turns_detect_secrets_entries_into_ids(
     ]
 
 
-def _finding(registry: RegistryHit | None = None) -> Finding:
+def _finding(registry: RegistryVerdict | None = None) -> Finding:
     return Finding(
         id=FindingId("f" * 40),
         rule="key.rsa-pkcs1",
@@ -225,7 +225,7 @@ def _finding(registry: RegistryHit | None = None) -> Finding:
 
 
 def test_critical_registry_verdicts_are_never_suppressed_nor_written() -> None:
-    retired = RegistryHit(Verdict.RETIRED_KEY_PRESENT, Severity.CRITICAL, key_id="auth-2019")
+    retired = RegistryVerdict(Verdict.RETIRED_KEY_PRESENT, Severity.CRITICAL, key_id="auth-2019")
     critical, plain = _finding(retired), _finding()
     baseline = Baseline(entries=(Entry(id=critical.id),))
     assert baseline.contains(critical) and baseline.contains(plain)

@@ -131,7 +131,7 @@ def hash_secret(registry: Path, from_stdin: bool | None) -> None:
     arguments end up in shell history and process listings."""
     from scanner.errors import RegistryError
     from scanner.registry import load_registry
-    from scanner.registry.crosscheck import secret_hash, secret_hash_affordable
+    from scanner.registry.secrethash import secret_hash, secret_hash_affordable
 
     loaded = load_registry(registry)
     params = loaded.secret_hash

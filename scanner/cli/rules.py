@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scanner.cli.options import rule_source_options
 from scanner.config import Config, load_config
+
+if TYPE_CHECKING:
+    from scanner.detectors.declared import DeclaredRule
 
 
 def _config(config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin: bool) -> Config:
@@ -30,29 +35,55 @@ def command() -> None:
 def list_rules(
     config_path: Path | None, rules_dirs: tuple[Path, ...], no_builtin_rules: bool, fmt: str
 ) -> None:
-    """List the rules in use: id, kind, severity and name."""
+    """List every rule a detector can report under: id, kind, severity, name and
+    detector (the YAML rules, the Python detector's and detect-secrets'). A
+    detector the config does not run is marked off; disabled rules are left out."""
+    from scanner.detectors.catalog import catalog
     from scanner.engine.ruleset import load_rules
 
-    rules = load_rules(_config(config_path, rules_dirs, no_builtin_rules))
+    config = _config(config_path, rules_dirs, no_builtin_rules)
+    rules = catalog(config, load_rules(config))
     if fmt == "json":
-        rows = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "kind": r.kind.value,
-                "severity": r.severity.label,
-                "keywords": list(r.keywords),
-                "file": r.source_file,
-                "references": list(r.references),
-            }
-            for r in rules
-        ]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([_row(r, config) for r in rules], indent=2))
         return
     width = max((len(r.id) for r in rules), default=2)
     for r in rules:
-        click.echo(f"{r.id:<{width}}  {r.kind.value:<11}  {r.severity.label:<8}  {r.name}")
-    click.echo(f"{len(rules)} rules", err=True)
+        click.echo(
+            f"{r.id:<{width}}  {r.kind.value:<11}  {r.severity.label:<8}  {r.name}"
+            f"  [{_detector(r, config)}]"
+        )
+    click.echo(_counts(rules, config), err=True)
+
+
+def _row(rule: DeclaredRule, config: Config) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "kind": rule.kind.value,
+        "severity": rule.severity.label,
+        "detector": rule.detector,
+        "enabled": rule.detector in config.detectors,
+        "keywords": list(rule.keywords),
+        "file": rule.source,
+        "references": list(rule.references),
+    }
+
+
+def _detector(rule: DeclaredRule, config: Config) -> str:
+    return rule.detector if rule.detector in config.detectors else f"{rule.detector}, off"
+
+
+def _counts(rules: list[DeclaredRule], config: Config) -> str:
+    """'7 rules from rule files; 9 from the python detector; 25 from detect-secrets (off)'."""
+    per = Counter(r.detector for r in rules)
+    parts = [f"{per.pop('rules', 0)} rules from rule files"]
+    for name, count in per.items():
+        parts.append(f"{count} from the {name} detector" + _off(name, config))
+    return "; ".join(parts)
+
+
+def _off(name: str, config: Config) -> str:
+    return "" if name in config.detectors else " (off)"
 
 
 @command.command("check")

@@ -1,17 +1,26 @@
 """Analysis techniques: each turns an item's bytes into Matches.
 
-Built-ins are listed in DETECTORS (name → factory); the factory receives the
-Config and the loaded rules, and runs once per worker process.
+One table, DETECTORS (name → `DetectorEntry`), is everything the rest of the
+code knows about detectors: the CLI's and the config's detector names, the
+factory (which receives the Config and the loaded rules, and runs once per
+worker process), and the rules each detector declares (`declared.py`, gathered by `catalog.py`: what
+`keysweep rules list` shows and what `disabled_rules` can name). A detector
+built from the table never reports a rule the config disables, whichever
+detector it is. Adding a detector: its module and one line in the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from scanner.config import Config
 from scanner.errors import ConfigError
 from scanner.model import Match, Origin, Rule, ScanWarning
+
+if TYPE_CHECKING:
+    from scanner.detectors.declared import DeclaredRule
 
 
 class Detector(Protocol):
@@ -28,6 +37,21 @@ class Detector(Protocol):
 
 
 DetectorFactory = Callable[[Config, Sequence[Rule]], Detector]
+RuleDeclaration = Callable[[Sequence[Rule]], "Sequence[DeclaredRule]"]
+"""The rules a detector reports under, given the loaded YAML rules."""
+
+
+@dataclass(frozen=True)
+class DetectorEntry:
+    """One row of the detector table. Calling it builds the detector."""
+
+    build: DetectorFactory
+    declare: RuleDeclaration
+
+    def __call__(self, config: Config, rules: Sequence[Rule]) -> Detector:
+        from scanner.detectors.declared import without_disabled
+
+        return without_disabled(self.build(config, rules), config.disabled_rules)
 
 
 def _rules(config: Config, rules: Sequence[Rule]) -> Detector:
@@ -48,10 +72,28 @@ def _detect_secrets(config: Config, rules: Sequence[Rule]) -> Detector:
     return DetectSecretsDetector(config, rules)
 
 
-DETECTORS: dict[str, DetectorFactory] = {
-    "rules": _rules,
-    "python": _python,
-    "detect-secrets": _detect_secrets,
+def _rules_declared(rules: Sequence[Rule]) -> Sequence[DeclaredRule]:
+    from scanner.detectors.declared import yaml_rules
+
+    return yaml_rules(rules)
+
+
+def _python_declared(rules: Sequence[Rule]) -> Sequence[DeclaredRule]:
+    from scanner.detectors.declared import python_rules
+
+    return python_rules()
+
+
+def _detect_secrets_declared(rules: Sequence[Rule]) -> Sequence[DeclaredRule]:
+    from scanner.detectors.detect_secrets import declared_rules
+
+    return declared_rules()
+
+
+DETECTORS: dict[str, DetectorEntry] = {
+    "rules": DetectorEntry(_rules, _rules_declared),
+    "python": DetectorEntry(_python, _python_declared),
+    "detect-secrets": DetectorEntry(_detect_secrets, _detect_secrets_declared),
 }
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from scanner.config import Config
+from scanner.detectors.declared import DeclaredRule
 from scanner.model import Match, Origin, Rule, RuleKind, ScanWarning, Severity
 from scanner.text import is_binary
 
@@ -153,12 +154,12 @@ def _match(secret_type: str, value: str, number: int, line: str, line_start: int
     column = max(line.find(value), 0)
     start = line_start + len(line[:column].encode("utf-8"))
     secret = value.encode("utf-8")
-    credential = secret_type in _CREDENTIAL_TYPES
+    kind, severity = _kind(secret_type)
     return Match(
         rule_id=rule_id(secret_type),
         rule_name=f"{secret_type} (detect-secrets)",
-        kind=RuleKind.CREDENTIAL if credential else RuleKind.TOKEN,
-        severity=_CREDENTIAL_TYPES.get(secret_type, Severity.MEDIUM),
+        kind=kind,
+        severity=severity,
         detector="detect-secrets",
         start=start,
         end=start + len(secret),
@@ -167,3 +168,29 @@ def _match(secret_type: str, value: str, number: int, line: str, line_start: int
         end_line=number,
         secret=secret,
     )
+
+
+def declared_rules() -> list[DeclaredRule]:
+    """One rule per detect-secrets plugin in use, named as its matches are."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
+    return [
+        DeclaredRule(
+            rule_id(secret_type),
+            f"{secret_type} (detect-secrets)",
+            *_kind(secret_type),
+            DetectSecretsDetector.name,
+            f"detect_secrets.plugins ({cls.__name__})",
+        )
+        for secret_type, cls in sorted(plugins.items())
+        if cls.__name__ not in _SKIPPED_PLUGINS
+    ]
+
+
+def _kind(secret_type: str) -> tuple[RuleKind, Severity]:
+    """Credentials and high-entropy strings are what `_CREDENTIAL_TYPES` says;
+    every other detect-secrets type is a vendor token."""
+    if secret_type in _CREDENTIAL_TYPES:
+        return RuleKind.CREDENTIAL, _CREDENTIAL_TYPES[secret_type]
+    return RuleKind.TOKEN, Severity.MEDIUM

@@ -37,7 +37,7 @@ def load_rules(config: Config) -> tuple[Rule, ...]:
     sources.extend(config.rules_dirs)
     missing_ok = frozenset({builtin_rules_dir()})
     rules = _cached(sources, missing_ok, config.cache_dir)
-    return tuple(r for r in rules if not _disabled(r.id, config.disabled_rules))
+    return tuple(r for r in rules if not is_disabled(r.id, config.disabled_rules))
 
 
 def _cached(sources: list[Path], missing_ok: frozenset[Path], cache_dir: Path | None) -> list[Rule]:
@@ -120,7 +120,8 @@ def _rules_of(document: Any, path: Path) -> Iterator[Rule]:
         yield rule_from_mapping(entry, str(path), number)
 
 
-def _disabled(rule_id: str, disabled: Iterable[str]) -> bool:
+def is_disabled(rule_id: str, disabled: Iterable[str]) -> bool:
+    """`disabled_rules` patterns (globs) name this rule id."""
     return any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in disabled)
 
 

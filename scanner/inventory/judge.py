@@ -4,7 +4,7 @@ A sweep judged each key against the registry it had on the day. When the
 registry changes (a key is retired at 10:00), every sighting already stored
 is judged again here, without a new sweep: keys through
 `registry.crosscheck.check_key` / `entry_verdict`, tokens through the
-tokencheck rule for a signer's state, symmetric secrets by their registry id
+verdict rule for a signer's state (`registry.verdicts`), symmetric secrets by their registry id
 (the inventory holds no secret to hash again). No verdict rule lives here.
 """
 
@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from scanner.model import KeyInfo, Origin, RegistryHit, Verdict
-from scanner.registry.crosscheck import check_key, entry_verdict
+from scanner.model import KeyInfo, Origin, RegistryVerdict, Verdict
+from scanner.registry.crosscheck import check_key
 from scanner.registry.entries import Registry
-from scanner.registry.tokencheck import _signed as token_verdict
+from scanner.registry.verdicts import entry_verdict
+from scanner.registry.verdicts import token_signer as token_verdict
 
 ENTRY_VERDICTS = frozenset(
     {
@@ -124,7 +125,7 @@ def _secret(registry: Registry, stored: Stored, today: date) -> Judgement | None
     return _from_hit(entry_verdict(registry, entry, "secret_hash", None, today))
 
 
-def _from_hit(hit: RegistryHit) -> Judgement:
+def _from_hit(hit: RegistryVerdict) -> Judgement:
     return Judgement(hit.key_id, str(hit.verdict), hit.state, hit.severity.label)
 
 

@@ -5,7 +5,8 @@ What pipeline.py calls:
   never raises on bad input; unparsable material gives one KeyInfo(parsed=False).
   Material that holds no private key (a truststore, a lone certificate) gives [].
 - is_key_container(path, data) -> bool: a binary file worth handing to key analysis
-  (.p12, .pfx, .jks, .keystore, DER keys, GnuPG private-keys-v1.d files, …).
+  (.p12, .pfx, .jks, .keystore, DER keys, GnuPG private-keys-v1.d files, …: the
+  key-format table in `formats.py`).
 """
 
 from __future__ import annotations

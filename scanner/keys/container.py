@@ -1,39 +1,14 @@
-"""Which binary files are worth handing to key analysis. Cheap: a name and a
-few leading bytes, never a parse of the whole file."""
+"""Which binary files are worth handing to key analysis (the pipeline's
+binary-file decision). Cheap: a name and a few leading bytes from the
+key-format table (`formats`), and the shape of a DER key, never a parse."""
 
 from __future__ import annotations
 
-EXTENSIONS = (
-    ".p12",
-    ".pfx",
-    ".jks",
-    ".keystore",
-    ".jceks",
-    ".bks",
-    ".der",
-    ".key",
-    ".p8",
-    ".pk8",
-    ".gpg",
-    ".pgp",
-    ".ppk",
-)
-MAGICS = (
-    b"\xfe\xed\xfe\xed",  # JKS
-    b"\xce\xce\xce\xce",  # JCEKS
-    b"openssh-key-v1\x00",
-    b"(11:private-key",
-    b"(21:protected-private-key",
-    b"(20:shadowed-private-key",
-)
-GNUPG_DIR = "private-keys-v1.d/"
+from scanner.keys.formats import by_magic, is_key_file_name
 
 
 def is_key_container(path: str, data: bytes) -> bool:
-    name = path.replace("\\", "/").lower()
-    if name.endswith(EXTENSIONS) or GNUPG_DIR in name:
-        return True
-    if data.startswith(MAGICS):
+    if is_key_file_name(path) or by_magic(data) is not None:
         return True
     return _der_key_or_pfx(data)
 

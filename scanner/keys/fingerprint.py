@@ -1,8 +1,12 @@
-"""Fingerprints of a public key, and the words that describe it.
+"""Key identity: the one `PublicKey` type, its fingerprints, and the words that
+describe it.
 
 Every format ends here: the parsers turn what they read into a `cryptography`
 public key, and this module derives the canonical SPKI hash, the RFC 7638 JWK
-thumbprint and the OpenSSH `SHA256:` fingerprint from it.
+thumbprint and the OpenSSH `SHA256:` fingerprint from it (OpenPGP v4
+fingerprints are computed from the key packet, in `pgp_packets`). The registry
+(`registry/jwk.py`, the JWKS importer, the token check) uses the same code, so
+a key has the same identity wherever it was read.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ PublicKey = (
     | x25519.X25519PublicKey
     | x448.X448PublicKey
 )
+
+VerifyKey = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
+"""The public keys a JWS can be verified with (a narrower `PublicKey`)."""
 
 CURVE_NAMES = {
     "secp256r1": "P-256",
@@ -69,6 +78,11 @@ def spki_der(key: PublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def spki_sha256(key: PublicKey) -> str:
+    """The hex SHA-256 of the DER SubjectPublicKeyInfo: the registry's main key id."""
+    return hashlib.sha256(spki_der(key)).hexdigest()
 
 
 def describe(key: PublicKey) -> tuple[str, int | None, str | None]:
@@ -141,7 +155,7 @@ def ssh_sha256(blob: bytes) -> str:
 
 def fingerprints(key: PublicKey) -> dict[str, str]:
     """spki_sha256, jwk_thumbprint and ssh_sha256, each where it applies."""
-    result = {"spki_sha256": hashlib.sha256(spki_der(key)).hexdigest()}
+    result = {"spki_sha256": spki_sha256(key)}
     thumbprint = jwk_thumbprint(key)
     if thumbprint is not None:
         result["jwk_thumbprint"] = thumbprint

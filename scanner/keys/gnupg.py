@@ -15,6 +15,7 @@ from scanner.keys import result, sexp
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, native
 from scanner.keys.gnupg_protect import weak_passphrase
+from scanner.keys.signatures import GNUPG_MARKERS
 from scanner.model import KeyInfo
 
 FORMAT = "gnupg-private-keys-v1"
@@ -31,12 +32,11 @@ _NIST: dict[bytes, ec.EllipticCurve] = {
     b"brainpoolP384r1": ec.BrainpoolP384R1(),
     b"brainpoolP512r1": ec.BrainpoolP512R1(),
 }
-_MARKERS = (b"(11:private-key", b"(21:protected-private-key", b"(20:shadowed-private-key")
 
 
 def looks_like(data: bytes) -> bool:
     head = data[:4096]
-    if head.lstrip().startswith(_MARKERS):
+    if head.lstrip().startswith(GNUPG_MARKERS):
         return True
     return any(
         marker in head

@@ -1,7 +1,12 @@
-"""JSON key material: JWK, JWKS, and GCP service-account files (`private_key`)."""
+"""JSON key material: JWK, JWKS, and GCP service-account files (`private_key`).
+
+`public_key` is the one reader of a JWK's public members: key analysis and
+the registry (`registry/jwk.py`) both use it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cryptography import x509
@@ -33,7 +38,25 @@ _OKP: dict[
     "X25519": x25519.X25519PublicKey,
     "X448": x448.X448PublicKey,
 }
-_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi")
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
+"""RFC 7518 private and symmetric key members."""
+
+
+def parse(material: result.Material, ctx: result.Context) -> list[KeyInfo] | None:
+    """A JWK, a JWKS, or the PEM key of a service-account document; None when the
+    JSON holds no key."""
+    doc = load_json(material.text or "")
+    if isinstance(doc, str):  # a JSON document inside a JSON string
+        doc = load_json(doc)
+    if doc is None:
+        return None
+    pem = service_account_key(doc)
+    if pem is not None:
+        inner = ctx.inner(pem.encode("utf-8"))
+        found = [replace(i, format="gcp-service-account") if i.parsed else i for i in inner]
+    else:
+        found = analyse(doc) or []
+    return found or None
 
 
 def load_json(text: str) -> Any | None:
@@ -69,7 +92,7 @@ def _one(jwk: dict[str, Any], fmt: str) -> KeyInfo:
     except PARSE_ERRORS as exc:
         return result.unparsable(fmt, f"damaged {kty} JWK: {type(exc).__name__}")
     notes = []
-    if not any(m in jwk for m in _PRIVATE_MEMBERS):
+    if not any(m in jwk for m in PRIVATE_MEMBERS):
         notes.append("public JWK (no private members)")
     if isinstance(jwk.get("kid"), str):
         notes.append(f"kid {jwk['kid'][:64]}")

@@ -21,10 +21,9 @@ from scanner.keys.kdfcost import verdict
 from scanner.keys.passphrase import try_passphrases
 from scanner.keys.pkcs import load_der, public_from_elsewhere, public_of
 from scanner.keys.pkcs12_certs import clear_certificates
+from scanner.keys.signatures import JCEKS_MAGIC
 from scanner.model import KeyInfo
 
-JKS_MAGIC = b"\xfe\xed\xfe\xed"
-JCEKS_MAGIC = b"\xce\xce\xce\xce"
 CLEAR_KEY_BAG = bytes.fromhex("060B2A864886F70D010C0A0101")
 """OID 1.2.840.113549.1.12.10.1.1 (keyBag): a PKCS#12 key stored unencrypted. Without
 it, a file that opens with no passphrase used an empty one: weak, not unprotected."""

@@ -19,9 +19,10 @@ from scanner.keys.armor import PemBlock
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key, quiet_deprecations, ssh_sha256
 from scanner.keys.passphrase import try_passphrases
+from scanner.keys.signatures import OPENSSH_MAGIC
 from scanner.model import KeyInfo
 
-MAGIC = b"openssh-key-v1\x00"
+MAGIC = OPENSSH_MAGIC
 FORMAT = "openssh"
 MAX_ROUNDS = 128
 """Above this, one attempt takes seconds: no passphrase is tried."""

@@ -20,9 +20,10 @@ from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import ssh_sha256
 from scanner.keys.openssh import public_from_blob
 from scanner.keys.passphrase import try_passphrases
+from scanner.keys.signatures import PUTTY_MARKER
 from scanner.model import KeyInfo
 
-MARKER = "PuTTY-User-Key-File-"
+MARKER = PUTTY_MARKER
 MAX_LINES = 512
 MAX_ARGON2_KIB = 256 * 1024
 MAX_ARGON2_PASSES = 200

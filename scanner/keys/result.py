@@ -1,10 +1,11 @@
-"""Building `KeyInfo` values: from a public key, from nothing, or for bad input."""
+"""What every key parser is given (`Material`, `Context`), and the `KeyInfo` values
+it builds: from a public key, from nothing, or for bad input."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 
@@ -12,13 +13,38 @@ from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key, describe, fingerprints, spki_der
 from scanner.model import KeyInfo, Origin
 
+MAX_DEPTH = 2
+"""How deep wrapped material is unwrapped (PEM in JSON in base64 is as far as it goes)."""
+
+
+@dataclass(frozen=True)
+class Material:
+    """What a parser reads: the bytes, and the same bytes as text unless binary."""
+
+    data: bytes
+    text: str | None
+
 
 @dataclass(frozen=True)
 class Context:
-    """What every parser needs besides the bytes."""
+    """What every parser needs besides the bytes. Formats that wrap other key
+    material (base64 in a kubeconfig, PEM inside JSON) hand what they unwrap to
+    `inner`, which analyses it one level deeper; `depth` bounds the nesting."""
 
     origin: Origin
     passphrases: Sequence[str]
+    depth: int = 0
+    reread: Callable[[bytes, Context], list[KeyInfo]] | None = None
+
+    @property
+    def can_unwrap(self) -> bool:
+        return self.reread is not None and self.depth < MAX_DEPTH
+
+    def inner(self, data: bytes) -> list[KeyInfo]:
+        """The keys in `data`, unwrapped from this material ([] past the depth bound)."""
+        if self.reread is None or not self.can_unwrap:
+            return []
+        return self.reread(data, replace(self, depth=self.depth + 1))
 
 
 def from_public(

@@ -20,11 +20,12 @@ from scanner.keys.fingerprint import PublicKey
 from scanner.keys.openssh import read_string
 from scanner.keys.passphrase import try_passphrases
 from scanner.keys.pkcs import public_from_elsewhere
+from scanner.keys.signatures import SSHCOM_BEGIN
 from scanner.model import KeyInfo
 
 FORMAT = "ssh2"
 MAGIC = 0x3F6FF9EB
-BEGIN = "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"
+BEGIN = SSHCOM_BEGIN
 END = "---- END SSH2 ENCRYPTED PRIVATE KEY ----"
 
 

@@ -2,10 +2,10 @@
 
 What pipeline.py calls:
 - load_registry(path) -> Registry  (raises RegistryError with one clear line)
-- crosscheck.check_key(registry, key, origin) -> RegistryHit
-- crosscheck.check_secret(registry, secret) -> RegistryHit | None
+- crosscheck.check_key(registry, key, origin) -> RegistryVerdict
+- crosscheck.check_secret(registry, secret) -> RegistryVerdict | None
 - crosscheck.check_tokens(registry | None, tokens, secrets, public_keys)
-  -> list[(TokenInfo | None, RegistryHit | None)]
+  -> list[(TokenInfo | None, RegistryVerdict | None)]
 """
 
 from __future__ import annotations

@@ -1,26 +1,23 @@
-"""Public JWKs: to key objects (PyJWT), SPKI fingerprint, RFC 7638 thumbprint."""
+"""Public JWKs as the registry holds them: refused when private, read into a key.
+
+The JWK members are read by key analysis's own reader (`keys.jsonkeys`) and
+the SPKI fingerprint and RFC 7638 thumbprint come from `keys.fingerprint`, so
+a key imported from a JWKS has the identity a scan computes for its copy on
+disk. Here: only the registry's rules (no private members, keys a JWS can be
+verified with, the public members it keeps).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-from scanner.keys.tokens import VerifyKey
-from scanner.registry.material import JWK_PRIVATE
+from scanner.keys import fingerprint, jsonkeys
+from scanner.keys.errors import PARSE_ERRORS
+from scanner.keys.fingerprint import VerifyKey
 
 PUBLIC_MEMBERS = ("kty", "n", "e", "crv", "x", "y", "kid", "alg", "use")
-THUMBPRINT_MEMBERS = {
-    "RSA": ("e", "kty", "n"),
-    "EC": ("crv", "kty", "x", "y"),
-    "OKP": ("crv", "kty", "x"),
-}
+THUMBPRINT_MEMBERS = frozenset({"kty", "n", "e", "crv", "x", "y"})
 
 
 class JwkError(ValueError):
@@ -28,7 +25,7 @@ class JwkError(ValueError):
 
 
 def private_members(jwk: Mapping[str, Any]) -> list[str]:
-    return sorted(name for name in jwk if name in JWK_PRIVATE)
+    return sorted(name for name in jwk if name in jsonkeys.PRIVATE_MEMBERS)
 
 
 def public_part(jwk: Mapping[str, Any]) -> dict[str, str]:
@@ -40,48 +37,32 @@ def to_public_key(jwk: Mapping[str, Any]) -> VerifyKey:
     """The public key of a JWK; JwkError when it is not a supported public key."""
     if private_members(jwk):
         raise JwkError("has private members")
-    kty = jwk.get("kty")
     try:
-        if kty == "RSA":
-            key: Any = jwt.algorithms.RSAAlgorithm.from_jwk(dict(jwk))
-        elif kty == "EC":
-            key = jwt.algorithms.ECAlgorithm.from_jwk(dict(jwk))
-        elif kty == "OKP":
-            key = jwt.algorithms.OKPAlgorithm.from_jwk(dict(jwk))
-        else:
-            raise JwkError(f"unsupported kty {kty!r}")
-    except (jwt.exceptions.InvalidKeyError, ValueError, TypeError, KeyError) as exc:
-        raise JwkError(str(exc) or type(exc).__name__) from None
+        key = jsonkeys.public_key(dict(jwk))
+    except PARSE_ERRORS as exc:
+        raise JwkError(_why(jwk, exc)) from None
     if not isinstance(key, VerifyKey):
         raise JwkError(f"not a public key: {type(key).__name__}")
     return key
 
 
-def spki_der(key: VerifyKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+def thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 thumbprint of the JWK's key."""
+    found = fingerprint.jwk_thumbprint(to_public_key(jwk))
+    if found is None:
+        raise JwkError(f"cannot compute a thumbprint for kty {jwk.get('kty')!r}")
+    return found
 
 
 def spki_sha256(key: VerifyKey) -> str:
-    return hashlib.sha256(spki_der(key)).hexdigest()
+    return fingerprint.spki_sha256(key)
 
 
-def thumbprint(jwk: Mapping[str, Any]) -> str:
-    """RFC 7638: SHA-256 over the required members, sorted, no whitespace."""
-    kty = str(jwk.get("kty"))
-    members = THUMBPRINT_MEMBERS.get(kty)
-    if members is None or any(not isinstance(jwk.get(m), str) for m in members):
-        raise JwkError(f"cannot compute a thumbprint for kty {kty!r}")
-    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def from_public_key(key: VerifyKey) -> dict[str, str]:
-    """The public JWK of a key object (its thumbprint members, no kid)."""
-    if isinstance(key, rsa.RSAPublicKey):
-        return dict(jwt.algorithms.RSAAlgorithm.to_jwk(key, as_dict=True))
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return dict(jwt.algorithms.ECAlgorithm.to_jwk(key, as_dict=True))
-    return dict(jwt.algorithms.OKPAlgorithm.to_jwk(key, as_dict=True))
+def _why(jwk: Mapping[str, Any], exc: Exception) -> str:
+    """Words for a JWK that does not read, naming a member, never quoting a value."""
+    kty = jwk.get("kty")
+    if isinstance(exc, KeyError) and exc.args and exc.args[0] in THUMBPRINT_MEMBERS:
+        return f"missing member {exc.args[0]!r}"
+    if kty not in ("RSA", "EC", "OKP"):
+        return f"unsupported kty {kty!r}"
+    return f"damaged {kty} key ({type(exc).__name__})"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from scanner.keys.jsonkeys import PRIVATE_MEMBERS
+
 PEM_MARKERS = ("-----BEGIN", "PuTTY-User-Key-File-", "b3BlbnNzaC1rZXktdjE")
 """PEM armour, PuTTY key files, base64 of 'openssh-key-v1'."""
-JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
-"""RFC 7518 private and symmetric key members."""
 STRUCTURED = frozenset({"fingerprints", "public_jwk", "secret_hash", "aliases"})
 """Fields whose long values are expected (hashes, public numbers, a salt, key ids)."""
 BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "+=_-")
@@ -43,7 +43,7 @@ def _in_mapping(value: dict[Any, Any], where: str, free_text: bool) -> tuple[str
     jwk_like = "kty" in value or where.endswith("public_jwk")
     for name, item in value.items():
         here = f"{where}.{name}" if where else str(name)
-        if jwk_like and name in JWK_PRIVATE:
+        if jwk_like and name in PRIVATE_MEMBERS:
             return here, f"JWK private member '{name}' (this is a private or secret key)"
         found = _walk(item, here, free_text and name not in STRUCTURED)
         if found:

@@ -15,19 +15,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from scanner.keys import tokens
-from scanner.model import RegistryHit, Severity, TokenInfo, Verdict
+from scanner.keys.fingerprint import VerifyKey
+from scanner.model import RegistryVerdict, Severity, TokenInfo, Verdict
 from scanner.registry import jwk
-from scanner.registry.crosscheck import check_secret, entry_hit, owner_reason, state_words
 from scanner.registry.entries import KeyEntry, Registry
+from scanner.registry.verdicts import check_secret, token_signer, unknown_signer
 
-Result = tuple[TokenInfo | None, RegistryHit | None]
+Result = tuple[TokenInfo | None, RegistryVerdict | None]
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A public key to try, its pinned algorithms and the registry entry it belongs to."""
 
-    key: tokens.VerifyKey
+    key: VerifyKey
     algorithms: tuple[str, ...]
     entry: KeyEntry | None
     label: str
@@ -96,7 +97,7 @@ def _one(
         return None, None
     info = decoded.info
     if decoded.alg.lower() == "none":
-        return info, RegistryHit(
+        return info, RegistryVerdict(
             Verdict.TOKEN_ALG_NONE, Severity.CRITICAL, reason="alg none: an unsigned token"
         )
     named = named_entry(registry, decoded.kid)
@@ -104,12 +105,12 @@ def _one(
     for candidate in ordered:
         if tokens.verifies(token, candidate.key, candidate.algorithms):
             info = replace(info, verified_by=candidate.label)
-            return info, _signed(registry, candidate.entry, decoded.kid, "signature")
+            return info, token_signer(registry, candidate.entry, decoded.kid, "signature")
     secret = tokens.hmac_signer(token, hmac_keys) if decoded.alg in tokens.HMAC_ALGORITHMS else None
     if secret is not None:
         return _by_secret(registry, info, secret, decoded.kid, today)
     if named is not None:
-        return info, RegistryHit(
+        return info, RegistryVerdict(
             Verdict.TOKEN_UNVERIFIED_KID,
             Severity.HIGH,
             key_id=named.id,
@@ -119,7 +120,9 @@ def _one(
             reason=f"kid names registry key {named.id} but the signature verifies with no "
             "registered key",
         )
-    return info, _unknown(registry, "signer unknown: no registry key or found secret verifies it")
+    return info, unknown_signer(
+        registry, "signer unknown: no registry key or found secret verifies it"
+    )
 
 
 def _by_secret(
@@ -130,29 +133,7 @@ def _by_secret(
     entry = registry.entry(hit.key_id) if registry and hit and hit.key_id else None
     info = replace(info, verified_by=entry.id if entry else label)
     if entry is None:
-        return info, _unknown(registry, "signed with a secret found in this scan, not registered")
-    return info, _signed(registry, entry, kid, "secret_hash")
-
-
-def _signed(
-    registry: Registry | None, entry: KeyEntry | None, kid: str | None, matched_by: str
-) -> RegistryHit | None:
-    if registry is None or entry is None:
-        return _unknown(registry, "signed by an unregistered key found in this scan")
-    spoof = f", although its kid says {kid!r}" if kid and kid not in (entry.id, *entry.kids) else ""
-    if entry.retired:
-        words = ", ".join(w for w in (state_words(entry), owner_reason(registry, entry)) if w)
-        verdict, severity = Verdict.TOKEN_SIGNED_BY_RETIRED_KEY, Severity.CRITICAL
-        reason = f"signed by retired key {entry.id} ({words}){spoof}"
-    else:
-        verdict, severity = Verdict.TOKEN_VERIFIED_ACTIVE, Severity.HIGH
-        reason = (
-            f"signed by {entry.state} key {entry.id}: a valid token is a live credential{spoof}"
+        return info, unknown_signer(
+            registry, "signed with a secret found in this scan, not registered"
         )
-    return entry_hit(registry, entry, verdict, severity, matched_by, reason)
-
-
-def _unknown(registry: Registry | None, reason: str) -> RegistryHit | None:
-    if registry is None:
-        return None
-    return RegistryHit(Verdict.TOKEN_UNKNOWN_SIGNER, Severity.LOW, reason=reason)
+    return info, token_signer(registry, entry, kid, "secret_hash")

@@ -14,7 +14,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner import __version__, hashkey
-from scanner.model import Finding, KeyInfo, RegistryHit, Report, ScanWarning, Severity, TokenInfo
+from scanner.model import (
+    Finding,
+    KeyInfo,
+    RegistryVerdict,
+    Report,
+    ScanWarning,
+    Severity,
+    TokenInfo,
+)
 from scanner.redact import rekey
 
 TOOL_NAME = "keysweep"
@@ -135,7 +143,7 @@ def _safe_header(value: object, depth: int) -> Any:
     return text if len(text) <= _HEADER_TEXT_MAX else text[:_HEADER_TEXT_MAX] + "…"
 
 
-def registry_to_dict(hit: RegistryHit) -> JSONDict:
+def registry_to_dict(hit: RegistryVerdict) -> JSONDict:
     return {
         "verdict": hit.verdict.value,
         "key_id": hit.key_id,

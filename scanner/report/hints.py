@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scanner.model import Finding, RegistryHit, RuleKind, Severity, SourceKind, Verdict
-from scanner.registry.crosscheck import OUTSIDE_ALLOWED
+from scanner.model import Finding, RegistryVerdict, RuleKind, Severity, SourceKind, Verdict
+from scanner.registry.verdicts import OUTSIDE_ALLOWED
 
 Place = str
 """repository | staged | history | workstation"""
@@ -22,7 +22,7 @@ REPOSITORY, STAGED, HISTORY, WORKSTATION = "repository", "staged", "history", "w
 _REMOVE = "remove it from the repository and history, then rotate it"
 
 
-def _entry(hit: RegistryHit) -> str:
+def _entry(hit: RegistryVerdict) -> str:
     return f"see the registry entry {hit.key_id}" if hit.key_id else "see the registry"
 
 
@@ -36,7 +36,7 @@ def _take_away(place: Place) -> str:
     }[place]
 
 
-def _retired(hit: RegistryHit, place: Place) -> str:
+def _retired(hit: RegistryVerdict, place: Place) -> str:
     if hit.state == "compromised":
         return (
             f"the key is compromised: revoke it wherever it is still trusted and destroy "
@@ -45,7 +45,7 @@ def _retired(hit: RegistryHit, place: Place) -> str:
     return f"destroy this copy ({_take_away(place)}): the key is {hit.state or 'retired'}; {_entry(hit)}"
 
 
-def _active(hit: RegistryHit, place: Place) -> str:
+def _active(hit: RegistryVerdict, place: Place) -> str:
     if place != WORKSTATION:
         return f"{_REMOVE}; {_entry(hit)}"
     if hit.severity is Severity.INFO:
@@ -56,7 +56,7 @@ def _active(hit: RegistryHit, place: Place) -> str:
     )
 
 
-def _outside(hit: RegistryHit, place: Place) -> str:
+def _outside(hit: RegistryVerdict, place: Place) -> str:
     if OUTSIDE_ALLOWED in hit.reason:
         return (
             f"it may live only in the places its registry entry allows: {_take_away(place)}, "
@@ -68,13 +68,13 @@ def _outside(hit: RegistryHit, place: Place) -> str:
     )
 
 
-def _unregistered(hit: RegistryHit, place: Place) -> str:
+def _unregistered(hit: RegistryVerdict, place: Place) -> str:
     if place == WORKSTATION:
         return "register it (owner, allowed locations) if it is in use, else destroy it"
     return f"{_REMOVE}, or register it if it must exist"
 
 
-VERDICT_HINTS: dict[Verdict, Callable[[RegistryHit, Place], str]] = {
+VERDICT_HINTS: dict[Verdict, Callable[[RegistryVerdict, Place], str]] = {
     Verdict.RETIRED_KEY_PRESENT: _retired,
     Verdict.SUSPENDED_KEY_PRESENT: lambda h, p: (
         f"the key is suspended: move this copy into custody until the registry reactivates "

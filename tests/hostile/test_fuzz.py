@@ -21,7 +21,8 @@ from scanner.errors import ConfigError
 from scanner.keys import analyse_material
 from scanner.model import Item, Origin
 from scanner.safeload import LoadError, json_loads, yaml_load
-from scanner.sources import archives, tarcheck
+from scanner.sources import archives
+from scanner.sources.archives import tarcheck
 
 BOUNDED = settings(
     max_examples=40,

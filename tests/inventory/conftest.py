@@ -17,7 +17,7 @@ from scanner.model import (
     FindingId,
     KeyInfo,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     Report,
     RuleKind,
     SecretInfo,
@@ -53,7 +53,7 @@ class Key:
 
 
 def _finding(key: Key) -> Finding:
-    hit = RegistryHit(
+    hit = RegistryVerdict(
         verdict=key.verdict,
         severity=Severity.CRITICAL if key.state == "deactivated" else Severity.MEDIUM,
         key_id=key.key_id,

@@ -20,7 +20,7 @@ from scanner.model import (
     FindingId,
     KeyInfo,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     Report,
     RuleKind,
     ScanWarning,
@@ -59,7 +59,7 @@ def make_finding(
     end_line: int | None = None,
     key: KeyInfo | None = None,
     token: TokenInfo | None = None,
-    registry: RegistryHit | None = None,
+    registry: RegistryVerdict | None = None,
     message: str = "",
 ) -> Finding:
     info = secret_info(secret)
@@ -116,7 +116,7 @@ def _key_finding(private: rsa.RSAPrivateKey) -> tuple[Finding, bytes, bytes, str
         },
         public_der=der,
     )
-    hit = RegistryHit(
+    hit = RegistryVerdict(
         verdict=Verdict.RETIRED_KEY_PRESENT,
         severity=Severity.CRITICAL,
         key_id="key-auth-2019",
@@ -160,7 +160,7 @@ def _token_finding(token: bytes) -> Finding:
         issued_at="2023-11-14T22:13:20Z",
         verified_by="key-auth-2019",
     )
-    hit = RegistryHit(
+    hit = RegistryVerdict(
         verdict=Verdict.TOKEN_SIGNED_BY_RETIRED_KEY,
         severity=Severity.CRITICAL,
         key_id="key-auth-2019",

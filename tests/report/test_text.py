@@ -9,7 +9,7 @@ from typing import Any
 from scanner.model import (
     KeyInfo,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     Report,
     RuleKind,
     ScanWarning,
@@ -144,7 +144,7 @@ def test_key_file_unparsable_and_encrypted_findings(planted: Any) -> None:
         severity=Severity.LOW,
         origin=Origin(path="keys/signer.pem"),
         key=KeyInfo(format="pkcs8-encrypted", encrypted=True, public_known=False),
-        registry=RegistryHit(Verdict.ENCRYPTED_UNKNOWN, Severity.LOW),
+        registry=RegistryVerdict(Verdict.ENCRYPTED_UNKNOWN, Severity.LOW),
     )
     text = render(Report(findings=(key_file, unparsable, encrypted)), "text")
     assert "keyfile.pkcs12  certs/client.p12  RSA" in text

@@ -30,7 +30,7 @@ from scanner.model import (
     FindingId,
     KeyInfo,
     Origin,
-    RegistryHit,
+    RegistryVerdict,
     Report,
     RuleKind,
     SecretInfo,
@@ -233,7 +233,7 @@ def report_body(
         if key_id is None
         else (Verdict.RETIRED_KEY_PRESENT if state == "deactivated" else Verdict.ACTIVE_KEY_PRESENT)
     )
-    hit = RegistryHit(verdict=verdict, severity=Severity.HIGH, key_id=key_id, state=state)
+    hit = RegistryVerdict(verdict=verdict, severity=Severity.HIGH, key_id=key_id, state=state)
     finding = Finding(
         id=FindingId(uuid.uuid5(uuid.NAMESPACE_URL, host + spki).hex),
         rule="key.rsa-pkcs1",

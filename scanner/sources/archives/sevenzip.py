@@ -13,17 +13,8 @@ from collections.abc import Iterator
 import py7zr
 from py7zr.io import Py7zIO, WriterFactory
 
-from scanner.config import Config
-from scanner.errors import safe_reason
-from scanner.model import ScanWarning
-from scanner.sources.archives import (
-    Budget,
-    MemberEvent,
-    count_member,
-    declared_too_large,
-    member_limit,
-    safe_name,
-)
+from scanner.sources.archives.budget import Budget, MemberEvent, admit, damaged
+from scanner.sources.archives.names import safe_name
 from scanner.unscanned import Unscanned
 
 
@@ -60,26 +51,25 @@ class _Writer(Py7zIO):
 
 
 class _Factory(WriterFactory):
-    def __init__(self, config: Config, budget: Budget) -> None:
-        self.config = config
+    def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.made: dict[str, _Writer] = {}
 
     def create(self, filename: str) -> Py7zIO:
-        writer = _Writer(member_limit(filename, self.config, self.budget), self.budget)
+        writer = _Writer(self.budget.limit_for(filename), self.budget)
         self.made[filename] = writer
         return writer
 
 
-def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator[MemberEvent]:
-    factory = _Factory(config, budget)
+def members(data: bytes, budget: Budget, where: str) -> Iterator[MemberEvent]:
+    factory = _Factory(budget)
     try:
         with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
             if archive.needs_password():
                 yield Unscanned(where, "encrypted 7z archive; not opened")
                 return
             targets: list[str] = []
-            yield from _targets(archive, config, budget, where, targets)
+            yield from _targets(archive, budget, where, targets)
             if budget.stopped:
                 return
             if targets:
@@ -89,31 +79,23 @@ def members(data: bytes, config: Config, budget: Budget, where: str) -> Iterator
         yield Unscanned(where, f"archive bomb? stopped at {budget.used} bytes")
         return
     except Exception as exc:  # py7zr raises many types on damaged input
-        yield ScanWarning(where, f"damaged 7z archive: {safe_reason(exc)}")
+        yield damaged(where, "7z archive", exc)
         return
     for filename, writer in factory.made.items():
         yield (safe_name(filename), bytes(writer.buffer))
 
 
 def _targets(
-    archive: py7zr.SevenZipFile,
-    config: Config,
-    budget: Budget,
-    where: str,
-    targets: list[str],
+    archive: py7zr.SevenZipFile, budget: Budget, where: str, targets: list[str]
 ) -> Iterator[MemberEvent]:
     """Members worth inflating, by their declared sizes."""
     for info in archive.list():
         if info.is_directory:
             continue
-        name = safe_name(info.filename)
-        if over := count_member(budget, where, config.archive_max_members):
-            yield over
+        refused = admit(budget, where, safe_name(info.filename), info.uncompressed or 0)
+        if refused is None:
+            targets.append(info.filename)
+        else:
+            yield refused
+        if budget.stopped:
             return
-        declared = info.uncompressed or 0
-        if declared > member_limit(name, config, budget):
-            yield from declared_too_large(declared, config, budget, where, name)
-            if budget.stopped:
-                return
-            continue
-        targets.append(info.filename)

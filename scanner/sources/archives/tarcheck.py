@@ -127,3 +127,20 @@ def _record(payload: bytes, at: int) -> tuple[bytes, bytes, int] | None:
     if not equals or not keyword:
         return None
     return keyword, value, end
+
+
+def looks_like_tar(head: bytes) -> bool:
+    """A ustar header, or a v7 one (which has no magic) whose checksum adds up."""
+    return head[257:262] == b"ustar" or v7_header_ok(head)
+
+
+def v7_header_ok(data: bytes) -> bool:
+    """A v7 tar has no magic: its first header's checksum must add up."""
+    if len(data) < BLOCK:
+        return False
+    field = data[148:156].replace(b"\x00", b" ").strip()
+    try:
+        stored = int(field, 8)
+    except ValueError:
+        return False
+    return stored == sum(data[:148]) + 8 * 32 + sum(data[156:BLOCK])

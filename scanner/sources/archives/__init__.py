@@ -1,0 +1,124 @@
+"""Archives opened in memory: zip (jar, war, apk, docx …), tar, gz, bz2, xz and 7z.
+
+`is_archive` goes by magic bytes (a v7 tar by extension and header checksum);
+key containers (.p12, .jks, …: the key-format table, `keys.formats`) never
+count. `expand` yields members as Items with `origin.archive_member` set
+('inner.tar!dir/key.pem'), warnings and Skipped notes. Nested archives are
+opened here, so one budget (`budget.py`) covers the tree: `archive_max_depth`
+levels, `archive_max_members` members, `archive_max_bytes` decompressed bytes,
+read in chunks whatever headers claim. Nothing touches disk.
+
+One module per kind of archive (`zips`, `tars`, `streams`, `sevenzip`), each
+a member reader in `READERS`; every one of them asks `budget.admit` before it
+inflates a member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+from scanner.config import Config
+from scanner.model import Item, ScanWarning
+from scanner.sources import SourceEvent
+from scanner.sources.archives import streams, tarcheck, tars, zips
+from scanner.sources.archives.budget import Budget, MemberEvent
+from scanner.sources.archives.names import safe_name
+from scanner.unscanned import Unscanned
+
+MemberReader = Callable[[bytes, Budget, str], Iterator[MemberEvent]]
+_MAGIC = (
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"\x1f\x8b\x08", "gz"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+)
+
+
+def kind_of(path: str, data: bytes) -> str | None:
+    """zip | tar | gz | bz2 | xz | 7z, or None for anything else."""
+    from scanner.keys.formats import is_key_file_name
+
+    name = path.lower()
+    if is_key_file_name(name) or len(data) < 6:
+        return None
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
+        return "bz2"
+    if data[257:262] == b"ustar" or (name.endswith(".tar") and tarcheck.v7_header_ok(data)):
+        return "tar"
+    return None
+
+
+def is_archive(path: str, data: bytes) -> bool:
+    return kind_of(path, data) is not None
+
+
+def expand(item: Item, data: bytes, config: Config) -> Iterator[SourceEvent]:
+    """Every member of the archive `data` (and of archives inside it)."""
+    budget = Budget.of(config)
+    level = 0 if item.origin.archive_member is None else item.origin.archive_member.count("!") + 1
+    yield from _expand(item, data, config.archive_max_depth, budget, level)
+
+
+def _expand(
+    item: Item, data: bytes, max_depth: int, budget: Budget, level: int
+) -> Iterator[SourceEvent]:
+    kind = kind_of(item.origin.archive_member or item.origin.path, data)
+    for event in READERS[kind or "zip"](data, budget, _where(item)):
+        if isinstance(event, tuple):
+            yield from _nested(item, event, max_depth, budget, level)
+        else:
+            yield event
+        if budget.stopped:
+            return
+
+
+def _nested(
+    item: Item, member: tuple[str, bytes], max_depth: int, budget: Budget, level: int
+) -> Iterator[SourceEvent]:
+    """A member as an Item, or the members of the archive it is."""
+    name, content = member
+    inner = Item(
+        origin=replace(item.origin, archive_member=_nest(item, name)),
+        data=content,
+        size=len(content),
+    )
+    if not is_archive(name, content):
+        yield inner
+    elif level + 1 >= max_depth:
+        yield Unscanned(_where(inner), f"archive nested deeper than {level + 1}; not opened")
+    else:
+        yield from _expand(inner, content, max_depth, budget, level + 1)
+
+
+def _where(item: Item) -> str:
+    return "!".join(filter(None, (item.origin.path, item.origin.archive_member)))
+
+
+def _nest(item: Item, name: str) -> str:
+    return "!".join(filter(None, (item.origin.archive_member, name)))
+
+
+def _sevenzip(data: bytes, budget: Budget, where: str) -> Iterator[MemberEvent]:
+    try:
+        from scanner.sources.archives import sevenzip
+    except ImportError:
+        yield ScanWarning(where, "7z archive not opened: py7zr is not installed")
+        return
+    yield from sevenzip.members(data, budget, where)
+
+
+READERS: dict[str, MemberReader] = {
+    "zip": zips.members,
+    "tar": tars.members,
+    "gz": streams.reader("gz"),
+    "bz2": streams.reader("bz2"),
+    "xz": streams.reader("xz"),
+    "7z": _sevenzip,
+}
+
+__all__ = ["READERS", "expand", "is_archive", "kind_of", "safe_name"]
