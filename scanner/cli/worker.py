@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.repos import db_option
+from scanner.errors import KeysweepError
 
 MIB = 1024 * 1024
 
@@ -85,7 +86,8 @@ def command(
     heartbeat_seconds: float,
     stalled_seconds: float,
 ) -> None:
-    """Run repository scans from the queue (see docs/org.md)."""
+    """Run repository scans from the queue (see docs/org.md). Exit 2 when a repository
+    could not be scanned (a limit, or a fetch that failed every attempt)."""
     from scanner.repos import open_database, queue
 
     settings = queue.WorkerSettings(
@@ -102,10 +104,14 @@ def command(
     )
     engine = open_database(db_url)
     try:
-        done = queue.run_worker(settings, engine, concurrency=concurrency, until_empty=until_empty)
+        done, failed = queue.run_worker(
+            settings, engine, concurrency=concurrency, until_empty=until_empty
+        )
     finally:
         engine.dispose()
     click.echo(f"{done} repositories scanned")
+    if failed:  # a queue drained is not a clean result when some repositories were not scanned
+        raise KeysweepError(f"{failed} repositories could not be scanned (see keysweep repos list)")
 
 
 def _default_cache() -> Path:

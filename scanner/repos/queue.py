@@ -63,7 +63,12 @@ class _State:
     settings: WorkerSettings | None = None
     engine: Engine | None = None
     app: Any = None
-    done: list[int] = field(default_factory=list)
+    results: dict[int, str | None] = field(default_factory=dict)
+    """Repository id → None when its last job here stored a scan, else why not."""
+
+    @property
+    def failed(self) -> list[int]:
+        return [repository_id for repository_id, why in self.results.items() if why]
 
 
 STATE = _State()
@@ -146,10 +151,11 @@ def scan_repository(repository_id: int) -> int:
     except job.JobFailed as exc:
         with Session(engine) as session, session.begin():
             store.mark_failed(session, repository_id, str(exc))
+        STATE.results[repository_id] = str(exc)
         raise
     with Session(engine) as session, session.begin():
         sightings = store.record_scan(session, repository_id, started_from, outcome)
-    STATE.done.append(repository_id)
+    STATE.results[repository_id] = outcome.problem
     log.info("repository %s: %s blobs, %s key sightings", repository_id, outcome.blobs, sightings)
     return sightings
 
@@ -225,15 +231,32 @@ def _running() -> tuple[WorkerSettings, Engine]:
 
 def run_worker(
     settings: WorkerSettings, engine: Engine, *, concurrency: int, until_empty: bool
-) -> int:
+) -> tuple[int, int]:
     """Run jobs; with `until_empty`, until no job is waiting or running anywhere
-    (a dead worker's job is put back once its heartbeat is stale, then run here)."""
+    (a dead worker's job is put back once its heartbeat is stale, then run here).
+    (repositories scanned, repositories whose last job here failed)."""
     import asyncio
 
     STATE.settings, STATE.engine = settings, engine
     STATE.app = make_app(settings.db_url, settings, periodic=not until_empty)
     asyncio.run(_work(STATE.app, settings, concurrency, until_empty))
-    return len(STATE.done)
+    failed = _still_failed(engine, STATE.failed)
+    return len(STATE.results) - failed, failed
+
+
+def _still_failed(engine: Engine, ids: list[int]) -> int:
+    """Of the repositories whose job failed here, those no other worker scanned since."""
+    from sqlalchemy import func, select
+
+    from scanner.inventory.models import Repository
+
+    if not ids:
+        return 0
+    with Session(engine) as session:
+        query = select(func.count()).where(
+            Repository.id.in_(ids), Repository.last_status == "failed"
+        )
+        return int(session.scalar(query) or 0)
 
 
 async def _work(app: Any, settings: WorkerSettings, concurrency: int, until_empty: bool) -> None:

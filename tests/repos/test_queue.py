@@ -177,7 +177,13 @@ def test_a_repository_over_the_size_limit_fails_and_keeps_its_refs(
     git_server.repo("huge", {"blob.bin": os.urandom(3 * 1024 * 1024)})
     git_server.repo("small", {"a.txt": "small\n"})
     add_and_enqueue(pg_db, git_server.url("huge"), git_server.url("small"))
-    finish(workers.start(pg_db, "one", "--until-empty", "--max-mb", "1"))
+    process = workers.start(pg_db, "one", "--until-empty", "--max-mb", "1")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 2
+    assert out.strip() == "1 repositories scanned"
+    assert err.strip() == (
+        "keysweep: error: 1 repositories could not be scanned (see keysweep repos list)"
+    )
     status = dict(rows(pg_db, "SELECT name, last_status FROM repositories"))
     assert status == {"huge": "failed", "small": "scanned"}
     errors = rows(pg_db, "SELECT last_error FROM repositories WHERE name = 'huge'")
