@@ -192,3 +192,19 @@ def test_a_repository_over_the_size_limit_fails_and_keeps_its_refs(
     code, out = keysweep("repos", "list", "--db", pg_db)
     assert code == 0
     assert "huge" in out and "failed" in out and "size limit" in out
+
+
+def test_the_periodic_rescan_enqueues_every_repository(
+    git_server: GitServer, pg_db: str, workers: Workers
+) -> None:
+    git_server.repo("cron-app", {"a.txt": "a\n"})
+    code, out = keysweep("repos", "add", git_server.url("cron-app"), "--db", pg_db)
+    assert code == 0, out
+    worker = workers.start(pg_db, "cron", "--rescan-cron", "* * * * * */2")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and worker.poll() is None:
+        if rows(pg_db, "SELECT count(*) FROM repository_scans") != [(0,)]:
+            break
+        time.sleep(0.2)
+    workers.kill(worker)
+    assert rows(pg_db, "SELECT last_status FROM repositories") == [("scanned",)]
