@@ -86,9 +86,14 @@ def command(
     heartbeat_seconds: float,
     stalled_seconds: float,
 ) -> None:
-    """Run repository scans from the queue (see docs/org.md). Exit 2 when a repository
-    could not be scanned (a limit, or a fetch that failed every attempt)."""
+    """Run repository scans from the queue (see docs/org.md). With --until-empty, exit 2
+    when a repository could not be scanned (a limit, or a fetch that failed every attempt)."""
+    from croniter import croniter
+
     from scanner.repos import open_database, queue
+
+    if not croniter.is_valid(rescan_cron):
+        raise KeysweepError(f"--rescan-cron {rescan_cron!r}: not a cron expression")
 
     settings = queue.WorkerSettings(
         db_url=db_url,
