@@ -72,6 +72,13 @@ MIB = 1024 * 1024
     show_default=True,
     help="A worker silent this long is dead; its job runs again.",
 )
+@click.option(
+    "--retry-wait",
+    type=click.IntRange(1, 60),
+    default=5,
+    show_default=True,
+    help="A failed job runs again after this many seconds, then its square (3 retries).",
+)
 def command(
     db_url: str,
     concurrency: int,
@@ -85,6 +92,7 @@ def command(
     rescan_cron: str,
     heartbeat_seconds: float,
     stalled_seconds: float,
+    retry_wait: int,
 ) -> None:
     """Run repository scans from the queue (see docs/org.md). With --until-empty, exit 2
     when a repository could not be scanned (a limit, or a fetch that failed every attempt)."""
@@ -106,6 +114,7 @@ def command(
         rescan_cron=rescan_cron,
         heartbeat_seconds=heartbeat_seconds,
         stalled_seconds=stalled_seconds,
+        retry_wait=retry_wait,
     )
     engine = open_database(db_url)
     try:

@@ -56,6 +56,8 @@ class WorkerSettings:
     stalled_seconds: float = 60.0
     """A worker silent this long is dead: its running job is put back in the queue."""
     retries: int = 3
+    retry_wait: int = 5
+    """A failed job runs again after retry_wait, then retry_wait² seconds, …"""
 
 
 @dataclass
@@ -92,7 +94,9 @@ def make_app(db_url: str, settings: WorkerSettings | None = None, *, periodic: b
 
     settings = settings or WorkerSettings(db_url, Path())
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(db_url)))
-    strategy = procrastinate.RetryStrategy(max_attempts=settings.retries, exponential_wait=5)
+    strategy = procrastinate.RetryStrategy(
+        max_attempts=settings.retries, exponential_wait=settings.retry_wait
+    )
     app.task(name=SCAN_TASK, queue=QUEUE, retry=strategy)(scan_repository)
     rescan = app.task(name=RESCAN_TASK, queue=QUEUE, queueing_lock=RESCAN_TASK)(rescan_all)
     stalled = app.task(name=STALLED_TASK, queue=QUEUE, queueing_lock=STALLED_TASK)(retry_stalled)

@@ -208,3 +208,21 @@ def test_the_periodic_rescan_enqueues_every_repository(
         time.sleep(0.2)
     workers.kill(worker)
     assert rows(pg_db, "SELECT last_status FROM repositories") == [("scanned",)]
+
+
+def test_a_fetch_that_keeps_failing_is_retried_then_marked_failed(
+    git_server: GitServer, pg_db: str, workers: Workers
+) -> None:
+    add_and_enqueue(pg_db, git_server.url("never-served"))
+    process = workers.start(pg_db, "one", "--until-empty", "--retry-wait", "1")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 2, err
+    assert out.strip() == "0 repositories scanned"
+    assert "1 repositories could not be scanned" in err
+    jobs = rows(
+        pg_db, "SELECT status, attempts FROM procrastinate_jobs WHERE task_name LIKE '%scan%'"
+    )
+    assert jobs == [("failed", 4)]  # the first run and three retries
+    ((status, error),) = rows(pg_db, "SELECT last_status, last_error FROM repositories")
+    assert status == "failed"
+    assert "git clone failed" in error and "no such repository" in error
