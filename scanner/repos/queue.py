@@ -19,6 +19,7 @@ migrations' job (`procrastinate schema`), not ours.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,15 +131,19 @@ def enqueue(app: Any, repository_ids: list[int]) -> tuple[int, int]:
     from procrastinate.exceptions import AlreadyEnqueued
 
     deferred = waiting = 0
-    task = app.tasks[SCAN_TASK]
     for repository_id in repository_ids:
-        lock = f"repo:{repository_id}"
         try:
-            task.configure(lock=lock, queueing_lock=lock).defer(repository_id=repository_id)
+            _scan_job(app, repository_id).defer(repository_id=repository_id)
             deferred += 1
         except AlreadyEnqueued:
             waiting += 1
     return deferred, waiting
+
+
+def _scan_job(app: Any, repository_id: int) -> Any:
+    """The scan task with the repository's lock and queueing lock."""
+    lock = f"repo:{repository_id}"
+    return app.tasks[SCAN_TASK].configure(lock=lock, queueing_lock=lock)
 
 
 # --- tasks (run by the worker) ---------------------------------------------------
@@ -196,17 +201,11 @@ async def rescan_all(timestamp: int) -> int:
     _, engine = _running()
     with Session(engine) as session:
         ids = store.select_ids(session, [])
-    task = STATE.app.tasks[SCAN_TASK]
     deferred = 0
     for repository_id in ids:
-        lock = f"repo:{repository_id}"
-        try:
-            await task.configure(lock=lock, queueing_lock=lock).defer_async(
-                repository_id=repository_id
-            )
+        with contextlib.suppress(AlreadyEnqueued):
+            await _scan_job(STATE.app, repository_id).defer_async(repository_id=repository_id)
             deferred += 1
-        except AlreadyEnqueued:
-            continue
     return deferred
 
 
