@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.repos import db_option
+from scanner.errors import KeysweepError
 
 MIB = 1024 * 1024
 
@@ -71,6 +72,13 @@ MIB = 1024 * 1024
     show_default=True,
     help="A worker silent this long is dead; its job runs again.",
 )
+@click.option(
+    "--retry-wait",
+    type=click.IntRange(1, 60),
+    default=5,
+    show_default=True,
+    help="A failed job runs again after this many seconds, then its square (3 retries).",
+)
 def command(
     db_url: str,
     concurrency: int,
@@ -84,9 +92,16 @@ def command(
     rescan_cron: str,
     heartbeat_seconds: float,
     stalled_seconds: float,
+    retry_wait: int,
 ) -> None:
-    """Run repository scans from the queue (see docs/org.md)."""
+    """Run repository scans from the queue (see docs/org.md). With --until-empty, exit 2
+    when a repository could not be scanned (a limit, or a fetch that failed every attempt)."""
+    from croniter import croniter
+
     from scanner.repos import open_database, queue
+
+    if not croniter.is_valid(rescan_cron):
+        raise KeysweepError(f"--rescan-cron {rescan_cron!r}: not a cron expression")
 
     settings = queue.WorkerSettings(
         db_url=db_url,
@@ -99,13 +114,18 @@ def command(
         rescan_cron=rescan_cron,
         heartbeat_seconds=heartbeat_seconds,
         stalled_seconds=stalled_seconds,
+        retry_wait=retry_wait,
     )
     engine = open_database(db_url)
     try:
-        done = queue.run_worker(settings, engine, concurrency=concurrency, until_empty=until_empty)
+        done, failed = queue.run_worker(
+            settings, engine, concurrency=concurrency, until_empty=until_empty
+        )
     finally:
         engine.dispose()
     click.echo(f"{done} repositories scanned")
+    if failed:  # a queue drained is not a clean result when some repositories were not scanned
+        raise KeysweepError(f"{failed} repositories could not be scanned (see keysweep repos list)")
 
 
 def _default_cache() -> Path:

@@ -63,12 +63,18 @@ class NewHistory:
     blobs_read: int = field(default=0, init=False)
     bytes_read: int = field(default=0, init=False)
     commits: int = field(default=0, init=False)
+    exhausted: bool = field(default=False, init=False)
+    """Every blob was handed out: the scan did not stop before the end of the walk."""
 
     @property
     def roots(self) -> tuple[str, ...]:
         return (self.url,)
 
     def events(self) -> Iterator[SourceEvent]:
+        yield from self._events()
+        self.exhausted = True
+
+    def _events(self) -> Iterator[SourceEvent]:
         if not self.tips:
             return
         inventory = self._inventory()

@@ -48,6 +48,10 @@ class Outcome:
     blobs: int
     bytes: int
     partial: bool
+    """Something was not fully scanned (a budget, a blob over the size limit…)."""
+    complete: bool = True
+    """Every new commit was walked to the end: the refs may move past them. A blob that
+    cannot be scanned (over the size limit) does not hold them back; a budget does."""
     findings: int = 0
     problem: str | None = None
     """Set when a limit stopped the job: the repository is marked failed, not retried."""
@@ -96,7 +100,16 @@ def _wait(spec: JobSpec, process: Any, receiver: Any) -> Outcome:
 
 
 def _limit(problem: str) -> Outcome:
-    return Outcome(report={}, refs={}, commits=0, blobs=0, bytes=0, partial=True, problem=problem)
+    return Outcome(
+        report={},
+        refs={},
+        commits=0,
+        blobs=0,
+        bytes=0,
+        partial=True,
+        complete=False,
+        problem=problem,
+    )
 
 
 def _child(raw: str, sender: Any) -> None:
@@ -152,6 +165,7 @@ def _scan_mirror(spec: JobSpec, path: Path, seconds_left: float) -> Outcome:
         blobs=source.blobs_read,
         bytes=source.bytes_read,
         partial=report.partial,
+        complete=source.exhausted and "budget" not in (report.partial_reason or ""),
         findings=len(report.findings),
     )
 

@@ -19,6 +19,7 @@ migrations' job (`procrastinate schema`), not ours.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,8 @@ class WorkerSettings:
     stalled_seconds: float = 60.0
     """A worker silent this long is dead: its running job is put back in the queue."""
     retries: int = 3
+    retry_wait: int = 5
+    """A failed job runs again after retry_wait, then retry_wait² seconds, …"""
 
 
 @dataclass
@@ -63,7 +66,12 @@ class _State:
     settings: WorkerSettings | None = None
     engine: Engine | None = None
     app: Any = None
-    done: list[int] = field(default_factory=list)
+    results: dict[int, str | None] = field(default_factory=dict)
+    """Repository id → None when its last job here stored a scan, else why not."""
+
+    @property
+    def failed(self) -> list[int]:
+        return [repository_id for repository_id, why in self.results.items() if why]
 
 
 STATE = _State()
@@ -87,7 +95,9 @@ def make_app(db_url: str, settings: WorkerSettings | None = None, *, periodic: b
 
     settings = settings or WorkerSettings(db_url, Path())
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(db_url)))
-    strategy = procrastinate.RetryStrategy(max_attempts=settings.retries, exponential_wait=5)
+    strategy = procrastinate.RetryStrategy(
+        max_attempts=settings.retries, exponential_wait=settings.retry_wait
+    )
     app.task(name=SCAN_TASK, queue=QUEUE, retry=strategy)(scan_repository)
     rescan = app.task(name=RESCAN_TASK, queue=QUEUE, queueing_lock=RESCAN_TASK)(rescan_all)
     stalled = app.task(name=STALLED_TASK, queue=QUEUE, queueing_lock=STALLED_TASK)(retry_stalled)
@@ -121,15 +131,19 @@ def enqueue(app: Any, repository_ids: list[int]) -> tuple[int, int]:
     from procrastinate.exceptions import AlreadyEnqueued
 
     deferred = waiting = 0
-    task = app.tasks[SCAN_TASK]
     for repository_id in repository_ids:
-        lock = f"repo:{repository_id}"
         try:
-            task.configure(lock=lock, queueing_lock=lock).defer(repository_id=repository_id)
+            _scan_job(app, repository_id).defer(repository_id=repository_id)
             deferred += 1
         except AlreadyEnqueued:
             waiting += 1
     return deferred, waiting
+
+
+def _scan_job(app: Any, repository_id: int) -> Any:
+    """The scan task with the repository's lock and queueing lock."""
+    lock = f"repo:{repository_id}"
+    return app.tasks[SCAN_TASK].configure(lock=lock, queueing_lock=lock)
 
 
 # --- tasks (run by the worker) ---------------------------------------------------
@@ -146,10 +160,11 @@ def scan_repository(repository_id: int) -> int:
     except job.JobFailed as exc:
         with Session(engine) as session, session.begin():
             store.mark_failed(session, repository_id, str(exc))
+        STATE.results[repository_id] = str(exc)
         raise
     with Session(engine) as session, session.begin():
         sightings = store.record_scan(session, repository_id, started_from, outcome)
-    STATE.done.append(repository_id)
+    STATE.results[repository_id] = outcome.problem
     log.info("repository %s: %s blobs, %s key sightings", repository_id, outcome.blobs, sightings)
     return sightings
 
@@ -186,17 +201,11 @@ async def rescan_all(timestamp: int) -> int:
     _, engine = _running()
     with Session(engine) as session:
         ids = store.select_ids(session, [])
-    task = STATE.app.tasks[SCAN_TASK]
     deferred = 0
     for repository_id in ids:
-        lock = f"repo:{repository_id}"
-        try:
-            await task.configure(lock=lock, queueing_lock=lock).defer_async(
-                repository_id=repository_id
-            )
+        with contextlib.suppress(AlreadyEnqueued):
+            await _scan_job(STATE.app, repository_id).defer_async(repository_id=repository_id)
             deferred += 1
-        except AlreadyEnqueued:
-            continue
     return deferred
 
 
@@ -225,15 +234,32 @@ def _running() -> tuple[WorkerSettings, Engine]:
 
 def run_worker(
     settings: WorkerSettings, engine: Engine, *, concurrency: int, until_empty: bool
-) -> int:
+) -> tuple[int, int]:
     """Run jobs; with `until_empty`, until no job is waiting or running anywhere
-    (a dead worker's job is put back once its heartbeat is stale, then run here)."""
+    (a dead worker's job is put back once its heartbeat is stale, then run here).
+    (repositories scanned, repositories whose last job here failed)."""
     import asyncio
 
     STATE.settings, STATE.engine = settings, engine
     STATE.app = make_app(settings.db_url, settings, periodic=not until_empty)
     asyncio.run(_work(STATE.app, settings, concurrency, until_empty))
-    return len(STATE.done)
+    failed = _still_failed(engine, STATE.failed)
+    return len(STATE.results) - failed, failed
+
+
+def _still_failed(engine: Engine, ids: list[int]) -> int:
+    """Of the repositories whose job failed here, those no other worker scanned since."""
+    from sqlalchemy import func, select
+
+    from scanner.inventory.models import Repository
+
+    if not ids:
+        return 0
+    with Session(engine) as session:
+        query = select(func.count()).where(
+            Repository.id.in_(ids), Repository.last_status == "failed"
+        )
+        return int(session.scalar(query) or 0)
 
 
 async def _work(app: Any, settings: WorkerSettings, concurrency: int, until_empty: bool) -> None:

@@ -147,7 +147,7 @@ def record_scan(
         _failed(repo, outcome.problem)
         return 0
     sightings, report_id = _store_report(session, repo, outcome) if outcome.report else (0, None)
-    if not outcome.partial:
+    if outcome.complete:
         _move_refs(session, repo.id, outcome.refs, now)
     repo.last_status, repo.last_error = ("partial" if outcome.partial else "scanned"), None
     session.add(_scan_row(repo.id, now, outcome, report_id))

@@ -113,11 +113,12 @@ class Workers:
 
     tmp: Path
     started: list[subprocess.Popen[str]]
+    rules_cache: Path
 
     def start(self, db: str, name: str, *extra: str | Path) -> subprocess.Popen[str]:
         argv = [sys.executable, "-m", "scanner", "worker", "--db", db]
         argv += ["--cache", str(self.tmp / f"cache-{name}"), *map(str, extra)]
-        env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(self.tmp / "rules-cache")}
+        env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(self.rules_cache)}
         process = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -135,9 +136,15 @@ class Workers:
         process.wait(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def rules_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One compiled-rules cache for every worker of the session (compiling is slow)."""
+    return tmp_path_factory.mktemp("rules-cache")
+
+
 @pytest.fixture
-def workers(tmp_path: Path) -> Iterator[Workers]:
-    made = Workers(tmp_path, [])
+def workers(tmp_path: Path, rules_cache: Path) -> Iterator[Workers]:
+    made = Workers(tmp_path, [], rules_cache)
     try:
         yield made
     finally:

@@ -62,3 +62,18 @@ def git_branch(repo: Path, name: str, files: dict[str, str | bytes]) -> None:
     git(repo, "checkout", "-q", "-b", name)
     commit(repo, files, f"work on {name}")
     git(repo, "checkout", "-q", "main")
+
+
+def test_a_blob_over_the_size_limit_is_reported_and_does_not_hold_the_refs_back(
+    git_server: GitServer, pg_db: str, workers: Workers, tmp_path: Path
+) -> None:
+    git_server.repo("assets", {"logo.txt": "small\n", "dump.sql": "INSERT 1;\n" * 5000})
+    config = tmp_path / "keysweep.yaml"
+    config.write_text("max_file_size: 10000\n")
+    code, out = keysweep("repos", "add", git_server.url("assets"), "--db", pg_db)
+    assert code == 0, out
+    for _ in range(2):
+        keysweep("repos", "scan", "--all", "--db", pg_db)
+        finish(workers.start(pg_db, "one", "--until-empty", "--config", config))
+    assert scans(pg_db) == [(1, 1, True), (0, 0, False)]
+    assert rows(pg_db, "SELECT count(*) FROM repository_refs") == [(1,)]

@@ -103,3 +103,31 @@ def test_a_mirror_fetch_runs_no_other_transport(git_server: GitServer, tmp_path:
     with pytest.raises(SourceError, match="git fetch failed"):
         mirror.update(url, cache, mirror.FetchLimits())
     assert not marker.exists()
+
+
+def test_a_partial_clone_leaves_large_blobs_on_the_server_and_says_so(
+    git_server: GitServer, tmp_path: Path
+) -> None:
+    from conftest import git
+
+    from scanner.model import Item, ScanWarning
+    from scanner.repos.history import NewHistory, ref_positions
+    from scanner.sources.gitsafe import SafeGit, discover
+
+    repo = git_server.repo("media", {"small.txt": "small\n", "large.bin": "x" * 50_000})
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    url = check_url(git_server.url("media"))
+    path = mirror.update(url, tmp_path / "cache", mirror.FetchLimits(blob_limit=10_000))
+    safe = SafeGit(discover(path))
+    tips = tuple(ref_positions(safe).values())
+    missing = subprocess.run(
+        ["git", f"--git-dir={path}", "cat-file", "-e", "HEAD:large.bin"],
+        env={"GIT_NO_LAZY_FETCH": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+    )
+    assert missing.returncode != 0  # never fetched
+    events = list(NewHistory(safe, url.url, tips, (), max_file_size=100_000).events())
+    read = [e.origin.path for e in events if isinstance(e, Item)]
+    warned = [(e.path, e.message) for e in events if isinstance(e, ScanWarning)]
+    assert read == ["small.txt"]
+    assert [p for p, _ in warned] == ["large.bin"] and "unreadable object" in warned[0][1]

@@ -177,7 +177,13 @@ def test_a_repository_over_the_size_limit_fails_and_keeps_its_refs(
     git_server.repo("huge", {"blob.bin": os.urandom(3 * 1024 * 1024)})
     git_server.repo("small", {"a.txt": "small\n"})
     add_and_enqueue(pg_db, git_server.url("huge"), git_server.url("small"))
-    finish(workers.start(pg_db, "one", "--until-empty", "--max-mb", "1"))
+    process = workers.start(pg_db, "one", "--until-empty", "--max-mb", "1")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 2
+    assert out.strip() == "1 repositories scanned"
+    assert err.strip() == (
+        "keysweep: error: 1 repositories could not be scanned (see keysweep repos list)"
+    )
     status = dict(rows(pg_db, "SELECT name, last_status FROM repositories"))
     assert status == {"huge": "failed", "small": "scanned"}
     errors = rows(pg_db, "SELECT last_error FROM repositories WHERE name = 'huge'")
@@ -186,3 +192,37 @@ def test_a_repository_over_the_size_limit_fails_and_keeps_its_refs(
     code, out = keysweep("repos", "list", "--db", pg_db)
     assert code == 0
     assert "huge" in out and "failed" in out and "size limit" in out
+
+
+def test_the_periodic_rescan_enqueues_every_repository(
+    git_server: GitServer, pg_db: str, workers: Workers
+) -> None:
+    git_server.repo("cron-app", {"a.txt": "a\n"})
+    code, out = keysweep("repos", "add", git_server.url("cron-app"), "--db", pg_db)
+    assert code == 0, out
+    worker = workers.start(pg_db, "cron", "--rescan-cron", "* * * * * */2")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and worker.poll() is None:
+        if rows(pg_db, "SELECT count(*) FROM repository_scans") != [(0,)]:
+            break
+        time.sleep(0.2)
+    workers.kill(worker)
+    assert rows(pg_db, "SELECT last_status FROM repositories") == [("scanned",)]
+
+
+def test_a_fetch_that_keeps_failing_is_retried_then_marked_failed(
+    git_server: GitServer, pg_db: str, workers: Workers
+) -> None:
+    add_and_enqueue(pg_db, git_server.url("never-served"))
+    process = workers.start(pg_db, "one", "--until-empty", "--retry-wait", "1")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 2, err
+    assert out.strip() == "0 repositories scanned"
+    assert "1 repositories could not be scanned" in err
+    jobs = rows(
+        pg_db, "SELECT status, attempts FROM procrastinate_jobs WHERE task_name LIKE '%scan%'"
+    )
+    assert jobs == [("failed", 4)]  # the first run and three retries
+    ((status, error),) = rows(pg_db, "SELECT last_status, last_error FROM repositories")
+    assert status == "failed"
+    assert "git clone failed" in error and "no such repository" in error
