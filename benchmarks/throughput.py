@@ -10,6 +10,8 @@ tree instead (for example a large open-source project's checkout).
 
     python benchmarks/throughput.py [--size-mb 220] [--jobs 2] [--tools keysweep,gitleaks]
 
+KEYSWEEP_BENCH_BIN names another keysweep executable to measure (an older build).
+
 Peak memory is shown two ways: the largest single process (GNU time's maximum
 resident set size) and the whole process tree (sampled from /proc every 50 ms),
 since keysweep works in a pool of processes and the peers in threads.
@@ -318,10 +320,12 @@ def peer_commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str]
 
 def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
     keysweep = Path(sys.executable).parent / "keysweep"
+    chosen = os.environ.get("KEYSWEEP_BENCH_BIN")  # another build to compare, e.g. main's
     found = {
         "keysweep": (
             [
-                str(keysweep if keysweep.exists() else shutil.which("keysweep") or "keysweep"),
+                chosen
+                or str(keysweep if keysweep.exists() else shutil.which("keysweep") or "keysweep"),
                 "scan",
                 str(root),
                 "--format",
@@ -385,7 +389,11 @@ def main() -> None:
     tools = [t for t in args.tools.split(",") if t]
     _warm_up_tools(tools, args.jobs, out)
     available = commands(root, args.jobs, out)
-    header = f"{'tool':<14} {'wall s':>7} {'MB/s':>7} {'files/s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'findings':>9} {'exit':>5}"
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    header = (
+        f"{'tool':<14} {'wall s':>7} {'CPU s':>6} {'MB/s':>7} {'files/s':>8} {'max RSS MB':>11} "
+        f"{'tree RSS MB':>12} {'tree PSS MB':>12} {'findings':>9} {'exit':>5}"
+    )
     print(header)
     print("-" * len(header))
     for tool in tools:
@@ -397,11 +405,13 @@ def main() -> None:
         r = measure(tool, argv, output)
         rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"
         found = "?" if r.findings is None else str(r.findings)
+        cpu = "?" if r.cpu is None else f"{r.cpu:.2f}"
         print(
-            f"{tool:<14} {r.wall:7.2f} {size / 1e6 / r.wall:7.1f} {files / r.wall:8.0f} "
-            f"{rss:>11} {r.tree_rss_mb:12.0f} {found:>9} {r.exit_code:>5}",
+            f"{tool:<14} {r.wall:7.2f} {cpu:>6} {size / 1e6 / r.wall:7.1f} {files / r.wall:8.0f} "
+            f"{rss:>11} {r.tree_rss_mb:12.0f} {r.tree_pss_mb:12.0f} {found:>9} {r.exit_code:>5}",
             flush=True,
         )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 def _warm_up_tools(tools: list[str], jobs: int, out: Path) -> None:
