@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, case, func, insert, select, update
+from sqlalchemy import ColumnElement, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,8 @@ class Ingested:
     """Sightings this report added (id, what the report said)."""
     newest: tuple[int, ...] = ()
     """Sightings this report is now the latest word on (`last_report_id`)."""
+    closed: tuple[int, ...] = ()
+    """Sightings this report closed (`gone_since` set: no longer there)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def ingest_report(session: Session, record: ReportRecord) -> Ingested:
     created = tuple((row.id, by_key[row.key]) for row in rows if row.created)
     _add_fingerprints(session, created)
     reopened = _reopen(session, rows) if later is None else 0
-    closed = 0
+    closed: tuple[int, ...] = ()
     if later is None and not record.partial:
         closed = _close_missing(session, host_id, record)
     result = IngestResult(
@@ -116,10 +118,10 @@ def ingest_report(session: Session, record: ReportRecord) -> Ingested:
         record.source_name,
         sightings=len(record.sightings),
         new=len(created),
-        closed=closed,
+        closed=len(closed),
         reopened=reopened,
     )
-    return Ingested(result, created, tuple(row.id for row in rows if row.newest))
+    return Ingested(result, created, tuple(row.id for row in rows if row.newest), closed)
 
 
 def refuse_future(record: ReportRecord, now: datetime | None = None) -> None:
@@ -287,9 +289,9 @@ def _reopen(session: Session, rows: Sequence[_Upserted]) -> int:
     return len(back)
 
 
-def _close_missing(session: Session, host_id: int, record: ReportRecord) -> int:
-    """Close what this report no longer has. Every sighting it has is now last seen at
-    its time or later, so "not seen since before this report" is "not in it"."""
+def _close_missing(session: Session, host_id: int, record: ReportRecord) -> tuple[int, ...]:
+    """Close what this report no longer has; their ids. Every sighting it has is now
+    last seen at its time or later, so "not seen since before this report" is "not in it"."""
     statement = (
         update(Sighting)
         .where(
@@ -299,6 +301,7 @@ def _close_missing(session: Session, host_id: int, record: ReportRecord) -> int:
             Sighting.last_seen < record.time,
         )
         .values(gone_since=record.time)
+        .returning(Sighting.id)
     )
-    result = session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult[Any], result).rowcount
+    closed = session.execute(statement, execution_options={"synchronize_session": False})
+    return tuple(closed.scalars())

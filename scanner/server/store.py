@@ -79,7 +79,12 @@ class Current:
 
 def exposure_filter() -> Any:
     """A present sighting that is an exposure: a retired key, or a forged token."""
-    return (Sighting.gone_since.is_(None)) & or_(
+    return (Sighting.gone_since.is_(None)) & _exposed()
+
+
+def _exposed() -> Any:
+    """A sighting, present or not, of a retired key or a forged token."""
+    return or_(
         Sighting.verdict.in_([str(v) for v in CRITICAL_VERDICTS]),
         Sighting.state.in_(sorted(RETIRED_STATES)),
     )
@@ -186,7 +191,7 @@ class Store:
                 )
             critical = _critical_of_report(session, ingested.newest)
             alerts += self._raise_alerts(session, critical)
-            if result.closed or critical:
+            if critical or _any_exposure(session, ingested.closed):
                 sample(session)
         return Upload(result, rejudged, alerts)
 
@@ -348,6 +353,12 @@ def _initial_history(
     ]
     for chunk in _chunks(history):
         session.execute(insert(VerdictChange), chunk)
+
+
+def _any_exposure(session: Session, closed: Sequence[int]) -> bool:
+    """Whether any of the sightings an upload closed was an exposure: only then has the
+    number of exposures gone down (counting them all is a scan of every sighting)."""
+    return bool(_alert_rows(session, closed, _exposed()))
 
 
 def _critical_of_report(session: Session, ids: Sequence[int]) -> list[tuple[Any, ...]]:
