@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, insert, select, update
@@ -55,6 +56,12 @@ OLDEST_COLUMNS = ("first_seen", "first_report_id")
 """What the oldest report about a sighting decides."""
 
 UNIQUE_SIGHTING = ("host_id", "scope", "path", "identity")
+
+INSERTS: dict[str, Callable[[Any], Any]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
+"""The INSERT of each database the inventory runs on, with its ON CONFLICT clause."""
 
 
 @dataclass(frozen=True)
@@ -135,31 +142,33 @@ def refuse_future(record: ReportRecord, now: datetime | None = None) -> None:
         )
 
 
-def _dialect_insert(session: Session) -> Callable[[Any], Any]:
-    """The INSERT of the session's database, with its ON CONFLICT clause."""
+def _dialect(session: Session) -> str:
+    """The session's database: PostgreSQL or SQLite, whose INSERTs have ON CONFLICT."""
     name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise InventoryError(f"the inventory runs on PostgreSQL or SQLite, not {name}")
+    if name not in INSERTS:
+        raise InventoryError(f"the inventory runs on PostgreSQL or SQLite, not {name}")
+    return name
 
 
 def _host(session: Session, record: ReportRecord) -> int:
     """The host's id, its row created or its first and last seen widened."""
-    statement = _dialect_insert(session)(Host).values(
-        name=record.host, first_seen=record.time, last_seen=record.time
-    )
+    values = {"name": record.host, "first_seen": record.time, "last_seen": record.time}
+    host_id: int = session.execute(_host_upsert(_dialect(session)), values).scalar_one()
+    return host_id
+
+
+@cache
+def _host_upsert(dialect: str) -> Any:
+    """Built once per database kind: the statement is the same for every report."""
+    statement = INSERTS[dialect](Host)
     new = statement.excluded
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[Host.name],
         set_={
             "first_seen": _pick(new.first_seen < Host.first_seen, new.first_seen, Host.first_seen),
             "last_seen": _pick(new.last_seen > Host.last_seen, new.last_seen, Host.last_seen),
         },
-    )
-    host_id: int = session.execute(statement.returning(Host.id)).scalar_one()
-    return host_id
+    ).returning(Host.id)
 
 
 def _pick(condition: ColumnElement[bool], then: Any, otherwise: Any) -> Any:
@@ -203,8 +212,15 @@ def _upsert(
         return []
     items = sorted(record.sightings, key=lambda item: (item.path, item.identity))
     values = [_values(host_id, record, item, later) for item in items]
-    statement = _dialect_insert(session)(Sighting)
-    statement = statement.on_conflict_do_update(
+    rows = session.execute(_sighting_upsert(_dialect(session)), values).all()
+    return [_upserted(record.id, *row) for row in rows]
+
+
+@cache
+def _sighting_upsert(dialect: str) -> Any:
+    """Built once per database kind: the statement is the same for every report."""
+    statement = INSERTS[dialect](Sighting)
+    return statement.on_conflict_do_update(
         index_elements=list(UNIQUE_SIGHTING), set_=_widen(statement.excluded)
     ).returning(
         Sighting.id,
@@ -214,8 +230,6 @@ def _upsert(
         Sighting.last_report_id,
         Sighting.gone_since,
     )
-    rows = session.execute(statement, values).all()
-    return [_upserted(record.id, *row) for row in rows]
 
 
 def _values(
