@@ -155,6 +155,8 @@ def running_server(db: str, folder: Path, workers: int) -> Iterator[str]:
             f"127.0.0.1:{port}",
             "--rate",
             "100000",
+            "--workers",
+            str(workers),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

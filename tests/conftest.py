@@ -1,15 +1,18 @@
-"""Shared fixtures: real git repositories and real keys, made at test time.
+"""Shared fixtures: real git repositories and real keys, made at test time, and a
+test session that writes nothing outside its own temporary folders (git config,
+the secret-hash key, the compiled-rules cache).
 
-Rooms put fixtures of their own in tests/<room>/conftest.py."""
+Each test folder puts fixtures of its own in tests/<folder>/conftest.py; plain
+functions shared across folders live in tests/support.py."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import support
+from support import git
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -46,12 +49,13 @@ def _isolated_hash_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         yield
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run git in `repo` and return its standard output."""
-    out = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env={**os.environ}
-    )
-    return out.stdout
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled rules are cached in a folder of the test session's own, never in the
+    user's ~/.cache (subprocesses running keysweep inherit the variable)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture
@@ -70,15 +74,7 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def rsa_pem() -> bytes:
     """A 2048-bit RSA private key, PKCS#1 PEM, generated for this test session."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
+    return support.rsa_pem()
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:

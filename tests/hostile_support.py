@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+import support
 
 MAX_SECONDS = 90.0
 MAX_PEAK_MB = 1500.0
@@ -92,13 +91,7 @@ def run(cwd: Path, *args: str, fmt: bool = True) -> Run:
     return finish(proc, report if fmt else None, err, began)
 
 
-def private_key_pem() -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+private_key_pem = support.ec_pem
 
 
 def interrupt(proc: subprocess.Popen[bytes], signum: int = signal.SIGINT) -> None:

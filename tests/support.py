@@ -1,10 +1,14 @@
-"""Test helpers shared across folders (on sys.path through pytest's `pythonpath`)."""
+"""Test helpers shared across folders (on sys.path through pytest's `pythonpath`):
+git repositories, keys and tokens made at test time, and a PostgreSQL database.
+One home for each, so that every test makes them the same way."""
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 TOKEN_RULE = """\
 rules:
@@ -18,6 +22,52 @@ rules:
     negative_examples: ["kswtest_short"]
 """
 """A rule for a token format no built-in rule knows, so tests control every match."""
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo`; its standard output, stripped."""
+    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def commit(repo: Path, files: Mapping[str, str | bytes | None], message: str = "change") -> str:
+    """Write (or, for None, delete) files and commit them with the git CLI; the commit id."""
+    for name, content in files.items():
+        if content is None:
+            git(repo, "rm", "-q", name)
+            continue
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def rsa_pem(bits: int = 2048) -> bytes:
+    """A fresh RSA private key, PKCS#1 PEM, unencrypted."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def ec_pem() -> bytes:
+    """A fresh P-256 private key, PKCS#8 PEM, unencrypted."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def token() -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import git
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from support import git
 
 from scanner.cli import cli
 from scanner.report.text import CRITICAL_HEADING

@@ -13,8 +13,8 @@ import itertools
 import json
 import secrets
 import string
-import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import TOKEN_RULE, token
+from support import git as _git
 
 from scanner.cli import cli
 from scanner.model import Severity
@@ -33,7 +34,7 @@ def _random(alphabet: str, size: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(size))
 
 
-PLANTS = {
+PLANTS: dict[str, Callable[[], str]] = {
     "token": lambda: f"API_TOKEN = '{token()}'",
     "aws": lambda: f"aws_secret_access_key = {_random(ALNUM + '/+', 40)}",
     "password": lambda: f'DB_PASSWORD = "{_random(ALNUM, 6)}!{_random(ALNUM, 6)}"',
@@ -106,11 +107,6 @@ steps = st.lists(
     min_size=1,
     max_size=6,
 )
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
 
 
 def _apply(repo: Path, step: tuple[str, str, str, int], tokens: list[str]) -> None:

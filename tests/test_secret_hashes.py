@@ -27,10 +27,9 @@ from typing import Any
 import jwt
 import pytest
 from click.testing import CliRunner
-from conftest import git
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from support import TOKEN_RULE, token
+from support import TOKEN_RULE, git, token
 
 from scanner.cli import cli
 

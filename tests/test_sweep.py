@@ -59,6 +59,7 @@ class Home:
         self.keys: dict[str, tuple[str, str | None]] = {}
         """label -> (display path, SPKI hash or None when the key is encrypted)"""
         self.secrets: list[bytes] = []
+        self.tokens: dict[str, str] = {}
 
     def put(self, rel: str, data: bytes, mode: int = 0o600) -> Path:
         path = self.root / rel
@@ -210,7 +211,7 @@ def _tokens(home: Home) -> None:
         "~/.pypirc": pypi,
         "~/.netrc": github,
         "~/.aws/credentials": aws_secret,
-    }  # type: ignore[attr-defined]
+    }
 
 
 def _nested(home: Home) -> None:

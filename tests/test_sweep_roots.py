@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from support import ec_pem as pem
 
 from scanner.cli import cli
 
@@ -25,14 +24,6 @@ RUNTIME_PLACES = (
     ".nvm/versions/node/v20.11.0/lib/node_modules/npm/test/fixtures/key.pem",
     "miniconda3/pkgs/openssl-3.0.12/info/test/key.pem",
 )
-
-
-def pem() -> bytes:
-    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
 
 
 def put(path: Path) -> None:

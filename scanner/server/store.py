@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scanner.errors import KeysweepError
-from scanner.inventory.extract import ReportRecord, naive_utc, parse_report
-from scanner.inventory.ingest import IngestResult, ingest
+from scanner.inventory.extract import ReportRecord, SightingRecord, naive_utc, parse_report
+from scanner.inventory.ingest import IngestResult, ingest_report
 from scanner.inventory.judge import (
     CRITICAL_VERDICTS,
     Judgement,
@@ -79,7 +79,12 @@ class Current:
 
 def exposure_filter() -> Any:
     """A present sighting that is an exposure: a retired key, or a forged token."""
-    return (Sighting.gone_since.is_(None)) & or_(
+    return (Sighting.gone_since.is_(None)) & _exposed()
+
+
+def _exposed() -> Any:
+    """A sighting, present or not, of a retired key or a forged token."""
+    return or_(
         Sighting.verdict.in_([str(v) for v in CRITICAL_VERDICTS]),
         Sighting.state.in_(sorted(RETIRED_STATES)),
     )
@@ -173,29 +178,30 @@ class Store:
 
     def _upload(self, record: ReportRecord) -> Upload:
         with self.session() as session, session.begin():
-            result = ingest(session, record)
+            ingested = ingest_report(session, record)
+            result = ingested.result
             if result.already:
                 return Upload(result, 0, 0)
-            _initial_history(session, record)
+            _initial_history(session, record, ingested.created)
             current = self.current(session)
             rejudged = alerts = 0
             if current is not None:
                 rejudged, alerts = self._rejudge(
-                    session, current.registry, current.version, record.id
+                    session, current.registry, current.version, ingested.newest
                 )
-            critical = _critical_of_report(session, record.id)
+            critical = _critical_of_report(session, ingested.newest)
             alerts += self._raise_alerts(session, critical)
-            if result.closed or critical:
+            if critical or _any_exposure(session, ingested.closed):
                 sample(session)
         return Upload(result, rejudged, alerts)
 
     # -- judging --------------------------------------------------------------
 
     def _rejudge(
-        self, session: Session, registry: Registry, version: int, report_id: str | None
+        self, session: Session, registry: Registry, version: int, ids: Sequence[int] | None
     ) -> tuple[int, int]:
-        """Judge stored sightings (all, or those a report saw); (changed, new alerts)."""
-        stored = _load(session, report_id)
+        """Judge stored sightings (all, or those of `ids`); (changed, new alerts)."""
+        stored = _load(session, ids)
         changes = judge_all(registry, stored, date.today())
         _apply(session, changes, version)
         critical = [
@@ -271,7 +277,14 @@ def sample(session: Session) -> None:
     session.add(ExposureSample(at=naive_utc(), exposures=count, hosts=hosts))
 
 
-def _load(session: Session, report_id: str | None) -> list[Stored]:
+def _load(session: Session, ids: Sequence[int] | None) -> list[Stored]:
+    """The stored sightings of `ids` (None: every one), as judging needs them."""
+    if ids is None:
+        return _load_where(session, None)
+    return [s for chunk in _chunks(ids) for s in _load_where(session, chunk)]
+
+
+def _load_where(session: Session, ids: Sequence[int] | None) -> list[Stored]:
     query = select(
         Sighting.id,
         Sighting.path,
@@ -282,9 +295,9 @@ def _load(session: Session, report_id: str | None) -> list[Stored]:
         Sighting.severity,
     )
     prints = select(Fingerprint.sighting_id, Fingerprint.kind, Fingerprint.value)
-    if report_id is not None:
-        query = query.where(Sighting.last_report_id == report_id)
-        prints = prints.join(Sighting).where(Sighting.last_report_id == report_id)
+    if ids is not None:
+        query = query.where(Sighting.id.in_(ids))
+        prints = prints.where(Fingerprint.sighting_id.in_(ids))
     by_id = group_fingerprints(session.execute(prints).tuples())
     return [
         Stored(i, path, identity, key_id, verdict, state, severity, by_id.get(i, ()))
@@ -322,45 +335,47 @@ def _apply(session: Session, changes: list[tuple[Stored, Judgement]], version: i
         session.execute(insert(VerdictChange), chunk)
 
 
-def _initial_history(session: Session, record: ReportRecord) -> None:
+def _initial_history(
+    session: Session, record: ReportRecord, created: Sequence[tuple[int, SightingRecord]]
+) -> None:
     """A new sighting's first verdict, as the host's own sweep judged it."""
-    rows = session.execute(
-        select(Sighting.id, Sighting.key_id, Sighting.verdict, Sighting.state, Sighting.severity)
-        .where(Sighting.first_report_id == record.id, Sighting.last_report_id == record.id)
-        .where(Sighting.first_seen == record.time, Sighting.last_seen == record.time)
-    ).all()
     history = [
         {
-            "sighting_id": i,
+            "sighting_id": sighting_id,
             "at": record.time,
             "registry_version": None,
-            "key_id": k,
-            "verdict": v,
-            "state": st,
-            "severity": sev,
+            "key_id": item.key_id,
+            "verdict": item.verdict,
+            "state": item.state,
+            "severity": item.severity,
         }
-        for i, k, v, st, sev in rows
+        for sighting_id, item in created
     ]
     for chunk in _chunks(history):
         session.execute(insert(VerdictChange), chunk)
 
 
-def _critical_of_report(session: Session, report_id: str) -> list[tuple[Any, ...]]:
-    query = select(
-        Sighting.host_id,
-        Sighting.identity,
-        Sighting.key_id,
-        Sighting.verdict,
-        Sighting.state,
-        Sighting.path,
-    ).where(Sighting.last_report_id == report_id, exposure_filter())
-    return [tuple(r) for r in session.execute(query).all()]
+def _any_exposure(session: Session, closed: Sequence[int]) -> bool:
+    """Whether any of the sightings an upload closed was an exposure: only then has the
+    number of exposures gone down (counting them all is a scan of every sighting)."""
+    return bool(_alert_rows(session, closed, _exposed()))
+
+
+def _critical_of_report(session: Session, ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The exposures among `ids`, the sightings a report is the latest word on."""
+    return _alert_rows(session, ids, exposure_filter())
 
 
 def _present(session: Session, critical: list[tuple[int, Judgement]]) -> list[tuple[Any, ...]]:
-    """(host, identity, key id, verdict, state, path) of the critical sightings still present."""
+    """The critical sightings still present."""
+    return _alert_rows(session, [i for i, _ in critical], Sighting.gone_since.is_(None))
+
+
+def _alert_rows(session: Session, ids: Sequence[int], condition: Any) -> list[tuple[Any, ...]]:
+    """(host, identity, key id, verdict, state, path) of the sightings of `ids` that
+    meet `condition`, as `_raise_alerts` takes them."""
     out: list[tuple[Any, ...]] = []
-    for chunk in _chunks([i for i, _ in critical]):
+    for chunk in _chunks(ids):
         query = select(
             Sighting.host_id,
             Sighting.identity,
@@ -368,7 +383,7 @@ def _present(session: Session, critical: list[tuple[int, Judgement]]) -> list[tu
             Sighting.verdict,
             Sighting.state,
             Sighting.path,
-        ).where(Sighting.id.in_(chunk), Sighting.gone_since.is_(None))
+        ).where(Sighting.id.in_(chunk), condition)
         out.extend(tuple(r) for r in session.execute(query).all())
     return out
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from support import TOKEN_RULE, token
+from support import TOKEN_RULE, git, token
 
 from scanner.cli import cli
 from scanner.sources.git import ci_base
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
 
 
 def commit(repo: Path, name: str, text: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,28 +13,11 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 from click.testing import CliRunner
-from support import TOKEN_RULE, token
+from support import TOKEN_RULE, commit, git, token
 
 from scanner.cli import cli
 
 Places = list[tuple[str, bool | None]]
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def commit(repo: Path, files: dict[str, str | None], message: str = "change") -> str:
-    for name, text in files.items():
-        if text is None:
-            git(repo, "rm", "-q", name)
-        else:
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text)
-            git(repo, "add", name)
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import secrets
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -44,7 +45,7 @@ def _scan(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _json_scan(target: Path, rule_file: Path, *extra: str) -> tuple[int, dict[str, object]]:
+def _json_scan(target: Path, rule_file: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     code, out, err = _scan(
         str(target), "--no-builtin-rules", "--rules", str(rule_file), "--format", "json", *extra
     )
@@ -61,7 +62,7 @@ def test_clean_tree_exits_0_and_a_finding_exits_1(tmp_path: Path, rule_file: Pat
     (tree / "config.ini").write_text(f"[svc]\nkey = {token}\n")
     code, report = _json_scan(tree, rule_file)
     assert code == 1
-    (finding,) = report["findings"]  # type: ignore[misc]
+    (finding,) = report["findings"]
     assert finding["rule"] == "test.acme-token"
     assert (finding["path"], finding["line"], finding["column"]) == ("config.ini", 2, 7)
     assert token not in json.dumps(report)
@@ -117,11 +118,11 @@ def test_inline_path_and_value_suppression(tmp_path: Path, rule_file: Path) -> N
     (tree / "e.txt").write_text("acme_" + "0" * 32)
     code, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
     assert code == 1
-    assert [f["path"] for f in report["findings"]] == ["c.py", "e.txt"]  # type: ignore[index]
+    assert [f["path"] for f in report["findings"]] == ["c.py", "e.txt"]
     (tree / ".keysweep.yaml").write_text("allow_values: ['^acme_0+$']\n")
     _, report = _json_scan(tree, rule_file, "--allow-path", "fixtures/**")
-    assert [f["path"] for f in report["findings"]] == ["c.py"]  # type: ignore[index]
-    assert report["summary"]["suppressed"] == {"inline": 2, "path": 1, "value": 1}  # type: ignore[index]
+    assert [f["path"] for f in report["findings"]] == ["c.py"]
+    assert report["summary"]["suppressed"] == {"inline": 2, "path": 1, "value": 1}
 
 
 def test_bad_inputs_are_warnings_and_the_scan_goes_on(tmp_path: Path, rule_file: Path) -> None:
@@ -135,12 +136,12 @@ def test_bad_inputs_are_warnings_and_the_scan_goes_on(tmp_path: Path, rule_file:
     (tree / "dangling").symlink_to(tree / "nowhere")
     code, report = _json_scan(tree, rule_file, "--max-file-size", "4000")
     assert code == 1
-    found = {(f["path"], f["rule"]) for f in report["findings"]}  # type: ignore[index]
+    found = {(f["path"], f["rule"]) for f in report["findings"]}
     assert ("latin1.txt", "unscanned-content") not in found and len(found) == 2
     assert ("huge.txt", "unscanned-content") in found  # fail closed: never read, so a finding
-    messages = " ".join(e["path"] + ": " + e["message"] for e in report["errors"])  # type: ignore[union-attr, index]
+    messages = " ".join(e["path"] + ": " + e["message"] for e in report["errors"])
     assert "huge.txt" in messages and "size limit" in messages
-    assert report["summary"]["skipped"]["binary"] == 1  # type: ignore[index]
+    assert report["summary"]["skipped"]["binary"] == 1
 
 
 def test_parallel_scan_matches_the_serial_one(tmp_path: Path, rule_file: Path) -> None:
@@ -151,10 +152,13 @@ def test_parallel_scan_matches_the_serial_one(tmp_path: Path, rule_file: Path) -
         (tree / f"f{i:03}.txt").write_text(body)
     _, serial = _json_scan(tree, rule_file, "--jobs", "1")
     _, parallel = _json_scan(tree, rule_file, "--jobs", "2")
-    ids = lambda r: sorted(f["id"] for f in r["findings"])  # noqa: E731
+
+    def ids(report: dict[str, Any]) -> list[str]:
+        return sorted(f["id"] for f in report["findings"])
+
     assert ids(serial) == ids(parallel)
     assert len(ids(serial)) == 43
-    assert serial["summary"]["items_scanned"] == parallel["summary"]["items_scanned"] == 300  # type: ignore[index]
+    assert serial["summary"]["items_scanned"] == parallel["summary"]["items_scanned"] == 300
 
 
 def test_malformed_config_and_rules_exit_2_with_one_line(tmp_path: Path, rule_file: Path) -> None:

@@ -269,7 +269,8 @@ def test_unparsable_file_gives_a_warning_and_no_match(
 ) -> None:
     found = detector.detect(Origin("legacy.py"), source)
     assert all(isinstance(f, ScanWarning) for f in found)
-    assert len(found) == 1 and "cannot parse" in found[0].message
+    assert len(found) == 1 and isinstance(found[0], ScanWarning)
+    assert "cannot parse" in found[0].message
 
 
 def test_coding_cookie_latin1_offsets_are_bytes(detector: PythonDetector) -> None:

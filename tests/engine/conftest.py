@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import rsa_pem
 
 RULES_YAML = (Path(__file__).parent / "sample_rules.yaml").read_text(encoding="utf-8")
 
@@ -32,12 +33,4 @@ def sample_rules_file(write_rules: Callable[[str, str], Path]) -> Path:
 @pytest.fixture(scope="session")
 def rsa4096_pem() -> bytes:
     """A 4096-bit RSA private key, PKCS#1 PEM, generated for this session."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
+    return rsa_pem(4096)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from scanner.config import Config
-from scanner.engine import rulecache
 from scanner.engine.ruleset import load_rules
 
 
@@ -63,7 +63,7 @@ def test_a_tampered_cache_is_not_believed(
         stored.write_bytes(header_text + b"\n" + json.dumps(json.loads(body)[:3]).encode())
     elif damage == "private-but-others-write":
         cut = json.dumps(json.loads(body)[:3]).encode()
-        header["sha256"] = rulecache.hashlib.sha256(cut).hexdigest()
+        header["sha256"] = hashlib.sha256(cut).hexdigest()
         stored.write_bytes(json.dumps(header).encode() + b"\n" + cut)
         stored.chmod(0o662)
     else:

@@ -74,7 +74,9 @@ def test_pkcs12_mac_iterations_are_bounded_before_any_load(tmp_path: Path) -> No
 
 
 def _scrypt_pkcs8(n: int, r: int, p: int) -> bytes:
-    oid = lambda dotted: _tlv(0x06, bytes.fromhex(dotted))  # noqa: E731
+    def oid(dotted: str) -> bytes:
+        return _tlv(0x06, bytes.fromhex(dotted))
+
     params = _tlv(0x04, os.urandom(16)) + _integer(n) + _integer(r) + _integer(p)
     scrypt = _tlv(0x30, oid("2B06010401DA47040B") + _tlv(0x30, params))
     cipher = _tlv(0x30, oid("60864801650304012A") + _tlv(0x04, os.urandom(16)))

@@ -107,15 +107,15 @@ def private_jwk(key: Any) -> dict[str, str]:
         return {"kty": "RSA", "n": enc(pub.n), "e": enc(pub.e), "d": enc(n.d), "p": enc(n.p)}
     if isinstance(key, ec.EllipticCurvePrivateKey):
         size = (key.curve.key_size + 7) // 8
-        n = key.private_numbers()
+        numbers = key.private_numbers()
         crv = {"secp256r1": "P-256", "secp384r1": "P-384"}[key.curve.name]
-        pub = n.public_numbers
+        point = numbers.public_numbers
         return {
             "kty": "EC",
             "crv": crv,
-            "x": enc(pub.x, size),
-            "y": enc(pub.y, size),
-            "d": enc(n.private_value, size),
+            "x": enc(point.x, size),
+            "y": enc(point.y, size),
+            "d": enc(numbers.private_value, size),
         }
     raw = key.public_key().public_bytes(E.Raw, serialization.PublicFormat.Raw)
     secret = key.private_bytes(E.Raw, F.Raw, NONE)

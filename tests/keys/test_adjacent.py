@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from scanner.keys.adjacent import candidates
 
@@ -18,7 +19,7 @@ Write = Callable[[str, bytes], Path]
 E = serialization.Encoding
 
 
-def _locked_pkcs8(key: Any) -> bytes:
+def _locked_pkcs8(key: PrivateKeyTypes) -> bytes:
     return key.private_bytes(
         E.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(STRONG)
     )
@@ -56,7 +57,7 @@ def test_public_part_read_from_the_file_beside_it(
         assert len(info.certificates) == 1
 
 
-def _public_bytes(key: Any, kind: str) -> bytes:
+def _public_bytes(key: PrivateKeyTypes, kind: str) -> bytes:
     public = key.public_key()
     if kind == "spki":
         return public.public_bytes(E.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def test_puttygen_files(
 
 
 @pytest.fixture
-def gnupg(tool: Tool, tmp_path: Path) -> Callable[..., bytes]:
+def gnupg(tool: Tool, tmp_path: Path) -> Iterator[Callable[..., bytes]]:
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     # gpg-agent calibrates its key-protection cost to the machine's speed at that
@@ -105,6 +105,7 @@ def gnupg(tool: Tool, tmp_path: Path) -> Callable[..., bytes]:
     subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True, check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("algo", "passphrase"),
     [
@@ -140,6 +141,7 @@ def test_gnupg_private_keys_and_armored_export_agree(
     assert from_file[0].weak_passphrase is (passphrase in ("password", "changeit"))
 
 
+@pytest.mark.slow
 def test_gnupg_subkeys_and_ssh_export(gnupg: Callable[..., bytes], tool: Tool) -> None:
     gnupg("--quick-gen-key", "Sub <s@example.test>", "ed25519", "sign", "0")
     fpr = next(

@@ -10,6 +10,7 @@ import lzma
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from scanner.sources.archives import expand, is_archive, safe_name
 SECRET = b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n"
 
 
-def _zip(members: dict[str, bytes], **kwargs: int) -> bytes:
+def _zip(members: dict[str, bytes], **kwargs: Any) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, **kwargs) as archive:
         for name, data in members.items():

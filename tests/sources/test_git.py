@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from support import TOKEN_RULE, token
 from scanner.cli import cli
 from scanner.errors import SourceError
 from scanner.model import Item, ScanWarning, SourceKind
-from scanner.sources import Skipped
+from scanner.sources import Skipped, SkipReason
 from scanner.sources.git import GitSource
 
 AUTHOR = "Test Author <author@example.test>"
@@ -29,7 +29,7 @@ def run_git(repo: Path, *args: str) -> str:
     return out.stdout.strip()
 
 
-def commit(repo: Path, files: dict[str, str | None], message: str = "change") -> str:
+def commit(repo: Path, files: Mapping[str, str | None], message: str = "change") -> str:
     """Write (or delete, for None) files and commit them with gitpython; the commit id."""
     import git
 
@@ -280,7 +280,7 @@ def test_submodules_are_skipped_not_followed(make_repo: Callable[..., Path]) -> 
     run_git(repo, "commit", "-q", "-m", "submodule")
     items, errors, skipped = events(GitSource(repo))
     assert [i.origin.path for i in items] == ["a.txt"]
-    assert Skipped("vendor/lib", "submodule") in skipped
+    assert Skipped("vendor/lib", SkipReason.SUBMODULE) in skipped
     assert errors == []
 
 
@@ -343,7 +343,7 @@ def test_excluded_paths_are_never_read(make_repo: Callable[..., Path]) -> None:
     commit(repo, {"fixtures/key.env": f"T={token()}\n", "src/a.py": "x = 1\n"})
     items, _, skipped = events(GitSource(repo, exclude=("fixtures/",)))
     assert [i.origin.path for i in items] == ["src/a.py"]
-    assert Skipped("fixtures/key.env", "excluded") in skipped
+    assert Skipped("fixtures/key.env", SkipReason.EXCLUDED) in skipped
 
 
 def test_oversized_blobs_are_skipped_with_a_warning(make_repo: Callable[..., Path]) -> None:
@@ -351,7 +351,7 @@ def test_oversized_blobs_are_skipped_with_a_warning(make_repo: Callable[..., Pat
     commit(repo, {"big.bin": "y" * 5000, "small.txt": "s\n"})
     items, errors, skipped = events(GitSource(repo, max_file_size=1000))
     assert [i.origin.path for i in items] == ["small.txt"]
-    assert Skipped("big.bin", "too-large") in skipped
+    assert Skipped("big.bin", SkipReason.TOO_LARGE) in skipped
     assert "size limit" in errors[0].message
 
 

@@ -192,7 +192,7 @@ def test_the_traps_fire_under_plain_git(hostile: tuple[Path, Path]) -> None:
     assert {"fsmonitor", "gpg", "process", "ext"} <= fired, fired
 
 
-MODES = (
+MODES: tuple[list[str], ...] = (
     [],
     ["--all-objects"],
     ["--since", "HEAD~2"],

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import git
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from support import checksummed
+from support import checksummed, commit, git
 
 from scanner.cli import cli
 from scanner.sources.gitstores import GitStores
@@ -32,12 +31,7 @@ def github_token() -> str:
 
 
 def commit_file(repo: Path, rel: str, text: str | bytes, message: str) -> str:
-    path = repo / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode())
-    git(repo, "add", rel)
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
+    return commit(repo, {rel: text}, message)
 
 
 class Home:

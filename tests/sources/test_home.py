@@ -8,6 +8,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -108,7 +109,7 @@ def test_files_carry_mode_and_owner(tmp_path: Path) -> None:
     assert item.origin.file_owner
 
 
-def _sweep(home: Path, *args: str) -> tuple[int, dict[str, object], str]:
+def _sweep(home: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     result = CliRunner().invoke(cli, ["sweep", "--no-progress", *args], env={"HOME": str(home)})
     try:
         report = json.loads(result.stdout)
