@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import git
+from support import git
 
 from scanner.cli import cli
 

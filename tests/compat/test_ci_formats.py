@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from compat.support import ALNUM, DATA, keysweep, random_text
-from conftest import git
 from junitparser import Failure, JUnitXml
+from support import git
 
 
 @pytest.fixture

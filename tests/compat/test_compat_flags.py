@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from compat.support import ALNUM, keysweep, random_text
-from conftest import git
+from support import git
 
 
 @pytest.fixture

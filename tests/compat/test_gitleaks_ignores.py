@@ -5,10 +5,11 @@ ids are not keysweep's)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from compat.support import ALNUM, keysweep, random_text, report
-from conftest import git
+from support import git
 
 from scanner.compat.gitleaksignore import Fingerprint, load
 
@@ -17,7 +18,7 @@ def _secret_line(name: str = "AWS_SECRET_ACCESS_KEY") -> str:
     return f'{name} = "{random_text(ALNUM, 40)}"'
 
 
-def _scan(*args: str) -> dict[str, object]:
+def _scan(*args: str) -> dict[str, Any]:
     return report(keysweep(*args, "--format", "json"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from compat.support import ALNUM, DATA, LOWER_DIGITS, keysweep, random_text, report
-from conftest import git
+from support import git
 
 from scanner.compat.gitleaks_regex import convert_pattern, path_globs
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from compat.support import ALNUM, random_text
-from conftest import git
+from support import git
 
 from scanner import __version__
 

@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import git
 from sqlalchemy import create_engine, text
-from support import fresh_database, postgres_server
+from support import fresh_database, git, postgres_server
 
 from scanner.cli import cli
 

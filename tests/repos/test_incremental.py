@@ -51,13 +51,13 @@ def test_a_rescan_reads_only_the_blobs_of_new_commits(
 
 
 def commit_of(repo: Path, rev: str = "HEAD") -> str:
-    from conftest import git
+    from support import git
 
     return git(repo, "rev-parse", rev).strip()
 
 
 def git_branch(repo: Path, name: str, files: dict[str, str | bytes]) -> None:
-    from conftest import git
+    from support import git
 
     git(repo, "checkout", "-q", "-b", name)
     commit(repo, files, f"work on {name}")

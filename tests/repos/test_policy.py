@@ -108,7 +108,7 @@ def test_a_mirror_fetch_runs_no_other_transport(git_server: GitServer, tmp_path:
 def test_a_partial_clone_leaves_large_blobs_on_the_server_and_says_so(
     git_server: GitServer, tmp_path: Path
 ) -> None:
-    from conftest import git
+    from support import git
 
     from scanner.model import Item, ScanWarning
     from scanner.repos.history import NewHistory, ref_positions

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import git
+from support import git
 
 import scanner
 from scanner.errors import ConfigError
