@@ -14,7 +14,6 @@ import datetime
 from typing import Any
 
 from scanner import __version__
-from scanner.findings import at_location
 from scanner.model import Finding, Report, Severity
 from scanner.report.fields import TOOL_NAME, JSONDict, finding_to_dict, sorted_findings
 from scanner.report.hints import fix_hint
@@ -38,6 +37,8 @@ def render_gitlab(report: Report, color: bool = False) -> str:
 
 
 def gitlab_report(report: Report, now: datetime.datetime | None = None) -> JSONDict:
+    from scanner.findings import at_location
+
     places = [at_location(f, p) for f in sorted_findings(report.findings) for p in f.places]
     return {
         "version": SCHEMA_VERSION,
