@@ -38,10 +38,12 @@ def list_rules(
     """List every rule a detector can report under: id, kind, severity, name and
     detector (the YAML rules, the Python detector's and detect-secrets'). A
     detector the config does not run is marked off; disabled rules are left out."""
+    from scanner.detectors import check_detectors
     from scanner.detectors.catalog import catalog
     from scanner.engine.ruleset import load_rules
 
     config = _config(config_path, rules_dirs, no_builtin_rules)
+    check_detectors(config)
     rules = catalog(config, load_rules(config))
     if fmt == "json":
         click.echo(json.dumps([_row(r, config) for r in rules], indent=2))

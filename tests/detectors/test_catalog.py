@@ -89,3 +89,12 @@ def test_rules_list_text_names_the_detector() -> None:
     line = next(x for x in result.stdout.splitlines() if x.startswith(PASSWORD_RULE))
     assert line.endswith("[python]")
     assert "from the detect-secrets detector (off)" in result.stderr
+
+
+def test_rules_list_refuses_an_unknown_detector_in_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "cfg.yaml"
+    config.write_text("detectors: [rules, gitleaks]\n")
+    result = CliRunner().invoke(cli, ["rules", "list", "--config", str(config)])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"{config}: at key 'detectors': unknown detector 'gitleaks'" in line
