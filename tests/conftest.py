@@ -7,6 +7,9 @@ functions shared across folders live in tests/support.py."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,13 +52,25 @@ def _isolated_hash_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         yield
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+CACHE_DIR = pytest.StashKey[tuple[str, str | None]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
     """Compiled rules are cached in a folder of the test session's own, never in the
-    user's ~/.cache (subprocesses running keysweep inherit the variable)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KEYSWEEP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
+    user's ~/.cache. Set here, before collection, because some test modules load the
+    rules when imported; subprocesses running keysweep inherit the variable."""
+    folder = tempfile.mkdtemp(prefix="keysweep-test-cache-")
+    config.stash[CACHE_DIR] = (folder, os.environ.get("KEYSWEEP_CACHE_DIR"))
+    os.environ["KEYSWEEP_CACHE_DIR"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, before = config.stash[CACHE_DIR]
+    if before is None:
+        os.environ.pop("KEYSWEEP_CACHE_DIR", None)
+    else:
+        os.environ["KEYSWEEP_CACHE_DIR"] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

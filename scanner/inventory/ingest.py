@@ -128,7 +128,8 @@ def ingest_report(session: Session, record: ReportRecord) -> Ingested:
         closed=len(closed),
         reopened=reopened,
     )
-    return Ingested(result, created, tuple(row.id for row in rows if row.newest), closed)
+    newest = tuple(row.id for row in rows if row.newest)
+    return Ingested(result, created, newest, closed)
 
 
 def refuse_future(record: ReportRecord, now: datetime | None = None) -> None:
@@ -211,7 +212,16 @@ def _upsert(
     if not record.sightings:
         return []
     items = sorted(record.sightings, key=lambda item: (item.path, item.identity))
-    values = [_values(host_id, record, item, later) for item in items]
+    base = {
+        "host_id": host_id,
+        "scope": record.scope,
+        "first_seen": record.time,
+        "last_seen": record.time,
+        "gone_since": later,
+        "first_report_id": record.id,
+        "last_report_id": record.id,
+    }
+    values = [{**base, **_described(item)} for item in items]
     rows = session.execute(_sighting_upsert(_dialect(session)), values).all()
     return [_upserted(record.id, *row) for row in rows]
 
@@ -232,19 +242,11 @@ def _sighting_upsert(dialect: str) -> Any:
     )
 
 
-def _values(
-    host_id: int, record: ReportRecord, item: SightingRecord, later: datetime | None
-) -> dict[str, Any]:
+def _described(item: SightingRecord) -> dict[str, Any]:
+    """What the report says about one sighting."""
     return {
-        "host_id": host_id,
-        "scope": record.scope,
         "path": item.path,
         "identity": item.identity,
-        "first_seen": record.time,
-        "last_seen": record.time,
-        "gone_since": later,
-        "first_report_id": record.id,
-        "last_report_id": record.id,
         "key_id": item.key_id,
         "verdict": item.verdict,
         "state": item.state,
