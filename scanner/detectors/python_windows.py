@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,10 @@ def cut_prefix(text: str, line: int) -> str | None:
     `line`; None when there is none, or too little would be left out."""
     if "\r" in text:  # lines counted below by \n alone
         return None
-    start = 0
-    for _ in range(line):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return None
+    parts = text.split("\n", line)
+    if len(parts) <= line:
+        return None  # fewer lines than that
+    start = len(text) - len(parts[-1])  # just after the line's newline
     found = [at for at in (text.find(m, start - 1) for m in _TOP_LEVEL) if at >= 0]
     cut = min(found, default=-1) + 1
     if cut <= 0 or cut > len(text) - 4096:
@@ -173,13 +173,10 @@ class LineIndex:
 
 def _line_starts(text: str) -> Sequence[int]:
     """Start offsets of lines; \\r\\n, \\r and \\n each end a line, as in CPython."""
+    if "\r" not in text:  # one pass in C: each line's length plus its newline, summed
+        pieces = text.split("\n")
+        return [0, *accumulate(map(int.__add__, map(len, pieces[:-1]), repeat(1)))]
     starts = [0]
-    if "\r" not in text:
-        index = text.find("\n")
-        while index >= 0:
-            starts.append(index + 1)
-            index = text.find("\n", index + 1)
-        return starts
     offset = 0
     pieces = text.split("\n")
     for number, piece in enumerate(pieces):
