@@ -44,6 +44,7 @@ def test_accepted_urls(url: str, scheme: str) -> None:
         ("-oProxyCommand=x:y", "may not start with '-'"),
         ("https:///app.git", "no host"),
     ],
+    ids=["http", "ext-command", "ext", "fd", "ftp", "password", "option", "dash", "no-host"],
 )
 def test_refused_urls(url: str, problem: str) -> None:
     with pytest.raises(UrlRefused, match=problem) as caught:
