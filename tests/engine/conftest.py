@@ -1,4 +1,4 @@
-"""Fixtures for the engine room: rule files written in tmp_path, real keys."""
+"""Fixtures for the rule engine tests: rule files written in tmp_path, real keys."""
 
 from __future__ import annotations
 

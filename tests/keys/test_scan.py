@@ -1,5 +1,5 @@
 """Key analysis inside a real scan: the pipeline hands text matches and binary
-key containers to the keys room, and findings carry the fingerprints."""
+key containers to the key parsers, and findings carry the fingerprints."""
 
 from __future__ import annotations
 
