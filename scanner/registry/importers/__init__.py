@@ -68,7 +68,7 @@ def save(document: dict[str, Any], path: Path) -> None:
 
 def ident(text: str, taken: Iterable[str]) -> str:
     """A registry id made from `text`, unique among `taken`."""
-    base = _NOT_IDENT.sub("-", text).strip("-._:@/+=")[:180] or "key"
+    base = _NOT_IDENT.sub("-", text).lstrip("-._:@/+=")[:180] or "key"
     used = set(taken)
     candidate, n = base, 2
     while candidate in used:
