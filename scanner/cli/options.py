@@ -15,10 +15,11 @@ from scanner.context import CONTEXTS, DEFAULT_FAIL_CONTEXTS, blocks
 from scanner.detectors import DETECTORS, check_detector_names
 from scanner.errors import ConfigError
 from scanner.model import Report, Severity
+from scanner.report import REPORTERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("text", "json", "jsonl", "sarif", "gitlab", "junit")
+FORMATS = tuple(REPORTERS)
 
 
 def rule_source_options(func: F) -> F:

@@ -1,4 +1,4 @@
-"""The REPORTERS dict covers every --format choice; hints cover every verdict and kind."""
+"""The REPORTERS table is the --format choices and every entry imports; hints cover every verdict and kind."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import pytest
 from scanner.cli.options import FORMATS
 from scanner.errors import KeysweepError
 from scanner.model import Report, RuleKind, Verdict
-from scanner.report import REPORTERS, render
+from scanner.report import REPORTERS, render, reporter
 from scanner.report.hints import KIND_HINTS, VERDICT_HINTS
 
 
-def test_reporters_match_the_format_option() -> None:
+def test_reporters_match_the_format_option_and_import() -> None:
     assert set(REPORTERS) == set(FORMATS)
+    assert all(callable(reporter(fmt)) for fmt in REPORTERS)
 
 
 def test_every_verdict_and_kind_has_a_fix_hint() -> None:

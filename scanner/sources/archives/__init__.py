@@ -9,7 +9,7 @@ levels, `archive_max_members` members, `archive_max_bytes` decompressed bytes,
 read in chunks whatever headers claim. Nothing touches disk.
 
 One module per kind of archive (`zips`, `tars`, `streams`, `sevenzip`), each
-a member reader in `READERS`; every one of them asks `budget.admit` before it
+a member reader in `readers()`; every one of them asks `budget.admit` before it
 inflates a member.
 """
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import cache
 
 from scanner.config import Config
 from scanner.model import Item, ScanWarning
 from scanner.sources import SourceEvent
-from scanner.sources.archives import streams, tarcheck, tars, zips
 from scanner.sources.archives.budget import Budget, MemberEvent
 from scanner.sources.archives.names import safe_name
 from scanner.unscanned import Unscanned
@@ -48,7 +48,7 @@ def kind_of(path: str, data: bytes) -> str | None:
             return kind
     if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
         return "bz2"
-    if data[257:262] == b"ustar" or (name.endswith(".tar") and tarcheck.v7_header_ok(data)):
+    if data[257:262] == b"ustar" or (name.endswith(".tar") and _v7_tar(data)):
         return "tar"
     return None
 
@@ -68,7 +68,7 @@ def _expand(
     item: Item, data: bytes, max_depth: int, budget: Budget, level: int
 ) -> Iterator[SourceEvent]:
     kind = kind_of(item.origin.archive_member or item.origin.path, data)
-    for event in READERS[kind or "zip"](data, budget, _where(item)):
+    for event in readers()[kind or "zip"](data, budget, _where(item)):
         if isinstance(event, tuple):
             yield from _nested(item, event, max_depth, budget, level)
         else:
@@ -112,13 +112,27 @@ def _sevenzip(data: bytes, budget: Budget, where: str) -> Iterator[MemberEvent]:
     yield from sevenzip.members(data, budget, where)
 
 
-READERS: dict[str, MemberReader] = {
-    "zip": zips.members,
-    "tar": tars.members,
-    "gz": streams.reader("gz"),
-    "bz2": streams.reader("bz2"),
-    "xz": streams.reader("xz"),
-    "7z": _sevenzip,
-}
+@cache
+def readers() -> dict[str, MemberReader]:
+    """The member reader of each kind of archive: the one table of archive kinds.
+    Built on first use, so a scan that meets no archive never imports tarfile, lzma
+    or the readers (the pre-commit hook starts faster)."""
+    from scanner.sources.archives import streams, tars, zips
 
-__all__ = ["READERS", "expand", "is_archive", "kind_of", "safe_name"]
+    return {
+        "zip": zips.members,
+        "tar": tars.members,
+        "gz": streams.reader("gz"),
+        "bz2": streams.reader("bz2"),
+        "xz": streams.reader("xz"),
+        "7z": _sevenzip,
+    }
+
+
+def _v7_tar(data: bytes) -> bool:
+    from scanner.sources.archives.tarcheck import v7_header_ok
+
+    return v7_header_ok(data)
+
+
+__all__ = ["expand", "is_archive", "kind_of", "readers", "safe_name"]
