@@ -16,7 +16,6 @@ import json
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from scanner import safeload
 from scanner.model import Match
 
 SUPPRESSED = "baseline-file"
@@ -41,6 +40,8 @@ def drop_baseline_values(
 def baseline_values(data: bytes) -> frozenset[bytes]:
     """The hashes and ids of a detect-secrets or keysweep baseline (empty for any
     other document)."""
+    from scanner import safeload  # only for a file that may be a baseline (YAML stays unloaded)
+
     try:
         document = safeload.json_loads(data)
     except (ValueError, json.JSONDecodeError, safeload.LoadError):
