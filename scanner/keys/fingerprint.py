@@ -23,15 +23,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.utils import CryptographyDeprecationWarning
 
-PublicKey = (
-    rsa.RSAPublicKey
-    | ec.EllipticCurvePublicKey
-    | dsa.DSAPublicKey
-    | ed25519.Ed25519PublicKey
-    | ed448.Ed448PublicKey
-    | x25519.X25519PublicKey
-    | x448.X448PublicKey
-)
+with warnings.catch_warnings():  # naming DSA's type is not using DSA: no warning for it
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    PublicKey = (
+        rsa.RSAPublicKey
+        | ec.EllipticCurvePublicKey
+        | dsa.DSAPublicKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PublicKey
+        | x25519.X25519PublicKey
+        | x448.X448PublicKey
+    )
 
 VerifyKey = (
     rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
