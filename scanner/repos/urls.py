@@ -5,7 +5,10 @@ read local files under another name (`fd::`) or speak plain HTTP, where anyone
 on the path can change what we scan. So only https, ssh (also as
 `user@host:path`), git and file URLs pass, plain http only when asked for
 (`--allow-http`), and a URL that carries a password is refused: it would be
-stored in the database and shown in every listing.
+stored in the database and shown in every listing. A user name in an http(s) or
+git URL is dropped (a token passed as the user name would be stored too, and
+with prompts and credential helpers off git cannot use it); ssh keeps its user.
+No message quotes user information.
 """
 
 from __future__ import annotations
@@ -37,11 +40,11 @@ def check_url(text: str, *, allow_http: bool = False) -> CloneUrl:
     """The URL if the policy lets it through, else UrlRefused naming it."""
     url = text.strip()
     if not url or any(c.isspace() or ord(c) < 32 for c in url):
-        raise UrlRefused(f"{url!r}: not a clone URL")
+        raise UrlRefused(f"{_said(url)!r}: not a clone URL")
     if url.startswith("-"):
-        raise UrlRefused(f"{url}: a URL may not start with '-'")
+        raise UrlRefused(f"{_said(url)}: a URL may not start with '-'")
     if "::" in url.split("/", 1)[0]:
-        raise UrlRefused(f"{url}: transport helpers (<transport>::<address>) are refused")
+        raise UrlRefused(f"{_said(url)}: transport helpers (<transport>::<address>) are refused")
     if SCP_LIKE.match(url) and "://" not in url:
         return CloneUrl(url, "ssh")
     return _with_scheme(url, allow_http)
@@ -58,12 +61,22 @@ def _with_scheme(url: str, allow_http: bool) -> CloneUrl:
         raise UrlRefused(f"{shown(url)}: a URL with a password is refused (use ssh or a token)")
     if scheme != "file" and not parts.hostname:
         raise UrlRefused(f"{shown(url)}: no host")
-    return CloneUrl(url, scheme)
+    return CloneUrl(url if scheme == "ssh" else shown(url), scheme)
 
 
 def file_url(path: Path) -> CloneUrl:
     """A local repository as a file:// URL (absolute, so every worker reads the same)."""
     return CloneUrl(path.resolve().as_uri(), "file")
+
+
+def _said(url: str) -> str:
+    """`url` for a message about text that may not even parse as a URL: whatever
+    sits before its last '@' (after any `scheme://`) is left out."""
+    head, at, host = url.rpartition("@")
+    if not at:
+        return url
+    scheme = head[: head.find("://") + 3] if "://" in head else ""
+    return f"{scheme}…@{host}"
 
 
 def shown(url: str) -> str:

@@ -18,6 +18,7 @@ import click
 from sqlalchemy.orm import Session
 
 from scanner.errors import KeysweepError
+from scanner.inventory.db import safe_url
 from scanner.registry.loading import read_document
 from scanner.server import tokens
 from scanner.server.database import server_engine
@@ -39,7 +40,7 @@ def run_demo(listen: str, examples: Path, db_url: str | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="keysweep-demo-"))
     db_url = db_url or f"sqlite:///{folder / 'server.db'}"
     viewer = prepare(db_url, registry, _sweep(workstation, registry, folder))
-    click.echo(f"keysweep demo: database {db_url}", err=True)
+    click.echo(f"keysweep demo: database {safe_url(db_url)}", err=True)
     click.echo(f"keysweep demo: open http://{listen}/ and log in with this viewer token:", err=True)
     click.echo(viewer)
     serve(

@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from scanner import safeload
 from scanner.errors import KeysweepError
 
 
@@ -42,7 +43,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 def parse_upload(body: bytes) -> dict[str, Any]:
     """The report in `body`, checked against the upload schema."""
     try:
-        document = json.loads(body)
+        document = safeload.json_loads(body)  # nesting bounded: no RecursionError
     except (ValueError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise Invalid(f"not JSON{where}") from None

@@ -52,6 +52,23 @@ def test_refused_urls(url: str, problem: str) -> None:
     assert "hunter2" not in str(caught.value)
 
 
+def test_user_information_is_never_stored_or_quoted() -> None:
+    # a token passed as the user name would end up in the database and every listing
+    stored = check_url("https://ghp_notreal0123456789@git.example.test/team/app.git")
+    assert stored.url == "https://git.example.test/team/app.git"
+    assert (
+        check_url("ssh://git@git.example.test/app.git").url == "ssh://git@git.example.test/app.git"
+    )
+    for refused in (
+        "-https://u:hunter2@h/x",
+        "ext::https://u:hunter2@h/x",
+        "https://u:hunter2@h/x y",
+    ):
+        with pytest.raises(UrlRefused) as caught:
+            check_url(refused)
+        assert "hunter2" not in str(caught.value)
+
+
 def test_plain_http_passes_only_with_the_flag(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'inventory.db'}"
     code, out = keysweep("repos", "add", "http://git.example.test/app.git", "--db", db)

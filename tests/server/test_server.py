@@ -161,6 +161,7 @@ def test_oversized_and_malformed_reports_are_refused(
     big = b'{"findings": [], "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     assert server.put("/api/reports", big, host).status_code == 413
     assert server.put("/api/reports", b"{not json", host).status_code == 422
+    assert server.put("/api/reports", b"[" * 100_000, host).status_code == 422  # nesting bound
     bad = json.dumps({"findings": [{"severity": "urgent"}]}).encode()
     response = server.put("/api/reports", bad, host)
     assert response.status_code == 422 and "urgent" not in response.text
