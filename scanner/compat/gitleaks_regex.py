@@ -58,7 +58,8 @@ def re2_problem(pattern: str) -> str:
     except Exception as exc:
         text = exc.args[0] if exc.args else exc
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-        return f"RE2 cannot compile it ({' '.join(text.split())})"
+        kind = " ".join(text.split(":", 1)[0].split())  # RE2 quotes the pattern after ':'
+        return f"RE2 cannot compile it ({kind})"
     return ""
 
 

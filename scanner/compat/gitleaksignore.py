@@ -4,8 +4,9 @@ Each line is a gitleaks fingerprint, `commit:file:rule:line` (from a history sca
 or `file:rule:line` (from a folder scan). gitleaks' rule ids are not keysweep's,
 so a fingerprint is matched on what both tools agree on: the file and line, and
 the commit when the fingerprint names one. The file is read beside the config in
-use (the target branch's, in the CI recipes), never from wherever a change could
-plant one.
+use, else in the scanned root. Like an inline `gitleaks:allow`, it is the
+repository's own word, so a gate over changes it does not trust reads config and
+ignore file from the target branch (the CI recipes in docs/ci.md do).
 """
 
 from __future__ import annotations

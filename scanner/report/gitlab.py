@@ -55,8 +55,14 @@ def _scan(report: Report, end: datetime.datetime) -> JSONDict:
         "type": "secret_detection",
         "start_time": _time(start),
         "end_time": _time(end),
-        "status": "success",
+        "status": "failure" if _incomplete(report) else "success",
     }
+
+
+def _incomplete(report: Report) -> bool:
+    """A scan stopped by a budget or hurt by an internal error did not succeed,
+    whatever it found."""
+    return report.partial or report.internal_errors > 0
 
 
 def _time(moment: datetime.datetime) -> str:

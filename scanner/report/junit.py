@@ -24,11 +24,11 @@ SUITE = "keysweep"
 def render_junit(report: Report, color: bool = False) -> str:
     findings = sorted_findings(report.findings)
     suites = ET.Element("testsuites", name=SUITE)
-    suite = ET.SubElement(suites, "testsuite", name=SUITE, timestamp="")
-    suite.attrib.pop("timestamp")
-    cases = [_case(f) for f in findings] or [_clean_case(report)]
+    suite = ET.SubElement(suites, "testsuite", name=SUITE)
+    errors = [_incomplete_case(report)] if report.partial or report.internal_errors else []
+    cases = [_case(f) for f in findings] + errors or [_clean_case(report)]
     suite.extend(cases)
-    counts = {"tests": str(len(cases)), "failures": str(len(findings)), "errors": "0"}
+    counts = {"tests": str(len(cases)), "failures": str(len(findings)), "errors": str(len(errors))}
     counts["time"] = f"{report.elapsed:.3f}"
     suite.attrib.update(counts)
     suites.attrib.update(counts)
@@ -63,6 +63,14 @@ def _details(finding: Finding, shown: dict[str, object]) -> list[str]:
         lines.append(f"commit {shown['commit']}")
     lines += [f"also at {p.path}:{p.line}" for p in finding.places[1:]]
     return lines
+
+
+def _incomplete_case(report: Report) -> ET.Element:
+    """An error case: a scan that did not finish is never a green suite."""
+    case = ET.Element("testcase", classname=SUITE, name="scan incomplete")
+    why = report.partial_reason or f"keysweep failed on {report.internal_errors} item(s)"
+    ET.SubElement(case, "error", message=_clean(f"scan incomplete: {why}"))
+    return case
 
 
 def _clean_case(report: Report) -> ET.Element:

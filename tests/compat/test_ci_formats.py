@@ -12,6 +12,9 @@ from compat.support import ALNUM, DATA, keysweep, random_text
 from junitparser import Failure, JUnitXml
 from support import git
 
+from scanner.model import Report, ScanWarning
+from scanner.report import render
+
 
 @pytest.fixture
 def leaked(make_repo: object, rsa_pem: bytes) -> tuple[Path, list[str]]:
@@ -81,6 +84,23 @@ def test_junit_of_a_clean_scan_is_one_passing_case(tmp_path: Path) -> None:
     assert result.exit_code == 0
     suite = next(iter(JUnitXml.fromfile(str(tmp_path / "j.xml"))))
     assert (suite.tests, suite.failures) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        Report(findings=(), partial=True, partial_reason="time budget of 1 s reached"),
+        Report(findings=(), warnings=(ScanWarning("a.py", "detector failed", internal=True),)),
+    ],
+    ids=["budget", "internal-error"],
+)
+def test_an_incomplete_scan_is_an_error_in_junit_and_a_failure_for_gitlab(
+    report: Report, tmp_path: Path
+) -> None:
+    (tmp_path / "j.xml").write_text(render(report, "junit"))
+    suite = next(iter(JUnitXml.fromfile(str(tmp_path / "j.xml"))))
+    assert (suite.errors, suite.failures) == (1, 0)
+    assert json.loads(render(report, "gitlab"))["scan"]["status"] == "failure"
 
 
 def test_github_annotations_in_text_output(leaked: tuple[Path, list[str]]) -> None:

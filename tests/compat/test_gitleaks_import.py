@@ -11,7 +11,7 @@ import pytest
 from compat.support import ALNUM, DATA, LOWER_DIGITS, keysweep, random_text, report
 from support import git
 
-from scanner.compat.gitleaks_regex import convert_pattern, path_globs
+from scanner.compat.gitleaks_regex import convert_pattern, path_globs, re2_problem
 
 
 @pytest.fixture
@@ -129,3 +129,11 @@ def test_refused_patterns_say_why() -> None:
 )  # fmt: skip
 def test_path_globs(regex: str, globs: tuple[str, ...] | None) -> None:
     assert path_globs(regex) == globs
+
+
+def test_a_pattern_re2_refuses_is_reported_without_quoting_it() -> None:
+    # an allowlist regex may be a literal secret: the report names RE2's reason only
+    literal = "ghp_" + "Q7x" * 12
+    problem = re2_problem(f"(?<=token=){literal}")
+    assert problem.startswith("RE2 cannot compile it (")
+    assert literal[:12] not in problem
