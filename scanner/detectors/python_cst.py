@@ -146,7 +146,7 @@ def _encoding(data: bytes) -> str:
 
 
 def _window_matches(source: str, shift: int, data: bytes, index: LineIndex) -> list[Match]:
-    facts = window_facts(source)
+    facts = window_facts(source) if len(source) <= CACHED_WINDOW_CHARS else read_window(source)
     if isinstance(facts, WindowError):
         raise SyntaxError(facts.message, ("<window>", facts.raw_line + shift, None, None))
     found = list(facts.found)
@@ -186,12 +186,20 @@ class WindowFacts:
     """PEM literals: a finding only where the file does not hold the block verbatim."""
 
 
+CACHED_WINDOW_CHARS = 64 * 1024
+"""Windows up to this size are kept by `window_facts` (4096 of them at most, so
+a worker holds at most 256 MiB of window text; a typical statement is far smaller)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def window_facts(source: str) -> WindowFacts | WindowError:
-    """What libcst finds in one window's source, by position inside it.
+    """`read_window`, kept: a history holds the same statement in many versions of
+    a file, and each distinct statement is parsed once per process."""
+    return read_window(source)
 
-    Pure in `source`, so it is kept: a history holds the same statement in many
-    versions of a file, and each distinct statement is parsed once per process."""
+
+def read_window(source: str) -> WindowFacts | WindowError:
+    """What libcst finds in one window's source, by position inside it."""
     import libcst as cst
 
     from scanner.detectors.python_visitor import CredentialVisitor

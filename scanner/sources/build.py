@@ -12,6 +12,7 @@ is a dataclass, a member of `Target` and one line in `BUILDERS`.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,11 +183,15 @@ def check_roots(paths: Sequence[Path]) -> None:
         try:
             if path.is_dir():
                 os.scandir(path).close()
-            elif path.exists():
+            elif not path.exists():
+                raise SourceError(f"{path}: no such file or folder")
+            elif not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO is never opened: it could block
+                raise SourceError(
+                    f"{path}: not a regular file or folder (use '-' for standard input)"
+                )
+            else:
                 with open(path, "rb"):
                     pass
-            else:
-                raise SourceError(f"{path}: no such file or folder")
         except OSError as exc:
             raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
 

@@ -154,7 +154,12 @@ def _vet_config(path: Path, depth: int) -> None:
 
 
 def _includes(path: Path) -> list[Path]:
-    """Files `path` includes, read by git's own parser without following them."""
+    """Files `path` includes, read by git's own parser without following them
+    (only when the text names an include at all: most configs do not, and git
+    is a process to start)."""
+    with open(path, "rb") as handle:
+        if b"include" not in handle.read(MAX_SMALL_FILE + 1).lower():
+            return []
     pattern = r"^include(if\..*)?\.path$"
     found = _git_config("--file", str(path), "--no-includes", "--get-regexp", pattern)
     targets = [entry.split("\n", 1)[1] for entry in found if "\n" in entry]

@@ -67,6 +67,16 @@ def test_a_missing_root_is_exit_2_with_one_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_fifo_root_is_exit_2_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = console("scan", str(fifo), cwd=tmp_path)  # opening it to read would block
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        f"keysweep: error: {fifo}: not a regular file or folder (use '-' for standard input)"
+    ]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root opens folders whatever their mode")
 def test_an_unreadable_root_is_exit_2(tmp_path: Path) -> None:
     closed = tmp_path / "closed"
