@@ -1,25 +1,30 @@
 """Running git on a repository we do not trust.
 
-Every invocation goes through `SafeGit`: the repository is found by gitpython
-(which parses config files itself and runs nothing from them), and each git
-process is started through gitpython's `Git.execute` with command-line config
-that neutralises every repository-configured command a read-only git call could
-reach: hooks, `core.fsmonitor`, pagers, external diff and textconv drivers,
+Every invocation goes through `SafeGit`: after `gitvet` has checked the files
+git will read, the repository is found by `git rev-parse` and each git process
+is started with command-line config that neutralises every
+repository-configured command a read-only git call could reach: hooks, `core.fsmonitor`, pagers, external diff and textconv drivers,
 signature checking programs, credential helpers, transports (so a partial clone
 cannot lazily fetch through `core.sshCommand`) and automatic gc. We only ever
 run plumbing that reads: log, ls-tree, diff --cached, cat-file, fsck,
 for-each-ref, rev-parse. Never status, checkout, add or fetch.
+
+git is started with `subprocess` directly (environment as gitpython would give
+it: the caller's, in the C locale, plus `SAFE_ENV`), not through gitpython:
+importing gitpython costs a pre-commit hook more than scanning three files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from scanner.errors import SourceError
 
@@ -86,25 +91,24 @@ TRUSTED_OWNERS: set[Path] = set()
 
 
 def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
-    """The repository at or above `path`, found by gitpython; SourceError if none,
-    or if a file git would read there is not a bounded regular file, or if the
-    repository belongs to another user (unless `trust_owner`)."""
-    import git
-
+    """The repository at or above `path`, found by `git rev-parse`; SourceError if
+    none, or if a file git would read there is not a bounded regular file, or if
+    the repository belongs to another user (unless `trust_owner`)."""
     from scanner.sources import gitvet
 
-    gitvet.vet(path)  # before gitpython, which reads the config (and its includes) too
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except git.NoSuchPathError:
-        raise SourceError(f"{path}: no such folder") from None
-    except (git.InvalidGitRepositoryError, git.GitError) as exc:
-        raise SourceError(f"{path}: not a git repository ({type(exc).__name__})") from None
-    try:
-        work = None if repo.bare else repo.working_tree_dir
-        found = RepoPaths(Path(repo.git_dir), Path(work) if work else None)
-    finally:
-        repo.close()
+    gitvet.vet(path)  # before git, which reads the config (and its includes) too
+    if not os.path.isdir(path):
+        raise SourceError(f"{path}: no such folder")
+    located = gitvet.locate(path)
+    near = _top_of(located).resolve() if located is not None else None
+    if trust_owner and near is not None:
+        TRUSTED_OWNERS.add(near)
+    status, out, message = _rev_parse(path, trusted=near in TRUSTED_OWNERS)
+    if status != 0 or near is None:
+        if near is not None:  # git's own ownership refusal: say what to do
+            gitvet.check_owner(near, near in TRUSTED_OWNERS)
+        raise SourceError(f"{path}: not a git repository ({message or 'git found none'})")
+    found = _paths_from(Path(os.path.abspath(path)), out)
     top = (found.work_tree or found.git_dir).resolve()
     if trust_owner:
         TRUSTED_OWNERS.add(top)
@@ -112,59 +116,118 @@ def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
     return found
 
 
+DISCOVERY_UNSET = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
+"""A repository is found from the folder named, never from these (a pre-commit
+hook runs with GIT_DIR set): every later call names the repository itself."""
+
+
+def _rev_parse(path: Path, *, trusted: bool) -> tuple[int, bytes, str]:
+    """git's own discovery; a repository the user trusts passes git's ownership
+    check too (later calls name the repository, which git does not check)."""
+    args = ("--absolute-git-dir", "--is-bare-repository", "--is-inside-work-tree", "--show-cdup")
+    trust = ["-c", "safe.directory=*"] if trusted else []
+    argv = [git_executable(), "--no-pager", *_config_args(), *trust, "rev-parse", *args]
+    env = git_environment(SAFE_ENV)
+    for name in DISCOVERY_UNSET:
+        env.pop(name, None)
+    return _run(argv, str(path), env)
+
+
+def _paths_from(start: Path, out: bytes) -> RepoPaths:
+    """RepoPaths from rev-parse's answer, spelled from the path the caller gave
+    (symbolic links kept, as the report's paths are)."""
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    git_dir, bare, inside = Path(lines[0]), lines[1] == "true", lines[2] == "true"
+    if bare:
+        return RepoPaths(git_dir, None)
+    if not inside:  # named from inside the git folder of a repository with a work tree
+        return RepoPaths(git_dir, git_dir.parent)
+    cdup = lines[3] if len(lines) > 3 else ""
+    work = Path(os.path.normpath(start / cdup))
+    dotgit = work / ".git"
+    return RepoPaths(dotgit if dotgit.is_dir() else git_dir, work)
+
+
+def _top_of(located: Path) -> Path:
+    """The folder git's ownership check looks at, for `gitvet.locate`'s answer."""
+    return located.parent if located.name == ".git" else located
+
+
+def git_executable() -> str:
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as gitpython honours it)."""
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
+def git_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The caller's environment in the C locale (git's messages are read), plus `extra`."""
+    return {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **extra}
+
+
+def _config_args() -> list[str]:
+    args: list[str] = []
+    for item in SAFE_CONFIG:
+        args += ["-c", item]
+    return args
+
+
+def _run(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[int, bytes, str]:
+    try:
+        done = subprocess.run(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise SourceError(f"cannot run {argv[0]}: git is not installed") from None
+    message = _first_line(done.stderr.decode("utf-8", "replace"))
+    return done.returncode, done.stdout, message
+
+
 class SafeGit:
     """git, hardened, bound to one repository."""
 
     def __init__(self, paths: RepoPaths, index_file: str | None = None) -> None:
-        import git
-
         self.paths = paths
-        self._git = git.Git(str(paths.work_tree or paths.git_dir))
-        self._exe = str(git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git")
-        self._env = dict(SAFE_ENV)
+        self._cwd = str(paths.work_tree or paths.git_dir)
+        self._exe = git_executable()
+        extra = dict(SAFE_ENV)
         if index_file:
-            self._env["GIT_INDEX_FILE"] = index_file
+            extra["GIT_INDEX_FILE"] = index_file
+        self._env = git_environment(extra)
 
     def argv(self, *args: str) -> list[str]:
         head = [self._exe, "--no-pager", f"--git-dir={self.paths.git_dir}"]
         if self.paths.work_tree is not None:
             head.append(f"--work-tree={self.paths.work_tree}")
-        for item in SAFE_CONFIG:
-            head += ["-c", item]
-        return [*head, *args]
+        return [*head, *_config_args(), *args]
 
     def run(self, *args: str, check: bool = True) -> tuple[int, bytes, str]:
         """Run to completion: (status, stdout bytes, first stderr line)."""
-        status, out, err = self._git.execute(
-            self.argv(*args),
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-            env=self._env,
-        )
-        message = _first_line(err if isinstance(err, str) else str(err))
+        status, out, message = _run(self.argv(*args), self._cwd, self._env)
         if check and status != 0:
             raise SourceError(f"{self.paths.git_dir}: git {args[0]} failed: {message}")
-        return int(status), bytes(out or b""), message
+        return status, out, message
 
     def spawn(self, *args: str, stdin: bool = False) -> Process:
         """Start a streaming process; stderr is drained in the background."""
-        proc: Any = self._git.execute(
-            self.argv(*args),
-            as_process=True,
-            istream=subprocess.PIPE if stdin else None,
-            env=self._env,
-        )
-        return Process(proc)
+        try:
+            popen = subprocess.Popen(
+                self.argv(*args),
+                cwd=self._cwd,
+                env=self._env,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise SourceError(f"cannot run {self._exe}: git is not installed") from None
+        return Process(popen)
 
 
 class Process:
     """A running git process: stdout to read, stdin to feed, stderr collected."""
 
-    def __init__(self, proc: Any) -> None:
-        self._auto = proc
-        self.popen: subprocess.Popen[bytes] = proc.proc
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        weakref.finalize(self, _end, popen)  # a process left behind is ended, not orphaned
         self._stderr: list[bytes] = []
         self._drain = threading.Thread(target=self._collect, daemon=True)
         self._drain.start()
@@ -215,6 +278,12 @@ class Process:
                 with contextlib.suppress(OSError):
                     stream.close()
         self._drain.join(timeout=5)
+
+
+def _end(popen: subprocess.Popen[bytes]) -> None:
+    if popen.poll() is None:
+        popen.kill()
+        popen.wait()
 
 
 def _first_line(text: str) -> str:
