@@ -14,7 +14,6 @@ from a library thread) the item runs unbounded and signals keep their default.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
@@ -118,6 +117,8 @@ def ignore_stop_signals_in_worker() -> None:
 def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
+    import ctypes  # only in a pool's worker processes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,6 +240,8 @@ def _read_text(path: Path) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a TOML config file exists
+
     try:
         return tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:

@@ -22,8 +22,6 @@ from dataclasses import dataclass, replace
 
 import re2
 
-from scanner import pairing
-from scanner.engine.validators import b64decode_loose
 from scanner.model import Match, Origin
 
 Rescan = Callable[[Origin, bytes], Sequence[object]]
@@ -193,6 +191,8 @@ def _is_helm_values(name: str) -> bool:
 
 def _base64_values(data: bytes) -> Iterator[Region]:
     """`key: <base64>` lines, decoded when the result is text."""
+    from scanner.engine.validators import b64decode_loose
+
     for found in _VALUE_LINE().finditer(data):
         decoded = b64decode_loose(found.group(3), limit=_ENCODED_MAX)
         if decoded is None or len(decoded) > MAX_VALUE or not _is_text(decoded):
@@ -234,6 +234,8 @@ def _unescape(found: re2._Match[bytes]) -> bytes:
 def _encoded_value(data: bytes, match: Match, validator: str | None) -> Iterator[Region]:
     """A rule's match that is itself encoded: a base64 `user:password`, or `%XX`."""
     if validator in _ENCODED_RULE_VALUES:
+        from scanner.engine.validators import b64decode_loose
+
         decoded = b64decode_loose(match.secret)
         if decoded is not None and _is_text(decoded):
             password = decoded.partition(b":")[2]
@@ -262,6 +264,8 @@ def _rescan(
     if depth + 1 < MAX_DEPTH and found:
         deeper = decoded_matches(inner, region.text, found, rescan, validators, depth + 1)
         found = merge(found, deeper)
+    from scanner import pairing
+
     found = pairing.pair(region.text, found)
     return [_at_encoded(data, region, m, lines) for m in found if m.end > region.offset]
 

@@ -24,10 +24,6 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, SequenceNode
-
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
@@ -85,61 +81,13 @@ def check_json_depth(text: str, max_depth: int = MAX_DEPTH) -> None:
 
 def yaml_load(text: str | bytes) -> Any:
     """`yaml.safe_load` with a depth limit and aliases charged for what they expand to."""
-    loader = _BoundedLoader(text)
+    from scanner.boundedyaml import BoundedLoader  # PyYAML only when YAML is read
+
+    loader = BoundedLoader(text, MAX_DEPTH, MAX_NODES, LoadError)
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    def __init__(self, stream: str | bytes) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
-        self._sizes: dict[int, int] = {}
-        self._open: set[str | None] = set()
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, AliasEvent):
-            if event.anchor in self._open:
-                raise LoadError("YAML alias inside the node it names (a recursive document)")
-            node = super().compose_node(parent, index)
-            self._charge(self._size(node) if node is not None else 1, True)
-            return node
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise LoadError(f"YAML nested deeper than {MAX_DEPTH} levels")
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            self._open.add(anchor)
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-            self._open.discard(anchor)
-        self._charge(1, False)
-        return node
-
-    def _charge(self, count: int, alias: bool) -> None:
-        self._nodes += count
-        if self._nodes > MAX_NODES:
-            what = " through aliases" if alias else ""
-            raise LoadError(f"YAML expands to more than {MAX_NODES} nodes{what}")
-
-    def _size(self, node: Node) -> int:
-        """Nodes under `node` with aliases expanded (memoised: linear in distinct nodes)."""
-        known = self._sizes.get(id(node))
-        if known is not None:
-            return known
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(self._size(child) for child in node.value)
-        elif isinstance(node, MappingNode):
-            total += sum(self._size(k) + self._size(v) for k, v in node.value)
-        self._sizes[id(node)] = min(total, MAX_NODES + 1)
-        return self._sizes[id(node)]
 
 
 __all__ = [

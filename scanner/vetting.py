@@ -14,9 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from scanner import decoding, pairing, placeholders
-from scanner.detectors.detect_secrets import defer_to_rules
-from scanner.engine.validators import check, validator_for
+from scanner import decoding, placeholders
 from scanner.model import Match, Origin, Rule, RuleKind
 
 VERIFIED_FORMAT = "verified-format"
@@ -39,6 +37,9 @@ class Vetter:
         dropped: Counter[str] = Counter()
         if not matches and (self.rescan is None or decoding.file_kind(origin, data) is None):
             return [], dropped
+        from scanner import pairing  # only for an item with matches or encoded values
+        from scanner.detectors.detect_secrets import defer_to_rules
+
         found = defer_to_rules(matches)
         if self.rescan is not None:
             decoded = decoding.decoded_matches(origin, data, found, self.rescan, self.validators)
@@ -59,6 +60,8 @@ class Vetter:
         """The match with its structure verdict, or the reason it is no finding."""
         if match.kind not in _FILTERED_KINDS:
             return match
+        from scanner.engine.validators import check, validator_for
+
         rule = self.rules.get(match.rule_id)
         name = rule.validate if rule is not None else validator_for(match.secret)
         if name is not None:

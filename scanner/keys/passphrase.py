@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from scanner.keys.errors import PARSE_ERRORS
-
 T = TypeVar("T")
 
 TIME_BUDGET = 3.0
@@ -45,6 +43,8 @@ def try_passphrases(
     candidates = list(dict.fromkeys(passphrases))
     if cost == "slow":
         candidates = candidates[:SLOW_KDF_ATTEMPTS]
+    from scanner.keys.errors import PARSE_ERRORS  # cryptography: only when a key is opened
+
     started = time.process_time()
     try:
         for candidate in candidates:

@@ -13,7 +13,6 @@ from scanner.exposure import file_exposure
 from scanner.model import Finding, Location, Report, RuleKind, Severity
 from scanner.report import github
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
-from scanner.report.hints import fix_hint, is_critical_registry
 from scanner.text import escape_control
 
 MAX_WARNINGS = 20
@@ -43,8 +42,7 @@ def _e(value: object) -> str:
 def render_text(report: Report, color: bool = False) -> str:
     style: Style = click.style if color else _plain
     findings = sorted_findings(report.findings)
-    critical = [f for f in findings if is_critical_registry(f)]
-    others = [f for f in findings if not is_critical_registry(f)]
+    critical, others = _split_critical(findings)
     blocks: list[str] = []
     if critical:
         heading = style(f"{CRITICAL_HEADING} ({len(critical)})", fg="bright_red", bold=True)
@@ -57,6 +55,16 @@ def render_text(report: Report, color: bool = False) -> str:
         blocks.append("\n".join(github.workflow_commands(findings)))
     blocks.append(summary_line(report))
     return "\n\n".join(blocks) + "\n"
+
+
+def _split_critical(findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(critical registry verdicts, the others); a clean report imports no hints."""
+    if not findings:
+        return [], []
+    from scanner.report.hints import is_critical_registry
+
+    critical = [f for f in findings if is_critical_registry(f)]
+    return critical, [f for f in findings if not is_critical_registry(f)]
 
 
 def _display_path(finding: Finding) -> str:
@@ -78,6 +86,8 @@ def _finding(finding: Finding, style: Style) -> str:
     lines += [f"    also at {_e(_place(place))}" for place in others[:MAX_PLACES]]
     if len(others) > MAX_PLACES:
         lines.append(f"    … and {len(others) - MAX_PLACES} more places (all in --format json)")
+    from scanner.report.hints import fix_hint
+
     lines.append("    " + style("fix: ", bold=True) + _e(fix_hint(finding)))
     return "\n".join(lines)
 
