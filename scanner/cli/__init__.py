@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -121,8 +122,24 @@ class KeysweepGroup(LazyGroup):
     codes are the same from the console script and from Click's CliRunner."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        with error_handler():
+        with error_handler(), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             return super().invoke(ctx)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """keysweep's own warnings (e.g. the rules cache's) as one line on stderr."""
+    if category.__module__.startswith("scanner."):
+        click.echo(f"keysweep: warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 @click.group(cls=KeysweepGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,30 +5,37 @@ Patterns Hyperscan rejects in exact mode are compiled with HS_FLAG_PREFILTER
 are left to the RE2 lane. Keywords are caseless literals in the same database.
 
 The compiled database may be cached on disk (a pre-commit hook then loads it in
-milliseconds instead of compiling for a second). A cache file is a derived copy
-that anyone who can write the folder could replace, and a database missing a
-pattern would silently cut findings, so a file is used only when all of this
-holds, else the database is compiled afresh and the file rewritten:
+milliseconds instead of compiling for a second). A cache file is a derived copy,
+and a database missing a pattern would silently cut findings, so a file is used
+only when all of this holds, else the database is compiled afresh and the file
+rewritten (a damaged cache is never trusted, and never stops a scan):
 - it is a regular file owned by this user, in a folder owned by this user, and
   neither is writable by group or others;
 - its header names the hash of the inputs it was built from (patterns, keywords,
-  modes, Hyperscan version), which must be the hash of today's inputs, and the
-  SHA-256 of the database bytes, which must match them;
+  Hyperscan version), which must be the hash of today's inputs; it holds one
+  mode per pattern (no more, no fewer); and its SHA-256 covers the modes and the
+  database bytes, so a truncated, cut or altered file is refused;
 - the loaded database, run once over every rule's own examples and every
-  keyword, reports each pattern and each keyword that a fresh database reports
-  (rules' examples are checked to match when the rules load).
+  keyword, reports every keyword, and every pattern that RE2 finds in that same
+  text (a rule whose examples do not match its own pattern is not held against
+  the cache: it is named in one warning when the database is built, and the
+  cache is used as usual, never rebuilt on every run).
 
-That last check costs more than loading (a scan of every example by every
-pattern), so it runs once per cache file: a passing file gets a stamp beside it
-(`.ok`, private like the cache) naming its device, inode, size, mtime and ctime.
-A file replaced or rewritten in any way has another identity (ctime cannot be
-set back), so it is checked again before it is used.
+Rules without examples have no text to show their pattern is in the database:
+for them the checks are the inputs hash, the mode count and the SHA-256, which
+catch damage but not a file forged by this user (who could as well edit the
+program). The examples check costs more than loading (a scan of every example),
+so it runs once per cache file: a passing file gets a stamp beside it (`.ok`,
+private like the cache) naming its device, inode, size, mtime, ctime and
+SHA-256. A file replaced or rewritten in any way has another identity (ctime
+cannot be set back) or another hash, so it is checked again before it is used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +45,7 @@ import hyperscan
 
 from scanner.engine.cachefile import read_private, read_private_file, write_private
 from scanner.engine.compiled import Mode
-from scanner.engine.syntax import literal
+from scanner.engine.syntax import compile_re2, literal
 
 
 @dataclass
@@ -84,28 +91,40 @@ class HyperscanDatabase:
     ) -> None:
         key = _inputs_hash(expressions, self.rules)
         path = cache_dir / f"hyperscan-{key[:40]}.db"
-        cached = _read_cache(path, key)
+        cached = _read_cache(path, key, self.rules)
         if cached is not None:
-            self.modes, self._db, identity = cached
+            self.modes, self._db = cached.modes, cached.db
             stamp = path.with_suffix(".ok")
-            if _stamped(stamp, identity) or self._verified(probes, keywords):
-                _stamp(stamp, identity)
+            if _stamped(stamp, cached.seal) or self._verified(expressions, probes, keywords):
+                _stamp(stamp, cached.seal)
                 self.from_cache = True
                 return
         self.modes, self._db = _build(expressions, self.rules)
+        text = _probe_text(probes, keywords)
+        _warn_unmatched(expressions, self._unreported(probes, len(keywords), text))
         _write_cache(path, key, self.modes, self._db)
 
-    def _verified(self, probes: Sequence[Sequence[str]], keywords: Sequence[str]) -> bool:
-        """Every pattern with examples and every keyword is reported on them."""
-        expected = {i for i, texts in enumerate(probes[: self.rules]) if texts} - {
+    def _verified(
+        self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]], keywords: Sequence[str]
+    ) -> bool:
+        """Every keyword is reported on the examples' text, and every pattern RE2
+        finds in that text."""
+        text = _probe_text(probes, keywords)
+        missing = self._unreported(probes, len(keywords), text)
+        if any(i >= self.rules for i in missing):
+            return False
+        return not any(_re2_finds(expressions[i], text) for i in missing)
+
+    def _unreported(self, probes: Sequence[Sequence[str]], keywords: int, text: bytes) -> set[int]:
+        """Patterns with examples, and keywords, that this database does not
+        report on `text` (the examples and keywords)."""
+        wanted = {i for i, texts in enumerate(probes[: self.rules]) if texts} - {
             i for i, mode in enumerate(self.modes) if mode is Mode.RE2_ONLY
         }
-        text = b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
-        text += b"\n\n" + b"\n".join(k.encode("utf-8") for k in keywords)
+        wanted |= set(range(self.rules, self.rules + keywords))
         seen: set[int] = set()
         self._db.scan(text, match_event_handler=lambda ident, *_: seen.add(ident))
-        wanted = expected | set(range(self.rules, self.rules + len(keywords)))
-        return wanted <= seen
+        return wanted - seen
 
     def scan(self, data: bytes, budget: int) -> Hits | None:
         """Hits in `data`; None when more than `budget` matches were reported
@@ -171,7 +190,41 @@ def _build(expressions: Sequence[bytes], rules: int) -> tuple[list[Mode], Any]:
         return modes, _compile(expressions, modes, rules)
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+
+
+class CacheWarning(UserWarning):
+    """Something about the rules that building the database showed (said once,
+    when the database is built, not on every run from the cache)."""
+
+
+def _probe_text(probes: Sequence[Sequence[str]], keywords: Sequence[str]) -> bytes:
+    text = b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
+    return text + b"\n\n" + b"\n".join(k.encode("utf-8") for k in keywords)
+
+
+def _re2_finds(expression: bytes, text: bytes) -> bool:
+    """Whether RE2 finds the pattern in `text` (an error counts as found: the
+    database is then not believed)."""
+    try:
+        return compile_re2(expression.decode("utf-8")).search(text) is not None
+    except Exception:
+        return True
+
+
+def _warn_unmatched(expressions: Sequence[bytes], missing: set[int]) -> None:
+    if not missing:
+        return
+    shown = ", ".join(
+        repr(expressions[i].decode("utf-8", "replace")[:40]) for i in sorted(missing)[:3]
+    )
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    warnings.warn(
+        f"{len(missing)} rule(s) not matched by their own examples (pattern {shown}{more}); "
+        "`keysweep rules check` names them",
+        CacheWarning,
+        stacklevel=4,
+    )
 
 
 def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
@@ -181,52 +234,65 @@ def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
     ).hexdigest()
 
 
-def _read_cache(path: Path, key: str) -> tuple[list[Mode], Any, tuple[int, ...]] | None:
-    """The database in `path` when the file is ours and says it is what we need,
-    with the identity of the file read."""
+def _digest(modes: Sequence[int], blob: bytes) -> str:
+    """SHA-256 of the modes and the database bytes (hashing 5 MB takes about 3 ms)."""
+    return hashlib.sha256(json.dumps(list(modes)).encode() + b"\n" + blob).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedDatabase:
+    modes: list[Mode]
+    db: Any
+    seal: tuple[object, ...]
+    """The identity of the file read (device, inode, size, mtime, ctime) and its
+    SHA-256: what a stamp must name."""
+
+
+def _read_cache(path: Path, key: str, rules: int) -> CachedDatabase | None:
+    """The database in `path` when the file is ours and says it is what we need."""
     try:
         found = read_private_file(path)
         if found is None:
             return None
-        header_text, blob = found.header, found.body
-        header = json.loads(header_text)
+        header = json.loads(found.header)
         if header.get("format") != CACHE_FORMAT or header.get("inputs") != key:
             return None
-        if header.get("sha256") != hashlib.sha256(blob).hexdigest():
+        raw_modes = header["modes"]
+        if not isinstance(raw_modes, list) or len(raw_modes) != rules:
             return None
-        modes = [Mode(m) for m in header["modes"]]
-        db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        digest = _digest(raw_modes, found.body)
+        if header.get("sha256") != digest:
+            return None
+        modes = [Mode(m) for m in raw_modes]
+        db = hyperscan.loadb(found.body, hyperscan.HS_MODE_BLOCK)
         db.scratch = hyperscan.Scratch(db)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, hyperscan.error):
         return None
     except hyperscan.HyperscanError:
         return None
-    return modes, db, found.identity
+    return CachedDatabase(modes, db, (*found.identity, digest))
 
 
-def _stamped(stamp: Path, identity: tuple[int, ...]) -> bool:
-    """This very file (same inode, size, mtime and ctime) passed `_verified` before."""
+def _stamped(stamp: Path, seal: tuple[object, ...]) -> bool:
+    """This very file (same inode, size, mtime, ctime and SHA-256) passed `_verified` before."""
     try:
-        return read_private(stamp) == _stamp_text(identity)
+        return read_private(stamp) == _stamp_text(seal)
     except OSError:
         return False
 
 
-def _stamp(stamp: Path, identity: tuple[int, ...]) -> None:
-    if not _stamped(stamp, identity):
-        write_private(stamp, _stamp_text(identity))
+def _stamp(stamp: Path, seal: tuple[object, ...]) -> None:
+    if not _stamped(stamp, seal):
+        write_private(stamp, _stamp_text(seal))
 
 
-def _stamp_text(identity: tuple[int, ...]) -> bytes:
-    return json.dumps({"format": CACHE_FORMAT, "verified": list(identity)}).encode() + b"\n"
+def _stamp_text(seal: tuple[object, ...]) -> bytes:
+    return json.dumps({"format": CACHE_FORMAT, "verified": list(seal)}).encode() + b"\n"
 
 
 def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:
     blob = hyperscan.dumpb(db)
-    header = {
-        "format": CACHE_FORMAT,
-        "inputs": key,
-        "modes": [int(m) for m in modes],
-        "sha256": hashlib.sha256(blob).hexdigest(),
-    }
+    numbers = [int(m) for m in modes]
+    header = {"format": CACHE_FORMAT, "inputs": key, "modes": numbers}
+    header["sha256"] = _digest(numbers, blob)
     write_private(path, json.dumps(header).encode() + b"\n" + blob)

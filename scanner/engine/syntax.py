@@ -28,6 +28,8 @@ def normalise(pattern: str) -> str:
         flags = head.group(1).replace("x", "")
         body = _flatten_verbose(pattern[head.end() :])
         pattern = (f"(?{flags})" if flags else "") + body
+    if "\\Z" not in pattern:  # the usual case, without a regex pass
+        return pattern
     return _END_OF_TEXT.sub(r"\1\\z", pattern)
 
 

@@ -7,7 +7,6 @@ on load, the database is compiled afresh and the file is rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -45,11 +44,12 @@ def poison(cache: Path, rules: list[Rule]) -> Path:
     weakened = [b"never-matches-\\x00-anything", *exprs[1:]]
     modes, db = hyperscan_db._build(weakened, count)
     blob = hyperscan.dumpb(db)
+    numbers = [int(m) for m in modes]
     header = {
         "format": hyperscan_db.CACHE_FORMAT,
         "inputs": key,
-        "modes": [int(m) for m in modes],
-        "sha256": hashlib.sha256(blob).hexdigest(),
+        "modes": numbers,
+        "sha256": hyperscan_db._digest(numbers, blob),
     }
     path = cache / f"hyperscan-{key[:40]}.db"
     path.write_bytes(json.dumps(header).encode() + b"\n" + blob)
