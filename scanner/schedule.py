@@ -168,17 +168,19 @@ class _Run:
 
 
 def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str | None:
-    for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
-        run_.stop.raise_now = True
-        try:
-            result = process_guarded(worker, [item], run_.deadline, run_.config.item_max_seconds)
-        finally:
-            run_.stop.raise_now = False
-        run_.merge(result)
-        run_.report_progress()
-        reason = run_.should_stop()
-        if reason:
-            return reason
+    with bounds.alarms() as arm:  # the handler once for the run, the timer per item
+        for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
+            run_.stop.raise_now = True
+            try:
+                item_seconds = run_.config.item_max_seconds
+                result = _guarded_items(worker, [item], run_.deadline, item_seconds, arm)
+            finally:
+                run_.stop.raise_now = False
+            run_.merge(result)
+            run_.report_progress()
+            reason = run_.should_stop()
+            if reason:
+                return reason
     return None
 
 
@@ -332,16 +334,26 @@ def process_guarded(
 ) -> ItemResult:
     """Each item under its time bound (and the scan's deadline); an item that
     runs out of time or memory is reported as unscanned, the rest go on."""
-    total = ItemResult()
     with bounds.alarms() as arm:
-        for index, item in enumerate(batch):
-            left = bounds.remaining(deadline)
-            if left is not None and left <= 0:
-                total.not_scanned += len(batch) - index
-                total.bounds_hit.append("time budget reached inside a batch")
-                break
-            limits = [x for x in (left, item_seconds) if x is not None]
-            _guarded(worker, item, min(limits) if limits else None, arm, total)
+        return _guarded_items(worker, batch, deadline, item_seconds, arm)
+
+
+def _guarded_items(
+    worker: BatchWorker,
+    batch: Sequence[Item],
+    deadline: float | None,
+    item_seconds: float | None,
+    arm: Callable[[float | None], None],
+) -> ItemResult:
+    total = ItemResult()
+    for index, item in enumerate(batch):
+        left = bounds.remaining(deadline)
+        if left is not None and left <= 0:
+            total.not_scanned += len(batch) - index
+            total.bounds_hit.append("time budget reached inside a batch")
+            break
+        limits = [x for x in (left, item_seconds) if x is not None]
+        _guarded(worker, item, min(limits) if limits else None, arm, total)
     return total
 
 
