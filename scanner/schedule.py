@@ -187,26 +187,51 @@ def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str |
 def _run_pool(
     run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], items: Iterator[Item]
 ) -> str | None:
-    jobs = run_.config.effective_jobs
-    pool = _Pool(run_, factory, args, jobs)
+    """`jobs - 1` worker processes, and this process as the last job: it reads the
+    items, keeps every worker's queue full and scans a batch itself whenever
+    they are. On two cores that is one worker, not two: one process fewer in
+    memory, and the batches this process keeps are never pickled."""
+    here = factory(*args)
+    workers = run_.config.effective_jobs - 1
+    pool = _Pool(run_, factory, args, workers, here)
+    queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
-        for batch in _batches(items, ramp=jobs * IN_FLIGHT_PER_JOB):
-            pool.submit(batch)
-            while len(pool.in_flight) >= jobs * IN_FLIGHT_PER_JOB and not reason:
-                pool.drain("FIRST_COMPLETED")
+        with bounds.alarms() as arm:
+            for batch in _batches(items, ramp=queued):
+                pool.drain("FIRST_COMPLETED", timeout=0)
+                if len(pool.in_flight) < queued:
+                    pool.submit(batch)
+                else:
+                    _run_here(run_, here, batch, arm)
                 reason = run_.should_stop()
-            if reason:
-                break
+                if reason:
+                    break
         while pool.in_flight and not reason:
             pool.drain("FIRST_COMPLETED")
             reason = run_.stop.reason
         if not reason:
             pool.retry_lost()
             reason = run_.stop.reason
+    except bounds.Interrupted:
+        reason = run_.stop.reason
     finally:
         pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+def _run_here(
+    run_: _Run, worker: BatchWorker, batch: list[Item], arm: Callable[[float | None], None]
+) -> None:
+    """One batch in this process, under the same bounds as in a worker; a signal
+    stops it at once (`bounds.Interrupted`)."""
+    run_.stop.raise_now = True
+    try:
+        result = _guarded_items(worker, batch, run_.deadline, run_.config.item_max_seconds, arm)
+    finally:
+        run_.stop.raise_now = False
+    run_.merge(result)
+    run_.report_progress()
 
 
 class _Pool:
@@ -215,12 +240,19 @@ class _Pool:
     and an item that kills its worker again is reported as unscanned."""
 
     def __init__(
-        self, run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], jobs: int
+        self,
+        run_: _Run,
+        factory: WorkerFactory,
+        args: tuple[Any, ...],
+        jobs: int,
+        ready: BatchWorker | None = None,
     ) -> None:
         self.run = run_
         self.factory = factory
         self.args = args
         self.jobs = jobs
+        self.ready = ready
+        """A worker built in this process: a forked worker starts with it."""
         self.in_flight: dict[Future[ItemResult], list[Item]] = {}
         self.lost: list[Item] = []
         self.executor = self._new(jobs)
@@ -229,12 +261,13 @@ class _Pool:
         import multiprocessing  # the pool's modules: never imported by a pre-commit hook
         from concurrent.futures import ProcessPoolExecutor
 
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        fork = sys.platform.startswith("linux")
+        ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
         return ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
             initializer=_init_worker,
-            initargs=(self.run.config.low_priority, self.factory, self.args),
+            initargs=(self.run.config.low_priority, self.factory, self.args, ready),
         )
 
     def submit(self, batch: list[Item]) -> None:
@@ -248,12 +281,14 @@ class _Pool:
             future = self.executor.submit(_process_in_worker, *args)
         self.in_flight[future] = batch
 
-    def drain(self, when: str) -> None:
+    def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
         from concurrent.futures import wait
         from concurrent.futures.process import BrokenProcessPool
 
-        done, _ = wait(self.in_flight, timeout=POLL_SECONDS, return_when=when)
+        if not self.in_flight:
+            return
+        done, _ = wait(self.in_flight, timeout=timeout, return_when=when)
         for future in done:
             batch = self.in_flight.pop(future)
             try:
@@ -410,14 +445,19 @@ def over_budget(config: Config, total: ItemResult, started: float) -> str | None
 _WORKER: BatchWorker | None = None
 
 
-def _init_worker(low_priority: bool, factory: WorkerFactory, args: tuple[Any, ...]) -> None:
+def _init_worker(
+    low_priority: bool,
+    factory: WorkerFactory,
+    args: tuple[Any, ...],
+    ready: BatchWorker | None = None,
+) -> None:
     global _WORKER
     bounds.ignore_stop_signals_in_worker()
     if low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
-    _WORKER = factory(*args)
+    _WORKER = ready if ready is not None else factory(*args)
 
 
 def _process_in_worker(
