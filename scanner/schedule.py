@@ -36,8 +36,10 @@ BATCH_DATA_BYTES = 2 * 1024 * 1024
 """Bytes carried by the items themselves (git blobs) per batch: they are copied
 to the worker, so fewer of them are held in flight at once."""
 FIRST_BATCH_ITEMS = 8
-IN_FLIGHT_PER_JOB = 3
-"""Batches queued per worker: keeps both cores busy, and memory bounded."""
+IN_FLIGHT_PER_JOB = 2
+"""Batches queued per worker: one running, one waiting. The main process scans
+a batch itself while they are full, so a deeper queue would only lengthen the
+tail a worker runs alone at the end, and hold more bytes in flight."""
 POLL_SECONDS = 0.25
 """How often the main process looks up from waiting for a signal it was sent."""
 
@@ -197,16 +199,15 @@ def _run_pool(
     queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
-        with bounds.alarms() as arm:
-            for batch in _batches(items, ramp=queued):
-                pool.drain("FIRST_COMPLETED", timeout=0)
-                if len(pool.in_flight) < queued:
-                    pool.submit(batch)
-                else:
-                    _run_here(run_, here, batch, arm)
-                reason = run_.should_stop()
-                if reason:
-                    break
+        for batch in _batches(items, ramp=queued):
+            pool.drain("FIRST_COMPLETED", timeout=0)
+            if len(pool.in_flight) < queued:
+                pool.submit(batch)
+            else:
+                _run_here(run_, here, batch)
+            reason = run_.should_stop()
+            if reason:
+                break
         while pool.in_flight and not reason:
             pool.drain("FIRST_COMPLETED")
             reason = run_.stop.reason
@@ -220,14 +221,12 @@ def _run_pool(
     return reason or over_budget(run_.config, run_.total, run_.started)
 
 
-def _run_here(
-    run_: _Run, worker: BatchWorker, batch: list[Item], arm: Callable[[float | None], None]
-) -> None:
+def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
     """One batch in this process, under the same bounds as in a worker; a signal
     stops it at once (`bounds.Interrupted`)."""
     run_.stop.raise_now = True
     try:
-        result = _guarded_items(worker, batch, run_.deadline, run_.config.item_max_seconds, arm)
+        result = process_guarded(worker, batch, run_.deadline, run_.config.item_max_seconds)
     finally:
         run_.stop.raise_now = False
     run_.merge(result)
@@ -369,8 +368,19 @@ def process_guarded(
 ) -> ItemResult:
     """Each item under its time bound (and the scan's deadline); an item that
     runs out of time or memory is reported as unscanned, the rest go on."""
-    with bounds.alarms() as arm:
+    with bounds.watched(tick_seconds(deadline, item_seconds)) as arm:
         return _guarded_items(worker, batch, deadline, item_seconds, arm)
+
+
+TICK_SECONDS = (0.01, 1.0)
+"""The bounds of a batch's watch tick: a tenth of the tightest time bound."""
+
+
+def tick_seconds(deadline: float | None, item_seconds: float | None) -> float:
+    """How often a batch's watch looks at the clock: an item stops at most this late."""
+    limits = [x for x in (bounds.remaining(deadline), item_seconds) if x is not None]
+    low, high = TICK_SECONDS
+    return min(high, max(low, min(limits) / 10)) if limits else high
 
 
 def _guarded_items(
