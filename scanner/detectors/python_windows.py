@@ -45,11 +45,16 @@ def parsed_windows(text: str, hit_lines: Iterable[int]) -> tuple[list[Window], s
     that prefix and the hit lines alone."""
     lines = sorted(set(hit_lines))
     tree, prefix = _parse_through(text, lines[-1] if lines else 0)
+    return windows_in(tree, lines), prefix
+
+
+def windows_in(tree: ast.Module, lines: Iterable[int]) -> list[Window]:
+    """The innermost statements of `tree` on `lines`, in order, each once."""
     found: dict[tuple[int, int], Window] = {}
     for line in lines:
         for window in _innermost(tree.body, line):
             found[(window.first, window.last)] = window
-    return sorted(found.values(), key=lambda w: w.first), prefix
+    return sorted(found.values(), key=lambda w: w.first)
 
 
 _TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
