@@ -95,8 +95,14 @@ def runs_through(text: str, lines: Sequence[int], judge: Judge) -> list[Window] 
         return plain_run("".join(found), start)
 
     def nested_or_whole(run: Run) -> Sequence[Window] | None:
+        if _PARSES.get(run.digest) and not any(run.start <= line < run.end for line in lines):
+            _PARSES.move_to_end(run.digest)
+            return ()  # seen before, and nothing to read in it
         found = _nested(run, lines, judge)
-        return judge(run) if found is None else found
+        if found is None:
+            return judge(run)
+        remember(run, True)  # its pieces parse in place, so it does
+        return found
 
     return _joined(pieces, 1, top, nested_or_whole)
 
@@ -129,9 +135,10 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
     to the first indented definition) on its own, the rest under `if 1:`, each
     followed by a sentinel statement at the indentation where the next one
     starts, which parses only where a line there is a new statement of the
-    file, as it is in the file.
-    None (read the run whole) when a hit sits in the head, whose header window
-    ends where the first body statement starts."""
+    file, as it is in the file. A window that reaches into the sentinel (a
+    header whose body starts in the next piece: in the file its window ends
+    where that body's first statement starts) sends the piece to be joined to
+    the next one. None when the run is not cut: it is read whole."""
     if len(run.text) < NEST_FROM or (indent := _INNER.search(run.text)) is None:
         return None
     level = indent.group(1)
@@ -139,7 +146,7 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
     sentinel = _sentinel(level)
     head = plain_run(pieces[0] + sentinel, run.first)
     head = Run(head.text, head.first, head.start, head.end - 1, head.digest)
-    if len(pieces) < 2 or any(head.start <= line < head.end for line in lines):
+    if len(pieces) < 2:
         return None
 
     def inner(found: Sequence[str], start: int, last: bool) -> Run:
