@@ -129,10 +129,9 @@ class PythonDetector:
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
-        lines = index.lines
         matches: list[Match] = []
-        for window in windows_worth_reading("".join(lines), hits):
-            source, added = window_source(lines, window)
+        for window in windows_worth_reading(index.text, hits):
+            source, added = window_source(index.lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
         return matches
