@@ -274,6 +274,46 @@ def precommit_case(repo: Path, runs: int) -> None:
         )
 
 
+WALL_RATIO_GOAL = 0.5
+"""keysweep's wall time at most half of the faster peer's."""
+TREE_RSS_GOAL_MB = 250.0
+"""Peak RSS summed over keysweep's process tree."""
+
+
+def _median(runs: list[Result]) -> Result:
+    return sorted(runs, key=lambda x: x.wall)[len(runs) // 2]
+
+
+def print_goals(results: dict[str, list[Result]]) -> None:
+    """keysweep against the goals: its median wall time over the faster peer's
+    (and the same for CPU time, which a busy machine stretches less), and its
+    peak tree RSS."""
+    ours = results.get("keysweep")
+    peers = {tool: _median(runs) for tool, runs in results.items() if tool != "keysweep"}
+    if not ours:
+        return
+    mine, rss = _median(ours), max(x.tree_rss_mb for x in ours)
+    print(
+        f"goal: tree RSS {rss:.0f} MB (<= {TREE_RSS_GOAL_MB:.0f}): {_verdict(rss <= TREE_RSS_GOAL_MB)}"
+    )
+    if not peers:
+        return
+    name, fastest = min(peers.items(), key=lambda kv: kv[1].wall)
+    ratio = mine.wall / fastest.wall
+    print(
+        f"goal: wall {mine.wall:.2f} s / {name} {fastest.wall:.2f} s = {ratio:.2f} "
+        f"(<= {WALL_RATIO_GOAL}): {_verdict(ratio <= WALL_RATIO_GOAL)}"
+    )
+    if mine.cpu is not None and fastest.cpu:
+        print(
+            f"      CPU  {mine.cpu:.2f} s / {name} {fastest.cpu:.2f} s = {mine.cpu / fastest.cpu:.2f}"
+        )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=5000)
@@ -337,6 +377,7 @@ def main() -> None:
             flush=True,
         )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print_goals(results)
     if not args.no_precommit:
         precommit_case(repo, args.runs)
 

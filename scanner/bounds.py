@@ -58,6 +58,38 @@ def alarms() -> Iterator[Callable[[float | None], None]]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextlib.contextmanager
+def watched(period: float) -> Iterator[Callable[[float | None], None]]:
+    """Like `alarms`, for a batch of many items: a timer ticks every `period`
+    seconds while the batch runs, and `arm(seconds)` only notes a deadline (no
+    system call per item). ItemTimeout is raised at the first tick past it, so an
+    item is stopped at most `period` late."""
+    if not _in_main_thread():
+        yield _never
+        return
+    watch = _Watch()
+    previous = signal.signal(signal.SIGALRM, watch.tick)
+    signal.setitimer(signal.ITIMER_REAL, period, period)
+    try:
+        yield watch.arm
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Watch:
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+
+    def arm(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def tick(self, signum: int, frame: FrameType | None) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.deadline = None
+            raise ItemTimeout
+
+
 def _arm(seconds: float | None) -> None:
     signal.setitimer(signal.ITIMER_REAL, 0 if seconds is None else max(seconds, 0.001))
 

@@ -36,8 +36,10 @@ BATCH_DATA_BYTES = 2 * 1024 * 1024
 """Bytes carried by the items themselves (git blobs) per batch: they are copied
 to the worker, so fewer of them are held in flight at once."""
 FIRST_BATCH_ITEMS = 8
-IN_FLIGHT_PER_JOB = 3
-"""Batches queued per worker: keeps both cores busy, and memory bounded."""
+IN_FLIGHT_PER_JOB = 2
+"""Batches queued per worker: one running, one waiting. The main process scans
+a batch itself while they are full, so a deeper queue would only lengthen the
+tail a worker runs alone at the end, and hold more bytes in flight."""
 POLL_SECONDS = 0.25
 """How often the main process looks up from waiting for a signal it was sent."""
 
@@ -168,32 +170,42 @@ class _Run:
 
 
 def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str | None:
-    for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
-        run_.stop.raise_now = True
-        try:
-            result = process_guarded(worker, [item], run_.deadline, run_.config.item_max_seconds)
-        finally:
-            run_.stop.raise_now = False
-        run_.merge(result)
-        run_.report_progress()
-        reason = run_.should_stop()
-        if reason:
-            return reason
+    with bounds.alarms() as arm:  # the handler once for the run, the timer per item
+        for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
+            run_.stop.raise_now = True
+            try:
+                item_seconds = run_.config.item_max_seconds
+                result = _guarded_items(worker, [item], run_.deadline, item_seconds, arm)
+            finally:
+                run_.stop.raise_now = False
+            run_.merge(result)
+            run_.report_progress()
+            reason = run_.should_stop()
+            if reason:
+                return reason
     return None
 
 
 def _run_pool(
     run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], items: Iterator[Item]
 ) -> str | None:
-    jobs = run_.config.effective_jobs
-    pool = _Pool(run_, factory, args, jobs)
+    """`jobs - 1` worker processes, and this process as the last job: it reads the
+    items, keeps every worker's queue full and scans a batch itself whenever
+    they are. On two cores that is one worker, not two: one process fewer in
+    memory, and the batches this process keeps are never pickled."""
+    here = factory(*args)
+    workers = run_.config.effective_jobs - 1
+    pool = _Pool(run_, factory, args, workers, here)
+    queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
-        for batch in _batches(items, ramp=jobs * IN_FLIGHT_PER_JOB):
-            pool.submit(batch)
-            while len(pool.in_flight) >= jobs * IN_FLIGHT_PER_JOB and not reason:
-                pool.drain("FIRST_COMPLETED")
-                reason = run_.should_stop()
+        for batch in _batches(items, ramp=queued):
+            pool.drain("FIRST_COMPLETED", timeout=0)
+            if len(pool.in_flight) < queued:
+                pool.submit(batch)
+            else:
+                _run_here(run_, here, batch)
+            reason = run_.should_stop()
             if reason:
                 break
         while pool.in_flight and not reason:
@@ -202,9 +214,23 @@ def _run_pool(
         if not reason:
             pool.retry_lost()
             reason = run_.stop.reason
+    except bounds.Interrupted:
+        reason = run_.stop.reason
     finally:
         pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
+    """One batch in this process, under the same bounds as in a worker; a signal
+    stops it at once (`bounds.Interrupted`)."""
+    run_.stop.raise_now = True
+    try:
+        result = process_guarded(worker, batch, run_.deadline, run_.config.item_max_seconds)
+    finally:
+        run_.stop.raise_now = False
+    run_.merge(result)
+    run_.report_progress()
 
 
 class _Pool:
@@ -213,12 +239,19 @@ class _Pool:
     and an item that kills its worker again is reported as unscanned."""
 
     def __init__(
-        self, run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], jobs: int
+        self,
+        run_: _Run,
+        factory: WorkerFactory,
+        args: tuple[Any, ...],
+        jobs: int,
+        ready: BatchWorker | None = None,
     ) -> None:
         self.run = run_
         self.factory = factory
         self.args = args
         self.jobs = jobs
+        self.ready = ready
+        """A worker built in this process: a forked worker starts with it."""
         self.in_flight: dict[Future[ItemResult], list[Item]] = {}
         self.lost: list[Item] = []
         self.executor = self._new(jobs)
@@ -227,12 +260,13 @@ class _Pool:
         import multiprocessing  # the pool's modules: never imported by a pre-commit hook
         from concurrent.futures import ProcessPoolExecutor
 
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        fork = sys.platform.startswith("linux")
+        ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
         return ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
             initializer=_init_worker,
-            initargs=(self.run.config.low_priority, self.factory, self.args),
+            initargs=(self.run.config.low_priority, self.factory, self.args, ready),
         )
 
     def submit(self, batch: list[Item]) -> None:
@@ -246,12 +280,14 @@ class _Pool:
             future = self.executor.submit(_process_in_worker, *args)
         self.in_flight[future] = batch
 
-    def drain(self, when: str) -> None:
+    def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
         from concurrent.futures import wait
         from concurrent.futures.process import BrokenProcessPool
 
-        done, _ = wait(self.in_flight, timeout=POLL_SECONDS, return_when=when)
+        if not self.in_flight:
+            return
+        done, _ = wait(self.in_flight, timeout=timeout, return_when=when)
         for future in done:
             batch = self.in_flight.pop(future)
             try:
@@ -332,16 +368,37 @@ def process_guarded(
 ) -> ItemResult:
     """Each item under its time bound (and the scan's deadline); an item that
     runs out of time or memory is reported as unscanned, the rest go on."""
+    with bounds.watched(tick_seconds(deadline, item_seconds)) as arm:
+        return _guarded_items(worker, batch, deadline, item_seconds, arm)
+
+
+TICK_SECONDS = (0.01, 1.0)
+"""The bounds of a batch's watch tick: a tenth of the tightest time bound."""
+
+
+def tick_seconds(deadline: float | None, item_seconds: float | None) -> float:
+    """How often a batch's watch looks at the clock: an item stops at most this late."""
+    limits = [x for x in (bounds.remaining(deadline), item_seconds) if x is not None]
+    low, high = TICK_SECONDS
+    return min(high, max(low, min(limits) / 10)) if limits else high
+
+
+def _guarded_items(
+    worker: BatchWorker,
+    batch: Sequence[Item],
+    deadline: float | None,
+    item_seconds: float | None,
+    arm: Callable[[float | None], None],
+) -> ItemResult:
     total = ItemResult()
-    with bounds.alarms() as arm:
-        for index, item in enumerate(batch):
-            left = bounds.remaining(deadline)
-            if left is not None and left <= 0:
-                total.not_scanned += len(batch) - index
-                total.bounds_hit.append("time budget reached inside a batch")
-                break
-            limits = [x for x in (left, item_seconds) if x is not None]
-            _guarded(worker, item, min(limits) if limits else None, arm, total)
+    for index, item in enumerate(batch):
+        left = bounds.remaining(deadline)
+        if left is not None and left <= 0:
+            total.not_scanned += len(batch) - index
+            total.bounds_hit.append("time budget reached inside a batch")
+            break
+        limits = [x for x in (left, item_seconds) if x is not None]
+        _guarded(worker, item, min(limits) if limits else None, arm, total)
     return total
 
 
@@ -398,14 +455,19 @@ def over_budget(config: Config, total: ItemResult, started: float) -> str | None
 _WORKER: BatchWorker | None = None
 
 
-def _init_worker(low_priority: bool, factory: WorkerFactory, args: tuple[Any, ...]) -> None:
+def _init_worker(
+    low_priority: bool,
+    factory: WorkerFactory,
+    args: tuple[Any, ...],
+    ready: BatchWorker | None = None,
+) -> None:
     global _WORKER
     bounds.ignore_stop_signals_in_worker()
     if low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
-    _WORKER = factory(*args)
+    _WORKER = ready if ready is not None else factory(*args)
 
 
 def _process_in_worker(

@@ -76,6 +76,34 @@ def token() -> str:
     return "kswtest_" + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
+def password(length: int = 24) -> str:
+    """A fresh password-like value that every credential rule keeps, by construction.
+
+    Values drawn freely are placeholders or below an entropy floor now and then (one
+    24-character `token_urlsafe` in a hundred: a camel-case shape, a repeated
+    character, `abcd` or `test` by chance). Here the characters are distinct (entropy
+    log2(length) bits: 3.17 at 9) and cycle upper, upper, digit, lower: never four
+    letters or two digits in a row, so no word, keyboard or alphabet run (no `9`, so
+    no `89ab`-style run across digits and letters either), no camel- or Pascal-case
+    identifier, and no word at its start (it starts with two capitals and a digit).
+    """
+    assert 9 <= length <= 36
+    rng = secrets.SystemRandom()
+    pools = {
+        "U": rng.sample(string.ascii_uppercase, 26),
+        "l": rng.sample(string.ascii_lowercase, 26),
+        "d": rng.sample("012345678", 9),
+    }
+    return "".join(pools[kind].pop() for kind in ("UUdl" * 9)[:length])
+
+
+def aws_secret() -> str:
+    """A fresh 40-character AWS secret access key that the rule keeps on every run:
+    two `password` halves around a `/` (entropy above the rule's 4.0 floor; 40 free
+    random characters fall below it, or spell `xxxx`, about once in 4 000)."""
+    return f"{password(20)}/{password(19)}"
+
+
 def checksummed(prefix: str) -> str:
     """A fresh GitHub- or npm-style token (`ghp_`, `npm_`, …) with a valid checksum."""
     from scanner.engine.validators import with_checksum

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from support import git
+from support import aws_secret, git
 
 from scanner.cli import cli
 from scanner.report.text import CRITICAL_HEADING
@@ -83,7 +83,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Place:
             where.put("Downloads/id_allowed", pem)
     alphabet = string.ascii_uppercase + string.digits
     key_id = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
-    secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
+    secret = aws_secret()
     where.put(
         ".aws/credentials",
         f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n".encode(),

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from support import aws_secret as random_aws_secret
 from support import checksummed, pypi_token
 
 from scanner.cli import cli
@@ -196,7 +197,7 @@ def _tokens(home: Home) -> None:
     pypi = pypi_token()
     github = checksummed("ghp_")
     aws_id = token("AKIA", 16, string.ascii_uppercase + string.digits)
-    aws_secret = token("", 40, string.ascii_letters + string.digits + "/+")
+    aws_secret = random_aws_secret()
     home.put(".npmrc", f"//registry.npmjs.org/:_authToken={npm}\n".encode())
     home.put(".pypirc", f"[pypi]\nusername = __token__\npassword = {pypi}\n".encode())
     home.put(".netrc", f"machine github.com login dev password {github}\n".encode())

@@ -83,12 +83,18 @@ class PythonDetector:
 
     def __init__(self, config: Config, rules: Sequence[Rule]) -> None:
         self.config = config
+        self._hits: tuple[bytes, list[int]] | None = None
+        """The hit lines `wants` found, for the `detect` of the same bytes that follows."""
 
     def wants(self, origin: Origin, data: bytes) -> bool:
         path = (origin.archive_member or origin.path).lower()
         if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
             return False
-        return next(prefilter_hits(data), None) is not None
+        if path.endswith(".ipynb"):
+            return next(prefilter_hits(data), None) is not None
+        hits = hit_lines(data)  # a file without a hit is read to its end either way
+        self._hits = (data, hits) if hits else None
+        return bool(hits)
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanWarning]:
         path = (origin.archive_member or origin.path).lower()
@@ -113,7 +119,8 @@ class PythonDetector:
 
         Raises SyntaxError (or ValueError, UnicodeError) when the file is not Python 3.
         """
-        hits = hit_lines(data)
+        kept, self._hits = self._hits, None
+        hits = kept[1] if kept is not None and kept[0] is data else hit_lines(data)
         if not hits:
             return []
         from scanner.detectors.python_screen import windows_worth_reading  # `ast`: files with hits
@@ -122,10 +129,9 @@ class PythonDetector:
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
-        lines = index.lines
         matches: list[Match] = []
-        for window in windows_worth_reading("".join(lines), hits):
-            source, added = window_source(lines, window)
+        for window in windows_worth_reading(index.text, hits):
+            source, added = window_source(index.lines, window)
             shift = window.first - 1 - added
             matches.extend(_window_matches(source, shift, data, index))
         return matches

@@ -10,13 +10,20 @@ credential-looking lines all hold placeholders never imports libcst at all.
 from __future__ import annotations
 
 import ast
-import hashlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from scanner.detectors.credential_names import Category, credential_category, is_plausible_secret
-from scanner.detectors.python_windows import BLOCKS, Window, cut_prefix, parsed_windows
+from scanner.detectors.python_chunks import (
+    Run,
+    parse,
+    parses,
+    parses_maybe,
+    remember,
+    runs_through,
+)
+from scanner.detectors.python_windows import BLOCKS, Window, parsed_windows, windows_in
 
 _KEPT: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
 KEPT_LIMIT = 4096
@@ -26,27 +33,49 @@ def windows_worth_reading(text: str, hit_lines: Sequence[int]) -> tuple[Window, 
     """The windows around `hit_lines` that `worth_reading` keeps (without their
     `ast` nodes). Raises what `parsed_windows` raises.
 
-    When a prefix of the file sufficed, the answer depends on that prefix and the
-    hit lines alone, so it is kept: the versions of a file in a history share
-    their first part, and `ast` on a large module costs more than libcst on the
-    few statements it leads to."""
+    The file is read in runs of top-level statements (`python_chunks`); the
+    windows of a run depend on its text and the hit lines inside it alone, so
+    they are kept by the run's digest: the versions of a file in a history share
+    most of their definitions, and `ast` on a large module costs more than
+    libcst on the few statements it leads to. A run without a hit is only
+    checked to parse (so a file that does not parse still says so)."""
     lines = tuple(sorted(set(hit_lines)))
-    prefix = cut_prefix(text, lines[-1] if lines else 0)
-    key = None if prefix is None else (_digest(prefix), lines)
-    if key is not None and key in _KEPT:
+
+    def judge(run: Run) -> Sequence[Window] | None:
+        inside = tuple(line - run.first + 1 for line in lines if run.start <= line < run.end)
+        if not inside:
+            return () if parses(run) else None
+        kept = _kept_in(run, inside)
+        return None if kept is None else [_moved(window, run.first - 1) for window in kept]
+
+    found = runs_through(text, lines, judge)
+    if found is not None:
+        return tuple(found)
+    windows, _ = parsed_windows(text, lines)
+    return tuple(replace(w, node=None) for w in windows if worth_reading(w))
+
+
+def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
+    """The windows worth reading around `lines` (counted from the run's first
+    line), or None when the run does not parse on its own."""
+    key = (run.digest, lines)
+    if key in _KEPT:
         _KEPT.move_to_end(key)
         return _KEPT[key]
-    windows, parsed = parsed_windows(text, lines)
-    kept = tuple(replace(w, node=None) for w in windows if worth_reading(w))
-    if key is not None and parsed is not None:
-        _KEPT[key] = kept
-        if len(_KEPT) > KEPT_LIMIT:
-            _KEPT.popitem(last=False)
+    tree = parse(run.text) if parses_maybe(run) else None
+    remember(run, tree is not None)
+    if tree is None:
+        return None
+    kept = tuple(replace(w, node=None) for w in windows_in(tree, lines) if worth_reading(w))
+    _KEPT[key] = kept
+    if len(_KEPT) > KEPT_LIMIT:
+        _KEPT.popitem(last=False)
     return kept
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+def _moved(window: Window, by: int) -> Window:
+    body = None if window.body_line is None else window.body_line + by
+    return Window(window.first + by, window.last + by, body)
 
 
 _CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "login"})

@@ -15,9 +15,11 @@ parameters and their defaults) with a `pass` body.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,16 @@ def parsed_windows(text: str, hit_lines: Iterable[int]) -> tuple[list[Window], s
     that prefix and the hit lines alone."""
     lines = sorted(set(hit_lines))
     tree, prefix = _parse_through(text, lines[-1] if lines else 0)
+    return windows_in(tree, lines), prefix
+
+
+def windows_in(tree: ast.Module, lines: Iterable[int]) -> list[Window]:
+    """The innermost statements of `tree` on `lines`, in order, each once."""
     found: dict[tuple[int, int], Window] = {}
     for line in lines:
         for window in _innermost(tree.body, line):
             found[(window.first, window.last)] = window
-    return sorted(found.values(), key=lambda w: w.first), prefix
+    return sorted(found.values(), key=lambda w: w.first)
 
 
 _TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
@@ -149,26 +156,53 @@ def window_source(lines: Sequence[str], window: Window) -> tuple[str, int]:
 
 class LineIndex:
     """Lines of a decoded file, and libcst (line, character column) positions as
-    byte offsets into the file's bytes."""
+    byte offsets into the file's bytes. Where lines start is worked out on first
+    use: most files with a hit hold no statement worth reading."""
 
     def __init__(self, text: str, encoding: str, base: int = 0) -> None:
-        self._text = text
+        self.text = text
         self._encoding = encoding
         self._base = base
-        self._starts = _line_starts(text)
+
+    @functools.cached_property
+    def _starts(self) -> Sequence[int]:
+        return _line_starts(self.text)
 
     @property
-    def lines(self) -> list[str]:
+    def lines(self) -> Lines:
         """Each line with its line ending, as CPython and libcst number them."""
-        ends = [*self._starts[1:], len(self._text)]
-        return [self._text[a:b] for a, b in zip(self._starts, ends, strict=True)]
+        return Lines(self.text, self._starts)
 
     def char_offset(self, line: int, column: int) -> int:
         return self._starts[min(line, len(self._starts)) - 1] + column
 
     def byte_offset(self, line: int, column: int) -> int:
-        prefix = self._text[: self.char_offset(line, column)]
+        prefix = self.text[: self.char_offset(line, column)]
         return self._base + len(prefix.encode(self._encoding, errors="surrogateescape"))
+
+
+class Lines(Sequence[str]):
+    """The lines of a text, each cut out only when asked for."""
+
+    def __init__(self, text: str, starts: Sequence[int]) -> None:
+        self._text = text
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        number = range(len(self))[index]  # IndexError past the end, as a list
+        end = self._starts[number + 1] if number + 1 < len(self) else len(self._text)
+        return self._text[self._starts[number] : end]
 
 
 def _line_starts(text: str) -> Sequence[int]:

@@ -209,9 +209,18 @@ FORMATS: tuple[KeyFormat, ...] = (
 )
 
 
+_ANY_EXTENSION = tuple(ext for fmt in FORMATS for ext in fmt.extensions)
+_ANY_FOLDER = tuple(f"{d}/" for fmt in FORMATS for d in fmt.folders)
+"""Every row's endings and folders at once: most names match none, and are
+rejected by one `endswith` and a folder test instead of a walk over the table
+(asked for every item of a scan, often twice)."""
+
+
 def named(path: str) -> KeyFormat | None:
     """The format a file's name says it holds, or None."""
     name = path.replace("\\", "/").lower()
+    if not name.endswith(_ANY_EXTENSION) and not any(d in name for d in _ANY_FOLDER):
+        return None
     for fmt in FORMATS:
         if fmt.names(name):
             return fmt

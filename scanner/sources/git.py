@@ -32,10 +32,19 @@ FULL_HISTORY = ("--all", "--reflog")
 holds older stashes and amended or reset-away commits."""
 
 
-READER_CONFIG = ("-c", "core.deltaBaseCacheLimit=16m")
-"""git keeps up to 96 MiB of delta bases by default: the largest process of a
-history scan. 16 MiB costs git about 0.3 s more CPU on a 230 MB history and
-saves some 80 MB."""
+READER_CONFIG = (
+    "-c",
+    "core.deltaBaseCacheLimit=4m",
+    "-c",
+    "core.packedGitWindowSize=4m",
+    "-c",
+    "core.packedGitLimit=16m",
+)
+"""git keeps up to 96 MiB of delta bases by default and maps packs in windows
+of 1 GiB: the largest process of a history scan. Read in `reading_order`, 4 MiB
+of delta bases lose nothing, and 16 MiB of 4 MiB pack windows hold cat-file at
+about 22 MB RSS (47 MB with a 16 MiB cache and the default windows) for the same
+0.3 s of CPU on a replayed Django history."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,7 @@ class GitSource:
         self, inventory: gitlog.Inventory, at_head: dict[str, set[str]] | None
     ) -> Iterator[SourceEvent]:
         kind = SourceKind.STAGED if self.staged else SourceKind.GIT
-        ids = [sha for sha in inventory.blobs if sha not in self.skip_blobs]
+        ids = reading_order(inventory, self.skip_blobs)
         yield from (
             Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
         )
@@ -166,6 +175,18 @@ class GitSource:
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)
             yield Item(origin=origin, data=blob.data, blob_id=blob.sha, size=blob.size)
+
+
+def reading_order(inventory: gitlog.Inventory, skip: Collection[str] = ()) -> list[str]:
+    """The blobs to read, grouped by path (the versions of one file together,
+    newest first as git log met them). git deltifies the versions of a file
+    against each other, so in this order cat-file finds each delta's base in its
+    cache: on a replayed Django history it inflates in 0.3 s of CPU instead of
+    0.8 s. A worker also gets the versions of a file together, which is what the
+    Python detector's caches of already-read statements live on."""
+    ids = [sha for sha in inventory.blobs if sha not in skip]
+    ids.sort(key=lambda sha: inventory.blobs[sha][0])
+    return ids
 
 
 def blob_origin(

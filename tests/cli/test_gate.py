@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from support import TOKEN_RULE, token
+from support import TOKEN_RULE, aws_secret, token
 
 from scanner.cli import cli
 
@@ -45,11 +43,6 @@ def rule_file(tmp_path: Path) -> Path:
 
 def only_rules(rule_file: Path) -> list[str]:
     return ["--no-builtin-rules", "--rules", str(rule_file), "-j", "1"]
-
-
-def aws_secret() -> str:
-    alphabet = string.ascii_letters + string.digits + "/+"
-    return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
 # --- a scan that did not happen is never green ----------------------------------

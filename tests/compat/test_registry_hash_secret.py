@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import yaml
-from compat.support import ALNUM, keysweep, random_text
+from compat.support import keysweep
+from support import password
 
 REGISTRY = {
     "schema": "keysweep/key-registry/v1",
@@ -30,7 +31,7 @@ def _registry(tmp_path: Path, digest: str | None = None) -> Path:
 
 
 def test_stdin_and_prompt_agree_and_a_scan_finds_the_entry(tmp_path: Path) -> None:
-    secret = random_text(ALNUM, 32)
+    secret = password(32)  # kept by the credential rules on every run (support.password)
     registry = _registry(tmp_path)
     piped = keysweep("registry", "hash-secret", str(registry), input=f"{secret}\n")
     assert piped.exit_code == 0, piped.output

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from support import checksummed
+from support import password as random_password
 
 from scanner.decoding import MAX_REGIONS
 
@@ -43,7 +44,7 @@ def test_a_token_in_a_k8s_secret_is_found_at_its_encoded_line(put: Put, scan: Sc
 
 
 def test_a_password_in_a_k8s_secret_is_found_and_a_placeholder_is_not(put: Put, scan: Scan) -> None:
-    password = secrets.token_urlsafe(16)
+    password = random_password(16)
     put(
         "k8s/db.yaml",
         "kind: Secret\napiVersion: v1\ndata:\n"

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from support import aws_secret
+from support import password as random_password
+
 Scan = Callable[..., tuple[int, list[dict[str, Any]], dict[str, Any]]]
 Put = Callable[[str, str], Path]
 B64 = string.ascii_letters + string.digits + "+/"
@@ -18,7 +21,7 @@ B64 = string.ascii_letters + string.digits + "+/"
 def _aws_pair(account: int) -> tuple[str, str]:
     raw = ((account << 7) | secrets.randbelow(128)).to_bytes(6, "big") + secrets.token_bytes(4)
     key_id = "AKIA" + base64.b32encode(raw).decode()
-    return key_id, "".join(secrets.choice(B64) for _ in range(40))
+    return key_id, aws_secret()
 
 
 def test_aws_key_id_secret_and_session_token_are_one_finding(put: Put, scan: Scan) -> None:
@@ -77,8 +80,7 @@ def test_database_urls_and_jdbc_name_host_and_user(put: Put, scan: Scan) -> None
 
 
 def test_username_and_client_id_beside_the_secret(put: Put, scan: Scan) -> None:
-    password = secrets.token_urlsafe(14)
-    client_secret = secrets.token_urlsafe(24)
+    password, client_secret = random_password(14), random_password(24)
     put(
         "settings/prod.yaml",
         f"database:\n  username: report_reader\n  password: '{password}'\n"
@@ -90,7 +92,7 @@ def test_username_and_client_id_beside_the_secret(put: Put, scan: Scan) -> None:
 
 
 def test_jenkins_credentials_xml_gives_id_and_user(put: Put, scan: Scan) -> None:
-    token = secrets.token_urlsafe(24)
+    token = random_password(24)
     put(
         "jenkins_home/credentials.xml",
         "<com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>\n"
@@ -117,7 +119,7 @@ def test_docker_config_auths_decode_user_and_registry(put: Put, scan: Scan) -> N
 
 def test_a_password_holding_at_signs_never_shows_as_the_host(put: Put, scan: Scan) -> None:
     tail = secrets.token_hex(10)
-    password = f"Xy7{secrets.token_hex(3)}@{tail}"
+    password = f"{random_password(12)}@{tail}"
     put("config/app.env", f"DATABASE_URL=postgresql://svc:{password}@db.internal:5432/app\n")
     findings = scan()[1]
     assert findings

@@ -69,7 +69,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     report, err, args = _scan(tree)
     began = time.monotonic()
     proc = start(args, tree, err)
-    workers = _wait_for_workers(proc.pid, 2)
+    workers = _wait_for_workers(proc.pid, 1)  # --jobs 2: this process and one worker
     time.sleep(1.0)
 
     os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
@@ -89,7 +89,7 @@ def test_a_signal_stops_the_scan_and_keeps_the_report(
     report, err, args = _scan(tree)
     began = time.monotonic()
     proc = start(args, tree, err)
-    workers = _wait_for_workers(proc.pid, 2)
+    workers = _wait_for_workers(proc.pid, 1)  # --jobs 2: this process and one worker
     time.sleep(1.0)
     proc.send_signal(signum)  # the main process alone, not its group
     signalled = time.monotonic()

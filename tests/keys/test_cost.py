@@ -1,4 +1,7 @@
-"""Keys whose key derivation would stall a scan are not tried, and say so."""
+"""Keys whose key derivation would stall a scan are not tried, and say so.
+
+The bounds are CPU seconds of this process (`time.process_time`): the derivations
+refused cost many CPU seconds, while wall time on a loaded machine says nothing."""
 
 from __future__ import annotations
 
@@ -41,9 +44,9 @@ def test_cost_is_read_from_clear_parameters(
 
 def test_a_pkcs12_with_millions_of_rounds_is_not_tried(keys: dict[str, Any]) -> None:
     data = _costly_p12(keys["p256"], 1_500_000)  # its passphrase is even a weak one
-    started = time.monotonic()
+    started = time.process_time()
     [info] = analyse(data)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert (info.encrypted, info.public_known, info.weak_passphrase) == (True, False, False)
     assert "not tried" in (info.note or "")
 
@@ -74,9 +77,9 @@ def test_putty_v3_asking_for_gigabytes_is_not_tried(
     hostile = "\n".join(
         "Argon2-Memory: 4194304" if line.startswith("Argon2-Memory:") else line for line in lines
     )
-    started = time.monotonic()
+    started = time.process_time()
     [info] = analyse(hostile.encode())
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert info.public_known and info.encrypted and not info.weak_passphrase
 
 
@@ -98,7 +101,7 @@ def test_openssh_with_many_bcrypt_rounds_is_not_tried(
     struct.pack_into(">I", der, after_salt, 1_000_000)  # a hostile rounds count
     body = base64.b64encode(bytes(der)).decode()
     pem = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + body + "\n-----END OPENSSH PRIVATE KEY-----\n"
-    started = time.monotonic()
+    started = time.process_time()
     [info] = analyse(pem.encode())
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert info.public_known and info.encrypted and not info.weak_passphrase

@@ -140,34 +140,12 @@ def start_server(db_url: str, tmp_path: Path) -> Iterator[StartServer]:
     started: list[Server] = []
 
     def _start(*extra: str, tls: tuple[Path, Path] | None = None) -> Server:
-        port = free_port()
-        folder = tmp_path / f"server-{len(started)}"
-        folder.mkdir()
-        scheme = "https" if tls else "http"
-        server = Server(db_url, f"{scheme}://127.0.0.1:{port}", folder)
-        if tls is not None:
-            server.verify = ssl.create_default_context(cafile=str(tls[0]))
-            extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
-        log = (folder / "server.log").open("wb")
-        server.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scanner",
-                "server",
-                "run",
-                "--db",
-                db_url,
-                "--listen",
-                f"127.0.0.1:{port}",
-                *extra,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(server)
-        _wait_ready(server)
-        return server
+        for _ in range(5):  # another process may bind the free port before the server does
+            server = _launch(db_url, tmp_path / f"server-{len(started)}", extra, tls)
+            if _wait_ready(server):
+                started.append(server)
+                return server
+        raise AssertionError("the server found no free port in five attempts")
 
     yield _start
     for server in started:
@@ -175,15 +153,39 @@ def start_server(db_url: str, tmp_path: Path) -> Iterator[StartServer]:
             server.stop()
 
 
-def _wait_ready(server: Server) -> None:
+def _launch(
+    db_url: str, folder: Path, extra: tuple[str, ...], tls: tuple[Path, Path] | None
+) -> Server:
+    port = free_port()
+    folder.mkdir(exist_ok=True)
+    scheme = "https" if tls else "http"
+    server = Server(db_url, f"{scheme}://127.0.0.1:{port}", folder)
+    if tls is not None:
+        server.verify = ssl.create_default_context(cafile=str(tls[0]))
+        extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
+    log = (folder / "server.log").open("wb")
+    argv = [sys.executable, "-m", "scanner", "server", "run", "--db", db_url]
+    server.process = subprocess.Popen(
+        [*argv, "--listen", f"127.0.0.1:{port}", *extra],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return server
+
+
+def _wait_ready(server: Server) -> bool:
+    """True once /healthz answers; False when the port was taken meanwhile."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert server.process is not None
         if server.process.poll() is not None:
-            raise AssertionError((server.folder / "server.log").read_text())
+            log = (server.folder / "server.log").read_text()
+            if "address already in use" in log.lower():
+                return False
+            raise AssertionError(log)
         try:
             if server.get("/healthz", timeout=5).status_code == 200:
-                return
+                return True
         except httpx.HTTPError:
             pass
         time.sleep(0.1)

@@ -38,11 +38,18 @@ _MAGIC = (
 
 def kind_of(path: str, data: bytes) -> str | None:
     """zip | tar | gz | bz2 | xz | 7z, or None for anything else."""
+    if len(data) < 6:
+        return None
+    name = path.lower()
+    kind = _kind_by_content(name, data)
+    if kind is None:  # most items: the table of key file names is not asked
+        return None
     from scanner.keys.formats import is_key_file_name
 
-    name = path.lower()
-    if is_key_file_name(name) or len(data) < 6:
-        return None
+    return None if is_key_file_name(name) else kind
+
+
+def _kind_by_content(name: str, data: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             return kind

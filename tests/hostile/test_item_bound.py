@@ -1,0 +1,54 @@
+"""The time bound around every item holds in a worker's batch, in the main
+process's own batches and in an in-process scan: a costly item is stopped,
+reported as unscanned, and the items beside it are still scanned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hostile_support import private_key_pem, run
+
+COSTLY = 4
+PLAIN = 60
+"""Enough files for a pool (more than schedule.INLINE_THRESHOLD)."""
+
+
+def _costly_key() -> bytes:
+    """An encrypted key whose passphrase attempts take seconds (bcrypt-pbkdf, 120 rounds)."""
+    encryption = (
+        serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(120).build(b"q7")
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption
+    )
+
+
+def _tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(PLAIN):
+        (tree / f"notes{i:02}.txt").write_text(f"nothing to see in file {i}\n")
+    for i in range(COSTLY):
+        (tree / f"slow{i}.txt").write_bytes(_costly_key())
+    (tree / "plain.pem").write_bytes(private_key_pem())
+    (tree / ".keysweep.yaml").write_text("item_max_seconds: 0.5\n")
+    return tree
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "3"])
+def test_a_costly_item_is_stopped_and_the_rest_scanned(tmp_path: Path, jobs: str) -> None:
+    tree = _tree(tmp_path)
+    result = run(tree, "scan", ".", "--jobs", jobs, "--fail-on", "low")
+    result.bounded()
+    assert result.code == 1, result.stderr
+    stopped = {
+        f["path"] for f in result.unscanned() if "analysis stopped after 0.5s" in f["message"]
+    }
+    assert stopped == {f"slow{i}.txt" for i in range(COSTLY)}
+    found = {f["path"] for f in result.report["findings"] if f["rule"] != "unscanned-content"}
+    assert "plain.pem" in found
+    assert result.report["summary"]["items_scanned"] >= PLAIN
