@@ -154,7 +154,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """keysweep: find stored signing keys and hardcoded credentials, and
     cross-check every key against your key registry."""
     _set_debug(ctx, debug)
+    from scanner.cli import startup
+
+    if ctx.invoked_subcommand not in startup.LATE_RESUME:
+        startup.resume()
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="keysweep")
+    from scanner.cli import startup
+
+    startup.pause()  # on again before any real work (scanner.cli.startup)
+    try:
+        cli.main(args=argv, prog_name="keysweep")
+    finally:
+        startup.resume()

@@ -64,5 +64,9 @@ def command(
     found = discover(repo or Path("."), trust_owner=trust_repo_owner)
     root = found.work_tree or found.git_dir  # the config is looked for at the top
     config = build_config(root, values)
-    report = scan(config, build_sources(config, [GitHistory(root, chosen)]))
+    from scanner.cli import startup
+
+    sources = build_sources(config, [GitHistory(root, chosen)])
+    startup.resume()
+    report = scan(config, sources)
     finish(ctx, report, config, values)

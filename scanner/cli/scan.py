@@ -47,7 +47,11 @@ def command(
         raise ConfigError("--stdin-name goes with `-` (standard input)")
     config = build_config(Path(".") if stdin else config_root(roots), values)
     target = _stdin(stdin_name) if stdin else Files(tuple(roots), git_history=git_history)
-    report = scan(config, build_sources(config, [target]))
+    from scanner.cli import startup
+
+    sources = build_sources(config, [target])
+    startup.resume()
+    report = scan(config, sources)
     finish(ctx, report, config, values)
 
 
