@@ -279,7 +279,7 @@ def _group_key(finding: Finding) -> tuple[str, ...]:
 def _merge(group: list[Finding]) -> Finding:
     if len(group) == 1 and len(group[0].places) == 1:
         return group[0]
-    best = min(group, key=lambda f: (_negated(specificity(f)), f.rule, f.id))
+    best = min(group, key=_best_order)
     unique: dict[tuple[str, str, int, int], Location] = {}
     for place in sorted((p for f in group for p in f.places), key=_place_order):
         # Once a place: the same path, line and column in two versions of a file
@@ -291,6 +291,14 @@ def _merge(group: list[Finding]) -> Finding:
     merged = with_locations(best, list(unique.values()))
     context = strongest([best.context, *(f.context for f in group)])
     return replace(merged, severity=max(f.severity for f in group), context=context)
+
+
+def _best_order(finding: Finding) -> tuple[object, ...]:
+    """The most specific rule names a group; among equals, the finding seen at the
+    first place (in `_place_order`, then by commit) gives its facts and context,
+    whatever order the workers' results arrived in."""
+    first = min((*_place_order(p), p.origin.commit or "") for p in finding.places)
+    return (_negated(specificity(finding)), finding.rule, finding.id, first)
 
 
 def _place_order(place: Location) -> tuple[bool, str, str, str, int, int]:

@@ -32,14 +32,18 @@ INLINE_THRESHOLD = 48
 """Up to this many items, scan in-process: a pool costs more than it saves."""
 BATCH_ITEMS = 256
 BATCH_BYTES = 8 * 1024 * 1024
-BATCH_DATA_BYTES = 2 * 1024 * 1024
+BATCH_DATA_BYTES = 1024 * 1024
 """Bytes carried by the items themselves (git blobs) per batch: they are copied
-to the worker, so fewer of them are held in flight at once."""
+to the worker, so fewer of them are held in flight at once, and a batch fits
+the widened pipe to the workers (`pipes.PIPE_BYTES`)."""
 FIRST_BATCH_ITEMS = 8
-IN_FLIGHT_PER_JOB = 2
-"""Batches queued per worker: one running, one waiting. The main process scans
-a batch itself while they are full, so a deeper queue would only lengthen the
-tail a worker runs alone at the end, and hold more bytes in flight."""
+IN_FLIGHT_PER_JOB = 3
+"""Batches queued per worker: one running and two waiting, so a worker rarely
+waits for the main process (busy with a slice of its own, it hands a batch over
+only between slices); any deeper would lengthen the tail a worker runs alone at
+the end, and hold more bytes in flight."""
+HERE_SLICE = 16
+"""Items the main process scans before it looks whether a worker wants more."""
 POLL_SECONDS = 0.25
 """How often the main process looks up from waiting for a signal it was sent."""
 
@@ -200,11 +204,7 @@ def _run_pool(
     reason: str | None = None
     try:
         for batch in _batches(items, ramp=queued):
-            pool.drain("FIRST_COMPLETED", timeout=0)
-            if len(pool.in_flight) < queued:
-                pool.submit(batch)
-            else:
-                _run_here(run_, here, batch)
+            _share(run_, pool, here, batch, queued)
             reason = run_.should_stop()
             if reason:
                 break
@@ -219,6 +219,19 @@ def _run_pool(
     finally:
         pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
+    """Hand `batch` to a worker with room; while none has, scan it here a slice
+    at a time, and hand the rest over as soon as one has."""
+    for start in range(0, len(batch), HERE_SLICE):
+        pool.drain("FIRST_COMPLETED", timeout=0)
+        if len(pool.in_flight) < queued:
+            pool.submit(batch[start:])
+            return
+        _run_here(run_, here, batch[start : start + HERE_SLICE])
+        if run_.should_stop():
+            return
 
 
 def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
@@ -262,12 +275,14 @@ class _Pool:
 
         fork = sys.platform.startswith("linux")
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
             initializer=_init_worker,
             initargs=(self.run.config.low_priority, self.factory, self.args, ready),
         )
+        _widen_queue(executor)
+        return executor
 
     def submit(self, batch: list[Item]) -> None:
         from concurrent.futures.process import BrokenProcessPool
@@ -347,6 +362,18 @@ class _Pool:
             self.in_flight.clear()
         else:
             self.executor.shutdown(wait=True)
+
+
+def _widen_queue(executor: ProcessPoolExecutor) -> None:
+    """The pipe that carries batches to the workers holds a whole batch
+    (`BATCH_DATA_BYTES`), so the feeder thread writes it at once instead of
+    waiting for the GIL again for every 64 KiB the worker has read."""
+    from scanner import pipes
+
+    writer = getattr(getattr(executor, "_call_queue", None), "_writer", None)
+    fileno = getattr(writer, "fileno", None)
+    if callable(fileno):
+        pipes.widen(fileno())
 
 
 def _record(result: ItemResult, record: Unscanned) -> None:

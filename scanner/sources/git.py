@@ -16,12 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
+from scanner import pipes
 from scanner.errors import SourceError
-
-try:
-    import fcntl
-except ImportError:  # not on Windows
-    fcntl = None  # type: ignore[assignment]
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
@@ -253,22 +249,14 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob
         start = done
 
 
-PIPE_BYTES = 1 << 20
+PIPE_BYTES = pipes.PIPE_BYTES
 """cat-file's output pipe, widened from 64 KiB: git runs ahead of the reader by
 this much, instead of waiting to be scheduled again every few blobs (on a busy
 machine that round trip cost more than the scan)."""
 
 
 def _widen_pipe(out: IO[bytes]) -> None:
-    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if setpipe is None:
-        return
-    for size in (PIPE_BYTES, PIPE_BYTES // 4):  # an unprivileged limit may be lower
-        try:
-            fcntl.fcntl(out.fileno(), setpipe, size)
-            return
-        except OSError:
-            continue
+    pipes.widen(out.fileno(), PIPE_BYTES)
 
 
 def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
