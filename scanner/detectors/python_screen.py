@@ -5,6 +5,11 @@ credential-like name to a string that could be a secret, passes a literal to a
 signing or login call, or holds both armour lines of a PEM key: a superset of what the libcst
 visitor reports. Statements that fail it never reach libcst, so a tree whose
 credential-looking lines all hold placeholders never imports libcst at all.
+
+Its answer for a window depends on the window's statement alone, so it is kept
+with the windows of each run of statements (`_KEPT`, by the run's digest and the
+hit lines inside it): a later version of the file that holds the same run gets
+the same windows, moved to where the run now starts.
 """
 
 from __future__ import annotations
