@@ -15,6 +15,7 @@ the same windows, moved to where the run now starts.
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -64,9 +65,11 @@ def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
     """The windows worth reading around `lines` (counted from the run's first
     line), or None when the run does not parse on its own."""
     key = (run.digest, lines)
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
+    kept = _KEPT.get(key)
+    if kept is not None:
+        with contextlib.suppress(KeyError):  # let go meanwhile by another thread's scan
+            _KEPT.move_to_end(key)
+        return kept
     tree = parse(run.text) if parses_maybe(run) else None
     remember(run, tree is not None)
     if tree is None:
