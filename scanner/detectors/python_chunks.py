@@ -25,6 +25,7 @@ since `symtable` also refuses some code that parses (`nonlocal` at module level)
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import re
 from collections import OrderedDict
@@ -41,7 +42,7 @@ MAX_JOINED = 8
 NEST_FROM = 8192
 """A top-level run this long is cut again, at its first indented definitions' level."""
 _PARSES: OrderedDict[bytes, bool] = OrderedDict()
-PARSES_LIMIT = 65536
+PARSES_LIMIT = 32768
 """Digests kept (about 5 MiB): whether a run parses depends on its text alone."""
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -60,14 +61,16 @@ class Run:
     end: int
     """The line after the last line it covers."""
     digest: bytes
+    joined: int = 1
+    """How many top-level pieces it took (a joined run is read whole)."""
 
 
 def _lines(text: str) -> int:
     return text.count("\n") + (not text.endswith("\n"))
 
 
-def plain_run(text: str, first: int) -> Run:
-    return Run(text, first, first, first + _lines(text), _digest(text))
+def plain_run(text: str, first: int, joined: int = 1) -> Run:
+    return Run(text, first, first, first + _lines(text), _digest(text), joined)
 
 
 def _wrapped_run(text: str, start: int, after: str) -> Run:
@@ -92,13 +95,13 @@ def runs_through(text: str, lines: Sequence[int], judge: Judge) -> list[Window] 
     pieces = list(_pieces(text if part is None else part, _CUT))
 
     def top(found: Sequence[str], start: int, last: bool) -> Run:
-        return plain_run("".join(found), start)
+        return plain_run("".join(found), start, len(found))
 
     def nested_or_whole(run: Run) -> Sequence[Window] | None:
         if _PARSES.get(run.digest) and not any(run.start <= line < run.end for line in lines):
-            _PARSES.move_to_end(run.digest)
+            _touch(run.digest)
             return ()  # seen before, and nothing to read in it
-        found = _nested(run, lines, judge)
+        found = _nested(run, lines, judge) if run.joined == 1 else None  # bounds the retries
         if found is None:
             return judge(run)
         remember(run, True)  # its pieces parse in place, so it does
@@ -143,22 +146,19 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
         return None
     level = indent.group(1)
     pieces = list(_pieces(run.text, re.compile("^" + re.escape(level) + _MARKS, re.MULTILINE)))
-    sentinel = _sentinel(level)
-    head = plain_run(pieces[0] + sentinel, run.first)
-    head = Run(head.text, head.first, head.start, head.end - 1, head.digest)
     if len(pieces) < 2:
         return None
+    sentinel = _sentinel(level)
 
-    def inner(found: Sequence[str], start: int, last: bool) -> Run:
+    def piece(found: Sequence[str], start: int, last: bool) -> Run:
         text = "".join(found)
-        return _wrapped_run(text, start, "" if last else sentinel)
+        after = "" if last else sentinel
+        if start > run.first:
+            return _wrapped_run(text, start, after)
+        head = plain_run(text + after, start)  # the head: at column 0 already
+        return Run(head.text, start, start, start + _lines(text), head.digest)
 
-    def within(run: Run) -> Sequence[Window] | None:
-        return _within(judge, run)
-
-    found = within(head)
-    rest = None if found is None else _joined(pieces[1:], head.end, inner, within)
-    return None if found is None or rest is None else [*found, *rest]
+    return _joined(pieces, run.first, piece, lambda part: _within(judge, part))
 
 
 def _sentinel(level: str) -> str:
@@ -197,8 +197,13 @@ def parses(run: Run) -> bool:
         known = _check(run.text)
         remember(run, known)
     else:
-        _PARSES.move_to_end(run.digest)
+        _touch(run.digest)
     return known
+
+
+def _touch(digest: bytes) -> None:
+    with contextlib.suppress(KeyError):  # let go meanwhile by another thread's scan
+        _PARSES.move_to_end(digest)
 
 
 def parses_maybe(run: Run) -> bool:

@@ -1,11 +1,13 @@
 """The Python detector: hardcoded credentials found by reading the code with libcst.
 
 Only files whose bytes show a credential-like binding (one RE2 pass, see
-`python_prefilter`) are read further, so most Python files cost one regex search;
-then CPython's `ast` finds the statements around the hits (`python_windows`),
-a quick look at them (`python_screen`) keeps the ones worth reading, and libcst
-reads only those (`python_visitor`), and is imported only then. Notebooks
-(`.ipynb`) are handled in `python_notebook`.
+`python_prefilter`; `wants` keeps the hit lines for the `detect` of the same
+bytes) are read further, so most Python files cost one regex search; then
+CPython's `ast` finds the statements around the hits (`python_windows`), reading
+the file in runs of statements kept by digest (`python_chunks`: what a history's
+versions of a file share is parsed once), a quick look at them (`python_screen`)
+keeps the ones worth reading, and libcst reads only those (`python_visitor`),
+and is imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
 A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
 yields one warning (a ScanWarning) and no match; the rule engine still scans it.

@@ -5,11 +5,17 @@ credential-like name to a string that could be a secret, passes a literal to a
 signing or login call, or holds both armour lines of a PEM key: a superset of what the libcst
 visitor reports. Statements that fail it never reach libcst, so a tree whose
 credential-looking lines all hold placeholders never imports libcst at all.
+
+Its answer for a window depends on the window's statement alone, so it is kept
+with the windows of each run of statements (`_KEPT`, by the run's digest and the
+hit lines inside it): a later version of the file that holds the same run gets
+the same windows, moved to where the run now starts.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -59,9 +65,11 @@ def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
     """The windows worth reading around `lines` (counted from the run's first
     line), or None when the run does not parse on its own."""
     key = (run.digest, lines)
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
+    kept = _KEPT.get(key)
+    if kept is not None:
+        with contextlib.suppress(KeyError):  # let go meanwhile by another thread's scan
+            _KEPT.move_to_end(key)
+        return kept
     tree = parse(run.text) if parses_maybe(run) else None
     remember(run, tree is not None)
     if tree is None:

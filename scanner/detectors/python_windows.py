@@ -9,6 +9,9 @@ only that statement goes to libcst. For a compound statement (def, class, with,
 if, …) whose header holds the hit, the window is the header alone (decorators,
 parameters and their defaults) with a `pass` body.
 
+`python_chunks` hands this module runs of whole statements, one at a time, so
+that a history's versions of a file share what was learnt from their common
+parts; a file that cannot be cut so is parsed here whole, as before.
 `python_screen` then drops the windows that hold nothing worth reading.
 """
 

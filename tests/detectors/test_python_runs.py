@@ -125,7 +125,7 @@ def _in_method(snippet: str, decorator: str = "") -> str:
     body = textwrap.indent(snippet, " " * 8)
     return (
         "import unittest\n\n\nclass AppTests(unittest.TestCase):\n"
-        '    """Tests.\n\ndef not_code():\n    password = "Zz9$notreal"\n    """\n\n'
+        '    """Tests.\n\n    def not_code(self):\n        password = "Zz9$notreal"\n    """\n\n'
         + _methods(120)
         + decorator
         + "    def test_login(self):\n"
@@ -189,6 +189,9 @@ CUT_IN_STRINGS = {
         '"""Usage:\n\ndef connect():\n    password = "Rr8#notacred1"\n"""\n\n'
         + _helpers(80)
         + "def real():\n    password = {v!r}\n"
+    ),
+    "definition-at-column-0-in-a-class-docstring": _in_method("password = {v!r}\n").replace(
+        "    def not_code(self):\n", "def not_code(self):\n"
     ),
     "definition-in-method-string": _in_method(
         'example = """\n    def fake(self):\n        password = "Rr8#notacred1"\n"""\n'
@@ -326,3 +329,34 @@ def test_libcst_is_imported_only_for_a_statement_worth_reading() -> None:
             check=True,
         )
         assert done.stdout.decode().strip() == expected
+
+
+@pytest.mark.parametrize("layout", ["top-level", "in-a-method"])
+def test_cuts_that_all_fall_inside_one_string_cost_a_bounded_parse(
+    layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty thousand definitions inside one string: each cut fails, at most a
+    few pieces are joined, then the file is parsed whole, as before."""
+    if layout == "top-level":
+        source = 'DOC = """\n' + "def f():\n    x = 1\n" * 20000 + '"""\n'
+    else:  # definitions at the level where the class is cut
+        string = '        DOC = """\n' + "    def f(self):\n        x = 1\n" * 20000 + '"""\n'
+        source = _in_method("x = 1\n").replace("        x = 1\n", string)
+    source += f"password = {_value()!r}\n"
+    parsed: list[int] = []
+
+    def counted(parse: Callable[..., object]) -> Callable[..., object]:
+        def run(text: str, *args: object, **options: object) -> object:
+            parsed.append(len(text))
+            return parse(text, *args, **options)
+
+        return run
+
+    import ast
+    import symtable
+
+    monkeypatch.setattr(ast, "parse", counted(ast.parse))
+    monkeypatch.setattr(symtable, "symtable", counted(symtable.symtable))
+    found = _results(source)
+    assert _rules(found) == [PW]
+    assert sum(parsed) <= 10 * len(source) and len(parsed) <= 400
