@@ -156,6 +156,9 @@ class Config:
     """Severity of `unscanned-content` findings (None: the `fail_on` level)."""
     cache_dir: Path | None = field(default_factory=env_cache_dir, metadata=meta(file=False))
     """Where compiled rules are cached; None: no cache files at all."""
+    loosened: tuple[tuple[str, str], ...] = field(default=(), metadata=meta(file=False))
+    """(setting, change) for each way a config found in the scanned tree loosens the
+    gate (`configguard.loosenings`); every report lists them."""
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line values; None means 'not given' and keeps the file's value.
@@ -214,18 +217,20 @@ def _config_in(base: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None, root: Path) -> Config:
-    """Read `path` (or the config found in `root`) into a Config."""
+def load_config(path: Path | None, root: Path, *, strict: bool = False) -> Config:
+    """Read `path` (or the config found in `root`) into a Config. `strict`: a found
+    config that loosens the gate is an error (`configguard`)."""
+    from scanner import configguard
+
     discovered = path is None
     path = path if path is not None else find_config(root)
     if path is None:
         return Config(root=root)
     raw = _read_raw(path)
     config = _from_mapping(raw, path, root)
-    if discovered:  # the repository's own file: it may tighten limits, never loosen them
-        from scanner.configguard import check_repository_config
-
-        check_repository_config(config, path, root)
+    configguard.check_config_detectors(config)
+    if discovered:  # the repository's own file: limits only lower, loosenings shown
+        config = configguard.guard_repository_config(config, path, root, strict=strict)
     return config
 
 

@@ -1,27 +1,157 @@
-"""A repository's own config may tighten the scan, never loosen it.
+"""A repository's own config may tighten the scan; what it loosens is always shown.
 
 `.keysweep.yaml` (or `[tool.keysweep]`) found in the scanned tree is part of
-what is scanned: in CI it arrives with the pull request. Such a file may lower
-every resource limit, but a value above the built-in one (`jobs: 100000`, a
-100 GB archive budget) or following symlinks out of the tree is refused, and so is a registry, baseline or rules path outside the
-repository or one that is not a regular file (`/dev/zero`, a FIFO). A file the
-operator names with `--config` is taken as it is.
+what is scanned: in CI it arrives with the pull request that leaks a key. Such a
+file may lower every resource limit, but a value above the built-in one (`jobs:
+100000`, a 100 GB archive budget) or following symlinks out of the tree is
+refused, and so is a registry, baseline or rules path outside the repository or
+one that is not a regular file (`/dev/zero`, a FIFO).
+
+Settings that let a finding pass the gate (disabled rules or detectors, excluded
+or allowed paths, allowed values, a higher `fail_on`, fewer failing contexts, a
+baseline...) are legitimate in a repository, so they are not refused; each one
+is a `Loosening`, listed in every report's summary and as a warning
+(`report_meta`, `report_warnings`). Under `--strict-config` or
+`KEYSWEEP_STRICT_CONFIG=1` (for CI) the first one is exit 2 naming the file and
+the setting. A file the operator names with `--config` is taken as it is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scanner.configfields import limit_fields
 from scanner.errors import ConfigError
 
 if TYPE_CHECKING:  # config.py calls this module: no import back at run time
     from scanner.config import Config
+    from scanner.model import ScanWarning
 
 HINT = "pass --config to use this file as it is"
+STRICT_ENV = "KEYSWEEP_STRICT_CONFIG"
+"""Set to 1 (or true/yes): a repository's config that loosens the gate is exit 2."""
+
+
+def guard_repository_config(config: Config, path: Path, root: Path, *, strict: bool) -> Config:
+    """The repository's config, checked (`check_repository_config`) and carrying
+    what it loosens; under `strict` (or `KEYSWEEP_STRICT_CONFIG`) a loosening is a
+    ConfigError naming the file and the setting."""
+    check_repository_config(config, path, root)
+    found = loosenings(config, root)
+    if found and (strict or strict_from_env()):
+        first = found[0]
+        raise ConfigError(
+            f"{path}: {first.setting} loosens the gate ({first.change}); a repository's "
+            f"config may not loosen it under --strict-config or {STRICT_ENV}; {HINT}"
+        )
+    return dataclasses.replace(config, loosened=tuple((f.setting, f.change) for f in found))
+
+
+def strict_from_env() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Loosening:
+    """One setting of a repository's config that lets a finding pass the gate."""
+
+    setting: str
+    change: str
+    """What it does, in words; names rules, globs and paths, never a secret."""
+
+
+def loosenings(config: Config, root: Path) -> tuple[Loosening, ...]:
+    """Each setting of `config` that lets more pass than the built-in defaults do."""
+    defaults = type(config)(root=root)
+    found = []
+    for setting, judge in _JUDGES.items():
+        change = judge(getattr(config, setting), getattr(defaults, setting), config)
+        if change:
+            found.append(Loosening(setting, change))
+    return tuple(found)
+
+
+def _listed(values: tuple[str, ...], shown: int = 5) -> str:
+    more = f" and {len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(values[:shown]) + more
+
+
+def _dropped(value: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in default if name not in value)
+
+
+def _unscanned(value: Any, default: Any, config: Config) -> str:
+    if value is not None and value < config.fail_on:
+        return f"unscanned content is {value.label}, below fail_on {config.fail_on.label}"
+    return ""
+
+
+Judge = Callable[[Any, Any, "Config"], str]
+_JUDGES: Mapping[str, Judge] = {
+    "builtin_rules": lambda v, d, c: "turns the built-in rules off" if d and not v else "",
+    "disabled_rules": lambda v, d, c: f"disables rules {_listed(v)}" if v else "",
+    "detectors": lambda v, d, c: (
+        f"drops detectors {_listed(_dropped(v, d))}" if _dropped(v, d) else ""
+    ),
+    "exclude": lambda v, d, c: f"never reads paths matching {_listed(v)}" if v else "",
+    "allow_paths": lambda v, d, c: f"allows findings under {_listed(v)}" if v else "",
+    "allow_values": lambda v, d, c: f"allows values matching {len(v)} pattern(s)" if v else "",
+    "fail_on": lambda v, d, c: f"fails only at {v.label} and above, not {d.label}" if v > d else "",
+    "fail_on_context": lambda v, d, c: (
+        f"no longer fails in {_listed(_dropped(v, d))}" if _dropped(v, d) else ""
+    ),
+    "archives": lambda v, d, c: "never opens archives" if d and not v else "",
+    "unscanned_severity": _unscanned,
+    "baseline": lambda v, d, c: f"suppresses what {v.name} lists" if v is not None else "",
+    "passphrases": lambda v, d, c: (
+        f"no longer tries {len(_dropped(v, d))} well-known passphrase(s)" if _dropped(v, d) else ""
+    ),
+}
+"""Per setting: what a value loosens compared with the default ("" for nothing)."""
+
+
+def report_meta(config: Config) -> dict[str, object]:
+    """`config_loosened` for the report's summary (JSON, SARIF run properties)."""
+    if not config.loosened:
+        return {}
+    where = _shown(config)
+    shown = [{"file": where, "setting": s, "change": c} for s, c in config.loosened]
+    return {"config_loosened": shown}
+
+
+def report_warnings(config: Config) -> tuple[ScanWarning, ...]:
+    """One warning per loosening (the text report's warnings block)."""
+    from scanner.model import ScanWarning
+
+    where = _shown(config)
+    return tuple(
+        ScanWarning(where, f"the repository's config loosens the gate: {setting}: {change}")
+        for setting, change in config.loosened
+    )
+
+
+def _shown(config: Config) -> str:
+    source = config.source_file
+    if source is None:
+        return "<config>"
+    base = (config.root if config.root.is_dir() else config.root.parent).absolute()
+    try:
+        return str(source.absolute().relative_to(base))
+    except ValueError:
+        return str(source)
+
+
+def check_config_detectors(config: Config) -> None:
+    """Every detector a config file names exists (exit 2 naming the file)."""
+    from scanner.detectors.names import check_names
+
+    check_names(config.detectors, f"{config.source_file}: at key 'detectors'")
 
 
 def check_repository_config(config: Config, path: Path, root: Path) -> None:

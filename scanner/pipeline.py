@@ -75,6 +75,7 @@ def scan(
     `rules`, `registry` and `baseline` default to what `config` names; objects
     passed here are used instead (rules made in code, a registry built from a
     database, a baseline kept in memory)."""
+    from scanner import configguard
     from scanner.detectors import check_detectors
 
     check_detectors(config)
@@ -97,7 +98,7 @@ def scan(
     findings = _baselined(findings + extra, baseline, total)
     return Report(
         findings=tuple(sorted(group_findings(findings), key=_order)),
-        warnings=tuple(total.warnings),
+        warnings=tuple(total.warnings) + configguard.report_warnings(config),
         suppressed=dict(total.suppressed),
         items_scanned=total.items,
         bytes_scanned=total.nbytes,
@@ -107,7 +108,8 @@ def scan(
         partial_reason=partial,
         roots=roots,
         meta={"rules_version": rules_version(rules), "rules": len(rules)}
-        | unscanned.signal_meta(total),
+        | unscanned.signal_meta(total)
+        | configguard.report_meta(config),
         base=_base(sources),
     )
 

@@ -35,7 +35,9 @@ def test_the_page_documents_no_setting_that_does_not_exist() -> None:
 
 def test_the_limits_listed_on_the_page_are_the_limit_fields() -> None:
     text = DOC.read_text(encoding="utf-8").split("may lower these limits", 1)[1].split("\n")[0]
-    assert re.findall(r"`([a-z_]+)`", text)[: len(limit_fields(Config))] == list(limit_fields(Config))
+    assert re.findall(r"`([a-z_]+)`", text)[: len(limit_fields(Config))] == list(
+        limit_fields(Config)
+    )
 
 
 def test_file_keys_are_the_fields_a_file_may_set() -> None:
@@ -45,6 +47,7 @@ def test_file_keys_are_the_fields_a_file_may_set() -> None:
         "source_file",
         "progress",
         "cache_dir",
+        "loosened",
     }
 
 

@@ -127,6 +127,13 @@ def report_options(func: F) -> F:
             default=None,
             help="Colour the text report (default: on a terminal).",
         ),
+        click.option(
+            "--strict-config",
+            is_flag=True,
+            default=None,
+            help="Exit 2 when the config found in the scanned tree loosens the gate (disabled "
+            "rules, exclusions, allowlists, a higher fail-on...); also KEYSWEEP_STRICT_CONFIG=1.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -171,7 +178,7 @@ def build_config(
     if config_path is None and not discover:
         config = Config(root=root)
     else:
-        config = load_config(config_path, root)
+        config = load_config(config_path, root, strict=bool(values.get("strict_config")))
     fail_on = values.get("fail_on")
     registries = _registries(values.get("registry"))
     return config.with_overrides(

@@ -65,6 +65,14 @@ def _need_extra() -> None:
     "--rate", type=click.IntRange(1), default=600, show_default=True, help="Requests/min per token."
 )
 @click.option(
+    "--failed-rate",
+    type=click.IntRange(1),
+    default=30,
+    show_default=True,
+    help="Failed token attempts/min per client address (API and login); past it, 429 "
+    "before any token is looked up.",
+)
+@click.option(
     "--session-key-file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Key that signs dashboard sessions (share it between server processes; "
@@ -91,6 +99,7 @@ def run(
     webhook_secret_file: Path | None,
     max_report_mb: int,
     rate: int,
+    failed_rate: int,
     session_key_file: Path | None,
     workers: int,
     behind_https_proxy: bool,
@@ -108,6 +117,7 @@ def run(
         webhook_secret=_read_secret(webhook_secret_file),
         max_report_bytes=max_report_mb * 1024 * 1024,
         rate=rate,
+        failed_rate=failed_rate,
         session_key=_read_secret(session_key_file),
         behind_proxy=behind_https_proxy,
         workers=workers,

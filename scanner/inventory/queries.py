@@ -70,10 +70,11 @@ def retired_present(session: Session) -> dict[str, list[Place]]:
         .where(or_(Sighting.verdict.in_(RETIRED_VERDICTS), Sighting.state.in_(RETIRED_STATES)))
         .order_by(Host.name, Sighting.key_id, Sighting.path)
     )
+    rows = session.execute(statement).all()
     out: dict[str, list[Place]] = {}
-    for sighting, host in session.execute(statement).all():
-        out.setdefault(host, []).append(place_of(sighting, host))
-    return {host: with_repositories(session, places) for host, places in out.items()}
+    for place in with_repositories(session, [place_of(s, host) for s, host in rows]):
+        out.setdefault(place.host, []).append(place)
+    return out
 
 
 def with_repositories(session: Session, places: list[Place]) -> list[Place]:
@@ -81,28 +82,47 @@ def with_repositories(session: Session, places: list[Place]) -> list[Place]:
     the repository tables: `keysweep inventory` alone does not make them)."""
     if not places or not inspect(session.get_bind()).has_table("sighting_commits"):
         return places
-    hosts = {p.host for p in places}
+    hosts = sorted({p.host for p in places})
     urls = dict(
         session.execute(
-            select(Host.name, Repository.url).join(Repository, Repository.host_id == Host.id)
+            select(Host.name, Repository.url)
+            .join(Repository, Repository.host_id == Host.id)
+            .where(Host.name.in_(hosts))
         ).all()
     )
-    if not hosts & urls.keys():
+    if not urls:
         return places
-    return [_in_repository(session, p, urls) for p in places]
+    commits = _commits(session, sorted(urls), sorted({p.identity for p in places}))
+    return [
+        replace(p, repository=urls[p.host], commit=commits.get((p.host, p.path, p.identity)))
+        if p.host in urls
+        else p
+        for p in places
+    ]
 
 
-def _in_repository(session: Session, place: Place, urls: dict[str, str]) -> Place:
-    if place.host not in urls:
-        return place
-    commit = session.scalar(
-        select(SightingCommit.commit)
-        .join(Sighting, Sighting.id == SightingCommit.sighting_id)
-        .join(Host, Host.id == Sighting.host_id)
-        .where(Host.name == place.host, Sighting.path == place.path)
-        .where(Sighting.identity == place.identity)
-    )
-    return replace(place, repository=urls[place.host], commit=commit)
+_IN_CHUNK = 500
+"""Values per `IN (...)` list: well inside every database's limit on parameters."""
+
+
+def _commits(
+    session: Session, hosts: list[str], identities: list[str]
+) -> dict[tuple[str, str, str], str]:
+    """(host, path, identity) → the commit that introduced it, in one query per
+    500 identities (never one per place)."""
+    found: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(identities), _IN_CHUNK):
+        rows = session.execute(
+            select(Host.name, Sighting.path, Sighting.identity, SightingCommit.commit)
+            .join(Sighting, Sighting.id == SightingCommit.sighting_id)
+            .join(Host, Host.id == Sighting.host_id)
+            .where(Host.name.in_(hosts))
+            .where(Sighting.identity.in_(identities[start : start + _IN_CHUNK]))
+            .order_by(Sighting.id)
+        ).all()
+        for host, path, identity, commit in rows:
+            found.setdefault((host, path, identity), commit)
+    return found
 
 
 def place_of(sighting: Sighting, host: str) -> Place:

@@ -26,7 +26,7 @@ from scanner.server.database import server_engine
 from scanner.server.guard import Guard
 from scanner.server.logs import log
 from scanner.server.metrics import Metrics
-from scanner.server.ratelimit import RateLimiter
+from scanner.server.ratelimit import RateLimiter, Tally
 from scanner.server.state import ServerState, exposure_counts
 from scanner.server.store import Store
 
@@ -54,7 +54,12 @@ def create_app(
     state = ServerState(
         config,
         store,
-        Guard(store.session, RateLimiter(config.requests_per_minute)),
+        Guard(
+            store.session,
+            RateLimiter(config.requests_per_minute),
+            RateLimiter(config.failed_per_minute),
+            Tally(config.refused_logins_audited_per_minute),
+        ),
         metrics,
         templates,
     )

@@ -30,6 +30,11 @@ class ServerConfig:
     max_report_bytes: int = 16 * 1024 * 1024
     requests_per_minute: int = 600
     """Per token (per client address for requests without a valid token)."""
+    failed_per_minute: int = 30
+    """Failed token attempts (API and login) per client address; past it, 429 before
+    any token is looked up."""
+    refused_logins_audited_per_minute: int = 10
+    """Refused logins with an audit row of their own; the rest are counted on the next."""
     webhooks: tuple[Webhook, ...] = ()
     webhook_attempts: int = 8
     webhook_retry_seconds: float = 2.0

@@ -13,8 +13,10 @@ from scanner.inventory.db import one_line, safe_url
 from scanner.inventory.migrate import upgrade
 
 
-def server_engine(url: str, pool_size: int = 10) -> Engine:
-    """An engine on `url`, migrated; InventoryError with one line when it cannot be."""
+def server_engine(url: str, pool_size: int = 10, *, migrate: bool = True) -> Engine:
+    """An engine on `url`, migrated unless `migrate` is False (a server's workers: the
+    parent migrated before they started); InventoryError with one line when it cannot
+    be."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -23,7 +25,8 @@ def server_engine(url: str, pool_size: int = 10) -> Engine:
             engine = create_engine(
                 url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
             )
-        upgrade(engine)
+        if migrate:
+            upgrade(engine)
     except (ArgumentError, ValueError) as exc:
         raise InventoryError(
             f"{safe_url(url)}: not a usable database URL: {one_line(exc)}"

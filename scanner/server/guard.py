@@ -1,6 +1,10 @@
 """Who is asking, and may they: bearer tokens for the API, session cookies for
 the dashboard, per-token rate limits, and the one place that turns a refusal
-into 401, 403 or 429 (before any body is read or anything is written)."""
+into 401, 403 or 429 (before any body is read or anything is written).
+
+Failed attempts are limited per client address before any token is looked up
+(`failures`): a client past its budget of wrong tokens gets 429 without a
+database query, so guessing tokens costs the guesser, not the server."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from scanner.server import tokens
 from scanner.server.logs import log
-from scanner.server.ratelimit import RateLimiter
+from scanner.server.ratelimit import RateLimiter, Tally
 from scanner.server.tokens import Caller
 
 NEEDS = {
@@ -42,18 +46,30 @@ class Refusal(Exception):
 
 
 class Guard:
-    def __init__(self, sessions: Any, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        sessions: Any,
+        limiter: RateLimiter,
+        failures: RateLimiter | None = None,
+        refused_logins: Tally | None = None,
+    ) -> None:
         self.sessions = sessions
         self.limiter = limiter
+        self.failures = failures or RateLimiter(30)
+        """Failed token attempts per client address (API and login)."""
+        self.refused_logins = refused_logins or Tally(10)
 
     async def bearer(self, request: Request, need: str) -> Caller:
-        """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind)."""
+        """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind,
+        429 past the rate or past the client's failed attempts, then before any lookup)."""
+        self.check_failures(request)
         token = _bearer_token(request)
         caller = await run_in_threadpool(self.verify, token, NEEDS[need]) if token else None
-        self.limit(request, caller)
         if caller is None:
+            self.failed(request)
             log("refused", status=401, path=request.url.path, reason="no valid token")
             raise Refusal(401, "missing, unknown or revoked token")
+        self.limit(request, caller)
         if caller.kind not in NEEDS[need]:
             log("refused", status=403, path=request.url.path, caller=caller.token_id)
             raise Refusal(403, f"a {caller.kind} token may not do this")
@@ -65,12 +81,22 @@ class Guard:
             return tokens.verify(session, token, kinds)
 
     def limit(self, request: Request, caller: Caller | None) -> None:
-        key = (
-            caller.token_id if caller else f"addr:{request.client.host if request.client else '?'}"
-        )
+        key = caller.token_id if caller else f"addr:{address(request)}"
         wait = self.limiter.allow(key)
         if wait:
             raise Refusal(429, "too many requests", retry_after=wait)
+
+    def check_failures(self, request: Request) -> None:
+        """Refusal (429) when this client has used up its failed attempts; nothing is
+        looked up."""
+        wait = self.failures.waiting(address(request))
+        if wait:
+            log("refused", status=429, path=request.url.path, reason="failed attempts")
+            raise Refusal(429, "too many failed attempts", retry_after=wait)
+
+    def failed(self, request: Request) -> None:
+        """Count one failed attempt against this client."""
+        self.failures.allow(address(request))
 
     async def viewer(self, request: Request) -> Caller | None:
         """The dashboard viewer of this session, if its token is still valid."""
@@ -107,6 +133,11 @@ def csrf_ok(request: Request, sent: object) -> bool:
         and isinstance(sent, str)
         and hmac.compare_digest(expected.encode(), sent.encode())
     )
+
+
+def address(request: Request) -> str:
+    """The client's address (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else "?"
 
 
 def _bearer_token(request: Request) -> str | None:

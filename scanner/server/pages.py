@@ -71,6 +71,7 @@ async def login(request: Request) -> Response:
     state = state_of(request)
     try:
         state.guard.limit(request, None)
+        state.guard.check_failures(request)
     except Refusal as refusal:
         return refusal.response()
     form = await request.form()
@@ -79,6 +80,7 @@ async def login(request: Request) -> Response:
     token = str(form.get("token") or "").strip()
     caller = await run_in_threadpool(_login, state, request, token)
     if caller is None:
+        state.guard.failed(request)
         return render(request, "login.html", 401, error="Not a valid viewer token.")
     request.session.clear()
     request.session["caller"] = {"id": caller.token_id, "kind": caller.kind, "name": caller.name}
@@ -91,8 +93,11 @@ def _login(state: Any, request: Request, token: str) -> Caller | None:
     with state.store.session() as session, session.begin():
         caller = tokens.verify(session, token, NEEDS["read"]) if token else None
         if caller is None or not caller.can_read:
-            who = caller.label if caller else "unknown token"
-            audit(session, who, "login-refused", address=address)
+            skipped = state.guard.refused_logins.take()
+            if skipped is not None:  # a flood is counted, never one row per attempt
+                who = caller.label if caller else "unknown token"
+                more = {"refused_without_row": skipped} if skipped else {}
+                audit(session, who, "login-refused", address=address, **more)
             return None
         audit(session, caller, "login", address=address)
         return caller

@@ -5,6 +5,7 @@ verdicts and registry lifecycle only)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -79,18 +80,28 @@ def exposures(session: Session, registry: Registry | None, page: Page) -> dict[s
     chosen = [
         r for (r,) in session.execute(refs.order_by(ref).offset(page.offset).limit(page.size))
     ]
-    items = [_exposure(session, registry, r) for r in chosen]
+    rows = session.execute(
+        select(ref, Sighting, Host.name)
+        .join(Host)
+        .where(exposure_filter(), ref.in_(chosen))
+        .order_by(Host.name, Sighting.path)
+    ).all()  # one query for the page's keys: a page of 500 keys is not 500 queries
+    by_key: dict[str, list[tuple[Sighting, str]]] = {r: [] for r in chosen}
+    for key_ref, sighting, host in rows:
+        by_key[key_ref].append((sighting, host))
+    places = iter(
+        with_repositories(session, [place_of(s, h) for r in chosen for s, h in by_key[r]])
+    )
+    items = [
+        _exposure(registry, r, by_key[r], list(itertools.islice(places, len(by_key[r]))))
+        for r in chosen
+    ]
     return page.wrap(items, total)
 
 
-def _exposure(session: Session, registry: Registry | None, key_ref: str) -> dict[str, Any]:
-    ref = func.coalesce(Sighting.key_id, Sighting.identity)
-    rows = session.execute(
-        select(Sighting, Host.name)
-        .join(Host)
-        .where(exposure_filter(), ref == key_ref)
-        .order_by(Host.name, Sighting.path)
-    ).all()
+def _exposure(
+    registry: Registry | None, key_ref: str, rows: list[tuple[Sighting, str]], places: list[Place]
+) -> dict[str, Any]:
     first = rows[0][0]
     entry = registry.entry(first.key_id) if registry and first.key_id else None
     return {
@@ -106,9 +117,7 @@ def _exposure(session: Session, registry: Registry | None, key_ref: str) -> dict
             retired_days(registry, first.key_id, date.today()) if registry else None
         ),
         "hosts": sorted({host for _, host in rows}),
-        "places": [
-            place_dict(p) for p in with_repositories(session, [place_of(s, h) for s, h in rows])
-        ],
+        "places": [place_dict(p) for p in places],
     }
 
 

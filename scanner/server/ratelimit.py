@@ -1,5 +1,6 @@
 """Requests per minute per token (or per client address before a token is
-known): a token bucket in memory, per server process."""
+known), failed token attempts per client address, and how many refused logins
+get an audit row of their own: token buckets in memory, per server process."""
 
 from __future__ import annotations
 
@@ -28,3 +29,34 @@ class RateLimiter:
                 self._buckets.clear()
             self._buckets[key] = (tokens - 1, now)
             return 0.0
+
+    def waiting(self, key: str) -> float:
+        """The seconds `key` must wait before `allow` would let it go ahead (0: none),
+        taking nothing from its bucket."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+
+class Tally:
+    """At most `per_minute` events of one kind a minute get an audit row of their own;
+    the others are only counted, and the count rides on the next row written. So a
+    flood of refused logins, from however many addresses, cannot grow the audit log
+    faster than that, and loses no count."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._limiter = RateLimiter(per_minute)
+        self._skipped = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        """None: write no row for this event; else how many events had no row since the
+        last one."""
+        with self._lock:
+            if self._limiter.allow("all"):
+                self._skipped += 1
+                return None
+            skipped, self._skipped = self._skipped, 0
+            return skipped
