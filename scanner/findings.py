@@ -125,6 +125,8 @@ def dedup_matches(matches: list[Match]) -> list[Match]:
     severity any of them gave, so adding a detector never lowers a verdict nor
     changes the rule (and so the id) that a keysweep rule gave the secret.
     """
+    if len(matches) < 2:  # most items: nothing to merge
+        return list(matches)
     if any(m.kind is RuleKind.PRIVATE_KEY for m in matches):
         # The content rule read the key itself; the path rule adds nothing.
         matches = [m for m in matches if m.kind is not RuleKind.KEY_FILE]

@@ -56,3 +56,17 @@ def test_dispatch_walks_the_rows_text_then_binary(
     [der] = analyse(samples["rsa"]["der"].data, path="blob.bin")
     assert pem.parsed and der.parsed
     assert pem.fingerprints["spki_sha256"] == der.fingerprints["spki_sha256"]
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f.folders], ids=lambda f: f.name)
+def test_a_folder_that_holds_only_keys_names_its_files(fmt: KeyFormat) -> None:
+    for folder in fmt.folders:
+        assert named(f"home/.gnupg/{folder}/ABCDEF0123.key") is not None
+        assert named(f"home\\.GNUPG\\{folder.upper()}\\ABCDEF0123") is fmt
+        assert named(f"home/{folder}-notes.txt") is None
+
+
+@pytest.mark.parametrize("name", ["src/app.py", "README", "keys.txt", "a/b.tar", "p12.json"])
+def test_names_of_no_format_are_named_none(name: str) -> None:
+    assert named(name) is None
+    assert named(name.upper()) is None
