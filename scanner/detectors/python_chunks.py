@@ -163,9 +163,11 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
 
 def _sentinel(level: str) -> str:
     """A statement at `level` that parses only at the start of a logical line
-    (`class` is never part of an expression), so a run ending in a continued
-    line or an open bracket never accepts it."""
-    return level + "class _: pass\n"
+    and not after a decorator: an `if` statement is never part of an expression
+    (`a if b` needs `else`, never `:`), follows no `;` and takes no decorator.
+    So a piece ending in a continued line, an open bracket or a decorator whose
+    definition is in the next piece never accepts it."""
+    return level + "if 1: pass\n"
 
 
 _MARKS = r"(?:def |class |async def |@)"
