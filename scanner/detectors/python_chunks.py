@@ -171,6 +171,8 @@ def _sentinel(level: str) -> str:
 
 
 _MARKS = r"(?:def |class |async def |@)"
+_HELD = ("@", ")", "]", "}")
+"""First characters of a line after which a definition is not cut off."""
 
 
 def _within(judge: Judge, run: Run) -> Sequence[Window] | None:
@@ -186,8 +188,8 @@ def _pieces(part: str, cut: re.Pattern[str]) -> Iterator[str]:
     start = 0
     for found in cut.finditer(part):
         at = found.start()
-        if at == 0 or part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t").startswith("@"):
-            continue  # a definition stays with its decorator
+        if at == 0 or part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in _HELD:
+            continue  # a definition stays with its decorator (one over lines ends with a bracket)
         yield part[start:at]
         start = at
     yield part[start:]
