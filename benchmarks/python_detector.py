@@ -133,9 +133,9 @@ def detector_alone(repo: Path, repeat: int) -> None:
     from scanner.model import Origin
 
     try:  # absent from older trees, which this also times
-        kept = importlib.import_module("scanner.detectors.python_chunks")._PARSES
-    except ImportError:
-        kept = {}
+        forget = importlib.import_module("scanner.detectors.python_chunks").forget
+    except (ImportError, AttributeError):
+        forget = dict().clear
 
     blobs = history_blobs(repo)
     size = sum(len(data) for _, data in blobs) / 1e6
@@ -143,7 +143,7 @@ def detector_alone(repo: Path, repeat: int) -> None:
     print(f"load average {os.getloadavg()[0]:.2f})")
     for _ in range(repeat):
         python_screen._KEPT.clear()
-        kept.clear()
+        forget()
         window_facts.cache_clear()
         detector = PythonDetector(Config(), ())
         started, found, read = time.process_time(), 0, 0

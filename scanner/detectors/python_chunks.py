@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from scanner.detectors.python_windows import Window, cut_prefix
+from scanner.detectors.python_windows import Window, cut_prefix, moved
 
 _CUT = re.compile(r"^(?:def |class |async def |@)", re.MULTILINE)
 """Where a top-level definition may start: the marks `cut_prefix` cuts at."""
@@ -44,6 +44,10 @@ NEST_FROM = 8192
 _PARSES: OrderedDict[bytes, bool] = OrderedDict()
 PARSES_LIMIT = 32768
 """Digests kept (about 5 MiB): whether a run parses depends on its text alone."""
+_READ: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
+READ_LIMIT = 4096
+"""Windows of a long run read piece by piece, by its digest and the hit lines
+inside it (counted from its first line): an unchanged class is not cut again."""
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
@@ -98,16 +102,35 @@ def runs_through(text: str, lines: Sequence[int], judge: Judge) -> list[Window] 
         return plain_run("".join(found), start, len(found))
 
     def nested_or_whole(run: Run) -> Sequence[Window] | None:
-        if _PARSES.get(run.digest) and not any(run.start <= line < run.end for line in lines):
+        inside = tuple(line - run.first for line in lines if run.start <= line < run.end)
+        if not inside and _PARSES.get(run.digest):
             _touch(run.digest)
             return ()  # seen before, and nothing to read in it
-        found = _nested(run, lines, judge) if run.joined == 1 else None  # bounds the retries
-        if found is None:
+        if run.joined > 1 or len(run.text) < NEST_FROM:  # a joined run is not cut: bounds retries
             return judge(run)
-        remember(run, True)  # its pieces parse in place, so it does
-        return found
+        kept = _READ.get((run.digest, inside))
+        if kept is None:
+            found = _nested(run, lines, judge)
+            if found is None:
+                return judge(run)
+            kept = tuple(moved(window, 1 - run.first) for window in found)
+            _keep((run.digest, inside), kept)
+            remember(run, True)  # its pieces parse in place, so it does
+        return [moved(window, run.first - 1) for window in kept]
 
     return _joined(pieces, 1, top, nested_or_whole)
+
+
+def forget() -> None:
+    """Let go of everything kept (for measurements and tests)."""
+    _PARSES.clear()
+    _READ.clear()
+
+
+def _keep(key: tuple[bytes, tuple[int, ...]], windows: tuple[Window, ...]) -> None:
+    _READ[key] = windows
+    if len(_READ) > READ_LIMIT:
+        _READ.popitem(last=False)
 
 
 RunMaker = Callable[[Sequence[str], int, bool], Run]

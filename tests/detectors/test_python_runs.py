@@ -51,7 +51,7 @@ def _nothing_kept() -> Iterator[None]:
 
 def _forget() -> None:
     python_screen._KEPT.clear()
-    python_chunks._PARSES.clear()
+    python_chunks.forget()
     window_facts.cache_clear()
 
 
