@@ -4,9 +4,10 @@ The versions of a file in a history share most of their top-level definitions,
 and CPython's `ast` on a large test module costs more than everything else the
 Python detector does. So the part of a file that `python_windows` would parse
 (a prefix, or the whole file) is cut before every line that starts, at column 0,
-with `def `, `class `, `async def ` or `@` (not right after a decorator line),
-and each run of pieces is parsed on its own; what is learnt is kept by the run's
-digest (`_PARSES`, and the screen's `_KEPT`).
+with `def `, `class `, `async def ` or `@` (not right after a decorator line or
+a line that closes a bracket), and each run of pieces is parsed on its own; a
+long run (a test class) is cut again, method by method (`_nested`). What is
+learnt is kept by the run's digest (`_PARSES`, `_READ`, and the screen's `_KEPT`).
 
 Why this cannot change what is found: a run that parses on its own ends with
 the tokenizer at the start of a line, outside any string, bracket or continued
@@ -56,8 +57,9 @@ class Run:
     """Whole statements of a file that parse on their own."""
 
     text: str
-    """What is parsed: the lines themselves, for an indented run under `if 1:`
-    and followed by a `pass` at the next run's indentation."""
+    """What is parsed: the lines themselves; a piece of a long run that is not
+    its head goes under `if 1:`, and each piece but the last is followed by the
+    sentinel (`_sentinel`) at the indentation where the next piece starts."""
     first: int
     """The file's line that is line 1 of `text`."""
     start: int
