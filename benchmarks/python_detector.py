@@ -9,9 +9,14 @@ the peak memory of the largest process, and the overhead of the Python detector
 (the goal: at most a third). `--tree PATH` scans another tree instead; `--git
 REPO` scans a repository's whole history (`keysweep git`), where the goal is
 CPU seconds added over the rule engine alone (a few tenths of a second on a
-history of ten Django releases), and prints them.
+history of ten Django releases), and prints them. `--git REPO --alone` runs
+only the detector, in this process, over every Python blob of the history (each
+blob once, in `git rev-list --objects --all` order, nothing kept between
+repeats; libcst's import is paid by the first only): its CPU seconds, steadier
+than a whole scan's on a busy machine.
 
     python benchmarks/python_detector.py [--jobs 2] [--repeat 3] [--tree PATH | --git REPO]
+    python benchmarks/python_detector.py --git REPO --alone [--repeat 3]
 """
 
 from __future__ import annotations
@@ -90,6 +95,66 @@ def measure(
     return runs
 
 
+def history_blobs(repo: Path) -> list[tuple[str, bytes]]:
+    """(path, bytes) of each Python blob of the repository's history, once."""
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "rev-list", "--objects", "--all"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    paths: dict[str, str] = {}
+    for line in listed.splitlines():
+        blob, _, path = line.partition(" ")
+        if path.lower().endswith((".py", ".pyw", ".ipynb")):
+            paths.setdefault(blob, path)
+    request = "".join(f"{blob}\n" for blob in paths).encode()
+    out = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch"], input=request, capture_output=True
+    ).stdout
+    blobs: list[tuple[str, bytes]] = []
+    at = 0
+    for path in paths.values():
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        blobs.append((path, out[header_end + 1 : header_end + 1 + size]))
+        at = header_end + 1 + size + 1
+    return blobs
+
+
+def detector_alone(repo: Path, repeat: int) -> None:
+    """CPU seconds of the Python detector's `wants` and `detect` over the history's
+    Python blobs, in this process, each repeat starting with nothing kept."""
+    import importlib
+
+    from scanner.config import Config
+    from scanner.detectors import python_screen
+    from scanner.detectors.python_cst import PythonDetector, window_facts
+    from scanner.model import Origin
+
+    try:  # absent from older trees, which this also times
+        forget = importlib.import_module("scanner.detectors.python_chunks").forget
+    except (ImportError, AttributeError):
+        forget = dict().clear
+
+    blobs = history_blobs(repo)
+    size = sum(len(data) for _, data in blobs) / 1e6
+    print(f"history: {repo} ({len(blobs)} Python blobs, {size:.1f} MB; ", end="")
+    print(f"load average {os.getloadavg()[0]:.2f})")
+    for _ in range(repeat):
+        python_screen._KEPT.clear()
+        forget()
+        window_facts.cache_clear()
+        detector = PythonDetector(Config(), ())
+        started, found, read = time.process_time(), 0, 0
+        for path, data in blobs:
+            if detector.wants(Origin(path), data):
+                read += 1
+                found += len(detector.detect(Origin(path), data))
+        spent = time.process_time() - started
+        print(f"python detector alone: {spent:.2f} s CPU ({read} blobs read, {found} results)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, help="scan this tree instead of a stdlib copy")
@@ -97,7 +162,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--detect-secrets", action="store_true", help="time that engine too")
+    parser.add_argument("--alone", action="store_true", help="with --git: the detector alone")
     options = parser.parse_args()
+    if options.alone and options.git:
+        detector_alone(options.git, options.repeat)
+        return
     global HISTORY
     HISTORY = options.git is not None
     root = options.git or options.tree or stdlib_tree()

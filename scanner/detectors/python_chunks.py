@@ -4,9 +4,10 @@ The versions of a file in a history share most of their top-level definitions,
 and CPython's `ast` on a large test module costs more than everything else the
 Python detector does. So the part of a file that `python_windows` would parse
 (a prefix, or the whole file) is cut before every line that starts, at column 0,
-with `def `, `class `, `async def ` or `@` (not right after a decorator line),
-and each run of pieces is parsed on its own; what is learnt is kept by the run's
-digest (`_PARSES`, and the screen's `_KEPT`).
+with `def `, `class `, `async def ` or `@` (not right after a decorator line or
+a line that closes a bracket), and each run of pieces is parsed on its own; a
+long run (a test class) is cut again, method by method (`_nested`). What is
+learnt is kept by the run's digest (`_PARSES`, `_READ`, and the screen's `_KEPT`).
 
 Why this cannot change what is found: a run that parses on its own ends with
 the tokenizer at the start of a line, outside any string, bracket or continued
@@ -32,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from scanner.detectors.python_windows import Window, cut_prefix
+from scanner.detectors.python_windows import Window, cut_prefix, moved
 
 _CUT = re.compile(r"^(?:def |class |async def |@)", re.MULTILINE)
 """Where a top-level definition may start: the marks `cut_prefix` cuts at."""
@@ -44,6 +45,10 @@ NEST_FROM = 8192
 _PARSES: OrderedDict[bytes, bool] = OrderedDict()
 PARSES_LIMIT = 32768
 """Digests kept (about 5 MiB): whether a run parses depends on its text alone."""
+_READ: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
+READ_LIMIT = 4096
+"""Windows of a long run read piece by piece, by its digest and the hit lines
+inside it (counted from its first line): an unchanged class is not cut again."""
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
@@ -52,8 +57,9 @@ class Run:
     """Whole statements of a file that parse on their own."""
 
     text: str
-    """What is parsed: the lines themselves, for an indented run under `if 1:`
-    and followed by a `pass` at the next run's indentation."""
+    """What is parsed: the lines themselves; a piece of a long run that is not
+    its head goes under `if 1:`, and each piece but the last is followed by the
+    sentinel (`_sentinel`) at the indentation where the next piece starts."""
     first: int
     """The file's line that is line 1 of `text`."""
     start: int
@@ -98,16 +104,35 @@ def runs_through(text: str, lines: Sequence[int], judge: Judge) -> list[Window] 
         return plain_run("".join(found), start, len(found))
 
     def nested_or_whole(run: Run) -> Sequence[Window] | None:
-        if _PARSES.get(run.digest) and not any(run.start <= line < run.end for line in lines):
+        inside = tuple(line - run.first for line in lines if run.start <= line < run.end)
+        if not inside and _PARSES.get(run.digest):
             _touch(run.digest)
             return ()  # seen before, and nothing to read in it
-        found = _nested(run, lines, judge) if run.joined == 1 else None  # bounds the retries
-        if found is None:
+        if run.joined > 1 or len(run.text) < NEST_FROM:  # a joined run is not cut: bounds retries
             return judge(run)
-        remember(run, True)  # its pieces parse in place, so it does
-        return found
+        kept = _READ.get((run.digest, inside))
+        if kept is None:
+            found = _nested(run, lines, judge)
+            if found is None:
+                return judge(run)
+            kept = tuple(moved(window, 1 - run.first) for window in found)
+            _keep((run.digest, inside), kept)
+            remember(run, True)  # its pieces parse in place, so it does
+        return [moved(window, run.first - 1) for window in kept]
 
     return _joined(pieces, 1, top, nested_or_whole)
+
+
+def forget() -> None:
+    """Let go of everything kept (for measurements and tests)."""
+    _PARSES.clear()
+    _READ.clear()
+
+
+def _keep(key: tuple[bytes, tuple[int, ...]], windows: tuple[Window, ...]) -> None:
+    _READ[key] = windows
+    if len(_READ) > READ_LIMIT:
+        _READ.popitem(last=False)
 
 
 RunMaker = Callable[[Sequence[str], int, bool], Run]
@@ -163,12 +188,16 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
 
 def _sentinel(level: str) -> str:
     """A statement at `level` that parses only at the start of a logical line
-    (`class` is never part of an expression), so a run ending in a continued
-    line or an open bracket never accepts it."""
-    return level + "class _: pass\n"
+    and not after a decorator: an `if` statement is never part of an expression
+    (`a if b` needs `else`, never `:`), follows no `;` and takes no decorator.
+    So a piece ending in a continued line, an open bracket or a decorator whose
+    definition is in the next piece never accepts it."""
+    return level + "if 1: pass\n"
 
 
 _MARKS = r"(?:def |class |async def |@)"
+_HELD = ("@", ")", "]", "}")
+"""First characters of a line after which a definition is not cut off."""
 
 
 def _within(judge: Judge, run: Run) -> Sequence[Window] | None:
@@ -184,8 +213,8 @@ def _pieces(part: str, cut: re.Pattern[str]) -> Iterator[str]:
     start = 0
     for found in cut.finditer(part):
         at = found.start()
-        if at == 0 or part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t").startswith("@"):
-            continue  # a definition stays with its decorator
+        if at == 0 or part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in _HELD:
+            continue  # a definition stays with its decorator (one over lines ends with a bracket)
         yield part[start:at]
         start = at
     yield part[start:]

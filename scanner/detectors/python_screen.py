@@ -29,7 +29,7 @@ from scanner.detectors.python_chunks import (
     remember,
     runs_through,
 )
-from scanner.detectors.python_windows import BLOCKS, Window, parsed_windows, windows_in
+from scanner.detectors.python_windows import BLOCKS, Window, moved, parsed_windows, windows_in
 
 _KEPT: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
 KEPT_LIMIT = 4096
@@ -52,7 +52,7 @@ def windows_worth_reading(text: str, hit_lines: Sequence[int]) -> tuple[Window, 
         if not inside:
             return () if parses(run) else None
         kept = _kept_in(run, inside)
-        return None if kept is None else [_moved(window, run.first - 1) for window in kept]
+        return None if kept is None else [moved(window, run.first - 1) for window in kept]
 
     found = runs_through(text, lines, judge)
     if found is not None:
@@ -79,11 +79,6 @@ def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
     if len(_KEPT) > KEPT_LIMIT:
         _KEPT.popitem(last=False)
     return kept
-
-
-def _moved(window: Window, by: int) -> Window:
-    body = None if window.body_line is None else window.body_line + by
-    return Window(window.first + by, window.last + by, body)
 
 
 _CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "login"})

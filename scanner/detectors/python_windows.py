@@ -139,6 +139,12 @@ def _window(node: ast.AST, first: int, last: int, line: int) -> Window | None:
     return Window(first, header_end, body_line=body[0].lineno, node=node)
 
 
+def moved(window: Window, by: int) -> Window:
+    """`window` `by` lines further down (without its node)."""
+    body = None if window.body_line is None else window.body_line + by
+    return Window(window.first + by, window.last + by, body)
+
+
 def window_source(lines: Sequence[str], window: Window) -> tuple[str, int]:
     """The text libcst parses for `window`, and how many lines it adds in front.
 

@@ -51,7 +51,7 @@ def _nothing_kept() -> Iterator[None]:
 
 def _forget() -> None:
     python_screen._KEPT.clear()
-    python_chunks._PARSES.clear()
+    python_chunks.forget()
     window_facts.cache_clear()
 
 
@@ -219,6 +219,11 @@ CUT_IN_STRINGS = {
     + _methods(150),
     "class-attribute-before-the-methods": "class Config(Base):\n    password = {v!r}\n\n"
     + _methods(150),
+    "decorator-stack-before-a-hit-in-the-header": _in_method("x = 1\n").replace(
+        "    def later_5(self):\n",
+        '    @override_settings(CREDS={\n        "password":\n            "Kq7%d3c0rat0r",\n'
+        "    })\n    @skipIf(False, 'no')\n    def later_5(self, password={v!r}):\n",
+    ),
     "tabs": _in_method("password = {v!r}\n").replace("    def test_login", "\tdef test_login"),
     "crlf": _in_method("password = {v!r}\n").replace("\n", "\r\n"),
 }
@@ -360,3 +365,67 @@ def test_cuts_that_all_fall_inside_one_string_cost_a_bounded_parse(
     found = _results(source)
     assert _rules(found) == [PW]
     assert sum(parsed) <= 10 * len(source) and len(parsed) <= 400
+
+
+def _standard_library_tests(count: int) -> list[str]:
+    """The largest test modules of the running interpreter's standard library
+    that stack decorators: real code with docstrings full of code, tabs and odd
+    layouts."""
+    import sysconfig
+    from pathlib import Path
+
+    root = Path(sysconfig.get_paths()["stdlib"]) / "test"
+    paths = sorted(root.rglob("test_*.py"), key=lambda p: p.stat().st_size, reverse=True)
+    texts: list[str] = []
+    for path in paths:
+        try:
+            text = path.read_text("utf-8")
+        except (UnicodeError, OSError):
+            continue
+        if ")\n    @" in text:
+            texts.append(text)
+        if len(texts) == count:
+            break
+    return texts
+
+
+def _decorated_lines(text: str) -> list[int]:
+    """Every line of each decorated definition's decorators and header."""
+    import ast
+
+    lines: set[int] = set()
+    definitions = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, definitions) and node.decorator_list:
+            lines.update(range(node.decorator_list[0].lineno, node.lineno + 1))
+    return sorted(lines)
+
+
+def test_statement_windows_on_the_standard_library_tests_are_those_of_one_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """All windows (not only those worth reading) around the decorators and
+    headers of decorated definitions and around random lines of large real test
+    modules: the runs give exactly the statements one parse gives."""
+    import random
+    import warnings
+    from dataclasses import replace
+
+    from scanner.detectors.python_windows import parsed_windows
+
+    monkeypatch.setattr(python_screen, "worth_reading", lambda window: True)
+    chosen = random.Random(20261206)
+    texts = _standard_library_tests(12)
+    assert texts
+    for text in texts:
+        count = text.count("\n") + 1
+        decorated = _decorated_lines(text)
+        for lines in (
+            [*chosen.sample(decorated, min(40, len(decorated)))],
+            [chosen.randint(1, count)],
+        ):
+            lines.sort()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                whole = tuple(replace(w, node=None) for w in parsed_windows(text, lines)[0])
+                assert python_screen.windows_worth_reading(text, lines) == whole
