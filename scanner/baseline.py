@@ -217,9 +217,9 @@ def _imported_from(name: Any, path: Path) -> tuple[ImportedEntry, ...]:
         return ()
     if not isinstance(name, str):
         raise BaselineError(f"{path}: 'imported_from' must be a file name")
-    source = path.parent / name
-    if not source.resolve().is_relative_to(path.parent.resolve()):
+    if not _beside_or_below(path.parent, name):
         raise BaselineError(f"{path}: 'imported_from' must name a file beside it or below it")
+    source = path.parent / name
     data = _read(source)
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise BaselineError(f"{path}: 'imported_from' names no detect-secrets baseline ({name})")
@@ -312,9 +312,21 @@ def imported_document(baseline: Baseline, now: str, output: Path | None = None) 
     and are never copied), relative to the folder of `output`."""
     if baseline.source is None:
         raise BaselineError("a detect-secrets baseline is needed to import from")
-    folder = (output or Path("baseline.json")).absolute().parent
-    name = os.path.relpath(baseline.source.absolute(), folder)
-    return {**_header(now), "findings": [], "imported_from": Path(name).as_posix()}
+    target = output or Path("baseline.json")
+    folder = target.absolute().parent.resolve()
+    name = Path(os.path.relpath(baseline.source.resolve(), folder)).as_posix()
+    if not _beside_or_below(folder, name):  # what loading it would refuse
+        raise BaselineError(
+            f"{target}: must be in the folder of {baseline.source} or above it, since it names "
+            "that file by a relative path; write it there"
+        )
+    return {**_header(now), "findings": [], "imported_from": name}
+
+
+def _beside_or_below(folder: Path, name: str) -> bool:
+    """Whether `name`, relative to `folder`, stays inside it (the one rule for both
+    writing and reading `imported_from`)."""
+    return (folder / name).resolve().is_relative_to(folder.resolve())
 
 
 def dumps(document: Mapping[str, Any]) -> str:

@@ -49,13 +49,13 @@ def _read(path: Path) -> dict[str, Any]:
     from scanner.baseline import load_baseline
     from scanner.errors import BaselineError
 
-    loaded = load_baseline(path)  # checks the format, the version and the hash key
-    if loaded.imported and loaded.source is not None and not loaded.entries:
+    load_baseline(path)  # checks the format, the version and the hash key
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document.get("findings"), list):  # loaded, so detect-secrets'
         raise BaselineError(
             f"{path}: a detect-secrets baseline; import it and run `keysweep baseline "
             "update` first, then audit the keysweep baseline"
         )
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
 
 

@@ -24,6 +24,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS = {"json": "json", "sarif": "sarif", "junit": "junit"}
 """gitleaks report formats keysweep writes too (json in keysweep's own layout)."""
+BY_EXTENSION = {".json": "json", ".sarif": "sarif", ".xml": "junit"}
+"""`--report-path` without `--report-format` or `--format`: the format its name
+ends in, else json, gitleaks' default (never keysweep's text in `report.json`)."""
+REPORT_PATH_HELP = (
+    "gitleaks' flag: write the report here. Without --report-format or --format, the "
+    "format follows the extension (.json, .sarif, .xml for JUnit), else json as gitleaks."
+)
 _RANGE = re.compile(r"\A[^\s-][^\s]*\.\.\.?[^\s]+\Z")
 _NAMES = ("report_format", "report_path", "exit_code_on_leak", "redact", "log_opts")
 
@@ -42,7 +49,7 @@ def gitleaks_flags(command: F) -> F:
 
     options = [
         click.option("--report-format", "-f", "report_format", hidden=True),
-        click.option("--report-path", "-r", "report_path", hidden=True),
+        click.option("--report-path", "-r", "report_path", hidden=True, help=REPORT_PATH_HELP),
         click.option("--exit-code", "exit_code_on_leak", type=int, hidden=True),
         click.option("--redact", "redact", is_flag=True, hidden=True),
         click.option("--log-opts", "log_opts", hidden=True),
@@ -59,10 +66,19 @@ def _translate(given: dict[str, Any], values: dict[str, Any]) -> None:
         from pathlib import Path
 
         values["output"] = Path(given["report_path"])
+        if given["report_format"] is None and not _format_given():
+            values["fmt"] = BY_EXTENSION.get(values["output"].suffix.lower(), "json")
     if given["log_opts"] is not None:
         _log_opts(given["log_opts"], values)
     # --redact: keysweep never shows more than a short preview of any secret (gitleaks'
     # partial `--redact=N` has no meaning here and is refused by Click as a value).
+
+
+def _format_given() -> bool:
+    """Whether keysweep's own --format was on the command line."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("fmt") if context is not None else None
+    return source is not None and source is not click.core.ParameterSource.DEFAULT
 
 
 def _report_format(name: str) -> str:

@@ -1,13 +1,23 @@
 """Opening the inventory database: a SQLite file in the user's data folder by
-default, or any SQLAlchemy URL (postgresql+psycopg://… for PostgreSQL)."""
+default, or any SQLAlchemy URL (postgresql+psycopg://… for PostgreSQL).
+
+`open_engine` is the one place an engine is made, for `keysweep inventory`, the
+server and the repository queue alike: SQLite in WAL mode with a busy timeout and
+usable from any thread, PostgreSQL with pre-ping and a bounded pool, the schema
+prepared by the caller's `prepare` (the inventory's four tables, the migrations,
+or the migrations and the job queue's schema), and every failure one line that
+never shows the URL's password.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -30,8 +40,20 @@ def default_url() -> str:
     return f"sqlite:///{(data_dir() / 'inventory.db').as_posix()}"
 
 
-def open_engine(url: str | None) -> Engine:
-    """An engine on `url` (default: the SQLite file), with the tables created."""
+Prepare = Callable[[Engine], None]
+"""Brings a new engine's schema to what its user needs (may raise SQLAlchemyError)."""
+
+
+def inventory_tables(engine: Engine) -> None:
+    """`keysweep inventory`'s own four tables, made when missing (no migrations)."""
+    Base.metadata.create_all(engine, tables=INVENTORY_TABLES)
+
+
+def open_engine(
+    url: str | None, prepare: Prepare = inventory_tables, *, pool_size: int = 5
+) -> Engine:
+    """An engine on `url` (default: the SQLite file), its schema made by `prepare`;
+    InventoryError with one line when it cannot be."""
     if url is None:
         url = default_url()
         try:
@@ -40,8 +62,8 @@ def open_engine(url: str | None) -> Engine:
             raise InventoryError(f"{data_dir()}: cannot create the data folder: {exc}") from None
     shown = safe_url(url)
     try:
-        engine = create_engine(url)
-        Base.metadata.create_all(engine, tables=INVENTORY_TABLES)
+        engine = _engine(url, pool_size)
+        prepare(engine)
     except (ArgumentError, ValueError) as exc:
         raise InventoryError(f"{shown}: not a usable database URL: {one_line(exc)}") from None
     except ModuleNotFoundError as exc:
@@ -50,6 +72,21 @@ def open_engine(url: str | None) -> Engine:
     except SQLAlchemyError as exc:
         raise InventoryError(f"{shown}: cannot open the database: {one_line(exc)}") from None
     return engine
+
+
+def _engine(url: str, pool_size: int) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def safe_url(url: str) -> str:

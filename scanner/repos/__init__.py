@@ -14,32 +14,24 @@ and stores the findings with the new ref positions in one transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
 from scanner.errors import InventoryError
 
 
 def open_database(url: str) -> Engine:
-    """An engine on `url` with the inventory's migrations applied; on PostgreSQL
-    also Procrastinate's schema (`queue.prepare`), under an advisory lock."""
-    from scanner.inventory.db import one_line, open_engine, safe_url
+    """An engine on `url` (from the one opener, `inventory.db.open_engine`) with the
+    inventory's migrations applied; on PostgreSQL also Procrastinate's schema
+    (`queue.prepare`), under an advisory lock."""
+    from scanner.inventory.db import open_engine
+    from scanner.inventory.migrate import upgrade
 
+    if not url.startswith("postgresql"):
+        return open_engine(url, upgrade)
     try:
-        if url.startswith("postgresql"):
-            from scanner.repos.queue import prepare
-
-            engine = create_engine(url)
-            prepare(engine)
-            return engine
-        from scanner.inventory import migrate
-
-        engine = open_engine(url)
-        migrate.upgrade(engine)
-        return engine
-    except SQLAlchemyError as exc:
-        raise InventoryError(
-            f"{safe_url(url)}: cannot prepare the database: {one_line(exc)}"
-        ) from None
+        import procrastinate  # noqa: F401  (the queue's schema needs it: say so up front)
     except ModuleNotFoundError as exc:
         raise InventoryError(f"{exc.name} is not installed: pip install 'keysweep[org]'") from None
+    from scanner.repos.queue import prepare
+
+    return open_engine(url, prepare)

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
-from urllib.parse import urlsplit
 
 from scanner import safeload
 from scanner.errors import KeysweepError
 from scanner.text import escape_control
+from scanner.urlshow import origin
 
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_PAGES = 10_000
@@ -144,8 +144,3 @@ def _message(exc: urllib.error.HTTPError) -> str:
     if isinstance(text, dict):
         text = text.get("message")
     return f": {escape_control(str(text))[:200]}" if text else ""
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"

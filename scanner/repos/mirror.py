@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import SourceError
-from scanner.repos.urls import CloneUrl, shown
+from scanner.repos.urls import CloneUrl
 from scanner.sources.gitsafe import SAFE_CONFIG, SAFE_ENV
+from scanner.urlshow import shown
 
 REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 """Branches and tags: what people push; pull-request refs and notes are left out."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner.errors import KeysweepError
+from scanner.urlshow import shown, without_userinfo
 
 SCHEMES = ("https", "ssh", "git", "file")
 SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]+$")
@@ -61,7 +62,7 @@ def _with_scheme(url: str, allow_http: bool) -> CloneUrl:
         raise UrlRefused(f"{shown(url)}: a URL with a password is refused (use ssh or a token)")
     if scheme != "file" and not parts.hostname:
         raise UrlRefused(f"{shown(url)}: no host")
-    return CloneUrl(url if scheme == "ssh" else shown(url), scheme)
+    return CloneUrl(url if scheme == "ssh" else without_userinfo(url), scheme)
 
 
 def file_url(path: Path) -> CloneUrl:
@@ -77,13 +78,3 @@ def _said(url: str) -> str:
         return url
     scheme = head[: head.find("://") + 3] if "://" in head else ""
     return f"{scheme}…@{host}"
-
-
-def shown(url: str) -> str:
-    """The URL with any user information dropped, for messages."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return parts._replace(netloc=netloc).geturl()

@@ -14,7 +14,6 @@ import json
 import os
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import KeysweepError
+from scanner.urlshow import shown
 
 TOKEN_ENV = "KEYSWEEP_TOKEN"
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -85,10 +85,10 @@ def request(
         with urllib.request.urlopen(call, timeout=timeout) as response:
             return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
-        raise ServerError(f"{_shown(base)}: HTTP {exc.code}: {_reason(exc)}", exc.code) from None
+        raise ServerError(f"{shown(base)}: HTTP {exc.code}: {_reason(exc)}", exc.code) from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise ServerError(f"{_shown(base)}: cannot reach the server: {reason}") from None
+        raise ServerError(f"{shown(base)}: cannot reach the server: {reason}") from None
 
 
 def with_retries(send: Callable[[], Any], attempts: int = 3, delay: float = 1.0) -> Any:
@@ -159,11 +159,3 @@ def _reason(exc: urllib.error.HTTPError) -> str:
         data = {}
     message = data.get("error") if isinstance(data, dict) else None
     return " ".join(str(message or exc.reason).split())[:300]
-
-
-def _shown(base: str) -> str:
-    """The URL without any user:password part, for messages."""
-    parts = urllib.parse.urlsplit(base)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))

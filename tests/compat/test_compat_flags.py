@@ -64,3 +64,28 @@ def test_flags_that_do_not_map_name_keysweeps_option(
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and hint in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        ("report.json", lambda text: json.loads(text)["findings"]),
+        ("report.sarif", lambda text: json.loads(text)["runs"][0]["results"]),
+        ("report.xml", lambda text: text.startswith("<?xml") and "<failure" in text),
+        ("report.out", lambda text: json.loads(text)["findings"]),  # gitleaks' default: json
+    ],
+)
+def test_report_path_alone_writes_the_format_its_name_says(
+    repo: Path, tmp_path: Path, name: str, check: object
+) -> None:
+    out = tmp_path / name
+    result = keysweep("scan", str(repo / "app.py"), "-r", str(out))
+    assert result.exit_code == 1, result.output
+    assert check(out.read_text())  # type: ignore[operator]
+
+
+def test_keysweep_format_wins_over_the_report_path_name(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = keysweep("scan", str(repo / "app.py"), "-r", str(out), "--format", "sarif")
+    assert result.exit_code == 1, result.output
+    assert json.loads(out.read_text())["runs"][0]["results"]

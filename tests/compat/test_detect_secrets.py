@@ -102,6 +102,34 @@ def test_audit_labels_unaudited_entries(repo: Path) -> None:
         assert line.split('"')[1] not in shown  # the preview only, never the secret
 
 
+def test_an_import_is_written_only_where_it_can_be_loaded_again(repo: Path) -> None:
+    """The keysweep baseline names the detect-secrets file by a relative path that
+    must stay beside or below it: an output in a folder beside the source could not
+    be loaded, so it is refused when written (one line), not on the next scan."""
+    (repo / "sub").mkdir()
+    refused = keysweep("baseline", "import", ".secrets.baseline", "-o", "sub/ks.json")
+    assert refused.exit_code == 2
+    [line] = refused.stderr.splitlines()
+    assert "sub/ks.json" in line and ".secrets.baseline" in line
+    assert not (repo / "sub" / "ks.json").exists()
+    for output in ("ks.json", "../ks-above.json"):
+        made = keysweep("baseline", "import", ".secrets.baseline", "-o", output)
+        assert made.exit_code == 0, made.output
+        scanned = keysweep("scan", ".", "--no-git-history", "--baseline", output)
+        assert scanned.exit_code in (0, 1), scanned.output
+
+
+@pytest.mark.parametrize("document", [{"version": "1.5.0", "results": {}}, {"version": "1.5.0"}])
+def test_audit_of_a_detect_secrets_baseline_is_one_line(
+    repo: Path, document: dict[str, object]
+) -> None:
+    Path("empty.baseline").write_text(json.dumps(document))
+    result = keysweep("baseline", "audit", "empty.baseline")
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("keysweep: error: empty.baseline: ")
+
+
 def test_a_committed_keysweep_baseline_is_not_a_finding(repo: Path) -> None:
     keysweep("baseline", "create", "-o", ".keysweep-baseline.json", ".")
     result = keysweep(
