@@ -1,9 +1,13 @@
 """Running keysweep on hostile input and measuring what it cost.
 
 `run` starts the real console script in a child process, waits with a hard
-timeout and reads the child's peak resident memory from `wait4` (which covers
-the worker processes it waited for). Limits are generous: they catch a stall
-or a blow-up, not a slow machine.
+timeout and reads the child's peak resident memory and CPU seconds from `wait4`
+(which cover the worker processes it waited for). Limits are generous: they
+catch a stall or a blow-up, not a slow machine. A blow-up is judged in CPU
+seconds, which a loaded machine does not stretch (wall time did: 105 s for a
+run bounded at 90, with four test suites on two cores); a stall, which costs no
+CPU, is caught by the hard wall-clock limit (the child is killed and `bounded`
+fails).
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ class Run:
     peak_mb: float
     stderr: str
     report: dict[str, Any] = field(default_factory=dict)
+    cpu: float = 0.0
+    """User and system CPU seconds of the child and the workers it waited for."""
+    killed: bool = False
+    """Still running at the hard wall-clock limit (MAX_SECONDS * 2): a stall."""
 
     def rules(self) -> list[str]:
         return [f["rule"] for f in self.report.get("findings", [])]
@@ -42,7 +50,8 @@ class Run:
         return [f for f in self.report.get("findings", []) if f["rule"] == "unscanned-content"]
 
     def bounded(self) -> None:
-        assert self.seconds < MAX_SECONDS, self.seconds
+        assert not self.killed, f"still running after {self.seconds:.0f} s: killed"
+        assert self.cpu < MAX_SECONDS, self.cpu
         assert self.peak_mb < MAX_PEAK_MB, self.peak_mb
 
 
@@ -65,19 +74,21 @@ def start(args: list[str], cwd: Path, out: Path) -> subprocess.Popen[bytes]:
 
 def finish(proc: subprocess.Popen[bytes], report: Path | None, err: Path, began: float) -> Run:
     """Wait for `proc` (killed past MAX_SECONDS * 2) and gather what it did."""
-    status, usage = 0, None
+    status, usage, killed = 0, None, False
     while usage is None:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             usage = rusage
-        elif time.monotonic() - began > MAX_SECONDS * 2:
+        elif time.monotonic() - began > MAX_SECONDS * 2 and not killed:
             os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): it would reap the child
+            killed = True
         else:
             time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - began
     data = json.loads(report.read_text()) if report is not None and report.exists() else {}
-    return Run(proc.returncode, seconds, usage.ru_maxrss / 1024, err.read_text(), data)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(proc.returncode, seconds, usage.ru_maxrss / 1024, err.read_text(), data, cpu, killed)
 
 
 def run(cwd: Path, *args: str, fmt: bool = True) -> Run:

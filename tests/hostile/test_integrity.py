@@ -44,7 +44,7 @@ def test_a_registry_with_maximal_scrypt_cost_keeps_every_finding(tmp_path: Path)
         str(tmp_path / "registry.yaml"),
     )
     result.bounded()
-    assert result.seconds < 60
+    assert result.cpu < 60  # scrypt at the schema's maximum: CPU, not wall, is the cost
     assert result.code == 1, result.stderr
     assert sorted(f["line"] for f in result.report["findings"]) == list(range(1, 21))
 

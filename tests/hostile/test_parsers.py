@@ -46,7 +46,7 @@ def test_a_tar_with_a_negative_pax_size_is_refused_fast(tmp_path: Path, size_val
     (tree / "a.tar.gz").write_bytes(gzip.compress(_pax_tar(size_value)))
     result = run(tree, "scan", ".")
     result.bounded()  # the unbounded parse grew past 6 GB
-    assert result.seconds < 30
+    assert result.cpu < 30
     assert result.code == 1
     assert "tar archive refused" in result.unscanned()[0]["message"]
 
