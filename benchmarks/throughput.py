@@ -318,6 +318,17 @@ def peer_commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str]
     return found
 
 
+def neutral_config(out: Path) -> Path:
+    """A config file with no settings. Named with `--config`, it replaces whatever
+    config keysweep would find around the scanned tree: this repository's own
+    `.keysweep.yaml` excludes `benchmarks/.work/` and allows `benchmarks/**`, so a
+    tree generated there would otherwise be skipped, unlike for the peers."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "neutral-config.yaml"
+    path.write_text("# defaults only\n{}\n", encoding="utf-8")
+    return path
+
+
 def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Path]]:
     keysweep = Path(sys.executable).parent / "keysweep"
     chosen = os.environ.get("KEYSWEEP_BENCH_BIN")  # another build to compare, e.g. main's
@@ -334,6 +345,8 @@ def commands(root: Path, jobs: int, out: Path) -> dict[str, tuple[list[str], Pat
                 str(out / "keysweep.json"),
                 "--jobs",
                 str(jobs),
+                "--config",
+                str(neutral_config(out)),
             ],
             out / "keysweep.json",
         ),
@@ -406,6 +419,8 @@ def main() -> None:
         rss = f"{r.max_rss_mb:.0f}" if r.max_rss_mb is not None else "?"
         found = "?" if r.findings is None else str(r.findings)
         cpu = "?" if r.cpu is None else f"{r.cpu:.2f}"
+        if r.items is not None and r.items < files:
+            print(f"{tool}: scanned {r.items} of {files} files (the rest excluded or skipped)")
         print(
             f"{tool:<14} {r.wall:7.2f} {cpu:>6} {size / 1e6 / r.wall:7.1f} {files / r.wall:8.0f} "
             f"{rss:>11} {r.tree_rss_mb:12.0f} {r.tree_pss_mb:12.0f} {found:>9} {r.exit_code:>5}",
