@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
-from scanner.sources.git import blob_origin, read_blobs
+from scanner.sources.git import blob_origin, read_blobs, reading_order
 from scanner.sources.gitsafe import SAFE_ENV, SafeGit
 from scanner.suppress import PathMatcher
 
@@ -93,7 +93,7 @@ class NewHistory:
     def _items(
         self, inventory: gitlog.Inventory, at_head: dict[str, set[str]]
     ) -> Iterator[SourceEvent]:
-        for blob in read_blobs(self.git, list(inventory.blobs), self.max_file_size):
+        for blob in read_blobs(self.git, reading_order(inventory), self.max_file_size):
             path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:
