@@ -156,9 +156,9 @@ class Config:
     """Severity of `unscanned-content` findings (None: the `fail_on` level)."""
     cache_dir: Path | None = field(default_factory=env_cache_dir, metadata=meta(file=False))
     """Where compiled rules are cached; None: no cache files at all."""
-    loosened: tuple[tuple[str, str], ...] = field(default=(), metadata=meta(file=False))
-    """(setting, change) for each way a config found in the scanned tree loosens the
-    gate (`configguard.loosenings`); every report lists them."""
+    loosened: tuple[tuple[str, str, str], ...] = field(default=(), metadata=meta(file=False))
+    """(file, setting, change) for each way a config or ignore file found in the
+    scanned tree loosens the gate (`configguard`); every report lists them."""
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line values; None means 'not given' and keeps the file's value.
@@ -225,7 +225,7 @@ def load_config(path: Path | None, root: Path, *, strict: bool = False) -> Confi
     discovered = path is None
     path = path if path is not None else find_config(root)
     if path is None:
-        return Config(root=root)
+        return configguard.guard_ignore_file(Config(root=root), root, strict)
     raw = _read_raw(path)
     config = _from_mapping(raw, path, root)
     configguard.check_config_detectors(config)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # config.py calls this module: no import back at run time
 
 HINT = "pass --config to use this file as it is"
 STRICT_ENV = "KEYSWEEP_STRICT_CONFIG"
+IGNORE_FILE = ".gitleaksignore"  # as `compat.gitleaksignore.FILE_NAME`; that module loads findings
 """Set to 1 (or true/yes): a repository's config that loosens the gate is exit 2."""
 
 
@@ -50,7 +51,26 @@ def guard_repository_config(config: Config, path: Path, root: Path, *, strict: b
             f"{path}: {first.setting} loosens the gate ({first.change}); a repository's "
             f"config may not loosen it under --strict-config or {STRICT_ENV}; {HINT}"
         )
-    return dataclasses.replace(config, loosened=tuple((f.setting, f.change) for f in found))
+    shown = _shown(config)
+    loosened = tuple((shown, f.setting, f.change) for f in found)
+    return guard_ignore_file(dataclasses.replace(config, loosened=loosened), path.parent, strict)
+
+
+def guard_ignore_file(config: Config, folder: Path, strict: bool) -> Config:
+    """A `.gitleaksignore` in the scanned tree (beside the repository's config, else
+    in the root: where `baseline.for_config` reads it) suppresses findings as a
+    baseline does, so it is a loosening like one: listed, and refused under strict."""
+    ignore = folder / IGNORE_FILE
+    if not folder.is_dir() or not ignore.is_file():
+        return config
+    if strict or strict_from_env():
+        raise ConfigError(
+            f"{ignore}: suppresses findings by fingerprint, and a file in the scanned tree "
+            f"may not loosen the gate under --strict-config or {STRICT_ENV}"
+        )
+    change = "suppresses the findings whose fingerprints it lists"
+    entry = (_relative(ignore, config.root), "gitleaksignore", change)
+    return dataclasses.replace(config, loosened=(*config.loosened, entry))
 
 
 def strict_from_env() -> bool:
@@ -120,8 +140,7 @@ def report_meta(config: Config) -> dict[str, object]:
     """`config_loosened` for the report's summary (JSON, SARIF run properties)."""
     if not config.loosened:
         return {}
-    where = _shown(config)
-    shown = [{"file": where, "setting": s, "change": c} for s, c in config.loosened]
+    shown = [{"file": f, "setting": s, "change": c} for f, s, c in config.loosened]
     return {"config_loosened": shown}
 
 
@@ -129,22 +148,23 @@ def report_warnings(config: Config) -> tuple[ScanWarning, ...]:
     """One warning per loosening (the text report's warnings block)."""
     from scanner.model import ScanWarning
 
-    where = _shown(config)
     return tuple(
         ScanWarning(where, f"the repository's config loosens the gate: {setting}: {change}")
-        for setting, change in config.loosened
+        for where, setting, change in config.loosened
     )
 
 
 def _shown(config: Config) -> str:
     source = config.source_file
-    if source is None:
-        return "<config>"
-    base = (config.root if config.root.is_dir() else config.root.parent).absolute()
+    return "<config>" if source is None else _relative(source, config.root)
+
+
+def _relative(path: Path, root: Path) -> str:
+    base = (root if root.is_dir() else root.parent).absolute()
     try:
-        return str(source.absolute().relative_to(base))
+        return str(path.absolute().relative_to(base))
     except ValueError:
-        return str(source)
+        return str(path)
 
 
 def check_config_detectors(config: Config) -> None:

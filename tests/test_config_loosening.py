@@ -150,3 +150,44 @@ def test_an_unknown_detector_in_a_config_file_is_exit_2_naming_it(
     assert str(config) in line and "unknown detector 'detect-secret'" in line
     with pytest.raises(ConfigError, match="unknown detector 'detect-secret'"):
         load_config(config if named else None, repo)
+
+
+GITLEAKS_FINGERPRINT = "deploy/app.env:generic-api-key:1\n"
+"""The `file:rule:line` fingerprint gitleaks would print for the planted password."""
+
+
+@pytest.mark.parametrize("with_config", [False, True])
+def test_a_gitleaksignore_in_the_tree_is_a_listed_loosening(
+    repo: Path, run: Run, with_config: bool
+) -> None:
+    """It suppresses findings as a baseline does, so it is shown like one, whether a
+    repository config sits beside it or not, and refused under --strict-config."""
+    if with_config:
+        (repo / ".keysweep.yaml").write_text("fail_on: low\n")
+    (repo / ".gitleaksignore").write_text(GITLEAKS_FINGERPRINT)
+    result = run("scan", repo, "--format", "json", "-j", "1")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["findings"] == []
+    [entry] = _loosened(report)
+    assert (entry["file"], entry["setting"]) == (".gitleaksignore", "gitleaksignore")
+    text = run("scan", repo, "-j", "1", "--no-color").stdout
+    assert ".gitleaksignore: the repository's config loosens the gate: gitleaksignore:" in text
+    refused = run("scan", repo, "--strict-config")
+    assert refused.exit_code == 2, refused.output
+    [line] = refused.stderr.splitlines()
+    assert str(repo / ".gitleaksignore") in line and "--strict-config" in line
+
+
+def test_a_gitleaksignore_beside_a_named_config_is_the_operators(
+    repo: Path, tmp_path: Path, run: Run
+) -> None:
+    operator = tmp_path / "ci"
+    operator.mkdir()
+    (operator / "keysweep.yaml").write_text("fail_on: low\n")
+    (operator / ".gitleaksignore").write_text(GITLEAKS_FINGERPRINT)
+    result = run(
+        "scan", repo, "--config", operator / "keysweep.yaml", "--strict-config", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert _loosened(json.loads(result.stdout)) == []
