@@ -38,6 +38,12 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def can_bound() -> bool:
+    """Whether an item run in this thread can be stopped by a timer: SIGALRM is
+    delivered to the main thread only."""
+    return _in_main_thread()
+
+
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise ItemTimeout
 

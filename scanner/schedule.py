@@ -223,7 +223,14 @@ def _run_pool(
 
 def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
     """Hand `batch` to a worker with room; while none has, scan it here a slice
-    at a time, and hand the rest over as soon as one has."""
+    at a time, and hand the rest over as soon as one has. Outside the main
+    thread no timer can stop an item here (`bounds.can_bound`), so there the
+    batch waits for a worker instead."""
+    if not bounds.can_bound():
+        while len(pool.in_flight) >= queued:
+            pool.drain("FIRST_COMPLETED")
+        pool.submit(batch)
+        return
     for start in range(0, len(batch), HERE_SLICE):
         pool.drain("FIRST_COMPLETED", timeout=0)
         if len(pool.in_flight) < queued:

@@ -52,3 +52,25 @@ def test_a_costly_item_is_stopped_and_the_rest_scanned(tmp_path: Path, jobs: str
     found = {f["path"] for f in result.report["findings"] if f["rule"] != "unscanned-content"}
     assert "plain.pem" in found
     assert result.report["summary"]["items_scanned"] >= PLAIN
+
+
+def test_a_library_scan_from_a_thread_bounds_every_item(tmp_path: Path) -> None:
+    """No timer reaches a thread other than the main one, so a pool scan started
+    from a thread leaves every batch to the workers, where the bound holds."""
+    import threading
+
+    from scanner import load_config, scan
+    from scanner.model import Report
+
+    tree = _tree(tmp_path)
+    config = load_config(tree / ".keysweep.yaml", tree).with_overrides(jobs=2)
+    reports: list[Report] = []
+    thread = threading.Thread(target=lambda: reports.append(scan(config, [str(tree)])))
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    [report] = reports
+    stopped = {
+        f.path for f in report.findings if "analysis stopped after 0.5s" in (f.message or "")
+    }
+    assert stopped == {f"slow{i}.txt" for i in range(COSTLY)}
