@@ -93,7 +93,7 @@ def loosenings(config: Config, root: Path) -> tuple[Loosening, ...]:
     for setting, judge in _JUDGES.items():
         change = judge(getattr(config, setting), getattr(defaults, setting), config)
         if change:
-            found.append(Loosening(setting, change))
+            found.append(Loosening(_FILE_KEYS.get(setting, setting), change))
     return tuple(found)
 
 
@@ -129,11 +129,21 @@ _JUDGES: Mapping[str, Judge] = {
     "archives": lambda v, d, c: "never opens archives" if d and not v else "",
     "unscanned_severity": _unscanned,
     "baseline": lambda v, d, c: f"suppresses what {v.name} lists" if v is not None else "",
+    # A repository's own rule can outrank a built-in one on the same text (a
+    # private-key rule beats a token rule) and carry a lower severity.
+    "rules_dirs": lambda v, d, c: (
+        f"adds rules from {_listed(tuple(p.name for p in v))}, which can outrank built-in ones"
+        if v
+        else ""
+    ),
     "passphrases": lambda v, d, c: (
         f"no longer tries {len(_dropped(v, d))} well-known passphrase(s)" if _dropped(v, d) else ""
     ),
 }
 """Per setting: what a value loosens compared with the default ("" for nothing)."""
+
+_FILE_KEYS = {"rules_dirs": "rules"}
+"""Settings shown by the key a config file gives them, where the two differ."""
 
 
 def report_meta(config: Config) -> dict[str, object]:

@@ -191,3 +191,32 @@ def test_a_gitleaksignore_beside_a_named_config_is_the_operators(
     )
     assert result.exit_code == 0, result.output
     assert _loosened(json.loads(result.stdout)) == []
+
+
+LOCAL_RULE = """rules:
+  - id: local.build-note
+    name: Local build note
+    kind: credential
+    severity: info
+    keywords: ["buildnote"]
+    pattern: "buildnote-(?P<secret>[0-9]{8})"
+    examples: ["buildnote-12345678"]
+    negative_examples: ["buildnote-12"]
+"""
+
+
+def test_rules_from_the_repository_are_a_listed_loosening(repo: Path, run: Run) -> None:
+    """A repository's own rule can outrank a built-in one on the same text and
+    carry a lower severity, so adding rules is shown, and refused under strict."""
+    (repo / ".ci-rules").mkdir()
+    (repo / ".ci-rules" / "local.yaml").write_text(LOCAL_RULE)
+    (repo / ".keysweep.yaml").write_text("rules: [.ci-rules]\n")
+    result = run("scan", repo, "--format", "json", "-j", "1")
+    assert result.exit_code == 1, result.output
+    [entry] = _loosened(json.loads(result.stdout))
+    assert (entry["file"], entry["setting"]) == (".keysweep.yaml", "rules")
+    assert ".ci-rules" in entry["change"]
+    refused = run("scan", repo, "--strict-config")
+    assert refused.exit_code == 2, refused.output
+    [line] = refused.stderr.splitlines()
+    assert str(repo / ".keysweep.yaml") in line and ": rules loosens the gate" in line
