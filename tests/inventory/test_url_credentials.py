@@ -34,7 +34,7 @@ COMMANDS = [
     ("repos", "list"),
     ("inventory", "summary"),
     ("server", "tokens"),
-    ("server", "run", "--listen", "127.0.0.1:0"),
+    ("server", "run", "--listen", "127.0.0.1:1"),  # the database fails before any bind
     ("worker", "--until-empty"),
 ]
 
@@ -48,6 +48,7 @@ def test_database_errors_never_show_credentials(
         result = CliRunner().invoke(cli, [*command, "--db", url])
         assert result.exit_code == 2, (url, result.output)
         assert len(result.output.strip().splitlines()) == 1, result.output
+        assert "database" in result.output, result.output  # failed on the URL, not before
         assert SECRET not in result.output, result.output
 
 
