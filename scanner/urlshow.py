@@ -16,8 +16,15 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
 def shown(url: str) -> str:
-    """For messages: scheme, host, port and path; no user information, query or fragment."""
-    parts = urlsplit(url)
+    """For messages: scheme, host, port and path; no user information, query or fragment.
+    Text without `://` (`user@host:path`, or what only looks like a URL) keeps only
+    what follows its last '@'."""
+    if "://" not in url:
+        return url.rpartition("@")[2]
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an IPv6 host whose bracket does not close
+        return "<URL>"
     return urlunsplit((parts.scheme, _host_port(parts), parts.path, "", ""))
 
 

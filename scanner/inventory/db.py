@@ -6,7 +6,10 @@ server and the repository queue alike: SQLite in WAL mode with a busy timeout an
 usable from any thread, PostgreSQL with pre-ping and a bounded pool, the schema
 prepared by the caller's `prepare` (the inventory's four tables, the migrations,
 or the migrations and the job queue's schema), and every failure one line that
-never shows the URL's password.
+never shows the URL's password. `safe_url` is the one way a database URL is
+shown: libpq also takes a password (and a key file's passphrase) as a query
+parameter, so the value of every query parameter whose name looks like a
+credential is hidden as well, not only the password SQLAlchemy knows about.
 """
 
 from __future__ import annotations
@@ -89,12 +92,25 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CREDENTIAL_WORDS = ("pass", "pw", "secret", "token", "key", "cred", "auth")
+"""A query parameter whose name holds one of these is a credential (`password`,
+`passfile`, `sslpassword`, `sslkey`, `private_token`...): its value is not shown."""
+
+
 def safe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL with its password and every credential-like query value hidden, for messages."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
+        parsed = make_url(url)
+        query = {name: _hidden(name, value) for name, value in parsed.query.items()}
+        return parsed.set(query=query).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
         return "<database URL>"
+
+
+def _hidden(name: str, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    if not any(word in name.lower() for word in CREDENTIAL_WORDS):
+        return value
+    return "***" if isinstance(value, str) else tuple("***" for _ in value)
 
 
 def one_line(exc: BaseException) -> str:

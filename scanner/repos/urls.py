@@ -5,7 +5,10 @@ read local files under another name (`fd::`) or speak plain HTTP, where anyone
 on the path can change what we scan. So only https, ssh (also as
 `user@host:path`), git and file URLs pass, plain http only when asked for
 (`--allow-http`), and a URL that carries a password is refused: it would be
-stored in the database and shown in every listing. A user name in an http(s) or
+stored in the database and shown in every listing. In the scp-like form a ':'
+before the '@' (`user:token@host:path`) is such a password, even though git
+would read `user` as the host; that form is refused too (`ssh://user@host/path`
+says the same without the doubt). A user name in an http(s) or
 git URL is dropped (a token passed as the user name would be stored too, and
 with prompts and credential helpers off git cannot use it); ssh keeps its user.
 No message quotes user information.
@@ -46,9 +49,23 @@ def check_url(text: str, *, allow_http: bool = False) -> CloneUrl:
         raise UrlRefused(f"{_said(url)}: a URL may not start with '-'")
     if "::" in url.split("/", 1)[0]:
         raise UrlRefused(f"{_said(url)}: transport helpers (<transport>::<address>) are refused")
+    if "://" not in url and _scp_password(url):
+        raise UrlRefused(
+            f"{_said(url)}: a ':' before the '@' (a password) is refused; "
+            "write ssh://user@host/path"
+        )
     if SCP_LIKE.match(url) and "://" not in url:
         return CloneUrl(url, "ssh")
-    return _with_scheme(url, allow_http)
+    try:
+        return _with_scheme(url, allow_http)
+    except ValueError:  # urlsplit: a bracketed host that does not close, say
+        raise UrlRefused(f"{_said(url)}: not a clone URL") from None
+
+
+def _scp_password(url: str) -> bool:
+    """Whether text without `scheme://` has a ':' before an '@' (`user:secret@host:path`)."""
+    head, at, _ = url.partition("@")
+    return bool(at) and ":" in head
 
 
 def _with_scheme(url: str, allow_http: bool) -> CloneUrl:

@@ -4,11 +4,14 @@ into 401, 403 or 429 (before any body is read or anything is written).
 
 Failed attempts are limited per client address before any token is looked up
 (`failures`): a client past its budget of wrong tokens gets 429 without a
-database query, so guessing tokens costs the guesser, not the server."""
+database query, so guessing tokens costs the guesser, not the server. An IPv6
+client is counted by its /64 (`attempt_source`): one host usually holds a whole
+/64, and counting each of its addresses apart would give it 2**64 budgets."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -89,14 +92,14 @@ class Guard:
     def check_failures(self, request: Request) -> None:
         """Refusal (429) when this client has used up its failed attempts; nothing is
         looked up."""
-        wait = self.failures.waiting(address(request))
+        wait = self.failures.waiting(attempt_source(request))
         if wait:
             log("refused", status=429, path=request.url.path, reason="failed attempts")
             raise Refusal(429, "too many failed attempts", retry_after=wait)
 
     def failed(self, request: Request) -> None:
         """Count one failed attempt against this client."""
-        self.failures.allow(address(request))
+        self.failures.allow(attempt_source(request))
 
     async def viewer(self, request: Request) -> Caller | None:
         """The dashboard viewer of this session, if its token is still valid."""
@@ -138,6 +141,19 @@ def csrf_ok(request: Request, sent: object) -> bool:
 def address(request: Request) -> str:
     """The client's address (behind a trusted proxy, the one it forwarded)."""
     return request.client.host if request.client else "?"
+
+
+def attempt_source(request: Request) -> str:
+    """Who failed attempts are counted against: the client's address, or its /64
+    for IPv6 (an IPv4 address mapped into IPv6 counts as that IPv4 address)."""
+    host = address(request)
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
 
 
 def _bearer_token(request: Request) -> str | None:

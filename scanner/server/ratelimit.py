@@ -1,11 +1,23 @@
 """Requests per minute per token (or per client address before a token is
 known), failed token attempts per client address, and how many refused logins
-get an audit row of their own: token buckets in memory, per server process."""
+get an audit row of their own: token buckets in memory, per server process.
+
+The buckets are bounded (`max_keys`) but making room never gives anyone their
+budget back early: the dict is kept in order of last use, and a new key takes the
+place of the least recently used bucket that is not limiting its key (one with at
+least one token after refilling), looking at no more than `EVICT_SCAN` of the
+oldest. When all of those are still limiting, the new key is refused for as long
+as the oldest of them has to wait: under a flood from that many addresses the
+limiter fails closed instead of forgetting who is locked out."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+
+EVICT_SCAN = 1024
+"""How many of the least recently used buckets a new key may look at for room."""
 
 
 class RateLimiter:
@@ -20,23 +32,39 @@ class RateLimiter:
         """0 when the request may go ahead, else the seconds to wait."""
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if key not in self._buckets and len(self._buckets) >= self.max_keys:
+                spare, wait = self._room(now)
+                if spare is None:
+                    return wait
+                del self._buckets[spare]
+            tokens = self._level(self._buckets.pop(key, (self.burst, now)), now)
             if tokens < 1:
                 self._buckets[key] = (tokens, now)
                 return (1 - tokens) / self.rate
-            if len(self._buckets) >= self.max_keys:
-                self._buckets.clear()
             self._buckets[key] = (tokens - 1, now)
             return 0.0
+
+    def _level(self, bucket: tuple[float, float], now: float) -> float:
+        tokens, last = bucket
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def _room(self, now: float) -> tuple[str | None, float]:
+        """The least recently used bucket that is not limiting (it may go), else None
+        and the seconds until the oldest one stops limiting."""
+        oldest = list(itertools.islice(self._buckets.items(), EVICT_SCAN))
+        for key, bucket in oldest:
+            if self._level(bucket, now) >= 1:
+                return key, 0.0
+        return None, (1 - self._level(oldest[0][1], now)) / self.rate
 
     def waiting(self, key: str) -> float:
         """The seconds `key` must wait before `allow` would let it go ahead (0: none),
         taking nothing from its bucket."""
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if key not in self._buckets and len(self._buckets) >= self.max_keys:
+                return self._room(now)[1]
+            tokens = self._level(self._buckets.get(key, (self.burst, now)), now)
             return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
 
 

@@ -4,21 +4,22 @@ finish, the alert loop stops, the database is closed).
 
 The schema is migrated once, by the parent, before the app or any worker starts;
 workers open the database without migrating. With --workers N, uvicorn starts N
-processes that each build the app from a settings file the parent wrote (mode
-0600, in a private 0700 folder, removed when the server stops): the settings
-hold the webhook secret, the webhook URLs and the session key, which do not
-belong in the environment, where every child process and `/proc/<pid>/environ`
-would see them. The environment carries only the file's path
-(KEYSWEEP_SERVER_SETTINGS_FILE).
+processes (multiprocessing's spawn) that each build the app from the settings:
+the database URL, the webhook secret, the webhook URLs and the session key.
+Those do not belong in the environment, where every child process and
+`/proc/<pid>/environ` would see them, nor in a file: a file outlives a parent
+killed with SIGKILL, and several workers read it at different times (uvicorn
+also starts a new worker in place of one that died, long after the others), so
+no moment is safe to delete it. So the app factory each worker calls is a
+`functools.partial` holding the settings, inside the uvicorn Config that spawn
+pickles to the child over its pipe: nothing is written to disk, and a worker
+restarted by uvicorn gets the same settings the same way.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import secrets
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from scanner.errors import KeysweepError
 from scanner.server.config import ServerConfig, parse_webhook
 
 GRACE_SECONDS = 15
-SETTINGS_ENV = "KEYSWEEP_SERVER_SETTINGS_FILE"
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -84,24 +84,26 @@ def serve(
         "server_header": False,
     }
     if workers > 1:
-        folder = Path(tempfile.mkdtemp(prefix="keysweep-server-"))  # mode 0700
-        try:
-            os.environ[SETTINGS_ENV] = str(write_settings(folder, settings))
-            uvicorn.run("scanner.server.run:app_from_env", factory=True, workers=workers, **options)
-        finally:
-            os.environ.pop(SETTINGS_ENV, None)
-            shutil.rmtree(folder, ignore_errors=True)
+        _run_workers(settings, workers, options)
         return
     uvicorn.Server(uvicorn.Config(build_app(settings), **options)).run()
 
 
-def write_settings(folder: Path, settings: dict[str, Any]) -> Path:
-    """The settings as a file only this user can read (created 0600, never wider)."""
-    path = folder / "settings.json"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(settings, handle)
-    return path
+def _run_workers(settings: dict[str, Any], workers: int, options: dict[str, Any]) -> None:
+    """What `uvicorn.run(..., workers=N)` does, but with an app factory that carries the
+    settings (uvicorn.run only takes an import string there)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    factory = functools.partial(worker_app, settings)
+    config = uvicorn.Config(factory, factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
 
 
 def build_app(settings: dict[str, Any]) -> Any:
@@ -122,10 +124,9 @@ def build_app(settings: dict[str, Any]) -> Any:
     return create_app(config, engine, session_key=settings["session_key"])
 
 
-def app_from_env() -> Any:
-    """The app of one worker process (uvicorn --workers, factory=True), from the
-    settings file the parent named."""
+def worker_app(settings: dict[str, Any]) -> Any:
+    """The app of one worker process (uvicorn's factory, called in the worker)."""
     from scanner.server import logs
 
     logs.setup()
-    return build_app(json.loads(Path(os.environ[SETTINGS_ENV]).read_text(encoding="utf-8")))
+    return build_app(settings)
