@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from scanner.errors import SourceError
+from scanner.errors import GitUnavailable, KeysweepError, SourceError
 
 SAFE_CONFIG: tuple[str, ...] = (
     "core.hooksPath=/dev/null",
@@ -175,10 +175,20 @@ def _run(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[int, bytes, st
         done = subprocess.run(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
         )
-    except FileNotFoundError:
-        raise SourceError(f"cannot run {argv[0]}: git is not installed") from None
+    except OSError as exc:
+        raise cannot_start(exc, argv[0], cwd) from None
     message = _first_line(done.stderr.decode("utf-8", "replace"))
     return done.returncode, done.stdout, message
+
+
+def cannot_start(exc: OSError, program: str, cwd: str) -> KeysweepError:
+    """Why git did not start: a folder gone is this repository's problem (a
+    SourceError); git missing or not executable stops every git source, so it is
+    never a per-repository warning (`GitUnavailable`, exit 2)."""
+    if exc.filename == cwd and exc.filename != program:
+        return SourceError(f"{cwd}: cannot enter the folder: {exc.strerror or exc}")
+    reason = exc.strerror or type(exc).__name__
+    return GitUnavailable(f"cannot run git ({program}): {reason}; install git or fix PATH")
 
 
 class SafeGit:
@@ -217,8 +227,8 @@ class SafeGit:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-        except FileNotFoundError:
-            raise SourceError(f"cannot run {self._exe}: git is not installed") from None
+        except OSError as exc:
+            raise cannot_start(exc, self._exe, self._cwd) from None
         return Process(popen)
 
 

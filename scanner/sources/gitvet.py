@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scanner.errors import SourceError
+from scanner.errors import GitUnavailable, KeysweepError, SourceError
 
 MAX_SMALL_FILE = 1024 * 1024
 """config, HEAD, packed-refs (per file), .git, commondir, shallow, grafts …"""
@@ -87,23 +87,35 @@ def check_owner(folder: Path, trusted: bool) -> None:
 
 
 def _safe_directory(folder: Path) -> bool:
-    """Whether the user's own git config lists `folder` (or '*') as safe."""
-    values = _git_config("--global", "--get-all", "safe.directory")
+    """Whether the user's own git config lists `folder` (or '*') as safe (no when
+    git cannot say: the stricter answer)."""
+    try:
+        values = _git_config("--global", "--get-all", "safe.directory")
+    except (KeysweepError, OSError):
+        return False
     return any(v in ("*", str(folder), f"{folder}/") for v in values)
 
 
+def git_program() -> str:
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as `gitsafe` runs)."""
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
 def _git_config(*args: str) -> list[str]:
-    """Values from `git config` (git's own parser), NUL-separated; [] on any failure."""
+    """Values from `git config` (git's own parser), NUL-separated. GitUnavailable
+    when git cannot start, SourceError when it does not answer in time."""
+    program = git_program()
     with tempfile.TemporaryDirectory() as nowhere:  # run outside any repository
         env = {
             **os.environ,
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CEILING_DIRECTORIES": os.path.dirname(nowhere),
         }
-        env.pop("GIT_DIR", None)
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"):
+            env.pop(name, None)
         try:
             done = subprocess.run(
-                ["git", "config", "--null", *args],
+                [program, "config", "--null", *args],
                 capture_output=True,
                 timeout=GIT_CONFIG_SECONDS,
                 env=env,
@@ -111,8 +123,12 @@ def _git_config(*args: str) -> list[str]:
                 check=False,
                 stdin=subprocess.DEVNULL,
             )
-        except (OSError, subprocess.TimeoutExpired):
-            return []
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            message = f"cannot run git ({program}): {reason}; install git or fix PATH"
+            raise GitUnavailable(message) from None
+        except subprocess.TimeoutExpired:
+            raise SourceError(f"git config did not answer in {GIT_CONFIG_SECONDS:g} s") from None
     return [v.decode("utf-8", "surrogateescape") for v in done.stdout.split(b"\0") if v]
 
 
