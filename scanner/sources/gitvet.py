@@ -50,28 +50,50 @@ TREES = ("refs", "objects", "logs")
 
 
 def locate(path: Path) -> Path | None:
-    """The `.git` (folder or file) or bare repository folder at or above `path`."""
-    start = Path(os.path.abspath(path))
+    """The `.git` (folder or file) or bare repository folder at or above `path`,
+    as git's own search finds it: on the real path (git starts from the resolved
+    working folder), taking only what git takes for a repository. A decoy (an
+    empty `.git` folder) is passed over, as git passes over it."""
+    start = Path(os.path.realpath(path))
     for folder in (start, *start.parents):
         dotgit = folder / ".git"
-        if os.path.lexists(dotgit):
+        if os.path.isfile(dotgit) or is_git_dir(dotgit):
             return dotgit
-        if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+        if os.path.islink(dotgit) and os.path.isdir(dotgit):
+            return dotgit  # git would open it; `vet_located` refuses it
+        if is_git_dir(folder):
             return folder
     return None
+
+
+def is_git_dir(folder: Path) -> bool:
+    """git's test for a repository folder: a HEAD file, and `objects/` and `refs/`
+    there or in the folder its `commondir` file names (a linked worktree's)."""
+    if not os.path.isfile(folder / "HEAD"):
+        return False
+    base = folder
+    if os.path.isfile(folder / "commondir"):
+        target = _small_text(folder / "commondir").strip()
+        base = (folder / target) if target else folder
+    return os.path.isdir(base / "objects") and os.path.isdir(base / "refs")
 
 
 def vet(path: Path) -> None:
     """Raise SourceError unless every file git would read there is safe to read."""
     found = locate(path)
-    if found is None:
-        return  # gitpython says there is no repository
+    if found is not None:
+        vet_located(found)
+
+
+def vet_located(found: Path) -> Path:
+    """Vet the repository `locate` found; its git dir (a `.git` file followed)."""
     git_dir = _git_dir_of(found)
     _vet_dir(git_dir)
     common = git_dir / "commondir"
     if common.exists():
         target = _small_text(common).strip()
         _vet_dir((git_dir / target).resolve() if target else git_dir)
+    return git_dir
 
 
 def check_owner(folder: Path, trusted: bool) -> None:
