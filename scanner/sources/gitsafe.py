@@ -121,6 +121,12 @@ def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
 DISCOVERY_UNSET = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
 """A repository is found from the folder named, never from these (a pre-commit
 hook runs with GIT_DIR set): every later call names the repository itself."""
+BOUND_UNSET = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_GRAFT_FILE")
+"""Not passed to git once the repository is named: an inherited GIT_COMMON_DIR
+would read another repository's objects and refs (every blob "missing"), a
+namespace would hide refs, a graft file would rewrite history. GIT_INDEX_FILE
+(a hook's index) and GIT_OBJECT_DIRECTORY / GIT_ALTERNATE_OBJECT_DIRECTORIES
+(pre-receive's quarantine, where the pushed objects are) stay as git set them."""
 DISCOVERY_SECONDS = 30.0
 """rev-parse reads a few small vetted files; a git that takes longer is stuck."""
 
@@ -233,6 +239,8 @@ class SafeGit:
         if index_file:
             extra["GIT_INDEX_FILE"] = index_file
         self._env = git_environment(extra)
+        for name in BOUND_UNSET:
+            self._env.pop(name, None)
 
     def argv(self, *args: str) -> list[str]:
         head = [self._exe, "--no-pager", f"--git-dir={self.paths.git_dir}"]
