@@ -119,3 +119,19 @@ def test_a_git_that_answers_nothing_is_one_line(make_repo: Any, tmp_path: Path) 
     code, output = _keysweep(repo, tmp_path, "git", "--staged", GIT_PYTHON_GIT_EXECUTABLE=program)
     assert code == 2, output
     assert "git rev-parse answered 0 lines" in output and output.strip().count("\n") == 0
+
+
+def test_a_git_that_opens_another_repository_is_refused(make_repo: Any, tmp_path: Path) -> None:
+    vetted: Path = make_repo("vetted")
+    commit(vetted, {"readme": "clean\n"})
+    other: Path = make_repo("other")
+    commit(other, {"app.env": f"T={token()}\n"})
+    real_git = shutil.which("git")
+    assert real_git is not None
+    wrapper = tmp_path / "git-elsewhere"
+    wrapper.write_text(f'#!/bin/sh\ncd "{other}" && exec "{real_git}" "$@"\n')
+    wrapper.chmod(0o755)
+    code, output = _keysweep(vetted, tmp_path, "git", GIT_PYTHON_GIT_EXECUTABLE=str(wrapper))
+    assert code == 2, output
+    found, checked = (os.path.realpath(r / ".git") for r in (other, vetted))
+    assert f"git found the repository {found}, not {checked}" in output
