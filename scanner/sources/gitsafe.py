@@ -181,8 +181,11 @@ def _top_of(located: Path) -> Path:
 
 
 def git_executable() -> str:
-    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as gitpython honours it)."""
-    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as gitpython honours it);
+    the one `gitvet` runs too."""
+    from scanner.sources.gitvet import git_program
+
+    return git_program()
 
 
 def git_environment(extra: dict[str, str]) -> dict[str, str]:

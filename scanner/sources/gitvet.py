@@ -119,7 +119,7 @@ def _safe_directory(folder: Path) -> bool:
 
 
 def git_program() -> str:
-    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as `gitsafe` runs)."""
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (`gitsafe.git_executable`)."""
     return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
 
 
