@@ -23,6 +23,11 @@ class SourceError(KeysweepError):
     """A source that cannot be opened at all (not a repository, no such path)."""
 
 
+class GitUnavailable(KeysweepError):
+    """git cannot be started at all (not installed, not executable): no git source
+    can be read, so a scan that needs one stops instead of passing unscanned."""
+
+
 class BaselineError(KeysweepError):
     """A baseline file that cannot be read."""
 

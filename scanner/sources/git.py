@@ -161,16 +161,29 @@ class GitSource:
         yield from (
             Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
         )
+        unreadable = 0
         for blob in read_blobs(self._git, ids, self.max_file_size):
             path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:
                     yield Skipped(path, SkipReason.TOO_LARGE)
+                else:
+                    unreadable += 1
                 yield ScanWarning(path, f"{blob.problem} (blob {blob.sha})")
                 continue
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)
             yield Item(origin=origin, data=blob.data, blob_id=blob.sha, size=blob.size)
+        if ids and unreadable == len(ids):
+            raise SourceError(self._none_readable(len(ids)))
+
+    def _none_readable(self, count: int) -> str:
+        """A scan that read none of its blobs did not scan: one line, never a green gate."""
+        what = "staged files" if self.staged else "blobs in history"
+        return (
+            f"{self.base}: git could read none of the {count} {what} "
+            "(the repository is damaged, or GIT_* variables point elsewhere)"
+        )
 
 
 def reading_order(inventory: gitlog.Inventory, skip: Collection[str] = ()) -> list[str]:

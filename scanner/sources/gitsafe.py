@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from scanner.errors import SourceError
+from scanner.errors import GitUnavailable, KeysweepError, SourceError
 
 SAFE_CONFIG: tuple[str, ...] = (
     "core.hooksPath=/dev/null",
@@ -93,22 +93,24 @@ TRUSTED_OWNERS: set[Path] = set()
 def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
     """The repository at or above `path`, found by `git rev-parse`; SourceError if
     none, or if a file git would read there is not a bounded regular file, or if
-    the repository belongs to another user (unless `trust_owner`)."""
+    the repository belongs to another user (unless `trust_owner`), or if git's
+    answer is not the repository that was vetted."""
     from scanner.sources import gitvet
 
-    gitvet.vet(path)  # before git, which reads the config (and its includes) too
     if not os.path.isdir(path):
         raise SourceError(f"{path}: no such folder")
     located = gitvet.locate(path)
-    near = _top_of(located).resolve() if located is not None else None
-    if trust_owner and near is not None:
+    if located is None:
+        raise SourceError(f"{path}: not a git repository (none at or above it)")
+    vetted = gitvet.vet_located(located)  # before git, which reads the config and its includes
+    near = _top_of(located)
+    if trust_owner:
         TRUSTED_OWNERS.add(near)
-    status, out, message = _rev_parse(path, trusted=near in TRUSTED_OWNERS)
-    if status != 0 or near is None:
-        if near is not None:  # git's own ownership refusal: say what to do
-            gitvet.check_owner(near, near in TRUSTED_OWNERS)
+    status, out, message = _rev_parse(path, near, trusted=near in TRUSTED_OWNERS)
+    if status != 0:
+        gitvet.check_owner(near, near in TRUSTED_OWNERS)  # git's ownership refusal: say what to do
         raise SourceError(f"{path}: not a git repository ({message or 'git found none'})")
-    found = _paths_from(Path(os.path.abspath(path)), out)
+    found = _paths_from(Path(os.path.abspath(path)), out, vetted)
     top = (found.work_tree or found.git_dir).resolve()
     if trust_owner:
         TRUSTED_OWNERS.add(top)
@@ -119,33 +121,58 @@ def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
 DISCOVERY_UNSET = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
 """A repository is found from the folder named, never from these (a pre-commit
 hook runs with GIT_DIR set): every later call names the repository itself."""
+BOUND_UNSET = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_GRAFT_FILE")
+"""Not passed to git once the repository is named: an inherited GIT_COMMON_DIR
+would read another repository's objects and refs (every blob "missing"), a
+namespace would hide refs, a graft file would rewrite history. GIT_INDEX_FILE
+(a hook's index) and GIT_OBJECT_DIRECTORY / GIT_ALTERNATE_OBJECT_DIRECTORIES
+(pre-receive's quarantine, where the pushed objects are) stay as git set them."""
+DISCOVERY_SECONDS = 30.0
+"""rev-parse reads a few small vetted files; a git that takes longer is stuck."""
 
 
-def _rev_parse(path: Path, *, trusted: bool) -> tuple[int, bytes, str]:
-    """git's own discovery; a repository the user trusts passes git's ownership
-    check too (later calls name the repository, which git does not check)."""
+def _rev_parse(path: Path, top: Path, *, trusted: bool) -> tuple[int, bytes, str]:
+    """git's own discovery, kept from searching above `top` (the vetted repository's
+    folder: git may not find another one further up); a repository the user
+    trusts passes git's ownership check too (later calls name the repository,
+    which git does not check)."""
     args = ("--absolute-git-dir", "--is-bare-repository", "--is-inside-work-tree", "--show-cdup")
     trust = ["-c", "safe.directory=*"] if trusted else []
     argv = [git_executable(), "--no-pager", *_config_args(), *trust, "rev-parse", *args]
     env = git_environment(SAFE_ENV)
     for name in DISCOVERY_UNSET:
         env.pop(name, None)
-    return _run(argv, str(path), env)
+    env["GIT_CEILING_DIRECTORIES"] = str(top.parent)
+    return _run(argv, str(path), env, timeout=DISCOVERY_SECONDS)
 
 
-def _paths_from(start: Path, out: bytes) -> RepoPaths:
-    """RepoPaths from rev-parse's answer, spelled from the path the caller gave
-    (symbolic links kept, as the report's paths are)."""
+def _paths_from(start: Path, out: bytes, vetted: Path) -> RepoPaths:
+    """RepoPaths from rev-parse's answer, which must name the `vetted` git dir;
+    spelled from the path the caller gave (symbolic links kept, as the report's
+    paths are) when that path leads to the same folder."""
     lines = out.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 3:
+        raise SourceError(f"{start}: git rev-parse answered {len(lines)} lines, not 3 or 4")
     git_dir, bare, inside = Path(lines[0]), lines[1] == "true", lines[2] == "true"
+    if not _same_folder(git_dir, vetted):
+        raise SourceError(f"{start}: git found the repository {git_dir}, not {vetted}")
     if bare:
         return RepoPaths(git_dir, None)
     if not inside:  # named from inside the git folder of a repository with a work tree
         return RepoPaths(git_dir, git_dir.parent)
     cdup = lines[3] if len(lines) > 3 else ""
-    work = Path(os.path.normpath(start / cdup))
+    real = Path(os.path.normpath(Path(os.path.realpath(start)) / cdup))
+    spelled = Path(os.path.normpath(start / cdup))
+    work = spelled if _same_folder(spelled, real) else real
     dotgit = work / ".git"
     return RepoPaths(dotgit if dotgit.is_dir() else git_dir, work)
+
+
+def _same_folder(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _top_of(located: Path) -> Path:
@@ -154,8 +181,11 @@ def _top_of(located: Path) -> Path:
 
 
 def git_executable() -> str:
-    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as gitpython honours it)."""
-    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (as gitpython honours it);
+    the one `gitvet` runs too."""
+    from scanner.sources.gitvet import git_program
+
+    return git_program()
 
 
 def git_environment(extra: dict[str, str]) -> dict[str, str]:
@@ -170,15 +200,35 @@ def _config_args() -> list[str]:
     return args
 
 
-def _run(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[int, bytes, str]:
+def _run(
+    argv: list[str], cwd: str, env: dict[str, str], timeout: float | None = None
+) -> tuple[int, bytes, str]:
     try:
         done = subprocess.run(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            timeout=timeout,
         )
-    except FileNotFoundError:
-        raise SourceError(f"cannot run {argv[0]}: git is not installed") from None
+    except OSError as exc:
+        raise cannot_start(exc, argv[0], cwd) from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"{cwd}: git did not answer in {timeout:g} s") from None
     message = _first_line(done.stderr.decode("utf-8", "replace"))
     return done.returncode, done.stdout, message
+
+
+def cannot_start(exc: OSError, program: str, cwd: str) -> KeysweepError:
+    """Why git did not start: a folder gone is this repository's problem (a
+    SourceError); git missing or not executable stops every git source, so it is
+    never a per-repository warning (`GitUnavailable`, exit 2)."""
+    if exc.filename == cwd and exc.filename != program:
+        return SourceError(f"{cwd}: cannot enter the folder: {exc.strerror or exc}")
+    reason = exc.strerror or type(exc).__name__
+    return GitUnavailable(f"cannot run git ({program}): {reason}; install git or fix PATH")
 
 
 class SafeGit:
@@ -192,6 +242,8 @@ class SafeGit:
         if index_file:
             extra["GIT_INDEX_FILE"] = index_file
         self._env = git_environment(extra)
+        for name in BOUND_UNSET:
+            self._env.pop(name, None)
 
     def argv(self, *args: str) -> list[str]:
         head = [self._exe, "--no-pager", f"--git-dir={self.paths.git_dir}"]
@@ -217,8 +269,8 @@ class SafeGit:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-        except FileNotFoundError:
-            raise SourceError(f"cannot run {self._exe}: git is not installed") from None
+        except OSError as exc:
+            raise cannot_start(exc, self._exe, self._cwd) from None
         return Process(popen)
 
 

@@ -93,6 +93,14 @@ class GitStores:
             yield source
             return
         prefix = store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
+        try:
+            yield from self._events_of(source, store, prefix)
+        except SourceError as exc:  # e.g. none of its blobs readable: this store only
+            yield _shown(
+                ScanWarning(str(store.open_at), f"git history not scanned: {exc}"), store, prefix
+            )
+
+    def _events_of(self, source: GitSource, store: Store, prefix: str) -> Iterator[SourceEvent]:
         for event in source.events():
             if isinstance(event, Item):
                 if event.blob_id is not None:

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scanner.errors import SourceError
+from scanner.errors import GitUnavailable, KeysweepError, SourceError
 
 MAX_SMALL_FILE = 1024 * 1024
 """config, HEAD, packed-refs (per file), .git, commondir, shallow, grafts …"""
@@ -50,28 +50,50 @@ TREES = ("refs", "objects", "logs")
 
 
 def locate(path: Path) -> Path | None:
-    """The `.git` (folder or file) or bare repository folder at or above `path`."""
-    start = Path(os.path.abspath(path))
+    """The `.git` (folder or file) or bare repository folder at or above `path`,
+    as git's own search finds it: on the real path (git starts from the resolved
+    working folder), taking only what git takes for a repository. A decoy (an
+    empty `.git` folder) is passed over, as git passes over it."""
+    start = Path(os.path.realpath(path))
     for folder in (start, *start.parents):
         dotgit = folder / ".git"
-        if os.path.lexists(dotgit):
+        if os.path.isfile(dotgit) or is_git_dir(dotgit):
             return dotgit
-        if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+        if os.path.islink(dotgit) and os.path.isdir(dotgit):
+            return dotgit  # git would open it; `vet_located` refuses it
+        if is_git_dir(folder):
             return folder
     return None
+
+
+def is_git_dir(folder: Path) -> bool:
+    """git's test for a repository folder: a HEAD file, and `objects/` and `refs/`
+    there or in the folder its `commondir` file names (a linked worktree's)."""
+    if not os.path.isfile(folder / "HEAD"):
+        return False
+    base = folder
+    if os.path.isfile(folder / "commondir"):
+        target = _small_text(folder / "commondir").strip()
+        base = (folder / target) if target else folder
+    return os.path.isdir(base / "objects") and os.path.isdir(base / "refs")
 
 
 def vet(path: Path) -> None:
     """Raise SourceError unless every file git would read there is safe to read."""
     found = locate(path)
-    if found is None:
-        return  # gitpython says there is no repository
+    if found is not None:
+        vet_located(found)
+
+
+def vet_located(found: Path) -> Path:
+    """Vet the repository `locate` found; its git dir (a `.git` file followed)."""
     git_dir = _git_dir_of(found)
     _vet_dir(git_dir)
     common = git_dir / "commondir"
     if common.exists():
         target = _small_text(common).strip()
         _vet_dir((git_dir / target).resolve() if target else git_dir)
+    return git_dir
 
 
 def check_owner(folder: Path, trusted: bool) -> None:
@@ -87,23 +109,35 @@ def check_owner(folder: Path, trusted: bool) -> None:
 
 
 def _safe_directory(folder: Path) -> bool:
-    """Whether the user's own git config lists `folder` (or '*') as safe."""
-    values = _git_config("--global", "--get-all", "safe.directory")
+    """Whether the user's own git config lists `folder` (or '*') as safe (no when
+    git cannot say: the stricter answer)."""
+    try:
+        values = _git_config("--global", "--get-all", "safe.directory")
+    except (KeysweepError, OSError):
+        return False
     return any(v in ("*", str(folder), f"{folder}/") for v in values)
 
 
+def git_program() -> str:
+    """git, or the program GIT_PYTHON_GIT_EXECUTABLE names (`gitsafe.git_executable`)."""
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
 def _git_config(*args: str) -> list[str]:
-    """Values from `git config` (git's own parser), NUL-separated; [] on any failure."""
+    """Values from `git config` (git's own parser), NUL-separated. GitUnavailable
+    when git cannot start, SourceError when it does not answer in time."""
+    program = git_program()
     with tempfile.TemporaryDirectory() as nowhere:  # run outside any repository
         env = {
             **os.environ,
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CEILING_DIRECTORIES": os.path.dirname(nowhere),
         }
-        env.pop("GIT_DIR", None)
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"):
+            env.pop(name, None)
         try:
             done = subprocess.run(
-                ["git", "config", "--null", *args],
+                [program, "config", "--null", *args],
                 capture_output=True,
                 timeout=GIT_CONFIG_SECONDS,
                 env=env,
@@ -111,8 +145,12 @@ def _git_config(*args: str) -> list[str]:
                 check=False,
                 stdin=subprocess.DEVNULL,
             )
-        except (OSError, subprocess.TimeoutExpired):
-            return []
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            message = f"cannot run git ({program}): {reason}; install git or fix PATH"
+            raise GitUnavailable(message) from None
+        except subprocess.TimeoutExpired:
+            raise SourceError(f"git config did not answer in {GIT_CONFIG_SECONDS:g} s") from None
     return [v.decode("utf-8", "surrogateescape") for v in done.stdout.split(b"\0") if v]
 
 

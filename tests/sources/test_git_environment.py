@@ -1,0 +1,97 @@
+"""What the caller's environment and a damaged store can do to a git scan.
+
+An inherited GIT_COMMON_DIR (or GIT_DIR, GIT_WORK_TREE) must not make git read
+another repository once the one to scan is named; and a staged or history scan
+that could read none of its blobs did not scan, so it stops with exit 2 and one
+line instead of passing with warnings. Real repositories, the real console script.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import TOKEN_RULE, commit, git, token
+
+KEYSWEEP = str(Path(sys.executable).with_name("keysweep"))
+
+
+def _keysweep(cwd: Path, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(TOKEN_RULE)
+    full = {**os.environ, "KEYSWEEP_CACHE_DIR": str(tmp_path / "cache"), **env}
+    full.pop("KEYSWEEP_DEBUG", None)
+    argv = [KEYSWEEP, *args, "--no-builtin-rules", "--rules", str(rules), "-j", "1"]
+    done = subprocess.run(argv, cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _drop_objects(repo: Path, *shas: str) -> None:
+    for sha in shas:
+        (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+
+
+@pytest.fixture
+def staged_secret(make_repo: Any) -> Path:
+    repo: Path = make_repo("repo")
+    commit(repo, {"readme": "hello\n"})
+    (repo / "app.env").write_text(f"T={token()}\n")
+    git(repo, "add", "app.env")
+    return repo
+
+
+@pytest.mark.parametrize("name", ["GIT_COMMON_DIR", "GIT_DIR", "GIT_WORK_TREE"])
+def test_an_inherited_repository_variable_does_not_redirect_the_scan(
+    staged_secret: Path, make_repo: Any, tmp_path: Path, name: str
+) -> None:
+    elsewhere: Path = make_repo("elsewhere.git", bare=True)
+    code, output = _keysweep(staged_secret, tmp_path, "git", "--staged", **{name: str(elsewhere)})
+    assert code == 1, output
+    assert "app.env" in output and "0 warnings" in output
+
+
+def test_a_staged_scan_that_reads_no_blob_is_exit_2(make_repo: Any, tmp_path: Path) -> None:
+    repo: Path = make_repo()
+    for name in ("a.txt", "b.txt"):
+        (repo / name).write_text(f"{name}\n")
+    git(repo, "add", "a.txt", "b.txt")
+    _drop_objects(repo, git(repo, "rev-parse", ":a.txt"), git(repo, "rev-parse", ":b.txt"))
+    code, output = _keysweep(repo, tmp_path, "git", "--staged")
+    assert code == 2, output
+    assert "git could read none of the 2 staged files" in output
+    assert output.strip().count("\n") == 0
+
+
+def test_a_history_scan_that_reads_no_blob_is_exit_2(make_repo: Any, tmp_path: Path) -> None:
+    repo: Path = make_repo()
+    commit(repo, {"a.txt": f"T={token()}\n"})
+    _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
+    code, output = _keysweep(repo, tmp_path, "git")
+    assert code == 2, output
+    assert "git could read none of the 1 blobs in history" in output
+
+
+def test_one_readable_blob_keeps_the_scan_going(make_repo: Any, tmp_path: Path) -> None:
+    repo: Path = make_repo()
+    commit(repo, {"a.txt": "nothing\n", "b.env": f"T={token()}\n"})
+    _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
+    code, output = _keysweep(repo, tmp_path, "git")
+    assert code == 1, output
+    assert "b.env" in output and "missing object" in output
+
+
+def test_a_folder_scan_warns_about_the_unreadable_store_and_scans_the_rest(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    repo: Path = make_repo()
+    commit(repo, {"a.txt": "nothing\n"})
+    _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
+    (tmp_path / "app.env").write_text(f"T={token()}\n")
+    code, output = _keysweep(tmp_path, tmp_path, "scan", ".")
+    assert code == 1, output
+    assert "app.env" in output
+    assert "repo: git history not scanned:" in output and "could read none of the 1" in output
