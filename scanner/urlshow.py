@@ -12,7 +12,12 @@ client imports it.
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+CREDENTIAL_WORDS = ("pass", "pw", "secret", "token", "key", "cred", "auth")
+"""A query parameter whose name holds one of these is a credential (`password`,
+`passfile`, `sslpassword`, `sslkey`, `private_token`...): its value is never shown
+nor stored."""
 
 
 def shown(url: str) -> str:
@@ -51,3 +56,14 @@ def _host_port(parts: SplitResult) -> str:
     except ValueError:  # a port that is not a number: left out
         port = None
     return f"{host}:{port}" if port else host
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a query parameter of this name carries a credential."""
+    return any(word in name.lower() for word in CREDENTIAL_WORDS)
+
+
+def credential_in_query(url: str) -> bool:
+    """Whether the URL's query names a credential-like parameter (`?private_token=`)."""
+    query = urlsplit(url).query
+    return any(is_credential_name(name) for name, _ in parse_qsl(query, keep_blank_values=True))

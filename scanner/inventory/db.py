@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from scanner.errors import InventoryError
 from scanner.inventory.models import INVENTORY_TABLES, Base
+from scanner.urlshow import is_credential_name
 
 
 def data_dir() -> Path:
@@ -92,11 +93,6 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-CREDENTIAL_WORDS = ("pass", "pw", "secret", "token", "key", "cred", "auth")
-"""A query parameter whose name holds one of these is a credential (`password`,
-`passfile`, `sslpassword`, `sslkey`, `private_token`...): its value is not shown."""
-
-
 def safe_url(url: str) -> str:
     """The URL with its password and every credential-like query value hidden, for messages."""
     try:
@@ -108,7 +104,7 @@ def safe_url(url: str) -> str:
 
 
 def _hidden(name: str, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
-    if not any(word in name.lower() for word in CREDENTIAL_WORDS):
+    if not is_credential_name(name):
         return value
     return "***" if isinstance(value, str) else tuple("***" for _ in value)
 

@@ -4,8 +4,9 @@ A clone URL picks a git transport, and some transports run programs (`ext::`),
 read local files under another name (`fd::`) or speak plain HTTP, where anyone
 on the path can change what we scan. So only https, ssh (also as
 `user@host:path`), git and file URLs pass, plain http only when asked for
-(`--allow-http`), and a URL that carries a password is refused: it would be
-stored in the database and shown in every listing. In the scp-like form a ':'
+(`--allow-http`), and a URL that carries a password (or a credential-like query
+parameter, `?private_token=`) is refused: it would be stored in the database and
+shown in every listing. In the scp-like form a ':'
 before the '@' (`user:token@host:path`) is such a password, even though git
 would read `user` as the host; that form is refused too (`ssh://user@host/path`
 says the same without the doubt). A user name in an http(s) or
@@ -22,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner.errors import KeysweepError
-from scanner.urlshow import shown, without_userinfo
+from scanner.urlshow import credential_in_query, shown, without_userinfo
 
 SCHEMES = ("https", "ssh", "git", "file")
 SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]+$")
@@ -54,6 +55,8 @@ def check_url(text: str, *, allow_http: bool = False) -> CloneUrl:
             f"{_said(url)}: a ':' before the '@' (a password) is refused; "
             "write ssh://user@host/path"
         )
+    if "://" in url and "@" in url.partition("://")[0]:  # `user:token@https://host/…`
+        raise UrlRefused(f"{_said(url)}: user information before the scheme is refused")
     if SCP_LIKE.match(url) and "://" not in url:
         return CloneUrl(url, "ssh")
     try:
@@ -77,6 +80,8 @@ def _with_scheme(url: str, allow_http: bool) -> CloneUrl:
         raise UrlRefused(f"{shown(url)}: scheme {scheme or 'none'!r} is refused{hint}")
     if parts.password is not None:
         raise UrlRefused(f"{shown(url)}: a URL with a password is refused (use ssh or a token)")
+    if credential_in_query(url):
+        raise UrlRefused(f"{shown(url)}: a URL with a credential in its query is refused")
     if scheme != "file" and not parts.hostname:
         raise UrlRefused(f"{shown(url)}: no host")
     return CloneUrl(url if scheme == "ssh" else without_userinfo(url), scheme)

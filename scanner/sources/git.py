@@ -84,13 +84,26 @@ class GitSource:
         self._paths = discover(self.repo)
         if self.staged and self._paths.work_tree is None:
             raise SourceError(f"{self.repo}: a bare repository has no staged changes")
-        index = os.environ.get("GIT_INDEX_FILE")
-        self._git = SafeGit(self._paths, os.path.abspath(index) if index else None)
+        self._git = SafeGit(self._paths, self._index_file())
         status, _, message = self._git.run("rev-parse", "--git-dir", check=False)
         if status != 0:  # e.g. git's "dubious ownership" refusal: never a silent pass
             raise SourceError(f"{self.repo}: git cannot read this repository: {message}")
         for rev in self._user_revs():
             self._verify(rev)
+
+    def _index_file(self) -> str | None:
+        """The index git named for this hook (`GIT_INDEX_FILE`). git runs hooks at the
+        work tree's top and names the index relative to it, so a relative name is
+        read from there, wherever keysweep was started. An index that is not there
+        would list no staged file at all: exit 2, never a silent pass."""
+        index = os.environ.get("GIT_INDEX_FILE")
+        if not index:
+            return None
+        top = self._paths.work_tree or self._paths.git_dir
+        path = os.path.join(top, index)  # an absolute name stays as it is
+        if self.staged and not os.path.isfile(path):
+            raise SourceError(f"{path}: GIT_INDEX_FILE names no index file")
+        return path
 
     @property
     def roots(self) -> tuple[str, ...]:

@@ -27,6 +27,10 @@ SECRET = "glpat-AbCdEfGh1234567890xy"
         f"https://deploy:{SECRET}@[::1]:8443/grp/proj.git",
         f"https://deploy:{SECRET}@[::1/grp/proj.git",
         f"https://{SECRET}:x-oauth@gitlab.example.com/grp/proj.git",
+        f"oauth2:{SECRET}@https://gitlab.example.com/grp/proj.git",
+        f"deploy:{SECRET}@gitlab.example.com:grp/x://proj.git",
+        f"https://gitlab.example.com/grp/proj.git?private_token={SECRET}",
+        f"https://gitlab.example.com/grp/proj.git?ref=main&Access-Key={SECRET}",
     ],
     ids=[
         "scp",
@@ -39,6 +43,10 @@ SECRET = "glpat-AbCdEfGh1234567890xy"
         "https-ipv6",
         "https-broken-ipv6",
         "token-as-user",
+        "userinfo-before-scheme",
+        "scp-with-scheme-later",
+        "query-token",
+        "query-key",
     ],
 )
 def test_password_in_url_is_refused_and_never_listed(tmp_path: Path, url: str) -> None:

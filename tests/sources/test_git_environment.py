@@ -95,3 +95,25 @@ def test_a_folder_scan_warns_about_the_unreadable_store_and_scans_the_rest(
     assert code == 1, output
     assert "app.env" in output
     assert "repo: git history not scanned:" in output and "could read none of the 1" in output
+
+
+def test_a_relative_index_file_is_read_from_the_work_tree(
+    staged_secret: Path, tmp_path: Path
+) -> None:
+    """git runs hooks at the work tree's top and names the index relative to it;
+    a hook that changes folder first still scans the staged files."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, output = _keysweep(
+        elsewhere, tmp_path, "git", "--staged", str(staged_secret), GIT_INDEX_FILE=".git/index"
+    )
+    assert code == 1, output
+    assert "app.env" in output
+
+
+def test_an_index_file_that_is_not_there_is_exit_2(staged_secret: Path, tmp_path: Path) -> None:
+    code, output = _keysweep(
+        staged_secret, tmp_path, "git", "--staged", GIT_INDEX_FILE=".git/no-such-index"
+    )
+    assert code == 2, output
+    assert len(output.strip().splitlines()) == 1 and "GIT_INDEX_FILE" in output
