@@ -303,14 +303,17 @@ def _best_order(finding: Finding) -> tuple[object, ...]:
     return (_negated(specificity(finding)), finding.rule, finding.id, first)
 
 
-def _place_order(place: Location) -> tuple[bool, str, str, str, int, int]:
-    """HEAD places first; then by path; the oldest sighting of a path first."""
+def _place_order(place: Location) -> tuple[bool, str, str, str, str, int, int]:
+    """HEAD places first; then by path; the oldest sighting of a path first. Commits
+    of one date (scripted commits, rebases) are ordered by id, so which of them a
+    finding names never depends on which worker's result arrived first."""
     origin = place.origin
     return (
         origin.at_head is False,
         origin.path,
         origin.archive_member or "",
         origin.date or "",
+        origin.commit or "",
         place.line,
         place.column,
     )

@@ -37,3 +37,20 @@ def test_one_secret_in_two_versions_of_a_file_reads_the_same_in_any_order() -> N
     ((_, origin, facts, _),) = first  # one place: the same line of two versions
     assert origin.commit == "1" * 40  # the oldest sighting is primary, and gives the facts
     assert facts.get("username") == "joe"
+
+
+def test_commits_of_one_date_name_the_same_commit_in_any_order() -> None:
+    """Scripted commits and rebases share a date: the place a finding names must
+    not depend on which worker's result arrived first."""
+    password = "".join(secrets.choice(string.ascii_letters) for _ in range(14)) + "7!"
+    date = "2022-05-05T12:00:00+00:00"
+    versions = [
+        _version(c * 40, date, f'def connect():\n    password = "{password}"\n    x = {n}\n')
+        for n, c in enumerate("a3f")
+    ]
+    config = Config(detectors=("python",), jobs=1)
+    named = {
+        scan(config, [MemorySource(order)]).findings[0].origin.commit
+        for order in (versions, versions[::-1], versions[1:] + versions[:1])
+    }
+    assert named == {"3" * 40}
