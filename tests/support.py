@@ -4,9 +4,11 @@ One home for each, so that every test makes them the same way."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -160,3 +162,22 @@ def fresh_database(server: str, prefix: str = "keysweep_test") -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def keysweep_with_token_rule(
+    cwd: Path,
+    tmp_path: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> tuple[int, str]:
+    """The real console script in `cwd`, with only TOKEN_RULE as rules and one job,
+    a cache under `tmp_path` and `env` added: (exit code, stdout + stderr)."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(TOKEN_RULE)
+    full = {**os.environ, "KEYSWEEP_CACHE_DIR": str(tmp_path / "cache"), **(env or {})}
+    full.pop("KEYSWEEP_DEBUG", None)
+    keysweep = str(Path(sys.executable).with_name("keysweep"))
+    argv = [keysweep, *args, "--no-builtin-rules", "--rules", str(rules), "-j", "1"]
+    done = subprocess.run(argv, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr

@@ -8,26 +8,16 @@ file that cannot be executed); its error is one line.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import TOKEN_RULE, commit, token
-
-KEYSWEEP = str(Path(sys.executable).with_name("keysweep"))
+from support import commit, keysweep_with_token_rule, token
 
 
 def _keysweep(cwd: Path, tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(TOKEN_RULE)
-    full = {**os.environ, "KEYSWEEP_CACHE_DIR": str(tmp_path / "cache"), **env}
-    full.pop("KEYSWEEP_DEBUG", None)
-    argv = [KEYSWEEP, *args, "--no-builtin-rules", "--rules", str(rules), "-j", "1"]
-    done = subprocess.run(argv, cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
-    return done.returncode, done.stdout + done.stderr
+    return keysweep_with_token_rule(cwd, tmp_path, *args, env=env)
 
 
 @pytest.fixture
