@@ -47,7 +47,7 @@ class RuleDetector:
         # internal error for this item (exit 3) instead of reporting it clean.
         hits = self.engine.find(data, paths)
         hits.extend(self.engine.find_key_files(paths, data))
-        return to_matches(data, hits)
+        return to_matches(data, hits) if hits else []
 
 
 def item_paths(origin: Origin) -> list[str]:

@@ -1,8 +1,11 @@
-"""All rule patterns and keywords in one Hyperscan database, scanned once per item.
+"""All rule patterns in one Hyperscan database, scanned once per item.
 
 Patterns Hyperscan rejects in exact mode are compiled with HS_FLAG_PREFILTER
 (a superset of matches, confirmed by RE2 anyway); patterns it rejects even then
-are left to the RE2 lane. Keywords are caseless literals in the same database.
+are left to the RE2 lane. Keywords are not in the database: a keyword matters
+only for a rule that matched, so the engine looks for it then
+(`matcher.Engine`). 1,373 caseless keywords, many of two or three letters, made
+the scan half again as slow and reported once per item and keyword present.
 
 The compiled database may be cached on disk (a pre-commit hook then loads it in
 milliseconds instead of compiling for a second). A cache file is a derived copy,
@@ -11,13 +14,12 @@ only when all of this holds, else the database is compiled afresh and the file
 rewritten (a damaged cache is never trusted, and never stops a scan):
 - it is a regular file owned by this user, in a folder owned by this user, and
   neither is writable by group or others;
-- its header names the hash of the inputs it was built from (patterns, keywords,
+- its header names the hash of the inputs it was built from (patterns and the
   Hyperscan version), which must be the hash of today's inputs; it holds one
   mode per pattern (no more, no fewer); and its SHA-256 covers the modes and the
   database bytes, so a truncated, cut or altered file is refused;
-- the loaded database, run once over every rule's own examples and every
-  keyword, reports every keyword, and every pattern that RE2 finds in that same
-  text (a rule whose examples do not match its own pattern is not held against
+- the loaded database, run once over every rule's own examples, reports every
+  pattern that RE2 finds in that same text (a rule whose examples do not match its own pattern is not held against
   the cache: it is named in one warning when the database is built, and the
   cache is used as usual, never rebuilt on every run).
 
@@ -37,7 +39,7 @@ import hashlib
 import json
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,26 +47,15 @@ import hyperscan
 
 from scanner.engine.cachefile import read_private, read_private_file, write_private
 from scanner.engine.compiled import Mode
-from scanner.engine.syntax import compile_re2, literal
-
-
-@dataclass
-class Hits:
-    """What one scan of an item reported."""
-
-    ends: dict[int, list[int]] = field(default_factory=dict)
-    """Rule index → end offsets, in the order Hyperscan reported them."""
-    keywords: set[int] = field(default_factory=set)
-    reports: int = 0
+from scanner.engine.syntax import compile_re2
 
 
 class HyperscanDatabase:
-    """One block-mode database over every pattern rule and keyword."""
+    """One block-mode database over every pattern rule."""
 
     def __init__(
         self,
         patterns: Sequence[str],
-        keywords: Sequence[str],
         cache_dir: Path | None = None,
         probes: Sequence[Sequence[str]] = (),
     ) -> None:
@@ -72,7 +63,6 @@ class HyperscanDatabase:
         check a database read from the cache."""
         self.rules = len(patterns)
         expressions = [p.encode("utf-8") for p in patterns]
-        expressions += [literal(k).encode("ascii") for k in keywords]
         self.from_cache = False
         """True when the database was read from the cache (and passed its checks)."""
         self.modes: list[Mode] = []
@@ -80,14 +70,10 @@ class HyperscanDatabase:
         if cache_dir is None:
             self.modes, self._db = _build(expressions, self.rules)
         else:
-            self._cached(expressions, keywords, probes, cache_dir)
+            self._cached(expressions, probes, cache_dir)
 
     def _cached(
-        self,
-        expressions: Sequence[bytes],
-        keywords: Sequence[str],
-        probes: Sequence[Sequence[str]],
-        cache_dir: Path,
+        self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]], cache_dir: Path
     ) -> None:
         key = _inputs_hash(expressions, self.rules)
         path = cache_dir / f"hyperscan-{key[:40]}.db"
@@ -95,78 +81,68 @@ class HyperscanDatabase:
         if cached is not None:
             self.modes, self._db = cached.modes, cached.db
             stamp = path.with_suffix(".ok")
-            if _stamped(stamp, cached.seal) or self._verified(expressions, probes, keywords):
+            if _stamped(stamp, cached.seal) or self._verified(expressions, probes):
                 _stamp(stamp, cached.seal)
                 self.from_cache = True
                 return
         self.modes, self._db = _build(expressions, self.rules)
-        text = _probe_text(probes, keywords)
-        _warn_unmatched(expressions, self._unreported(probes, len(keywords), text))
+        text = _probe_text(probes)
+        _warn_unmatched(expressions, self._unreported(probes, text))
         _write_cache(path, key, self.modes, self._db)
 
-    def _verified(
-        self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]], keywords: Sequence[str]
-    ) -> bool:
-        """Every keyword is reported on the examples' text, and every pattern RE2
-        finds in that text."""
-        text = _probe_text(probes, keywords)
-        missing = self._unreported(probes, len(keywords), text)
-        if any(i >= self.rules for i in missing):
-            return False
+    def _verified(self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]]) -> bool:
+        """Every pattern RE2 finds in the examples' text is reported on it."""
+        text = _probe_text(probes)
+        missing = self._unreported(probes, text)
         return not any(_re2_finds(expressions[i], text) for i in missing)
 
-    def _unreported(self, probes: Sequence[Sequence[str]], keywords: int, text: bytes) -> set[int]:
-        """Patterns with examples, and keywords, that this database does not
-        report on `text` (the examples and keywords)."""
+    def _unreported(self, probes: Sequence[Sequence[str]], text: bytes) -> set[int]:
+        """Patterns with examples that this database does not report on `text`
+        (the examples)."""
         wanted = {i for i, texts in enumerate(probes[: self.rules]) if texts} - {
             i for i, mode in enumerate(self.modes) if mode is Mode.RE2_ONLY
         }
-        wanted |= set(range(self.rules, self.rules + keywords))
         seen: set[int] = set()
         self._db.scan(text, match_event_handler=lambda ident, *_: seen.add(ident))
         return wanted - seen
 
-    def scan(self, data: bytes, budget: int) -> Hits | None:
-        """Hits in `data`; None when more than `budget` matches were reported
-        (the caller then confirms with RE2 alone, still in linear time)."""
-        hits = Hits()
-        rules = self.rules
-        ends = hits.ends
+    def scan(self, data: bytes, budget: int) -> dict[int, list[int]] | None:
+        """Rule index → end offsets in `data`, in the order Hyperscan reported
+        them; None when more than `budget` matches were reported (the caller then
+        confirms with RE2 alone, still in linear time)."""
+        ends: dict[int, list[int]] = {}
+        reports = 0
 
         def on_match(ident: int, _start: int, end: int, _flags: int, _ctx: Any) -> bool:
-            if ident >= rules:
-                hits.keywords.add(ident - rules)
-                return False
+            nonlocal reports
             found = ends.get(ident)
             if found is None:
                 ends[ident] = [end]
             else:
                 found.append(end)
-            hits.reports += 1
-            return hits.reports > budget
+            reports += 1
+            return reports > budget
 
         try:
             self._db.scan(data, match_event_handler=on_match)
         except hyperscan.ScanTerminated:
             return None
-        return hits
+        return ends
 
 
-def _flags(mode: Mode, keyword: bool) -> int:
-    if keyword:
-        return int(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH)
+def _flags(mode: Mode) -> int:
     return int(hyperscan.HS_FLAG_PREFILTER) if mode is Mode.PREFILTER else 0
 
 
 def _compile(expressions: Sequence[bytes], modes: Sequence[Mode], rules: int) -> Any:
-    chosen = [i for i in range(len(expressions)) if i >= rules or modes[i] is not Mode.RE2_ONLY]
+    chosen = [i for i in range(rules) if modes[i] is not Mode.RE2_ONLY]
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     if not chosen:
         chosen_exprs, ids, flags = [b"\\x00keysweep-no-rules\\x00"], [len(expressions)], [0]
     else:
         chosen_exprs = [expressions[i] for i in chosen]
         ids = chosen
-        flags = [_flags(modes[i] if i < rules else Mode.EXACT, i >= rules) for i in chosen]
+        flags = [_flags(modes[i]) for i in chosen]
     db.compile(expressions=chosen_exprs, ids=ids, elements=len(ids), flags=flags)
     return db
 
@@ -190,7 +166,8 @@ def _build(expressions: Sequence[bytes], rules: int) -> tuple[list[Mode], Any]:
         return modes, _compile(expressions, modes, rules)
 
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+"""3: keywords were in the database; 4: patterns only."""
 
 
 class CacheWarning(UserWarning):
@@ -198,9 +175,8 @@ class CacheWarning(UserWarning):
     when the database is built, not on every run from the cache)."""
 
 
-def _probe_text(probes: Sequence[Sequence[str]], keywords: Sequence[str]) -> bytes:
-    text = b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
-    return text + b"\n\n" + b"\n".join(k.encode("utf-8") for k in keywords)
+def _probe_text(probes: Sequence[Sequence[str]]) -> bytes:
+    return b"\n\n".join(t.encode("utf-8", "surrogateescape") for ts in probes for t in ts)
 
 
 def _re2_finds(expression: bytes, text: bytes) -> bool:

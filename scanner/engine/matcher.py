@@ -1,9 +1,11 @@
 """The engine: every rule over an item's bytes in one pass, then a local confirm.
 
-Hyperscan lane: one database scan reports (rule, end offset) pairs and the
-keywords seen; RE2 then confirms each rule only in a window before the reported
-ends (coalesced, so a match's many end reports cost one confirm) and extracts
-the `secret` group. RE2 lane (no Hyperscan, a rule Hyperscan cannot compile, or
+Hyperscan lane: one database scan reports (rule, end offset) pairs; RE2 then
+confirms each rule only in a window before the reported ends (coalesced, so a
+match's many end reports cost one confirm) and extracts the `secret` group, and
+only a rule with a confirmed match is asked whether one of its keywords is in
+the item (the database holds no keywords: they cost more to scan for than every
+pattern together, for a question asked of a few rules per item). RE2 lane (no Hyperscan, a rule Hyperscan cannot compile, or
 an item that makes Hyperscan report too much): a case-insensitive keyword
 prefilter, then RE2 over the whole item. Both are linear in the input: no
 backtracking engine ever sees scanned bytes.
@@ -60,11 +62,12 @@ class Engine:
         self._key_files = [c for c in compiled if c.rule.kind is RuleKind.KEY_FILE]
         self._key_file_gate = key_file_gate([c.rule for c in self._key_files])
         self._keywords = _KeywordSet(keywords)
+        self._keyword_bytes = tuple(k.encode("utf-8") for k in keywords)
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
             probes = [c.rule.examples for c in self._patterns]
-            self._db = _hyperscan([c.pattern for c in self._patterns], keywords, cache_dir, probes)
+            self._db = _hyperscan([c.pattern for c in self._patterns], cache_dir, probes)
         modes = self._db.modes if self._db is not None else []
         self._re2_only = [i for i, mode in enumerate(modes) if mode is Mode.RE2_ONLY]
 
@@ -81,16 +84,20 @@ class Engine:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""
         found: list[RuleHit] = []
-        for rule, windows, exact in self._candidates(data):
+        lowered = _Lowered(data)
+        for rule, windows, exact, gated in self._candidates(data, lowered):
             if rule.path_allowed(paths):
                 growth = [2 * len(data)] if exact else [0]
                 hits = [h for s, e in windows for h in _confirm(rule, data, s, e, growth)]
-                found.extend(_outermost(hits))
-        return sorted(found, key=lambda h: (h.start, h.end, h.rule.id))
+                if hits and (gated or self._keyword_in(rule, lowered)):
+                    found.extend(_outermost(hits))
+        if len(found) > 1:
+            found.sort(key=lambda h: (h.start, h.end, h.rule.id))
+        return found
 
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
         """Key-file rules whose globs match a path (and content magic, given data)."""
-        if not any(self._key_file_gate.matches(p) for p in paths):
+        if not any(map(self._key_file_gate.matches, paths)):
             return []
         hits = []
         for rule in self._key_files:
@@ -101,23 +108,52 @@ class Engine:
             hits.append(RuleHit(rule.rule, 0, len(data or b"")))
         return hits
 
-    def _candidates(self, data: bytes) -> list[tuple[CompiledRule, list[tuple[int, int]], bool]]:
-        """(rule, windows to confirm in, whether each window surely ends a match)."""
+    def _candidates(self, data: bytes, lowered: _Lowered) -> list[Candidate]:
+        """(rule, windows to confirm in, whether each window surely ends a match,
+        whether the rule's keywords were already found in the item)."""
         hits = self._db.scan(data, self._budget) if self._db is not None else None
-        whole = [(0, len(data))]
         if self._db is None or hits is None:
             seen = self._keywords.present(data)
-            return [(rule, whole, False) for rule in self._patterns if _wanted(rule, seen)]
-        out = []
-        for position, ends in hits.ends.items():
+            whole = [(0, len(data))]
+            return [(rule, whole, False, True) for rule in self._patterns if _wanted(rule, seen)]
+        if not hits and not self._re2_only:
+            return []
+        out: list[Candidate] = []
+        for position, ends in hits.items():
             rule = self._patterns[position]
-            if _wanted(rule, hits.keywords):
-                exact = self._db.modes[position] is Mode.EXACT
-                out.append((rule, _windows(ends, rule.window, not exact, len(data)), exact))
-        for position in self._re2_only:
-            if _wanted(self._patterns[position], hits.keywords):
-                out.append((self._patterns[position], whole, False))
+            exact = self._db.modes[position] is Mode.EXACT
+            out.append((rule, _windows(ends, rule.window, not exact, len(data)), exact, False))
+        for position in self._re2_only:  # RE2 over the whole item: worth a keyword test first
+            if self._keyword_in(self._patterns[position], lowered):
+                out.append((self._patterns[position], [(0, len(data))], False, True))
         return out
+
+    def _keyword_in(self, rule: CompiledRule, lowered: _Lowered) -> bool:
+        """The rule has no keywords, or one of them is in the item, in any case."""
+        if not rule.keywords:
+            return True
+        return lowered.holds_any(self._keyword_bytes[k] for k in rule.keywords)
+
+
+Candidate = tuple[CompiledRule, list[tuple[int, int]], bool, bool]
+
+
+class _Lowered:
+    """An item's bytes with ASCII letters lower-cased (made on first use), to look
+    for keywords in: the same folding as Hyperscan's caseless literals, so a keyword
+    is found here exactly where a caseless literal of it would be. Keywords are
+    kept lower-cased, and a UTF-8 encoding holds no ASCII byte but ASCII text."""
+
+    __slots__ = ("_data", "_lower")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._lower: bytes | None = None
+
+    def holds_any(self, words: Iterable[bytes]) -> bool:
+        if self._lower is None:
+            self._lower = self._data.lower()
+        return any(word in self._lower for word in words)
 
 
 def _outermost(hits: list[RuleHit]) -> list[RuleHit]:
@@ -231,7 +267,6 @@ class _KeywordSet:
 
 def _hyperscan(
     patterns: Sequence[str],
-    keywords: Sequence[str],
     cache_dir: Path | None,
     probes: Sequence[Sequence[str]] = (),
 ) -> HyperscanDatabase | None:
@@ -242,7 +277,7 @@ def _hyperscan(
     except ImportError:
         return None
     try:
-        return Database(patterns, keywords, cache_dir, probes)
+        return Database(patterns, cache_dir, probes)
     except Exception:  # hyperscan.ArchitectureError and kin: a platform problem
         return None
 

@@ -16,7 +16,6 @@ from scanner.engine import hyperscan_db
 from scanner.engine.compiled import compile_rules
 from scanner.engine.matcher import Engine, RuleHit
 from scanner.engine.ruleset import load_paths
-from scanner.engine.syntax import literal
 from scanner.model import Rule, RuleKind
 
 hyperscan = pytest.importorskip("hyperscan")
@@ -30,10 +29,9 @@ def spans(hits: list[RuleHit]) -> list[tuple[str, int, int]]:
 
 
 def expressions(rules: list[Rule]) -> tuple[list[bytes], int]:
-    compiled, keywords = compile_rules(rules)
+    compiled, _ = compile_rules(rules)
     patterns = [c.pattern for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
-    exprs = [p.encode() for p in patterns] + [literal(k).encode("ascii") for k in keywords]
-    return exprs, len(patterns)
+    return [p.encode() for p in patterns], len(patterns)
 
 
 def poison(cache: Path, rules: list[Rule]) -> Path:

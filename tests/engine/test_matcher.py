@@ -241,3 +241,39 @@ rules:
     started = time.monotonic()
     assert fast.find(data, None) == slow.find(data, None) == []
     assert time.monotonic() - started < 10
+
+
+KEYWORD_RULES = """
+rules:
+  - {id: kw.near, name: near, kind: token, severity: low, keywords: [Vendor, "acme://"],
+     pattern: '(?P<secret>vk_[0-9]{6})'}
+  - {id: kw.quoted, name: quoted, kind: token, severity: low, keywords: ['"Pass'],
+     pattern: 'pw=(?P<secret>[a-z]{8})'}
+  - {id: kw.re2only, name: re2 only, kind: token, severity: low, keywords: [OnlyKw],
+     pattern: '(?P<secret>rk_[0-9]{4})\\n(?m:^)end'}
+  - {id: kw.none, name: no keyword, kind: token, severity: low, pattern: 'nk_(?P<secret>[0-9]{5})'}
+"""
+
+
+def test_keywords_are_looked_for_anywhere_in_the_item_in_any_case(write_rules: WriteRules) -> None:
+    """The database holds no keywords: a rule's keyword is looked for in the whole
+    item once the rule has matched, far before or after the match, in any case of
+    ASCII letters and nowhere else (as a caseless literal would be); an RE2-only
+    rule is gated the same way. The RE2 lane agrees on every item."""
+    rules = load_paths([write_rules(KEYWORD_RULES, "kw.yaml")])
+    fast, slow = both(rules)
+    assert [r.id for r in fast.re2_only_rules] == ["kw.re2only"]
+    rng = random.Random(13)
+    words = [b"vendor", b"VeNdOr", b"ACME://", b"acme:/", b'"pass', b"'pass", b"onlykw", b"filler"]
+    secrets = [b"vk_123456", b"pw=abcdefgh", b"rk_1234\nend", b"nk_12345"]
+    found: set[str] = set()
+    for _ in range(300):
+        parts = [rng.choice(words) for _ in range(rng.randrange(0, 4))]
+        parts += [rng.choice(secrets) for _ in range(rng.randrange(1, 3))]
+        rng.shuffle(parts)
+        data = (b" " + b"x" * rng.randrange(0, 9000) + b" ").join(parts)
+        assert spans(fast.find(data, None)) == spans(slow.find(data, None)), data[:200]
+        found |= {h.rule.id for h in fast.find(data, None)}
+    assert found == {"kw.near", "kw.quoted", "kw.re2only", "kw.none"}
+    assert fast.find(b"Vendo vk_123456 r", None) == []
+    assert spans(fast.find(b"vk_123456" + b"." * 70_000 + b"vENDOR", None)) == [("kw.near", 0, 9)]
