@@ -11,10 +11,12 @@ this process and never pay for the pool.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from scanner import placeholders, schedule, suppress, unscanned
@@ -202,20 +204,22 @@ class _Worker:
 
     def process_batch(self, batch: Sequence[Item]) -> ItemResult:
         result = ItemResult()
-        from scanner.keys.passphrase import item_budget
+        from scanner.keys.passphrase import begin_item, end_item
 
         for item in batch:
+            begin_item()  # the keys of one item share one passphrase budget
             try:
-                with item_budget():  # the keys of one item share one passphrase budget
-                    self._process(item, result)
+                self._process(item, result)
             except Exception as exc:  # one bad input never stops the scan
                 result.warnings.append(internal_error(item.origin.path, "internal error", exc))
+            finally:
+                end_item()
         return result
 
     def _process(self, item: Item, result: ItemResult, *, expand: bool = True) -> None:
         """Every stage for one item. Archive members come with `expand` False:
         `archives.expand` opens nested archives itself, under one budget."""
-        data = self._read(item, result)
+        data = item.data if item.data is not None else self._read(item, result)
         if data is None:
             return
         result.items += 1
@@ -225,20 +229,13 @@ class _Worker:
         if is_binary(data) and not self._is_key_container(item.origin, data):
             result.skipped[SkipReason.BINARY] += 1
             return
-        matches: list[Match] = []
-        for detector in self.detectors:
-            try:
-                if detector.wants(item.origin, data):
-                    for found in detector.detect(item.origin, data):
-                        if isinstance(found, ScanWarning):
-                            result.warnings.append(found)
-                        else:
-                            matches.append(found)
-            except Exception as exc:  # one detector's bug must not hide the others' matches
-                result.warnings.append(
-                    internal_error(item.origin.path, f"{detector.name} detector failed", exc)
-                )
-        matches = unscanned.cap_matches(dedup_matches(matches), item.origin, self.config, result)
+        matches = self._detect(item.origin, data, result)
+        if matches:
+            matches = unscanned.cap_matches(
+                dedup_matches(matches), item.origin, self.config, result
+            )
+        elif not self.vetter.decodes(item.origin, data):
+            return  # most items: nothing found, nothing encoded to look into
         matches, dropped = self.vetter.vet(item.origin, data, matches)
         matches = drop_baseline_values(data, matches, dropped)  # a baseline's own hashes
         if dropped.pop(UNDECODED, 0):
@@ -257,6 +254,23 @@ class _Worker:
                 result.suppressed["inline"] += 1
             else:
                 self._handle_match(origin, match, result)
+
+    def _detect(self, origin: Origin, data: bytes, result: ItemResult) -> list[Match]:
+        """Every detector's matches; their warnings (and their bugs) go to `result`."""
+        matches: list[Match] = []
+        for detector in self.detectors:
+            try:
+                if detector.wants(origin, data):
+                    for found in detector.detect(origin, data):
+                        if isinstance(found, ScanWarning):
+                            result.warnings.append(found)
+                        else:
+                            matches.append(found)
+            except Exception as exc:  # one detector's bug must not hide the others' matches
+                result.warnings.append(
+                    internal_error(origin.path, f"{detector.name} detector failed", exc)
+                )
+        return matches
 
     def _allowed_places(self, origin: Origin) -> Origin | None:
         """The places of these bytes that no path allowlist covers, the first one
@@ -304,8 +318,7 @@ class _Worker:
         return data
 
     def _expand_archive(self, item: Item, data: bytes, result: ItemResult) -> bool:
-        from scanner.sources import archives
-
+        archives = _archives()
         if not archives.is_archive(item.origin.archive_member or item.origin.path, data):
             return False
         for event in archives.expand(item, data, self.config):
@@ -364,6 +377,16 @@ class _Worker:
         from scanner.registry.crosscheck import check_secret
 
         return check_secret(self.registry, secret)
+
+
+@functools.cache
+def _archives() -> ModuleType:
+    """The archives package, imported on first use (it imports tarfile and lzma,
+    which a pre-commit hook does not need) and then without an import statement
+    per item."""
+    from scanner.sources import archives
+
+    return archives
 
 
 def internal_error(path: str, what: str, exc: Exception) -> ScanWarning:

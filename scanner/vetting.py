@@ -29,6 +29,11 @@ class Vetter:
         self.rescan = rescan
         self.validators = {rule_id: rule.validate for rule_id, rule in rules.items()}
 
+    def decodes(self, origin: Origin, data: bytes) -> bool:
+        """Whether the item holds encoded values worth a look without any match
+        (`vet` of no matches finds nothing where this is False)."""
+        return self.rescan is not None and decoding.file_kind(origin, data) is not None
+
     def vet(
         self, origin: Origin, data: bytes, matches: Sequence[Match]
     ) -> tuple[list[Match], Counter[str]]:

@@ -76,8 +76,19 @@ FILE = _FileSpend()
 @contextlib.contextmanager
 def item_budget() -> Iterator[None]:
     """Within this block, all keys share FILE_BUDGET (a scan opens one per item)."""
-    FILE.active, FILE.spent = True, 0.0
+    begin_item()
     try:
         yield
     finally:
-        FILE.active, FILE.spent = False, 0.0
+        end_item()
+
+
+def begin_item() -> None:
+    """`item_budget` without a context manager, for the pipeline's loop over
+    items (which ends each item with `end_item` in a `finally`): a generator
+    context manager per item cost more than all other bookkeeping of an item."""
+    FILE.active, FILE.spent = True, 0.0
+
+
+def end_item() -> None:
+    FILE.active, FILE.spent = False, 0.0

@@ -36,26 +36,31 @@ _MAGIC = (
 )
 
 
+_LEADS = frozenset(magic[0] for magic, _ in _MAGIC) | {b"B"[0]}
+"""The first byte of every magic (bz2's `BZh` too): most items start otherwise."""
+
+
 def kind_of(path: str, data: bytes) -> str | None:
     """zip | tar | gz | bz2 | xz | 7z, or None for anything else."""
     if len(data) < 6:
         return None
-    name = path.lower()
-    kind = _kind_by_content(name, data)
+    kind = _kind_by_content(path, data)
     if kind is None:  # most items: the table of key file names is not asked
         return None
     from scanner.keys.formats import is_key_file_name
 
-    return None if is_key_file_name(name) else kind
+    return None if is_key_file_name(path.lower()) else kind
 
 
-def _kind_by_content(name: str, data: bytes) -> str | None:
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
-        return "bz2"
-    if data[257:262] == b"ustar" or (name.endswith(".tar") and _v7_tar(data)):
+def _kind_by_content(path: str, data: bytes) -> str | None:
+    """Asked of every item, so it copies nothing and lower-cases only a suffix."""
+    if data[0] in _LEADS:
+        for magic, kind in _MAGIC:
+            if data.startswith(magic):
+                return kind
+        if data.startswith(b"BZh") and data.startswith(b"1AY&SY", 4):
+            return "bz2"
+    if data.startswith(b"ustar", 257) or (path[-4:].lower() == ".tar" and _v7_tar(data)):
         return "tar"
     return None
 
