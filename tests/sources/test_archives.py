@@ -17,7 +17,7 @@ import pytest
 from scanner.config import Config
 from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped
-from scanner.sources.archives import expand, is_archive, safe_name
+from scanner.sources.archives import expand, is_archive, kind_of, safe_name
 
 SECRET = b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n"
 
@@ -180,6 +180,31 @@ def test_v7_tar_without_magic_is_recognised_by_extension_and_checksum() -> None:
     data[148:156] = f"{sum(data[:512]):06o}\x00 ".encode()
     assert is_archive("old.tar", bytes(data))
     assert not is_archive("old.bin", bytes(data))
+
+
+def test_every_kind_is_told_by_its_leading_bytes_and_tar_by_name_in_any_case() -> None:
+    text = SECRET * 40
+    made = {
+        "zip": _zip({"a.env": text}),
+        "tar": _tar({"a.env": text}),
+        "gz": gzip.compress(text),
+        "bz2": bz2.compress(text),
+        "xz": lzma.compress(text),
+    }
+    for kind, data in made.items():
+        assert kind_of("blob", data) == kind
+        assert kind_of("Keys/STORE.P12", data) is None  # a key container's name wins
+        assert kind_of("blob", data[:5]) is None  # too short to tell
+    v7 = bytearray(made["tar"])
+    v7[257:265] = bytes(8)
+    v7[148:156] = b" " * 8
+    v7[148:156] = f"{sum(v7[:512]):06o}\x00 ".encode()
+    for name in ("OLD.TAR", "old.Tar", "dir.tar/old.tar"):
+        assert kind_of(name, bytes(v7)) == "tar"
+    for name in ("old.tar.txt", "oldtar", "tar"):
+        assert kind_of(name, bytes(v7)) is None
+    for lead in (b"PK\x03\x05", b"\x1f\x8b\x09", b"BZh9 not bz2", b"7z\xbc\xaf", b"\xfd7zXY"):
+        assert kind_of("blob", lead + b"x" * 300) is None
 
 
 def test_office_documents_are_opened_as_zips() -> None:
