@@ -5,10 +5,11 @@ confirms each rule only in a window before the reported ends (coalesced, so a
 match's many end reports cost one confirm) and extracts the `secret` group, and
 only a rule with a confirmed match is asked whether one of its keywords is in
 the item (the database holds no keywords: they cost more to scan for than every
-pattern together, for a question asked of a few rules per item). RE2 lane (no Hyperscan, a rule Hyperscan cannot compile, or
-an item that makes Hyperscan report too much): a case-insensitive keyword
-prefilter, then RE2 over the whole item. Both are linear in the input: no
-backtracking engine ever sees scanned bytes.
+pattern together, for a question asked of a few rules per item). RE2 lane (no
+Hyperscan, a rule Hyperscan cannot compile, or an item that makes Hyperscan
+report too much): a case-insensitive keyword prefilter, then RE2 over the whole
+item. Both are linear in the input: no backtracking engine ever sees scanned
+bytes.
 
 A rule with keywords only fires in items holding one of them (case-insensitive),
 in both lanes, so the two lanes give the same matches.
