@@ -94,11 +94,12 @@ def _severity(match: Match, key: KeyInfo | None, hit: RegistryVerdict | None) ->
         # Key-looking text that is no key: placeholders and damaged copies. A key
         # *file* (KeePass, keytab, wallet) keeps its rule's severity.
         base = Severity.LOW
-    if hit is None:
-        return base
-    if hit.verdict in (Verdict.UNREGISTERED_KEY, Verdict.ENCRYPTED_UNKNOWN):
-        return max(base, hit.severity)
-    return hit.severity
+    if hit is not None:
+        keyed = hit.verdict in (Verdict.UNREGISTERED_KEY, Verdict.ENCRYPTED_UNKNOWN)
+        base = max(base, hit.severity) if keyed else hit.severity
+    # Key analysis and the registry judge the key material only: a token or a
+    # credential found on the same bytes keeps the severity its own rule gave.
+    return base if match.floor is None else max(base, match.floor)
 
 
 def _message(key: KeyInfo | None) -> str:
@@ -195,7 +196,24 @@ def _clusters(matches: list[Match]) -> list[list[Match]]:
 def _verdict(group: list[Match]) -> Match:
     best = min(group, key=lambda m: (_negated(specificity(m)), m.rule_id))
     severity = max(m.severity for m in group)
-    return best if best.severity == severity else replace(best, severity=severity)
+    floor = _non_key_floor(best, group)
+    if best.severity == severity and floor == best.floor:
+        return best
+    return replace(best, severity=severity, floor=floor)
+
+
+_KEY_KINDS = (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE)
+
+
+def _non_key_floor(best: Match, group: list[Match]) -> Severity | None:
+    """When a key rule names a cluster, the highest severity of its other (token,
+    credential) matches: key analysis may lower what the key rule said about the
+    key material (unparsable, identity unknown), never what they said."""
+    if best.kind not in _KEY_KINDS:
+        return best.floor
+    found = [m.severity for m in group if m.kind not in _KEY_KINDS]
+    found += [m.floor for m in group if m.floor is not None]
+    return max(found, default=None)
 
 
 def _negated(rank: tuple[int, ...]) -> tuple[int, ...]:

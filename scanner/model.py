@@ -170,6 +170,10 @@ class Match:
     facts: Mapping[str, str] = field(default_factory=dict)
     """What the structure or the parts around it tell (account id, environment,
     user name, host): never the secret or anything that confirms it."""
+    floor: Severity | None = None
+    """On a key match that absorbed token or credential matches on the same bytes:
+    the highest severity they gave. What key analysis says about the key material
+    never lowers the finding below it."""
 
 
 @dataclass(frozen=True)

@@ -393,9 +393,9 @@ def internal_error(path: str, what: str, exc: Exception) -> ScanWarning:
     """A keysweep bug met on one item: recorded (the run then exits 3), never
     swallowed. With --debug the traceback goes to standard error as well."""
     if os.environ.get("KEYSWEEP_DEBUG", "") not in ("", "0"):
-        import traceback
+        from scanner.safetrace import print_safe
 
-        traceback.print_exc()
+        print_safe(exc)  # frames only: the message may quote the item's bytes
     return ScanWarning(path, f"{what}: {safe_reason(exc)}", "error", internal=True)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import support
+from hypothesis import settings
 from support import git
 
 GIT_ENV = {
@@ -50,6 +51,15 @@ def _isolated_hash_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         patch.delenv("KEYSWEEP_HASH_KEY", raising=False)
         patch.delenv("KEYSWEEP_HASH_FALLBACK", raising=False)
         yield
+
+
+# Property tests draw the same examples on every run unless asked to explore: a
+# rare draw that fails must not stop a landing at random, and a failure must be
+# the same on a rerun. HYPOTHESIS_PROFILE=explore draws fresh examples (and keeps
+# failing ones in .hypothesis/) for local bug hunting.
+settings.register_profile("derandomized", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 
 CACHE_DIR = pytest.StashKey[tuple[str, str | None]]()

@@ -11,7 +11,6 @@ import contextlib
 import importlib
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -92,8 +91,10 @@ def error_handler() -> Iterator[None]:
     except Exception as exc:  # a bug: say so, distinctly from "found something"
         from scanner.errors import safe_reason
 
-        if debugging():
-            traceback.print_exc()
+        if debugging():  # frames only: a message may quote what was scanned
+            from scanner.safetrace import print_safe
+
+            print_safe(exc)
             click.echo(f"keysweep: internal error: {safe_reason(exc)}", err=True)
         else:
             click.echo(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})", err=True)

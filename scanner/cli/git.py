@@ -57,16 +57,17 @@ def command(
     from scanner.pipeline import scan
     from scanner.sources.build import GitHistory, build_sources
     from scanner.sources.gitrange import GitRange, resolve
-    from scanner.sources.gitsafe import discover
+    from scanner.sources.gitsafe import discover, discovering_once
 
     given = GitRange(since, rev_range, branch, staged, all_objects)
     chosen = resolve(given, ci=ci, pre_push=pre_push)
-    found = discover(repo or Path("."), trust_owner=trust_repo_owner)
-    root = found.work_tree or found.git_dir  # the config is looked for at the top
-    config = build_config(root, values)
-    from scanner.cli import startup
+    with discovering_once():  # the source finds the repository named here, not again
+        found = discover(repo or Path("."), trust_owner=trust_repo_owner)
+        root = found.work_tree or found.git_dir  # the config is looked for at the top
+        config = build_config(root, values)
+        from scanner.cli import startup
 
-    sources = build_sources(config, [GitHistory(root, chosen)])
+        sources = build_sources(config, [GitHistory(root, chosen)])
     startup.resume()
     report = scan(config, sources)
     finish(ctx, report, config, values)

@@ -129,6 +129,8 @@ def list_(db_url: str, fmt: str) -> None:
     for r in rows:
         status = r.last_status or "not scanned"
         error = f" ({_e(r.last_error)})" if r.last_error else ""
+        if r.refused:  # stored before its form was refused: named without user information
+            status, error = "refused", f" ({_e(r.refused)})"
         click.echo(f"{r.id}  {_e(r.url)}  {r.refs} refs  {status}{error}")
 
 
@@ -140,6 +142,7 @@ def scan(repos: tuple[str, ...], everything: bool, db_url: str) -> None:
     """Enqueue a scan of each repository (by URL, name or id); workers run them."""
     from sqlalchemy.orm import Session
 
+    from scanner.errors import InventoryError
     from scanner.repos import open_database, queue, store
 
     if bool(repos) == everything:
@@ -147,9 +150,13 @@ def scan(repos: tuple[str, ...], everything: bool, db_url: str) -> None:
     engine = open_database(db_url)
     try:
         with Session(engine) as session:
-            ids = store.select_ids(session, list(repos))
+            ids, refused = store.without_refused(session, store.select_ids(session, list(repos)))
     finally:
         engine.dispose()
+    if refused and repos:  # named, and its stored URL carries a password: fix the row
+        raise InventoryError(refused[0])
+    for line in refused:
+        click.echo(f"keysweep: warning: {line}; not enqueued", err=True)
     app = queue.make_app(db_url)
     with app.open():
         deferred, waiting = queue.enqueue(app, ids)

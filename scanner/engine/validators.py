@@ -135,33 +135,79 @@ def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
     return None
 
 
-def _macaroon_fields(data: bytes) -> list[tuple[int, bytes]] | None:
-    """The first fields of a binary (v2) macaroon: (type, value) up to the first end."""
+# A binary (version 2) macaroon: the version byte 2, then sections of fields, each
+# field a type, a varint length and that many bytes, each section ended by an end
+# (EOS) byte 0. The first section is the macaroon's own (location, identifier);
+# then one section per caveat (location, identifier, verification id), and an
+# empty section ending the caveats; then the signature field, 32 bytes of
+# HMAC-SHA256, and nothing after it. Within a section the types ascend.
+_EOS, _LOCATION, _IDENTIFIER, _VID, _SIGNATURE = 0, 1, 2, 4, 6
+_SIGNATURE_LEN = 32
+_MAX_CAVEATS = 256
+
+Fields = dict[int, bytes]
+
+
+def _macaroon_field(data: bytes, pos: int) -> tuple[int, bytes, int] | None:
+    """The field at `pos`: its type, its value and where the next one starts."""
+    kind = _varint(data, pos)
+    sized = _varint(data, kind[1]) if kind is not None else None
+    if kind is None or sized is None or sized[1] + sized[0] > len(data):
+        return None
+    length, start = sized
+    return kind[0], data[start : start + length], start + length
+
+
+def _macaroon_section(data: bytes, pos: int, allowed: tuple[int, ...]) -> tuple[Fields, int] | None:
+    """The fields of one section up to its end byte (ascending types out of
+    `allowed`, each once) and the position after that byte."""
+    fields: Fields = {}
+    while pos < len(data) and data[pos] != _EOS:
+        found = _macaroon_field(data, pos)
+        if found is None or found[0] not in allowed or max(fields, default=-1) >= found[0]:
+            return None
+        fields[found[0]] = found[1]
+        pos = found[2]
+    return (fields, pos + 1) if pos < len(data) else None
+
+
+def _macaroon(data: bytes) -> Fields | None:
+    """The macaroon's own fields when `data` is one whole v2 macaroon: every
+    caveat well formed, a 32-byte signature, and nothing after it."""
     if not data or data[0] != 2:
         return None
-    fields: list[tuple[int, bytes]] = []
-    pos = 1
-    while pos < len(data) and data[pos] != 0 and len(fields) < 4:
-        kind = data[pos]
-        sized = _varint(data, pos + 1)
-        if sized is None or sized[1] + sized[0] > len(data):
+    root = _macaroon_section(data, 1, (_LOCATION, _IDENTIFIER))
+    if root is None or _IDENTIFIER not in root[0]:
+        return None
+    pos = root[1]
+    for _ in range(_MAX_CAVEATS + 1):
+        if pos < len(data) and data[pos] == _EOS:
+            return root[0] if _signed_to_the_end(data, pos + 1) else None
+        caveat = _macaroon_section(data, pos, (_LOCATION, _IDENTIFIER, _VID))
+        if caveat is None or _IDENTIFIER not in caveat[0]:
             return None
-        length, pos = sized
-        fields.append((kind, data[pos : pos + length]))
-        pos += length
-    return fields
+        pos = caveat[1]
+    return None
+
+
+def _signed_to_the_end(data: bytes, pos: int) -> bool:
+    found = _macaroon_field(data, pos)
+    return (
+        found is not None
+        and found[0] == _SIGNATURE
+        and len(found[1]) == _SIGNATURE_LEN
+        and found[2] == len(data)
+    )
 
 
 def pypi_macaroon(secret: bytes) -> Check:
-    """pypi- + base64url of a v2 macaroon whose location is (test.)pypi.org and
-    which has an identifier."""
+    """pypi- + base64url of one whole v2 macaroon (identifier, well-formed caveats,
+    a 32-byte signature, nothing after it) whose location is (test.)pypi.org."""
     if not secret.startswith(b"pypi-"):
         return INVALID
     data = b64decode_loose(secret[len(b"pypi-") :], urlsafe=True)
-    fields = _macaroon_fields(data) if data is not None else None
-    if not fields or len(fields) < 2 or fields[0][0] != 1 or fields[1][0] != 2:
-        return INVALID
-    location = fields[0][1]
+    fields = _macaroon(data) if data is not None else None
+    location = fields.get(_LOCATION) if fields else None
     if location not in (b"pypi.org", b"test.pypi.org"):
         return INVALID
     return Check(True, {"index": location.decode("ascii")})

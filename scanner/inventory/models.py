@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -265,3 +266,19 @@ class SightingCommit(Base):
     sighting_id: Mapped[int] = mapped_column(ForeignKey("key_sightings.id"), primary_key=True)
     repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
     commit: Mapped[str] = mapped_column(String(64))
+
+
+# The server's failed token attempts, shared by its worker processes.
+
+
+class FailedAttempts(Base):
+    """One client's budget of failed token attempts (a token bucket): what was left
+    at `at` (seconds since the epoch, the server's clock). Every worker of a server
+    reads and spends the same row, so `--workers N` does not multiply the budget."""
+
+    __tablename__ = "failed_attempts"
+
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    """The client's address, or its /64 for IPv6 (`server.guard.attempt_source`)."""
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float, index=True)

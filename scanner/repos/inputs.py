@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scanner import safeload
 from scanner.errors import KeysweepError
 from scanner.repos.store import NewRepository
-from scanner.repos.urls import SCP_LIKE, CloneUrl, check_url, file_url
+from scanner.repos.urls import SCP_LIKE, CloneUrl, check_url, file_url, repo_name
 
 MAX_LIST_BYTES = 16 * 1024 * 1024
 
@@ -78,13 +77,3 @@ def named(
     url: CloneUrl, origin: str, *, archived: bool = False, fork: bool = False
 ) -> NewRepository:
     return NewRepository(url.url, repo_name(url.url), origin, archived, fork)
-
-
-def repo_name(url: str) -> str:
-    """The last part of the URL's path, without `.git` (a work tree: its folder)."""
-    path = urlsplit(url).path if "://" in url else url.partition(":")[2]
-    parts = [p for p in path.rstrip("/").split("/") if p]
-    last = parts[-1] if parts else url
-    if last == ".git" and len(parts) > 1:
-        last = parts[-2]
-    return last.removesuffix(".git") or last

@@ -200,7 +200,7 @@ async def rescan_all(timestamp: int) -> int:
 
     _, engine = _running()
     with Session(engine) as session:
-        ids = store.select_ids(session, [])
+        ids, _ = store.without_refused(session, store.select_ids(session, []))
     deferred = 0
     for repository_id in ids:
         with contextlib.suppress(AlreadyEnqueued):

@@ -33,6 +33,8 @@ from scanner.inventory.models import (
     SightingCommit,
 )
 from scanner.repos.job import Outcome
+from scanner.repos.urls import UrlRefused, check_url, repo_name
+from scanner.urlshow import shown
 
 HOST_PREFIX = "repo:"
 
@@ -58,6 +60,9 @@ class RepositoryView:
     last_scan_at: str | None
     last_status: str | None
     last_error: str | None
+    refused: str | None = None
+    """Why the stored clone URL is refused now (a row stored before the policy
+    refused its form); `url` and `name` are then shown without user information."""
 
 
 def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
@@ -93,10 +98,12 @@ def _view(session: Session, row: Repository) -> RepositoryView:
     refs = session.scalars(
         select(RepositoryRef.ref).where(RepositoryRef.repository_id == row.id)
     ).all()
+    refused = refusal(row)
+    url = shown(row.url) if refused else row.url
     return RepositoryView(
         id=row.id,
-        url=row.url,
-        name=row.name,
+        url=url,
+        name=repo_name(url) if refused else row.name,
         origin=row.origin,
         archived=row.archived,
         fork=row.fork,
@@ -104,7 +111,33 @@ def _view(session: Session, row: Repository) -> RepositoryView:
         last_scan_at=row.last_scan_at.isoformat() + "Z" if row.last_scan_at else None,
         last_status=row.last_status,
         last_error=row.last_error,
+        refused=refused,
     )
+
+
+def refusal(row: Repository) -> str | None:
+    """One line naming the row and why its stored clone URL is refused now, without
+    its user information; None when the policy lets it through. Rows stored before
+    a form was refused (`user:password@host:path`) are never fetched nor shown."""
+    try:
+        check_url(row.url, allow_http=row.url.startswith("http://"))
+    except UrlRefused as exc:
+        return f"repository {row.id}: stored clone URL refused: {exc}"
+    return None
+
+
+def without_refused(session: Session, ids: Sequence[int]) -> tuple[list[int], list[str]]:
+    """The ids whose stored URL the policy lets through, and a line for each other."""
+    kept: list[int] = []
+    refused: list[str] = []
+    for repository_id in ids:
+        row = session.get(Repository, repository_id)
+        problem = refusal(row) if row is not None else None
+        if problem is None:
+            kept.append(repository_id)
+        else:
+            refused.append(problem)
+    return kept, refused
 
 
 def select_ids(session: Session, names: Sequence[str]) -> list[int]:

@@ -100,3 +100,13 @@ def _said(url: str) -> str:
         return url
     scheme = head[: head.find("://") + 3] if "://" in head else ""
     return f"{scheme}…@{host}"
+
+
+def repo_name(url: str) -> str:
+    """The last part of the URL's path, without `.git` (a work tree: its folder)."""
+    path = urlsplit(url).path if "://" in url else url.partition(":")[2]
+    parts = [p for p in path.rstrip("/").split("/") if p]
+    last = parts[-1] if parts else url
+    if last == ".git" and len(parts) > 1:
+        last = parts[-2]
+    return last.removesuffix(".git") or last

@@ -23,6 +23,7 @@ from scanner.server import api, pages
 from scanner.server.alerts import Deliverer
 from scanner.server.config import ServerConfig
 from scanner.server.database import server_engine
+from scanner.server.failures import SharedFailures
 from scanner.server.guard import Guard
 from scanner.server.logs import log
 from scanner.server.metrics import Metrics
@@ -59,6 +60,7 @@ def create_app(
             RateLimiter(config.requests_per_minute),
             RateLimiter(config.failed_per_minute),
             Tally(config.refused_logins_audited_per_minute),
+            SharedFailures(store.session, config.failed_per_minute),
         ),
         metrics,
         templates,

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scanner.server import tokens
+from scanner.server.failures import SharedFailures
 from scanner.server.logs import log
 from scanner.server.ratelimit import RateLimiter, Tally
 from scanner.server.tokens import Caller
@@ -55,21 +56,24 @@ class Guard:
         limiter: RateLimiter,
         failures: RateLimiter | None = None,
         refused_logins: Tally | None = None,
+        shared: SharedFailures | None = None,
     ) -> None:
         self.sessions = sessions
         self.limiter = limiter
         self.failures = failures or RateLimiter(30)
-        """Failed token attempts per client address (API and login)."""
+        """Failed token attempts per client address (API and login), in this process."""
         self.refused_logins = refused_logins or Tally(10)
+        self.shared = shared
+        """The same count in the database, shared by every worker of the server."""
 
     async def bearer(self, request: Request, need: str) -> Caller:
         """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind,
         429 past the rate or past the client's failed attempts, then before any lookup)."""
-        self.check_failures(request)
+        await self.check_failures(request)
         token = _bearer_token(request)
         caller = await run_in_threadpool(self.verify, token, NEEDS[need]) if token else None
         if caller is None:
-            self.failed(request)
+            await self.failed(request)
             log("refused", status=401, path=request.url.path, reason="no valid token")
             raise Refusal(401, "missing, unknown or revoked token")
         self.limit(request, caller)
@@ -89,17 +93,28 @@ class Guard:
         if wait:
             raise Refusal(429, "too many requests", retry_after=wait)
 
-    def check_failures(self, request: Request) -> None:
-        """Refusal (429) when this client has used up its failed attempts; nothing is
+    async def check_failures(self, request: Request) -> None:
+        """Refusal (429) when this client has used up its failed attempts, in this
+        process (no query) or in any worker (one read of its row); no token is
         looked up."""
-        wait = self.failures.waiting(attempt_source(request))
+        source = attempt_source(request)
+        wait = self.failures.waiting(source)
+        if not wait and self.shared is not None:
+            wait = await run_in_threadpool(self.shared.waiting, source)
+            if wait:
+                self.failures.hold(source, wait)
         if wait:
             log("refused", status=429, path=request.url.path, reason="failed attempts")
             raise Refusal(429, "too many failed attempts", retry_after=wait)
 
-    def failed(self, request: Request) -> None:
-        """Count one failed attempt against this client."""
-        self.failures.allow(attempt_source(request))
+    async def failed(self, request: Request) -> None:
+        """Count one failed attempt against this client, here and in the database."""
+        source = attempt_source(request)
+        self.failures.allow(source)
+        if self.shared is not None:
+            wait = await run_in_threadpool(self.shared.record, source)
+            if wait:
+                self.failures.hold(source, wait)
 
     async def viewer(self, request: Request) -> Caller | None:
         """The dashboard viewer of this session, if its token is still valid."""

@@ -21,6 +21,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "event": record.getMessage(),
+            "pid": record.process,  # which worker of `--workers N`
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):

@@ -71,7 +71,7 @@ async def login(request: Request) -> Response:
     state = state_of(request)
     try:
         state.guard.limit(request, None)
-        state.guard.check_failures(request)
+        await state.guard.check_failures(request)
     except Refusal as refusal:
         return refusal.response()
     form = await request.form()
@@ -80,7 +80,7 @@ async def login(request: Request) -> Response:
     token = str(form.get("token") or "").strip()
     caller = await run_in_threadpool(_login, state, request, token)
     if caller is None:
-        state.guard.failed(request)
+        await state.guard.failed(request)
         return render(request, "login.html", 401, error="Not a valid viewer token.")
     request.session.clear()
     request.session["caller"] = {"id": caller.token_id, "kind": caller.kind, "name": caller.name}

@@ -57,6 +57,20 @@ class RateLimiter:
                 return key, 0.0
         return None, (1 - self._level(oldest[0][1], now)) / self.rate
 
+    def hold(self, key: str, wait: float) -> None:
+        """Make `key` wait at least `wait` seconds from now (what another process
+        counted for it), so the next refusal needs no one else's word."""
+        now = time.monotonic()
+        with self._lock:
+            tokens = self._level(self._buckets.get(key, (self.burst, now)), now)
+            if key not in self._buckets and len(self._buckets) >= self.max_keys:
+                spare, _ = self._room(now)
+                if spare is None:
+                    return  # no room: the shared count still refuses it
+                del self._buckets[spare]
+            self._buckets.pop(key, None)
+            self._buckets[key] = (min(tokens, 1 - wait * self.rate), now)
+
     def waiting(self, key: str) -> float:
         """The seconds `key` must wait before `allow` would let it go ahead (0: none),
         taking nothing from its bucket."""

@@ -17,6 +17,7 @@ importing gitpython costs a pre-commit hook more than scanning three files.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import subprocess
 import threading
@@ -90,11 +91,45 @@ TRUSTED_OWNERS: set[Path] = set()
 """Repositories the user trusts whatever their owner (--trust-repo-owner)."""
 
 
+_FOUND: contextvars.ContextVar[dict[str, RepoPaths] | None] = contextvars.ContextVar(
+    "keysweep_found_repositories", default=None
+)
+"""Inside `discovering_once`: the answers of this command's discoveries, by the
+folder asked about and by the repository's top."""
+
+
+@contextlib.contextmanager
+def discovering_once() -> Iterator[None]:
+    """One command, one discovery per repository: a command that finds its
+    repository (to read its config there) and then builds the git source, which
+    finds it again from its top, runs rev-parse and the vetting once. The answer
+    already passed every check below; nothing outlives the block, so a later
+    command (or a library caller's next scan) vets and asks git again."""
+    token = _FOUND.set({})
+    try:
+        yield
+    finally:
+        _FOUND.reset(token)
+
+
 def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
     """The repository at or above `path`, found by `git rev-parse`; SourceError if
     none, or if a file git would read there is not a bounded regular file, or if
     the repository belongs to another user (unless `trust_owner`), or if git's
-    answer is not the repository that was vetted."""
+    answer is not the repository that was vetted. Inside `discovering_once`, a
+    repository already found is not looked for again."""
+    found = _FOUND.get()
+    known = found.get(os.path.abspath(path)) if found is not None else None
+    if known is not None:
+        return known
+    answer = _discover(path, trust_owner=trust_owner)
+    if found is not None:
+        for asked in (path, answer.work_tree or answer.git_dir):
+            found[os.path.abspath(asked)] = answer
+    return answer
+
+
+def _discover(path: Path, *, trust_owner: bool) -> RepoPaths:
     from scanner.sources import gitvet
 
     if not os.path.isdir(path):

@@ -177,10 +177,11 @@ def test_debug_prints_the_traceback(
     ]
     debug = run("--debug", "scan", str(tmp_path), *only_rules(rule_file))
     assert debug.exit_code == 3
-    assert "Traceback (most recent call last)" in debug.stderr and "stage bug" in debug.stderr
+    assert "Traceback (most recent call last" in debug.stderr and "<locals>.crash" in debug.stderr
+    assert "stage bug" not in debug.stderr  # messages may quote scanned input: types only
     assert "KEYSWEEP_DEBUG" not in os.environ
     by_env = run("scan", str(tmp_path), *only_rules(rule_file), env={"KEYSWEEP_DEBUG": "1"})
-    assert "Traceback (most recent call last)" in by_env.stderr
+    assert "Traceback (most recent call last" in by_env.stderr
 
 
 # --- one verdict per secret -------------------------------------------------------

@@ -30,5 +30,5 @@ def test_an_old_inventory_is_upgraded_to_the_repository_tables(tmp_path: Path) -
         hosts = db.scalar(text("SELECT count(*) FROM hosts"))
     engine.dispose()
     assert names >= REPOSITORY_TABLES
-    assert (version, hosts) == ("0004_repositories", 1)
+    assert (version, hosts) == ("0005_failed_attempts", 1)  # the newest revision
     assert keysweep("inventory", "where", "key-x", "--db", url) == (0, "no host holds key-x\n")

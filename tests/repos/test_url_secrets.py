@@ -3,6 +3,7 @@ message that does not quote it, and never reaches the database or `repos list`."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,69 @@ def test_accepted_urls_are_listed_without_user_secrets(
 )
 def test_shown_never_keeps_user_information(text: str, expected: str) -> None:
     assert shown(text) == expected
+
+
+# --- rows stored before their form was refused ------------------------------------
+
+LEGACY = [
+    f"deploy:{SECRET}@gitlab.example.com:grp/legacy.git",
+    f"deploy:{SECRET}@gitlab.example.com:legacy.git",
+    f"https://gitlab.example.com/grp/legacy.git?private_token={SECRET}",
+]
+
+
+def _stored_before(db: str, url: str) -> None:
+    """A clean repository and one row with `url`, written as a version that let the
+    form through stored it (named as it named it, with no policy check)."""
+    from sqlalchemy.orm import Session
+
+    from scanner.repos import open_database, store
+    from scanner.repos.urls import repo_name
+
+    code, output = keysweep("repos", "add", "git@gitlab.example.com:grp/clean.git", "--db", db)
+    assert code == 0, output
+    engine = open_database(db)
+    with Session(engine) as session, session.begin():
+        assert store.add(session, [store.NewRepository(url, repo_name(url), "cli")])
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", LEGACY, ids=["scp", "scp-no-folder", "query-token"])
+def test_a_stored_row_with_a_password_is_listed_masked(tmp_path: Path, url: str) -> None:
+    db = f"sqlite:///{tmp_path / 'repos.db'}"
+    _stored_before(db, url)
+    code, output = keysweep("repos", "list", "--db", db)
+    assert code == 0, output
+    assert SECRET not in output
+    (line,) = [row for row in output.splitlines() if "refused" in row]
+    assert line.startswith("2  ") and "gitlab.example.com" in line
+    assert "clean.git" in output  # the other rows are listed as they are
+    code, output = keysweep("repos", "list", "--db", db, "--format", "json")
+    assert code == 0 and SECRET not in output, output
+    rows = {row["id"]: row for row in json.loads(output)}
+    assert rows[2]["refused"].startswith("repository 2: stored clone URL refused")
+    assert rows[1]["refused"] is None
+
+
+@pytest.mark.parametrize("url", LEGACY, ids=["scp", "scp-no-folder", "query-token"])
+def test_scanning_a_stored_row_with_a_password_is_refused_in_one_line(
+    tmp_path: Path, url: str
+) -> None:
+    db = f"sqlite:///{tmp_path / 'repos.db'}"
+    _stored_before(db, url)
+    code, output = keysweep("repos", "scan", "2", "--db", db)
+    assert code == 2, output
+    assert SECRET not in output
+    (line,) = output.strip().splitlines()
+    assert line.startswith("keysweep: error: repository 2: stored clone URL refused: ")
+
+
+@pytest.mark.postgres
+def test_scan_all_skips_a_stored_row_with_a_password(pg_db: str) -> None:
+    _stored_before(pg_db, LEGACY[0])
+    code, output = keysweep("repos", "scan", "--all", "--db", pg_db)
+    assert code == 0, output
+    assert SECRET not in output
+    warning, enqueued = output.strip().splitlines()
+    assert warning.startswith("keysweep: warning: repository 2: stored clone URL refused")
+    assert enqueued == "1 scans enqueued, 0 already waiting"
