@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
+from scanner.detectors.python_gate import GATE_FROM, GATE_FROM_UNCACHED, Gate, load_gate
 from scanner.detectors.python_prefilter import hit_lines, prefilter_hits
 from scanner.model import Match, Origin, Rule, RuleKind, ScanWarning, Severity
 
@@ -87,16 +88,34 @@ class PythonDetector:
         self.config = config
         self._hits: tuple[bytes, list[int]] | None = None
         """The hit lines `wants` found, for the `detect` of the same bytes that follows."""
+        self._gate: Gate | None = None
+        self._unseen: int | None = GATE_FROM if config.cache_dir else GATE_FROM_UNCACHED
+        """Python bytes still to read before the gate is built (`python_gate`);
+        None once it was tried."""
 
     def wants(self, origin: Origin, data: bytes) -> bool:
         path = (origin.archive_member or origin.path).lower()
         if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
+            return False
+        self._hits = None
+        if not self._may_hit(data):
             return False
         if path.endswith(".ipynb"):
             return next(prefilter_hits(data), None) is not None
         hits = hit_lines(data)  # a file without a hit is read to its end either way
         self._hits = (data, hits) if hits else None
         return bool(hits)
+
+    def _may_hit(self, data: bytes) -> bool:
+        """False only where the prefilter finds nothing (`python_gate`)."""
+        if self._gate is not None:
+            return self._gate.may_hit(data)
+        if self._unseen is not None:
+            self._unseen -= len(data)
+            if self._unseen < 0:
+                self._unseen = None
+                self._gate = load_gate(self.config.cache_dir)
+        return True
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanWarning]:
         path = (origin.archive_member or origin.path).lower()
