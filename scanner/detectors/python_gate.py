@@ -32,7 +32,6 @@ cannot be built or believed means no gate: RE2 reads every file, as before.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -81,15 +80,15 @@ class Gate:
         self._terminated = hyperscan.ScanTerminated
 
     def may_hit(self, data: bytes) -> bool:
-        found: list[int] = []
+        try:
+            self._db.scan(data, match_event_handler=_stop, scratch=self._scratch)
+        except self._terminated:
+            return True  # `_stop` ended the scan at the first match
+        return False
 
-        def stop(*_: object) -> bool:
-            found.append(1)
-            return True  # the first match answers; Hyperscan stops there
 
-        with contextlib.suppress(self._terminated):
-            self._db.scan(data, match_event_handler=stop, scratch=self._scratch)
-        return bool(found)
+def _stop(*_: object) -> bool:
+    return True  # the first match answers: Hyperscan stops there
 
 
 def load_gate(cache_dir: Path | None) -> Gate | None:
