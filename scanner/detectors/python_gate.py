@@ -13,9 +13,10 @@ own (`gate_expression`), loosened where the two engines differ:
 - named groups become plain groups (Hyperscan has none);
 - `\\s` is spelt out as RE2's set (`[\\t\\n\\f\\r ]`); PCRE's adds `\\v`, which in
   a negated class would make the gate refuse what RE2 accepts;
-- every bounded repeat `{0,n}` becomes `*` and `{1,n}` becomes `+`: RE2 counts
-  a UTF-8 character where Hyperscan counts a byte, and a wider repeat is a
-  superset either way (it also compiles in a fifth of the time);
+- every bounded repeat `{0,n}` becomes `*`, `{1,n}` becomes `+` and `{n}`
+  becomes `{n,}`: RE2 counts a UTF-8 character where Hyperscan counts a byte,
+  and a wider repeat is a superset either way (it also compiles in a fifth of
+  the time);
 - RE2's case folding is Unicode's: under `(?i)` it lets the long s (U+017F) stand for
   `s` and the Kelvin sign (U+212A) for `k`, which no ASCII pattern does. A file
   holding either lets the gate through (a second expression of the database).
@@ -66,7 +67,8 @@ def gate_expression(pattern: bytes) -> bytes:
     loose = re.sub(rb"\(\?P<\w+>", b"(?:", pattern)
     loose = loose.replace(rb"\s", rb"\t\n\f\r ")
     loose = re.sub(rb"\{0,\d+\}\??", b"*", loose)
-    return re.sub(rb"\{1,\d+\}\??", b"+", loose)
+    loose = re.sub(rb"\{1,\d+\}\??", b"+", loose)
+    return re.sub(rb"\{(\d+)\}", rb"{\1,}", loose)
 
 
 class Gate:

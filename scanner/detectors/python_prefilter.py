@@ -6,6 +6,9 @@ armour. Hits on names that are not credentials (`token_type`, `Pass`) or on
 plain one-line literals that are placeholders (`password = "changeme"`), and
 `auth=("user", "pass")` pairs whose password is one, are dropped here, so those
 files are never parsed (a test suite's history holds thousands of them).
+
+`python_gate` compiles a loosened copy of `PREFILTER` for Hyperscan and runs
+it first: a change to the pattern here reaches the gate by itself.
 """
 
 from __future__ import annotations

@@ -38,10 +38,17 @@ def agrees(gate: Gate, data: bytes) -> None:
 
 
 def test_the_gate_pattern_is_the_prefilter_loosened() -> None:
+    """`gate_expression` knows how the two engines read these constructs; a new one
+    in the prefilter (`\\S`, `\\d`, `.`-like classes, lookarounds…) needs a look at it."""
+    escapes = set(re2.findall(rb"\\(.)", PREFILTER.pattern))
+    assert escapes <= {bytes([c]) for c in b"bswtn\\\"'[]().+-"}, escapes
+    assert rb"(?=" not in PREFILTER.pattern and rb"(?<" not in PREFILTER.pattern
+    in_classes = re2.findall(rb"\[(?:\\.|[^\]\\])*\]", PREFILTER.pattern)
+    assert PREFILTER.pattern.count(rb"\s") == sum(c.count(rb"\s") for c in in_classes)
     loose = gate_expression(PREFILTER.pattern)
     assert b"(?P<" not in loose and rb"\s" not in loose
-    assert re2.compile(rb"\{\d*,\d+\}").search(loose) is None  # no bounded repeat left
-    assert rb"[^'\"\t\n\f\r ]{6}" in loose
+    assert re2.compile(rb"\{\d*,?\d+\}").search(loose) is None  # no bounded repeat left
+    assert rb"[^'\"\t\n\f\r ]{6,}" in loose
 
 
 @pytest.mark.parametrize("source", [r[1] for r in FOUND] + [r[1] for r in NOT_FOUND])
