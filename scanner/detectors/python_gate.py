@@ -49,11 +49,11 @@ FOLDS = rb"\xC5\xBF|\xE2\x84\xAA"
 """UTF-8 of the long s and of the Kelvin sign, which RE2's `(?i)` reads as `s` and `k`."""
 _FORMAT = 1
 PROBES = (
-    b'password = "Xk9#mQ2vLp"\n',
-    b'cfg = {"api_key": "k-93jf02nf83hf72hd"}\n',
-    b'jwt.encode(payload, "my-s1gning-s3cret")\n',
-    b'hmac.new(b"k3y-f0r-hm4c-99", msg)\n',
-    b'HTTPBasicAuth("bob", "Xk9#mQ2vLp")\n',
+    b'password = "abcdef"\n',
+    b'cfg = {"api_key": "abcdef"}\n',
+    b'jwt.encode(payload, "abcdef")\n',
+    b'hmac.new(b"abcdef", msg)\n',
+    b'HTTPBasicAuth("user", "abcdef")\n',
     b'psycopg2.connect(dbname="x", password="y")\n',
     b"-----BEGIN RSA PRIVATE KEY-----\n",
     "pa\u017fsword = 1\n".encode(),
