@@ -7,6 +7,11 @@ again item by item in a fresh worker, and an item that kills that one too is
 reported as unscanned. SIGINT and SIGTERM end the workers and keep what was
 found.
 
+Batches and slices end where the path of the items changes, so that one
+process scans every version of a file (its detector caches serve them all), and
+items reach a worker object in calls of about PACE_SECONDS (`_Paced`), so that
+one result and one timer serve many items.
+
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 (pipeline.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
 """
