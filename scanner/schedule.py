@@ -295,6 +295,10 @@ def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
     run_.stop.raise_now = True
     try:
         result = process_guarded(worker, batch, run_.deadline, run_.config.item_max_seconds)
+    except bounds.Interrupted as stop:
+        if isinstance(stop.partial, ItemResult):
+            run_.merge(stop.partial)
+        raise
     finally:
         run_.stop.raise_now = False
     run_.merge(result)
@@ -485,10 +489,13 @@ def _guarded_items(
             stopped = paced.taking
             _record_stopped(total, batch[stopped], exc, paced.limit)
             if stopped > start:
-                again = batch[start:stopped]
-                total.merge(_guarded_items(worker, again, deadline, item_seconds, arm))
+                _again(total, worker, batch[start:stopped], deadline, item_seconds, arm)
             start = stopped + 1
             continue
+        except bounds.Interrupted as stop:
+            _again(total, worker, batch[start : paced.taking], deadline, item_seconds, arm)
+            stop.partial = total
+            raise
         finally:
             arm(None)
         start = paced.taken
@@ -497,6 +504,27 @@ def _guarded_items(
             total.bounds_hit.append("time budget reached inside a batch")
             break
     return total
+
+
+def _again(
+    total: ItemResult,
+    worker: BatchWorker,
+    items: Sequence[Item],
+    deadline: float | None,
+    item_seconds: float | None,
+    arm: Callable[[float | None], None],
+) -> None:
+    """Scan again the items a call lost with its result (less than PACE_SECONDS
+    of work) into `total`. If a signal stops that, what was kept is merged and
+    the signal carries all of `total` (`Interrupted.partial`): a stopped scan
+    still reports what those items hold."""
+    try:
+        total.merge(_guarded_items(worker, items, deadline, item_seconds, arm))
+    except bounds.Interrupted as stop:
+        if isinstance(stop.partial, ItemResult):
+            total.merge(stop.partial)
+        stop.partial = total
+        raise
 
 
 def _record_stopped(total: ItemResult, item: Item, exc: BaseException, limit: float | None) -> None:
