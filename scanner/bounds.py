@@ -31,7 +31,10 @@ class ItemTimeout(BaseException):
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived while an item ran in this process."""
+    """SIGINT or SIGTERM arrived while an item ran in this process. `partial`
+    carries what the items finished before it found, for the caller to keep."""
+
+    partial: object = None
 
 
 def _in_main_thread() -> bool:

@@ -7,6 +7,11 @@ again item by item in a fresh worker, and an item that kills that one too is
 reported as unscanned. SIGINT and SIGTERM end the workers and keep what was
 found.
 
+Batches and slices end where the path of the items changes, so that one
+process scans every version of a file (its detector caches serve them all), and
+items reach a worker object in calls of about PACE_SECONDS (`_Paced`), so that
+one result and one timer serve many items.
+
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 (pipeline.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
 """
@@ -43,7 +48,19 @@ waits for the main process (busy with a slice of its own, it hands a batch over
 only between slices); any deeper would lengthen the tail a worker runs alone at
 the end, and hold more bytes in flight."""
 HERE_SLICE = 16
-"""Items the main process scans before it looks whether a worker wants more."""
+"""Items the main process scans before it looks whether a worker wants more
+(a slice ends where a file's versions do: see `_cuts`)."""
+GROUP_SLACK = 4
+"""A batch or slice that is full is cut at the next change of path, but never
+grows past this many times its limits (a file with hundreds of versions)."""
+INLINE_SLICE = 64
+"""Items an in-process scan hands to the worker in one call (and at most
+BATCH_DATA_BYTES of their bytes): one result, one merge and one ticking timer
+per slice instead of per item."""
+PACE_SECONDS = 0.05
+"""A worker's call ends after the item that passes this much time: an item
+that runs out of time loses its call's result, and the items before it in
+that call are scanned again, so that is what a timeout costs at most."""
 POLL_SECONDS = 0.25
 """How often the main process looks up from waiting for a signal it was sent."""
 
@@ -102,6 +119,10 @@ def _extend(mine: list[Any], theirs: list[Any]) -> None:
 
 
 class BatchWorker(Protocol):
+    """Scans a batch. It must take the items by iterating `batch` once, in order,
+    and finish each before taking the next: the scheduler arms each item's time
+    bound as it is taken (`_Paced`), and may end the iteration early."""
+
     def process_batch(self, batch: Sequence[Item]) -> ItemResult: ...
 
 
@@ -174,20 +195,29 @@ class _Run:
 
 
 def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str | None:
-    with bounds.alarms() as arm:  # the handler once for the run, the timer per item
-        for item in items:  # one at a time: no IPC to amortise, and budgets stay exact
-            run_.stop.raise_now = True
-            try:
-                item_seconds = run_.config.item_max_seconds
-                result = _guarded_items(worker, [item], run_.deadline, item_seconds, arm)
-            finally:
-                run_.stop.raise_now = False
-            run_.merge(result)
-            run_.report_progress()
-            reason = run_.should_stop()
-            if reason:
-                return reason
+    """Slices of items in this process; under a budget one item at a time, so
+    the budget stops the scan at the very item it did before."""
+    budgeted = run_.config.max_bytes is not None or run_.config.max_seconds is not None
+    for piece in _slices(items, 1 if budgeted else INLINE_SLICE):
+        _run_here(run_, worker, piece)
+        reason = run_.should_stop()
+        if reason:
+            return reason
     return None
+
+
+def _slices(items: Iterable[Item], limit: int) -> Iterator[list[Item]]:
+    """Up to `limit` items, or fewer holding BATCH_DATA_BYTES of carried bytes."""
+    piece: list[Item] = []
+    carried = 0
+    for item in items:
+        piece.append(item)
+        carried += len(item.data) if item.data is not None else 0
+        if len(piece) >= limit or carried >= BATCH_DATA_BYTES:
+            yield piece
+            piece, carried = [], 0
+    if piece:
+        yield piece
 
 
 def _run_pool(
@@ -231,14 +261,32 @@ def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued
             pool.drain("FIRST_COMPLETED")
         pool.submit(batch)
         return
-    for start in range(0, len(batch), HERE_SLICE):
+    for start, end in _cuts(batch, HERE_SLICE):
         pool.drain("FIRST_COMPLETED", timeout=0)
         if len(pool.in_flight) < queued:
             pool.submit(batch[start:])
             return
-        _run_here(run_, here, batch[start : start + HERE_SLICE])
+        _run_here(run_, here, batch[start:end])
         if run_.should_stop():
             return
+
+
+def _cuts(batch: Sequence[Item], size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of slices of about `size` items that end where a path's
+    versions end (up to GROUP_SLACK times `size`): the versions of one file
+    stay in one process, whose detector caches hold what they share."""
+    start = 0
+    while start < len(batch):
+        end = min(start + size, len(batch))
+        longest = start + size * GROUP_SLACK
+        while end < min(longest, len(batch)) and _same_path(batch[end - 1], batch[end]):
+            end += 1
+        yield start, end
+        start = end
+
+
+def _same_path(one: Item, other: Item) -> bool:
+    return one.origin.path == other.origin.path
 
 
 def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
@@ -247,6 +295,10 @@ def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
     run_.stop.raise_now = True
     try:
         result = process_guarded(worker, batch, run_.deadline, run_.config.item_max_seconds)
+    except bounds.Interrupted as stop:
+        if isinstance(stop.partial, ItemResult):
+            run_.merge(stop.partial)
+        raise
     finally:
         run_.stop.raise_now = False
     run_.merge(result)
@@ -424,36 +476,110 @@ def _guarded_items(
     item_seconds: float | None,
     arm: Callable[[float | None], None],
 ) -> ItemResult:
+    """The batch in calls of about PACE_SECONDS each (`_Paced`). An item that
+    runs out of time or memory loses its call's result: it is reported, and the
+    items taken before it in that call are scanned again."""
     total = ItemResult()
-    for index, item in enumerate(batch):
-        left = bounds.remaining(deadline)
-        if left is not None and left <= 0:
-            total.not_scanned += len(batch) - index
+    start = 0
+    while start < len(batch):
+        paced = _Paced(batch, start, deadline, item_seconds, arm)
+        try:
+            total.merge(worker.process_batch(paced))
+        except (bounds.ItemTimeout, MemoryError) as exc:
+            stopped = paced.taking
+            _record_stopped(total, batch[stopped], exc, paced.limit)
+            if stopped > start:
+                _again(total, worker, batch[start:stopped], deadline, item_seconds, arm)
+            start = stopped + 1
+            continue
+        except bounds.Interrupted as stop:
+            _again(total, worker, batch[start : paced.taking], deadline, item_seconds, arm)
+            stop.partial = total
+            raise
+        finally:
+            arm(None)
+        start = paced.taken
+        if paced.expired:
+            total.not_scanned += len(batch) - start
             total.bounds_hit.append("time budget reached inside a batch")
             break
-        limits = [x for x in (left, item_seconds) if x is not None]
-        _guarded(worker, item, min(limits) if limits else None, arm, total)
     return total
 
 
-def _guarded(
-    worker: BatchWorker,
-    item: Item,
-    limit: float | None,
-    arm: Callable[[float | None], None],
+def _again(
     total: ItemResult,
+    worker: BatchWorker,
+    items: Sequence[Item],
+    deadline: float | None,
+    item_seconds: float | None,
+    arm: Callable[[float | None], None],
 ) -> None:
+    """Scan again the items a call lost with its result (less than PACE_SECONDS
+    of work) into `total`. If a signal stops that, what was kept is merged and
+    the signal carries all of `total` (`Interrupted.partial`): a stopped scan
+    still reports what those items hold."""
     try:
-        arm(limit)
-        total.merge(worker.process_batch([item]))
-    except bounds.ItemTimeout:
-        _record(total, _unscanned(item, f"analysis stopped after {limit or 0:.3g}s"))
-        total.bounds_hit.append("an item reached its time bound")
-    except MemoryError:
+        total.merge(_guarded_items(worker, items, deadline, item_seconds, arm))
+    except bounds.Interrupted as stop:
+        if isinstance(stop.partial, ItemResult):
+            total.merge(stop.partial)
+        stop.partial = total
+        raise
+
+
+def _record_stopped(total: ItemResult, item: Item, exc: BaseException, limit: float | None) -> None:
+    if isinstance(exc, MemoryError):
         _record(total, _unscanned(item, "analysis ran out of memory"))
         total.bounds_hit.append("an item reached its memory bound")
-    finally:
-        arm(None)
+    else:
+        _record(total, _unscanned(item, f"analysis stopped after {limit or 0:.3g}s"))
+        total.bounds_hit.append("an item reached its time bound")
+
+
+class _Paced(Sequence[Item]):
+    """Part of a batch for one `process_batch` call. Iterating it arms each
+    item's bound as the worker takes the item (the worker takes its items one at
+    a time, in order: `BatchWorker`), and it ends the call once the call has run
+    PACE_SECONDS, or when the scan's deadline has passed (`expired`)."""
+
+    def __init__(
+        self,
+        batch: Sequence[Item],
+        start: int,
+        deadline: float | None,
+        item_seconds: float | None,
+        arm: Callable[[float | None], None],
+    ) -> None:
+        self.batch, self.start = batch, start
+        self.deadline, self.item_seconds, self.arm = deadline, item_seconds, arm
+        self.taking = start
+        """The index of the item being scanned."""
+        self.taken = start
+        """The index of the first item not handed out."""
+        self.limit: float | None = None
+        self.expired = False
+
+    def __iter__(self) -> Iterator[Item]:
+        began = time.monotonic()
+        for index in range(self.start, len(self.batch)):
+            if index > self.start and time.monotonic() - began >= PACE_SECONDS:
+                return
+            left = bounds.remaining(self.deadline)
+            if left is not None and left <= 0:
+                self.expired = True
+                return
+            limits = [x for x in (left, self.item_seconds) if x is not None]
+            self.limit = min(limits) if limits else None
+            self.taking, self.taken = index, index + 1
+            self.arm(self.limit)
+            yield self.batch[index]
+
+    def __len__(self) -> int:
+        return len(self.batch) - self.start
+
+    def __getitem__(self, index: Any) -> Any:
+        """The items themselves, unarmed: a worker iterates, it does not index."""
+        return self.batch[self.start :][index]
 
 
 def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
@@ -463,19 +589,34 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
 
 def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
     """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
-    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker."""
+    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker.
+    A full batch is cut where the path changes (`_cuts`), so the versions of a
+    file go to one worker, up to GROUP_SLACK times the limits."""
     batch: list[Item] = []
     size = carried = made = 0
     for item in items:
+        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
+        if (
+            batch
+            and _full(len(batch), size, carried, limit, 1)
+            and (
+                not _same_path(batch[-1], item)
+                or _full(len(batch), size, carried, limit, GROUP_SLACK)
+            )
+        ):
+            yield batch
+            batch, size, carried, made = [], 0, 0, made + 1
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
         carried += len(item.data) if item.data is not None else 0
-        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
-        if len(batch) >= limit or size >= BATCH_BYTES or carried >= BATCH_DATA_BYTES:
-            yield batch
-            batch, size, carried, made = [], 0, 0, made + 1
     if batch:
         yield batch
+
+
+def _full(count: int, size: int, carried: int, limit: int, slack: int) -> bool:
+    return (
+        count >= limit * slack or size >= BATCH_BYTES * slack or carried >= BATCH_DATA_BYTES * slack
+    )
 
 
 def over_budget(config: Config, total: ItemResult, started: float) -> str | None:

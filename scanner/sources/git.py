@@ -120,8 +120,9 @@ class GitSource:
             inventory = gitlog.staged_inventory(self._git, exclude)
             at_head: dict[str, set[str]] | None = None
         else:
+            head = gitlog.head_paths_later(self._git)  # listed while git log runs
             inventory = self._history(exclude)
-            at_head = gitlog.head_paths(self._git)
+            at_head = head()
         where = self.roots[0]
         for message in inventory.errors:
             yield ScanWarning(where, message)

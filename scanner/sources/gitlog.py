@@ -9,7 +9,7 @@ is read here: `git.py` reads each one once with `cat-file --batch`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from scanner.sources.gitsafe import SafeGit
@@ -195,8 +195,23 @@ def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatch
 def head_paths(git: SafeGit, rev: str = "HEAD") -> dict[str, set[str]]:
     """Blob id → the paths it has in the tree of `rev` (empty for an unborn HEAD)."""
     status, out, _ = git.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False)
-    if status != 0:
-        return {}
+    return _tree_paths(out) if status == 0 else {}
+
+
+def head_paths_later(git: SafeGit, rev: str = "HEAD") -> Callable[[], dict[str, set[str]]]:
+    """`head_paths`, started now and read when the answer is asked for: git lists
+    HEAD's tree while `git log` runs, instead of after it."""
+    process = git.spawn("ls-tree", "-r", "-z", "--full-tree", rev)
+
+    def answer() -> dict[str, set[str]]:
+        out = b"".join(process.chunks())
+        status, _ = process.finish()
+        return _tree_paths(out) if status == 0 else {}
+
+    return answer
+
+
+def _tree_paths(out: bytes) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for entry in out.split(b"\0"):
         meta, _, path = entry.partition(b"\t")

@@ -74,3 +74,25 @@ def test_a_library_scan_from_a_thread_bounds_every_item(tmp_path: Path) -> None:
         f.path for f in report.findings if "analysis stopped after 0.5s" in (f.message or "")
     }
     assert stopped == {f"slow{i}.txt" for i in range(COSTLY)}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_items_before_a_stopped_one_in_its_slice_are_kept_once(tmp_path: Path, jobs: str) -> None:
+    """Items reach the detectors in slices; the slice that holds a costly item
+    loses its result when the item is stopped, and the items before it are
+    scanned again: each of their findings is reported, and only once."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a0.pem").write_bytes(private_key_pem())
+    (tree / "a1.pem").write_bytes(private_key_pem())
+    (tree / "b_slow.txt").write_bytes(_costly_key())
+    (tree / "c.pem").write_bytes(private_key_pem())
+    (tree / ".keysweep.yaml").write_text("item_max_seconds: 0.5\n")
+    result = run(tree, "scan", ".", "--jobs", jobs, "--fail-on", "low")
+    result.bounded()
+    assert result.code == 1, result.stderr
+    [stopped] = result.unscanned()
+    assert stopped["path"] == "b_slow.txt"
+    found = [f for f in result.report["findings"] if f["rule"] != "unscanned-content"]
+    assert sorted(f["path"] for f in found) == ["a0.pem", "a1.pem", "c.pem"]
+    assert all(len(f["locations"]) == 1 for f in found)

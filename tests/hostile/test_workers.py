@@ -100,3 +100,36 @@ def test_a_signal_stops_the_scan_and_keeps_the_report(
     assert summary["partial"] is True
     assert summary["meta"]["interrupted"] == signal.Signals(signum).name
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_a_signal_in_an_in_process_scan_keeps_what_was_found(tmp_path: Path) -> None:
+    """With --jobs 1 items reach the detectors in slices; a signal that stops the
+    scan in the middle of one still leaves the findings of the items the slice
+    finished before it in the report."""
+    from hostile_support import private_key_pem
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    plain = [f"{letter}{i}.pem" for letter in "ab" for i in range(4)]  # a*: warm-up
+    for name in plain:
+        (tree / name).write_bytes(private_key_pem())
+    encryption = serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(120)
+    for i in range(4):  # up to 3 CPU s of passphrase attempts each
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            encryption.build(b"not-a-default-%d" % i),
+        )
+        (tree / f"s{i:02}.txt").write_bytes(pem)
+    report, err = tree.parent / "report.json", tree.parent / "stderr.txt"
+    args = ["scan", ".", "--jobs", "1", "--fail-on", "low", "--format", "json", "-o", str(report)]
+    began = time.monotonic()
+    proc = start(args, tree, err)
+    time.sleep(5.0)  # the plain keys take a moment; the slow ones seconds each
+    proc.send_signal(signal.SIGINT)
+    result = finish(proc, report, err, began)
+    assert result.code == 130, result.stderr
+    assert result.report["summary"]["partial"] is True
+    found = {f["path"] for f in result.report["findings"] if f["rule"] != "unscanned-content"}
+    assert set(plain) <= found

@@ -1,0 +1,97 @@
+"""How the scheduler cuts a history into batches and slices: the versions of one
+file stay together (one process scans them all, so its detector caches serve
+every version), within bounded batch sizes; and a batch reaches the worker in
+paced calls that count every item once and stop at the scan's deadline."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+from support import commit, git
+
+from scanner import schedule
+from scanner.model import Item
+from scanner.sources.git import GitSource
+
+FILES = 9
+VERSIONS = 24
+"""More than a first batch holds (FIRST_BATCH_ITEMS), within its slack."""
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> list[Item]:
+    """FILES files with VERSIONS versions each, read through the real git source."""
+    repo = tmp_path_factory.mktemp("history")
+    git(repo, "init", "-q")
+    for version in range(VERSIONS):
+        files = {f"pkg/mod{n}.py": f"VALUE = {version * FILES + n}\n" * 40 for n in range(FILES)}
+        commit(repo, files, f"version {version}")
+    items = [event for event in GitSource(repo).events() if isinstance(event, Item)]
+    assert len(items) == FILES * VERSIONS
+    return items
+
+
+def _paths(items: list[Item]) -> set[str]:
+    return {item.origin.path for item in items}
+
+
+def test_batches_never_split_the_versions_of_a_file(history: list[Item]) -> None:
+    items = history
+    batches = list(schedule._batches(iter(items), ramp=3))
+    assert [item for batch in batches for item in batch] == items
+    owner: dict[str, int] = {}
+    for number, batch in enumerate(batches):
+        for path in _paths(batch):
+            assert owner.setdefault(path, number) == number, f"{path} split between batches"
+    assert len(batches) > 3  # the ramp's small batches, then full ones
+    limit = schedule.BATCH_ITEMS * schedule.GROUP_SLACK
+    assert all(len(batch) <= limit for batch in batches)
+
+
+def test_a_full_batch_ends_with_the_file_it_was_filling(history: list[Item]) -> None:
+    """The first batches (at most FIRST_BATCH_ITEMS items) run on to the end of
+    the file's versions they reached, and no further."""
+    items = history
+    first = next(schedule._batches(iter(items), ramp=1))
+    assert len(_paths(first)) == 1
+    assert len(first) == VERSIONS
+
+
+def test_slices_of_the_main_process_end_where_a_file_does(history: list[Item]) -> None:
+    items = history
+    cuts = list(schedule._cuts(items, schedule.HERE_SLICE))
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(items)
+    assert all(end == start for (_, end), (start, _) in pairwise(cuts))
+    for start, end in cuts:
+        assert end - start <= schedule.HERE_SLICE * schedule.GROUP_SLACK
+        if end < len(items):
+            assert items[end - 1].origin.path != items[end].origin.path
+
+
+def _worker_and_items(count: int) -> tuple[schedule.BatchWorker, list[Item]]:
+    from scanner.config import Config
+    from scanner.detectors.rules import load_rules
+    from scanner.pipeline import _Worker
+    from scanner.sources.memory import item
+
+    config = Config(detectors=("rules",), jobs=1)
+    items = [item(f"notes/n{i:03}.txt", b"nothing to see here\n" * (i + 1)) for i in range(count)]
+    return _Worker(config, load_rules(config), None), items
+
+
+def test_a_batch_is_scanned_in_paced_calls_with_every_item_counted_once() -> None:
+    worker, items = _worker_and_items(300)
+    result = schedule.process_guarded(worker, items, None, 120.0)
+    assert result.items == 300 and result.not_scanned == 0
+    assert result.nbytes == sum(len(i.data or b"") for i in items)
+    assert not result.unscanned and not result.bounds_hit
+
+
+def test_a_deadline_passed_leaves_the_rest_of_the_batch_counted_as_not_scanned() -> None:
+    import time
+
+    worker, items = _worker_and_items(40)
+    result = schedule.process_guarded(worker, items, time.monotonic() - 1, 120.0)
+    assert (result.items, result.not_scanned) == (0, 40)
+    assert result.bounds_hit == ["time budget reached inside a batch"]
