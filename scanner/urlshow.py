@@ -23,8 +23,9 @@ nor stored."""
 def shown(url: str) -> str:
     """For messages: scheme, host, port and path; no user information, query or fragment.
     Text without `://` (`user@host:path`, or what only looks like a URL) keeps only
-    what follows its last '@'."""
-    if "://" not in url:
+    what follows its last '@', as does text with an '@' before its `://`
+    (`user:password@https://host/…`, which `urlsplit` would read as all path)."""
+    if "://" not in url or "@" in url.partition("://")[0]:
         return url.rpartition("@")[2]
     try:
         parts = urlsplit(url)

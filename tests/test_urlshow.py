@@ -36,3 +36,12 @@ def test_a_url_without_user_information_is_kept_as_it_is() -> None:
 def test_a_stored_clone_url_drops_only_the_user_name() -> None:
     stored = check_url("https://deploy@git.example.test/org/app.git", allow_http=False)
     assert stored.url == "https://git.example.test/org/app.git"
+
+
+def test_user_information_before_the_scheme_is_left_out() -> None:
+    """`urlsplit` reads such text as all path; what precedes the last '@' goes."""
+    token = secrets.token_urlsafe(18)
+    assert shown(f"ci:{token}@https://git.example.test/org/app.git") == (
+        "https://git.example.test/org/app.git"
+    )
+    assert token not in shown(f"deploy:{token}@git.example.test:grp/x://p.git")

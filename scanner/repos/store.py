@@ -110,7 +110,7 @@ def _view(session: Session, row: Repository) -> RepositoryView:
         refs=len(refs),
         last_scan_at=row.last_scan_at.isoformat() + "Z" if row.last_scan_at else None,
         last_status=row.last_status,
-        last_error=row.last_error,
+        last_error=None if refused else row.last_error,  # it may quote the URL
         refused=refused,
     )
 
@@ -119,10 +119,17 @@ def refusal(row: Repository) -> str | None:
     """One line naming the row and why its stored clone URL is refused now, without
     its user information; None when the policy lets it through. Rows stored before
     a form was refused (`user:password@host:path`) are never fetched nor shown."""
+    why = url_refused(row.url)
+    return None if why is None else f"repository {row.id}: stored clone URL refused: {why}"
+
+
+def url_refused(url: str) -> str | None:
+    """Why the clone-URL policy refuses `url` today (never quoting its user
+    information), or None."""
     try:
-        check_url(row.url, allow_http=row.url.startswith("http://"))
+        check_url(url, allow_http=url.startswith("http://"))
     except UrlRefused as exc:
-        return f"repository {row.id}: stored clone URL refused: {exc}"
+        return str(exc)
     return None
 
 
@@ -217,8 +224,11 @@ def mark_failed(session: Session, repository_id: int, problem: str) -> None:
 
 
 def host_name(url: str) -> str:
+    """The repository's inventory host: `repo:` and its URL, or the URL's SHA-256
+    when it is too long for the column or the policy refuses it (a URL stored
+    before its form was refused may hold a password: a host name is shown)."""
     name = HOST_PREFIX + url
-    if len(name) <= 255:
+    if len(name) <= 255 and url_refused(url) is None:
         return name
     return HOST_PREFIX + "sha256:" + hashlib.sha256(url.encode()).hexdigest()
 

@@ -64,13 +64,17 @@ class SharedFailures:
         """The upsert: a new client starts full less one; a known one refills for the
         time since `at`, then loses one attempt if it has one to lose."""
         insert = INSERTS[session.get_bind().dialect.name](FailedAttempts)
-        refilled = FailedAttempts.tokens + (now - FailedAttempts.at) * self.rate
+        # A clock that stepped back (NTP, or another server host behind) refills nothing
+        # and moves `at` back nowhere: a negative interval would drain the bucket.
+        elapsed = case((FailedAttempts.at < now, now - FailedAttempts.at), else_=0.0)
+        refilled = FailedAttempts.tokens + elapsed * self.rate
         level = case((refilled > self.burst, self.burst), else_=refilled)
         spent = case((level >= 1, level - 1), else_=level)
+        latest = case((FailedAttempts.at > now, FailedAttempts.at), else_=now)
         return (
             insert.values(source=bindparam("source"), tokens=self.burst - 1, at=now)
             .on_conflict_do_update(
-                index_elements=[FailedAttempts.source], set_={"tokens": spent, "at": now}
+                index_elements=[FailedAttempts.source], set_={"tokens": spent, "at": latest}
             )
             .returning(FailedAttempts.tokens)
         )

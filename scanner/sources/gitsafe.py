@@ -91,11 +91,11 @@ TRUSTED_OWNERS: set[Path] = set()
 """Repositories the user trusts whatever their owner (--trust-repo-owner)."""
 
 
-_FOUND: contextvars.ContextVar[dict[str, RepoPaths] | None] = contextvars.ContextVar(
+_FOUND: contextvars.ContextVar[dict[tuple[str, bool], RepoPaths] | None] = contextvars.ContextVar(
     "keysweep_found_repositories", default=None
 )
 """Inside `discovering_once`: the answers of this command's discoveries, by the
-folder asked about and by the repository's top."""
+folder asked about and by the repository's top, with whether the owner was trusted."""
 
 
 @contextlib.contextmanager
@@ -119,13 +119,13 @@ def discover(path: Path, *, trust_owner: bool = False) -> RepoPaths:
     answer is not the repository that was vetted. Inside `discovering_once`, a
     repository already found is not looked for again."""
     found = _FOUND.get()
-    known = found.get(os.path.abspath(path)) if found is not None else None
-    if known is not None:
+    known = found.get((os.path.abspath(path), trust_owner)) if found is not None else None
+    if known is not None:  # an answer given with `trust_owner` never serves a call without
         return known
     answer = _discover(path, trust_owner=trust_owner)
     if found is not None:
         for asked in (path, answer.work_tree or answer.git_dir):
-            found[os.path.abspath(asked)] = answer
+            found[(os.path.abspath(asked), trust_owner)] = answer
     return answer
 
 

@@ -30,5 +30,33 @@ def test_an_old_inventory_is_upgraded_to_the_repository_tables(tmp_path: Path) -
         hosts = db.scalar(text("SELECT count(*) FROM hosts"))
     engine.dispose()
     assert names >= REPOSITORY_TABLES
-    assert (version, hosts) == ("0005_failed_attempts", 1)  # the newest revision
+    assert (version, hosts) == ("0006_repository_hosts", 1)  # the newest revision
     assert keysweep("inventory", "where", "key-x", "--db", url) == (0, "no host holds key-x\n")
+
+
+def test_a_repository_host_named_after_a_url_with_a_password_is_renamed(tmp_path: Path) -> None:
+    """A host written by a version that accepted `user:password@host:path` keeps
+    no trace of the password after the upgrade; an ordinary repository host and
+    a machine keep their names."""
+    url = f"sqlite:///{tmp_path / 'inventory.db'}"
+    open_engine(url).dispose()
+    password = "Zq8" + "vRt2mKx9"
+    names = [
+        f"repo:deploy:{password}@git.example.test:team/app.git",
+        "repo:https://git.example.test/team/app.git",
+        "laptop-1",
+    ]
+    engine = create_engine(url)
+    with engine.begin() as db:
+        for number, name in enumerate(names, 1):
+            db.execute(
+                text("INSERT INTO hosts VALUES (:id, :name, '2026-01-01', '2026-01-01')"),
+                {"id": number, "name": name},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as db:
+        stored = [row[0] for row in db.execute(text("SELECT name FROM hosts ORDER BY id"))]
+    engine.dispose()
+    assert password not in " ".join(stored)
+    assert stored[0].startswith("repo:sha256:")
+    assert stored[1:] == names[1:]

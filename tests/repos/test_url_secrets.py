@@ -158,3 +158,34 @@ def test_scan_all_skips_a_stored_row_with_a_password(pg_db: str) -> None:
     warning, enqueued = output.strip().splitlines()
     assert warning.startswith("keysweep: warning: repository 2: stored clone URL refused")
     assert enqueued == "1 scans enqueued, 0 already waiting"
+
+
+@pytest.mark.parametrize("url", LEGACY, ids=["scp", "scp-no-folder", "query-token"])
+def test_a_refused_row_error_that_quotes_its_url_is_not_listed(tmp_path: Path, url: str) -> None:
+    """A failed job's error of a row stored before its form was refused may quote
+    the URL (git's own messages do): neither listing shows it."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from scanner.inventory.models import Repository
+    from scanner.repos import open_database
+
+    db = f"sqlite:///{tmp_path / 'repos.db'}"
+    _stored_before(db, url)
+    engine = open_database(db)
+    with Session(engine) as session, session.begin():
+        failed = f"fatal: could not read from '{url}'"
+        session.execute(update(Repository).where(Repository.id == 2).values(last_error=failed))
+    engine.dispose()
+    for form in ("text", "json"):
+        code, output = keysweep("repos", "list", "--db", db, "--format", form)
+        assert code == 0 and SECRET not in output, output
+
+
+@pytest.mark.parametrize("url", LEGACY, ids=["scp", "scp-no-folder", "query-token"])
+def test_the_inventory_host_of_a_refused_url_is_named_by_its_hash(url: str) -> None:
+    from scanner.repos.store import host_name
+
+    assert SECRET not in host_name(url) and host_name(url).startswith("repo:sha256:")
+    clean = "git@gitlab.example.com:grp/clean.git"
+    assert host_name(clean) == "repo:" + clean
