@@ -38,10 +38,10 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import hyperscan
 
@@ -272,3 +272,34 @@ def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:
     header = {"format": CACHE_FORMAT, "inputs": key, "modes": numbers}
     header["sha256"] = _digest(numbers, blob)
     write_private(path, json.dumps(header).encode() + b"\n" + blob)
+
+
+def keyword_database(expressions: Sequence[str]) -> Callable[[bytes], set[int]] | Literal[False]:
+    """A scanner of caseless literals (the rules' keywords) reporting each one's
+    index once per item, or False when Hyperscan cannot compile them. Built in
+    memory when first needed (about a tenth of a second): only an item in which
+    many rules match needs it (`matcher._Lowered`)."""
+    if not expressions:
+        return lambda data: set()
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    flags = int(hyperscan.HS_FLAG_CASELESS) | int(hyperscan.HS_FLAG_SINGLEMATCH)
+    try:
+        db.compile(
+            expressions=[e.encode("ascii") for e in expressions],
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[flags] * len(expressions),
+        )
+    except hyperscan.error:
+        return False
+
+    def present(data: bytes) -> set[int]:
+        found: set[int] = set()
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: Any) -> None:
+            found.add(ident)
+
+        db.scan(data, match_event_handler=on_match)
+        return found
+
+    return present

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import re2
 
@@ -64,6 +64,8 @@ class Engine:
         self._key_file_gate = key_file_gate([c.rule for c in self._key_files])
         self._keywords = _KeywordSet(keywords)
         self._keyword_bytes = tuple(k.encode("utf-8") for k in keywords)
+        self._keywords_text = tuple(keywords)
+        self._keyword_db: Callable[[bytes], set[int]] | Literal[False] | None = None
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
@@ -85,7 +87,7 @@ class Engine:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""
         found: list[RuleHit] = []
-        lowered = _Lowered(data)
+        lowered = _Lowered(data, self._keywords_in)
         for rule, windows, exact, gated in self._candidates(data, lowered):
             if rule.path_allowed(paths):
                 growth = [2 * len(data)] if exact else [0]
@@ -135,26 +137,65 @@ class Engine:
             return True
         return lowered.holds_any(self._keyword_bytes[k] for k in rule.keywords)
 
+    def _keywords_in(self, data: bytes) -> frozenset[bytes] | None:
+        """Every keyword in `data`, in one pass of a database of the keywords alone
+        (caseless literals, as they were in the rules' database); None without
+        Hyperscan. Compiled when an item first needs it: one whose matched rules ask
+        for more keywords than separate searches can afford."""
+        if self._keyword_db is None:
+            from scanner.engine.hyperscan_db import keyword_database
+
+            self._keyword_db = keyword_database([literal(k) for k in self._keywords_text])
+        if self._keyword_db is False:
+            return None
+        return frozenset(self._keyword_bytes[i] for i in self._keyword_db(data))
+
 
 Candidate = tuple[CompiledRule, list[tuple[int, int]], bool, bool]
+
+
+SEARCH_BYTES = 64 * 1024 * 1024
+"""Bytes an item's separate keyword searches may read before every keyword is
+looked for at once (`_Lowered`): an item of 25 MB in which hundreds of rules
+match would otherwise be read once per keyword."""
 
 
 class _Lowered:
     """An item's bytes with ASCII letters lower-cased (made on first use), to look
     for keywords in: the same folding as Hyperscan's caseless literals, so a keyword
     is found here exactly where a caseless literal of it would be. Keywords are
-    kept lower-cased, and a UTF-8 encoding holds no ASCII byte but ASCII text."""
+    kept lower-cased, and a UTF-8 encoding holds no ASCII byte but ASCII text.
+    Each keyword is searched for once per item; once the searches would read more
+    than `SEARCH_BYTES`, one pass of the keywords' own database (`every`) answers
+    the rest, so the cost stays linear in the item whatever matches in it."""
 
-    __slots__ = ("_data", "_lower")
+    __slots__ = ("_all", "_data", "_every", "_known", "_lower", "_read")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, every: Callable[[bytes], frozenset[bytes] | None]) -> None:
         self._data = data
         self._lower: bytes | None = None
+        self._known: dict[bytes, bool] = {}
+        self._read = 0
+        self._every = every
+        self._all: frozenset[bytes] | None = None
 
     def holds_any(self, words: Iterable[bytes]) -> bool:
+        return any(map(self._holds, words))
+
+    def _holds(self, word: bytes) -> bool:
+        if self._all is not None:
+            return word in self._all
+        known = self._known.get(word)
+        if known is not None:
+            return known
+        self._read += len(self._data)
+        if self._read > SEARCH_BYTES and (found := self._every(self._data)) is not None:
+            self._all = found
+            return word in found
         if self._lower is None:
             self._lower = self._data.lower()
-        return any(word in self._lower for word in words)
+        known = self._known[word] = word in self._lower
+        return known
 
 
 def _outermost(hits: list[RuleHit]) -> list[RuleHit]:
