@@ -86,24 +86,29 @@ class HyperscanDatabase:
                 self.from_cache = True
                 return
         self.modes, self._db = _build(expressions, self.rules)
-        text = _probe_text(probes)
-        _warn_unmatched(expressions, self._unreported(probes, text))
+        _warn_unmatched(expressions, self._unreported(probes, self._reports(_probe_text(probes))))
         _write_cache(path, key, self.modes, self._db)
 
     def _verified(self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]]) -> bool:
         """Every pattern RE2 finds in the examples' text is reported on it."""
         text = _probe_text(probes)
-        missing = self._unreported(probes, text)
+        seen = self._reports(text)
+        if any(ident >= self.rules for ident in seen):  # not a database of these patterns
+            return False
+        missing = self._unreported(probes, seen)
         return not any(_re2_finds(expressions[i], text) for i in missing)
 
-    def _unreported(self, probes: Sequence[Sequence[str]], text: bytes) -> set[int]:
-        """Patterns with examples that this database does not report on `text`
-        (the examples)."""
+    def _reports(self, text: bytes) -> set[int]:
+        seen: set[int] = set()
+        self._db.scan(text, match_event_handler=lambda ident, *_: seen.add(ident))
+        return seen
+
+    def _unreported(self, probes: Sequence[Sequence[str]], seen: set[int]) -> set[int]:
+        """Patterns with examples that this database did not report (`seen`) on
+        the examples' text."""
         wanted = {i for i, texts in enumerate(probes[: self.rules]) if texts} - {
             i for i, mode in enumerate(self.modes) if mode is Mode.RE2_ONLY
         }
-        seen: set[int] = set()
-        self._db.scan(text, match_event_handler=lambda ident, *_: seen.add(ident))
         return wanted - seen
 
     def scan(self, data: bytes, budget: int) -> dict[int, list[int]] | None:

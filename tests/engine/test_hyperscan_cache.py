@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scanner.engine import hyperscan_db
-from scanner.engine.compiled import compile_rules
+from scanner.engine.compiled import Mode, compile_rules
 from scanner.engine.matcher import Engine, RuleHit
 from scanner.engine.ruleset import load_paths
 from scanner.model import Rule, RuleKind
@@ -38,9 +39,15 @@ def poison(cache: Path, rules: list[Rule]) -> Path:
     """Write, under the name the real database would have, one whose first pattern
     never matches: a header that is right in every field the file itself can prove."""
     exprs, count = expressions(rules)
-    key = hyperscan_db._inputs_hash(exprs, count)
     weakened = [b"never-matches-\\x00-anything", *exprs[1:]]
     modes, db = hyperscan_db._build(weakened, count)
+    return forged(cache, rules, modes, db)
+
+
+def forged(cache: Path, rules: list[Rule], modes: list[Mode], db: Any) -> Path:
+    """`db` written under the name and with a header the real database would have."""
+    exprs, count = expressions(rules)
+    key = hyperscan_db._inputs_hash(exprs, count)
     blob = hyperscan.dumpb(db)
     numbers = [int(m) for m in modes]
     header = {
@@ -149,3 +156,27 @@ def test_the_examples_check_runs_once_per_cache_file(
     assert checks == [True, False] and not database(engine).from_cache
     assert spans(engine.find(DATA)) == spans(Engine(rules, cache_dir=None).find(DATA))
     assert path.exists()
+
+
+def test_a_cache_reporting_ids_past_its_rules_is_not_used(
+    sample_rules_file: Path, tmp_path: Path
+) -> None:
+    """A database with every pattern plus one more (an id past the last rule) would
+    fail every item; it is refused and rebuilt."""
+    rules = load_paths([sample_rules_file])
+    exprs, count = expressions(rules)
+    modes, _ = hyperscan_db._build(exprs, count)
+    chosen = [i for i in range(count) if modes[i] is not Mode.RE2_ONLY]
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[exprs[i] for i in chosen] + [b"[a-z]"],
+        ids=[*chosen, count],
+        elements=len(chosen) + 1,
+        flags=[hyperscan_db._flags(modes[i]) for i in chosen] + [0],
+    )
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    forged(cache, rules, modes, db)
+    engine = Engine(rules, cache_dir=cache)
+    assert not database(engine).from_cache
+    assert spans(engine.find(DATA)) == spans(Engine(rules, cache_dir=None).find(DATA)) != []
