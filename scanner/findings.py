@@ -97,9 +97,13 @@ def _severity(match: Match, key: KeyInfo | None, hit: RegistryVerdict | None) ->
     if hit is not None:
         keyed = hit.verdict in (Verdict.UNREGISTERED_KEY, Verdict.ENCRYPTED_UNKNOWN)
         base = max(base, hit.severity) if keyed else hit.severity
-    # Key analysis and the registry judge the key material only: a token or a
-    # credential found on the same bytes keeps the severity its own rule gave.
-    return base if match.floor is None else max(base, match.floor)
+    # Text in key armour that is no key (it did not parse) is judged by what else
+    # was found on the same bytes: a token or a credential there keeps the severity
+    # its own rule gave. A key that parsed is judged as a key, by key analysis and
+    # the registry alone (a token rule matching inside its base64 is chance).
+    if match.floor is None or (key is not None and key.parsed):
+        return base
+    return max(base, match.floor)
 
 
 def _message(key: KeyInfo | None) -> str:

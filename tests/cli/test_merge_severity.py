@@ -58,3 +58,31 @@ def test_real_key_keeps_its_rule_severity(tmp_path: Path, rsa_pem: bytes) -> Non
     code, findings = _scan(tmp_path)
     assert [(f["rule"], f["severity"]) for f in findings] == [("key.rsa-pkcs1", "high")]
     assert code == 1
+
+
+def test_a_key_that_parsed_is_judged_as_a_key_alone() -> None:
+    """The floor serves armour that holds no key: a key that parsed (here one the
+    registry holds as active in its place, INFO) is not raised by a token rule
+    that happened to match inside its base64."""
+    from scanner.findings import _severity
+    from scanner.model import KeyInfo, Match, RegistryVerdict, RuleKind, Severity, Verdict
+
+    match = Match(
+        rule_id="keys.rsa-private-key",
+        rule_name="RSA private key",
+        kind=RuleKind.PRIVATE_KEY,
+        severity=Severity.HIGH,
+        detector="rules",
+        start=0,
+        end=100,
+        line=1,
+        column=1,
+        end_line=9,
+        secret=b"",
+        floor=Severity.HIGH,
+    )
+    parsed = KeyInfo(format="pkcs1-pem", algorithm="RSA", bits=2048)
+    active = RegistryVerdict(Verdict.ACTIVE_KEY_PRESENT, Severity.INFO)
+    assert _severity(match, parsed, active) is Severity.INFO
+    unparsed = KeyInfo(format="pkcs1-pem", parsed=False)
+    assert _severity(match, unparsed, None) is Severity.HIGH
