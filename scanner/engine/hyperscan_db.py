@@ -18,8 +18,8 @@ rewritten (a damaged cache is never trusted, and never stops a scan):
   Hyperscan version), which must be the hash of today's inputs; it holds one
   mode per pattern (no more, no fewer); and its SHA-256 covers the modes and the
   database bytes, so a truncated, cut or altered file is refused;
-- the loaded database, run once over every rule's own examples, reports every
-  pattern that RE2 finds in that same text (a rule whose examples do not match its own pattern is not held against
+- the loaded database, run once over every rule's own examples, reports no id
+  past its patterns and every pattern that RE2 finds in that same text (a rule whose examples do not match its own pattern is not held against
   the cache: it is named in one warning when the database is built, and the
   cache is used as usual, never rebuilt on every run).
 
