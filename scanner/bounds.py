@@ -31,10 +31,9 @@ class ItemTimeout(BaseException):
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived while an item ran in this process. `partial`
-    carries what the items finished before it found, for the caller to keep."""
-
-    partial: object = None
+    """SIGINT or SIGTERM arrived while an item ran in this process. What the
+    items finished before it found is already with the caller
+    (`schedule.guarded` appends each completed call's result to a list it owns)."""
 
 
 def _in_main_thread() -> bool:

@@ -292,16 +292,13 @@ def _same_path(one: Item, other: Item) -> bool:
 def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
     """One batch in this process, under the same bounds as in a worker; a signal
     stops it at once (`bounds.Interrupted`)."""
+    done: list[ItemResult] = []
     run_.stop.raise_now = True
     try:
-        result = process_guarded(worker, batch, run_.deadline, run_.config.item_max_seconds)
-    except bounds.Interrupted as stop:
-        if isinstance(stop.partial, ItemResult):
-            run_.merge(stop.partial)
-        raise
-    finally:
+        guarded(worker, batch, run_.deadline, run_.config.item_max_seconds, done)
+    finally:  # stopped or not, every call that completed is kept, once
         run_.stop.raise_now = False
-    run_.merge(result)
+        run_.merge(_merged(done))
     run_.report_progress()
 
 
@@ -454,8 +451,32 @@ def process_guarded(
 ) -> ItemResult:
     """Each item under its time bound (and the scan's deadline); an item that
     runs out of time or memory is reported as unscanned, the rest go on."""
+    done: list[ItemResult] = []
+    guarded(worker, batch, deadline, item_seconds, done)
+    return _merged(done)
+
+
+def guarded(
+    worker: BatchWorker,
+    batch: Sequence[Item],
+    deadline: float | None,
+    item_seconds: float | None,
+    done: list[ItemResult],
+) -> None:
+    """`process_guarded`, each completed call's result appended to `done` (the
+    caller's: a signal that stops the batch anywhere, even while the watch is
+    torn down, leaves every completed call there, and no call twice)."""
     with bounds.watched(tick_seconds(deadline, item_seconds)) as arm:
-        return _guarded_items(worker, batch, deadline, item_seconds, arm)
+        _guarded_items(worker, batch, deadline, item_seconds, arm, done)
+
+
+def _merged(done: list[ItemResult]) -> ItemResult:
+    if len(done) == 1:
+        return done[0]
+    total = ItemResult()
+    for result in done:
+        total.merge(result)
+    return total
 
 
 TICK_SECONDS = (0.01, 1.0)
@@ -475,56 +496,46 @@ def _guarded_items(
     deadline: float | None,
     item_seconds: float | None,
     arm: Callable[[float | None], None],
-) -> ItemResult:
-    """The batch in calls of about PACE_SECONDS each (`_Paced`). An item that
-    runs out of time or memory loses its call's result: it is reported, and the
-    items taken before it in that call are scanned again."""
-    total = ItemResult()
+    done: list[ItemResult],
+) -> None:
+    """The batch in calls of about PACE_SECONDS each (`_Paced`), each call's
+    result appended to `done` once it is whole (one append: a signal lands
+    before or after it, never inside). An item that runs out of time or memory
+    loses its call's result: it is reported, and the items taken before it in
+    that call are scanned again (without the scan's deadline when that was what
+    stopped it: they were scanned once already, in less than PACE_SECONDS). A
+    signal (`bounds.Interrupted`) has them scanned again too before it goes on."""
     start = 0
     while start < len(batch):
         paced = _Paced(batch, start, deadline, item_seconds, arm)
         try:
-            total.merge(worker.process_batch(paced))
+            result = worker.process_batch(paced)
         except (bounds.ItemTimeout, MemoryError) as exc:
             stopped = paced.taking
-            _record_stopped(total, batch[stopped], exc, paced.limit)
+            done.append(_stopped(batch[stopped], exc, paced.limit))
             if stopped > start:
-                _again(total, worker, batch[start:stopped], deadline, item_seconds, arm)
+                again = deadline if paced.limit_was_item else None
+                _guarded_items(worker, batch[start:stopped], again, item_seconds, arm, done)
             start = stopped + 1
             continue
-        except bounds.Interrupted as stop:
-            _again(total, worker, batch[start : paced.taking], deadline, item_seconds, arm)
-            stop.partial = total
+        except bounds.Interrupted:
+            _guarded_items(worker, batch[start : paced.taking], None, item_seconds, arm, done)
             raise
         finally:
             arm(None)
+        done.append(result)
         start = paced.taken
         if paced.expired:
-            total.not_scanned += len(batch) - start
-            total.bounds_hit.append("time budget reached inside a batch")
+            rest = ItemResult(not_scanned=len(batch) - start)
+            rest.bounds_hit.append("time budget reached inside a batch")
+            done.append(rest)
             break
-    return total
 
 
-def _again(
-    total: ItemResult,
-    worker: BatchWorker,
-    items: Sequence[Item],
-    deadline: float | None,
-    item_seconds: float | None,
-    arm: Callable[[float | None], None],
-) -> None:
-    """Scan again the items a call lost with its result (less than PACE_SECONDS
-    of work) into `total`. If a signal stops that, what was kept is merged and
-    the signal carries all of `total` (`Interrupted.partial`): a stopped scan
-    still reports what those items hold."""
-    try:
-        total.merge(_guarded_items(worker, items, deadline, item_seconds, arm))
-    except bounds.Interrupted as stop:
-        if isinstance(stop.partial, ItemResult):
-            total.merge(stop.partial)
-        stop.partial = total
-        raise
+def _stopped(item: Item, exc: BaseException, limit: float | None) -> ItemResult:
+    stopped = ItemResult()
+    _record_stopped(stopped, item, exc, limit)
+    return stopped
 
 
 def _record_stopped(total: ItemResult, item: Item, exc: BaseException, limit: float | None) -> None:
@@ -557,6 +568,8 @@ class _Paced(Sequence[Item]):
         self.taken = start
         """The index of the first item not handed out."""
         self.limit: float | None = None
+        self.limit_was_item = True
+        """Whether the item's own bound, not the scan's deadline, set `limit`."""
         self.expired = False
 
     def __iter__(self) -> Iterator[Item]:
@@ -570,6 +583,9 @@ class _Paced(Sequence[Item]):
                 return
             limits = [x for x in (left, self.item_seconds) if x is not None]
             self.limit = min(limits) if limits else None
+            self.limit_was_item = left is None or (
+                self.item_seconds is not None and self.item_seconds <= left
+            )
             self.taking, self.taken = index, index + 1
             self.arm(self.limit)
             yield self.batch[index]

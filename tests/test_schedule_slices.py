@@ -5,10 +5,12 @@ paced calls that count every item once and stop at the scan's deadline."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
+from typing import Any
 
 import pytest
-from support import commit, git
+from support import checksummed, commit, git
 
 from scanner import schedule
 from scanner.model import Item
@@ -95,3 +97,83 @@ def test_a_deadline_passed_leaves_the_rest_of_the_batch_counted_as_not_scanned()
     result = schedule.process_guarded(worker, items, time.monotonic() - 1, 120.0)
     assert (result.items, result.not_scanned) == (0, 40)
     assert result.bounds_hit == ["time budget reached inside a batch"]
+
+
+class _SlowAt:
+    """The real worker, with one item that runs until its bound stops it."""
+
+    def __init__(self, slow: str) -> None:
+        self.worker, _ = _worker_and_items(0)
+        self.slow = slow
+
+    def process_batch(self, batch: Sequence[Item]) -> schedule.ItemResult:
+        def taken() -> Iterator[Item]:
+            for item in batch:
+                while item.origin.path == self.slow:
+                    pass  # until the item's bound or the scan's deadline stops it
+                yield item
+
+        return self.worker.process_batch(_Taking(taken(), batch))
+
+
+class _Taking(Sequence[Item]):
+    """Items handed on one at a time, as taken (the `BatchWorker` contract)."""
+
+    def __init__(self, taking: Iterator[Item], batch: Sequence[Item]) -> None:
+        self.taking, self.batch = taking, batch
+
+    def __iter__(self) -> Iterator[Item]:
+        return self.taking
+
+    def __len__(self) -> int:
+        return len(self.batch)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.batch[index]
+
+
+def test_items_before_one_the_deadline_stopped_keep_what_they_found() -> None:
+    """The call's result is lost with the stopped item; the items before it are
+    scanned again past the deadline (they took less than a call's pace), never
+    counted as not scanned."""
+    import time
+
+    from scanner.sources.memory import item
+
+    token = checksummed("ghp_")
+    leaked = [item(f"app/{n}.env", f"GITHUB_TOKEN={token}\n".encode()) for n in "abc"]
+    items = [*leaked, item("app/slow.txt", b"slow\n"), item("app/d.txt", b"d\n")]
+    result = schedule.process_guarded(_SlowAt("app/slow.txt"), items, time.monotonic() + 1.0, 120.0)
+    assert sorted(f.path for f in result.findings) == ["app/a.env", "app/b.env", "app/c.env"]
+    assert [u.path for u in result.unscanned] == ["app/slow.txt"]
+    assert result.not_scanned == 1  # the item after it: the deadline had passed
+
+
+def test_a_signal_while_a_slice_watch_is_torn_down_keeps_the_slice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGINT after a slice was scanned, while its timer is being stopped: every
+    item scanned so far is in the report, once."""
+    import os
+    import signal
+
+    from scanner.config import Config
+
+    worker, items = _worker_and_items(200)
+    real = signal.setitimer
+    stops = []
+
+    def setitimer(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        if seconds == 0:
+            stops.append(seconds)
+            if len(stops) == 2:  # the second slice's watch, torn down
+                os.kill(os.getpid(), signal.SIGINT)
+        return real(which, seconds, interval)
+
+    monkeypatch.setattr(signal, "setitimer", setitimer)
+    total = schedule.ItemResult()
+    reason = schedule.run(
+        Config(detectors=("rules",), jobs=1), lambda: worker, (), iter(items), total
+    )
+    assert reason is not None and "SIGINT" in reason
+    assert total.items == 2 * schedule.INLINE_SLICE
