@@ -247,6 +247,8 @@ def _run_pool(
     except bounds.Interrupted:
         reason = run_.stop.reason
     finally:
+        if reason is not None:  # batches that finished meanwhile: what they found is kept
+            pool.drain("ALL_COMPLETED", timeout=0)
         pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
 
@@ -524,6 +526,8 @@ def _guarded_items(
         finally:
             arm(None)
         done.append(result)
+        if paced.taken == start and not paced.expired:  # a worker that took no item
+            raise RuntimeError("the worker returned without taking an item of its call")
         start = paced.taken
         if paced.expired:
             rest = ItemResult(not_scanned=len(batch) - start)
