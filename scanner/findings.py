@@ -211,11 +211,13 @@ _KEY_KINDS = (RuleKind.PRIVATE_KEY, RuleKind.KEY_FILE)
 
 def _non_key_floor(best: Match, group: list[Match]) -> Severity | None:
     """When a key rule names a cluster, the highest severity of its other (token,
-    credential) matches: key analysis may lower what the key rule said about the
-    key material (unparsable, identity unknown), never what they said."""
+    credential) matches of keysweep's own detectors: key analysis may lower what
+    the key rule said about the key material (unparsable, identity unknown), never
+    what they said. detect-secrets' entropy plugins, which any line of base64 in
+    armour sets off, give no floor."""
     if best.kind not in _KEY_KINDS:
         return best.floor
-    found = [m.severity for m in group if m.kind not in _KEY_KINDS]
+    found = [m.severity for m in group if m.kind not in _KEY_KINDS and m.detector in _DETECTOR_RANK]
     found += [m.floor for m in group if m.floor is not None]
     return max(found, default=None)
 
