@@ -128,6 +128,9 @@ class StopSignals:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.signum = signum
         if self.raise_now:
+            if _HELD.on:  # a finished call's result is on its way to its list
+                _HELD.pending = True
+                return
             raise Interrupted
 
     @property
@@ -135,6 +138,31 @@ class StopSignals:
         if self.signum is None:
             return None
         return f"stopped by {signal.Signals(self.signum).name}"
+
+
+class _Held:
+    """Between the end of a call's items and the moment its result is kept
+    (`schedule._guarded_items`), a stop signal is noted, not raised: raised there,
+    it would take the whole finished call with it."""
+
+    on = False
+    pending = False
+
+
+_HELD = _Held()
+
+
+def hold_stops() -> None:
+    _HELD.on = True
+
+
+def release_stops(*, raise_pending: bool) -> None:
+    """End the hold; raise the stop that arrived during it, if asked to (the
+    signal is recorded either way, so the scan stops at its next check)."""
+    pending = _HELD.pending
+    _HELD.on = _HELD.pending = False
+    if pending and raise_pending:
+        raise Interrupted
 
 
 def remaining(deadline: float | None) -> float | None:

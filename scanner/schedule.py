@@ -247,9 +247,11 @@ def _run_pool(
     except bounds.Interrupted:
         reason = run_.stop.reason
     finally:
-        if reason is not None:  # batches that finished meanwhile: what they found is kept
-            pool.drain("ALL_COMPLETED", timeout=0)
-        pool.close(kill=reason is not None)
+        try:
+            if reason is not None:  # batches that finished meanwhile: what they found is kept
+                pool.drain("ALL_COMPLETED", timeout=0)
+        finally:
+            pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
 
 
@@ -513,19 +515,26 @@ def _guarded_items(
         try:
             result = worker.process_batch(paced)
         except (bounds.ItemTimeout, MemoryError) as exc:
+            bounds.release_stops(raise_pending=False)
             stopped = paced.taking
             done.append(_stopped(batch[stopped], exc, paced.limit))
             if stopped > start:
-                again = deadline if paced.limit_was_item else None
+                again = deadline if paced.limit_was_item or item_seconds is None else None
                 _guarded_items(worker, batch[start:stopped], again, item_seconds, arm, done)
             start = stopped + 1
             continue
         except bounds.Interrupted:
-            _guarded_items(worker, batch[start : paced.taking], None, item_seconds, arm, done)
+            bounds.release_stops(raise_pending=False)
+            again = None if item_seconds is not None else deadline
+            _guarded_items(worker, batch[start : paced.taking], again, item_seconds, arm, done)
+            raise
+        except BaseException:
+            bounds.release_stops(raise_pending=False)
             raise
         finally:
             arm(None)
         done.append(result)
+        bounds.release_stops(raise_pending=True)  # a stop held since the items ended
         if paced.taken == start and not paced.expired:  # a worker that took no item
             raise RuntimeError("the worker returned without taking an item of its call")
         start = paced.taken
@@ -577,14 +586,16 @@ class _Paced(Sequence[Item]):
         self.expired = False
 
     def __iter__(self) -> Iterator[Item]:
+        """Once the worker asks past the call's last item, no item is running: the
+        bound is disarmed and a stop signal held until the call's result is kept."""
         began = time.monotonic()
         for index in range(self.start, len(self.batch)):
             if index > self.start and time.monotonic() - began >= PACE_SECONDS:
-                return
+                break
             left = bounds.remaining(self.deadline)
             if left is not None and left <= 0:
                 self.expired = True
-                return
+                break
             limits = [x for x in (left, self.item_seconds) if x is not None]
             self.limit = min(limits) if limits else None
             self.limit_was_item = left is None or (
@@ -593,6 +604,8 @@ class _Paced(Sequence[Item]):
             self.taking, self.taken = index, index + 1
             self.arm(self.limit)
             yield self.batch[index]
+        bounds.hold_stops()
+        self.arm(None)
 
     def __len__(self) -> int:
         return len(self.batch) - self.start

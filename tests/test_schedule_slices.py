@@ -177,3 +177,33 @@ def test_a_signal_while_a_slice_watch_is_torn_down_keeps_the_slice(
     )
     assert reason is not None and "SIGINT" in reason
     assert total.items == 2 * schedule.INLINE_SLICE
+
+
+def test_a_signal_as_a_call_ends_keeps_that_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT just after a call's last item, while its bound is disarmed: the stop
+    is held until the call's result is kept, then the scan stops with it."""
+    import os
+    import signal
+
+    from scanner import bounds
+    from scanner.config import Config
+
+    worker, items = _worker_and_items(200)
+    real = bounds._Watch.arm
+    disarmed: list[None] = []
+
+    def arm(watch: bounds._Watch, seconds: float | None) -> None:
+        if seconds is None:
+            disarmed.append(seconds)
+            if len(disarmed) == 1:  # the end of the first call's items
+                os.kill(os.getpid(), signal.SIGINT)
+        real(watch, seconds)
+
+    monkeypatch.setattr(bounds._Watch, "arm", arm)
+    total = schedule.ItemResult()
+    reason = schedule.run(
+        Config(detectors=("rules",), jobs=1), lambda: worker, (), iter(items), total
+    )
+    assert reason is not None and "SIGINT" in reason
+    assert 0 < total.items < 200 and total.not_scanned == 0
+    assert len({f.path for f in total.findings}) == len(total.findings)

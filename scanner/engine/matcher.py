@@ -145,10 +145,11 @@ class Engine:
         if self._keyword_db is None:
             from scanner.engine.hyperscan_db import keyword_database
 
-            self._keyword_db = keyword_database([literal(k) for k in self._keywords_text])
+            self._keyword_db = keyword_database([literal(k) for k in self._keywords_text if k])
         if self._keyword_db is False:
             return None
-        return frozenset(self._keyword_bytes[i] for i in self._keyword_db(data))
+        words = [w for w in self._keyword_bytes if w]  # the database's ids; "" is in any item
+        return frozenset([b"", *(words[i] for i in self._keyword_db(data))])
 
 
 Candidate = tuple[CompiledRule, list[tuple[int, int]], bool, bool]

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -225,12 +226,29 @@ def mark_failed(session: Session, repository_id: int, problem: str) -> None:
 
 def host_name(url: str) -> str:
     """The repository's inventory host: `repo:` and its URL, or the URL's SHA-256
-    when it is too long for the column or the policy refuses it (a URL stored
-    before its form was refused may hold a password: a host name is shown)."""
+    when it is too long for the column, the policy refuses it, or it carries web
+    user information (a URL stored before such forms were refused or stripped
+    may hold a password or a token: a host name is shown)."""
     name = HOST_PREFIX + url
-    if len(name) <= 255 and url_refused(url) is None:
+    if len(name) <= 255 and url_refused(url) is None and not _web_userinfo(url):
         return name
     return HOST_PREFIX + "sha256:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+WEB_SCHEMES = ("http", "https")
+
+
+def _web_userinfo(url: str) -> bool:
+    """An http(s) URL with a user name (often a token: versions before it was
+    dropped on adding stored it) or any URL with a password."""
+    if "://" not in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return True
+    return password is not None or (user is not None and parts.scheme.lower() in WEB_SCHEMES)
 
 
 def _host(session: Session, repo: Repository) -> str:

@@ -187,5 +187,12 @@ def test_the_inventory_host_of_a_refused_url_is_named_by_its_hash(url: str) -> N
     from scanner.repos.store import host_name
 
     assert SECRET not in host_name(url) and host_name(url).startswith("repo:sha256:")
-    clean = "git@gitlab.example.com:grp/clean.git"
-    assert host_name(clean) == "repo:" + clean
+    for clean in ("git@gitlab.example.com:grp/clean.git", "ssh://git@[::1]:2222/grp/clean.git"):
+        assert host_name(clean) == "repo:" + clean
+
+
+def test_the_inventory_host_of_a_url_with_a_token_as_user_is_named_by_its_hash() -> None:
+    """Versions before https user names were dropped on adding stored them."""
+    from scanner.repos.store import host_name
+
+    assert host_name(f"https://{SECRET}@gitlab.example.com/grp/p.git").startswith("repo:sha256:")
