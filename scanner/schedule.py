@@ -623,8 +623,8 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
 def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
     """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
     FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker.
-    A full batch is cut where the path changes (`_cuts`), so the versions of a
-    file go to one worker, up to GROUP_SLACK times the limits."""
+    A full batch is cut only where the path changes (as `_cuts` cuts slices), so
+    the versions of a file go to one worker, up to GROUP_SLACK times the limits."""
     batch: list[Item] = []
     size = carried = made = 0
     for item in items:

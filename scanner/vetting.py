@@ -40,7 +40,7 @@ class Vetter:
         """The matches worth a finding, and counts of the others by reason
         (`structure`, `placeholder`)."""
         dropped: Counter[str] = Counter()
-        if not matches and (self.rescan is None or decoding.file_kind(origin, data) is None):
+        if not matches and not self.decodes(origin, data):
             return [], dropped
         from scanner import pairing  # only for an item with matches or encoded values
         from scanner.detectors.detect_secrets import defer_to_rules

@@ -64,8 +64,9 @@ class Engine:
         self._key_file_gate = key_file_gate([c.rule for c in self._key_files])
         self._keywords = _KeywordSet(keywords)
         self._keyword_bytes = tuple(k.encode("utf-8") for k in keywords)
-        self._keywords_text = tuple(keywords)
         self._keyword_db: Callable[[bytes], set[int]] | Literal[False] | None = None
+        self._db_words = tuple(w for w in self._keyword_bytes if w)
+        """The keywords database's ids (an empty keyword, in any item, has none)."""
         self._budget = report_budget
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
@@ -145,11 +146,10 @@ class Engine:
         if self._keyword_db is None:
             from scanner.engine.hyperscan_db import keyword_database
 
-            self._keyword_db = keyword_database([literal(k) for k in self._keywords_text if k])
+            self._keyword_db = keyword_database([literal(w.decode()) for w in self._db_words])
         if self._keyword_db is False:
             return None
-        words = [w for w in self._keyword_bytes if w]  # the database's ids; "" is in any item
-        return frozenset([b"", *(words[i] for i in self._keyword_db(data))])
+        return frozenset([b"", *(self._db_words[i] for i in self._keyword_db(data))])
 
 
 Candidate = tuple[CompiledRule, list[tuple[int, int]], bool, bool]

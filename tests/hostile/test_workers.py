@@ -20,16 +20,20 @@ def _slow_tree(tmp_path: Path) -> Path:
     """FILES files, each an encrypted key whose passphrases take a moment to try."""
     tree = tmp_path / "tree"
     tree.mkdir()
-    encryption = serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(12)
     for i in range(FILES):
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.OpenSSH,
-            encryption.build(b"not-a-default-%d" % i),
-        )
-        (tree / f"k{i:03}.pem").write_bytes(pem)
+        (tree / f"k{i:03}.pem").write_bytes(_encrypted_key(i, rounds=12))
     return tree
+
+
+def _encrypted_key(i: int, *, rounds: int) -> bytes:
+    """A fresh EC key in OpenSSH form under a passphrase no default list holds;
+    each passphrase tried costs `rounds` bcrypt rounds."""
+    encryption = serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(rounds)
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        encryption.build(b"not-a-default-%d" % i),
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -113,15 +117,8 @@ def test_a_signal_in_an_in_process_scan_keeps_what_was_found(tmp_path: Path) -> 
     plain = [f"{letter}{i}.pem" for letter in "ab" for i in range(4)]  # a*: warm-up
     for name in plain:
         (tree / name).write_bytes(private_key_pem())
-    encryption = serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(120)
     for i in range(4):  # up to 3 CPU s of passphrase attempts each
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.OpenSSH,
-            encryption.build(b"not-a-default-%d" % i),
-        )
-        (tree / f"s{i:02}.txt").write_bytes(pem)
+        (tree / f"s{i:02}.txt").write_bytes(_encrypted_key(i, rounds=120))
     report, err = tree.parent / "report.json", tree.parent / "stderr.txt"
     args = ["scan", ".", "--jobs", "1", "--fail-on", "low", "--format", "json", "-o", str(report)]
     began = time.monotonic()
