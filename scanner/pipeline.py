@@ -188,7 +188,7 @@ class _Worker:
     """Per-process state: compiled detectors, rules by id, the registry."""
 
     def __init__(self, config: Config, rules: Sequence[Rule], registry: Registry | None) -> None:
-        from scanner.detectors import DETECTORS
+        from scanner.detectors import DETECTORS, share_first_looks
 
         activate_hash_key(config)
         self.config = config
@@ -197,6 +197,7 @@ class _Worker:
         self.detectors: list[Detector] = [
             DETECTORS[name](config, rules) for name in config.detectors
         ]
+        share_first_looks(self.detectors)
         self.allow_paths = suppress.PathMatcher(config.allow_paths)
         self.allow_values = suppress.ValueAllowlist(config.allow_values)
         self.key_file_paths = key_file_gate(rules)

@@ -57,7 +57,11 @@ class DetectorEntry:
 def _rules(config: Config, rules: Sequence[Rule]) -> Detector:
     from scanner.detectors.rules import RuleDetector
 
-    return RuleDetector(config, rules)
+    if "python" not in config.detectors:
+        return RuleDetector(config, rules)
+    from scanner.detectors.python_gate import side_patterns
+
+    return RuleDetector(config, rules, side=side_patterns())
 
 
 def _python(config: Config, rules: Sequence[Rule]) -> Detector:
@@ -95,6 +99,23 @@ DETECTORS: dict[str, DetectorEntry] = {
     "python": DetectorEntry(_python, _python_declared),
     "detect-secrets": DetectorEntry(_detect_secrets, _detect_secrets_declared),
 }
+
+
+def share_first_looks(detectors: Sequence[Detector]) -> None:
+    """Let the Python detector take its gate's answer from the rule engine's scan
+    of the same item (its database holds the gate's expressions when the config
+    runs both: `_rules`), so a Python file is scanned by Hyperscan once. Where the
+    engine has no answer (it did not scan those bytes, or not to their end), the
+    detector looks for itself, as it does alone."""
+    from scanner.detectors.python_cst import PythonDetector
+    from scanner.detectors.rules import RuleDetector
+
+    found = {d.name: getattr(d, "inner", d) for d in detectors}
+    rules, python = found.get("rules"), found.get("python")
+    if not isinstance(rules, RuleDetector) or not isinstance(python, PythonDetector):
+        return
+    if rules.engine.has_side:
+        python.share_gate(rules.engine.side_found)
 
 
 def check_detectors(config: Config) -> None:

@@ -24,7 +24,7 @@ the last when the value is joined from several literals.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,14 @@ class PythonDetector:
         self._unseen: int | None = GATE_FROM if config.cache_dir else GATE_FROM_UNCACHED
         """Python bytes still to read before the gate is built (`python_gate`);
         None once it was tried."""
+        self._shared: Callable[[bytes], bool | None] | None = None
+        """The gate's answer from the rule engine's scan of the same bytes (None:
+        it did not scan them), when its database holds the gate (`share_gate`)."""
+
+    def share_gate(self, answer: Callable[[bytes], bool | None]) -> None:
+        """Take the gate's answer from `answer` (the rule engine's `side_found`)
+        wherever it has one, instead of scanning again."""
+        self._shared = answer
 
     def wants(self, origin: Origin, data: bytes) -> bool:
         path = (origin.archive_member or origin.path).lower()
@@ -111,6 +119,8 @@ class PythonDetector:
 
     def _may_hit(self, data: bytes) -> bool:
         """False only where the prefilter finds nothing (`python_gate`)."""
+        if self._shared is not None and (known := self._shared(data)) is not None:
+            return known
         if self._gate is not None:
             return self._gate.may_hit(data)
         if self._unseen is not None:

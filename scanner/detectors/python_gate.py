@@ -29,6 +29,13 @@ kept in the cache folder (`python-gate-*.db`, read only when private, with the
 hash of its inputs and a SHA-256 of its bytes in the header, and checked on
 probe lines of every branch of the prefilter after loading). A database that
 cannot be built or believed means no gate: RE2 reads every file, as before.
+
+When the rule engine scans the same item (the default: the rules detector runs
+first), the gate's expressions are side expressions of the rules' own database
+(`side_patterns`, `engine.compiled.SidePatterns`), and the rules' scan answers
+for the gate: one Hyperscan pass over a Python file instead of two
+(`scanner.detectors.share_first_looks`). This database is then only the
+fallback for items the engine did not scan to their end.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.detectors.python_prefilter import PREFILTER
+from scanner.engine.compiled import SidePatterns
 
 GATE_FROM = 1 << 20
 """Python bytes a detector reads with RE2 alone before it builds or loads the gate."""
@@ -71,6 +79,16 @@ def gate_expression(pattern: bytes) -> bytes:
     return re.sub(rb"\{(\d+)\}", rb"{\1,}", loose)
 
 
+def expressions() -> list[bytes]:
+    """The gate's expressions: the loosened prefilter and the two folds."""
+    return [gate_expression(PREFILTER.pattern), FOLDS]
+
+
+def side_patterns() -> SidePatterns:
+    """The gate as side expressions of the rules' database, with its probe lines."""
+    return SidePatterns(tuple(expressions()), PROBES)
+
+
 class Gate:
     """Whether a file may hold a prefilter hit (never False where it does)."""
 
@@ -100,14 +118,14 @@ def load_gate(cache_dir: Path | None) -> Gate | None:
         import hyperscan
     except ImportError:
         return None
-    expressions = [gate_expression(PREFILTER.pattern), FOLDS]
-    key = _inputs_hash(expressions, getattr(hyperscan, "__version__", ""))
+    gate_expressions = expressions()
+    key = _inputs_hash(gate_expressions, getattr(hyperscan, "__version__", ""))
     path = None if cache_dir is None else cache_dir / f"python-gate-{key[:40]}.db"
     gate = _read(path, key) if path is not None else None
     if gate is not None:
         return gate
     try:
-        db = _compile(expressions)
+        db = _compile(gate_expressions)
         gate = Gate(db)
         if not all(gate.may_hit(probe) for probe in PROBES):
             return None

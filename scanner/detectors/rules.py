@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scanner.config import Config
+from scanner.engine.compiled import SidePatterns
 from scanner.engine.matcher import Engine, RuleHit
 from scanner.engine.ruleset import builtin_rules_dir, load_rules
 from scanner.model import Match, Origin, Rule
@@ -30,12 +31,16 @@ class RuleDetector:
         *,
         use_hyperscan: bool = True,
         cache_dir: Path | None = None,
+        side: SidePatterns | None = None,
     ) -> None:
+        """`side`: another detector's expressions, scanned with the rules
+        (`Engine.side_found`)."""
         self.rules = tuple(rules)
         self.engine = Engine(
             self.rules,
             use_hyperscan=use_hyperscan,
             cache_dir=cache_dir if cache_dir is not None else config.cache_dir,
+            side=side,
         )
 
     def wants(self, origin: Origin, data: bytes) -> bool:

@@ -33,6 +33,19 @@ class Mode(enum.IntEnum):
 
 
 @dataclass(frozen=True)
+class SidePatterns:
+    """Expressions scanned in the rules' database that are not rules: another
+    detector's first look at an item, answered by the one scan the rules make
+    of it instead of a scan of its own. Each is reported at most once per item
+    (`HS_FLAG_SINGLEMATCH`), under an id past the rules' ids."""
+
+    expressions: tuple[bytes, ...]
+    probes: tuple[bytes, ...]
+    """Texts on each of which, alone, some side expression must be reported: a
+    database that does not is not believed to hold them."""
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     """A rule ready to confirm matches. The RE2 programs, globs and window are built
     on first use, so a worker pays only for the rules its items make it need."""

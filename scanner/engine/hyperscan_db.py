@@ -19,9 +19,15 @@ rewritten (a damaged cache is never trusted, and never stops a scan):
   mode per pattern (no more, no fewer); and its SHA-256 covers the modes and the
   database bytes, so a truncated, cut or altered file is refused;
 - the loaded database, run once over every rule's own examples, reports no id
-  past its patterns and every pattern that RE2 finds in that same text (a rule whose examples do not match its own pattern is not held against
+  past its patterns (and its side expressions) and every pattern that RE2 finds in that same text (a rule whose examples do not match its own pattern is not held against
   the cache: it is named in one warning when the database is built, and the
   cache is used as usual, never rebuilt on every run).
+
+Side expressions (`compiled.SidePatterns`: the Python detector's gate, which
+the rules' scan of an item answers instead of a second scan) get ids past the
+rules', are reported once per item, and are part of the inputs hash; on every
+load or build each of their probe lines must be reported on its own, else the
+database's side answers are not used (the detector then looks for itself).
 
 Rules without examples have no text to show their pattern is in the database:
 for them the checks are the inputs hash, the mode count and the SHA-256, which
@@ -46,7 +52,7 @@ from typing import Any, Literal
 import hyperscan
 
 from scanner.engine.cachefile import read_private, read_private_file, write_private
-from scanner.engine.compiled import Mode
+from scanner.engine.compiled import Mode, SidePatterns
 from scanner.engine.syntax import compile_re2
 
 
@@ -58,24 +64,46 @@ class HyperscanDatabase:
         patterns: Sequence[str],
         cache_dir: Path | None = None,
         probes: Sequence[Sequence[str]] = (),
+        side: SidePatterns | None = None,
     ) -> None:
         """`probes[i]`: texts pattern i matches (its rule's examples), used to
-        check a database read from the cache."""
+        check a database read from the cache. `side`: expressions reported under
+        ids from `rules` on (`side_found`)."""
         self.rules = len(patterns)
+        self._side = side.expressions if side is not None else ()
         expressions = [p.encode("utf-8") for p in patterns]
         self.from_cache = False
         """True when the database was read from the cache (and passed its checks)."""
         self.modes: list[Mode] = []
         self._db: Any = None
         if cache_dir is None:
-            self.modes, self._db = _build(expressions, self.rules)
+            self.modes, self._db = self._fresh(expressions)
         else:
             self._cached(expressions, probes, cache_dir)
+        self.sides = len(self._side) if side is not None and self._side_shown(side) else 0
+        """How many side expressions the database is believed to hold (0: none)."""
+
+    def _fresh(self, expressions: Sequence[bytes]) -> tuple[list[Mode], Any]:
+        """The database compiled; without the side expressions if they do not compile."""
+        try:
+            return _build(expressions, self.rules, self._side)
+        except hyperscan.error:
+            if not self._side:
+                raise
+        self._side = ()
+        return _build(expressions, self.rules)
+
+    def _side_shown(self, side: SidePatterns) -> bool:
+        """Each side probe, scanned alone, reports a side expression."""
+        if not self._side:
+            return False
+        first = self.rules
+        return all(max(self._reports(probe), default=-1) >= first for probe in side.probes)
 
     def _cached(
         self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]], cache_dir: Path
     ) -> None:
-        key = _inputs_hash(expressions, self.rules)
+        key = _inputs_hash(expressions, self.rules, self._side)
         path = cache_dir / f"hyperscan-{key[:40]}.db"
         cached = _read_cache(path, key, self.rules)
         if cached is not None:
@@ -85,7 +113,9 @@ class HyperscanDatabase:
                 _stamp(stamp, cached.seal)
                 self.from_cache = True
                 return
-        self.modes, self._db = _build(expressions, self.rules)
+        self.modes, self._db = self._fresh(expressions)
+        key = _inputs_hash(expressions, self.rules, self._side)
+        path = cache_dir / f"hyperscan-{key[:40]}.db"
         _warn_unmatched(expressions, self._unreported(probes, self._reports(_probe_text(probes))))
         _write_cache(path, key, self.modes, self._db)
 
@@ -93,7 +123,7 @@ class HyperscanDatabase:
         """Every pattern RE2 finds in the examples' text is reported on it."""
         text = _probe_text(probes)
         seen = self._reports(text)
-        if any(ident >= self.rules for ident in seen):  # not a database of these patterns
+        if any(ident >= self.rules + len(self._side) for ident in seen):  # not these patterns
             return False
         missing = self._unreported(probes, seen)
         return not any(_re2_finds(expressions[i], text) for i in missing)
@@ -139,15 +169,16 @@ def _flags(mode: Mode) -> int:
     return int(hyperscan.HS_FLAG_PREFILTER) if mode is Mode.PREFILTER else 0
 
 
-def _compile(expressions: Sequence[bytes], modes: Sequence[Mode], rules: int) -> Any:
+def _compile(
+    expressions: Sequence[bytes], modes: Sequence[Mode], rules: int, side: Sequence[bytes] = ()
+) -> Any:
     chosen = [i for i in range(rules) if modes[i] is not Mode.RE2_ONLY]
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    if not chosen:
+    chosen_exprs = [expressions[i] for i in chosen] + list(side)
+    ids = chosen + [rules + k for k in range(len(side))]
+    flags = [_flags(modes[i]) for i in chosen] + [int(hyperscan.HS_FLAG_SINGLEMATCH)] * len(side)
+    if not chosen_exprs:
         chosen_exprs, ids, flags = [b"\\x00keysweep-no-rules\\x00"], [len(expressions)], [0]
-    else:
-        chosen_exprs = [expressions[i] for i in chosen]
-        ids = chosen
-        flags = [_flags(modes[i]) for i in chosen]
     db.compile(expressions=chosen_exprs, ids=ids, elements=len(ids), flags=flags)
     return db
 
@@ -162,17 +193,19 @@ def _classify(expression: bytes) -> Mode:
     return Mode.RE2_ONLY
 
 
-def _build(expressions: Sequence[bytes], rules: int) -> tuple[list[Mode], Any]:
+def _build(
+    expressions: Sequence[bytes], rules: int, side: Sequence[bytes] = ()
+) -> tuple[list[Mode], Any]:
     modes = [Mode.EXACT] * rules
     try:
-        return modes, _compile(expressions, modes, rules)
+        return modes, _compile(expressions, modes, rules, side)
     except hyperscan.error:
         modes = [_classify(e) for e in expressions[:rules]]
-        return modes, _compile(expressions, modes, rules)
+        return modes, _compile(expressions, modes, rules, side)
 
 
-CACHE_FORMAT = 4
-"""3: keywords were in the database; 4: patterns only."""
+CACHE_FORMAT = 5
+"""3: keywords were in the database; 4: patterns only; 5: side expressions after them."""
 
 
 class CacheWarning(UserWarning):
@@ -208,10 +241,10 @@ def _warn_unmatched(expressions: Sequence[bytes], missing: set[int]) -> None:
     )
 
 
-def _inputs_hash(expressions: Sequence[bytes], rules: int) -> str:
+def _inputs_hash(expressions: Sequence[bytes], rules: int, side: Sequence[bytes] = ()) -> str:
     version = getattr(hyperscan, "__version__", "")
     return hashlib.sha256(
-        repr((CACHE_FORMAT, version, rules, list(expressions))).encode()
+        repr((CACHE_FORMAT, version, rules, list(expressions), list(side))).encode()
     ).hexdigest()
 
 

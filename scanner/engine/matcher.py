@@ -13,6 +13,10 @@ bytes.
 
 A rule with keywords only fires in items holding one of them (case-insensitive),
 in both lanes, so the two lanes give the same matches.
+
+Side expressions (`compiled.SidePatterns`, another detector's first look) ride
+along in the database: `side_found(data)` says whether any matched in the bytes
+the engine scanned last, so that detector needs no scan of its own.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import re2
 
-from scanner.engine.compiled import MAGIC_BYTES, CompiledRule, Mode, compile_rules
+from scanner.engine.compiled import MAGIC_BYTES, CompiledRule, Mode, SidePatterns, compile_rules
 from scanner.engine.syntax import literal, re2_options
 from scanner.model import Rule, RuleKind
 from scanner.suppress import PathMatcher
@@ -57,6 +61,7 @@ class Engine:
         use_hyperscan: bool = True,
         cache_dir: Path | None = None,
         report_budget: int = REPORT_BUDGET,
+        side: SidePatterns | None = None,
     ) -> None:
         compiled, keywords = compile_rules(rules)
         self._patterns = [c for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
@@ -71,9 +76,25 @@ class Engine:
         self._db: HyperscanDatabase | None = None
         if use_hyperscan:
             probes = [c.rule.examples for c in self._patterns]
-            self._db = _hyperscan([c.pattern for c in self._patterns], cache_dir, probes)
+            self._db = _hyperscan([c.pattern for c in self._patterns], cache_dir, probes, side)
         modes = self._db.modes if self._db is not None else []
         self._re2_only = [i for i, mode in enumerate(modes) if mode is Mode.RE2_ONLY]
+        self._rule_ids = len(self._patterns)
+        """Database ids from here on are side expressions'."""
+        self._sides = self._db.sides if self._db is not None else 0
+        self._side_data: bytes | None = None
+        self._side_hit = False
+
+    @property
+    def has_side(self) -> bool:
+        """Whether `side_found` can answer (the database holds the side expressions)."""
+        return self._sides > 0
+
+    def side_found(self, data: bytes) -> bool | None:
+        """Whether a side expression matched in `data`; None unless `data` is the
+        very object this engine scanned last, in full (an item that reported too
+        much is not scanned to its end)."""
+        return self._side_hit if data is self._side_data else None
 
     @property
     def lane(self) -> str:
@@ -116,6 +137,9 @@ class Engine:
         """(rule, windows to confirm in, whether each window surely ends a match,
         whether the rule's keywords were already found in the item)."""
         hits = self._db.scan(data, self._budget) if self._db is not None else None
+        if self._sides:
+            self._side_data = data if hits is not None else None
+            self._side_hit = hits is not None and max(hits, default=-1) >= self._rule_ids
         if self._db is None or hits is None:
             seen = self._keywords.present(data)
             whole = [(0, len(data))]
@@ -124,6 +148,8 @@ class Engine:
             return []
         out: list[Candidate] = []
         for position, ends in hits.items():
+            if position >= self._rule_ids:
+                continue  # a side expression's
             rule = self._patterns[position]
             exact = self._db.modes[position] is Mode.EXACT
             out.append((rule, _windows(ends, rule.window, not exact, len(data)), exact, False))
@@ -312,6 +338,7 @@ def _hyperscan(
     patterns: Sequence[str],
     cache_dir: Path | None,
     probes: Sequence[Sequence[str]] = (),
+    side: SidePatterns | None = None,
 ) -> HyperscanDatabase | None:
     """The database, or None where the hyperscan package is not installed or does
     not run on this CPU (then the RE2 lane does all the work, correctly)."""
@@ -320,7 +347,7 @@ def _hyperscan(
     except ImportError:
         return None
     try:
-        return Database(patterns, cache_dir, probes)
+        return Database(patterns, cache_dir, probes, side)
     except Exception:  # hyperscan.ArchitectureError and kin: a platform problem
         return None
 
