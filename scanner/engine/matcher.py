@@ -109,8 +109,13 @@ class Engine:
         """Matches of every pattern rule; `paths` (None: no path filter) are the
         item's paths that include/exclude globs are matched against."""
         found: list[RuleHit] = []
-        lowered = _Lowered(data, self._keywords_in)
-        for rule, windows, exact, gated in self._candidates(data, lowered):
+        lowered = _Lowered(data, self._keywords_in) if self._re2_only else None
+        candidates = self._candidates(data, lowered)
+        if not candidates:
+            return found  # most items
+        if lowered is None:
+            lowered = _Lowered(data, self._keywords_in)
+        for rule, windows, exact, gated in candidates:
             if rule.path_allowed(paths):
                 growth = [2 * len(data)] if exact else [0]
                 hits = [h for s, e in windows for h in _confirm(rule, data, s, e, growth)]
@@ -133,9 +138,10 @@ class Engine:
             hits.append(RuleHit(rule.rule, 0, len(data or b"")))
         return hits
 
-    def _candidates(self, data: bytes, lowered: _Lowered) -> list[Candidate]:
+    def _candidates(self, data: bytes, lowered: _Lowered | None) -> list[Candidate]:
         """(rule, windows to confirm in, whether each window surely ends a match,
-        whether the rule's keywords were already found in the item)."""
+        whether the rule's keywords were already found in the item). `lowered` is
+        given when rules are left to RE2 alone (their keywords are asked first)."""
         hits = self._db.scan(data, self._budget) if self._db is not None else None
         if self._sides:
             self._side_data = data if hits is not None else None
@@ -154,7 +160,7 @@ class Engine:
             exact = self._db.modes[position] is Mode.EXACT
             out.append((rule, _windows(ends, rule.window, not exact, len(data)), exact, False))
         for position in self._re2_only:  # RE2 over the whole item: worth a keyword test first
-            if self._keyword_in(self._patterns[position], lowered):
+            if lowered is not None and self._keyword_in(self._patterns[position], lowered):
                 out.append((self._patterns[position], [(0, len(data))], False, True))
         return out
 
