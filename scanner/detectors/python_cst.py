@@ -4,9 +4,9 @@ Only files whose bytes show a credential-like binding (one RE2 pass, see
 `python_prefilter`; `wants` keeps the hit lines for the `detect` of the same
 bytes) are read further, so most Python files cost one regex search; once a
 detector has read a megabyte of Python, a Hyperscan gate that never refuses a
-file the prefilter hits answers for most files before RE2 runs (`python_gate`);
-then
-CPython's `ast` finds the statements around the hits (`python_windows`), reading
+file the prefilter hits answers for most files before RE2 runs (`python_gate`;
+beside the rules detector, from the first file on, by the rules' own scan of the
+same bytes: `share_gate`); then CPython's `ast` finds the statements around the hits (`python_windows`), reading
 the file in runs of statements kept by digest (`python_chunks`: what a history's
 versions of a file share is parsed once), a quick look at them (`python_screen`)
 keeps the ones worth reading, and libcst reads only those (`python_visitor`),
