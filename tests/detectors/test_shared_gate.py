@@ -121,3 +121,11 @@ def test_rules_alone_build_no_side_expressions(tmp_path: Path) -> None:
     config = Config(cache_dir=tmp_path, detectors=("rules",))
     detector = DETECTORS["rules"](config, load_rules(config))
     assert isinstance(detector, RuleDetector) and not detector.engine.has_side
+
+
+def test_the_gate_is_shared_when_rules_are_disabled(rules: tuple[Rule, ...]) -> None:
+    """Detectors wrapped to drop disabled rules still share the gate."""
+    config = replace(Config(), disabled_rules=("python.hardcoded-token",))
+    worker = _Worker(config, rules, None)
+    assert all(hasattr(d, "inner") for d in worker.detectors)
+    assert _python(worker)._shared is not None
