@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ from scanner.model import (
     ScanWarning,
 )
 from scanner.schedule import ItemResult, ProgressFn
-from scanner.sources import Skipped, SkipReason, Source, too_large
+from scanner.sources import Skipped, SkipReason, Source, gitblobs, too_large
 from scanner.sources.build import Target, build_sources
 from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
@@ -91,7 +91,14 @@ def scan(
     roots = tuple(root for source in sources for root in source.roots)
     worker_args = (config, rules, registry)
     events = _events(sources, total)
-    partial = schedule.run(config, _Worker, worker_args, events, total, progress, started)
+    try:
+        partial = schedule.run(
+            config, _Worker, worker_args, events, total, progress, started, _one_process(sources)
+        )
+    finally:
+        gitblobs.close_readers()
+    if total.unreadable:
+        total.warnings.extend(gitblobs.check_read(sources, total.unreadable))
     findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:
@@ -162,6 +169,16 @@ def _load_baseline(config: Config) -> Baseline | None:
 # --- sources ------------------------------------------------------------------
 
 
+def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:
+    """Whether every source knows it is small enough for one process (git
+    histories of at most `gitblobs.ONE_PROCESS_BLOBS` blobs)."""
+    return lambda: all(getattr(s, "one_process", _unknown)() for s in sources)
+
+
+def _unknown() -> bool:
+    return False
+
+
 def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
     """Items from every source, each git blob once; errors and skips are recorded."""
     seen_blobs: set[str] = set()
@@ -206,7 +223,7 @@ class _Worker:
         result = ItemResult()
         from scanner.keys.passphrase import begin_item, end_item
 
-        for item in batch:
+        for item in gitblobs.with_data(batch, result):  # blobs read here, by id
             begin_item()  # the keys of one item share one passphrase budget
             try:
                 self._process(item, result)

@@ -92,6 +92,8 @@ class ItemResult:
     """The signal (SIGINT, SIGTERM) that stopped the run, if one did."""
     capped: int = 0
     """Findings dropped past the scan's cap (`max_findings`)."""
+    unreadable: Counter[str] = field(default_factory=Counter)
+    """Git blobs a scanning process could not read, by repository (`sources.gitblobs`)."""
 
     def merge(self, other: ItemResult) -> None:
         """Add `other` (once per item: most of its parts are empty, and a Counter
@@ -106,6 +108,8 @@ class ItemResult:
             self.skipped.update(other.skipped)
         if other.suppressed:
             self.suppressed.update(other.suppressed)
+        if other.unreadable:
+            self.unreadable.update(other.unreadable)
         _extend(self.findings, other.findings)
         _extend(self.warnings, other.warnings)
         _extend(self.secrets, other.secrets)
@@ -137,10 +141,13 @@ def run(
     total: ItemResult,
     progress: ProgressFn | None = None,
     started: float | None = None,
+    one_process: Callable[[], bool] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
+    `one_process`, asked once the first items are in, says whether what the
+    sources know of the whole run makes it small enough for this process alone.
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
@@ -154,7 +161,7 @@ def run(
                 if len(head) > INLINE_THRESHOLD:
                     break
             stream = _chain(head, items)
-            if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
+            if _inline(config, head, one_process):
                 reason = _run_inline(run_, factory(*args), stream)
             else:
                 reason = _run_pool(run_, factory, args, stream)
@@ -162,6 +169,12 @@ def run(
             reason = None
     total.signum = run_.stop.signum
     return run_.stop.reason or reason
+
+
+def _inline(config: Config, head: list[Item], one_process: Callable[[], bool] | None) -> bool:
+    if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
+        return True
+    return one_process is not None and one_process()
 
 
 @dataclass
@@ -207,15 +220,19 @@ def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str |
 
 
 def _slices(items: Iterable[Item], limit: int) -> Iterator[list[Item]]:
-    """Up to `limit` items, or fewer holding BATCH_DATA_BYTES of carried bytes."""
+    """Up to `limit` items, or fewer holding BATCH_DATA_BYTES of carried bytes
+    (or BATCH_BYTES of blobs read where they are scanned)."""
     piece: list[Item] = []
-    carried = 0
+    carried = size = 0
     for item in items:
         piece.append(item)
-        carried += len(item.data) if item.data is not None else 0
-        if len(piece) >= limit or carried >= BATCH_DATA_BYTES:
+        if item.data is not None:
+            carried += len(item.data)
+        elif item.store is not None:
+            size += item.size or 0
+        if len(piece) >= limit or carried >= BATCH_DATA_BYTES or size >= BATCH_BYTES:
             yield piece
-            piece, carried = [], 0
+            piece, carried, size = [], 0, 0
     if piece:
         yield piece
 

@@ -119,6 +119,7 @@ def _stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display=display,
+        jobs=config.effective_jobs,
     )
 
 
@@ -135,6 +136,7 @@ def git_history(config: Config, target: GitHistory) -> list[Source]:
         all_objects=chosen.all_objects,
         exclude=config.exclude,
         max_file_size=config.max_file_size,
+        jobs=config.effective_jobs,
     )
     return [source]
 
