@@ -84,6 +84,7 @@ def scan(
     started = time.monotonic()
     activate_hash_key(config)
     sources = build_sources(config, targets)
+    _alone(sources)
     rules = tuple(rules) if rules is not None else _load_rules(config)
     registry = registry if registry is not None else _load_registry(config)
     baseline = baseline if baseline is not None else _load_baseline(config)
@@ -167,6 +168,22 @@ def _load_baseline(config: Config) -> Baseline | None:
 
 
 # --- sources ------------------------------------------------------------------
+
+
+def _alone(sources: Sequence[Source]) -> None:
+    """Blobs are read where they are scanned only in a scan of one source. A blob
+    is scanned once per scan (`_events` keeps its first copy): handed out
+    from one repository and found unreadable there only by the process scanning
+    it, it would already have kept an intact copy in another repository from
+    being read. Read by the main process, an unreadable first copy is never
+    handed out, and the next copy is read instead."""
+    if len(sources) < 2:
+        return
+    from scanner.sources.git import GitSource
+
+    for source in sources:
+        if isinstance(source, GitSource):
+            source.jobs = 1
 
 
 def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:

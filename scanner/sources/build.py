@@ -119,7 +119,6 @@ def _stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display=display,
-        jobs=config.effective_jobs,
     )
 
 

@@ -28,19 +28,7 @@ FULL_HISTORY = ("--all", "--reflog")
 holds older stashes and amended or reset-away commits."""
 
 
-READER_CONFIG = (
-    "-c",
-    "core.deltaBaseCacheLimit=4m",
-    "-c",
-    "core.packedGitWindowSize=4m",
-    "-c",
-    "core.packedGitLimit=16m",
-)
-"""git keeps up to 96 MiB of delta bases by default and maps packs in windows
-of 1 GiB: the largest process of a history scan. Read in `reading_order`, 4 MiB
-of delta bases lose nothing, and 16 MiB of 4 MiB pack windows hold cat-file at
-about 22 MB RSS (47 MB with a 16 MiB cache and the default windows) for the same
-0.3 s of CPU on a replayed Django history."""
+READER_CONFIG = gitblobs.READER_CONFIG
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,11 +70,7 @@ class GitStores:
     """As FileSource: relative to the root, or 'home' ('~/…' under the home folder)."""
     seen_blobs: set[str] = field(default_factory=set)
     """Blobs read from an earlier store in this run: never read again."""
-    jobs: int = 1
-    """As `GitSource.jobs`: a large history is read by the processes that scan it."""
     stores: list[Store] = field(default_factory=list, init=False)
-    _read: list[tuple[Store, GitSource]] = field(default_factory=list, init=False)
-    """Each store's source, to ask after the scan whether it read anything."""
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -96,26 +92,13 @@ class GitStores:
         if isinstance(source, ScanWarning):
             yield source
             return
-        prefix = _prefix(store)
-        self._read.append((store, source))
+        prefix = store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
         try:
             yield from self._events_of(source, store, prefix)
         except SourceError as exc:  # e.g. none of its blobs readable: this store only
             yield _shown(
                 ScanWarning(str(store.open_at), f"git history not scanned: {exc}"), store, prefix
             )
-
-    def check_read(self, unreadable: Mapping[str, int]) -> list[ScanWarning]:
-        """After the scan: a warning for each store none of whose blobs the
-        scanning processes could read (`GitSource.check_read`)."""
-        warnings: list[ScanWarning] = []
-        for store, source in self._read:
-            try:
-                source.check_read(unreadable)
-            except SourceError as exc:
-                warning = ScanWarning(str(store.open_at), f"git history not scanned: {exc}")
-                warnings.append(_shown(warning, store, _prefix(store)))
-        return warnings
 
     def _events_of(self, source: GitSource, store: Store, prefix: str) -> Iterator[SourceEvent]:
         for event in source.events():
@@ -142,7 +125,6 @@ class GitStores:
                 exclude=self.history_exclude,
                 max_file_size=self.max_file_size,
                 skip_blobs=self.seen_blobs,
-                jobs=self.jobs,
             )
         except SourceError as exc:
             reason = str(exc).replace(str(repo), store.display)
@@ -157,10 +139,6 @@ class GitStores:
                 return path.as_posix()
         below = os.path.relpath(path, os.path.abspath(root))
         return "." if below == "." else below.replace(os.sep, "/")
-
-
-def _prefix(store: Store) -> str:
-    return store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
 
 
 def _shown(error: ScanWarning, store: Store, prefix: str) -> ScanWarning:
@@ -329,5 +307,4 @@ def sweep_stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display="home",
-        jobs=config.effective_jobs,
     )
