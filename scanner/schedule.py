@@ -142,17 +142,20 @@ def run(
     progress: ProgressFn | None = None,
     started: float | None = None,
     one_process: Callable[[], bool] | None = None,
+    before_pool: Callable[[], None] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
     `one_process`, asked once the first items are in, says whether what the
-    sources know of the whole run makes it small enough for this process alone.
+    sources know of the whole run makes it small enough for this process alone;
+    `before_pool` runs before a pool's workers are forked (what it imports, a
+    forked worker need not import again).
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
     deadline = None if config.max_seconds is None else started + config.max_seconds
-    run_ = _Run(config, total, started, deadline, progress)
+    run_ = _Run(config, total, started, deadline, progress, before_pool)
     with bounds.StopSignals() as run_.stop:
         try:
             head: list[Item] = []
@@ -186,6 +189,7 @@ class _Run:
     started: float
     deadline: float | None
     progress: ProgressFn | None
+    before_pool: Callable[[], None] | None = None
     stop: bounds.StopSignals = field(default_factory=bounds.StopSignals)
 
     def merge(self, result: ItemResult) -> None:
@@ -256,7 +260,7 @@ def _run_pool(
             if reason:
                 break
         while pool.in_flight and not reason:
-            pool.drain("FIRST_COMPLETED")
+            _finish(run_, pool, here)
             reason = run_.stop.reason
         if not reason:
             pool.retry_lost()
@@ -270,6 +274,21 @@ def _run_pool(
         finally:
             pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
+    """Once every item is handed out: a batch still waiting for a worker is taken
+    back and scanned here, rather than this process waiting while the worker
+    scans it after the others; else wait for a worker's result."""
+    batch = pool.take_back() if bounds.can_bound() else None
+    if batch is None:
+        pool.drain("FIRST_COMPLETED")
+        return
+    for start, end in _cuts(batch, HERE_SLICE):
+        _run_here(run_, here, batch[start:end])
+        pool.drain("FIRST_COMPLETED", timeout=0)
+        if run_.should_stop():
+            return
 
 
 def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
@@ -352,6 +371,10 @@ class _Pool:
 
         fork = sys.platform.startswith("linux")
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
+        if fork:
+            bounds.before_fork()
+            if self.run.before_pool is not None:
+                self.run.before_pool()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
@@ -371,6 +394,13 @@ class _Pool:
             self._replace()
             future = self.executor.submit(_process_in_worker, *args)
         self.in_flight[future] = batch
+
+    def take_back(self) -> list[Item] | None:
+        """The last batch no worker has started, withdrawn (None if every one has)."""
+        for future in reversed(list(self.in_flight)):
+            if future.cancel():
+                return self.in_flight.pop(future)
+        return None
 
     def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""

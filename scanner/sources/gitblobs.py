@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from scanner.model import BlobStore, Item, ScanWarning
-from scanner.sources.gitsafe import Process, RepoPaths, SafeGit
 
 if TYPE_CHECKING:
     from scanner.schedule import ItemResult
+    from scanner.sources.gitsafe import Process, RepoPaths
 
 READER_CONFIG = (
     "-c",
@@ -128,6 +128,8 @@ class BlobReader:
     question starts another."""
 
     def __init__(self, store: BlobStore) -> None:
+        from scanner.sources.gitsafe import RepoPaths, SafeGit  # not for a scan of files
+
         work_tree = None if store.work_tree is None else Path(store.work_tree)
         self.git = SafeGit(RepoPaths(Path(store.git_dir), work_tree), store.index_file)
         self.config = READER_CONFIG
