@@ -7,6 +7,7 @@ history stays in one process."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -431,6 +432,26 @@ def test_a_signal_stops_a_history_read_by_the_workers(
     assert summary["partial"] is True
     assert _wait_gone(slow_history)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_killed_worker_loses_no_blob_it_was_to_read(slow_history: Path) -> None:
+    """The batches a killed worker held are read and scanned again, item by item."""
+    args, report, err = _child(slow_history, "-j", "2", builtin=True)
+    began = time.monotonic()
+    proc = start(args, slow_history, err)
+    workers: list[int] = []
+    while not workers and time.monotonic() < began + 60:
+        time.sleep(0.05)
+        workers = _python_children(proc.pid)
+    time.sleep(0.5)
+    os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
+    result = finish(proc, report, err, began)
+
+    assert result.code == 1, result.stderr
+    assert result.report["summary"]["items_scanned"] == BIG + 8
+    keys = {f["path"] for f in result.report["findings"] if f["path"].startswith("a/")}
+    assert keys == {f"a/slow{n}.pem" for n in range(8)}
+    assert _wait_gone(slow_history)
 
 
 def _wait_gone(repo: Path, seconds: float = 10) -> bool:
