@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from scanner.errors import KeysweepError, safe_reason
 from scanner.model import BlobStore, Item, ScanWarning
 
 if TYPE_CHECKING:
@@ -69,14 +70,24 @@ def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
             continue
         if reader is None or item.store is not store:
             store, reader = item.store, reader_for(item.store)
-        if item.blob_id not in reader.asked:
-            reader.ask(_ids_of(batch, index, store))
-        data = reader.take(item.blob_id)
+        data = _read(reader, batch, index, item.blob_id)
         if isinstance(data, str):
             result.warnings.append(ScanWarning(item.origin.path, f"{data} (blob {item.blob_id})"))
             result.unreadable[store.git_dir] += 1
             continue
         yield Item(item.origin, data, item.blob_id, item.size)
+
+
+def _read(reader: BlobReader, batch: Sequence[Item], index: int, sha: str) -> bytes | str:
+    """The blob's bytes, or why they could not be had (git could not start, its
+    pipe failed: the reader is ended, and the next blob starts another)."""
+    try:
+        if sha not in reader.asked:
+            reader.ask(_ids_of(batch, index, reader.store))
+        return reader.take(sha)
+    except (OSError, KeysweepError) as exc:
+        reader.close()
+        return f"unreadable object: {safe_reason(exc)}"
 
 
 def _ids_of(batch: Sequence[Item], start: int, store: BlobStore) -> list[str]:
@@ -130,6 +141,7 @@ class BlobReader:
     def __init__(self, store: BlobStore) -> None:
         from scanner.sources.gitsafe import RepoPaths, SafeGit  # not for a scan of files
 
+        self.store = store
         work_tree = None if store.work_tree is None else Path(store.work_tree)
         self.git = SafeGit(RepoPaths(Path(store.git_dir), work_tree), store.index_file)
         self.config = READER_CONFIG
