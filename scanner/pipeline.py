@@ -96,7 +96,6 @@ def scan(
         partial = schedule.run(
             *(config, _Worker, worker_args, events, total, progress, started),
             one_process=_one_process(sources),
-            before_pool=functools.partial(_before_pool, config),
         )
     finally:
         gitblobs.close_readers()
@@ -186,28 +185,6 @@ def _alone(sources: Sequence[Source]) -> None:
     for source in sources:
         if isinstance(source, GitSource):
             source.jobs = 1
-
-
-POOL_IMPORTS = (
-    "scanner.detectors.python_visitor",
-    "scanner.detectors.python_screen",
-    "scanner.keys.container",
-    "scanner.keys.passphrase",
-    "scanner.pairing",
-    "scanner.sources.archives",
-    "symtable",
-)
-"""Modules the stages import on first use, which a scan large enough for a pool
-will use in every process: imported once before the workers are forked, so that
-no worker imports them again (libcst alone is about 0.1 s of CPU)."""
-
-
-def _before_pool(config: Config) -> None:
-    import importlib
-
-    for name in POOL_IMPORTS:
-        if "python" in config.detectors or ".python_" not in name:
-            importlib.import_module(name)
 
 
 def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:

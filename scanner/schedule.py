@@ -142,20 +142,17 @@ def run(
     progress: ProgressFn | None = None,
     started: float | None = None,
     one_process: Callable[[], bool] | None = None,
-    before_pool: Callable[[], None] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
     `one_process`, asked once the first items are in, says whether what the
-    sources know of the whole run makes it small enough for this process alone;
-    `before_pool` runs before a pool's workers are forked (what it imports, a
-    forked worker need not import again).
+    sources know of the whole run makes it small enough for this process alone.
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
     deadline = None if config.max_seconds is None else started + config.max_seconds
-    run_ = _Run(config, total, started, deadline, progress, before_pool)
+    run_ = _Run(config, total, started, deadline, progress)
     with bounds.StopSignals() as run_.stop:
         try:
             head: list[Item] = []
@@ -189,7 +186,6 @@ class _Run:
     started: float
     deadline: float | None
     progress: ProgressFn | None
-    before_pool: Callable[[], None] | None = None
     stop: bounds.StopSignals = field(default_factory=bounds.StopSignals)
 
     def merge(self, result: ItemResult) -> None:
@@ -373,8 +369,6 @@ class _Pool:
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
         if fork:
             bounds.before_fork()
-            if self.run.before_pool is not None:
-                self.run.before_pool()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),

@@ -243,12 +243,3 @@ def test_a_batch_no_worker_has_started_is_taken_back() -> None:
         pool.close(kill=False)
     assert taken == [items[2]]
     assert run_.total.items == 2
-
-
-def test_the_modules_imported_before_a_pool_forks_exist() -> None:
-    import importlib
-
-    from scanner import pipeline
-
-    for name in pipeline.POOL_IMPORTS:
-        importlib.import_module(name)
