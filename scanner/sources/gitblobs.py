@@ -43,9 +43,18 @@ of 1 GiB: the largest process of a history scan. Read in `git.reading_order`, 4
 MiB of delta bases lose nothing, and 16 MiB of 4 MiB pack windows hold cat-file at
 about 22 MB RSS (47 MB with a 16 MiB cache and the default windows) for the same
 0.3 s of CPU on a replayed Django history. Every cat-file of a scan runs with it."""
-ONE_PROCESS_BLOBS = 4000
+ONE_PROCESS_BLOBS = 6000
 """A history of at most this many blobs is read by the main process and scanned
-in it (see docs/architecture.md, "Blobs read where they are scanned")."""
+in it. Measured with `--jobs 1` against `--jobs 2` with every history read by a
+pool (`keysweep git REPO --format json`, Django and requests replays, fewer
+Django releases, parts of one excluded; wall seconds, 4 or 5 runs each,
+alternated, on two cores shared with other work, the scan's processes given
+most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
+0.28-0.30; 3,463: 0.27-0.34 / 0.29-0.33; 4,145: 0.32-0.44 / 0.34-0.39;
+6,280: 0.65-0.73 / 0.59-0.76; 7,193: 0.76-0.87 / 0.79-0.81; 9,389: 0.95-1.08 /
+0.80; 18,813: 1.74-1.91 / 1.26-1.37. Up to about 6,000 blobs a worker gains
+nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
+read where they are scanned")."""
 MAX_ASKED = 8192
 """Ids sent to one reader and not yet read back. git's input pipe is widened to
 hold them all, so writing them never waits for git (which may be waiting for us
