@@ -317,43 +317,44 @@ def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
 
 def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
     for sha in ids:
-        header = out.readline()
-        parts = header.split()
-        if not header.endswith(b"\n") or not parts:
+        head = _header(out, sha, max_size)
+        if head is None:
             return
-        if len(parts) != 3:
-            problem = parts[-1].decode("ascii", "replace")
-            yield Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
-            continue
-        size = int(parts[2])
-        if size > max_size:
-            if not _discard(out, size + 1):
+        if isinstance(head, Blob):
+            if head.too_large and not _discard(out, head.size + 1):
                 return
-            message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
-            yield Blob(sha, None, size, message, too_large=True)
+            yield head
             continue
-        data = out.read(size)
-        if len(data) < size or out.read(1) != b"\n":
+        data = out.read(head)
+        if len(data) < head or out.read(1) != b"\n":
             return
-        yield Blob(sha, data, size)
+        yield Blob(sha, data, head)
 
 
 def _read_sizes(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    """`cat-file --batch-check`'s answers: a header each, no bytes."""
     for sha in ids:
-        header = out.readline()
-        parts = header.split()
-        if not header.endswith(b"\n") or not parts:
+        head = _header(out, sha, max_size)
+        if head is None:
             return
-        if len(parts) != 3:
-            problem = parts[-1].decode("ascii", "replace")
-            yield Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
-            continue
-        size = int(parts[2])
-        if size > max_size:
-            message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
-            yield Blob(sha, None, size, message, too_large=True)
-            continue
-        yield Blob(sha, None, size)
+        yield head if isinstance(head, Blob) else Blob(sha, None, head)
+
+
+def _header(out: IO[bytes], sha: str, max_size: int) -> int | Blob | None:
+    """An answer's header: the size of a blob to read, a missing or too large
+    blob with its problem, or None when git stopped."""
+    header = out.readline()
+    parts = header.split()
+    if not header.endswith(b"\n") or not parts:
+        return None
+    if len(parts) != 3:
+        problem = parts[-1].decode("ascii", "replace")
+        return Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
+    size = int(parts[2])
+    if size > max_size:
+        message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
+        return Blob(sha, None, size, message, too_large=True)
+    return size
 
 
 def _discard(out: IO[bytes], count: int) -> bool:
