@@ -182,6 +182,13 @@ def ignore_stop_signals_in_worker() -> None:
         os._exit(1)
 
 
+def before_fork() -> None:
+    """What a forked worker needs (`ignore_stop_signals_in_worker`), imported once
+    in the main process instead of in each worker."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: F401
+
+
 def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return

@@ -112,14 +112,28 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class BlobStore:
+    """A repository whose blobs the scanning process reads itself, by id: the
+    repository as found and vetted in the main process (`sources.gitsafe`), which
+    each process turns into a hardened git reader of its own (`sources.gitblobs`)."""
+
+    git_dir: str
+    work_tree: str | None = None
+    index_file: str | None = None
+
+
+@dataclass(frozen=True)
 class Item:
-    """A unit of bytes to scan. `data` None means: read `origin.fs_path`."""
+    """A unit of bytes to scan. `data` None means: read blob `blob_id` from
+    `store` when a store is named, else `origin.fs_path`."""
 
     origin: Origin
     data: bytes | None = None
     blob_id: str | None = None
     """Git blob id (sha1 of 'blob <len>\\0' + data): the dedup key."""
     size: int | None = None
+    store: BlobStore | None = None
+    """Where the scanning process reads the blob (a large history, read by its workers)."""
 
 
 @dataclass(frozen=True)

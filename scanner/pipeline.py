@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ from scanner.model import (
     ScanWarning,
 )
 from scanner.schedule import ItemResult, ProgressFn
-from scanner.sources import Skipped, SkipReason, Source, too_large
+from scanner.sources import Skipped, SkipReason, Source, gitblobs, too_large
 from scanner.sources.build import Target, build_sources
 from scanner.sources.files import NotRegularFile, read_regular
 from scanner.text import is_binary
@@ -84,6 +84,7 @@ def scan(
     started = time.monotonic()
     activate_hash_key(config)
     sources = build_sources(config, targets)
+    _alone(sources)
     rules = tuple(rules) if rules is not None else _load_rules(config)
     registry = registry if registry is not None else _load_registry(config)
     baseline = baseline if baseline is not None else _load_baseline(config)
@@ -91,7 +92,15 @@ def scan(
     roots = tuple(root for source in sources for root in source.roots)
     worker_args = (config, rules, registry)
     events = _events(sources, total)
-    partial = schedule.run(config, _Worker, worker_args, events, total, progress, started)
+    try:
+        partial = schedule.run(
+            *(config, _Worker, worker_args, events, total, progress, started),
+            one_process=_one_process(sources),
+        )
+    finally:
+        gitblobs.close_readers()
+    if total.unreadable:
+        total.warnings.extend(gitblobs.check_read(sources, total.unreadable))
     findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:
@@ -162,6 +171,32 @@ def _load_baseline(config: Config) -> Baseline | None:
 # --- sources ------------------------------------------------------------------
 
 
+def _alone(sources: Sequence[Source]) -> None:
+    """Blobs are read where they are scanned only in a scan of one source. A blob
+    is scanned once per scan (`_events` keeps its first copy): handed out
+    from one repository and found unreadable there only by the process scanning
+    it, it would already have kept an intact copy in another repository from
+    being read. Read by the main process, an unreadable first copy is never
+    handed out, and the next copy is read instead."""
+    if len(sources) < 2:
+        return
+    from scanner.sources.git import GitSource
+
+    for source in sources:
+        if isinstance(source, GitSource):
+            source.jobs = 1
+
+
+def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:
+    """Whether every source knows it is small enough for one process (git
+    histories of at most `gitblobs.ONE_PROCESS_BLOBS` blobs)."""
+    return lambda: all(getattr(s, "one_process", _unknown)() for s in sources)
+
+
+def _unknown() -> bool:
+    return False
+
+
 def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
     """Items from every source, each git blob once; errors and skips are recorded."""
     seen_blobs: set[str] = set()
@@ -207,7 +242,7 @@ class _Worker:
         result = ItemResult()
         from scanner.keys.passphrase import begin_item, end_item
 
-        for item in batch:
+        for item in gitblobs.with_data(batch, result):  # blobs read here, by id
             begin_item()  # the keys of one item share one passphrase budget
             try:
                 self._process(item, result)

@@ -92,6 +92,8 @@ class ItemResult:
     """The signal (SIGINT, SIGTERM) that stopped the run, if one did."""
     capped: int = 0
     """Findings dropped past the scan's cap (`max_findings`)."""
+    unreadable: Counter[str] = field(default_factory=Counter)
+    """Git blobs a scanning process could not read, by repository (`sources.gitblobs`)."""
 
     def merge(self, other: ItemResult) -> None:
         """Add `other` (once per item: most of its parts are empty, and a Counter
@@ -106,6 +108,8 @@ class ItemResult:
             self.skipped.update(other.skipped)
         if other.suppressed:
             self.suppressed.update(other.suppressed)
+        if other.unreadable:
+            self.unreadable.update(other.unreadable)
         _extend(self.findings, other.findings)
         _extend(self.warnings, other.warnings)
         _extend(self.secrets, other.secrets)
@@ -137,10 +141,13 @@ def run(
     total: ItemResult,
     progress: ProgressFn | None = None,
     started: float | None = None,
+    one_process: Callable[[], bool] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
+    `one_process`, asked once the first items are in, says whether what the
+    sources know of the whole run makes it small enough for this process alone.
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
@@ -154,7 +161,7 @@ def run(
                 if len(head) > INLINE_THRESHOLD:
                     break
             stream = _chain(head, items)
-            if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
+            if _inline(config, head, one_process):
                 reason = _run_inline(run_, factory(*args), stream)
             else:
                 reason = _run_pool(run_, factory, args, stream)
@@ -162,6 +169,12 @@ def run(
             reason = None
     total.signum = run_.stop.signum
     return run_.stop.reason or reason
+
+
+def _inline(config: Config, head: list[Item], one_process: Callable[[], bool] | None) -> bool:
+    if len(head) <= INLINE_THRESHOLD or config.effective_jobs == 1:
+        return True
+    return one_process is not None and one_process()
 
 
 @dataclass
@@ -207,15 +220,19 @@ def _run_inline(run_: _Run, worker: BatchWorker, items: Iterator[Item]) -> str |
 
 
 def _slices(items: Iterable[Item], limit: int) -> Iterator[list[Item]]:
-    """Up to `limit` items, or fewer holding BATCH_DATA_BYTES of carried bytes."""
+    """Up to `limit` items, or fewer holding BATCH_DATA_BYTES of carried bytes
+    (or BATCH_BYTES of blobs read where they are scanned)."""
     piece: list[Item] = []
-    carried = 0
+    carried = size = 0
     for item in items:
         piece.append(item)
-        carried += len(item.data) if item.data is not None else 0
-        if len(piece) >= limit or carried >= BATCH_DATA_BYTES:
+        if item.data is not None:
+            carried += len(item.data)
+        elif item.store is not None:
+            size += item.size or 0
+        if len(piece) >= limit or carried >= BATCH_DATA_BYTES or size >= BATCH_BYTES:
             yield piece
-            piece, carried = [], 0
+            piece, carried, size = [], 0, 0
     if piece:
         yield piece
 
@@ -239,7 +256,7 @@ def _run_pool(
             if reason:
                 break
         while pool.in_flight and not reason:
-            pool.drain("FIRST_COMPLETED")
+            _finish(run_, pool, here)
             reason = run_.stop.reason
         if not reason:
             pool.retry_lost()
@@ -253,6 +270,21 @@ def _run_pool(
         finally:
             pool.close(kill=reason is not None)
     return reason or over_budget(run_.config, run_.total, run_.started)
+
+
+def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
+    """Once every item is handed out: a batch still waiting for a worker is taken
+    back and scanned here, rather than this process waiting while the worker
+    scans it after the others; else wait for a worker's result."""
+    batch = pool.take_back() if bounds.can_bound() else None
+    if batch is None:
+        pool.drain("FIRST_COMPLETED")
+        return
+    for start, end in _cuts(batch, HERE_SLICE):
+        _run_here(run_, here, batch[start:end])
+        pool.drain("FIRST_COMPLETED", timeout=0)
+        if run_.should_stop():
+            return
 
 
 def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
@@ -335,6 +367,8 @@ class _Pool:
 
         fork = sys.platform.startswith("linux")
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
+        if fork:
+            bounds.before_fork()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
@@ -354,6 +388,13 @@ class _Pool:
             self._replace()
             future = self.executor.submit(_process_in_worker, *args)
         self.in_flight[future] = batch
+
+    def take_back(self) -> list[Item] | None:
+        """The last batch no worker has started, withdrawn (None if every one has)."""
+        for future in reversed(list(self.in_flight)):
+            if future.cancel():
+                return self.in_flight.pop(future)
+        return None
 
     def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""

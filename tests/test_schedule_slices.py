@@ -207,3 +207,39 @@ def test_a_signal_as_a_call_ends_keeps_that_call(monkeypatch: pytest.MonkeyPatch
     assert reason is not None and "SIGINT" in reason
     assert 0 < total.items < 200 and total.not_scanned == 0
     assert len({f.path for f in total.findings}) == len(total.findings)
+
+
+class _Waits:
+    """A worker that scans nothing and waits `seconds` in its first call."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def process_batch(self, batch: Sequence[Item]) -> schedule.ItemResult:
+        import time
+
+        taken = list(batch)
+        time.sleep(self.seconds)
+        self.seconds = 0
+        return schedule.ItemResult(items=len(taken))
+
+
+def test_a_batch_no_worker_has_started_is_taken_back() -> None:
+    """Once every item is handed out, the main process takes back a batch still
+    waiting for the worker and scans it itself instead of waiting for it."""
+    from scanner.config import Config
+
+    _, items = _worker_and_items(3)
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), 0.0, None, None)
+    pool = schedule._Pool(run_, _Waits, (1.0,), 1)
+    try:
+        for one in items:  # the first waits; the second is queued for the worker
+            pool.submit([one])
+        taken = pool.take_back()
+        while pool.in_flight:
+            pool.drain("FIRST_COMPLETED")
+    finally:
+        pool.close(kill=False)
+    assert taken == [items[2]]
+    assert run_.total.items == 2

@@ -135,6 +135,7 @@ def git_history(config: Config, target: GitHistory) -> list[Source]:
         all_objects=chosen.all_objects,
         exclude=config.exclude,
         max_file_size=config.max_file_size,
+        jobs=config.effective_jobs,
     )
     return [source]
 

@@ -19,7 +19,7 @@ from typing import IO
 from scanner import pipes
 from scanner.errors import SourceError
 from scanner.model import Item, Origin, ScanWarning, SourceKind
-from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
+from scanner.sources import Skipped, SkipReason, SourceEvent, gitblobs, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
 from scanner.suppress import PathMatcher
 
@@ -28,19 +28,7 @@ FULL_HISTORY = ("--all", "--reflog")
 holds older stashes and amended or reset-away commits."""
 
 
-READER_CONFIG = (
-    "-c",
-    "core.deltaBaseCacheLimit=4m",
-    "-c",
-    "core.packedGitWindowSize=4m",
-    "-c",
-    "core.packedGitLimit=16m",
-)
-"""git keeps up to 96 MiB of delta bases by default and maps packs in windows
-of 1 GiB: the largest process of a history scan. Read in `reading_order`, 4 MiB
-of delta bases lose nothing, and 16 MiB of 4 MiB pack windows hold cat-file at
-about 22 MB RSS (47 MB with a 16 MiB cache and the default windows) for the same
-0.3 s of CPU on a replayed Django history."""
+READER_CONFIG = gitblobs.READER_CONFIG
 
 
 @dataclass(frozen=True)
@@ -70,9 +58,17 @@ class GitSource:
     max_file_size: int = 25 * 1024 * 1024
     skip_blobs: Collection[str] = ()
     """Blobs already read by another source of the same run (a second clone)."""
+    jobs: int = 1
+    """Processes the scan runs on: with more than one, the blobs of a history of
+    more than `gitblobs.ONE_PROCESS_BLOBS` are read by the process that scans them."""
     blobs_read: int = field(default=0, init=False)
-    """Blobs actually read from git (each unique blob once)."""
+    """Blobs actually read from git (each unique blob once), or handed out to be read."""
+    planned: int | None = field(default=None, init=False)
+    """How many blobs this source reads, once it knows."""
+    unreadable: int = field(default=0, init=False)
+    """Blobs the main process found git could not give."""
     _paths: RepoPaths = field(init=False)
+    _index: str | None = field(init=False)
     _git: SafeGit = field(init=False)
 
     def __post_init__(self) -> None:
@@ -84,7 +80,8 @@ class GitSource:
         self._paths = discover(self.repo)
         if self.staged and self._paths.work_tree is None:
             raise SourceError(f"{self.repo}: a bare repository has no staged changes")
-        self._git = SafeGit(self._paths, self._index_file())
+        self._index = self._index_file()
+        self._git = SafeGit(self._paths, self._index)
         status, _, message = self._git.run("rev-parse", "--git-dir", check=False)
         if status != 0:  # e.g. git's "dubious ownership" refusal: never a silent pass
             raise SourceError(f"{self.repo}: git cannot read this repository: {message}")
@@ -175,21 +172,40 @@ class GitSource:
         yield from (
             Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
         )
-        unreadable = 0
-        for blob in read_blobs(self._git, ids, self.max_file_size):
+        self.planned = len(ids)
+        lazy = self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS
+        store = gitblobs.store_of(self._paths, self._index) if lazy else None
+        self.unreadable = 0
+        for blob in read_blobs(self._git, ids, self.max_file_size, sizes_only=lazy):
             path = inventory.blobs[blob.sha][0]
             if blob.problem is not None:
                 if blob.too_large:
                     yield Skipped(path, SkipReason.TOO_LARGE)
                 else:
-                    unreadable += 1
+                    self.unreadable += 1
                 yield ScanWarning(path, f"{blob.problem} (blob {blob.sha})")
                 continue
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)
-            yield Item(origin=origin, data=blob.data, blob_id=blob.sha, size=blob.size)
-        if ids and unreadable == len(ids):
+            yield Item(origin, blob.data, blob.sha, blob.size, store)
+        if ids and self.unreadable == len(ids):
             raise SourceError(self._none_readable(len(ids)))
+
+    def one_process(self) -> bool | None:
+        """Whether this source's blobs are few enough to scan in one process
+        (None until it knows how many it reads)."""
+        if self.planned is None:
+            return None
+        return self.planned <= gitblobs.ONE_PROCESS_BLOBS
+
+    def check_read(self, unreadable: Mapping[str, int]) -> list[ScanWarning]:
+        """After the scan: SourceError if no process could read any of the blobs
+        this source handed out to be read (`unreadable`: blobs each repository's
+        readers could not read), as when the main process reads them."""
+        lost = unreadable.get(str(self._paths.git_dir), 0)
+        if self.planned and lost and self.unreadable + lost == self.planned:
+            raise SourceError(self._none_readable(self.planned))
+        return []
 
     def _none_readable(self, count: int) -> str:
         """A scan that read none of its blobs did not scan: one line, never a green gate."""
@@ -249,18 +265,22 @@ def _place(
     )
 
 
-def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
-    """Each id's bytes, in order, through `cat-file --batch`; a process that dies on
-    a corrupt object is restarted after it."""
+def read_blobs(
+    git: SafeGit, ids: Sequence[str], max_size: int, *, sizes_only: bool = False
+) -> Iterator[Blob]:
+    """Each id's bytes, in order, through `cat-file --batch` (or only its size,
+    through `--batch-check`: the blob is then read where it is scanned,
+    `gitblobs`); a process that dies on a corrupt object is restarted after it."""
+    mode, read = ("--batch-check", _read_sizes) if sizes_only else ("--batch", _read_batch)
     start = 0
     while start < len(ids):
-        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True)
+        process = git.spawn(*READER_CONFIG, "cat-file", mode, stdin=True)
         _widen_pipe(process.stdout)
         feeder = threading.Thread(target=_feed, args=(process.stdin, ids[start:]), daemon=True)
         feeder.start()
         done = start
         try:
-            for blob in _read_batch(process.stdout, ids[start:], max_size):
+            for blob in read(process.stdout, ids[start:], max_size):
                 done += 1
                 yield blob
         finally:
@@ -297,25 +317,44 @@ def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
 
 def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
     for sha in ids:
-        header = out.readline()
-        parts = header.split()
-        if not header.endswith(b"\n") or not parts:
+        head = _header(out, sha, max_size)
+        if head is None:
             return
-        if len(parts) != 3:
-            problem = parts[-1].decode("ascii", "replace")
-            yield Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
-            continue
-        size = int(parts[2])
-        if size > max_size:
-            if not _discard(out, size + 1):
+        if isinstance(head, Blob):
+            if head.too_large and not _discard(out, head.size + 1):
                 return
-            message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
-            yield Blob(sha, None, size, message, too_large=True)
+            yield head
             continue
-        data = out.read(size)
-        if len(data) < size or out.read(1) != b"\n":
+        data = out.read(head)
+        if len(data) < head or out.read(1) != b"\n":
             return
-        yield Blob(sha, data, size)
+        yield Blob(sha, data, head)
+
+
+def _read_sizes(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    """`cat-file --batch-check`'s answers: a header each, no bytes."""
+    for sha in ids:
+        head = _header(out, sha, max_size)
+        if head is None:
+            return
+        yield head if isinstance(head, Blob) else Blob(sha, None, head)
+
+
+def _header(out: IO[bytes], sha: str, max_size: int) -> int | Blob | None:
+    """An answer's header: the size of a blob to read, a missing or too large
+    blob with its problem, or None when git stopped."""
+    header = out.readline()
+    parts = header.split()
+    if not header.endswith(b"\n") or not parts:
+        return None
+    if len(parts) != 3:
+        problem = parts[-1].decode("ascii", "replace")
+        return Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
+    size = int(parts[2])
+    if size > max_size:
+        message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
+        return Blob(sha, None, size, message, too_large=True)
+    return size
 
 
 def _discard(out: IO[bytes], count: int) -> bool:

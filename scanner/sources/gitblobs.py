@@ -1,0 +1,250 @@
+"""Git blobs read by the process that scans them.
+
+A large history scanned on several processes used to be read whole by the main
+process, which then pickled about half of the bytes to its worker: the main
+process was the bottleneck. Now the main process only asks git for each blob's
+size (`cat-file --batch-check`, streamed) and hands out Items that name the blob
+and its repository (`model.BlobStore`); each process that scans them (a worker,
+or the main process scanning a slice itself) keeps one long-lived
+`cat-file --batch` per repository, started with the same hardened settings as
+every git call (`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so
+git inflates the next blob while this one is scanned.
+
+A blob git cannot give is a warning for its item, counted in
+`ItemResult.unreadable`; the reader is started again after it and the batch
+goes on. Readers belong to the process that started them: a forked worker never
+touches its parent's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from scanner.errors import KeysweepError, safe_reason
+from scanner.model import BlobStore, Item, ScanWarning
+
+if TYPE_CHECKING:
+    from scanner.schedule import ItemResult
+    from scanner.sources.gitsafe import Process, RepoPaths
+
+READER_CONFIG = (
+    "-c",
+    "core.deltaBaseCacheLimit=4m",
+    "-c",
+    "core.packedGitWindowSize=4m",
+    "-c",
+    "core.packedGitLimit=16m",
+)
+"""git keeps up to 96 MiB of delta bases by default and maps packs in windows
+of 1 GiB: the largest process of a history scan. Read in `git.reading_order`, 4
+MiB of delta bases lose nothing, and 16 MiB of 4 MiB pack windows hold cat-file at
+about 22 MB RSS (47 MB with a 16 MiB cache and the default windows) for the same
+0.3 s of CPU on a replayed Django history. Every cat-file of a scan runs with it."""
+ONE_PROCESS_BLOBS = 6000
+"""A history of at most this many blobs is read by the main process and scanned
+in it. Measured with `--jobs 1` against `--jobs 2` with every history read by a
+pool (`keysweep git REPO --format json`, Django and requests replays, fewer
+Django releases, parts of one excluded; wall seconds, 4 or 5 runs each,
+alternated, on two cores shared with other work, the scan's processes given
+most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
+0.28-0.30; 3,463: 0.27-0.34 / 0.29-0.33; 4,145: 0.32-0.44 / 0.34-0.39;
+6,280: 0.65-0.73 / 0.59-0.76; 7,193: 0.76-0.87 / 0.79-0.81; 9,389: 0.95-1.08 /
+0.80; 18,813: 1.74-1.91 / 1.26-1.37. Up to about 6,000 blobs a worker gains
+nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
+read where they are scanned")."""
+MAX_ASKED = 8192
+"""Ids sent to one reader and not yet read back. git's input pipe is widened to
+hold them all, so writing them never waits for git (which may be waiting for us
+to read its output)."""
+
+
+def store_of(paths: RepoPaths, index_file: str | None) -> BlobStore:
+    """The picklable description of a repository every process can read from."""
+    work_tree = None if paths.work_tree is None else str(paths.work_tree)
+    return BlobStore(str(paths.git_dir), work_tree, index_file)
+
+
+def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
+    """The items of `batch` in order, each blob read by this process as it is
+    taken; the first blob to read asks for every blob of the rest of the batch.
+    A blob that cannot be read is a warning in `result`, and its item is left out."""
+    store: BlobStore | None = None
+    reader: BlobReader | None = None
+    for index, item in enumerate(batch):
+        if item.store is None or item.data is not None or item.blob_id is None:
+            yield item
+            continue
+        if reader is None or item.store is not store:
+            store, reader = item.store, reader_for(item.store)
+        data = _read(reader, batch, index, item.blob_id)
+        if isinstance(data, str):
+            result.warnings.append(ScanWarning(item.origin.path, f"{data} (blob {item.blob_id})"))
+            result.unreadable[store.git_dir] += 1
+            continue
+        yield Item(item.origin, data, item.blob_id, item.size)
+
+
+def _read(reader: BlobReader, batch: Sequence[Item], index: int, sha: str) -> bytes | str:
+    """The blob's bytes, or why they could not be had (git could not start, its
+    pipe failed: the reader is ended, and the next blob starts another)."""
+    try:
+        if sha not in reader.asked:
+            reader.ask(_ids_of(batch, index, reader.store))
+        return reader.take(sha)
+    except (OSError, KeysweepError) as exc:
+        reader.close()
+        return f"unreadable object: {safe_reason(exc)}"
+
+
+def _ids_of(batch: Sequence[Item], start: int, store: BlobStore) -> list[str]:
+    """The blobs of `store` from `start` to the end of the batch (indexed, not
+    iterated: iterating a scheduler's batch takes its items)."""
+    return [
+        i.blob_id
+        for i in batch[start:]
+        if i.blob_id and i.data is None and (i.store is store or i.store == store)
+    ]
+
+
+def check_read(sources: Iterable[object], unreadable: Mapping[str, int]) -> list[ScanWarning]:
+    """After the scan: a git source none of whose blobs any process could read
+    did not scan (SourceError, exit 2); a store found by `scan` or `sweep` is a
+    warning instead (`gitstores`)."""
+    warnings: list[ScanWarning] = []
+    for source in sources:
+        check = getattr(source, "check_read", None)
+        if check is not None:
+            warnings.extend(check(unreadable))
+    return warnings
+
+
+_READERS: dict[tuple[int, BlobStore], BlobReader] = {}
+"""This process's readers, by process id: a forked child starts its own."""
+
+
+def reader_for(store: BlobStore) -> BlobReader:
+    key = (os.getpid(), store)
+    reader = _READERS.get(key)
+    if reader is None:
+        reader = _READERS[key] = BlobReader(store)
+    return reader
+
+
+def close_readers() -> None:
+    """End this process's readers (the end of a scan)."""
+    pid = os.getpid()
+    for key in [k for k in _READERS if k[0] == pid]:
+        _READERS.pop(key).close()
+
+
+class BlobReader:
+    """One `cat-file --batch` on one repository, asked for ids ahead of reading
+    them. Every answer is read in the order asked; an answer nobody takes any more
+    (a batch stopped early) is read past. A reader that stops mid-answer (an item's
+    time bound, a signal, git dying on a corrupt object) is ended; the next
+    question starts another."""
+
+    def __init__(self, store: BlobStore) -> None:
+        from scanner.sources.gitsafe import RepoPaths, SafeGit  # not for a scan of files
+
+        self.store = store
+        work_tree = None if store.work_tree is None else Path(store.work_tree)
+        self.git = SafeGit(RepoPaths(Path(store.git_dir), work_tree), store.index_file)
+        self.config = READER_CONFIG
+        self.process: Process | None = None
+        self.asked: dict[str, None] = {}
+        """Ids written to git and not yet read back, in order."""
+
+    def ask(self, ids: Sequence[str]) -> None:
+        new = [sha for sha in ids if sha not in self.asked]
+        if len(self.asked) + len(new) > MAX_ASKED:
+            self.close()  # answers nobody will take: cheaper to start again
+            new = list(dict.fromkeys(ids))
+        new = new[:MAX_ASKED]
+        if not new:
+            return
+        process = self._started()
+        try:
+            process.stdin.write("".join(f"{sha}\n" for sha in new).encode("ascii"))
+            process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # git has gone: reading says why
+        self.asked.update(dict.fromkeys(new))
+
+    def take(self, sha: str) -> bytes | str:
+        """The blob's bytes, or why git could not give them. Answers before it
+        that nobody takes any more are read past."""
+        if sha not in self.asked:
+            self.ask([sha])
+        try:
+            while self.asked:
+                head = next(iter(self.asked))
+                del self.asked[head]
+                answer = self._answer(head == sha)
+                if answer is None:  # git stopped at `head`: start again after it
+                    message = self._restart()
+                    if head == sha:
+                        return f"unreadable object: {message or 'git stopped'}"
+                elif head == sha:
+                    return answer
+            return "unreadable object: git stopped"
+        except BaseException:
+            self.close()  # stopped mid-answer: the stream is out of step
+            raise
+
+    def _restart(self) -> str:
+        """End git, and ask a new one for what is still wanted; git's message."""
+        pending = list(self.asked)
+        message = self.close()
+        self.ask(pending)
+        return message
+
+    def _answer(self, wanted: bool) -> bytes | str | None:
+        """The next answer (its bytes skipped unless `wanted`); None when git stopped."""
+        assert self.process is not None
+        out = self.process.stdout
+        parts = out.readline().split()
+        if len(parts) == 2:
+            problem = parts[-1].decode("ascii", "replace")
+            return f"{problem} object: the repository is incomplete or corrupt"
+        if len(parts) != 3:
+            return None
+        size = int(parts[2])
+        if not wanted:
+            return b"" if _skip(out, size + 1) else None
+        data = out.read(size)
+        if len(data) < size or out.read(1) != b"\n":
+            return None
+        return data
+
+    def _started(self) -> Process:
+        if self.process is None:
+            from scanner import pipes
+
+            self.process = self.git.spawn(*self.config, "cat-file", "--batch", stdin=True)
+            pipes.widen(self.process.stdout.fileno())
+            pipes.widen(self.process.stdin.fileno())
+        return self.process
+
+    def close(self) -> str:
+        """End git now (it only reads: nothing is lost) and forget what was asked;
+        the first line git wrote to its standard error, if any."""
+        message = ""
+        if self.process is not None:
+            self.process.kill()
+            message = self.process.error()
+            self.process = None
+        self.asked.clear()
+        return message
+
+
+def _skip(out: IO[bytes], count: int) -> bool:
+    while count > 0:
+        chunk = out.read(min(count, 1 << 20))
+        if not chunk:
+            return False
+        count -= len(chunk)
+    return True
