@@ -35,6 +35,10 @@ LOG_ARGS = (
 RECOVERY_LIMIT = 5000
 """After git log fails, at most this many commits are read one by one."""
 LS_TREE = ("ls-tree", "-r", "-z", "--full-tree")
+REFS = (
+    "for-each-ref",
+    "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)",
+)
 GITLINK = b"160000"
 SYMLINK = b"120000"
 
@@ -240,15 +244,15 @@ _EARLY: dict[object, Process] = {}
 
 @contextlib.contextmanager
 def started_early(git: SafeGit, options: Sequence[str], rev: str = "HEAD") -> Iterator[None]:
-    """Start the `git log` that `log_inventory(git, options, ())` runs, and the
-    listing of `rev`'s tree that `head_paths_later(git, rev)` runs, now, each read
-    ahead in the background. A command starts them as soon as its repository
+    """Start the `git log` that `log_inventory(git, options, ())` runs, the
+    listing of `rev`'s tree that `head_paths_later(git, rev)` runs and the
+    listing of refs that `ref_objects` runs, now, each read ahead in the background. A command starts them as soon as its repository
     has passed discovery's checks, so git works on another core while the
     command imports the scanner, loads its rules and starts the scan. The
     source that later makes exactly the same call (same command line, folder
     and environment) takes the running process; a call not taken by the end of
     the block is ended."""
-    calls = (log_args(options, ()), (*LS_TREE, rev))
+    calls = (log_args(options, ()), (*LS_TREE, rev), REFS)
     keys = []
     try:
         for args in calls:
@@ -268,6 +272,16 @@ def _spawn(git: SafeGit, *args: str) -> Process:
     """`git.spawn(*args)`, or the same call if `started_early` started it."""
     early = _EARLY.pop(git.call(*args), None) if _EARLY else None
     return early if early is not None else git.spawn(*args)
+
+
+def _output(git: SafeGit, *args: str) -> tuple[int, bytes, str]:
+    """`git.run(*args, check=False)`, or the same call if `started_early` started it."""
+    early = _EARLY.pop(git.call(*args), None) if _EARLY else None
+    if early is None:
+        return git.run(*args, check=False)
+    out = b"".join(early.chunks())
+    status, message = early.finish()
+    return status, out, message
 
 
 def head_paths(git: SafeGit, rev: str = "HEAD") -> dict[str, set[str]]:
@@ -343,8 +357,7 @@ def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
     """Blobs that refs point at directly, or through a tree (`git tag x <blob>`):
     `git log` walks commits only, so these would be missed."""
     inventory = Inventory()
-    fmt = "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
-    _, out, _ = git.run("for-each-ref", fmt, check=False)
+    _, out, _ = _output(git, *REFS)
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         kind, sha, peeled_kind, peeled, ref = ([*line.split(" ", 4), "", "", "", "", ""])[:5]
         if kind == "tag" and peeled_kind:

@@ -73,6 +73,16 @@ def history(make_repo: object) -> tuple[Path, dict[str, str]]:
     git(repo, "mv", "b.txt", "moved/b.txt")
     git(repo, "commit", "-q", "-m", "last")  # not `add -A`: it would drop the gitlink
     ids["last"] = git(repo, "rev-parse", "HEAD")
+    tagged = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=repo,
+        input="tagged\n",
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    git(repo, "tag", "a-blob", tagged)
+    git(repo, "tag", "-a", "-m", "a tree", "a-tree", f"{ids['root']}^{{tree}}")
     return repo, ids
 
 
@@ -158,14 +168,23 @@ def test_calls_started_early_give_the_same_inventory_and_tree(
     repo, _ = history
     monkeypatch.setattr(gitlog, "READ_AHEAD_BYTES", read_ahead)
     safe = SafeGit(discover(repo))
+    exclude = PathMatcher(())
     plain, tree = _inventory(repo), gitlog.head_paths(safe)
+    refs = gitlog.ref_objects(safe, exclude)
     with gitlog.started_early(safe, FULL_HISTORY):
-        assert len(gitlog._EARLY) == 2
+        assert len(gitlog._EARLY) == 3
         later = gitlog.head_paths_later(SafeGit(discover(repo)))
         early = _inventory(repo)
-        assert not gitlog._EARLY  # both calls were taken
+        early_refs = gitlog.ref_objects(SafeGit(discover(repo)), exclude)
+        assert not gitlog._EARLY  # every call was taken
         assert later() == tree
     assert _same(early, plain)
+    assert _same(early_refs, refs)
+    assert set(refs.paths) == {
+        _blob(repo, "tagged\n"),
+        _blob(repo, "one\n"),
+        _blob(repo, "X = 1\n"),
+    }
 
 
 @pytest.mark.usefixtures("early_calls")
@@ -181,7 +200,7 @@ def test_a_call_started_early_and_not_taken_is_ended(
         assert _same(
             gitlog.log_inventory(other, FULL_HISTORY, (), PathMatcher(())), _inventory(repo)
         )
-        assert len(gitlog._EARLY) == 2
+        assert len(gitlog._EARLY) == 3
     assert all(p.popen.poll() is not None for p in processes)
 
 
