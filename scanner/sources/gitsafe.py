@@ -19,17 +19,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import queue
 import subprocess
 import threading
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from scanner import pipes
 from scanner.errors import GitUnavailable, KeysweepError, SourceError
+
+if TYPE_CHECKING:
+    import queue
 
 SAFE_CONFIG: tuple[str, ...] = (
     "core.hooksPath=/dev/null",
@@ -332,6 +334,8 @@ class Process:
         so git runs while this process does other work; `chunks` yields them
         first, then reads on. The pipe is widened so that the reader, which
         waits for the interpreter's lock between reads, rarely keeps git waiting."""
+        import queue  # only for a call started early, never on a pre-commit hook's path
+
         pipes.widen(self.stdout.fileno())
         self._ahead = queue.SimpleQueue()
         threading.Thread(target=self._fill, args=(self._ahead, limit), daemon=True).start()
