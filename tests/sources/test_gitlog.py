@@ -7,14 +7,17 @@ commits and file names that are not UTF-8 or look like git's own markers."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import git
+from support import TOKEN_RULE, commit, git, token
 
+import scanner
 from scanner.sources import gitlog
 from scanner.sources.git import FULL_HISTORY
 from scanner.sources.gitsafe import SafeGit, discover
@@ -211,3 +214,35 @@ def test_a_block_left_by_an_error_ends_its_calls(history: tuple[Path, dict[str, 
         processes = list(gitlog._EARLY.values())
         raise RuntimeError("the command failed before its scan")
     assert all(p.popen.poll() is not None for p in processes)
+
+
+def test_the_cli_finds_in_a_history_what_the_library_finds(
+    history: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`keysweep git` (git started early, the console script's way out) against
+    `scanner.scan` on the same history (git started when the source asks)."""
+    repo, _ = history
+    commit(repo, {f"deploy/key{n}.env": f"KEY={token()}\n" for n in range(60)}, "tokens")
+    commit(repo, {"deploy/key1.env": None}, "one removed")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(TOKEN_RULE)
+    env = {**os.environ, "KEYSWEEP_CACHE_DIR": str(tmp_path / "cache")}
+    options = ["--rules", str(rules), "--no-builtin-rules", "--format", "json", "--jobs", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "git", str(repo), *options],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    config = scanner.load_config(None, repo).with_overrides(
+        rules_dirs=(rules,), builtin_rules=False, jobs=2
+    )
+    library = scanner.scan(config, [scanner.GitHistory(repo)])
+    cli = json.loads(done.stdout)
+    assert len(cli["findings"]) == len(library.findings) == 60
+    assert sorted(f["id"] for f in cli["findings"]) == sorted(f.id for f in library.findings)
+    places = sorted((p["path"], p["commit"]) for f in cli["findings"] for p in f["locations"])
+    assert places == sorted((p.path, p.origin.commit) for f in library.findings for p in f.places)
+    assert cli["summary"]["items_scanned"] == library.items_scanned
