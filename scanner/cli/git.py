@@ -81,10 +81,11 @@ def command(
 
 
 def _history_early(found: RepoPaths, chosen: GitRange) -> contextlib.AbstractContextManager[None]:
-    """A whole history's `git log` and HEAD's tree listing, started as soon as
-    discovery has checked the repository (`gitlog.started_early`): on a
-    replayed Django history git needs about 30 ms for them, which it now spends
-    while the scanner is imported, the config read and the rules loaded."""
+    """A whole history's `git log`, HEAD's tree listing and the refs' listing,
+    started as soon as discovery has checked the repository
+    (`gitlog.started_early`): on a replayed Django history git needs about 30 ms
+    for them, which it now spends while the scanner is imported, the config read
+    and the rules loaded."""
     if chosen.narrowed:
         return contextlib.nullcontext()
     from scanner.sources import gitlog

@@ -244,14 +244,14 @@ _EARLY: dict[object, Process] = {}
 
 @contextlib.contextmanager
 def started_early(git: SafeGit, options: Sequence[str], rev: str = "HEAD") -> Iterator[None]:
-    """Start the `git log` that `log_inventory(git, options, ())` runs, the
+    """Start now the `git log` that `log_inventory(git, options, ())` runs, the
     listing of `rev`'s tree that `head_paths_later(git, rev)` runs and the
-    listing of refs that `ref_objects` runs, now, each read ahead in the background. A command starts them as soon as its repository
-    has passed discovery's checks, so git works on another core while the
-    command imports the scanner, loads its rules and starts the scan. The
-    source that later makes exactly the same call (same command line, folder
-    and environment) takes the running process; a call not taken by the end of
-    the block is ended."""
+    listing of refs that `ref_objects` runs, each read ahead in the background.
+    A command starts them as soon as its repository has passed discovery's
+    checks, so git works on another core while the command imports the
+    scanner, loads its rules and starts the scan. The source that later makes
+    exactly the same call (same command line, folder and environment) takes the
+    running process; a call not taken by the end of the block is ended."""
     calls = (log_args(options, ()), (*LS_TREE, rev), REFS)
     keys = []
     try:
