@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="keysweep")
     finally:
-        startup.resume()
+        startup.finished()
 
 
 def entry() -> None:

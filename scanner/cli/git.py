@@ -75,7 +75,7 @@ def command(
             sources = build_sources(config, [GitHistory(root, chosen)])
         from scanner.pipeline import scan  # imported while git lists the history
 
-        startup.resume()
+        startup.resume(scanning=True)
         report = scan(config, sources)
     finish(ctx, report, config, values)
 
