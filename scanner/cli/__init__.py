@@ -155,7 +155,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """keysweep: find stored signing keys and hardcoded credentials, and
     cross-check every key against your key registry."""
     _set_debug(ctx, debug)
-    from scanner.cli import startup
+    from scanner.cli import quickexit, startup
+
+    quickexit.choose(ctx.invoked_subcommand)
 
     if ctx.invoked_subcommand not in startup.LATE_RESUME:
         startup.resume()
@@ -168,4 +170,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="keysweep")
     finally:
-        startup.resume()
+        startup.finished()
+
+
+def entry() -> None:
+    """The console script and `python -m scanner`: `main`, then out of the
+    process without freeing its heap object by object (`scanner.cli.quickexit`)."""
+    from scanner.cli import quickexit
+
+    try:
+        main()
+    except SystemExit as exc:
+        quickexit.leave(exc.code)
+        raise

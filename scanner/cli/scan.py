@@ -50,7 +50,7 @@ def command(
     from scanner.cli import startup
 
     sources = build_sources(config, [target])
-    startup.resume()
+    startup.resume(scanning=True)
     report = scan(config, sources)
     finish(ctx, report, config, values)
 

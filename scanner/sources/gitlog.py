@@ -9,10 +9,12 @@ is read here: `git.py` reads each one once with `cat-file --batch`.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from scanner.sources.gitsafe import SafeGit
+from scanner.sources.gitsafe import Process, SafeGit
 from scanner.suppress import PathMatcher
 
 LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI"
@@ -32,6 +34,11 @@ LOG_ARGS = (
 )
 RECOVERY_LIMIT = 5000
 """After git log fails, at most this many commits are read one by one."""
+LS_TREE = ("ls-tree", "-r", "-z", "--full-tree")
+REFS = (
+    "for-each-ref",
+    "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)",
+)
 GITLINK = b"160000"
 SYMLINK = b"120000"
 
@@ -90,14 +97,19 @@ class Inventory:
 
 
 def tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """NUL-separated fields of a stream of chunks."""
+    """NUL-separated fields of a stream of chunks (a chain of each chunk's fields:
+    taking the next field is then a C call, not a generator's step)."""
+    return itertools.chain.from_iterable(_fields(chunks))
+
+
+def _fields(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
     rest = b""
     for chunk in chunks:
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
-        yield from parts
+        yield parts
     if rest:
-        yield rest
+        yield [rest]
 
 
 def decode_path(raw: bytes) -> str:
@@ -110,14 +122,20 @@ def parse_raw_header(header: bytes) -> tuple[bytes, str] | None:
     Plain lines have one colon, combined (merge) lines one per parent:
     `::100644 100644 100644 <p1> <p2> <result> MM`.
     """
-    parents = len(header) - len(header.lstrip(b":"))
-    fields = header[parents:].split(b" ")
-    if len(fields) < 2 * parents + 3:
+    if header[1:2] != b":":  # one parent, most lines: `:<mode> <mode> <blob> <blob> <status>`
+        fields = header.split(b" ")
+        if len(fields) < 5:
+            return None
+        mode, raw = fields[1], fields[3]
+    else:
+        parents = len(header) - len(header.lstrip(b":"))
+        fields = header[parents:].split(b" ")
+        if len(fields) < 2 * parents + 3:
+            return None
+        mode, raw = fields[parents], fields[2 * parents + 1]
+    if not raw.strip(b"0"):
         return None
-    mode, blob = fields[parents], fields[2 * parents + 1].decode("ascii", "replace")
-    if not blob.strip("0"):
-        return None
-    return mode, blob
+    return mode, raw.decode("ascii", "replace")
 
 
 def log_inventory(
@@ -128,7 +146,7 @@ def log_inventory(
 ) -> Inventory:
     """Run one `git log` over `options` (pseudo-refs like --all) and `revs` (user revisions)."""
     inventory = Inventory()
-    process = git.spawn(*LOG_ARGS, *options, "--end-of-options", *revs, "--")
+    process = _spawn(git, *log_args(options, revs))
     try:
         _parse_log(tokens(process.chunks()), inventory, exclude)
     finally:
@@ -136,6 +154,11 @@ def log_inventory(
     if status != 0:
         _recover(git, options, revs, exclude, inventory, message or f"exit {status}")
     return inventory
+
+
+def log_args(options: Sequence[str], revs: Sequence[str]) -> tuple[str, ...]:
+    """The arguments of the `git log` that `log_inventory` runs."""
+    return (*LOG_ARGS, *options, "--end-of-options", *revs, "--")
 
 
 def _recover(
@@ -169,39 +192,108 @@ def _recover(
 
 
 def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatcher) -> None:
+    """Commits and changes into `inventory`. Without exclude globs, a change to a
+    regular file (nearly all of them) is noted here rather than by `Inventory.note`:
+    the same two dictionary writes, without a call per change."""
     current = -1
+    blobs, paths, plain = inventory.blobs, inventory.paths, not exclude
     for token in stream:
-        head = token.lstrip(b"\n")
-        if head.startswith(b"\x01"):
-            author = next(stream, b"")
-            date = next(stream, b"")
-            inventory.commits.append(
-                Commit(
-                    head[1:].decode("ascii", "replace"),
-                    author.decode("utf-8", "replace"),
-                    date.decode("ascii", "replace").strip(),
-                )
-            )
-            current = len(inventory.commits) - 1
-        elif head.startswith(b":"):
+        head = token.lstrip(b"\n") if token[:1] == b"\n" else token
+        first = head[:1]
+        if first == b"\x01":
+            current = _commit(head, stream, inventory)
+        elif first == b":":
             path = next(stream, None)
             change = parse_raw_header(head)
             if path is None or change is None:
                 continue
             mode, blob = change
-            inventory.note(mode, blob, decode_path(path), current, exclude)
+            if plain and mode != GITLINK and mode != SYMLINK:
+                name = path.decode("utf-8", "surrogateescape")
+                blobs[blob] = (name, current)
+                seen = paths.get(blob)
+                if seen is None:
+                    paths[blob] = {name: current}
+                else:
+                    seen[name] = current
+            else:
+                inventory.note(mode, blob, decode_path(path), current, exclude)
+
+
+def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:
+    """A commit's header (its id, then the author and date fields): its index."""
+    author = next(stream, b"")
+    date = next(stream, b"")
+    inventory.commits.append(
+        Commit(
+            head[1:].decode("ascii", "replace"),
+            author.decode("utf-8", "replace"),
+            date.decode("ascii", "replace").strip(),
+        )
+    )
+    return len(inventory.commits) - 1
+
+
+READ_AHEAD_BYTES = 64 << 20
+"""How much of an early call's output is held before anyone reads it; past it,
+git waits for its reader as it always does."""
+
+_EARLY: dict[object, Process] = {}
+"""Calls started by `started_early` and not yet taken, by `SafeGit.call`."""
+
+
+@contextlib.contextmanager
+def started_early(git: SafeGit, options: Sequence[str], rev: str = "HEAD") -> Iterator[None]:
+    """Start now the `git log` that `log_inventory(git, options, ())` runs, the
+    listing of `rev`'s tree that `head_paths_later(git, rev)` runs and the
+    listing of refs that `ref_objects` runs, each read ahead in the background.
+    A command starts them as soon as its repository has passed discovery's
+    checks, so git works on another core while the command imports the
+    scanner, loads its rules and starts the scan. The source that later makes
+    exactly the same call (same command line, folder and environment) takes the
+    running process; a call not taken by the end of the block is ended."""
+    calls = (log_args(options, ()), (*LS_TREE, rev), REFS)
+    keys = []
+    try:
+        for args in calls:
+            process = git.spawn(*args)
+            process.read_ahead(READ_AHEAD_BYTES)
+            keys.append(git.call(*args))
+            _EARLY[keys[-1]] = process
+        yield
+    finally:
+        for key in keys:
+            left = _EARLY.pop(key, None)
+            if left is not None:
+                left.kill()
+
+
+def _spawn(git: SafeGit, *args: str) -> Process:
+    """`git.spawn(*args)`, or the same call if `started_early` started it."""
+    early = _EARLY.pop(git.call(*args), None) if _EARLY else None
+    return early if early is not None else git.spawn(*args)
+
+
+def _output(git: SafeGit, *args: str) -> tuple[int, bytes, str]:
+    """`git.run(*args, check=False)`, or the same call if `started_early` started it."""
+    early = _EARLY.pop(git.call(*args), None) if _EARLY else None
+    if early is None:
+        return git.run(*args, check=False)
+    out = b"".join(early.chunks())
+    status, message = early.finish()
+    return status, out, message
 
 
 def head_paths(git: SafeGit, rev: str = "HEAD") -> dict[str, set[str]]:
     """Blob id → the paths it has in the tree of `rev` (empty for an unborn HEAD)."""
-    status, out, _ = git.run("ls-tree", "-r", "-z", "--full-tree", rev, check=False)
+    status, out, _ = git.run(*LS_TREE, rev, check=False)
     return _tree_paths(out) if status == 0 else {}
 
 
 def head_paths_later(git: SafeGit, rev: str = "HEAD") -> Callable[[], dict[str, set[str]]]:
     """`head_paths`, started now and read when the answer is asked for: git lists
     HEAD's tree while `git log` runs, instead of after it."""
-    process = git.spawn("ls-tree", "-r", "-z", "--full-tree", rev)
+    process = _spawn(git, *LS_TREE, rev)
 
     def answer() -> dict[str, set[str]]:
         out = b"".join(process.chunks())
@@ -265,8 +357,7 @@ def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
     """Blobs that refs point at directly, or through a tree (`git tag x <blob>`):
     `git log` walks commits only, so these would be missed."""
     inventory = Inventory()
-    fmt = "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
-    _, out, _ = git.run("for-each-ref", fmt, check=False)
+    _, out, _ = _output(git, *REFS)
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         kind, sha, peeled_kind, peeled, ref = ([*line.split(" ", 4), "", "", "", "", ""])[:5]
         if kind == "tag" and peeled_kind:

@@ -25,9 +25,13 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from scanner import pipes
 from scanner.errors import GitUnavailable, KeysweepError, SourceError
+
+if TYPE_CHECKING:
+    import queue
 
 SAFE_CONFIG: tuple[str, ...] = (
     "core.hooksPath=/dev/null",
@@ -293,6 +297,11 @@ class SafeGit:
             raise SourceError(f"{self.paths.git_dir}: git {args[0]} failed: {message}")
         return status, out, message
 
+    def call(self, *args: str) -> tuple[tuple[str, ...], str, frozenset[tuple[str, str]]]:
+        """What `run(*args)` or `spawn(*args)` starts: the command line, folder and
+        environment. Two calls that start the same are the same git call."""
+        return tuple(self.argv(*args)), self._cwd, frozenset(self._env.items())
+
     def spawn(self, *args: str, stdin: bool = False) -> Process:
         """Start a streaming process; stderr is drained in the background."""
         try:
@@ -318,6 +327,28 @@ class Process:
         self._stderr: list[bytes] = []
         self._drain = threading.Thread(target=self._collect, daemon=True)
         self._drain.start()
+        self._ahead: queue.SimpleQueue[bytes | None] | None = None
+
+    def read_ahead(self, limit: int) -> None:
+        """Read standard output in the background from now on, up to `limit` bytes,
+        so git runs while this process does other work; `chunks` yields them
+        first, then reads on. The pipe is widened so that the reader, which
+        waits for the interpreter's lock between reads, rarely keeps git waiting."""
+        import queue  # only for a call started early, never on a pre-commit hook's path
+
+        pipes.widen(self.stdout.fileno())
+        self._ahead = queue.SimpleQueue()
+        threading.Thread(target=self._fill, args=(self._ahead, limit), daemon=True).start()
+
+    def _fill(self, ahead: queue.SimpleQueue[bytes | None], limit: int) -> None:
+        try:
+            while limit > 0 and (chunk := self.stdout.read1(1 << 20)):  # type: ignore[attr-defined]
+                ahead.put(chunk)
+                limit -= len(chunk)
+        except (OSError, ValueError):  # ended by `kill`
+            pass
+        finally:
+            ahead.put(None)
 
     @property
     def stdout(self) -> IO[bytes]:
@@ -340,6 +371,10 @@ class Process:
                 size += len(line)
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            while (early := ahead.get()) is not None:
+                yield early
         while chunk := self.stdout.read1(size):  # type: ignore[attr-defined]
             yield chunk
 

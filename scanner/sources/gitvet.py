@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import tempfile
 from pathlib import Path
 
 from scanner.errors import GitUnavailable, KeysweepError, SourceError
@@ -126,6 +125,8 @@ def git_program() -> str:
 def _git_config(*args: str) -> list[str]:
     """Values from `git config` (git's own parser), NUL-separated. GitUnavailable
     when git cannot start, SourceError when it does not answer in time."""
+    import tempfile  # only when a config includes files or the owner differs (1.5 ms)
+
     program = git_program()
     with tempfile.TemporaryDirectory() as nowhere:  # run outside any repository
         env = {

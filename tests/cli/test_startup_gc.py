@@ -21,7 +21,15 @@ from support import git
 PROGRAM = """
 import gc, json, sys
 from click.testing import CliRunner
+from scanner import schedule
 from scanner.cli import cli, main
+during = []
+run = schedule.run
+def noted(*args, **kwargs):
+    during.append(gc.get_threshold())
+    return run(*args, **kwargs)
+schedule.run = noted
+default = gc.get_threshold()
 if sys.argv[1] == "off":
     gc.disable()
 if sys.argv[2] == "runner":
@@ -32,7 +40,10 @@ else:
         code = 0
     except SystemExit as exc:
         code = exc.code
-print(json.dumps({"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+print(json.dumps({
+    "code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+    "during": during, "restored": gc.get_threshold() == default,
+}))
 """
 
 
@@ -64,12 +75,18 @@ def test_a_disabled_collector_stays_off_and_unfrozen(
     staged: Path, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     found = _after(staged, tmp_path / "cache", "off", "runner", *args)
-    assert found == {"code": 0, "enabled": False, "frozen": 0}
+    assert (found["code"], found["enabled"], found["frozen"], found["restored"]) == (
+        0,
+        False,
+        0,
+        True,
+    )
 
 
 def test_an_enabled_collector_is_left_on(staged: Path, tmp_path: Path) -> None:
     found = _after(staged, tmp_path / "cache", "on", "runner", "git", "--staged")
     assert found["code"] == 0 and found["enabled"] is True
+    assert found["during"] == [[700, 10, 10]] and found["restored"]  # the caller's settings
 
 
 def test_the_console_script_turns_the_collector_back_on(staged: Path, tmp_path: Path) -> None:
@@ -77,6 +94,20 @@ def test_the_console_script_turns_the_collector_back_on(staged: Path, tmp_path: 
     assert found["code"] == 0 and found["enabled"] is True and found["frozen"] > 0
 
 
+@pytest.mark.parametrize("args", [("git", "--staged"), ("git", "."), ("scan", "a.py")])
+def test_a_scan_collects_less_often_and_the_thresholds_come_back(
+    staged: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """From `main` (the console script) a scan runs at `SCAN_THRESHOLDS`; once
+    the command is over, the thresholds are the ones it started with."""
+    from scanner.cli.startup import SCAN_THRESHOLDS
+
+    found = _after(staged, tmp_path / "cache", "on", "main", *args)
+    assert found["code"] == 0 and found["during"] == [list(SCAN_THRESHOLDS)]
+    assert found["restored"] and found["enabled"] is True
+
+
 def test_the_console_script_leaves_a_disabled_collector_off(staged: Path, tmp_path: Path) -> None:
     found = _after(staged, tmp_path / "cache", "off", "main", "git", "--staged")
-    assert found == {"code": 0, "enabled": False, "frozen": 0}
+    assert (found["code"], found["enabled"], found["frozen"]) == (0, False, 0)
+    assert found["during"] == [[700, 10, 10]] and found["restored"]
