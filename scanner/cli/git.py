@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,9 @@ def _history_early(found: RepoPaths, chosen: GitRange) -> contextlib.AbstractCon
     (`gitlog.started_early`): on a replayed Django history git needs about 30 ms
     for them, which it now spends while the scanner is imported, the config read
     and the rules loaded."""
-    if chosen.narrowed:
+    if chosen.narrowed or os.environ.get("GIT_INDEX_FILE"):
+        # Under a hook git names the index relative to the work tree; the source
+        # resolves it, so its calls would not be these and each would run twice.
         return contextlib.nullcontext()
     from scanner.sources import gitlog
     from scanner.sources.git import FULL_HISTORY

@@ -147,6 +147,7 @@ class HyperscanDatabase:
         confirms with RE2 alone, still in linear time)."""
         ends: dict[int, list[int]] = {}
         reports = 0
+        limit = budget + len(self._side)  # each side expression reports at most once
 
         def on_match(ident: int, _start: int, end: int, _flags: int, _ctx: Any) -> bool:
             nonlocal reports
@@ -156,7 +157,7 @@ class HyperscanDatabase:
             else:
                 found.append(end)
             reports += 1
-            return reports > budget
+            return reports > limit
 
         try:
             self._db.scan(data, match_event_handler=on_match)

@@ -82,8 +82,10 @@ class Engine:
         self._rule_ids = len(self._patterns)
         """Database ids from here on are side expressions'."""
         self._sides = self._db.sides if self._db is not None else 0
-        self._side_data: bytes | None = None
-        self._side_hit = False
+        self._side: tuple[bytes, bool] | None = None
+        """The last item scanned in full and whether a side expression matched
+        in it: one value, so no signal or thread switch can pair one item's
+        bytes with another's answer."""
 
     @property
     def has_side(self) -> bool:
@@ -93,8 +95,10 @@ class Engine:
     def side_found(self, data: bytes) -> bool | None:
         """Whether a side expression matched in `data`; None unless `data` is the
         very object this engine scanned last, in full (an item that reported too
-        much is not scanned to its end)."""
-        return self._side_hit if data is self._side_data else None
+        much is not scanned to its end). The answer is given once: the item is let
+        go, so a worker waiting for its next batch holds no scanned bytes."""
+        side, self._side = self._side, None
+        return side[1] if side is not None and side[0] is data else None
 
     @property
     def lane(self) -> str:
@@ -144,8 +148,8 @@ class Engine:
         given when rules are left to RE2 alone (their keywords are asked first)."""
         hits = self._db.scan(data, self._budget) if self._db is not None else None
         if self._sides:
-            self._side_data = data if hits is not None else None
-            self._side_hit = hits is not None and max(hits, default=-1) >= self._rule_ids
+            found = hits is not None and max(hits, default=-1) >= self._rule_ids
+            self._side = (data, found) if hits is not None else None
         if self._db is None or hits is None:
             seen = self._keywords.present(data)
             whole = [(0, len(data))]

@@ -89,3 +89,10 @@ def test_keysweep_format_wins_over_the_report_path_name(repo: Path, tmp_path: Pa
     result = keysweep("scan", str(repo / "app.py"), "-r", str(out), "--format", "sarif")
     assert result.exit_code == 1, result.output
     assert json.loads(out.read_text())["runs"][0]["results"]
+
+
+@pytest.mark.parametrize("code", ["256", "-1"])
+def test_an_exit_code_no_process_can_return_is_refused(repo: Path, code: str) -> None:
+    """`sys.exit(256)` is status 0: a leak would pass the gate."""
+    result = keysweep("git", str(repo), "--exit-code", code)
+    assert result.exit_code == 2 and "--exit-code" in result.output

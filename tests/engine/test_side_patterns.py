@@ -152,3 +152,14 @@ def test_a_cached_database_reporting_ids_past_its_side_expressions_is_rebuilt(
     for text in TEXTS:
         assert spans(engine.find(text)) == spans(plain.find(text))
         assert engine.side_found(text) is expected_side(text)
+
+
+def test_side_reports_spend_no_rule_budget_and_are_answered_once(rules: list[Rule]) -> None:
+    """An item whose rules report exactly the budget keeps its Hyperscan lane
+    with a side hit beside them; the answer lets the item go once given."""
+    engine = Engine(rules, cache_dir=None, side=SIDE, report_budget=3)
+    slow = Engine(rules, use_hyperscan=False)
+    data = b"needle1\n" + b"\n".join([GHP] * 3)
+    assert spans(engine.find(data)) == spans(slow.find(data)) != []
+    assert engine.side_found(data) is True
+    assert engine.side_found(data) is None  # asked again: the engine holds no item

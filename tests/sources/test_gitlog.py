@@ -246,3 +246,34 @@ def test_the_cli_finds_in_a_history_what_the_library_finds(
     places = sorted((p["path"], p["commit"]) for f in cli["findings"] for p in f["locations"])
     assert places == sorted((p.path, p.origin.commit) for f in library.findings for p in f.places)
     assert cli["summary"]["items_scanned"] == library.items_scanned
+
+
+def test_under_a_hooks_relative_index_each_history_call_runs_once(
+    history: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """git names the index relative to the work tree in a hook; the source resolves
+    it, so calls started before would differ from the source's and run twice."""
+    repo, _ = history
+    calls = tmp_path / "calls.txt"
+    wrapper = tmp_path / "git-logged"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{calls}"\nexec git "$@"\n')
+    wrapper.chmod(0o755)
+    env = {
+        **os.environ,
+        "KEYSWEEP_CACHE_DIR": str(tmp_path / "cache"),
+        "GIT_INDEX_FILE": ".git/index",
+        "GIT_PYTHON_GIT_EXECUTABLE": str(wrapper),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "git", ".", "--format", "json"],
+        capture_output=True, text=True, env=env, cwd=repo, timeout=300,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    ran = calls.read_text().splitlines()
+    early = {
+        "log": lambda line: " log " in line and "--reflog" in line,
+        "ls-tree HEAD": lambda line: " ls-tree " in line and line.endswith(" HEAD"),
+        "for-each-ref": lambda line: " for-each-ref " in line,
+    }
+    for name, started in early.items():
+        assert sum(started(line) for line in ran) == 1, name
