@@ -50,9 +50,7 @@ def gitleaks_flags(command: F) -> F:
     options = [
         click.option("--report-format", "-f", "report_format", hidden=True),
         click.option("--report-path", "-r", "report_path", hidden=True, help=REPORT_PATH_HELP),
-        click.option(
-            "--exit-code", "exit_code_on_leak", type=click.IntRange(0, 255), hidden=True
-        ),
+        click.option("--exit-code", "exit_code_on_leak", type=click.IntRange(0, 255), hidden=True),
         click.option("--redact", "redact", is_flag=True, hidden=True),
         click.option("--log-opts", "log_opts", hidden=True),
     ]
