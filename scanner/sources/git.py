@@ -342,15 +342,12 @@ def _read_sizes(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
 
 def _header(out: IO[bytes], sha: str, max_size: int) -> int | Blob | None:
     """An answer's header: the size of a blob to read, a missing or too large
-    blob with its problem, or None when git stopped."""
-    header = out.readline()
-    parts = header.split()
-    if not header.endswith(b"\n") or not parts:
+    blob with its problem, or None when git stopped (or answered another id)."""
+    size = gitblobs.answer_header(out.readline(), sha)
+    if size is None:
         return None
-    if len(parts) != 3:
-        problem = parts[-1].decode("ascii", "replace")
-        return Blob(sha, None, 0, f"{problem} object: the repository is incomplete or corrupt")
-    size = int(parts[2])
+    if isinstance(size, str):
+        return Blob(sha, None, 0, f"{size} object: the repository is incomplete or corrupt")
     if size > max_size:
         message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
         return Blob(sha, None, size, message, too_large=True)

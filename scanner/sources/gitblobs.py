@@ -56,9 +56,26 @@ most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
 nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
 read where they are scanned")."""
 MAX_ASKED = 8192
-"""Ids sent to one reader and not yet read back. git's input pipe is widened to
-hold them all, so writing them never waits for git (which may be waiting for us
-to read its output)."""
+"""Ids sent to one reader and not yet read back, at most. Fewer where git's input
+pipe holds fewer (`BlobReader.room`): writing ids must never wait for git, which
+may itself be waiting for its answers to be read."""
+ID_LINE = 65
+"""The longest id line (a SHA-256 name and its newline)."""
+
+
+def answer_header(header: bytes, sha: str) -> int | str | None:
+    """From a `cat-file --batch` or `--batch-check` answer's header line: the
+    size of `sha`, or the problem git named (missing, ambiguous); None when git
+    stopped or the line does not answer `sha` (the stream is out of step: taking
+    it would give one blob's bytes under another's name)."""
+    parts = header.split()
+    if not header.endswith(b"\n") or not parts or parts[0] != sha.encode("ascii"):
+        return None
+    if len(parts) == 2:
+        return parts[1].decode("ascii", "replace")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return int(parts[2])
 
 
 def store_of(paths: RepoPaths, index_file: str | None) -> BlobStore:
@@ -157,21 +174,29 @@ class BlobReader:
         self.process: Process | None = None
         self.asked: dict[str, None] = {}
         """Ids written to git and not yet read back, in order."""
+        self.room = 1
+        """Ids that may be asked at once: what git's input pipe holds, so that
+        writing them never waits (set when git starts)."""
 
     def ask(self, ids: Sequence[str]) -> None:
-        new = [sha for sha in ids if sha not in self.asked]
-        if len(self.asked) + len(new) > MAX_ASKED:
+        """Send git as many of `ids` as its input pipe holds beside what is
+        already asked; the rest are asked when they are taken."""
+        new = [sha for sha in dict.fromkeys(ids) if sha not in self.asked]
+        process = self._started()
+        if len(new) > self.room - len(self.asked) and self.asked:
             self.close()  # answers nobody will take: cheaper to start again
-            new = list(dict.fromkeys(ids))
-        new = new[:MAX_ASKED]
+            new, process = list(dict.fromkeys(ids)), self._started()
+        new = new[: self.room - len(self.asked)]
         if not new:
             return
-        process = self._started()
         try:
             process.stdin.write("".join(f"{sha}\n" for sha in new).encode("ascii"))
             process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             pass  # git has gone: reading says why
+        except BaseException:
+            self.close()  # stopped mid-write: git may hold part of a line
+            raise
         self.asked.update(dict.fromkeys(new))
 
     def take(self, sha: str) -> bytes | str:
@@ -183,7 +208,7 @@ class BlobReader:
             while self.asked:
                 head = next(iter(self.asked))
                 del self.asked[head]
-                answer = self._answer(head == sha)
+                answer = self._answer(head, head == sha)
                 if answer is None:  # git stopped at `head`: start again after it
                     message = self._restart()
                     if head == sha:
@@ -202,17 +227,16 @@ class BlobReader:
         self.ask(pending)
         return message
 
-    def _answer(self, wanted: bool) -> bytes | str | None:
-        """The next answer (its bytes skipped unless `wanted`); None when git stopped."""
+    def _answer(self, head: str, wanted: bool) -> bytes | str | None:
+        """The next answer, for `head` (its bytes skipped unless `wanted`); None
+        when git stopped or answered something else."""
         assert self.process is not None
         out = self.process.stdout
-        parts = out.readline().split()
-        if len(parts) == 2:
-            problem = parts[-1].decode("ascii", "replace")
-            return f"{problem} object: the repository is incomplete or corrupt"
-        if len(parts) != 3:
+        size = answer_header(out.readline(), head)
+        if isinstance(size, str):
+            return f"{size} object: the repository is incomplete or corrupt"
+        if size is None:
             return None
-        size = int(parts[2])
         if not wanted:
             return b"" if _skip(out, size + 1) else None
         data = out.read(size)
@@ -227,6 +251,8 @@ class BlobReader:
             self.process = self.git.spawn(*self.config, "cat-file", "--batch", stdin=True)
             pipes.widen(self.process.stdout.fileno())
             pipes.widen(self.process.stdin.fileno())
+            held = pipes.capacity(self.process.stdin.fileno())
+            self.room = max(1, min(MAX_ASKED, held // ID_LINE))
         return self.process
 
     def close(self) -> str:

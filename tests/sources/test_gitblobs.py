@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hostile_support import finish, start
 from support import TOKEN_RULE, commit, git, token
 
-from scanner import schedule
+from scanner import pipes, schedule
 from scanner.cli import cli
 from scanner.model import Item, Origin
 from scanner.schedule import ItemResult
@@ -284,6 +284,84 @@ def test_a_reader_stopped_mid_batch_answers_the_next_batch(tmp_path: Path) -> No
     assert [i.data for i in read] == [
         git(repo, "cat-file", "blob", i.blob_id or "").encode() + b"\n" for i in read
     ]
+
+
+def test_a_reader_on_pipes_that_hold_little_asks_what_they_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where pipes cannot be widened (a user past the system's pipe allowance,
+    other systems), asking a whole batch at once would leave the reader writing
+    ids while git waits for its answers to be read: both would wait forever."""
+    import fcntl
+    import threading
+
+    def small(fd: int, size: int = 0) -> None:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 4096)
+
+    monkeypatch.setattr(pipes, "widen", small)
+    repo = _history(tmp_path / "repo", files=600)
+    items = _reader_items(repo, [f"f{n:03}.txt" for n in range(600)])
+    read: list[Item] = []
+    worker = threading.Thread(target=lambda: read.extend(gitblobs.with_data(items, ItemResult())))
+    worker.start()
+    worker.join(timeout=120)
+    stuck = worker.is_alive()
+    gitblobs.close_readers()  # ends a stuck git, so the thread ends too
+    worker.join(timeout=30)
+    assert not stuck
+    assert [i.data for i in read[::97]] == [
+        git(repo, "cat-file", "blob", i.blob_id or "").encode() + b"\n" for i in read[::97]
+    ]
+    assert len(read) == 600
+
+
+class _Stop(BaseException):
+    """A stop arriving while the reader writes (an item's time bound, a signal)."""
+
+
+class _CutShort:
+    """git's input, where the first write stops half-way through a line."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.cut = True
+
+    def write(self, data: bytes) -> int:
+        if not self.cut:
+            return int(self.real.write(data))
+        self.cut = False
+        self.real.write(data[: len(data) // 2 + 7])
+        self.real.flush()
+        raise _Stop
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_reader_stopped_while_asking_never_gives_one_blob_for_another(tmp_path: Path) -> None:
+    repo = _history(tmp_path / "repo", files=40)
+    shas = [i.blob_id or "" for i in _reader_items(repo, [f"f{n:03}.txt" for n in range(40)])]
+    store = _reader_items(repo, ["f000.txt"])[0].store
+    assert store is not None
+    reader = gitblobs.BlobReader(store)
+    try:
+        process = reader._started()
+        process.popen.stdin = _CutShort(process.popen.stdin)  # type: ignore[assignment]
+        with pytest.raises(_Stop):
+            reader.ask(shas)
+        got = reader.take(shas[30])
+    finally:
+        reader.close()
+    assert got == git(repo, "cat-file", "blob", shas[30]).encode() + b"\n"
+
+
+def test_an_answer_for_another_blob_is_not_taken() -> None:
+    one, other = "1" * 40, "2" * 40
+    assert gitblobs.answer_header(f"{one} blob 12\n".encode(), one) == 12
+    assert gitblobs.answer_header(f"{one} missing\n".encode(), one) == "missing"
+    assert gitblobs.answer_header(f"{other} blob 12\n".encode(), one) is None
+    assert gitblobs.answer_header(f"{one} blob 12".encode(), one) is None  # cut short
+    assert gitblobs.answer_header(f"{one} blob x2\n".encode(), one) is None
 
 
 # --- through the console script: budgets, time bounds and signals ------------
