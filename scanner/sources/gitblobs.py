@@ -86,7 +86,8 @@ def store_of(paths: RepoPaths, index_file: str | None) -> BlobStore:
 
 def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
     """The items of `batch` in order, each blob read by this process as it is
-    taken; the first blob to read asks for every blob of the rest of the batch.
+    taken; the first blob to read asks for the rest of the batch (as much of it
+    as git's input pipe holds: `BlobReader.room`).
     A blob that cannot be read is a warning in `result`, and its item is left out."""
     store: BlobStore | None = None
     reader: BlobReader | None = None
