@@ -254,18 +254,45 @@ def started_early(git: SafeGit, options: Sequence[str], rev: str = "HEAD") -> It
     running process; a call not taken by the end of the block is ended."""
     calls = (log_args(options, ()), (*LS_TREE, rev), REFS)
     keys = []
+    with _terminated_by_unwinding():
+        try:
+            for args in calls:
+                process = git.spawn(*args)
+                process.read_ahead(READ_AHEAD_BYTES)
+                keys.append(git.call(*args))
+                _EARLY[keys[-1]] = process
+            yield
+        finally:
+            for key in keys:
+                left = _EARLY.pop(key, None)
+                if left is not None:
+                    left.kill()
+
+
+@contextlib.contextmanager
+def _terminated_by_unwinding() -> Iterator[None]:
+    """Until the scan handles stop signals itself, SIGTERM ends the command by
+    unwinding (exit 143), so that the calls started early are ended with it: by
+    default the process would die at once and leave them running until their
+    first write failed. A handler someone else installed is left alone."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def unwind(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, unwind)
     try:
-        for args in calls:
-            process = git.spawn(*args)
-            process.read_ahead(READ_AHEAD_BYTES)
-            keys.append(git.call(*args))
-            _EARLY[keys[-1]] = process
         yield
     finally:
-        for key in keys:
-            left = _EARLY.pop(key, None)
-            if left is not None:
-                left.kill()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _spawn(git: SafeGit, *args: str) -> Process:

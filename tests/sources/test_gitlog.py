@@ -216,6 +216,31 @@ def test_a_block_left_by_an_error_ends_its_calls(history: tuple[Path, dict[str, 
     assert all(p.popen.poll() is not None for p in processes)
 
 
+@pytest.mark.usefixtures("early_calls")
+def test_sigterm_before_the_scan_ends_the_calls_started_early(
+    history: tuple[Path, dict[str, str]],
+) -> None:
+    """By default SIGTERM killed the process at once and left git running."""
+    import signal
+
+    repo, _ = history
+    runner = signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as in a command's process
+    try:
+        with (
+            pytest.raises(SystemExit) as stopped,
+            gitlog.started_early(SafeGit(discover(repo)), FULL_HISTORY),
+        ):
+            processes = list(gitlog._EARLY.values())
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, runner)
+    assert stopped.value.code == 143
+    assert processes and all(p.popen.poll() is not None for p in processes)
+
+
 def test_the_cli_finds_in_a_history_what_the_library_finds(
     history: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
