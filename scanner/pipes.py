@@ -30,21 +30,3 @@ def widen(fd: int, size: int = PIPE_BYTES) -> None:
             return
         except OSError:
             continue
-
-
-FLOOR_BYTES = 4096
-"""What a pipe is taken to hold where its size cannot be asked (4 KiB on
-Windows, 16 KiB or more on macOS and BSD, 4 KiB at least on Linux)."""
-
-
-def capacity(fd: int) -> int:
-    """The bytes the pipe at `fd` holds: asked of the system where it says
-    (Linux), else `FLOOR_BYTES`. A writer that never has more than this
-    unread in the pipe never waits for its reader."""
-    getpipe = getattr(fcntl, "F_GETPIPE_SZ", None) if fcntl is not None else None
-    if getpipe is None:
-        return FLOOR_BYTES
-    try:
-        return max(FLOOR_BYTES, int(fcntl.fcntl(fd, getpipe)))
-    except OSError:
-        return FLOOR_BYTES

@@ -19,6 +19,8 @@ touches its parent's.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -56,11 +58,7 @@ most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
 nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
 read where they are scanned")."""
 MAX_ASKED = 8192
-"""Ids sent to one reader and not yet read back, at most. Fewer where git's input
-pipe holds fewer (`BlobReader.room`): writing ids must never wait for git, which
-may itself be waiting for its answers to be read."""
-ID_LINE = 65
-"""The longest id line (a SHA-256 name and its newline)."""
+"""Ids sent to one reader and not yet read back, at most."""
 
 
 def answer_header(header: bytes, sha: str) -> int | str | None:
@@ -86,8 +84,7 @@ def store_of(paths: RepoPaths, index_file: str | None) -> BlobStore:
 
 def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
     """The items of `batch` in order, each blob read by this process as it is
-    taken; the first blob to read asks for the rest of the batch (as much of it
-    as git's input pipe holds: `BlobReader.room`).
+    taken; the first blob to read asks for the rest of the batch.
     A blob that cannot be read is a warning in `result`, and its item is left out."""
     store: BlobStore | None = None
     reader: BlobReader | None = None
@@ -174,30 +171,24 @@ class BlobReader:
         self.config = READER_CONFIG
         self.process: Process | None = None
         self.asked: dict[str, None] = {}
-        """Ids written to git and not yet read back, in order."""
-        self.room = 1
-        """Ids that may be asked at once: what git's input pipe holds, so that
-        writing them never waits (set when git starts)."""
+        """Ids sent to git and not yet read back, in order."""
+        self._feed: queue.SimpleQueue[bytes | None] | None = None
+        self._feeder: threading.Thread | None = None
 
     def ask(self, ids: Sequence[str]) -> None:
-        """Send git as many of `ids` as its input pipe holds beside what is
-        already asked; the rest are asked when they are taken."""
+        """Send git `ids` (up to MAX_ASKED outstanding). A thread writes them
+        (`_write`): written here, they could fill git's input while git waits
+        for its answers to be read, and both would wait forever; a pipe's room
+        cannot be known in bytes (Linux fills it by pages)."""
         new = [sha for sha in dict.fromkeys(ids) if sha not in self.asked]
-        process = self._started()
-        if len(new) > self.room - len(self.asked) and self.asked:
+        if len(self.asked) + len(new) > MAX_ASKED and self.asked:
             self.close()  # answers nobody will take: cheaper to start again
-            new, process = list(dict.fromkeys(ids)), self._started()
-        new = new[: self.room - len(self.asked)]
+            new = list(dict.fromkeys(ids))
+        new = new[: MAX_ASKED - len(self.asked)]
         if not new:
             return
-        try:
-            process.stdin.write("".join(f"{sha}\n" for sha in new).encode("ascii"))
-            process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            pass  # git has gone: reading says why
-        except BaseException:
-            self.close()  # stopped mid-write: git may hold part of a line
-            raise
+        feed = self._started()
+        feed.put("".join(f"{sha}\n" for sha in new).encode("ascii"))
         self.asked.update(dict.fromkeys(new))
 
     def take(self, sha: str) -> bytes | str:
@@ -208,8 +199,11 @@ class BlobReader:
         try:
             while self.asked:
                 head = next(iter(self.asked))
+                try:
+                    answer = self._answer(head, head == sha)
+                except _OutOfStep:
+                    answer = self._retried(head, head == sha)
                 del self.asked[head]
-                answer = self._answer(head, head == sha)
                 if answer is None:  # git stopped at `head`: start again after it
                     message = self._restart()
                     if head == sha:
@@ -221,6 +215,15 @@ class BlobReader:
             self.close()  # stopped mid-answer: the stream is out of step
             raise
 
+    def _retried(self, head: str, wanted: bool) -> bytes | str | None:
+        """`head`'s answer from a new git, asked again with what follows it (the
+        stream was out of step); None when that one is out of step too."""
+        self._restart()
+        try:
+            return self._answer(head, wanted)
+        except _OutOfStep:
+            return None
+
     def _restart(self) -> str:
         """End git, and ask a new one for what is still wanted; git's message."""
         pending = list(self.asked)
@@ -230,13 +233,17 @@ class BlobReader:
 
     def _answer(self, head: str, wanted: bool) -> bytes | str | None:
         """The next answer, for `head` (its bytes skipped unless `wanted`); None
-        when git stopped or answered something else."""
+        when git stopped. A whole line that does not answer `head` (the stream is
+        out of step) raises _OutOfStep: never one blob's bytes for another's."""
         assert self.process is not None
         out = self.process.stdout
-        size = answer_header(out.readline(), head)
+        line = out.readline()
+        size = answer_header(line, head)
         if isinstance(size, str):
             return f"{size} object: the repository is incomplete or corrupt"
         if size is None:
+            if line.endswith(b"\n"):
+                raise _OutOfStep
             return None
         if not wanted:
             return b"" if _skip(out, size + 1) else None
@@ -245,27 +252,50 @@ class BlobReader:
             return None
         return data
 
-    def _started(self) -> Process:
-        if self.process is None:
+    def _started(self) -> queue.SimpleQueue[bytes | None]:
+        """The queue of ids for a running git (started now if none is)."""
+        if self.process is None or self._feed is None:
             from scanner import pipes
 
             self.process = self.git.spawn(*self.config, "cat-file", "--batch", stdin=True)
             pipes.widen(self.process.stdout.fileno())
             pipes.widen(self.process.stdin.fileno())
-            held = pipes.capacity(self.process.stdin.fileno())
-            self.room = max(1, min(MAX_ASKED, held // ID_LINE))
-        return self.process
+            self._feed = queue.SimpleQueue()
+            self._feeder = threading.Thread(
+                target=_write, args=(self.process.stdin, self._feed), daemon=True
+            )
+            self._feeder.start()
+        return self._feed
 
     def close(self) -> str:
         """End git now (it only reads: nothing is lost) and forget what was asked;
         the first line git wrote to its standard error, if any."""
         message = ""
+        if self._feed is not None:
+            self._feed.put(None)
         if self.process is not None:
-            self.process.kill()
+            self.process.kill()  # a write the feeder is blocked in fails now
             message = self.process.error()
             self.process = None
+        if self._feeder is not None:
+            self._feeder.join(timeout=5)
+        self._feed = self._feeder = None
         self.asked.clear()
         return message
+
+
+class _OutOfStep(Exception):
+    """git answered another object than the one expected next."""
+
+
+def _write(stdin: IO[bytes], feed: queue.SimpleQueue[bytes | None]) -> None:
+    """Write each chunk of ids to git, whole, until told to stop or git has gone."""
+    try:
+        while (chunk := feed.get()) is not None:
+            stdin.write(chunk)
+            stdin.flush()
+    except (OSError, ValueError):
+        pass  # git has gone: reading says why
 
 
 def _skip(out: IO[bytes], count: int) -> bool:

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -286,73 +286,99 @@ def test_a_reader_stopped_mid_batch_answers_the_next_batch(tmp_path: Path) -> No
     ]
 
 
-def test_a_reader_on_pipes_that_hold_little_asks_what_they_hold(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where pipes cannot be widened (a user past the system's pipe allowance,
-    other systems), asking a whole batch at once would leave the reader writing
-    ids while git waits for its answers to be read: both would wait forever."""
-    import fcntl
+def _finishes(work: Callable[[], None], seconds: float = 120) -> bool:
+    """Whether `work` ends in time; a reader left waiting is ended after."""
     import threading
 
-    def small(fd: int, size: int = 0) -> None:
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 4096)
-
-    monkeypatch.setattr(pipes, "widen", small)
-    repo = _history(tmp_path / "repo", files=600)
-    items = _reader_items(repo, [f"f{n:03}.txt" for n in range(600)])
-    read: list[Item] = []
-    worker = threading.Thread(target=lambda: read.extend(gitblobs.with_data(items, ItemResult())))
+    worker = threading.Thread(target=work)
     worker.start()
-    worker.join(timeout=120)
+    worker.join(timeout=seconds)
     stuck = worker.is_alive()
     gitblobs.close_readers()  # ends a stuck git, so the thread ends too
     worker.join(timeout=30)
-    assert not stuck
+    return not stuck
+
+
+@pytest.fixture
+def small_pipes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pipes that cannot be widened (a user past the system's pipe allowance)."""
+    import fcntl
+
+    def small(fd: int, size: int = 0) -> None:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 8192)
+
+    monkeypatch.setattr(pipes, "widen", small)
+
+
+@pytest.mark.usefixtures("small_pipes")
+def test_a_reader_on_pipes_that_hold_little_never_waits_for_itself(tmp_path: Path) -> None:
+    """Asking a whole batch at once left the reader writing ids while git waited
+    for its answers to be read: both waited forever."""
+    repo = _history(tmp_path / "repo", files=600)
+    items = _reader_items(repo, [f"f{n:03}.txt" for n in range(600)])
+    read: list[Item] = []
+    assert _finishes(lambda: read.extend(gitblobs.with_data(items, ItemResult())))
     assert [i.data for i in read[::97]] == [
         git(repo, "cat-file", "blob", i.blob_id or "").encode() + b"\n" for i in read[::97]
     ]
     assert len(read) == 600
 
 
-class _Stop(BaseException):
-    """A stop arriving while the reader writes (an item's time bound, a signal)."""
-
-
-class _CutShort:
-    """git's input, where the first write stops half-way through a line."""
-
-    def __init__(self, real: Any) -> None:
-        self.real = real
-        self.cut = True
-
-    def write(self, data: bytes) -> int:
-        if not self.cut:
-            return int(self.real.write(data))
-        self.cut = False
-        self.real.write(data[: len(data) // 2 + 7])
-        self.real.flush()
-        raise _Stop
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-
-def test_a_reader_stopped_while_asking_never_gives_one_blob_for_another(tmp_path: Path) -> None:
-    repo = _history(tmp_path / "repo", files=40)
-    shas = [i.blob_id or "" for i in _reader_items(repo, [f"f{n:03}.txt" for n in range(40)])]
-    store = _reader_items(repo, ["f000.txt"])[0].store
+@pytest.mark.usefixtures("small_pipes")
+def test_asking_in_pieces_on_small_pipes_never_waits_for_itself(tmp_path: Path) -> None:
+    """A pipe is filled by pages: ids well under its size in bytes could still
+    wait for room while git waited for its answers to be read."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    names = [f"b{n:03}.txt" for n in range(210)]
+    commit(repo, {name: f"{name} {token()}\n" * 400 for name in names}, "large")
+    shas = [i.blob_id or "" for i in _reader_items(repo, names)]
+    store = _reader_items(repo, ["b000.txt"])[0].store
     assert store is not None
     reader = gitblobs.BlobReader(store)
+    got: list[bytes | str] = []
+
+    def pieces() -> None:
+        for first, last in ((0, 1), (1, 61), (61, 101)):
+            reader.ask(shas[first:last])
+            time.sleep(0.3)  # git answers what it was asked, up to what its output holds
+        for index in (0, 60, 97):
+            got.append(reader.take(shas[index]))
+            time.sleep(0.3)
+        for first, last in ((101, 161), (161, 201)):
+            reader.ask(shas[first:last])
+            time.sleep(0.3)
+        got.append(reader.take(shas[200]))
+
     try:
-        process = reader._started()
-        process.popen.stdin = _CutShort(process.popen.stdin)  # type: ignore[assignment]
-        with pytest.raises(_Stop):
-            reader.ask(shas)
-        got = reader.take(shas[30])
+        assert _finishes(pieces)
     finally:
         reader.close()
-    assert got == git(repo, "cat-file", "blob", shas[30]).encode() + b"\n"
+    wanted = [shas[0], shas[60], shas[97], shas[200]]
+    assert got == [git(repo, "cat-file", "blob", sha).encode() + b"\n" for sha in wanted]
+
+
+def test_a_reader_out_of_step_with_git_never_takes_another_objects_answer(
+    tmp_path: Path,
+) -> None:
+    """Part of a line already in git's input puts every answer one off: an answer
+    is taken only for the object its header names, else git is started again."""
+    repo = _history(tmp_path / "repo", files=40)
+    items = _reader_items(repo, [f"f{n:03}.txt" for n in range(40)])
+    shas = [i.blob_id or "" for i in items]
+    assert items[0].store is not None
+    reader = gitblobs.BlobReader(items[0].store)
+    try:
+        reader._started()
+        assert reader.process is not None
+        reader.process.stdin.write(b"0123")
+        reader.process.stdin.flush()
+        reader.ask(shas)
+        got = [reader.take(sha) for sha in shas[:3]]
+    finally:
+        reader.close()
+    assert got == [git(repo, "cat-file", "blob", sha).encode() + b"\n" for sha in shas[:3]]
 
 
 def test_an_answer_for_another_blob_is_not_taken() -> None:
