@@ -253,35 +253,48 @@ class BlobReader:
         return data
 
     def _started(self) -> queue.SimpleQueue[bytes | None]:
-        """The queue of ids for a running git (started now if none is)."""
-        if self.process is None or self._feed is None:
-            from scanner import pipes
-
-            self.process = self.git.spawn(*self.config, "cat-file", "--batch", stdin=True)
-            pipes.widen(self.process.stdout.fileno())
-            pipes.widen(self.process.stdin.fileno())
-            self._feed = queue.SimpleQueue()
-            self._feeder = threading.Thread(
-                target=_write, args=(self.process.stdin, self._feed), daemon=True
-            )
-            self._feeder.start()
-        return self._feed
+        """The queue of ids for a running git (started now if none is). The
+        reader is published whole or not at all: a stop (an item's time bound, a
+        signal) while it is built ends the git it started."""
+        if self.process is not None and self._feed is not None:
+            return self._feed
+        self.close()
+        process = self.git.spawn(*self.config, "cat-file", "--batch", stdin=True)
+        try:
+            feed, feeder = _feeding(process)
+        except BaseException:
+            process.kill()
+            raise
+        self.process, self._feed, self._feeder = process, feed, feeder
+        return feed
 
     def close(self) -> str:
         """End git now (it only reads: nothing is lost) and forget what was asked;
         the first line git wrote to its standard error, if any."""
-        message = ""
-        if self._feed is not None:
-            self._feed.put(None)
-        if self.process is not None:
-            self.process.kill()  # a write the feeder is blocked in fails now
-            message = self.process.error()
-            self.process = None
-        if self._feeder is not None:
-            self._feeder.join(timeout=5)
-        self._feed = self._feeder = None
+        process, feed, feeder = self.process, self._feed, self._feeder
+        self.process = self._feed = self._feeder = None
         self.asked.clear()
+        if feed is not None:
+            feed.put(None)
+        message = ""
+        if process is not None:
+            process.kill()  # a write the feeder is blocked in fails now
+            message = process.error()
+        if feeder is not None:
+            feeder.join(timeout=5)
         return message
+
+
+def _feeding(process: Process) -> tuple[queue.SimpleQueue[bytes | None], threading.Thread]:
+    """git's pipes widened, and a started thread writing what is queued to it."""
+    from scanner import pipes
+
+    pipes.widen(process.stdout.fileno())
+    pipes.widen(process.stdin.fileno())
+    feed: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    feeder = threading.Thread(target=_write, args=(process.stdin, feed), daemon=True)
+    feeder.start()
+    return feed, feeder
 
 
 class _OutOfStep(Exception):

@@ -381,6 +381,41 @@ def test_a_reader_out_of_step_with_git_never_takes_another_objects_answer(
     assert got == [git(repo, "cat-file", "blob", sha).encode() + b"\n" for sha in shas[:3]]
 
 
+class _Stop(BaseException):
+    """A stop arriving while a reader starts (an item's time bound, a signal)."""
+
+
+def test_a_reader_stopped_while_it_starts_leaves_no_git_and_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _history(tmp_path / "repo", files=4)
+    items = _reader_items(repo, ["f000.txt", "f001.txt"])
+    assert items[0].store is not None
+    reader = gitblobs.BlobReader(items[0].store)
+    started: list[Any] = []
+    spawn = reader.git.spawn
+
+    def recorded(*args: str, **options: Any) -> Any:
+        started.append(spawn(*args, **options))
+        return started[-1]
+
+    def stopped(fd: int, size: int = 0) -> None:
+        raise _Stop
+
+    monkeypatch.setattr(reader.git, "spawn", recorded)
+    monkeypatch.setattr(pipes, "widen", stopped)
+    with pytest.raises(_Stop):
+        reader.take(items[0].blob_id or "")
+    monkeypatch.undo()
+    try:
+        assert started[0].popen.wait(timeout=10) is not None  # ended, not left running
+        assert reader.process is None
+        got = reader.take(items[1].blob_id or "")
+    finally:
+        reader.close()
+    assert got == git(repo, "cat-file", "blob", items[1].blob_id or "").encode() + b"\n"
+
+
 def test_an_answer_for_another_blob_is_not_taken() -> None:
     one, other = "1" * 40, "2" * 40
     assert gitblobs.answer_header(f"{one} blob 12\n".encode(), one) == 12
