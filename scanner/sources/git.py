@@ -321,7 +321,7 @@ def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
         if head is None:
             return
         if isinstance(head, Blob):
-            if head.too_large and not _discard(out, head.size + 1):
+            if head.too_large and not gitblobs.skip(out, head.size + 1):
                 return
             yield head
             continue
@@ -347,20 +347,11 @@ def _header(out: IO[bytes], sha: str, max_size: int) -> int | Blob | None:
     if size is None:
         return None
     if isinstance(size, str):
-        return Blob(sha, None, 0, f"{size} object: the repository is incomplete or corrupt")
+        return Blob(sha, None, 0, gitblobs.damaged(size))
     if size > max_size:
         message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
         return Blob(sha, None, size, message, too_large=True)
     return size
-
-
-def _discard(out: IO[bytes], count: int) -> bool:
-    while count > 0:
-        chunk = out.read(min(count, 1 << 20))
-        if not chunk:
-            return False
-        count -= len(chunk)
-    return True
 
 
 CI_BASES: tuple[tuple[str, str], ...] = (

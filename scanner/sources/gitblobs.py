@@ -61,6 +61,11 @@ MAX_ASKED = 8192
 """Ids sent to one reader and not yet read back, at most."""
 
 
+def damaged(problem: str) -> str:
+    """The warning for an object git named a problem with (missing, ambiguous)."""
+    return f"{problem} object: the repository is incomplete or corrupt"
+
+
 def answer_header(header: bytes, sha: str) -> int | str | None:
     """From a `cat-file --batch` or `--batch-check` answer's header line: the
     size of `sha`, or the problem git named (missing, ambiguous); None when git
@@ -240,13 +245,13 @@ class BlobReader:
         line = out.readline()
         size = answer_header(line, head)
         if isinstance(size, str):
-            return f"{size} object: the repository is incomplete or corrupt"
+            return damaged(size)
         if size is None:
             if line.endswith(b"\n"):
                 raise _OutOfStep
             return None
         if not wanted:
-            return b"" if _skip(out, size + 1) else None
+            return b"" if skip(out, size + 1) else None
         data = out.read(size)
         if len(data) < size or out.read(1) != b"\n":
             return None
@@ -311,7 +316,8 @@ def _write(stdin: IO[bytes], feed: queue.SimpleQueue[bytes | None]) -> None:
         pass  # git has gone: reading says why
 
 
-def _skip(out: IO[bytes], count: int) -> bool:
+def skip(out: IO[bytes], count: int) -> bool:
+    """Read past `count` bytes of git's answers; False when git stopped first."""
     while count > 0:
         chunk = out.read(min(count, 1 << 20))
         if not chunk:
