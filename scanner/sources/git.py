@@ -120,6 +120,8 @@ class GitSource:
             head = gitlog.head_paths_later(self._git)  # listed while git log runs
             inventory = self._history(exclude)
             at_head = head()
+        if inventory.errors and not inventory.blobs:  # nothing found to read: not scanned
+            raise SourceError(f"{self.base}: git could list nothing to scan: {inventory.errors[0]}")
         where = self.roots[0]
         for message in inventory.errors:
             yield ScanWarning(where, message)

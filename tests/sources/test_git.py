@@ -426,3 +426,22 @@ def test_a_damaged_tree_does_not_hide_older_history(
     assert [(f["path"], f["commit"]) for f in report["findings"]] == [("old.env", introduced)]
     (error,) = report["errors"]
     assert "git log stopped early" in error["message"] and tree in error["message"]
+
+
+def test_a_history_git_can_list_nothing_of_is_exit_2(
+    make_repo: Callable[..., Path], rule_file: Path
+) -> None:
+    """Every commit gone: git log fails and no blob is left to read. A green gate
+    there would mean "could not scan"."""
+    repo = make_repo()
+    tip = commit(repo, {"a.env": f"T={token()}\n"}, "one")
+    for sha in [run_git(repo, "rev-parse", name) for name in ("HEAD", "HEAD:a.env", "HEAD^{tree}")]:
+        _object_file(repo, sha).unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "git", str(repo), "--no-builtin-rules",
+         "--rules", str(rule_file)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "git could list nothing to scan" in done.stderr
+    assert tip[:7] not in done.stdout
