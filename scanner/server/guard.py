@@ -4,7 +4,10 @@ into 401, 403 or 429 (before any body is read or anything is written).
 
 Failed attempts are limited per client address before any token is looked up
 (`failures`): a client past its budget of wrong tokens gets 429 without a
-database query, so guessing tokens costs the guesser, not the server. An IPv6
+database query, so guessing tokens costs the guesser, not the server. Every
+attempt is paid for before its token is looked up and paid back when the token
+is valid, so attempts that arrive together are counted one by one, never all
+looked up first. An IPv6
 client is counted by its /64 (`attempt_source`): one host usually holds a whole
 /64, and counting each of its addresses apart would give it 2**64 budgets."""
 
@@ -13,10 +16,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -54,26 +58,29 @@ class Guard:
         self,
         sessions: Any,
         limiter: RateLimiter,
-        failures: RateLimiter | None = None,
+        failures: RateLimiter,
+        shared: SharedFailures,
         refused_logins: Tally | None = None,
-        shared: SharedFailures | None = None,
     ) -> None:
         self.sessions = sessions
         self.limiter = limiter
-        self.failures = failures or RateLimiter(30)
-        """Failed token attempts per client address (API and login), in this process."""
+        self.failures = failures
+        """Clients this process knows have no failed attempt left (API and login),
+        held off without a query; `shared` is the count that decides."""
         self.refused_logins = refused_logins or Tally(10)
         self.shared = shared
-        """The same count in the database, shared by every worker of the server."""
+        """The count in the database, shared by every worker of the server."""
 
     async def bearer(self, request: Request, need: str) -> Caller:
         """The caller of an API request, or Refusal (401 no/bad token, 403 wrong kind,
         429 past the rate or past the client's failed attempts, then before any lookup)."""
-        await self.check_failures(request)
+        source = self.held_off(request)
         token = _bearer_token(request)
-        caller = await run_in_threadpool(self.verify, token, NEEDS[need]) if token else None
+        kinds = NEEDS[need]
+        caller = await self.verified(
+            request, source, lambda session: tokens.verify(session, token, kinds) if token else None
+        )
         if caller is None:
-            await self.failed(request)
             log("refused", status=401, path=request.url.path, reason="no valid token")
             raise Refusal(401, "missing, unknown or revoked token")
         self.limit(request, caller)
@@ -83,38 +90,49 @@ class Guard:
         request.state.caller = caller
         return caller
 
-    def verify(self, token: str, kinds: Collection[str] | None = None) -> Caller | None:
-        with self.sessions() as session, session.begin():
-            return tokens.verify(session, token, kinds)
-
     def limit(self, request: Request, caller: Caller | None) -> None:
         key = caller.token_id if caller else f"addr:{address(request)}"
         wait = self.limiter.allow(key)
         if wait:
             raise Refusal(429, "too many requests", retry_after=wait)
 
-    async def check_failures(self, request: Request) -> None:
-        """Refusal (429) when this client has used up its failed attempts, in this
-        process (no query) or in any worker (one read of its row); no token is
-        looked up."""
+    def held_off(self, request: Request) -> str:
+        """This client's attempt source, or Refusal (429, no query) while this
+        process knows from the database that it has no attempt left."""
         source = attempt_source(request)
         wait = self.failures.waiting(source)
-        if not wait and self.shared is not None:
-            wait = await run_in_threadpool(self.shared.waiting, source)
-            if wait:
-                self.failures.hold(source, wait)
         if wait:
-            log("refused", status=429, path=request.url.path, reason="failed attempts")
-            raise Refusal(429, "too many failed attempts", retry_after=wait)
+            raise _held_off(request, wait)
+        return source
 
-    async def failed(self, request: Request) -> None:
-        """Count one failed attempt against this client, here and in the database."""
-        source = attempt_source(request)
-        self.failures.allow(source)
-        if self.shared is not None:
-            wait = await run_in_threadpool(self.shared.record, source)
-            if wait:
-                self.failures.hold(source, wait)
+    async def verified(
+        self, request: Request, source: str, check: Callable[[Session], Caller | None]
+    ) -> Caller | None:
+        """What `check` finds (a valid token's caller, else None), looked up only once
+        one of the client's attempts is spent in the database, in the same
+        transaction (Refusal 429 when it had none left: nothing is looked up). A
+        caller found gives the attempt back. When the client has no attempt left,
+        this process holds it off without a query until it has one again."""
+        caller, left = await run_in_threadpool(self._verified, source, check)
+        wait = self.shared.wait(left)
+        if wait:
+            self.failures.hold(source, wait)
+        if left < 0:
+            raise _held_off(request, wait)
+        return caller
+
+    def _verified(
+        self, source: str, check: Callable[[Session], Caller | None]
+    ) -> tuple[Caller | None, float]:
+        with self.sessions() as session, session.begin():
+            left = self.shared.take(session, source)
+            if left < 0:
+                return None, left
+            caller = check(session)
+            if caller is not None:
+                self.shared.give_back(session, source)
+                left += 1
+            return caller, left
 
     async def viewer(self, request: Request) -> Caller | None:
         """The dashboard viewer of this session, if its token is still valid."""
@@ -134,6 +152,11 @@ class Guard:
     def _still_valid(self, caller: Caller) -> bool:
         with self.sessions() as session:
             return tokens.still_valid(session, caller)
+
+
+def _held_off(request: Request, wait: float) -> Refusal:
+    log("refused", status=429, path=request.url.path, reason="failed attempts")
+    return Refusal(429, "too many failed attempts", retry_after=wait)
 
 
 def csrf_token(request: Request) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -71,16 +72,20 @@ async def login(request: Request) -> Response:
     state = state_of(request)
     try:
         state.guard.limit(request, None)
-        await state.guard.check_failures(request)
+        source = state.guard.held_off(request)
     except Refusal as refusal:
         return refusal.response()
     form = await request.form()
     if not csrf_ok(request, form.get("csrf")):
         return render(request, "login.html", 403, error="The form expired; try again.")
     token = str(form.get("token") or "").strip()
-    caller = await run_in_threadpool(_login, state, request, token)
+    try:
+        caller = await state.guard.verified(
+            request, source, lambda session: _login(session, state, request, token)
+        )
+    except Refusal as refusal:
+        return refusal.response()
     if caller is None:
-        await state.guard.failed(request)
         return render(request, "login.html", 401, error="Not a valid viewer token.")
     request.session.clear()
     request.session["caller"] = {"id": caller.token_id, "kind": caller.kind, "name": caller.name}
@@ -88,19 +93,18 @@ async def login(request: Request) -> Response:
     return RedirectResponse("/", 303)
 
 
-def _login(state: Any, request: Request, token: str) -> Caller | None:
+def _login(session: Session, state: Any, request: Request, token: str) -> Caller | None:
     address = request.client.host if request.client else "?"
-    with state.store.session() as session, session.begin():
-        caller = tokens.verify(session, token, NEEDS["read"]) if token else None
-        if caller is None or not caller.can_read:
-            skipped = state.guard.refused_logins.take()
-            if skipped is not None:  # a flood is counted, never one row per attempt
-                who = caller.label if caller else "unknown token"
-                more = {"refused_without_row": skipped} if skipped else {}
-                audit(session, who, "login-refused", address=address, **more)
-            return None
-        audit(session, caller, "login", address=address)
-        return caller
+    caller = tokens.verify(session, token, NEEDS["read"]) if token else None
+    if caller is None or not caller.can_read:
+        skipped = state.guard.refused_logins.take()
+        if skipped is not None:  # a flood is counted, never one row per attempt
+            who = caller.label if caller else "unknown token"
+            more = {"refused_without_row": skipped} if skipped else {}
+            audit(session, who, "login-refused", address=address, **more)
+        return None
+    audit(session, caller, "login", address=address)
+    return caller
 
 
 async def logout(request: Request) -> Response:
