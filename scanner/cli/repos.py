@@ -1,10 +1,11 @@
-"""`keysweep repos add|list|scan`: the repositories to scan, and their jobs."""
+"""`keysweep repos add|list|scan|remove`: the repositories to scan, and their jobs."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -161,3 +162,25 @@ def scan(repos: tuple[str, ...], everything: bool, db_url: str) -> None:
     with app.open():
         deferred, waiting = queue.enqueue(app, ids)
     click.echo(f"{deferred} scans enqueued, {waiting} already waiting")
+
+
+@command.command("remove")
+@click.argument("repos", nargs=-1, required=True)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The worker's mirror cache on this machine (default: the user's cache folder).",
+)
+@db_option
+def remove(repos: tuple[str, ...], cache: Path | None, db_url: str) -> None:
+    """Stop scanning repositories (by id, URL or name, one each): waiting scans are
+    cancelled, mirrors deleted; the findings stay in the inventory."""
+    from scanner.repos import removal
+
+    done = removal.remove(db_url, repos, cache.absolute() if cache else None)
+    for r in done.repositories:
+        click.echo(f"{r.id}  {_e(r.url)}  removed")
+    click.echo(
+        f"{len(done.repositories)} repositories removed, {done.cancelled} waiting scans "
+        f"cancelled, {done.mirrors} mirrors deleted"
+    )

@@ -229,6 +229,8 @@ class Repository(Base):
     last_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     """scanned | partial | failed"""
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    """Set by `repos remove`: neither listed nor scanned; its findings stay."""
 
 
 class RepositoryRef(Base):

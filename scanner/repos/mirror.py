@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -47,6 +48,42 @@ class FetchLimits:
 def mirror_path(cache: Path, url: str) -> Path:
     """The mirror's folder: a hash of the URL, so any URL makes a plain name."""
     return cache / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.git"
+
+
+def default_cache() -> Path:
+    """Where `keysweep worker` keeps its mirrors unless told (`--cache`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "keysweep" / "mirrors"
+
+
+def discard(cache: Path, url: str) -> bool:
+    """Delete the mirror of `url` in `cache`, if there is one; True when something was
+    deleted. Only the mirror's own name in `cache` is touched: a symbolic link (or a
+    file) in its place is unlinked, never followed; a folder is first renamed to a
+    scratch name in `cache` (a fetch starting meanwhile finds no mirror and clones,
+    never half of one), then removed by `remove_tree`, which follows no link."""
+    target = mirror_path(cache, url)
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISDIR(mode):
+        target.unlink()
+        return True
+    scratch = Path(tempfile.mkdtemp(prefix="removed-", dir=cache))
+    try:
+        os.replace(target, scratch / "m")
+    finally:
+        remove_tree(scratch)
+    return True
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove `folder` and all under it without following a symbolic link out of it:
+    shutil.rmtree walks by file descriptors where the platform has them (links are
+    unlinked, not entered, and a folder swapped for a link midway is refused), and
+    where it has not, it checks each entry with lstat and unlinks links."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def update(url: CloneUrl, cache: Path, limits: FetchLimits) -> Path:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from scanner.errors import InventoryError
-from scanner.repos import job, store
+from scanner.repos import job, mirror, store
 
 SCAN_TASK = "keysweep.scan_repository"
 RESCAN_TASK = "keysweep.rescan_all"
@@ -150,34 +150,74 @@ def _scan_job(app: Any, repository_id: int) -> Any:
 
 
 def scan_repository(repository_id: int) -> int:
-    """Fetch and scan one repository; store the outcome in one transaction."""
+    """Fetch and scan one repository; store the outcome in one transaction. A
+    repository removed before or while its job runs ends the job with nothing
+    stored and nothing to retry, and this worker's mirror of it deleted."""
     settings, engine = _running()
+    discard_removed(engine, settings.cache)
     with Session(engine) as session:
         started_from = store.recorded_refs(session, repository_id)
         spec = _spec(session, settings, repository_id, started_from)
+    if spec is None:
+        return _removed(repository_id)
     try:
         outcome = job.run(spec)
     except job.JobFailed as exc:
         with Session(engine) as session, session.begin():
+            if not store.is_active(session, repository_id):
+                return _removed(repository_id)
             store.mark_failed(session, repository_id, str(exc))
         STATE.results[repository_id] = str(exc)
         raise
-    with Session(engine) as session, session.begin():
-        sightings = store.record_scan(session, repository_id, started_from, outcome)
+    try:
+        with Session(engine) as session, session.begin():
+            sightings = store.record_scan(session, repository_id, started_from, outcome)
+    except store.RepositoryRemoved:
+        return _removed(repository_id)
     STATE.results[repository_id] = outcome.problem
     log.info("repository %s: %s blobs, %s key sightings", repository_id, outcome.blobs, sightings)
     return sightings
 
 
+def _removed(repository_id: int) -> int:
+    """A job whose repository was removed: nothing stored, its mirror deleted."""
+    settings, engine = _running()
+    discard_removed(engine, settings.cache)
+    log.info("repository %s: removed; its scan is not stored", repository_id)
+    return 0
+
+
+def discard_removed(engine: Engine, cache: Path) -> int:
+    """Delete the mirrors of removed repositories in `cache`; how many there were.
+    Each worker runs it on its own cache when it starts and before each job (the
+    mirrors are not shared between machines: `repos remove` reaches only its own)."""
+    with Session(engine) as session:
+        urls = store.removed_mirror_urls(session)
+    return sum(mirror.discard(cache, url) for url in urls) if cache.is_dir() else 0
+
+
+def cancel_waiting(app: Any, repository_ids: list[int]) -> int:
+    """Cancel the scans of these repositories that wait in the queue (retries
+    included); how many. Running ones are left to end: they store nothing once
+    their repository is removed (`store.record_scan`)."""
+    cancelled = 0
+    for repository_id in repository_ids:
+        lock = f"repo:{repository_id}"
+        for waiting in app.job_manager.list_jobs(task=SCAN_TASK, lock=lock, status="todo"):
+            cancelled += bool(app.job_manager.cancel_job_by_id(waiting.id))
+    return cancelled
+
+
 def _spec(
     session: Session, settings: WorkerSettings, repository_id: int, refs: dict[str, str]
-) -> job.JobSpec:
+) -> job.JobSpec | None:
+    """What the job needs; None when the repository is gone or removed."""
     from scanner.inventory.models import Repository
     from scanner.repos.urls import check_url
 
     row = session.get(Repository, repository_id)
-    if row is None:
-        raise InventoryError(f"repository {repository_id}: no longer in the database")
+    if row is None or row.removed_at is not None:
+        return None
     url = check_url(row.url, allow_http=row.url.startswith("http://"))
     return job.JobSpec(
         repository_id=repository_id,
@@ -241,6 +281,7 @@ def run_worker(
     import asyncio
 
     STATE.settings, STATE.engine = settings, engine
+    discard_removed(engine, settings.cache)
     STATE.app = make_app(settings.db_url, settings, periodic=not until_empty)
     asyncio.run(_work(STATE.app, settings, concurrency, until_empty))
     failed = _still_failed(engine, STATE.failed)

@@ -1,5 +1,5 @@
-"""Repositories in the inventory database: adding them, listing them, and storing
-a finished scan.
+"""Repositories in the inventory database: adding them, listing them, removing
+them, and storing a finished scan.
 
 A repository's findings are stored by the inventory's own `ingest`, under a host
 row of the repository's own (`repo:<url>`), so `inventory where` and the server
@@ -9,6 +9,14 @@ scan found (history does not forget). The sightings, each new sighting's commit,
 the ref positions and the scan row are written in one transaction, after
 checking that no other job moved the refs meanwhile: a worker that dies leaves
 nothing, and a job retried while its first run still ends is stored once.
+
+Removing a repository (`remove`) marks its row (`removed_at`) and forgets its
+ref positions; it keeps its findings, their commits and its scans. A key that
+was pushed stays exposed whether or not it is still scanned: the inventory
+must go on saying where it was found, and `sighting_commits` names the row.
+A removed row is neither listed nor scanned, and a scan that ends after the
+removal stores nothing. Adding its URL again brings it back, scanned from the
+start.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from scanner.inventory.models import (
 )
 from scanner.repos.job import Outcome
 from scanner.repos.urls import UrlRefused, check_url, repo_name
+from scanner.text import escape_control as _e
 from scanner.urlshow import shown
 
 HOST_PREFIX = "repo:"
@@ -66,17 +75,43 @@ class RepositoryView:
     refused its form); `url` and `name` are then shown without user information."""
 
 
+@dataclass(frozen=True)
+class RemovedRepository:
+    id: int
+    url: str
+    """As `repos list` shows it (without user information when the policy refuses it)."""
+    mirror_urls: tuple[str, ...]
+    """The URLs its mirrors may be named after in a worker's cache (`mirror_urls`)."""
+
+
+class RepositoryRemoved(InventoryError):
+    """The repository was removed while its scan ran: the scan is not stored."""
+
+
 def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
-    """Insert the repositories not yet known (by URL); (added, already known)."""
+    """Insert the repositories not yet known (by URL), bring back removed ones;
+    (added, already known)."""
     added = known = 0
     for new in repositories:
-        if session.scalar(select(Repository.id).where(Repository.url == new.url)) is not None:
+        row = session.scalars(select(Repository).where(Repository.url == new.url)).first()
+        if row is not None and row.removed_at is None:
             known += 1
             continue
-        session.add(_row(new))
+        if row is None:
+            session.add(_row(new))
+        else:
+            _bring_back(row, new)
         session.flush()
         added += 1
     return added, known
+
+
+def _bring_back(row: Repository, new: NewRepository) -> None:
+    """A removed row added again: listed and scanned again (its refs were forgotten,
+    so from the start), how it was added this time."""
+    row.removed_at = None
+    row.origin, row.archived, row.fork = new.origin[:255], new.archived, new.fork
+    row.last_status = row.last_error = None
 
 
 def _row(new: NewRepository) -> Repository:
@@ -91,7 +126,8 @@ def _row(new: NewRepository) -> Repository:
 
 
 def listing(session: Session) -> list[RepositoryView]:
-    rows = session.scalars(select(Repository).order_by(Repository.url)).all()
+    query = select(Repository).where(Repository.removed_at.is_(None)).order_by(Repository.url)
+    rows = session.scalars(query).all()
     return [_view(session, row) for row in rows]
 
 
@@ -149,23 +185,72 @@ def without_refused(session: Session, ids: Sequence[int]) -> tuple[list[int], li
 
 
 def select_ids(session: Session, names: Sequence[str]) -> list[int]:
-    """Repository ids by URL, name or id; every name must match (else exit 2)."""
+    """Repository ids by URL, name or id; every name must match (else exit 2).
+    Removed repositories match nothing."""
     if not names:
-        return list(session.scalars(select(Repository.id).order_by(Repository.id)))
+        query = select(Repository.id).where(Repository.removed_at.is_(None))
+        return list(session.scalars(query.order_by(Repository.id)))
     ids: list[int] = []
     for name in names:
-        query = select(Repository.id).where((Repository.url == name) | (Repository.name == name))
-        found = list(session.scalars(query)) or _by_id(session, name)
-        if not found:
-            raise InventoryError(f"{name}: no such repository (see keysweep repos list)")
-        ids.extend(found)
+        ids.extend(_matching(session, name))
     return list(dict.fromkeys(ids))
 
 
-def _by_id(session: Session, name: str) -> list[int]:
-    if not name.isdigit() or session.get(Repository, int(name)) is None:
-        return []
-    return [int(name)]
+def _matching(session: Session, name: str) -> list[int]:
+    """The ids `name` names (URL, name or id), or InventoryError naming it."""
+    named = (Repository.url == name) | (Repository.name == name)
+    if name.isdigit():
+        named = named | (Repository.id == int(name))
+    query = select(Repository.id).where(named, Repository.removed_at.is_(None))
+    found = list(session.scalars(query.order_by(Repository.id)))
+    if not found:
+        raise InventoryError(f"{_e(shown(name))}: no such repository (see keysweep repos list)")
+    return found
+
+
+def remove(session: Session, names: Sequence[str]) -> list[RemovedRepository]:
+    """Remove the repositories `names` name (URL, name or id; each must name exactly
+    one, else InventoryError and nothing is removed): marked removed, their ref
+    positions forgotten, their findings, commits and scans kept (the caller
+    commits). A scan storing meanwhile goes first or stores nothing (row lock)."""
+    ids: list[int] = []
+    for name in names:
+        found = _matching(session, name)
+        if len(found) > 1:
+            raise InventoryError(
+                f"{_e(shown(name))}: names {len(found)} repositories; name one by id or URL"
+            )
+        ids.extend(found)
+    return [_remove(session, repository_id) for repository_id in dict.fromkeys(ids)]
+
+
+def _remove(session: Session, repository_id: int) -> RemovedRepository:
+    row = _locked(session, repository_id)
+    row.removed_at = naive_utc()
+    session.execute(delete(RepositoryRef).where(RepositoryRef.repository_id == repository_id))
+    return RemovedRepository(row.id, _view(session, row).url, mirror_urls(row.url))
+
+
+def mirror_urls(url: str) -> tuple[str, ...]:
+    """The URLs a worker may have named a mirror of the stored `url` after: the URL
+    the policy makes of it (what a job fetches), and the stored one."""
+    try:
+        checked = check_url(url, allow_http=url.startswith("http://")).url
+    except UrlRefused:
+        return (url,)
+    return tuple(dict.fromkeys((checked, url)))
+
+
+def removed_mirror_urls(session: Session) -> list[str]:
+    """Every URL a removed repository's mirror may be named after."""
+    query = select(Repository.url).where(Repository.removed_at.is_not(None))
+    return [name for url in session.scalars(query) for name in mirror_urls(url)]
+
+
+def is_active(session: Session, repository_id: int) -> bool:
+    """The repository is in the database and not removed."""
+    row = session.get(Repository, repository_id)
+    return row is not None and row.removed_at is None
 
 
 def recorded_refs(session: Session, repository_id: int) -> dict[str, str]:
@@ -204,11 +289,12 @@ def _store_report(session: Session, repo: Repository, outcome: Outcome) -> tuple
 
 
 def _locked(session: Session, repository_id: int) -> Repository:
-    """The repository row, locked until the transaction ends (one writer at a time)."""
+    """The repository row, locked until the transaction ends (one writer at a time);
+    RepositoryRemoved when it is gone or removed."""
     query = select(Repository).where(Repository.id == repository_id).with_for_update()
     repo = session.scalars(query).one_or_none()
-    if repo is None:
-        raise InventoryError(f"repository {repository_id}: removed before its scan was stored")
+    if repo is None or repo.removed_at is not None:
+        raise RepositoryRemoved(f"repository {repository_id}: removed; its scan is not stored")
     return repo
 
 
@@ -219,7 +305,7 @@ def _failed(repo: Repository, problem: str) -> None:
 
 def mark_failed(session: Session, repository_id: int, problem: str) -> None:
     repo = session.get(Repository, repository_id)
-    if repo is not None:
+    if repo is not None and repo.removed_at is None:
         repo.last_scan_at = naive_utc()
         _failed(repo, problem)
 
