@@ -9,7 +9,8 @@ a bare mirror with git hardened (`mirror`), scans only what commits added since
 the last scan (`history`) in a child process with time and size limits (`job`),
 and stores the findings with the new ref positions in one transaction.
 
-`open_database` is the entry point for the command line and for library use.
+`open_database` is the entry point for the command line and for library use;
+`removal.remove` stops scanning repositories (their findings stay).
 """
 
 from __future__ import annotations

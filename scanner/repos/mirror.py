@@ -8,7 +8,8 @@ and `GIT_ALLOW_PROTOCOL`), so a server cannot redirect us through `ext::` or to
 another scheme. Blobs above the scan's size limit are left on the server when
 it allows partial clones (`--filter=blob:limit=`). A fetch is stopped when it
 outlasts its time or the mirror outgrows its size limit; a first clone is made
-beside the mirror's final name and renamed only once complete.
+beside the mirror's final name and renamed only once complete. A removed
+repository's mirror is deleted (`discard`) without following any link.
 """
 
 from __future__ import annotations
