@@ -298,7 +298,9 @@ def _still_failed(engine: Engine, ids: list[int]) -> int:
         return 0
     with Session(engine) as session:
         query = select(func.count()).where(
-            Repository.id.in_(ids), Repository.last_status == "failed"
+            Repository.id.in_(ids),
+            Repository.last_status == "failed",
+            Repository.removed_at.is_(None),
         )
         return int(session.scalar(query) or 0)
 

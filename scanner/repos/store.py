@@ -85,7 +85,7 @@ class RemovedRepository:
 
 
 class RepositoryRemoved(InventoryError):
-    """The repository was removed while its scan ran: the scan is not stored."""
+    """The repository was removed (a scan that ends after that is not stored)."""
 
 
 def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
@@ -294,7 +294,7 @@ def _locked(session: Session, repository_id: int) -> Repository:
     query = select(Repository).where(Repository.id == repository_id).with_for_update()
     repo = session.scalars(query).one_or_none()
     if repo is None or repo.removed_at is not None:
-        raise RepositoryRemoved(f"repository {repository_id}: removed; its scan is not stored")
+        raise RepositoryRemoved(f"repository {repository_id}: removed")
     return repo
 
 

@@ -7,9 +7,9 @@ Failed attempts are limited per client address before any token is looked up
 database query, so guessing tokens costs the guesser, not the server. Every
 attempt is paid for before its token is looked up and paid back when the token
 is valid, so attempts that arrive together are counted one by one, never all
-looked up first. An IPv6
-client is counted by its /64 (`attempt_source`): one host usually holds a whole
-/64, and counting each of its addresses apart would give it 2**64 budgets."""
+looked up first. An IPv6 client is counted by its /64 (`attempt_source`): one
+host usually holds a whole /64, and counting each of its addresses apart would
+give it 2**64 budgets."""
 
 from __future__ import annotations
 
