@@ -1,0 +1,142 @@
+"""Compare the Python detector's `ast` fast path with the libcst reader on real code.
+
+Collects statement windows from git histories (`--git REPO`, every blob) and
+folders (`--tree DIR`, every `.py` file), in two ways: the windows the detector
+itself sends to `read_window`, and every statement window around a prefilter
+hit line (screened or not: a superset). For each distinct window the fast path
+must decline (None) or give exactly what libcst gives.
+
+    python benchmarks/fastread_diff.py --git REPO --tree DIR ...
+
+Prints, per source, how many distinct windows it gave, how many the fast path
+answered, and how many differed (with the first few differing windows' shapes,
+never their text); exits 1 when any differed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.detectors import python_cst
+from scanner.detectors.python_cst import PythonDetector, Spot, WindowFacts, libcst_window
+from scanner.detectors.python_fastread import fast_spots
+from scanner.detectors.python_prefilter import hit_lines
+from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
+from scanner.model import Item, Origin
+
+
+def _git_blobs(repo: Path) -> Iterator[tuple[Origin, bytes]]:
+    from scanner.sources.git import GitSource
+
+    for event in GitSource(repo).events():
+        if isinstance(event, Item) and event.data:
+            yield event.origin, event.data
+
+
+def _tree_files(top: Path) -> Iterator[tuple[Origin, bytes]]:
+    for folder, _, names in os.walk(top):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = Path(folder, name)
+                try:
+                    yield Origin(str(path)), path.read_bytes()
+                except OSError:
+                    continue
+
+
+_BROAD = re.compile(
+    rb"(?i)(pass|pwd|secret|token|key|auth|login|connect|jwt|hmac|cred|session)[^\n]*['\"]"
+)
+
+
+def collect(
+    files: Iterator[tuple[Origin, bytes]], broad: bool
+) -> tuple[set[str], set[str], set[str]]:
+    """(windows the detector reads, every window around a prefilter hit line,
+    with `broad` every window around a line naming a credential word and a quote)."""
+    detector = PythonDetector(Config(), ())
+    sent: set[str] = set()
+    real = python_cst.read_window
+
+    def spy(source: str) -> WindowFacts | python_cst.WindowError:
+        sent.add(source)
+        return real(source)
+
+    around: set[str] = set()
+    wide: set[str] = set()
+    python_cst.read_window = spy  # type: ignore[assignment]
+    try:
+        for origin, data in files:
+            if detector.wants(origin, data):
+                detector.detect(origin, data)
+                around.update(_around(data, hit_lines(data)))
+            if broad:
+                wide.update(_around(data, _broad_lines(data)))
+    finally:
+        python_cst.read_window = real  # type: ignore[assignment]
+        python_cst.window_facts.cache_clear()
+    return sent, around, wide
+
+
+def _broad_lines(data: bytes) -> list[int]:
+    starts = {m.start() for m in _BROAD.finditer(data)}
+    return sorted({data.count(b"\n", 0, at) + 1 for at in starts}) if starts else []
+
+
+def _around(data: bytes, lines: list[int]) -> Iterator[str]:
+    if not lines:
+        return
+    try:
+        text = data.decode("utf-8")
+        index = LineIndex(text, "utf-8")
+        for window in statement_windows(text, lines):
+            yield window_source(index.lines, window)[0]
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+        return
+
+
+def compare(windows: set[str]) -> tuple[int, int, list[str]]:
+    """(windows, answered by the fast path, shapes of those that differ)."""
+    answered = 0
+    differing: list[str] = []
+    for source in sorted(windows):
+        spots = fast_spots(source)
+        if spots is None:
+            continue
+        answered += 1
+        fast = WindowFacts(tuple(Spot(*spot) for spot in spots), ())
+        if fast != libcst_window(source):
+            differing.append(f"{len(source)} chars, {source.count(chr(10))} lines")
+    return len(windows), answered, differing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--git", action="append", default=[], type=Path)
+    parser.add_argument("--tree", action="append", default=[], type=Path)
+    parser.add_argument("--broad", action="store_true", help="also every credential-word line")
+    args = parser.parse_args()
+    failed = False
+    sources = [(p, _git_blobs) for p in args.git] + [(p, _tree_files) for p in args.tree]
+    for path, reader in sources:
+        sent, around, wide = collect(reader(path), args.broad)
+        labelled = [("detector", sent), ("around hits", around | sent), ("broad", wide)]
+        for label, windows in labelled[: 3 if args.broad else 2]:
+            total, answered, differing = compare(windows)
+            failed = failed or bool(differing)
+            print(
+                f"{path} [{label}]: {total} windows, {answered} answered by ast, "
+                f"{len(differing)} differ {differing[:5]}"
+            )
+            sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
