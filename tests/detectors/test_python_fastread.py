@@ -1,8 +1,8 @@
 """The `ast` fast path (`python_fastread`) gives exactly what the libcst reader
 gives, or declines.
 
-Windows are generated from the credential vocabulary × literal forms × binding
-forms × layouts (seeded, so a failure names a reproducible case), and taken from
+Windows are generated from the credential vocabulary, literal forms, binding
+forms and layouts (seeded, so a failure names a reproducible case), and taken from
 the detector's own sample inputs; each must be declined (None) or give the very
 facts `python_cst.libcst_window` gives. The fast path must also really answer
 the common shapes, so that declining everything could not pass.
@@ -216,9 +216,10 @@ def test_shapes_where_the_readers_could_differ_are_left_to_libcst(source: str) -
 
 
 def test_nfkc_names_are_left_to_libcst() -> None:
-    """`ast` normalises identifiers (ｐａｓｓｗｏｒｄ is `password` to it); libcst keeps
-    the source spelling, so such a name is read by libcst."""
-    for source in ('ｐａｓｓｗｏｒｄ = "Xk9#mQ2vLp"\n', 'f(ｐａｓｓｗｏｒｄ="Xk9#mQ2vLp")\n'):
+    """`ast` normalises identifiers (fullwidth letters spelling `password` are
+    `password` to it); libcst keeps the source spelling, so such a name is read by libcst."""
+    fullwidth = "".join(chr(ord(ch) + 0xFEE0) for ch in "password")
+    for source in (f'{fullwidth} = "Xk9#mQ2vLp"\n', f'f({fullwidth}="Xk9#mQ2vLp")\n'):
         assert _same_or_declined(source)
         assert fast_spots(source) is None
 
