@@ -24,7 +24,13 @@ from pathlib import Path
 
 from scanner.config import Config
 from scanner.detectors import python_cst
-from scanner.detectors.python_cst import PythonDetector, Spot, WindowFacts, libcst_window
+from scanner.detectors.python_cst import (
+    PythonDetector,
+    Spot,
+    WindowError,
+    WindowFacts,
+    libcst_window,
+)
 from scanner.detectors.python_fastread import fast_spots
 from scanner.detectors.python_prefilter import hit_lines
 from scanner.detectors.python_windows import LineIndex, statement_windows, window_source
@@ -78,7 +84,7 @@ def collect(
                 around.update(_around(data, hit_lines(data)))
             if broad:
                 found = set(_around(data, _broad_lines(data)))
-                wide.update(found, map(_with_secrets, found))
+                wide.update(found, map(_with_secrets, found), map(_with_credentials, found))
     finally:
         python_cst.read_window = real
         python_cst.window_facts.cache_clear()
@@ -99,6 +105,22 @@ def _with_secrets(window: str) -> str:
         return f"{quote}Xk9#mQ2vLp{len(body)}{quote}"
 
     return _STRING_BODY.sub(swap, window)
+
+
+_BOUND_NAME = re.compile(r"\b[A-Za-z_]\w*(?=\s*=(?!=))")
+
+
+def _with_credentials(window: str) -> str:
+    """`_with_secrets`, and every name before a `=` (targets, keywords, defaults)
+    and every string that is a name turned into a credential name."""
+
+    def rename(match: re.Match[str]) -> str:
+        quote, body = match.group(1), match.group(2)
+        if body.replace("-", "_").isidentifier():
+            return f"{quote}api_key{quote}"
+        return match.group(0)
+
+    return _STRING_BODY.sub(rename, _BOUND_NAME.sub("password", _with_secrets(window)))
 
 
 def _broad_lines(data: bytes) -> list[int]:
@@ -130,7 +152,11 @@ def compare(windows: set[str]) -> tuple[int, int, int, list[str]]:
         answered += 1
         found += bool(spots)
         fast = WindowFacts(tuple(Spot(*spot) for spot in spots), ())
-        if fast != libcst_window(source):
+        try:
+            slow: WindowFacts | WindowError | str = libcst_window(source)
+        except (RecursionError, MemoryError, UnicodeError, ValueError) as exc:
+            slow = type(exc).__name__  # the detector turns these into a warning
+        if fast != slow:
             differing.append(f"{len(source)} chars, {source.count(chr(10))} lines")
     return len(windows), answered, found, differing
 

@@ -56,6 +56,12 @@ DSN_RULE = "python.connection-string-password"
 _ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 _NOWHERE = (0, 0)
 _PREFIX = frozenset("rRbBuU")
+MAX_DEPTH = 64
+"""Deeper trees are left to libcst (which recurses several frames per level)."""
+MAX_LINES = 40
+MAX_QUOTES = 64
+"""A string literal over more lines, or with more quote characters (more than 32
+joined pieces), is left to libcst."""
 _DECLINED = (ast.JoinedStr, ast.Starred, ast.TryStar, ast.Match)
 
 
@@ -94,39 +100,57 @@ class _Reader:
         self._found: list[Found] = []
         self._seen: set[int] = set()
         self._hooks: dict[type[ast.AST], Callable[[Any], None]] = {
+            ast.Constant: self._constant,
             ast.Assign: self._assign,
             ast.AnnAssign: self._ann_assign,
             ast.AugAssign: self._aug_assign,
             ast.Dict: self._dict,
             ast.Call: self._call,
-            ast.Constant: _constant,
             ast.BinOp: _bin_op,
         }
 
     # --- the walk: parent first, children in source order ----------------------
 
-    def walk(self, node: ast.AST) -> None:
-        if isinstance(node, _DECLINED):
+    def walk(self, node: ast.AST, depth: int = 0) -> None:
+        if isinstance(node, _DECLINED) or depth > MAX_DEPTH:
             raise Declined
         if isinstance(node, ast.arguments):
-            self._arguments(node)
+            self._arguments(node, depth + 1)
             return
         hook = self._hooks.get(type(node))
         if hook is not None:
             hook(node)
         for child in _ordered(node):
-            self.walk(_unstarred(node, child))
+            self.walk(_unstarred(node, child), depth + 1)
 
-    def _arguments(self, node: ast.arguments) -> None:
+    def _arguments(self, node: ast.arguments, depth: int) -> None:
         """Each parameter as libcst visits its `Param`: the binding, then the
         annotation, then the default."""
         for arg, default in _parameters(node):
             if default is not None:
                 self._named(self._arg_name(arg), default)
             if arg.annotation is not None:
-                self.walk(arg.annotation)
+                self.walk(arg.annotation, depth + 1)
             if default is not None:
-                self.walk(default)
+                self.walk(default, depth + 1)
+
+    def _constant(self, node: ast.Constant) -> None:
+        """PEM pieces are the visitor's own business; and libcst nests a joined
+        literal one level per piece, so a long one could exhaust its recursion."""
+        value = node.value
+        if isinstance(value, str) and "BEGIN" in value:
+            raise Declined
+        if isinstance(value, bytes):
+            if b"BEGIN" in value:
+                raise Declined
+        elif not isinstance(value, str):
+            return
+        assert node.end_lineno is not None
+        if node.end_lineno - node.lineno > MAX_LINES:
+            raise Declined
+        text = self._text(node)
+        if text.count('"') + text.count("'") > MAX_QUOTES:
+            raise Declined
 
     # --- bindings ---------------------------------------------------------------
 
@@ -324,14 +348,6 @@ class _Reader:
             if not after.startswith(name) or (following and (name + following).isidentifier()):
                 raise Declined
         return name
-
-
-def _constant(node: ast.Constant) -> None:
-    value = node.value
-    if (isinstance(value, str) and "BEGIN" in value) or (
-        isinstance(value, bytes) and b"BEGIN" in value
-    ):
-        raise Declined
 
 
 def _bin_op(node: ast.BinOp) -> None:

@@ -2,7 +2,9 @@
 
 It collects `Candidate`s (which rule, which literal) without positions; the
 detector resolves positions only when something was found, because position
-metadata costs as much as the parse itself.
+metadata costs as much as the parse itself. Which name, callee or connection
+string leads to which rule is decided in `python_bindings`, shared with the
+`ast` fast path (`python_fastread`) that reads the common windows without libcst.
 """
 
 from __future__ import annotations

@@ -185,6 +185,7 @@ COMMON = [
     'requests.get(url, auth=("bob", "Xk9#mQ2vLp"))\n',
     'jwt.encode(payload, "my-s1gning-s3cret", algorithm="HS256")\n',
     'psycopg2.connect("dbname=app user=bob password=Xk9mQ2vLp")\n',
+    "password = " + "(" * 70 + '"Xk9#mQ2vLp"' + ")" * 70 + "\n",
 ]
 
 
@@ -207,6 +208,8 @@ DECLINED = [
     'password = "Xk9#mQ2vLp"\rtoken = "tkn_8Hq2ZpLw0XyV3mRt"\n',
     'x = "\x0c"; password = "Xk9#mQ2vLp"\n',
     "password = 'Xk9#mQ2vLp\n",
+    "password = (\n" + "".join(f'    "Xk9#mQ2vLp{i}"\n' for i in range(40)) + ")\n",
+    "password = " + "[" * 70 + '"Xk9#mQ2vLp"' + "]" * 70 + "\n",
 ]
 
 
