@@ -13,10 +13,13 @@ It declines (None) a window that holds any f-string, a `+` with a string
 operand, `.encode()` or `.join()` called on a literal, "BEGIN" in the source or
 in a literal's value (PEM pieces), a starred target or value (a call's `*args`
 aside), a tuple subscript as a target, a lone carriage return or a line break
-character other than `\\n` and `\\r\\n`, a coding declaration, or a literal
-whose tokens it cannot read back; and any window `ast` refuses. Everything else
-is walked as the visitor walks its tree (a parent before its children, children
-in source order, each parameter's annotation and default after the parameter),
+character other than `\\n` and `\\r\\n`, a coding declaration, `match` or
+`except*`, a tree deeper than `MAX_DEPTH`, a literal too long for libcst's
+recursion (`MAX_LINES`, `MAX_QUOTES`: it nests joined pieces one level each), or
+a literal whose tokens it cannot read back; and any window `ast` refuses.
+Everything else is walked as the visitor walks its tree (a parent before its
+children, children in source order, each parameter's annotation and default
+after the parameter),
 with the visitor's tables and tests on names and values (`python_bindings`,
 `credential_names`), and the first binding to report a literal decides its rule.
 
