@@ -9,8 +9,10 @@ beside the rules detector, from the first file on, by the rules' own scan of the
 same bytes: `share_gate`); then CPython's `ast` finds the statements around the hits (`python_windows`), reading
 the file in runs of statements kept by digest (`python_chunks`: what a history's
 versions of a file share is parsed once), a quick look at them (`python_screen`)
-keeps the ones worth reading, and libcst reads only those (`python_visitor`),
-and is imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
+keeps the ones worth reading, and only those are read: with `ast` where that is
+sure to give what libcst would (`python_fastread`: plain and implicitly joined
+literals in the common bindings), else by libcst (`python_visitor`), which is
+imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
 A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
 yields one warning (a ScanWarning) and no match; the rule engine still scans it.
@@ -239,6 +241,17 @@ def window_facts(source: str) -> WindowFacts | WindowError:
 
 
 def read_window(source: str) -> WindowFacts | WindowError:
+    """What libcst finds in one window's source, by position inside it: read
+    with `ast` where that gives the same facts (`python_fastread`), else by libcst."""
+    from scanner.detectors.python_fastread import fast_spots
+
+    spots = fast_spots(source)
+    if spots is not None:
+        return WindowFacts(tuple(Spot(*spot) for spot in spots), ())
+    return libcst_window(source)
+
+
+def libcst_window(source: str) -> WindowFacts | WindowError:
     """What libcst finds in one window's source, by position inside it."""
     import libcst as cst
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from scanner.detectors.python_bindings import literal_secret, literal_text
+
 StringPiece = cst.SimpleString | cst.FormattedString
 
 
@@ -23,15 +25,11 @@ class Literal:
 
     @property
     def text(self) -> str:
-        if isinstance(self.value, bytes):
-            return self.value.decode("utf-8", errors="replace")
-        return self.value
+        return literal_text(self.value)
 
     @property
     def secret(self) -> bytes:
-        if isinstance(self.value, bytes):
-            return self.value
-        return self.value.encode("utf-8", errors="surrogatepass")
+        return literal_secret(self.value)
 
 
 def evaluate(node: cst.BaseExpression) -> Literal | None:

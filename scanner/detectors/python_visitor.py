@@ -2,7 +2,9 @@
 
 It collects `Candidate`s (which rule, which literal) without positions; the
 detector resolves positions only when something was found, because position
-metadata costs as much as the parse itself.
+metadata costs as much as the parse itself. Which name, callee or connection
+string leads to which rule is decided in `python_bindings`, shared with the
+`ast` fast path (`python_fastread`) that reads the common windows without libcst.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from scanner.detectors.credential_names import Category, credential_category, is_plausible_secret
+from scanner.detectors.python_bindings import BASIC_AUTH_CALLS as _BASIC_AUTH_CALLS
+from scanner.detectors.python_bindings import CATEGORY_RULE as _CATEGORY_RULE
+from scanner.detectors.python_bindings import PEM_BEGIN, dsn_password
+from scanner.detectors.python_bindings import SIGNING_KEYWORDS as _SIGNING_KEYWORDS
+from scanner.detectors.python_bindings import name_like as _name_like
+from scanner.detectors.python_bindings import signing_rule as _signing_rule
 from scanner.detectors.python_literals import Literal, evaluate
-
-PEM_BEGIN = "-----BEGIN"
 
 
 @dataclass(frozen=True)
@@ -24,17 +30,6 @@ class Candidate:
     """A key of RULES in python_cst."""
     literal: Literal
     secret: bytes
-
-
-_CATEGORY_RULE = {
-    Category.PASSWORD: "python.hardcoded-password",
-    Category.SECRET_KEY: "python.hardcoded-secret-key",
-    Category.TOKEN: "python.hardcoded-token",
-    Category.SECRET: "python.hardcoded-secret",
-}
-_BASIC_AUTH_CALLS = frozenset({"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth"})
-_HMAC_CALLS = frozenset({"hmac.new", "hmac.HMAC", "hmac.digest", "HMAC"})
-_SIGNING_KEYWORDS = frozenset({"key", "secret", "signing_key", "secret_key"})
 
 
 def dotted(node: cst.BaseExpression) -> str:
@@ -62,11 +57,6 @@ def target_name(node: cst.BaseExpression) -> str | None:
             if key is not None and isinstance(key.value, str) and _name_like(key.value):
                 return key.value
     return None
-
-
-def _name_like(key: str) -> bool:
-    """A settings or header name (`SECRET_KEY`, `X-Api-Key`), not `AWS::IAM::AccessKey`."""
-    return key.replace("-", "_").replace(".", "_").isidentifier()
 
 
 class CredentialVisitor(cst.CSTVisitor):
@@ -219,29 +209,3 @@ class CredentialVisitor(cst.CSTVisitor):
         if key not in self._seen:
             self._seen.add(key)
             self.found.append(Candidate(rule, literal, secret))
-
-
-def _signing_rule(callee: str) -> str | None:
-    parts = callee.split(".")
-    if parts[-1] in {"encode", "decode"} and len(parts) >= 2 and "jwt" in parts[-2].lower():
-        return "python.jwt-signing-secret"
-    if callee in _HMAC_CALLS or callee.endswith(".hmac.new"):
-        return "python.hmac-key"
-    return None
-
-
-def dsn_password(dsn: str) -> str | None:
-    """The password of a libpq or ODBC connection string (`password=…`, `PWD=…;`)."""
-    lowered = dsn.lower()
-    for key in ("password=", "pwd="):
-        start = lowered.find(key)
-        if start < 0 or (start > 0 and lowered[start - 1].isalnum()):
-            continue
-        rest = dsn[start + len(key) :].lstrip()
-        end = len(rest)
-        for stop in (" ", ";", "\t", "\n"):
-            found = rest.find(stop)
-            if 0 <= found < end:
-                end = found
-        return rest[:end].strip("'\"") or None
-    return None

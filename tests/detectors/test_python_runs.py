@@ -324,7 +324,7 @@ def test_libcst_is_imported_only_for_a_statement_worth_reading() -> None:
     )
     cases = {
         "joined-to-a-name": ('cfg = dict(password="Kq7%abcd" + suffix)\n' * 3, "0 False"),
-        "credential": (f"cfg = dict(password={_value()!r})\n", "1 True"),
+        "credential": (f"cfg = dict(password={_value()!r} + 'x9')\n", "1 True"),
     }
     for source, expected in cases.values():
         done = subprocess.run(
