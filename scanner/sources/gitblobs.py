@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from scanner.errors import KeysweepError, safe_reason
 from scanner.model import BlobStore, Item, ScanWarning
+from scanner.threads import Background
 
 if TYPE_CHECKING:
     from scanner.schedule import ItemResult
@@ -178,7 +178,7 @@ class BlobReader:
         self.asked: dict[str, None] = {}
         """Ids sent to git and not yet read back, in order."""
         self._feed: queue.SimpleQueue[bytes | None] | None = None
-        self._feeder: threading.Thread | None = None
+        self._feeder: Background | None = None
 
     def ask(self, ids: Sequence[str]) -> None:
         """Send git `ids` (up to MAX_ASKED outstanding). A thread writes them
@@ -290,15 +290,14 @@ class BlobReader:
         return message
 
 
-def _feeding(process: Process) -> tuple[queue.SimpleQueue[bytes | None], threading.Thread]:
+def _feeding(process: Process) -> tuple[queue.SimpleQueue[bytes | None], Background]:
     """git's pipes widened, and a started thread writing what is queued to it."""
     from scanner import pipes
 
     pipes.widen(process.stdout.fileno())
     pipes.widen(process.stdin.fileno())
     feed: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    feeder = threading.Thread(target=_write, args=(process.stdin, feed), daemon=True)
-    feeder.start()
+    feeder = Background(_write, process.stdin, feed)
     return feed, feeder
 
 
