@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NewType
 
+from scanner.frozen import quick_init
+
 FindingId = NewType("FindingId", str)
 RuleId = NewType("RuleId", str)
 UNSCANNED_RULE = "unscanned-content"
@@ -79,6 +81,7 @@ class Verdict(enum.StrEnum):
     TOKEN_UNKNOWN_SIGNER = "token-unknown-signer"
 
 
+@quick_init  # one per git blob: see `scanner.frozen`
 @dataclass(frozen=True)
 class Origin:
     """Where the bytes of an item came from."""
@@ -122,6 +125,7 @@ class BlobStore:
     index_file: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Item:
     """A unit of bytes to scan. `data` None means: read blob `blob_id` from

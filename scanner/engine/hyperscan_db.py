@@ -250,8 +250,11 @@ def _inputs_hash(expressions: Sequence[bytes], rules: int, side: Sequence[bytes]
 
 
 def _digest(modes: Sequence[int], blob: bytes) -> str:
-    """SHA-256 of the modes and the database bytes (hashing 5 MB takes about 3 ms)."""
-    return hashlib.sha256(json.dumps(list(modes)).encode() + b"\n" + blob).hexdigest()
+    """SHA-256 of the modes and the database bytes (hashing 5 MB takes about 3 ms),
+    fed in two parts rather than copied into one buffer first: the same hash."""
+    digest = hashlib.sha256(json.dumps(list(modes)).encode() + b"\n")
+    digest.update(blob)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ a warning: the reader restarts after it and the scan goes on.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitblobs, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
 from scanner.suppress import PathMatcher
+from scanner.threads import Background
 
 FULL_HISTORY = ("--all", "--reflog")
 """Every ref (branches, tags, remotes, refs/stash…) and every reflog entry, which
@@ -200,6 +200,16 @@ class GitSource:
             return None
         return self.planned <= gitblobs.ONE_PROCESS_BLOBS
 
+    def large(self) -> bool:
+        """Whether, before the history is listed, a pool of processes is all but
+        certain: a whole history scanned on several processes, in a repository
+        whose packs hold more objects than one process scans blobs
+        (`gitblobs.packed_objects`)."""
+        if self.jobs < 2 or self.staged or self.since or self.rev_range or self.branch:
+            return False
+        enough = gitblobs.ONE_PROCESS_BLOBS
+        return gitblobs.packed_objects(self._paths.git_dir, enough) > enough
+
     def check_read(self, unreadable: Mapping[str, int]) -> list[ScanWarning]:
         """After the scan: SourceError if no process could read any of the blobs
         this source handed out to be read (`unreadable`: blobs each repository's
@@ -278,8 +288,7 @@ def read_blobs(
     while start < len(ids):
         process = git.spawn(*READER_CONFIG, "cat-file", mode, stdin=True)
         _widen_pipe(process.stdout)
-        feeder = threading.Thread(target=_feed, args=(process.stdin, ids[start:]), daemon=True)
-        feeder.start()
+        feeder = Background(_feed, process.stdin, ids[start:])
         done = start
         try:
             for blob in read(process.stdout, ids[start:], max_size):

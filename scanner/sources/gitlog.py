@@ -191,23 +191,36 @@ def _recover(
     )
 
 
+RAW_LINE = len(b":100644 100644 ") + 2 * 41 + len(b"M")
+"""The length of a one-parent `--raw` line between SHA-1 ids (nearly all of them)."""
+NULL_BLOB = b"0" * 40
+
+
 def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatcher) -> None:
     """Commits and changes into `inventory`. Without exclude globs, a change to a
     regular file (nearly all of them) is noted here rather than by `Inventory.note`:
-    the same two dictionary writes, without a call per change."""
+    the same two dictionary writes, without a call per change. A one-parent line
+    of RAW_LINE bytes has its fields at fixed places (git prints modes as six
+    digits), so it is sliced, not split (`parse_raw_header` reads the others)."""
     current = -1
     blobs, paths, plain = inventory.blobs, inventory.paths, not exclude
     for token in stream:
         head = token.lstrip(b"\n") if token[:1] == b"\n" else token
         first = head[:1]
-        if first == b"\x01":
-            current = _commit(head, stream, inventory)
-        elif first == b":":
+        if first == b":":
             path = next(stream, None)
-            change = parse_raw_header(head)
-            if path is None or change is None:
+            if path is None:
                 continue
-            mode, blob = change
+            if len(head) == RAW_LINE and head[1:2] != b":":
+                mode, raw = head[8:14], head[56:96]
+                if raw == NULL_BLOB:  # a deletion
+                    continue
+                blob = raw.decode("ascii", "replace")
+            else:
+                change = parse_raw_header(head)
+                if change is None:
+                    continue
+                mode, blob = change
             if plain and mode != GITLINK and mode != SYMLINK:
                 name = path.decode("utf-8", "surrogateescape")
                 blobs[blob] = (name, current)
@@ -218,6 +231,8 @@ def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatch
                     seen[name] = current
             else:
                 inventory.note(mode, blob, decode_path(path), current, exclude)
+        elif first == b"\x01":
+            current = _commit(head, stream, inventory)
 
 
 def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:

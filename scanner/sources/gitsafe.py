@@ -20,7 +20,6 @@ import contextlib
 import contextvars
 import os
 import subprocess
-import threading
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import IO, TYPE_CHECKING
 
 from scanner import pipes
 from scanner.errors import GitUnavailable, KeysweepError, SourceError
+from scanner.threads import Background
 
 if TYPE_CHECKING:
     import queue
@@ -325,8 +325,7 @@ class Process:
         self.popen = popen
         weakref.finalize(self, _end, popen)  # a process left behind is ended, not orphaned
         self._stderr: list[bytes] = []
-        self._drain = threading.Thread(target=self._collect, daemon=True)
-        self._drain.start()
+        self._drain = Background(self._collect)
         self._ahead: queue.SimpleQueue[bytes | None] | None = None
 
     def read_ahead(self, limit: int) -> None:
@@ -338,7 +337,7 @@ class Process:
 
         pipes.widen(self.stdout.fileno())
         self._ahead = queue.SimpleQueue()
-        threading.Thread(target=self._fill, args=(self._ahead, limit), daemon=True).start()
+        Background(self._fill, self._ahead, limit)
 
     def _fill(self, ahead: queue.SimpleQueue[bytes | None], limit: int) -> None:
         try:

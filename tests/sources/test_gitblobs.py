@@ -545,7 +545,22 @@ def _children(pid: int) -> list[int]:
 
 
 def _python_children(pid: int) -> list[int]:
-    return [c for c in _children(pid) if b"git" not in Path(f"/proc/{c}/comm").read_bytes()]
+    """The worker processes: children that are not git, and still there a moment
+    later (a git child between its fork and its exec is named python too)."""
+    first = set(_named_python(pid))
+    time.sleep(0.1)
+    return [c for c in _named_python(pid) if c in first]
+
+
+def _named_python(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        try:
+            if b"git" not in Path(f"/proc/{child}/comm").read_bytes():
+                found.append(child)
+        except OSError:  # gone already
+            pass
+    return found
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

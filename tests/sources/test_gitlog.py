@@ -156,6 +156,19 @@ def _same(one: gitlog.Inventory, other: gitlog.Inventory) -> bool:
     )
 
 
+def test_one_parent_lines_read_by_their_places_give_what_splitting_them_gives(
+    history: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line of a real log (changes, deletions, type changes, merges) read
+    by `_parse_log`'s fixed places and by `parse_raw_header` alone: the same."""
+    repo, _ = history
+    sliced = _inventory(repo)
+    monkeypatch.setattr(gitlog, "RAW_LINE", -1)  # no line is read by its places
+    split = _inventory(repo)
+    assert sliced.blobs and _same(sliced, split)
+    assert sliced.paths == split.paths
+
+
 @pytest.fixture
 def early_calls() -> Iterator[None]:
     yield
