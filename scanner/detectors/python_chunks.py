@@ -21,6 +21,47 @@ as before, so a file that does not parse still says so. A run is only checked
 (`symtable`, which parses without building Python objects, twice as fast as
 `ast`) unless it holds a hit; a run that `symtable` refuses is asked of `ast`,
 since `symtable` also refuses some code that parses (`nonlocal` at module level).
+
+The lazy reading (`Reading`). The check of a run without a hit only serves to
+say that a file that is not Python 3 cannot be read. So the detector first
+reads a file with those runs taken unchecked (deferred) unless their verdict is
+known, and checks them (`Reading.settled`, the strict reading's own verdict,
+kept like any other) only when the file yields a match, or when libcst cannot
+read a window; if one fails, the file is read again the strict way (joining,
+whole-part parse), so matches and warnings are exactly what that gives. When
+every deferred run parses, the lazy reading made the very calls the strict one
+makes, so its matches are the strict ones. A file without a match is left
+unchecked, which costs only the warning of a file that is not Python 3 and in
+which nothing is found, provided a deferred run that does not parse cannot hide
+a match of a run read around a hit (B) after it. It cannot, except through the
+two cases that `Reading.could_hide` catches (then the deferred runs are settled,
+and a failure means the strict reading, warning and all):
+
+- If B fails on its own, it is joined to the next pieces, and if that fails
+  too, the whole part is parsed, exactly as the strict reading does.
+- If B parses on its own, it reads in the file what it reads alone unless the
+  tokenizer is not at a clean start of a line where B starts. Runs that parse
+  end outside any string or continued line when they start so (string
+  boundaries do not depend on brackets). A deferred run may not: then B may
+  start inside a string of the file (its hit in the file's code read as text
+  alone, or the reverse), so `closes` looks at every deferred run before B
+  with a possessive regular expression that follows strings, comments and
+  continued lines, and B's reading is trusted only if each surely ends outside
+  them. Inside brackets opened by a deferred run B cannot start: B alone holds
+  the `def` or `class` of its first definition and no bracket it does not
+  close itself, so in the file that keyword would sit inside the bracket, a
+  syntax error of the file (prefix or whole), which the strict reading answers
+  with a warning and no match. Nor can B start in a block left open (a header
+  without a body before a line at B's indentation does not parse either).
+- What is left: decorators left pending by the deferred run just before B (a
+  comment or a decorator over several lines before a definition is cut off
+  from it). In the file they belong to B's first definition, so they change
+  only a statement around a hit that starts on B's first line: the screen
+  says so (`Read.head`), and then the run before B must have been checked.
+
+A run is remembered as parsing (`_PARSES`), and the windows of a long run read
+piece by piece are kept (`_READ`), only once checked: a deferred run has no
+verdict, and what was read around deferred pieces waits for them (`Reading.later`).
 """
 
 from __future__ import annotations
@@ -51,6 +92,8 @@ NEST_FROM = 8192
 _PARSES: OrderedDict[bytes, bool] = OrderedDict()
 PARSES_LIMIT = 32768
 """Digests kept (about 5 MiB): whether a run parses depends on its text alone."""
+_CLOSES: OrderedDict[bytes, bool] = OrderedDict()
+"""Whether a run surely ends outside any string (`closes`), by digest."""
 _READ: OrderedDict[tuple[bytes, tuple[int, ...]], Read] = OrderedDict()
 READ_LIMIT = 4096
 """Windows of a long run read piece by piece, by its digest and the hit lines
@@ -235,8 +278,8 @@ class _Reader:
             return self.quiet(run, nest=True)
         if run.joined > 1 or len(run.text) < NEST_FROM:  # a joined run is not cut: bounds retries
             return self.read(run)
-        kept = _READ.get((run.digest, inside))
-        if kept is None:
+        kept = None if self.reading is not None else _READ.get((run.digest, inside))
+        if kept is None:  # read piece by piece in a lazy reading (`Reading.could_hide` asks)
             return self._nested(run, inside)
         self._add(Step(run, False, kept.head))
         return Read([moved(window, run.first - 1) for window in kept.windows], kept.head)
@@ -278,13 +321,12 @@ class _Reader:
 
     def quiet(self, run: Run, *, nest: bool) -> Read | None:
         """A run without a hit: nothing to read, if it parses."""
+        if self.reading is not None:  # whatever is known of it: the reading is the text's alone
+            self.reading.add(Step(run, True, None, nest))
+            return NOTHING
         known = _PARSES.get(run.digest)
         if known:
             _touch(run.digest)
-            self._add(Step(run, False, None, nest))
-            return NOTHING
-        if known is None and self.reading is not None:
-            self._add(Step(run, True, None, nest))
             return NOTHING
         if known is None and nest and self._nested_parses(run):
             remember(run, True)  # its pieces parse in place, so it does
@@ -313,6 +355,7 @@ class _Reader:
 def forget() -> None:
     """Let go of everything kept (for measurements and tests)."""
     _PARSES.clear()
+    _CLOSES.clear()
     _READ.clear()
 
 
@@ -459,7 +502,7 @@ def _digest(text: str) -> bytes:
 _CLOSED = re.compile(
     r"""(?:[^'"\\\#]++"""  # code (newlines too)
     r"""|\#[^\n]*+"""  # a comment
-    r"""|\\[^\n]|\\\n(?!\Z)"""  # a continued line, not the last
+    r"""|\\\n(?!\Z)"""  # a continued line, not the last
     r"""|'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"""
     r'''|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'''
     r"""|'(?!'')(?:[^'\\\n]++|\\[\s\S])*+'"""  # never the start of a triple quote
@@ -469,18 +512,23 @@ _CLOSED = re.compile(
 them: every string it opens is closed, and its last line is not continued.
 Possessive, so `re` never backtracks; a triple quote that is not closed is not
 read as an empty string and an opening quote."""
-_F_STRING = re.compile(r"(?<!\w)(?:[rR]?[fF]|[fF][rR])['\"]")
+_F_STRING = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])['\"]")
 OWN_F_STRINGS = sys.version_info < (3, 12)
 """Before 3.12 an f-string ends where a plain string would (PEP 701 lets later
-versions nest quotes inside its braces, which `_CLOSED` does not follow)."""
+versions nest quotes inside its braces, which `_CLOSED` does not follow, and
+3.14's t-strings do the same): there a run holding one is never called closed."""
 
 
 def closes(run: Run) -> bool:
     """Whether the run's own text (without a sentinel after it), read from
     outside any string or continued line, surely ends outside them; False when
     unsure. A string that stays open past its end is what could make the next
-    run read differently on its own than in the file."""
-    own = run.text[: len(run.text) - run.tail]
-    if not OWN_F_STRINGS and _F_STRING.search(own):
-        return False
-    return _CLOSED.fullmatch(own) is not None
+    run read differently on its own than in the file. Kept by digest (`_CLOSES`)."""
+    known = _CLOSES.get(run.digest)
+    if known is None:
+        own = run.text[: len(run.text) - run.tail]
+        known = (OWN_F_STRINGS or not _F_STRING.search(own)) and bool(_CLOSED.fullmatch(own))
+        _CLOSES[run.digest] = known
+        if len(_CLOSES) > PARSES_LIMIT:
+            _CLOSES.popitem(last=False)
+    return known

@@ -12,8 +12,13 @@ versions of a file share is parsed once), a quick look at them (`python_screen`)
 keeps the ones worth reading, and libcst reads only those (`python_visitor`),
 and is imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
-A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
-yields one warning (a ScanWarning) and no match; the rule engine still scans it.
+A file that is not Python 3 (Python 2, syntax errors) yields one warning (a
+ScanWarning) and no match when the detector would otherwise report something
+from it; one in which it finds nothing stays silent: the runs of statements
+without a hit are checked only once the statements around the hits yield a
+match (`python_chunks`, the lazy reading). A file with a hit whose bytes cannot
+be decoded (an unknown coding cookie, bytes that are not its encoding, a NUL)
+always says so. The rule engine still scans every one of them.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
@@ -81,6 +86,8 @@ RULES: dict[str, PythonRule] = {
 }
 
 PYTHON_SUFFIXES = (".py", ".pyw")
+UNREADABLE = (SyntaxError, RecursionError, MemoryError, ValueError, LookupError)
+"""What reading a file's windows may raise (`detect` turns each into a warning)."""
 BOM = b"\xef\xbb\xbf"
 
 
@@ -170,7 +177,7 @@ class PythonDetector:
         reading = Reading()
         try:
             matches = _matches_in(windows_worth_reading(index.text, hits, reading), data, index)
-        except SyntaxError:
+        except UNREADABLE:
             if reading.settled():  # every run taken unchecked parses: the strict answer
                 raise
             matches = None
