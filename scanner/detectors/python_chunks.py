@@ -73,7 +73,7 @@ import re
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from scanner.detectors.python_windows import Window, cut_prefix, moved
 
@@ -200,11 +200,9 @@ class Reading:
         it (checked now, in order, and kept like any verdict); then what waited
         for them is kept too. False at the first one that does not."""
         strict = _Reader((), _never, None)
-        for number, step in enumerate(self.steps):
-            if step.deferred:
-                if strict.quiet(step.run, nest=step.top) is None:
-                    return False
-                self.steps[number] = replace(step, deferred=False)
+        for step in self.steps:
+            if step.deferred and strict.quiet(step.run, nest=step.top) is None:
+                return False
         for keep in self._later:
             keep()
         self._later.clear()
