@@ -326,3 +326,33 @@ def test_closes_on_known_texts(text: str, closed: bool) -> None:
 def test_a_sentinel_after_a_continued_line_is_not_read_as_closing_it() -> None:
     run = python_chunks._wrapped_run("    x = 1 + \\\n", 10, "    if 1: pass\n")
     assert not closes(run)
+
+
+def test_after_python_3_11_a_run_holding_an_f_string_is_never_called_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PEP 701 (3.12) nests quotes inside an f-string's braces: `f"{'''"` opens
+    a triple-quoted string there, which a plain string's reading would close."""
+    text = "x = f\"{'''\"\n"
+    monkeypatch.setattr(python_chunks, "OWN_F_STRINGS", False)
+    assert not closes(plain_run(text, 1))
+    assert closes(plain_run("x = 'elf'\n", 1))  # no f-string: read as before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'''" + "'" * 400_000,
+        "'" + "\\'" * 400_000,
+        "x = '''a\n" * 100_000,
+        "\\\n" * 400_000 + "'",
+        "''' x ''" * 100_000,
+    ],
+    ids=["quotes", "escaped-quotes", "open-triples", "continued-lines", "pairs"],
+)
+def test_closes_takes_linear_time_on_hostile_runs(text: str) -> None:
+    import time
+
+    started = time.process_time()
+    closes(plain_run(text, 1))
+    assert time.process_time() - started < 5  # a few milliseconds; backtracking would take hours
