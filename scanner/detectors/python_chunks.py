@@ -97,7 +97,8 @@ _CLOSES: OrderedDict[bytes, bool] = OrderedDict()
 _READ: OrderedDict[tuple[bytes, tuple[int, ...]], Read] = OrderedDict()
 READ_LIMIT = 4096
 """Windows of a long run read piece by piece, by its digest and the hit lines
-inside it (counted from its first line): an unchanged class is not cut again."""
+inside it (counted from its first line): an unchanged class is not cut again
+by the strict reading. Kept only once every piece was checked."""
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
@@ -159,7 +160,8 @@ class Step:
 
     run: Run
     deferred: bool
-    """Taken without a check: it holds no hit and its verdict was not known."""
+    """Taken without a check: it holds no hit (whatever is known of it, so that
+    the reading depends on the text alone)."""
     head: bool | None = None
     """For a run read around its hits, `Read.head`; None for a run without a hit."""
     top: bool = True
@@ -169,9 +171,9 @@ class Step:
 
 class Reading:
     """The runs of one lazy reading of a file (`runs_through` with `reading`):
-    those without a hit whose verdict is not known yet are taken unchecked,
-    and checked only when `settled` is asked. What is learnt from runs read
-    around a deferred one is kept only once it is settled (`later`)."""
+    those without a hit are taken unchecked, and checked only when `settled`
+    is asked (a known verdict then costs a look-up). What is learnt from runs
+    read around a deferred one is kept only once it is settled (`later`)."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
@@ -240,9 +242,9 @@ def runs_through(
     grammar) or a piece fails even joined to the next ones: the caller then
     parses the whole part.
 
-    With `reading`, a run without a hit whose verdict is not known is taken
-    without a check and listed there (the lazy reading; see the module's
-    docstring for when its answer must be settled)."""
+    With `reading`, a run without a hit is taken without a check and listed
+    there (the lazy reading; see the module's docstring for when its answer
+    must be settled)."""
     if "\r" in text or "\0" in text or "barry_as_FLUFL" in text:
         return None
     part = cut_prefix(text, lines[-1] if lines else 0)
