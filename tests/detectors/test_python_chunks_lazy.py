@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import secrets
 import tokenize
+import warnings
 from collections.abc import Iterator
 from io import StringIO
 
@@ -356,3 +357,52 @@ def test_closes_takes_linear_time_on_hostile_runs(text: str) -> None:
     started = time.process_time()
     closes(plain_run(text, 1))
     assert time.process_time() - started < 5  # a few milliseconds; backtracking would take hours
+
+
+BREAKS = [
+    "'''\n",
+    '"""\n',
+    "    '''\n",
+    'DOC = """\n',
+    'print "legacy"\n',
+    "@decorated(\n    flag=1)\n# cut off\n",
+    "SETTINGS = (\n",
+    "text = 'open\\\n",
+    "\\\n",
+]
+
+
+def test_real_modules_broken_at_random_read_as_one_parse_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large standard-library test modules with open strings, brackets, Python 2
+    lines, continued lines and cut-off decorators put at random line starts,
+    and credentials and lines that find nothing put at random places: the lazy
+    reading gives what one parse of the whole file gives, but for the warning
+    of a file in which nothing is found."""
+    import sysconfig
+    from pathlib import Path
+
+    root = Path(sysconfig.get_paths()["stdlib"]) / "test"
+    paths = sorted(root.glob("test_*.py"), key=lambda p: p.stat().st_size, reverse=True)[:20]
+    texts = [path.read_text("utf-8", "replace").splitlines(keepends=True) for path in paths]
+    chosen = random.Random(20261207)
+    matched = warned = 0
+    for _ in range(80):
+        lines = list(chosen.choice(texts))
+        for _ in range(chosen.randint(0, 2)):
+            lines.insert(chosen.randrange(len(lines)), chosen.choice(BREAKS))
+        for _ in range(chosen.randint(1, 3)):
+            hit = chosen.choice([f"password = {_value()!r}\n", NO_MATCH])
+            at = chosen.randrange(len(lines))
+            lines.insert(at, lines[at][: len(lines[at]) - len(lines[at].lstrip())] + hit)
+        source = "".join(lines)
+        _forget()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in the modules' strings
+            lazy = _results(source)
+            strict = _strict(source, monkeypatch)
+        assert lazy == strict or (lazy == [] and _warned(strict))
+        matched += any(isinstance(r, tuple) for r in strict)
+        warned += _warned(strict) and lazy == strict
+    assert matched >= 10 and warned >= 10  # both kinds of answer were put to the test
