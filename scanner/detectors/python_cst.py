@@ -14,8 +14,13 @@ sure to give what libcst would (`python_fastread`: plain and implicitly joined
 literals in the common bindings), else by libcst (`python_visitor`), which is
 imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
-A file that is not Python 3 (Python 2, syntax errors, an unknown coding cookie)
-yields one warning (a ScanWarning) and no match; the rule engine still scans it.
+A file that is not Python 3 (Python 2, syntax errors) yields one warning (a
+ScanWarning) and no match when the detector would otherwise report something
+from it; one in which it finds nothing stays silent: the runs of statements
+without a hit are checked only once the statements around the hits yield a
+match (`python_chunks`, the lazy reading). A file with a hit whose bytes cannot
+be decoded (an unknown coding cookie, bytes that are not its encoding, a NUL)
+always says so. The rule engine still scans every one of them.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from scanner.detectors.python_literals import Literal
-    from scanner.detectors.python_windows import LineIndex
+    from scanner.detectors.python_windows import LineIndex, Window
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ RULES: dict[str, PythonRule] = {
 }
 
 PYTHON_SUFFIXES = (".py", ".pyw")
+UNREADABLE = (SyntaxError, RecursionError, MemoryError, ValueError, LookupError)
+"""What reading a file's windows may raise (`detect` turns each into a warning)."""
 BOM = b"\xef\xbb\xbf"
 
 
@@ -153,24 +160,44 @@ class PythonDetector:
     def detect_source(self, data: bytes) -> list[Match]:
         """Matches in Python source bytes.
 
-        Raises SyntaxError (or ValueError, UnicodeError) when the file is not Python 3.
+        Raises SyntaxError (or ValueError, UnicodeError) when the file is not
+        Python 3 and the statements read around the hits hold a match (or
+        libcst cannot read one of them); a file in which nothing is found is
+        not checked further (`python_chunks`: the lazy reading).
         """
         kept, self._hits = self._hits, None
         hits = kept[1] if kept is not None and kept[0] is data else hit_lines(data)
         if not hits:
             return []
+        from scanner.detectors.python_chunks import Reading
         from scanner.detectors.python_screen import windows_worth_reading  # `ast`: files with hits
-        from scanner.detectors.python_windows import LineIndex, window_source
+        from scanner.detectors.python_windows import LineIndex
 
         base = len(BOM) if data.startswith(BOM) else 0
         encoding = _encoding(data)
         index = LineIndex(data[base:].decode(encoding), encoding, base)
-        matches: list[Match] = []
-        for window in windows_worth_reading(index.text, hits):
-            source, added = window_source(index.lines, window)
-            shift = window.first - 1 - added
-            matches.extend(_window_matches(source, shift, data, index))
+        reading = Reading()
+        try:
+            matches = _matches_in(windows_worth_reading(index.text, hits, reading), data, index)
+        except UNREADABLE:
+            if reading.settled():  # every run taken unchecked parses: the strict answer
+                raise
+            matches = None
+        if matches is None or ((matches or reading.could_hide()) and not reading.settled()):
+            return _matches_in(windows_worth_reading(index.text, hits), data, index)
         return matches
+
+
+def _matches_in(windows: Sequence[Window], data: bytes, index: LineIndex) -> list[Match]:
+    """What libcst finds in the windows; raises SyntaxError where it cannot read one."""
+    from scanner.detectors.python_windows import window_source
+
+    matches: list[Match] = []
+    for window in windows:
+        source, added = window_source(index.lines, window)
+        shift = window.first - 1 - added
+        matches.extend(_window_matches(source, shift, data, index))
+    return matches
 
 
 def _encoding(data: bytes) -> str:

@@ -22,20 +22,23 @@ from dataclasses import replace
 
 from scanner.detectors.credential_names import Category, credential_category, is_plausible_secret
 from scanner.detectors.python_chunks import (
+    Read,
+    Reading,
     Run,
     parse,
-    parses,
     parses_maybe,
     remember,
     runs_through,
 )
 from scanner.detectors.python_windows import BLOCKS, Window, moved, parsed_windows, windows_in
 
-_KEPT: OrderedDict[tuple[bytes, tuple[int, ...]], tuple[Window, ...]] = OrderedDict()
+_KEPT: OrderedDict[tuple[bytes, tuple[int, ...]], Read] = OrderedDict()
 KEPT_LIMIT = 4096
 
 
-def windows_worth_reading(text: str, hit_lines: Sequence[int]) -> tuple[Window, ...]:
+def windows_worth_reading(
+    text: str, hit_lines: Sequence[int], reading: Reading | None = None
+) -> tuple[Window, ...]:
     """The windows around `hit_lines` that `worth_reading` keeps (without their
     `ast` nodes). Raises what `parsed_windows` raises.
 
@@ -44,24 +47,25 @@ def windows_worth_reading(text: str, hit_lines: Sequence[int]) -> tuple[Window, 
     they are kept by the run's digest: the versions of a file in a history share
     most of their definitions, and `ast` on a large module costs more than
     libcst on the few statements it leads to. A run without a hit is only
-    checked to parse (so a file that does not parse still says so)."""
+    checked to parse (so a file that does not parse still says so); with
+    `reading`, not even that until the caller settles it (`Reading.settled`)."""
     lines = tuple(sorted(set(hit_lines)))
 
-    def judge(run: Run) -> Sequence[Window] | None:
+    def judge(run: Run) -> Read | None:
         inside = tuple(line - run.first + 1 for line in lines if run.start <= line < run.end)
-        if not inside:
-            return () if parses(run) else None
         kept = _kept_in(run, inside)
-        return None if kept is None else [moved(window, run.first - 1) for window in kept]
+        if kept is None:
+            return None
+        return Read([moved(window, run.first - 1) for window in kept.windows], kept.head)
 
-    found = runs_through(text, lines, judge)
+    found = runs_through(text, lines, judge, reading)
     if found is not None:
         return tuple(found)
     windows, _ = parsed_windows(text, lines)
     return tuple(replace(w, node=None) for w in windows if worth_reading(w))
 
 
-def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
+def _kept_in(run: Run, lines: tuple[int, ...]) -> Read | None:
     """The windows worth reading around `lines` (counted from the run's first
     line), or None when the run does not parse on its own."""
     key = (run.digest, lines)
@@ -74,7 +78,12 @@ def _kept_in(run: Run, lines: tuple[int, ...]) -> tuple[Window, ...] | None:
     remember(run, tree is not None)
     if tree is None:
         return None
-    kept = tuple(replace(w, node=None) for w in windows_in(tree, lines) if worth_reading(w))
+    windows = windows_in(tree, lines)
+    own_first = run.start - run.first + 1  # under `if 1:`, the run's first line is the second
+    kept = Read(
+        tuple(replace(w, node=None) for w in windows if worth_reading(w)),
+        any(w.first == own_first for w in windows),
+    )
     _KEPT[key] = kept
     if len(_KEPT) > KEPT_LIMIT:
         _KEPT.popitem(last=False)

@@ -1,0 +1,408 @@
+"""The lazy reading (`python_chunks.Reading`): runs without a hit are checked
+only when the file yields a match, or when a deferred run could change what a
+run with a hit reads.
+
+Every case is compared with the strict reading (the runs turned off: one parse
+of the whole file or its prefix, as the detector always did), with nothing kept
+from earlier files. The one difference allowed: a file that is not Python 3 and
+in which the detector finds nothing gets no warning.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import tokenize
+import warnings
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+
+from scanner.config import Config
+from scanner.detectors import python_chunks, python_screen
+from scanner.detectors.python_chunks import Reading, closes, plain_run
+from scanner.detectors.python_cst import PythonDetector, window_facts
+from scanner.detectors.python_prefilter import hit_lines
+from scanner.model import Match, Origin
+
+PW = "python.hardcoded-password"
+LEGACY = '    print "legacy"\n'
+NO_MATCH = 'cfg = dict(password="Kq7%abcd" + suffix)\n'
+"""A line the prefilter hits and in which libcst finds nothing."""
+
+Result = tuple[str, int, int, int, int, bytes] | str
+
+
+def _value() -> str:
+    return "Kq7%" + secrets.token_hex(6)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    _forget()
+    yield
+    _forget()
+
+
+def _forget() -> None:
+    python_screen._KEPT.clear()
+    python_chunks.forget()
+    window_facts.cache_clear()
+
+
+def _results(source: str) -> list[Result]:
+    data = source.encode("utf-8")
+    detector = PythonDetector(Config(), ())
+    origin = Origin("tests/test_app.py")
+    if not detector.wants(origin, data):
+        return []
+    return [
+        (m.rule_id, m.line, m.column, m.start, m.end, m.secret)
+        if isinstance(m, Match)
+        else f"warning: {m.message}"
+        for m in detector.detect(origin, data)
+    ]
+
+
+def _strict(source: str, monkeypatch: pytest.MonkeyPatch) -> list[Result]:
+    """One parse of the whole file (or its prefix), nothing kept."""
+    _forget()
+    with monkeypatch.context() as patch:
+        patch.setattr(python_screen, "runs_through", lambda *args: None)
+        found = _results(source)
+    _forget()
+    return found
+
+
+def _lazy(source: str) -> Reading:
+    """The lazy reading of `source`, as `detect_source` starts it."""
+    reading = Reading()
+    python_screen.windows_worth_reading(source, hit_lines(source.encode()), reading)
+    return reading
+
+
+def _helpers(count: int, name: str = "helper") -> str:
+    return "".join(f"def {name}_{i}(x):\n    return x * {i}\n\n\n" for i in range(count))
+
+
+def _long_class(extra: str = "", name: str = "Old") -> str:
+    methods = "".join(
+        f"    def test_{i}(self):\n        self.assertEqual(f({i}), {i})\n\n" for i in range(300)
+    )
+    return f"class {name}Tests(TestCase):\n" + methods.replace(
+        "    def test_7(self):\n", "    def test_7(self):\n" + extra
+    )
+
+
+def _symtable_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import symtable
+
+    calls: list[int] = []
+    real = symtable.symtable
+
+    def counted(text: str, *args: str) -> object:
+        calls.append(len(text))
+        return real(text, *args)
+
+    monkeypatch.setattr(symtable, "symtable", counted)
+    return calls
+
+
+def _warned(found: list[Result]) -> bool:
+    return len(found) == 1 and isinstance(found[0], str) and "cannot parse" in found[0]
+
+
+def test_python2_with_a_match_elsewhere_still_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deferred run that does not parse is checked once a match is found,
+    and the file is read the strict way: one warning, no match."""
+    source = (
+        _helpers(40).replace("    return x * 7\n", LEGACY)
+        + f"def connect():\n    password = {_value()!r}\n\n\n"
+        + _helpers(40, "later")
+    )
+    reading = _lazy(source)
+    assert any('print "legacy"' in run.text for run in reading.deferred)
+    assert not set(_digests(reading)) & set(python_chunks._PARSES)  # no verdict unchecked
+    found = _results(source)
+    assert _warned(found)
+    assert found == _strict(source, monkeypatch)
+
+
+def test_python2_whose_hits_find_nothing_stays_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _helpers(40).replace("    return x * 7\n", LEGACY) + NO_MATCH + _helpers(40, "later")
+    calls = _symtable_calls(monkeypatch)
+    assert _results(source) == []
+    assert calls == []  # not a run was checked
+    assert _warned(_strict(source, monkeypatch))  # the one documented difference
+
+
+def test_a_file_without_a_match_checks_nothing_and_keeps_no_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = _helpers(30) + _long_class() + "\n\n" + NO_MATCH + _helpers(30, "later")
+    calls = _symtable_calls(monkeypatch)
+    assert _results(source) == [] == _strict(source, monkeypatch)
+    assert calls == []
+    assert all(digest not in python_chunks._PARSES for digest in _digests(_lazy(source)))
+
+
+def _digests(reading: Reading) -> list[bytes]:
+    return [run.digest for run in reading.deferred]
+
+
+def test_a_hit_read_as_text_alone_is_found_as_code_in_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A deferred run cut inside a string: the next run parses alone with the
+    hit inside a string of its own, while in the file the hit is code. The
+    deferred run may end inside a string, so it is checked, fails, and the
+    file is read the strict way."""
+    source = (
+        _helpers(20)
+        + "DOC = '''\n"
+        + "def fake():\n    pass\n'''\n"
+        + f"password = {_value()!r}\n"
+        + "z = '''\n"
+        + "def other():\n    pass\n'''\n\n\n"
+        + _helpers(80, "later")
+    )
+    reading = _lazy(source)
+    assert any(not closes(run) for run in reading.deferred)
+    assert reading.could_hide()
+    found = _results(source)
+    assert [r[0] for r in found] == [PW]
+    assert found == _strict(source, monkeypatch)
+
+
+def test_code_read_alone_that_is_text_in_the_file_is_not_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reverse: alone, the run after the cut reads the hit as code (a
+    match), in the file it is text. A match settles the deferred runs."""
+    source = (
+        _helpers(20)
+        + "DOC = '''\n"
+        + f"def fake():\n    password = {_value()!r}\n'''\n"
+        + "z = '''\n"
+        + "def other():\n    pass\n'''\n\n\n"
+        + _helpers(80, "later")
+    )
+    assert _results(source) == [] == _strict(source, monkeypatch)
+
+
+@pytest.mark.parametrize("value", ["match", "no-match"])
+def test_a_run_cut_inside_a_bracket(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A definition at column 0 inside an open bracket is a syntax error of the
+    file: the strict reading warns. With a match the lazy one checks and warns
+    too; without one it stays silent."""
+    body = f"    password = {_value()!r}\n" if value == "match" else "    " + NO_MATCH
+    source = (
+        _helpers(20)
+        + "SETTINGS = dict(\n    debug=True,\n"
+        + f"def connect():\n{body}\n\n"
+        + _helpers(80, "later")
+    )
+    strict = _strict(source, monkeypatch)
+    assert _warned(strict)
+    assert _results(source) == (strict if value == "match" else [])
+
+
+def test_decorators_cut_off_before_a_hit_in_a_header_are_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A comment between a decorator and its definition cuts them apart: the
+    definition read alone has no decorator, in the file it has. Where a
+    statement around a hit starts on the run's first line, the run before it
+    must have been checked."""
+    source = (
+        _helpers(20)
+        + "@override_settings(\n    DEBUG=True)\n# the header below holds the hit\n"
+        + 'def connect(password="Kq7%abcd" + suffix):\n    pass\n\n\n'
+        + _helpers(80, "later")
+    )
+    reading = _lazy(source)
+    assert any(run.text.startswith("@override_settings") for run in reading.deferred)
+    assert reading.could_hide()
+    assert _results(source) == []
+    assert python_chunks._PARSES  # settled: the deferred runs now have a verdict
+    assert _strict(source, monkeypatch) == []
+    in_the_body = source.replace(
+        'def connect(password="Kq7%abcd" + suffix):\n    pass\n',
+        "def connect():\n    " + NO_MATCH,
+    )
+    assert not _lazy(in_the_body).could_hide()  # the body's statement has no decorator
+
+
+def test_versions_where_a_deferred_run_is_needed_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history: a class deferred in one version (its hit finds nothing) is
+    checked in the next (a match elsewhere), turns Python 2, and so on. Each
+    version gets what a fresh strict read gives, but for the warning of a
+    Python 2 version in which nothing is found; in both orders."""
+    real = f"def connect():\n    password = {_value()!r}\n\n\n"
+    nothing = "def connect():\n    " + NO_MATCH + "\n\n"
+    legacy = "    " + LEGACY
+    quiet = "        " + NO_MATCH
+    in_class = f"        password = {_value()!r}\n"
+    versions = [
+        _helpers(10) + _long_class() + "\n\n" + nothing + _helpers(30, "later"),
+        _helpers(10) + _long_class() + "\n\n" + real + _helpers(30, "later"),
+        _helpers(10) + _long_class(legacy) + "\n\n" + real + _helpers(30, "later"),
+        _helpers(10) + _long_class(legacy) + "\n\n" + nothing + _helpers(30, "later"),
+        _helpers(10) + _long_class(quiet) + "\n\n" + _helpers(30, "later"),
+        _helpers(10) + _long_class(quiet + in_class) + _helpers(30, "later"),
+        _helpers(10) + _long_class(quiet).replace("f(3), 3)", "f(3), 4))") + "\n\n" + real,
+    ]
+    strict = [_strict(v, monkeypatch) for v in versions]
+    assert strict[0] == strict[4] == [] and _warned(strict[3])
+    assert _warned(strict[2]) and _warned(strict[6])
+    assert [r[0] for r in strict[1]] == [PW] and [r[0] for r in strict[5]] == [PW]
+    expected = [*strict[:3], [], *strict[4:]]  # Python 2, nothing found: silent
+    assert [_results(v) for v in versions] == expected
+    assert [_results(v) for v in reversed(versions)] == expected[::-1]
+    _forget()
+    assert [_results(v) for v in versions] == expected
+
+
+def test_a_long_run_read_around_deferred_pieces_is_kept_only_once_they_are_checked() -> None:
+    quiet = "        " + NO_MATCH
+    nothing = _helpers(5) + _long_class(quiet) + "\n\n" + _helpers(30, "later")
+    assert _results(nothing) == []
+    assert not python_chunks._READ  # its pieces were not checked
+    real = nothing + f"def connect():\n    password = {_value()!r}\n"
+    assert [r[0] for r in _results(real)] == [PW]
+    assert python_chunks._READ  # checked with the match: kept
+    assert all(python_chunks._PARSES.values())
+
+
+# --- `closes`: never says a run ends outside strings when it does not ----------
+
+FRAGMENTS = ["'", '"', "'''", '"""', "\\", "\\\n", "\n", "#", "a", " ", "r", "f", "b", "x = "]
+
+
+def _open_at_end(text: str) -> bool:
+    """Whether Python's tokenizer, reading `text`, ends inside a string or a
+    continued line (or cannot tell where a string ends)."""
+    try:
+        for token in tokenize.generate_tokens(StringIO(text).readline):
+            if token.type == tokenize.ERRORTOKEN and token.string[:1] in "'\"\\":
+                return True
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return True
+    return False
+
+
+def test_closes_is_never_wrong_about_an_open_string() -> None:
+    chosen = random.Random(20261207)
+    said_closed = 0
+    for _ in range(30000):
+        text = "".join(chosen.choice(FRAGMENTS) for _ in range(chosen.randint(1, 14))) + "\n"
+        if closes(plain_run(text, 1)):
+            said_closed += 1
+            assert not _open_at_end(text), repr(text)
+    assert said_closed > 3000  # it does say so where it is sure
+
+
+@pytest.mark.parametrize(
+    ("text", "closed"),
+    [
+        ("x = '''\n", False),
+        ("x = '''a'''\n", True),
+        ("x = 'a\\\n", False),
+        ("x = 1 + \\\n", False),
+        ("x = 1 + \\\n    2\n", True),
+        ("# '''\n", True),
+        ("x = '#'''\n", True),
+        ("x = '''abc'\n", False),
+        ("x = ''''\n", False),
+        ("s = r'\\''\n", True),
+        ('x = """a\\"""\n', False),
+        ('x = """\n    def f():\n"""\n', True),
+    ],
+)
+def test_closes_on_known_texts(text: str, closed: bool) -> None:
+    assert closes(plain_run(text, 1)) is closed
+
+
+def test_a_sentinel_after_a_continued_line_is_not_read_as_closing_it() -> None:
+    run = python_chunks._wrapped_run("    x = 1 + \\\n", 10, "    if 1: pass\n")
+    assert not closes(run)
+
+
+def test_after_python_3_11_a_run_holding_an_f_string_is_never_called_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PEP 701 (3.12) nests quotes inside an f-string's braces: `f"{'''"` opens
+    a triple-quoted string there, which a plain string's reading would close."""
+    text = "x = f\"{'''\"\n"
+    monkeypatch.setattr(python_chunks, "OWN_F_STRINGS", False)
+    assert not closes(plain_run(text, 1))
+    assert closes(plain_run("x = 'elf'\n", 1))  # no f-string: read as before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'''" + "'" * 400_000,
+        "'" + "\\'" * 400_000,
+        "x = '''a\n" * 100_000,
+        "\\\n" * 400_000 + "'",
+        "''' x ''" * 100_000,
+    ],
+    ids=["quotes", "escaped-quotes", "open-triples", "continued-lines", "pairs"],
+)
+def test_closes_takes_linear_time_on_hostile_runs(text: str) -> None:
+    import time
+
+    started = time.process_time()
+    closes(plain_run(text, 1))
+    assert time.process_time() - started < 5  # a few milliseconds; backtracking would take hours
+
+
+BREAKS = [
+    "'''\n",
+    '"""\n',
+    "    '''\n",
+    'DOC = """\n',
+    'print "legacy"\n',
+    "@decorated(\n    flag=1)\n# cut off\n",
+    "SETTINGS = (\n",
+    "text = 'open\\\n",
+    "\\\n",
+]
+
+
+def test_real_modules_broken_at_random_read_as_one_parse_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large standard-library test modules with open strings, brackets, Python 2
+    lines, continued lines and cut-off decorators put at random line starts,
+    and credentials and lines that find nothing put at random places: the lazy
+    reading gives what one parse of the whole file gives, but for the warning
+    of a file in which nothing is found."""
+    import sysconfig
+    from pathlib import Path
+
+    root = Path(sysconfig.get_paths()["stdlib"]) / "test"
+    paths = sorted(root.glob("test_*.py"), key=lambda p: p.stat().st_size, reverse=True)[:20]
+    texts = [path.read_text("utf-8", "replace").splitlines(keepends=True) for path in paths]
+    chosen = random.Random(20261207)
+    matched = warned = 0
+    for _ in range(80):
+        lines = list(chosen.choice(texts))
+        for _ in range(chosen.randint(0, 2)):
+            lines.insert(chosen.randrange(len(lines)), chosen.choice(BREAKS))
+        for _ in range(chosen.randint(1, 3)):
+            hit = chosen.choice([f"password = {_value()!r}\n", NO_MATCH])
+            at = chosen.randrange(len(lines))
+            lines.insert(at, lines[at][: len(lines[at]) - len(lines[at].lstrip())] + hit)
+        source = "".join(lines)
+        _forget()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in the modules' strings
+            lazy = _results(source)
+            strict = _strict(source, monkeypatch)
+        assert lazy == strict or (lazy == [] and _warned(strict))
+        matched += any(isinstance(r, tuple) for r in strict)
+        warned += _warned(strict) and lazy == strict
+    assert matched >= 10 and warned >= 10  # both kinds of answer were put to the test
