@@ -197,15 +197,29 @@ def select_ids(session: Session, names: Sequence[str]) -> list[int]:
 
 
 def _matching(session: Session, name: str) -> list[int]:
-    """The ids `name` names (URL, name or id), or InventoryError naming it."""
+    """The ids `name` names, or InventoryError naming it. A URL or name match wins;
+    only when nothing has that URL or name is `name` read as an id (`as_id`), so a
+    repository named "5" is never hidden by the one with id 5."""
+    active = Repository.removed_at.is_(None)
     named = (Repository.url == name) | (Repository.name == name)
-    if name.isdigit():
-        named = named | (Repository.id == int(name))
-    query = select(Repository.id).where(named, Repository.removed_at.is_(None))
-    found = list(session.scalars(query.order_by(Repository.id)))
+    found = list(
+        session.scalars(select(Repository.id).where(named, active).order_by(Repository.id))
+    )
+    number = as_id(name)
+    if not found and number is not None:
+        found = list(session.scalars(select(Repository.id).where(Repository.id == number, active)))
     if not found:
         raise InventoryError(f"{_e(shown(name))}: no such repository (see keysweep repos list)")
     return found
+
+
+def as_id(name: str) -> int | None:
+    """`name` as a repository id: ASCII digits only, within a signed 64-bit integer
+    (what the column holds); else None ("²", 30 digits: only a name or a URL)."""
+    if not (name.isascii() and name.isdecimal()) or len(name) > 19:
+        return None
+    number = int(name)
+    return number if number < 2**63 else None
 
 
 def remove(session: Session, names: Sequence[str]) -> list[RemovedRepository]:
