@@ -77,13 +77,15 @@ def add(sources: tuple[str, ...], db_url: str, fmt: str, **options: Any) -> None
     engine = open_database(db_url)
     try:
         with Session(engine) as session, session.begin():
-            added, known = store.add(session, found)
+            done = store.add(session, found)
     finally:
         engine.dispose()
     if fmt == "json":
-        click.echo(json.dumps({"added": added, "known": known}))
-    else:
-        click.echo(f"{added} repositories added, {known} already known")
+        click.echo(json.dumps(asdict(done)))
+        return
+    skipped = done.skipped_removed
+    more = f", {skipped} removed, skipped (add a URL to bring it back)" if skipped else ""
+    click.echo(f"{done.added} repositories added, {done.known} already known{more}")
 
 
 def _listed(options: dict[str, Any]) -> list[Any]:

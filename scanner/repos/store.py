@@ -16,7 +16,8 @@ was pushed stays exposed whether or not it is still scanned: the inventory
 must go on saying where it was found, and `sighting_commits` names the row.
 A removed row is neither listed nor scanned, and a scan that ends after the
 removal stores nothing. Adding its URL again brings it back, scanned from the
-start.
+start; a listing (a host's organisation, a folder, a file of URLs) that names it
+again leaves it removed and says so.
 """
 
 from __future__ import annotations
@@ -88,14 +89,33 @@ class RepositoryRemoved(InventoryError):
     """The repository was removed (a scan that ends after that is not stored)."""
 
 
-def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
-    """Insert the repositories not yet known (by URL), bring back removed ones;
-    (added, already known)."""
-    added = known = 0
+@dataclass(frozen=True)
+class Added:
+    added: int
+    known: int
+    """Already there (by URL), not removed."""
+    skipped_removed: int
+    """Removed, and listed again by a folder, a file of URLs or a host's listing:
+    left removed (only a URL named on the command line brings a row back)."""
+
+
+BRINGS_BACK = "url"
+"""The origin of a URL named on the command line: the one add that brings a removed
+row back. A listing (host, folder, file of URLs) is re-run as it is, and would
+otherwise bring back every repository removed since."""
+
+
+def add(session: Session, repositories: Iterable[NewRepository]) -> Added:
+    """Insert the repositories not yet known (by URL); bring back the removed ones
+    named by URL (`BRINGS_BACK`), skip those a listing names again."""
+    added = known = skipped = 0
     for new in repositories:
         row = session.scalars(select(Repository).where(Repository.url == new.url)).first()
         if row is not None and row.removed_at is None:
             known += 1
+            continue
+        if row is not None and new.origin != BRINGS_BACK:
+            skipped += 1
             continue
         if row is None:
             session.add(_row(new))
@@ -103,7 +123,7 @@ def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, i
             _bring_back(row, new)
         session.flush()
         added += 1
-    return added, known
+    return Added(added, known, skipped)
 
 
 def _bring_back(row: Repository, new: NewRepository) -> None:
