@@ -109,3 +109,14 @@ def test_discard_all_counts_each_mirror_once_across_threads(tmp_path: Path) -> N
         assert sum(pool.map(delete, range(4))) == len(urls)
     assert os.listdir(cache) == []
     assert mirror.discard_all(tmp_path / "no-such-cache", urls) == 0
+
+
+def test_what_remove_tree_cannot_delete_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "removed-x"
+    (folder / "m").mkdir(parents=True)
+    assert mirror.remove_tree(folder) is True and not folder.exists()
+    with caplog.at_level("WARNING", logger="keysweep.repos"):
+        assert mirror.remove_tree(folder) is False  # gone already: nothing was deleted
+    assert [r.getMessage().split(" ")[0] for r in caplog.records] == [str(folder)]
