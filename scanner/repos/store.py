@@ -74,6 +74,8 @@ class RepositoryView:
     refused: str | None = None
     """Why the stored clone URL is refused now (a row stored before the policy
     refused its form); `url` and `name` are then shown without user information."""
+    removed_at: str | None = None
+    """When it was removed (`repos list --removed`); None for a listed repository."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ def _row(new: NewRepository) -> Repository:
     )
 
 
-def listing(session: Session) -> list[RepositoryView]:
-    query = select(Repository).where(Repository.removed_at.is_(None)).order_by(Repository.url)
+def listing(session: Session, *, removed: bool = False) -> list[RepositoryView]:
+    """The repositories scanned, or (`removed`) only the removed ones."""
+    which = Repository.removed_at.is_not(None) if removed else Repository.removed_at.is_(None)
+    query = select(Repository).where(which).order_by(Repository.url)
     rows = session.scalars(query).all()
     return [_view(session, row) for row in rows]
 
@@ -169,6 +173,7 @@ def _view(session: Session, row: Repository) -> RepositoryView:
         last_status=row.last_status,
         last_error=None if refused else row.last_error,  # it may quote the URL
         refused=refused,
+        removed_at=row.removed_at.isoformat() + "Z" if row.removed_at else None,
     )
 
 

@@ -40,6 +40,8 @@ def test_a_folder_added_again_skips_what_was_removed(tmp_path: Path) -> None:
         "0 repositories added, 1 already known, 1 removed, skipped (add a URL to bring it back)"
     )
     assert _urls(db) == [web]
+    removed = _ok("repos", "list", "--removed", "--db", db)
+    assert removed.startswith(f"1  {api}  0 refs  removed 20") and len(removed.splitlines()) == 1
     listed = json.loads(_ok("repos", "add", folder, "--db", db, "--format", "json"))
     assert listed == {"added": 0, "known": 1, "skipped_removed": 1}
     # a file of URLs is a listing too
@@ -52,4 +54,5 @@ def test_a_folder_added_again_skips_what_was_removed(tmp_path: Path) -> None:
     # named by URL: back
     assert _ok("repos", "add", api, "--db", db) == "1 repositories added, 0 already known"
     assert _urls(db) == [api, web]
+    assert _ok("repos", "list", "--removed", "--db", db) == ""
     assert _ok("repos", "add", folder, "--db", db) == "0 repositories added, 2 already known"
