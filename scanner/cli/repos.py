@@ -77,13 +77,15 @@ def add(sources: tuple[str, ...], db_url: str, fmt: str, **options: Any) -> None
     engine = open_database(db_url)
     try:
         with Session(engine) as session, session.begin():
-            added, known = store.add(session, found)
+            done = store.add(session, found)
     finally:
         engine.dispose()
     if fmt == "json":
-        click.echo(json.dumps({"added": added, "known": known}))
-    else:
-        click.echo(f"{added} repositories added, {known} already known")
+        click.echo(json.dumps(asdict(done)))
+        return
+    skipped = done.skipped_removed
+    more = f", {skipped} removed, skipped (add a URL to bring it back)" if skipped else ""
+    click.echo(f"{done.added} repositories added, {done.known} already known{more}")
 
 
 def _listed(options: dict[str, Any]) -> list[Any]:
@@ -110,9 +112,12 @@ def _listed(options: dict[str, Any]) -> list[Any]:
 
 
 @command.command("list")
+@click.option(
+    "--removed", is_flag=True, help="Only removed repositories (add a URL to bring it back)."
+)
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def list_(db_url: str, fmt: str) -> None:
+def list_(removed: bool, db_url: str, fmt: str) -> None:
     """Every repository, with its refs and its last scan."""
     from sqlalchemy.orm import Session
 
@@ -121,7 +126,7 @@ def list_(db_url: str, fmt: str) -> None:
     engine = open_database(db_url)
     try:
         with Session(engine) as session:
-            rows = store.listing(session)
+            rows = store.listing(session, removed=removed)
     finally:
         engine.dispose()
     if fmt == "json":
@@ -132,6 +137,8 @@ def list_(db_url: str, fmt: str) -> None:
         error = f" ({_e(r.last_error)})" if r.last_error else ""
         if r.refused:  # stored before its form was refused: named without user information
             status, error = "refused", f" ({_e(r.refused)})"
+        if r.removed_at:
+            status, error = f"removed {r.removed_at}", ""
         click.echo(f"{r.id}  {_e(r.url)}  {r.refs} refs  {status}{error}")
 
 

@@ -98,14 +98,14 @@ def command(
     when a repository could not be scanned (a limit, or a fetch that failed every attempt)."""
     from croniter import croniter
 
-    from scanner.repos import open_database, queue
+    from scanner.repos import mirror, open_database, queue
 
     if not croniter.is_valid(rescan_cron):
         raise KeysweepError(f"--rescan-cron {rescan_cron!r}: not a cron expression")
 
     settings = queue.WorkerSettings(
         db_url=db_url,
-        cache=(cache or _default_cache()).absolute(),
+        cache=(cache or mirror.default_cache()).absolute(),
         max_seconds=max_minutes * 60,
         max_bytes=max_mb * MIB,
         scan_jobs=scan_jobs,
@@ -126,10 +126,3 @@ def command(
     click.echo(f"{done} repositories scanned")
     if failed:  # a queue drained is not a clean result when some repositories were not scanned
         raise KeysweepError(f"{failed} repositories could not be scanned (see keysweep repos list)")
-
-
-def _default_cache() -> Path:
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "keysweep" / "mirrors"

@@ -15,12 +15,14 @@ repository's mirror is deleted (`discard`) without following any link.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from scanner.urlshow import shown
 REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 """Branches and tags: what people push; pull-request refs and notes are left out."""
 POLL_SECONDS = 0.25
+log = logging.getLogger("keysweep.repos")
 
 
 class FetchLimit(SourceError):
@@ -58,33 +61,66 @@ def default_cache() -> Path:
 
 
 def discard(cache: Path, url: str) -> bool:
-    """Delete the mirror of `url` in `cache`, if there is one; True when something was
-    deleted. Only the mirror's own name in `cache` is touched: a symbolic link (or a
-    file) in its place is unlinked, never followed; a folder is first renamed to a
+    """Delete the mirror of `url` in `cache`, if there is one; True when this call
+    deleted it. Only the mirror's own name in `cache` is touched: a symbolic link (or
+    a file) in its place is unlinked, never followed; a folder is first renamed to a
     scratch name in `cache` (a fetch starting meanwhile finds no mirror and clones,
-    never half of one), then removed by `remove_tree`, which follows no link."""
+    never half of one), then removed by `remove_tree`, which follows no link. When
+    another process deletes the same mirror meanwhile, one of the two renames (or
+    unlinks) it and the other finds nothing: False, not an error."""
     target = mirror_path(cache, url)
     try:
-        mode = os.lstat(target).st_mode
-    except FileNotFoundError:
+        if not stat.S_ISDIR(os.lstat(target).st_mode):
+            target.unlink()
+            return True
+        return _discard_folder(cache, target)
+    except FileNotFoundError:  # not there, or another process deleted it first
         return False
-    if not stat.S_ISDIR(mode):
-        target.unlink()
-        return True
+
+
+def _discard_folder(cache: Path, target: Path) -> bool:
     scratch = Path(tempfile.mkdtemp(prefix="removed-", dir=cache))
     try:
         os.replace(target, scratch / "m")
+        return True
+    except FileNotFoundError:  # another process renamed it first
+        return False
     finally:
         remove_tree(scratch)
-    return True
 
 
-def remove_tree(folder: Path) -> None:
+def discard_all(cache: Path, urls: Iterable[str]) -> int:
+    """`discard` each URL's mirror in `cache`; how many were deleted. A mirror that
+    cannot be deleted is a warning, never an error: a cache problem must not fail
+    a removal that is already committed, nor another repository's scan."""
+    if not cache.is_dir():
+        return 0
+    deleted = 0
+    for url in urls:
+        try:
+            deleted += discard(cache, url)
+        except OSError as error:
+            target = mirror_path(cache, url)
+            log.warning("mirror %s not deleted: %s", target, error.strerror or type(error).__name__)
+    return deleted
+
+
+def remove_tree(folder: Path) -> bool:
     """Remove `folder` and all under it without following a symbolic link out of it:
     shutil.rmtree walks by file descriptors where the platform has them (links are
     unlinked, not entered, and a folder swapped for a link midway is refused), and
-    where it has not, it checks each entry with lstat and unlinks links."""
-    shutil.rmtree(folder, ignore_errors=True)
+    where it has not, it checks each entry with lstat and unlinks links. Whatever it
+    could not delete is a warning naming the folder (False), and the rest is deleted."""
+    failed: list[str] = []
+
+    def note(_func: object, path: str, info: object) -> None:
+        error = info[1] if isinstance(info, tuple) else info
+        failed.append(f"{path}: {getattr(error, 'strerror', None) or type(error).__name__}")
+
+    shutil.rmtree(folder, onerror=note)
+    if failed:
+        log.warning("%s not fully deleted (%d left, first %s)", folder, len(failed), failed[0])
+    return not failed
 
 
 def update(url: CloneUrl, cache: Path, limits: FetchLimits) -> Path:

@@ -190,10 +190,12 @@ def _removed(repository_id: int) -> int:
 def discard_removed(engine: Engine, cache: Path) -> int:
     """Delete the mirrors of removed repositories in `cache`; how many there were.
     Each worker runs it on its own cache when it starts and before each job (the
-    mirrors are not shared between machines: `repos remove` reaches only its own)."""
+    mirrors are not shared between machines: `repos remove` reaches only its own).
+    A mirror it cannot delete is a warning (`mirror.discard_all`): it never fails the
+    job it runs before, which is another repository's scan."""
     with Session(engine) as session:
         urls = store.removed_mirror_urls(session)
-    return sum(mirror.discard(cache, url) for url in urls) if cache.is_dir() else 0
+    return mirror.discard_all(cache, urls)
 
 
 def cancel_waiting(app: Any, repository_ids: list[int]) -> int:

@@ -44,7 +44,7 @@ def remove(db_url: str, names: Sequence[str], cache: Path | None = None) -> Remo
     cancelled = _cancel(db_url, [r.id for r in removed])
     cache = cache or mirror.default_cache()
     urls = [url for r in removed for url in r.mirror_urls]
-    mirrors = sum(mirror.discard(cache, url) for url in urls) if cache.is_dir() else 0
+    mirrors = mirror.discard_all(cache, urls)  # after the commit: a failure is a warning
     return Removal(removed, cancelled, mirrors)
 
 

@@ -16,7 +16,8 @@ was pushed stays exposed whether or not it is still scanned: the inventory
 must go on saying where it was found, and `sighting_commits` names the row.
 A removed row is neither listed nor scanned, and a scan that ends after the
 removal stores nothing. Adding its URL again brings it back, scanned from the
-start.
+start; a listing (a host's organisation, a folder, a file of URLs) that names it
+again leaves it removed and says so.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class RepositoryView:
     refused: str | None = None
     """Why the stored clone URL is refused now (a row stored before the policy
     refused its form); `url` and `name` are then shown without user information."""
+    removed_at: str | None = None
+    """When it was removed (`repos list --removed`); None for a listed repository."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +91,33 @@ class RepositoryRemoved(InventoryError):
     """The repository was removed (a scan that ends after that is not stored)."""
 
 
-def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, int]:
-    """Insert the repositories not yet known (by URL), bring back removed ones;
-    (added, already known)."""
-    added = known = 0
+@dataclass(frozen=True)
+class Added:
+    added: int
+    known: int
+    """Already there (by URL), not removed."""
+    skipped_removed: int
+    """Removed, and listed again by a folder, a file of URLs or a host's listing:
+    left removed (only a URL named on the command line brings a row back)."""
+
+
+BRINGS_BACK = "url"
+"""The origin of a URL named on the command line: the one add that brings a removed
+row back. A listing (host, folder, file of URLs) is re-run as it is, and would
+otherwise bring back every repository removed since."""
+
+
+def add(session: Session, repositories: Iterable[NewRepository]) -> Added:
+    """Insert the repositories not yet known (by URL); bring back the removed ones
+    named by URL (`BRINGS_BACK`), skip those a listing names again."""
+    added = known = skipped = 0
     for new in repositories:
         row = session.scalars(select(Repository).where(Repository.url == new.url)).first()
         if row is not None and row.removed_at is None:
             known += 1
+            continue
+        if row is not None and new.origin != BRINGS_BACK:
+            skipped += 1
             continue
         if row is None:
             session.add(_row(new))
@@ -103,7 +125,7 @@ def add(session: Session, repositories: Iterable[NewRepository]) -> tuple[int, i
             _bring_back(row, new)
         session.flush()
         added += 1
-    return added, known
+    return Added(added, known, skipped)
 
 
 def _bring_back(row: Repository, new: NewRepository) -> None:
@@ -125,8 +147,10 @@ def _row(new: NewRepository) -> Repository:
     )
 
 
-def listing(session: Session) -> list[RepositoryView]:
-    query = select(Repository).where(Repository.removed_at.is_(None)).order_by(Repository.url)
+def listing(session: Session, *, removed: bool = False) -> list[RepositoryView]:
+    """The repositories scanned, or (`removed`) only the removed ones."""
+    which = Repository.removed_at.is_not(None) if removed else Repository.removed_at.is_(None)
+    query = select(Repository).where(which).order_by(Repository.url)
     rows = session.scalars(query).all()
     return [_view(session, row) for row in rows]
 
@@ -149,6 +173,7 @@ def _view(session: Session, row: Repository) -> RepositoryView:
         last_status=row.last_status,
         last_error=None if refused else row.last_error,  # it may quote the URL
         refused=refused,
+        removed_at=row.removed_at.isoformat() + "Z" if row.removed_at else None,
     )
 
 
@@ -197,15 +222,29 @@ def select_ids(session: Session, names: Sequence[str]) -> list[int]:
 
 
 def _matching(session: Session, name: str) -> list[int]:
-    """The ids `name` names (URL, name or id), or InventoryError naming it."""
+    """The ids `name` names, or InventoryError naming it. A URL or name match wins;
+    only when nothing has that URL or name is `name` read as an id (`as_id`), so a
+    repository named "5" is never hidden by the one with id 5."""
+    active = Repository.removed_at.is_(None)
     named = (Repository.url == name) | (Repository.name == name)
-    if name.isdigit():
-        named = named | (Repository.id == int(name))
-    query = select(Repository.id).where(named, Repository.removed_at.is_(None))
-    found = list(session.scalars(query.order_by(Repository.id)))
+    found = list(
+        session.scalars(select(Repository.id).where(named, active).order_by(Repository.id))
+    )
+    number = as_id(name)
+    if not found and number is not None:
+        found = list(session.scalars(select(Repository.id).where(Repository.id == number, active)))
     if not found:
         raise InventoryError(f"{_e(shown(name))}: no such repository (see keysweep repos list)")
     return found
+
+
+def as_id(name: str) -> int | None:
+    """`name` as a repository id: ASCII digits only, within a signed 64-bit integer
+    (what the column holds); else None ("²", 30 digits: only a name or a URL)."""
+    if not (name.isascii() and name.isdecimal()) or len(name) > 19:
+        return None
+    number = int(name)
+    return number if number < 2**63 else None
 
 
 def remove(session: Session, names: Sequence[str]) -> list[RemovedRepository]:

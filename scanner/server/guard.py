@@ -124,15 +124,22 @@ class Guard:
     def _verified(
         self, source: str, check: Callable[[Session], Caller | None]
     ) -> tuple[Caller | None, float]:
+        failure: Exception | None = None
         with self.sessions() as session, session.begin():
             left = self.shared.take(session, source)
             if left < 0:
                 return None, left
-            caller = check(session)
+            try:
+                with session.begin_nested():  # a failed lookup undoes itself, not the spend
+                    caller = check(session)
+            except Exception as error:  # raised again below, once the spend is committed
+                caller, failure = None, error
             if caller is not None:
                 self.shared.give_back(session, source)
                 left += 1
-            return caller, left
+        if failure is not None:
+            raise failure
+        return caller, left
 
     async def viewer(self, request: Request) -> Caller | None:
         """The dashboard viewer of this session, if its token is still valid."""

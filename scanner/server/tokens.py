@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ KINDS = ("host", "viewer", "admin")
 PREFIX = "ksw_"
 USE_RESOLUTION = timedelta(minutes=5)
 _DUMMY = hashlib.sha256(b"keysweep: no such token").hexdigest()
+_ID_BYTES = 6
+_ID = re.compile(f"[0-9a-f]{{{2 * _ID_BYTES}}}")
+"""The one shape of a token id (`secrets.token_hex(_ID_BYTES)`): anything else is
+never looked up, so no byte a database refuses (a NUL) reaches a query."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def create(session: Session, kind: str, name: str) -> tuple[str, str]:
     """A new token of `kind` for `name`: (token id, the token, shown once)."""
     if kind not in KINDS:
         raise ValueError(f"unknown token kind {kind!r}")
-    token_id = secrets.token_hex(6)
+    token_id = secrets.token_hex(_ID_BYTES)
     token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     session.add(
         ApiToken(id=token_id, kind=kind, name=name, digest=digest(token), created_at=naive_utc())
@@ -70,12 +75,17 @@ def create(session: Session, kind: str, name: str) -> tuple[str, str]:
     return token_id, token
 
 
+def valid_id(token_id: str) -> bool:
+    """Whether `token_id` has the shape ids are made with (12 lowercase hex characters)."""
+    return _ID.fullmatch(token_id) is not None
+
+
 def split_id(token: str) -> str | None:
     """The id part of a well-formed token, else None."""
-    if not token.startswith(PREFIX):
+    if not token.startswith(PREFIX) or len(token) > 200:
         return None
     token_id, sep, rest = token[len(PREFIX) :].partition("_")
-    if not sep or len(token_id) != 12 or not rest or len(token) > 200:
+    if not sep or not valid_id(token_id) or not rest:
         return None
     return token_id
 
@@ -99,12 +109,15 @@ def verify(session: Session, token: str, kinds: Collection[str] | None = None) -
 
 def still_valid(session: Session, caller: Caller) -> bool:
     """For a session cookie: the token it was made from is not revoked."""
+    if not valid_id(caller.token_id):
+        return False
     row = session.get(ApiToken, caller.token_id)
     return row is not None and row.revoked_at is None
 
 
 def revoke(session: Session, token_id: str) -> bool:
-    row = session.get(ApiToken, token_id)
+    """Revoke the token `token_id`; False when there is none (or it is no id at all)."""
+    row = session.get(ApiToken, token_id) if valid_id(token_id) else None
     if row is None:
         return False
     if row.revoked_at is None:

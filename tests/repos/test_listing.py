@@ -221,3 +221,26 @@ def test_a_bitbucket_workspace_is_paged_by_next_in_the_body(
         ("git@bitbucket.example.test:team-ws/payments-fork.git", True),
         ("git@bitbucket.example.test:team-ws/payments.git", False),
     ]
+
+
+def test_an_organisation_listed_again_skips_what_was_removed(
+    api: RecordedApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github_pages(api)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_recordedtesttoken")
+    db = f"sqlite:///{tmp_path / 'inventory.db'}"
+    args = ["--github-org", "acme", "--api-url", f"{api.base}/api", "--allow-http", "--db", db]
+    assert keysweep("repos", "add", *args) == (0, "2 repositories added, 0 already known\n")
+    code, out = keysweep("repos", "remove", "billing", "--db", db, "--cache", tmp_path / "c")
+    assert code == 0, out
+    code, out = keysweep("repos", "add", *args)
+    assert (code, out.strip()) == (
+        0,
+        "0 repositories added, 1 already known, 1 removed, skipped (add a URL to bring it back)",
+    )
+    code, out = keysweep("repos", "list", "--db", db, "--format", "json")
+    assert [r["url"] for r in json.loads(out)] == ["https://github.com/acme/deploy.git"]
+    billing = "https://github.com/acme/billing.git"
+    assert keysweep("repos", "add", billing, "--db", db)[0] == 0
+    code, out = keysweep("repos", "list", "--db", db, "--format", "json")
+    assert [r["url"] for r in json.loads(out)] == [billing, "https://github.com/acme/deploy.git"]
