@@ -13,10 +13,13 @@ It declines (None) a window that holds any f-string, a `+` with a string
 operand, `.encode()` or `.join()` called on a literal, "BEGIN" in the source or
 in a literal's value (PEM pieces), a starred target or value (a call's `*args`
 aside), a tuple subscript as a target, a lone carriage return or a line break
-character other than `\\n` and `\\r\\n`, a coding declaration, `match` or
-`except*`, a tree deeper than `MAX_DEPTH`, a literal too long for libcst's
-recursion (`MAX_LINES`, `MAX_QUOTES`: it nests joined pieces one level each), or
-a literal whose tokens it cannot read back; and any window `ast` refuses.
+character other than `\\n` and `\\r\\n`, a line holding only a continuation, a
+coding declaration, `match` or `except*`, a parenthesised annotated target
+(`(x): int`, which libcst refuses), a tree deeper than `MAX_DEPTH` (a boolean
+operation's operands, a comprehension's `for` clauses and an imported name's
+dotted parts count as levels: libcst recurses on each), a literal too long for
+libcst's recursion (`MAX_LINES`, `MAX_QUOTES`: it nests joined pieces one level
+each), or a literal whose tokens it cannot read back; and any window `ast` refuses.
 Everything else is walked as the visitor walks its tree (a parent before its
 children, children in source order, each parameter's annotation and default
 after the parameter),
@@ -24,8 +27,9 @@ with the visitor's tables and tests on names and values (`python_bindings`,
 `credential_names`), and the first binding to report a literal decides its rule.
 
 Positions: `ast` gives UTF-8 byte columns; they are turned into characters with
-the line's text, and the widths of a literal's prefix and quotes are read from
-the source at its first and last token. Identifiers on a line that is not ASCII
+a table of the line's non-ASCII characters (built once a line, then bisected),
+and the widths of a literal's prefix and quotes are read from the source at its
+first and last token. Identifiers on a line that is not ASCII
 are checked against the source (`ast` normalises them, NFKC; libcst does not).
 
 `tests/detectors/test_python_fastread.py` holds it equal to the libcst reader on
