@@ -13,10 +13,13 @@ It declines (None) a window that holds any f-string, a `+` with a string
 operand, `.encode()` or `.join()` called on a literal, "BEGIN" in the source or
 in a literal's value (PEM pieces), a starred target or value (a call's `*args`
 aside), a tuple subscript as a target, a lone carriage return or a line break
-character other than `\\n` and `\\r\\n`, a coding declaration, `match` or
-`except*`, a tree deeper than `MAX_DEPTH`, a literal too long for libcst's
-recursion (`MAX_LINES`, `MAX_QUOTES`: it nests joined pieces one level each), or
-a literal whose tokens it cannot read back; and any window `ast` refuses.
+character other than `\\n` and `\\r\\n`, a line holding only a continuation, a
+coding declaration, `match` or `except*`, a parenthesised annotated target
+(`(x): int`, which libcst refuses), a tree deeper than `MAX_DEPTH` (a boolean
+operation's operands, a comprehension's `for` clauses and an imported name's
+dotted parts count as levels: libcst recurses on each), a literal too long for
+libcst's recursion (`MAX_LINES`, `MAX_QUOTES`: it nests joined pieces one level
+each), or a literal whose tokens it cannot read back; and any window `ast` refuses.
 Everything else is walked as the visitor walks its tree (a parent before its
 children, children in source order, each parameter's annotation and default
 after the parameter),
@@ -24,8 +27,9 @@ with the visitor's tables and tests on names and values (`python_bindings`,
 `credential_names`), and the first binding to report a literal decides its rule.
 
 Positions: `ast` gives UTF-8 byte columns; they are turned into characters with
-the line's text, and the widths of a literal's prefix and quotes are read from
-the source at its first and last token. Identifiers on a line that is not ASCII
+a table of the line's non-ASCII characters (built once a line, then bisected),
+and the widths of a literal's prefix and quotes are read from the source at its
+first and last token. Identifiers on a line that is not ASCII
 are checked against the source (`ast` normalises them, NFKC; libcst does not).
 
 `tests/detectors/test_python_fastread.py` holds it equal to the libcst reader on
@@ -35,7 +39,9 @@ generated windows and the detector's sample inputs.
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -60,12 +66,18 @@ _ODD_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029
 _NOWHERE = (0, 0)
 _PREFIX = frozenset("rRbBuU")
 MAX_DEPTH = 64
-"""Deeper trees are left to libcst (which recurses several frames per level)."""
+"""Deeper trees are left to libcst (which recurses several frames per level).
+A flat form that libcst nests one level per element (`_width`) counts each
+element as a level."""
 MAX_LINES = 40
 MAX_QUOTES = 64
 """A string literal over more lines, or with more quote characters (more than 32
 joined pieces), is left to libcst."""
 _DECLINED = (ast.JoinedStr, ast.Starred, ast.TryStar, ast.Match)
+_LONE_BACKSLASH = re.compile(r"^[ \t\f]*\\\r?$", re.MULTILINE)
+"""A line holding only a continuation: libcst numbers the lines after it one
+less than CPython does, or refuses the window."""
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 class Declined(Exception):
@@ -90,6 +102,8 @@ def _unsure(source: str) -> bool:
         return True
     if "\r" in source and source.count("\r") != source.count("\r\n"):
         return True
+    if "\\" in source and _LONE_BACKSLASH.search(source):
+        return True
     head = source.split("\n", 2)[:2]
     return any("coding" in line and "#" in line for line in head)
 
@@ -100,6 +114,8 @@ Found = tuple[str, ast.Constant, bytes]
 class _Reader:
     def __init__(self, source: str) -> None:
         self._lines = source.split("\n")
+        self._ascii = [line.isascii() for line in self._lines]
+        self._widths: dict[int, tuple[list[int], list[int]]] = {}
         self._found: list[Found] = []
         self._seen: set[int] = set()
         self._hooks: dict[type[ast.AST], Callable[[Any], None]] = {
@@ -115,6 +131,7 @@ class _Reader:
     # --- the walk: parent first, children in source order ----------------------
 
     def walk(self, node: ast.AST, depth: int = 0) -> None:
+        depth += _width(node)
         if isinstance(node, _DECLINED) or depth > MAX_DEPTH:
             raise Declined
         if isinstance(node, ast.arguments):
@@ -162,6 +179,9 @@ class _Reader:
             self._bind(target, node.value)
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
+        """libcst refuses a parenthesised target, `(x): int = 1`."""
+        if (node.lineno, node.col_offset) != (node.target.lineno, node.target.col_offset):
+            raise Declined
         if node.value is not None:
             self._bind(node.target, node.value)
 
@@ -298,10 +318,22 @@ class _Reader:
     # --- the source text --------------------------------------------------------
 
     def _column(self, line: int, byte_column: int) -> int:
-        text = self._lines[line - 1]
-        if text.isascii():
+        if self._ascii[line - 1]:
             return byte_column
-        return len(text.encode("utf-8")[:byte_column].decode("utf-8"))
+        starts, extra = self._wide(line)
+        return byte_column - extra[bisect.bisect_left(starts, byte_column)]
+
+    def _wide(self, line: int) -> tuple[list[int], list[int]]:
+        """The byte offset of each non-ASCII character on `line`, and the extra
+        bytes of those before it (built once a line, so columns cost a bisection)."""
+        table = self._widths.get(line)
+        if table is None:
+            starts, extra = [], [0]
+            for match in _NON_ASCII.finditer(self._lines[line - 1]):
+                starts.append(match.start() + extra[-1])
+                extra.append(extra[-1] + len(match.group().encode("utf-8")) - 1)
+            table = self._widths[line] = (starts, extra)
+        return table
 
     def _text(self, node: ast.expr) -> str:
         """The source of `node` (which must have an end position)."""
@@ -321,14 +353,14 @@ class _Reader:
         return len(self._pieces(node)) == 1 if isinstance(node, ast.Constant) else False
 
     def _name(self, node: ast.Name) -> str:
-        if not self._lines[node.lineno - 1].isascii() and self._text(node) != node.id:
+        if not self._ascii[node.lineno - 1] and self._text(node) != node.id:
             raise Declined
         return node.id
 
     def _attr(self, node: ast.Attribute) -> str:
         assert node.end_lineno is not None and node.end_col_offset is not None
         line = self._lines[node.end_lineno - 1]
-        if not line.isascii():
+        if not self._ascii[node.end_lineno - 1]:
             before = line[: self._column(node.end_lineno, node.end_col_offset)]
             previous = before[len(before) - len(node.attr) - 1 : len(before) - len(node.attr)]
             if not before.endswith(node.attr) or ("a" + previous).isidentifier():
@@ -345,12 +377,26 @@ class _Reader:
     def _starting(self, node: ast.arg | ast.keyword, name: str) -> str:
         """`name`, which `node` must start with verbatim."""
         line = self._lines[node.lineno - 1]
-        if not line.isascii():
+        if not self._ascii[node.lineno - 1]:
             after = line[self._column(node.lineno, node.col_offset) :]
             following = after[len(name) : len(name) + 1]
             if not after.startswith(name) or (following and (name + following).isidentifier()):
                 raise Declined
         return name
+
+
+def _width(node: ast.AST) -> int:
+    """Levels libcst recurses for what `ast` keeps flat: a boolean operation's
+    operands, a comprehension's `for` clauses, an imported dotted name's parts."""
+    if isinstance(node, ast.BoolOp):
+        return len(node.values)
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+        return len(node.generators)
+    if isinstance(node, ast.Import):
+        return max(alias.name.count(".") for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").count(".")
+    return 0
 
 
 def _bin_op(node: ast.BinOp) -> None:

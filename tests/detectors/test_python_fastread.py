@@ -15,6 +15,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,69 @@ def test_nfkc_names_are_left_to_libcst() -> None:
     for source in (f'{fullwidth} = "Xk9#mQ2vLp"\n', f'f({fullwidth}="Xk9#mQ2vLp")\n'):
         assert _same_or_declined(source)
         assert fast_spots(source) is None
+
+
+PASSWORD = 'password = "s3cr3tP4ssw0rd!"\n'
+LONG_FLAT = [
+    PASSWORD + "x = " + " or ".join(["a"] * 400) + "\n",
+    PASSWORD + "x = " + " and ".join(["a"] * 400) + "\n",
+    PASSWORD + "x = [a " + " ".join(["for a in b"] * 400) + "]\n",
+    PASSWORD + "import a" + ".a" * 400 + "\n",
+    PASSWORD + "from a" + ".a" * 400 + " import b\n",
+]
+PARENTHESISED_ANNOTATION = [
+    PASSWORD + "(x): int = 1\n",
+    PASSWORD + "(x): int\n",
+    '(password): str = "s3cr3tP4ssw0rd!"\n',
+    'class C:\n    (password): str = "s3cr3tP4ssw0rd!"\n',
+    'class C:\n    ((x)): int\n    password = "s3cr3tP4ssw0rd!"\n',
+]
+LONE_CONTINUATION = [
+    'x = 1\n\\\npassword = "s3cr3tP4ssw0rd!"\n',
+    '\\\n\\\npassword = "s3cr3tP4ssw0rd!"\n',
+    '\\\r\npassword = "s3cr3tP4ssw0rd!"\r\n',
+    'if 1:\n    x = 1\n    \\\n    password = "s3cr3tP4ssw0rd!"\n',
+    'if 1:\n    x = 1\n \t\\\n    password = "s3cr3tP4ssw0rd!"\n',
+]
+
+
+@pytest.mark.parametrize("source", LONG_FLAT + PARENTHESISED_ANNOTATION + LONE_CONTINUATION)
+def test_shapes_libcst_reads_otherwise_or_refuses_are_left_to_it(source: str) -> None:
+    """libcst recurses once per operand, `for` clause or dotted part of these flat
+    forms and gives up; it refuses `(x): int`; it numbers the lines after a line
+    holding only a continuation one less than CPython does."""
+    assert _same_or_declined(source)
+
+
+def test_short_flat_forms_are_still_answered() -> None:
+    for source in (
+        PASSWORD + "x = " + " or ".join(["a"] * 20) + "\n",
+        PASSWORD + "x = [a " + " ".join(["for a in b"] * 20) + "]\n",
+        PASSWORD + "from a" + ".a" * 20 + " import b\n",
+        'x = 1 \\\n    + 2\npassword: str = "s3cr3tP4ssw0rd!"\n',
+    ):
+        spots = fast_spots(source)
+        assert spots, source
+        assert WindowFacts(tuple(Spot(*spot) for spot in spots), ()) == libcst_window(source)
+
+
+def _non_ascii_dict(entries: int) -> str:
+    pairs = ", ".join(f'"k{i}": "v{i}é"' for i in range(entries))
+    return "x = {'é': 1, " + pairs + ', "password": "s3cr3tP4ssw0rdé!"}\n'
+
+
+def test_columns_on_a_long_non_ascii_line_are_libcsts() -> None:
+    assert _same_or_declined(_non_ascii_dict(300))
+    assert fast_spots(_non_ascii_dict(300))
+
+
+def test_a_huge_non_ascii_line_is_read_in_linear_time() -> None:
+    """A 0.9 MB one-line dict: each column is a bisection, not a re-encoding of the line."""
+    source = _non_ascii_dict(40_000)
+    started = time.process_time()
+    spots = fast_spots(source)
+    assert time.process_time() - started < 10
+    assert spots is not None and spots[0][4] == len(source) - len('"s3cr3tP4ssw0rdé!"}\n')
 
 
 def test_libcst_is_not_imported_when_ast_answers_every_window(tmp_path: Path) -> None:
