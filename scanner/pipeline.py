@@ -96,7 +96,6 @@ def scan(
         partial = schedule.run(
             *(config, _Worker, worker_args, events, total, progress, started),
             one_process=_one_process(sources),
-            early=_large(sources),
         )
     finally:
         gitblobs.close_readers()
@@ -192,12 +191,6 @@ def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:
     """Whether every source knows it is small enough for one process (git
     histories of at most `gitblobs.ONE_PROCESS_BLOBS` blobs)."""
     return lambda: all(getattr(s, "one_process", _unknown)() for s in sources)
-
-
-def _large(sources: Sequence[Source]) -> Callable[[], bool]:
-    """Whether every source knows, before listing its items, that a pool will
-    scan them (a large git history: `GitSource.large`)."""
-    return lambda: bool(sources) and all(getattr(s, "large", _unknown)() for s in sources)
 
 
 def _unknown() -> bool:

@@ -142,22 +142,18 @@ def run(
     progress: ProgressFn | None = None,
     started: float | None = None,
     one_process: Callable[[], bool] | None = None,
-    early: Callable[[], bool] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
     `one_process`, asked once the first items are in, says whether what the
     sources know of the whole run makes it small enough for this process alone.
-    `early`, asked before any item, says whether the sources already know that
-    the run will need a pool: its worker is then forked at once (`_early_pool`).
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
     deadline = None if config.max_seconds is None else started + config.max_seconds
     run_ = _Run(config, total, started, deadline, progress)
     with bounds.StopSignals() as run_.stop:
-        pool = _early_pool(run_, factory, args, early)
         try:
             head: list[Item] = []
             for item in items:
@@ -166,38 +162,13 @@ def run(
                     break
             stream = _chain(head, items)
             if _inline(config, head, one_process):
-                unused, pool = pool, None
-                if unused is not None:
-                    unused.close(kill=True)
                 reason = _run_inline(run_, factory(*args), stream)
             else:
-                pool, handed = None, pool  # _run_pool closes it
-                reason = _run_pool(run_, factory, args, stream, handed)
+                reason = _run_pool(run_, factory, args, stream)
         except bounds.Interrupted:
             reason = None
-        finally:
-            if pool is not None:  # the items could not be listed
-                pool.close(kill=True)
     total.signum = run_.stop.signum
     return run_.stop.reason or reason
-
-
-def _early_pool(
-    run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], early: Callable[[], bool] | None
-) -> _Pool | None:
-    """A pool whose worker is forked before the first item is listed, when the
-    sources say a pool is all but certain (`early`): it builds its own scanning
-    worker while this process lists the items (a history's `git log`), and this
-    process builds its own once it has handed out the first batches. Forked from
-    a worker built here instead, it could start only after both (on a replayed
-    Django history, 65 ms into the scan instead of 15). Only where workers are
-    forked (Linux): a spawned worker builds its own in any case."""
-    workers = run_.config.effective_jobs - 1
-    if workers < 1 or early is None or not sys.platform.startswith("linux") or not early():
-        return None
-    pool = _Pool(run_, factory, args, workers)
-    pool.start()
-    return pool
 
 
 def _inline(config: Config, head: list[Item], one_process: Callable[[], bool] | None) -> bool:
@@ -267,23 +238,15 @@ def _slices(items: Iterable[Item], limit: int) -> Iterator[list[Item]]:
 
 
 def _run_pool(
-    run_: _Run,
-    factory: WorkerFactory,
-    args: tuple[Any, ...],
-    items: Iterator[Item],
-    started: _Pool | None = None,
+    run_: _Run, factory: WorkerFactory, args: tuple[Any, ...], items: Iterator[Item]
 ) -> str | None:
     """`jobs - 1` worker processes, and this process as the last job: it reads the
     items, keeps every worker's queue full and scans a batch itself whenever
     they are. On two cores that is one worker, not two: one process fewer in
-    memory, and the batches this process keeps are never pickled. With a pool
-    `started` early, this process builds its worker when it first scans."""
+    memory, and the batches this process keeps are never pickled."""
+    here = factory(*args)
     workers = run_.config.effective_jobs - 1
-    if started is None:
-        here = _Later(factory, args)
-        pool = _Pool(run_, factory, args, workers, here.get())
-    else:
-        here, pool = _Later(factory, args), started
+    pool = _Pool(run_, factory, args, workers, here)
     queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
@@ -309,7 +272,7 @@ def _run_pool(
     return reason or over_budget(run_.config, run_.total, run_.started)
 
 
-def _finish(run_: _Run, pool: _Pool, here: _Later) -> None:
+def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
     """Once every item is handed out: a batch still waiting for a worker is taken
     back and scanned here, rather than this process waiting while the worker
     scans it after the others; else wait for a worker's result."""
@@ -318,13 +281,13 @@ def _finish(run_: _Run, pool: _Pool, here: _Later) -> None:
         pool.drain("FIRST_COMPLETED")
         return
     for start, end in _cuts(batch, HERE_SLICE):
-        _run_here(run_, here.get(), batch[start:end])
+        _run_here(run_, here, batch[start:end])
         pool.drain("FIRST_COMPLETED", timeout=0)
         if run_.should_stop():
             return
 
 
-def _share(run_: _Run, pool: _Pool, here: _Later, batch: list[Item], queued: int) -> None:
+def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
     """Hand `batch` to a worker with room; while none has, scan it here a slice
     at a time, and hand the rest over as soon as one has. Outside the main
     thread no timer can stop an item here (`bounds.can_bound`), so there the
@@ -339,22 +302,9 @@ def _share(run_: _Run, pool: _Pool, here: _Later, batch: list[Item], queued: int
         if len(pool.in_flight) < queued:
             pool.submit(batch[start:])
             return
-        _run_here(run_, here.get(), batch[start:end])
+        _run_here(run_, here, batch[start:end])
         if run_.should_stop():
             return
-
-
-class _Later:
-    """This process's worker, built when it is first wanted."""
-
-    def __init__(self, factory: WorkerFactory, args: tuple[Any, ...]) -> None:
-        self.factory, self.args = factory, args
-        self.worker: BatchWorker | None = None
-
-    def get(self) -> BatchWorker:
-        if self.worker is None:
-            self.worker = self.factory(*self.args)
-        return self.worker
 
 
 def _cuts(batch: Sequence[Item], size: int) -> Iterator[tuple[int, int]]:
@@ -427,11 +377,6 @@ class _Pool:
         )
         _widen_queue(executor)
         return executor
-
-    def start(self) -> None:
-        """Fork the workers now (a pool forks them on its first task): each
-        builds its scanning worker before anything is handed to it."""
-        self.executor.submit(_started)
 
     def submit(self, batch: list[Item]) -> None:
         from concurrent.futures.process import BrokenProcessPool
@@ -771,18 +716,7 @@ def _init_worker(
         from scanner.priority import lower_priority
 
         lower_priority()
-    if ready is not None:
-        _WORKER = ready
-        return
-    import warnings
-
-    with warnings.catch_warnings():  # the main process builds the same, and says it once
-        warnings.simplefilter("ignore")
-        _WORKER = factory(*args)
-
-
-def _started() -> None:
-    """The task that makes a pool fork its workers (`_Pool.start`)."""
+    _WORKER = ready if ready is not None else factory(*args)
 
 
 def _process_in_worker(

@@ -200,16 +200,6 @@ class GitSource:
             return None
         return self.planned <= gitblobs.ONE_PROCESS_BLOBS
 
-    def large(self) -> bool:
-        """Whether, before the history is listed, a pool of processes is all but
-        certain: a whole history scanned on several processes, in a repository
-        whose packs hold more objects than one process scans blobs
-        (`gitblobs.packed_objects`)."""
-        if self.jobs < 2 or self.staged or self.since or self.rev_range or self.branch:
-            return False
-        enough = gitblobs.ONE_PROCESS_BLOBS
-        return gitblobs.packed_objects(self._paths.git_dir, enough) > enough
-
     def check_read(self, unreadable: Mapping[str, int]) -> list[ScanWarning]:
         """After the scan: SourceError if no process could read any of the blobs
         this source handed out to be read (`unreadable`: blobs each repository's

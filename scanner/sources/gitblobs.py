@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import queue
-import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -58,53 +57,6 @@ most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
 0.80; 18,813: 1.74-1.91 / 1.26-1.37. Up to about 6,000 blobs a worker gains
 nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
 read where they are scanned")."""
-PACK_INDEXES_READ = 64
-"""Pack indexes whose headers `packed_objects` reads, at most."""
-
-
-def packed_objects(git_dir: Path, enough: int) -> int:
-    """How many objects the repository's pack indexes hold, counted until more
-    than `enough`: each version-2 index names its count in its fan-out table
-    (1 KiB read per pack; no git). Loose objects, other index versions and
-    alternates are not counted: this is an estimate that may only fall short,
-    for a history scan deciding whether to start its worker before the history
-    is listed (`schedule.run`'s `early`)."""
-    folder = git_dir / "objects" / "pack"
-    try:
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".idx"))
-    except OSError:
-        return 0
-    total = 0
-    for name in names[:PACK_INDEXES_READ]:
-        total += _index_count(folder / name)
-        if total > enough:
-            break
-    return total
-
-
-PACK_INDEX_HEAD = 8 + 256 * 4
-"""A version-2 pack index: magic, version, then 256 fan-out counts (the last: every object)."""
-
-
-def _index_count(path: Path) -> int:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)  # never blocks on a FIFO planted under the name
-    except OSError:
-        return 0
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return 0
-        head = os.pread(fd, PACK_INDEX_HEAD, 0)
-    except OSError:
-        return 0
-    finally:
-        os.close(fd)
-    if len(head) < PACK_INDEX_HEAD or head[:8] != b"\xfftOc\x00\x00\x00\x02":
-        return 0
-    return int.from_bytes(head[-4:], "big")
-
-
 MAX_ASKED = 8192
 """Ids sent to one reader and not yet read back, at most."""
 
