@@ -193,12 +193,25 @@ def _plain_literal(data: bytes, start: int, *, after_comma: bool) -> str | None:
 
 
 def hit_lines(data: bytes) -> list[int]:
-    """1-based lines on which a prefilter match starts or ends."""
+    """1-based lines on which a prefilter match starts or ends, numbered as
+    CPython numbers them: `\r\n`, `\n` and a lone `\r` each end a line."""
+    ends = _line_ends if b"\r" in data else _newlines
     lines: list[int] = []
     offset, line = 0, 1
     for found in prefilter_hits(data):
-        line += data.count(b"\n", offset, found.start())
+        line += ends(data, offset, found.start())
         lines.append(line)
-        lines.append(line + data.count(b"\n", found.start(), found.end()))
+        lines.append(line + ends(data, found.start(), found.end()))
         offset = found.start()
     return lines
+
+
+def _newlines(data: bytes, start: int, end: int) -> int:
+    return data.count(b"\n", start, end)
+
+
+def _line_ends(data: bytes, start: int, end: int) -> int:
+    """Line ends in `data[start:end]` (a match never starts between `\r` and
+    `\n`, so no `\r\n` is split between two ranges)."""
+    pairs = data.count(b"\r\n", start, end)
+    return data.count(b"\n", start, end) + data.count(b"\r", start, end) - pairs

@@ -281,6 +281,27 @@ def test_coding_cookie_latin1_offsets_are_bytes(detector: PythonDetector) -> Non
     assert data[match.start : match.end] == b"Xk9#mQ2vLp"
 
 
+@pytest.mark.parametrize(
+    ("data", "line", "column"),
+    [
+        (b'x = 1\rdef f():\n    password = "Xk9#mQ2vLp"\n', 3, 16),
+        (b'x = 1\rpassword = "Xk9#mQ2vLp"\ry = 2\r', 2, 12),
+        (b'a = 1\r\nb = 2\rc = 3\npassword = "Xk9#mQ2vLp"\r\n', 4, 12),
+    ],
+    ids=["lone-cr-then-lf", "classic-mac", "mixed"],
+)
+def test_lone_carriage_returns_end_lines_as_in_cpython(
+    detector: PythonDetector, data: bytes, line: int, column: int
+) -> None:
+    """A lone \\r ends a line for CPython; the hit lines are counted the same way,
+    so the statement around the hit is the one read."""
+    assert detector.wants(Origin("mac.py"), data)
+    [match] = detector.detect(Origin("mac.py"), data)
+    assert isinstance(match, Match)
+    assert (match.line, match.column) == (line, column)
+    assert data[match.start : match.end] == b"Xk9#mQ2vLp"
+
+
 def test_detector_satisfies_the_protocol() -> None:
     detector: Detector = PythonDetector(Config(), ())
     assert detector.name == "python"
