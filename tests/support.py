@@ -1,5 +1,6 @@
 """Test helpers shared across folders (on sys.path through pytest's `pythonpath`):
-git repositories, keys and tokens made at test time, and a PostgreSQL database.
+git repositories, keys and tokens made at test time, a PostgreSQL database, and
+the server's login form.
 One home for each, so that every test makes them the same way."""
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 TOKEN_RULE = """\
 rules:
@@ -181,3 +186,15 @@ def keysweep_with_token_rule(
     argv = [keysweep, *args, "--no-builtin-rules", "--rules", str(rules), "-j", "1"]
     done = subprocess.run(argv, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout)
     return done.returncode, done.stdout + done.stderr
+
+
+def login_form(client: httpx.Client) -> str:
+    """Open the server's login form: its session cookie (kept in `client`) and
+    the CSRF token the form carries."""
+    import re
+
+    page = client.get("/login")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)

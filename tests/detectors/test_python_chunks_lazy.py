@@ -11,31 +11,26 @@ in which the detector finds nothing gets no warning.
 from __future__ import annotations
 
 import random
-import secrets
 import tokenize
 import warnings
 from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from python_reading import Result
+from python_reading import forget as _forget
+from python_reading import results as _results
+from python_reading import value as _value
+from python_reading import whole as _strict
 
-from scanner.config import Config
 from scanner.detectors import python_chunks, python_screen
 from scanner.detectors.python_chunks import Reading, closes, plain_run
-from scanner.detectors.python_cst import PythonDetector, window_facts
 from scanner.detectors.python_prefilter import hit_lines
-from scanner.model import Match, Origin
 
 PW = "python.hardcoded-password"
 LEGACY = '    print "legacy"\n'
 NO_MATCH = 'cfg = dict(password="Kq7%abcd" + suffix)\n'
 """A line the prefilter hits and in which libcst finds nothing."""
-
-Result = tuple[str, int, int, int, int, bytes] | str
-
-
-def _value() -> str:
-    return "Kq7%" + secrets.token_hex(6)
 
 
 @pytest.fixture(autouse=True)
@@ -43,36 +38,6 @@ def _nothing_kept() -> Iterator[None]:
     _forget()
     yield
     _forget()
-
-
-def _forget() -> None:
-    python_screen._KEPT.clear()
-    python_chunks.forget()
-    window_facts.cache_clear()
-
-
-def _results(source: str) -> list[Result]:
-    data = source.encode("utf-8")
-    detector = PythonDetector(Config(), ())
-    origin = Origin("tests/test_app.py")
-    if not detector.wants(origin, data):
-        return []
-    return [
-        (m.rule_id, m.line, m.column, m.start, m.end, m.secret)
-        if isinstance(m, Match)
-        else f"warning: {m.message}"
-        for m in detector.detect(origin, data)
-    ]
-
-
-def _strict(source: str, monkeypatch: pytest.MonkeyPatch) -> list[Result]:
-    """One parse of the whole file (or its prefix), nothing kept."""
-    _forget()
-    with monkeypatch.context() as patch:
-        patch.setattr(python_screen, "runs_through", lambda *args: None)
-        found = _results(source)
-    _forget()
-    return found
 
 
 def _lazy(source: str) -> Reading:

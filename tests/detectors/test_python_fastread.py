@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from python_reading import found_and_libcst
 
 from scanner.config import Config
 from scanner.detectors import python_cst
@@ -292,25 +291,9 @@ def test_a_huge_non_ascii_line_is_read_in_linear_time() -> None:
 
 
 def test_libcst_is_not_imported_when_ast_answers_every_window(tmp_path: Path) -> None:
-    script = textwrap.dedent(
-        """
-        import sys
-        from scanner.config import Config
-        from scanner.detectors.python_cst import PythonDetector
-        from scanner.model import Origin
-        detector = PythonDetector(Config(), ())
-        data = sys.stdin.buffer.read()
-        assert detector.wants(Origin("t.py"), data)
-        found = detector.detect(Origin("t.py"), data)
-        print(len(found), "libcst" in sys.modules)
-        """
-    )
     cases = {
         'cfg = dict(password="Kq7%a91f3c0d")\n': "1 False",
         'cfg = dict(password=f"Kq7%a91f3c0d")\n': "1 True",
     }
     for source, expected in cases.items():
-        done = subprocess.run(
-            [sys.executable, "-c", script], input=source.encode(), capture_output=True, check=True
-        )
-        assert done.stdout.decode().strip() == expected
+        assert found_and_libcst(source) == expected

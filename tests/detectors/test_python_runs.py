@@ -14,18 +14,17 @@ and code that does not parse before or after the hit.
 from __future__ import annotations
 
 import json
-import secrets
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 
 import pytest
+from python_reading import Result, found_and_libcst
+from python_reading import forget as _forget
+from python_reading import results as _results
+from python_reading import value as _value
+from python_reading import whole as _whole
 
-from scanner.config import Config
-from scanner.detectors import python_chunks, python_screen
-from scanner.detectors.python_cst import PythonDetector, window_facts
-from scanner.model import Match, Origin
+from scanner.detectors import python_screen
 
 PW = "python.hardcoded-password"
 SK = "python.hardcoded-secret-key"
@@ -34,49 +33,12 @@ JWT = "python.jwt-signing-secret"
 HMAC = "python.hmac-key"
 BASIC = "python.basic-auth-password"
 
-Result = tuple[str, int, int, int, int, bytes] | str
-
-
-def _value() -> str:
-    """A password-like value made now: letters, digits and a sign, never a placeholder."""
-    return "Kq7%" + secrets.token_hex(6)
-
 
 @pytest.fixture(autouse=True)
 def _nothing_kept() -> Iterator[None]:
     _forget()
     yield
     _forget()
-
-
-def _forget() -> None:
-    python_screen._KEPT.clear()
-    python_chunks.forget()
-    window_facts.cache_clear()
-
-
-def _results(source: str | bytes, path: str = "tests/test_app.py") -> list[Result]:
-    data = source.encode("utf-8") if isinstance(source, str) else source
-    detector = PythonDetector(Config(), ())
-    origin = Origin(path)
-    if not detector.wants(origin, data):
-        return []
-    return [
-        (m.rule_id, m.line, m.column, m.start, m.end, m.secret)
-        if isinstance(m, Match)
-        else f"warning: {m.message}"
-        for m in detector.detect(origin, data)
-    ]
-
-
-def _whole(source: str | bytes, monkeypatch: pytest.MonkeyPatch) -> list[Result]:
-    """The results of one parse of the whole file (or its prefix), nothing kept."""
-    _forget()
-    with monkeypatch.context() as patch:
-        patch.setattr(python_screen, "runs_through", lambda *args: None)
-        found = _results(source)
-    _forget()
-    return found
 
 
 def _rules(found: list[Result]) -> list[str]:
@@ -309,31 +271,12 @@ def test_notebook_cells_with_long_code_are_read_in_runs(monkeypatch: pytest.Monk
 
 def test_libcst_is_imported_only_for_a_statement_worth_reading() -> None:
     """A worker whose files hold only placeholders never imports libcst."""
-    script = textwrap.dedent(
-        """
-        import sys
-        from scanner.config import Config
-        from scanner.detectors.python_cst import PythonDetector
-        from scanner.model import Origin
-        detector = PythonDetector(Config(), ())
-        data = sys.stdin.buffer.read()
-        assert detector.wants(Origin("t.py"), data)
-        found = detector.detect(Origin("t.py"), data)
-        print(len(found), "libcst" in sys.modules)
-        """
-    )
     cases = {
         "joined-to-a-name": ('cfg = dict(password="Kq7%abcd" + suffix)\n' * 3, "0 False"),
         "credential": (f"cfg = dict(password={_value()!r} + 'x9')\n", "1 True"),
     }
     for source, expected in cases.values():
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            input=(_helpers(40) + source).encode(),
-            capture_output=True,
-            check=True,
-        )
-        assert done.stdout.decode().strip() == expected
+        assert found_and_libcst(_helpers(40) + source) == expected
 
 
 @pytest.mark.parametrize("layout", ["top-level", "in-a-method"])

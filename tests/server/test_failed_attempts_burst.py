@@ -10,13 +10,13 @@ each on a connection of its own, on the API and on the dashboard's login form.""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from support import login_form
 
 from .conftest import Server, StartServer
 
@@ -35,20 +35,11 @@ def _login(client: httpx.Client, csrf: str, token: str) -> int:
     return client.post("/login", data={"token": token, "csrf": csrf}).status_code
 
 
-def _form(client: httpx.Client) -> str:
-    """Open the login form: the session cookie (in the client) and its CSRF token."""
-    page = client.get("/login")
-    assert page.status_code == 200
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found is not None
-    return found.group(1)
-
-
 def _burst(server: Server, send: Send, token: str, count: int) -> list[int]:
     """`count` requests with `token`, released together, each on its own connection."""
     clients = [httpx.Client(base_url=server.url, timeout=60) for _ in range(count)]
     # connect (and fetch the form) first, so that the requests leave at once
-    forms = {id(client): _form(client) for client in clients}
+    forms = {id(client): login_form(client) for client in clients}
     start = threading.Barrier(count)
 
     def attempt(client: httpx.Client) -> int:

@@ -7,10 +7,9 @@ on SQLite and on PostgreSQL, through the login form and the API."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
+from support import login_form
 
 from scanner.server.tokens import split_id
 
@@ -28,17 +27,9 @@ MALFORMED = [
 ]
 
 
-def _form(client: httpx.Client) -> str:
-    page = client.get("/login")
-    assert page.status_code == 200
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found is not None
-    return found.group(1)
-
-
 def _logins(url: str, tokens: list[str]) -> list[int]:
     with httpx.Client(base_url=url, timeout=30) as client:
-        csrf = _form(client)
+        csrf = login_form(client)
         return [
             client.post("/login", data={"token": token, "csrf": csrf}).status_code
             for token in tokens
