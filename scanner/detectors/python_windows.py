@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
@@ -62,7 +63,8 @@ def windows_in(tree: ast.Module, lines: Iterable[int]) -> list[Window]:
     return sorted(found.values(), key=lambda w: w.first)
 
 
-_TOP_LEVEL = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
+_MARKS = re.compile(r"\n(?:def |class |async def |@)")
+"""A top-level `def`, `class`, `async def` or decorator, with the newline before it."""
 
 
 def _parse_through(text: str, line: int) -> tuple[ast.Module, str | None]:
@@ -85,18 +87,23 @@ def _parse_through(text: str, line: int) -> tuple[ast.Module, str | None]:
 
 def cut_prefix(text: str, line: int) -> str | None:
     """The text up to the first top-level `def`, `class` or decorator after
-    `line`; None when there is none, or too little would be left out."""
-    if "\r" in text:  # lines counted below by \n alone
+    `line`; None when there is none, or too little would be left out.
+
+    The marks are found in one pass of `re` (it skips from newline to newline
+    in C) and the newlines before each are counted, not split into lines: the
+    first mark on a line after `line` is the cut."""
+    if "\r" in text or line < 1:  # lines counted below by \n alone
         return None
-    parts = text.split("\n", line)
-    if len(parts) <= line:
-        return None  # fewer lines than that
-    start = len(text) - len(parts[-1])  # just after the line's newline
-    found = [at for at in (text.find(m, start - 1) for m in _TOP_LEVEL) if at >= 0]
-    cut = min(found, default=-1) + 1
-    if cut <= 0 or cut > len(text) - 4096:
-        return None
-    return text[:cut]
+    newlines = counted = 0
+    for found in _MARKS.finditer(text):
+        at = found.start()  # the newline that ends the line before the mark
+        if at + 1 > len(text) - 4096:
+            return None  # too little would be left out, here and at every later mark
+        newlines += text.count("\n", counted, at)
+        counted = at
+        if newlines >= line - 1:
+            return text[: at + 1]
+    return None
 
 
 def _innermost(body: Sequence[ast.AST], line: int) -> list[Window]:
