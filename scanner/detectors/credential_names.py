@@ -149,9 +149,21 @@ MIN_LENGTH = {
 }
 
 
+PLAUSIBLE_KEPT_CHARS = 256
+"""Values up to this long have their verdict kept (`_kept_verdict`)."""
+
+
 def is_plausible_secret(value: str, category: Category) -> bool:
     """False for values that only stand in for a secret: placeholders, templates,
-    references, prose, paths, URLs and the like."""
+    references, prose, paths, URLs and the like. The verdict of a short value is
+    kept in memory (a bounded cache, never written anywhere): a test suite's
+    history holds the same few placeholders thousands of times."""
+    if len(value) <= PLAUSIBLE_KEPT_CHARS:
+        return _kept_verdict(value, category)
+    return _plausible(value, category)
+
+
+def _plausible(value: str, category: Category) -> bool:
     text = value.strip()
     scheme, _, rest = text.partition(" ")
     if scheme.lower() in _AUTH_SCHEMES and rest and category is not Category.PASSWORD:
@@ -177,6 +189,9 @@ def is_plausible_secret(value: str, category: Category) -> bool:
     if _is_wordy(text, category) or (category is not Category.PASSWORD and _is_uuid(lowered)):
         return False
     return not lowered.endswith((".pem", ".key", ".json", ".txt", ".crt", ".p12", ".yaml"))
+
+
+_kept_verdict = functools.lru_cache(maxsize=8192)(_plausible)
 
 
 def _is_reference(text: str) -> bool:

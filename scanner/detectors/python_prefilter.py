@@ -59,9 +59,14 @@ _IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 def prefilter_hits(data: bytes) -> Iterator[Any]:
     """Prefilter matches, without those on names that are not credentials
-    (`token_type`, `Pass`, `secretsmanager`): those files are never parsed."""
+    (`token_type`, `Pass`, `secretsmanager`): those files are never parsed.
+    Each match takes exactly one branch of the pattern; the name's, by far the
+    most common, is asked first."""
     for found in PREFILTER.finditer(data):
-        if found.start(_PEM_GROUP) >= 0:  # -1: the group took no part in the match
+        if (name := found.start(_NAME_GROUP)) >= 0:  # -1: the group took no part in the match
+            if _names_a_credential(data, found, name):
+                yield found
+        elif found.start(_PEM_GROUP) >= 0:
             if data[found.end() : found.end() + 2].lstrip(b"\r")[:1] != b"\n":
                 yield found  # armour followed by a real newline is PEM text: the rules' job
         elif (login := found.start(_LOGIN_GROUP)) >= 0:
@@ -70,8 +75,8 @@ def prefilter_hits(data: bytes) -> Iterator[Any]:
         elif (signing := found.start(_SIGNING_GROUP)) >= 0:
             if _plausible_at(data, signing, Category.SECRET_KEY):
                 yield found
-        elif found.start(_NAME_GROUP) < 0 or _names_a_credential(data, found):
-            yield found
+        else:
+            yield found  # a `connect(...)` with a password keyword
 
 
 def _plausible_at(data: bytes, start: int, category: Category) -> bool:
@@ -79,15 +84,17 @@ def _plausible_at(data: bytes, start: int, category: Category) -> bool:
     return value is None or is_plausible_secret(value, category)
 
 
-def _names_a_credential(data: bytes, found: Any) -> bool:
-    """The whole name is a credential's, and its value, when it is one plain
-    literal, is not a placeholder (the visitor would drop it anyway)."""
-    start = begin = found.start(_NAME_GROUP)
+def _names_a_credential(data: bytes, found: Any, start: int) -> bool:
+    """The whole name (its group starts at `start`) is a credential's, and its
+    value, when it is one plain literal, is not a placeholder (the visitor would
+    drop it anyway)."""
+    begin = start
     while begin > 0 and start - begin < 64 and data[begin - 1] in _IDENTIFIER:
         begin -= 1
     if begin > 0 and data[begin - 1] not in _BEFORE_NAME:
         return False  # `"AWS::IAM::AccessKey"`: part of a longer key, not a name
-    name = data[begin : found.end(_NAME_GROUP)].decode("ascii", errors="replace")
+    name_end = found.end(_NAME_GROUP)
+    name = data[begin:name_end].decode("ascii", errors="replace")
     value_start = found.start(_VALUE_GROUP)
     if name.lower() == "auth":
         if data[value_start : value_start + 1] != b"(" or not _may_be_literal(data, value_start):
@@ -99,7 +106,7 @@ def _names_a_credential(data: bytes, found: Any) -> bool:
         return False
     if not _may_be_literal(data, value_start) or _tuple_in_parens(data, value_start):
         return False
-    after_comma = data[found.end(_NAME_GROUP) : value_start].rstrip(b" \t\"'").endswith(b",")
+    after_comma = data[name_end:value_start].rstrip(b" \t\"'").endswith(b",")
     value = _plain_literal(data, value_start, after_comma=after_comma)
     return value is None or is_plausible_secret(value, category)
 
@@ -199,10 +206,11 @@ def hit_lines(data: bytes) -> list[int]:
     lines: list[int] = []
     offset, line = 0, 1
     for found in prefilter_hits(data):
-        line += ends(data, offset, found.start())
+        start, end = found.span()
+        line += ends(data, offset, start)
         lines.append(line)
-        lines.append(line + ends(data, found.start(), found.end()))
-        offset = found.start()
+        lines.append(line + ends(data, start, end))
+        offset = start
     return lines
 
 

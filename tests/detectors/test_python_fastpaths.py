@@ -1,15 +1,21 @@
 """The Python detector's cheaper ways of finding what it found before, each held
 equal to the plain way it replaced (kept here as the reference) on real and
-generated texts: where a file's prefix is cut (`python_windows.cut_prefix`)."""
+generated texts: where a file's prefix is cut (`python_windows.cut_prefix`),
+the verdicts on values kept (`credential_names.is_plausible_secret`), the
+prefilter's branches asked in another order (`python_prefilter.hit_lines`)."""
 
 from __future__ import annotations
 
+import ast
 import random
 import sysconfig
+import warnings
 from pathlib import Path
 
 import pytest
 
+from scanner.detectors import credential_names, python_prefilter
+from scanner.detectors.credential_names import Category, is_plausible_secret
 from scanner.detectors.python_windows import cut_prefix
 
 _MARKS = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
@@ -96,3 +102,86 @@ def test_cut_prefix_leaves_out_at_least_4096_characters() -> None:
         expected = _cut_by_split(text, 1)
         assert cut_prefix(text, 1) == expected
         assert (expected is None) == (left < 4096)
+
+
+def _literals(texts: list[str]) -> list[str]:
+    found = []
+    for text in texts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # old escapes in the library
+            tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append(node.value)
+    return found
+
+
+def test_kept_verdicts_are_each_categorys_own() -> None:
+    credential_names._kept_verdict.cache_clear()
+    values = _literals(_stdlib_texts(30, 11))
+    values += ["Kq7%a1b2", "Kq7%a1b2c3d4", "changeme", "x" * 300 + "Kq7%", "Bearer Kq7%a1b2c3d4"]
+    verdicts = set()
+    for _ in range(2):  # asked again: answered from what was kept
+        for value in values:
+            for category in Category:
+                expected = credential_names._plausible(value, category)
+                assert is_plausible_secret(value, category) is expected, (value, category)
+                verdicts.add((category, expected))
+    assert len(verdicts) == 2 * len(Category)  # each category says yes and no
+    assert credential_names._kept_verdict.cache_info().hits > 0
+    # eight characters are enough for a secret, not for a token: the category is part of the key
+    assert is_plausible_secret("Kq7%a1b2", Category.SECRET)
+    assert not is_plausible_secret("Kq7%a1b2", Category.TOKEN)
+
+
+def _hit_lines_in_order(data: bytes) -> list[int]:
+    """`hit_lines` with the branches asked as they were: PEM, login, signing, name."""
+    p = python_prefilter
+    lines: list[int] = []
+    for found in p.PREFILTER.finditer(data):
+        if found.start(p._PEM_GROUP) >= 0:
+            keep = data[found.end() : found.end() + 2].lstrip(b"\r")[:1] != b"\n"
+        elif found.start(p._LOGIN_GROUP) >= 0:
+            keep = p._plausible_at(data, found.start(p._LOGIN_GROUP), Category.PASSWORD)
+        elif found.start(p._SIGNING_GROUP) >= 0:
+            keep = p._plausible_at(data, found.start(p._SIGNING_GROUP), Category.SECRET_KEY)
+        else:
+            name = found.start(p._NAME_GROUP)
+            keep = name < 0 or p._names_a_credential(data, found, name)
+        if keep:
+            before = data[: found.start()]
+            lines.append(before.count(b"\n") + 1)
+            lines.append(data[: found.end()].count(b"\n") + 1)
+    return lines
+
+
+def _credential_lines(rng: random.Random) -> str:
+    value = "".join(rng.choice("abcdefXYZ0123456789%#") for _ in range(rng.randint(4, 16)))
+    shapes = [
+        'password = "{v}"',
+        "API_KEY = '{v}'  # c",
+        'cfg["secret_key"] = "{v}"',
+        'token_type = "{v}"',
+        'auth=("user", "{v}")',
+        'jwt.encode(payload, "{v}", algorithm="HS256")',
+        'hmac.new(b"{v}", msg)',
+        'client.login("bob", "{v}")',
+        'HTTPBasicAuth("bob", "changeme")',
+        'db.connect(host="h", password="{v}")',
+        "KEY = '-----BEGIN RSA PRIVATE KEY-----\\n{v}'",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        'f(password="{v}",\n  token=\\\n  "{v}")',
+        "x = 1",
+    ]
+    return "\n".join(rng.choice(shapes).format(v=value) for _ in range(rng.randint(1, 12)))
+
+
+def test_hit_lines_as_with_the_branches_in_their_first_order() -> None:
+    rng = random.Random(3)
+    texts = [_credential_lines(rng) for _ in range(1500)] + _stdlib_texts(20, 5)
+    hits = 0
+    for text in texts:
+        data = text.encode("utf-8", "surrogateescape")
+        assert python_prefilter.hit_lines(data) == _hit_lines_in_order(data), text
+        hits += bool(python_prefilter.hit_lines(data))
+    assert hits > 1000
