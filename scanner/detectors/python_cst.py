@@ -193,6 +193,8 @@ def _matches_in(windows: Sequence[Window], data: bytes, index: LineIndex) -> lis
     from scanner.detectors.python_windows import window_source
 
     matches: list[Match] = []
+    if windows:
+        index.expect(max(max(window.last, window.body_line or 0) for window in windows))
     for window in windows:
         source, added = window_source(index.lines, window)
         shift = window.first - 1 - added

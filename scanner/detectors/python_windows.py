@@ -173,16 +173,25 @@ def window_source(lines: Sequence[str], window: Window) -> tuple[str, int]:
 class LineIndex:
     """Lines of a decoded file, and libcst (line, character column) positions as
     byte offsets into the file's bytes. Where lines start is worked out on first
-    use: most files with a hit hold no statement worth reading."""
+    use: most files with a hit hold no statement worth reading. Told first which
+    lines will be asked for (`expect`), only those are indexed at once."""
 
     def __init__(self, text: str, encoding: str, base: int = 0) -> None:
         self.text = text
         self._encoding = encoding
         self._base = base
+        self._expected: int | None = None
+
+    def expect(self, line: int) -> None:
+        """Lines up to `line` (1-based) are those that will be asked for (any
+        other still can be: the rest of the file is then indexed)."""
+        self._expected = line
 
     @functools.cached_property
     def _starts(self) -> Sequence[int]:
-        return _line_starts(self.text)
+        if self._expected is None or "\r" in self.text:
+            return _line_starts(self.text)
+        return _Starts(self.text, self._expected)
 
     @property
     def lines(self) -> Lines:
@@ -193,8 +202,40 @@ class LineIndex:
         return self._starts[min(line, len(self._starts)) - 1] + column
 
     def byte_offset(self, line: int, column: int) -> int:
-        prefix = self.text[: self.char_offset(line, column)]
+        offset = self.char_offset(line, column)
+        if self._encoding == "utf-8" and self.text.isascii() and 0 <= offset <= len(self.text):
+            return self._base + offset  # a character is a byte
+        prefix = self.text[:offset]
         return self._base + len(prefix.encode(self._encoding, errors="surrogateescape"))
+
+
+class _Starts(Sequence[int]):
+    """`_line_starts` of a text without a carriage return, worked out up to a
+    given line by splitting only that far (the statements worth reading of a
+    long module are often in its first half); the rest on first need."""
+
+    def __init__(self, text: str, line: int) -> None:
+        pieces = text.split("\n", max(line, 1))
+        self._text = text
+        self._known: Sequence[int] = _starts_of(pieces)
+        self._count = len(self._known) if "\n" not in pieces[-1] else text.count("\n") + 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        number = range(len(self))[index]  # IndexError past the end, as a list
+        if number >= len(self._known):
+            self._known = _line_starts(self._text)
+        return self._known[number]
 
 
 class Lines(Sequence[str]):
@@ -223,9 +264,8 @@ class Lines(Sequence[str]):
 
 def _line_starts(text: str) -> Sequence[int]:
     """Start offsets of lines; \\r\\n, \\r and \\n each end a line, as in CPython."""
-    if "\r" not in text:  # one pass in C: each line's length plus its newline, summed
-        pieces = text.split("\n")
-        return [0, *accumulate(map(int.__add__, map(len, pieces[:-1]), repeat(1)))]
+    if "\r" not in text:
+        return _starts_of(text.split("\n"))
     starts = [0]
     offset = 0
     pieces = text.split("\n")
@@ -240,3 +280,9 @@ def _line_starts(text: str) -> Sequence[int]:
         if not last:
             starts.append(offset)
     return starts
+
+
+def _starts_of(pieces: list[str]) -> list[int]:
+    """Where each piece of a text split at its newlines starts, and where the one
+    after the last starts: one pass in C, each line's length plus its newline, summed."""
+    return [0, *accumulate(map(int.__add__, map(len, pieces[:-1]), repeat(1)))]

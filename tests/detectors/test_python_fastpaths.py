@@ -2,7 +2,8 @@
 equal to the plain way it replaced (kept here as the reference) on real and
 generated texts: where a file's prefix is cut (`python_windows.cut_prefix`),
 the verdicts on values kept (`credential_names.is_plausible_secret`), the
-prefilter's branches asked in another order (`python_prefilter.hit_lines`)."""
+prefilter's branches asked in another order (`python_prefilter.hit_lines`), a
+file's lines indexed only as far as they are needed (`python_windows.LineIndex`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from scanner.detectors import credential_names, python_prefilter
 from scanner.detectors.credential_names import Category, is_plausible_secret
-from scanner.detectors.python_windows import cut_prefix
+from scanner.detectors.python_windows import LineIndex, cut_prefix
 
 _MARKS = ("\ndef ", "\nclass ", "\nasync def ", "\n@")
 
@@ -185,3 +186,40 @@ def test_hit_lines_as_with_the_branches_in_their_first_order() -> None:
         assert python_prefilter.hit_lines(data) == _hit_lines_in_order(data), text
         hits += bool(python_prefilter.hit_lines(data))
     assert hits > 1000
+
+
+def _index_facts(index: LineIndex, asked: list[int]) -> list[object]:
+    lines = index.lines
+    facts: list[object] = [len(lines)]
+    for line in asked:
+        facts.append(lines[line - 1] if line <= len(lines) else None)
+        for column in (0, 3):
+            offset = index.byte_offset(line, column)
+            prefix = index.text[: index.char_offset(line, column)]
+            assert offset == 2 + len(prefix.encode("utf-8")), (line, column)  # as encoded
+            facts.append(offset)
+        facts.append(lines[max(line - 3, 0) : line + 2])
+    return facts
+
+
+def test_lines_indexed_as_far_as_expected_are_the_whole_files() -> None:
+    rng = random.Random(9)
+    texts = [*_stdlib_texts(25, 13), "", "x", "x\n", "a\n\nb", "a\r\nb\rc\n", "é = 'ü'\n" * 9]
+    for text in texts:
+        count = text.count("\n") + 2
+        for _ in range(6):
+            asked = sorted(rng.randint(1, count) for _ in range(rng.randint(1, 4)))
+            whole = LineIndex(text, "utf-8", 2)
+            expected = _index_facts(whole, asked)
+            for expect in (asked[-1], rng.randint(0, count), 1):  # as told, fewer, or more
+                partial = LineIndex(text, "utf-8", 2)
+                partial.expect(expect)
+                assert _index_facts(partial, asked) == expected, (expect, asked)
+
+
+def test_byte_offsets_count_the_files_own_encoding() -> None:
+    text = "ab\ncd = 1\n"
+    assert LineIndex(text, "utf-8").byte_offset(2, 1) == 4
+    assert LineIndex(text, "utf-16-le").byte_offset(2, 1) == 8  # ASCII, two bytes a character
+    assert LineIndex("é\ncd\n", "utf-8").byte_offset(2, 1) == 4
+    assert LineIndex("é\ncd\n", "latin-1").byte_offset(2, 1) == 3
