@@ -436,8 +436,9 @@ def _sentinel(level: str) -> str:
 
 
 _MARKS = r"(?:def |class |async def |@)"
-_HELD = ("@", ")", "]", "}")
-"""First characters of a line after which a definition is not cut off."""
+_HELD = re.compile(r"[ \t]*[@)\]}]")
+"""A line after which a definition is not cut off: its first character after
+blanks (`match`ed at the line's start) is one of these."""
 
 
 def _pieces(part: str, cut: re.Pattern[str]) -> Iterator[str]:
@@ -445,7 +446,7 @@ def _pieces(part: str, cut: re.Pattern[str]) -> Iterator[str]:
     start = 0
     for found in cut.finditer(part):
         at = found.start() + 1  # the line after the newline
-        if part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in _HELD:
+        if _HELD.match(part, part.rfind("\n", 0, at - 1) + 1, at):
             continue  # a definition stays with its decorator (one over lines ends with a bracket)
         yield part[start:at]
         start = at

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 import sysconfig
 import warnings
 from pathlib import Path
 
 import pytest
 
-from scanner.detectors import credential_names, python_prefilter
+from scanner.detectors import credential_names, python_chunks, python_prefilter
 from scanner.detectors.credential_names import Category, is_plausible_secret
 from scanner.detectors.python_windows import LineIndex, cut_prefix
 
@@ -223,3 +224,37 @@ def test_byte_offsets_count_the_files_own_encoding() -> None:
     assert LineIndex(text, "utf-16-le").byte_offset(2, 1) == 8  # ASCII, two bytes a character
     assert LineIndex("é\ncd\n", "utf-8").byte_offset(2, 1) == 4
     assert LineIndex("é\ncd\n", "latin-1").byte_offset(2, 1) == 3
+
+
+def _pieces_by_slices(part: str, cut: re.Pattern[str]) -> list[str]:
+    """`python_chunks._pieces` as it was: the line before each cut sliced out and stripped."""
+    pieces, start = [], 0
+    for found in cut.finditer(part):
+        at = found.start() + 1
+        if part[part.rfind("\n", 0, at - 1) + 1 : at].lstrip(" \t")[:1] in ("@", ")", "]", "}"):
+            continue
+        pieces.append(part[start:at])
+        start = at
+    return [*pieces, part[start:]]
+
+
+def test_pieces_as_by_slices() -> None:
+    rng = random.Random(17)
+    texts = _stdlib_texts(40, 19)
+    texts += [
+        "@a\ndef f(): pass\n",
+        "x = (\n  1\n)\ndef f(): pass\n",
+        "  ]\n@d\n\t}\nclass C: pass\n",
+    ]
+    texts += [
+        _generated(rng) + "\n" + rng.choice(["  )", "@x", " ]", "\t}", "  ", ""])
+        for _ in range(300)
+    ]
+    inner = re.compile("\n" + re.escape("    ") + python_chunks._MARKS)
+    kept = 0
+    for text in texts:
+        for cut in (python_chunks._CUT, inner):
+            expected = _pieces_by_slices(text, cut)
+            assert list(python_chunks._pieces(text, cut)) == expected
+            kept += len(expected) < len(list(cut.finditer(text))) + 1
+    assert kept > 10  # some definitions stay with the line before them
