@@ -88,6 +88,7 @@ RULES: dict[str, PythonRule] = {
 }
 
 PYTHON_SUFFIXES = (".py", ".pyw")
+_READ_SUFFIXES = (*PYTHON_SUFFIXES, ".ipynb")
 UNREADABLE = (SyntaxError, RecursionError, MemoryError, ValueError, LookupError)
 """What reading a file's windows may raise (`detect` turns each into a warning)."""
 BOM = b"\xef\xbb\xbf"
@@ -115,7 +116,7 @@ class PythonDetector:
 
     def wants(self, origin: Origin, data: bytes) -> bool:
         path = (origin.archive_member or origin.path).lower()
-        if not path.endswith((*PYTHON_SUFFIXES, ".ipynb")):
+        if not path.endswith(_READ_SUFFIXES):
             return False
         self._hits = None
         if not self._may_hit(data):
