@@ -177,10 +177,11 @@ class GitSource:
             Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
         )
         self.planned = len(ids)
-        lazy = self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS
-        store = gitblobs.store_of(self._paths, self._index) if lazy else None
         self.unreadable = 0
-        for blob in read_blobs(self._git, ids, self.max_file_size, sizes_only=lazy):
+        if self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS:
+            yield from self._handed_out(inventory, ids, kind, at_head)
+            return
+        for blob in read_blobs(self._git, ids, self.max_file_size):
             if blob.problem is not None:
                 path = inventory.blobs[blob.sha][0]
                 if blob.too_large:
@@ -191,9 +192,29 @@ class GitSource:
                 continue
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)
-            yield Item(origin, blob.data, blob.sha, blob.size, store)
+            yield Item(origin, blob.data, blob.sha, blob.size)
         if ids and self.unreadable == len(ids):
             raise SourceError(self._none_readable(len(ids)))
+
+    def _handed_out(
+        self,
+        inventory: gitlog.Inventory,
+        ids: Sequence[str],
+        kind: SourceKind,
+        at_head: dict[str, set[str]] | None,
+    ) -> Iterator[Item]:
+        """Items that name their blob, to be read where they are scanned
+        (`gitblobs`), without asking git anything here: the reader skips a blob
+        over the size limit, and reports it, and a missing one, at the path the
+        main process would (`Item.problem_path`)."""
+        store = gitblobs.store_of(self._paths, self._index, self.max_file_size)
+        blobs = inventory.blobs
+        for sha in ids:
+            self.blobs_read += 1
+            origin = blob_origin(inventory, sha, kind, at_head)
+            first = blobs[sha][0]  # raw, as the main process names what it cannot read
+            named = None if first == origin.path and first.isascii() else first
+            yield Item(origin, None, sha, None, store, named)
 
     def one_process(self) -> bool | None:
         """Whether this source's blobs are few enough to scan in one process
@@ -265,21 +286,17 @@ def _place(
     return Origin(path, kind, None, commit.sha, commit.author, commit.date, at_head)
 
 
-def read_blobs(
-    git: SafeGit, ids: Sequence[str], max_size: int, *, sizes_only: bool = False
-) -> Iterator[Blob]:
-    """Each id's bytes, in order, through `cat-file --batch` (or only its size,
-    through `--batch-check`: the blob is then read where it is scanned,
-    `gitblobs`); a process that dies on a corrupt object is restarted after it."""
-    mode, read = ("--batch-check", _read_sizes) if sizes_only else ("--batch", _read_batch)
+def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    """Each id's bytes, in order, through `cat-file --batch`; a process that dies
+    on a corrupt object is restarted after it."""
     start = 0
     while start < len(ids):
-        process = git.spawn(*READER_CONFIG, "cat-file", mode, stdin=True)
+        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True)
         _widen_pipe(process.stdout)
         feeder = Background(_feed, process.stdin, ids[start:])
         done = start
         try:
-            for blob in read(process.stdout, ids[start:], max_size):
+            for blob in _read_batch(process.stdout, ids[start:], max_size):
                 done += 1
                 yield blob
         finally:
@@ -328,20 +345,6 @@ def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
         if len(data) < size or read(1) != b"\n":
             return
         yield Blob(sha, data, size)
-
-
-def _read_sizes(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
-    """`cat-file --batch-check`'s answers: a header each, no bytes."""
-    readline, header = out.readline, gitblobs.answer_header
-    for sha in ids:
-        size = header(readline(), sha)
-        if not isinstance(size, int) or size > max_size:
-            head = _problem(sha, size, max_size)
-            if head is None:
-                return
-            yield head
-            continue
-        yield Blob(sha, None, size)
 
 
 def _problem(sha: str, size: int | str | None, max_size: int) -> Blob | None:

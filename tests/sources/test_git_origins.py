@@ -5,12 +5,15 @@ hands them out to be read where they are scanned, and for the staged index."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from scanner.model import Item, Origin, ScanWarning, SourceKind
+from scanner import schedule
+from scanner.model import BlobStore, Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, gitblobs
 from scanner.sources.git import GitSource
 
@@ -121,17 +124,13 @@ def test_staged_blobs_have_no_commit_and_no_head_mark(
     assert origins == {b"staged\n": Origin(path="new.txt", source=SourceKind.STAGED)}
 
 
-@pytest.mark.parametrize("lazy", [False, True])
 def test_a_blob_over_the_limit_is_reported_at_its_first_path(
-    history: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, lazy: bool
+    history: tuple[Path, dict[str, str]],
 ) -> None:
-    """A skipped blob is named by the path git log met it at, whoever reads it."""
+    """A skipped blob is named by the path git log met it at."""
     repo, marks = history
-    if lazy:
-        monkeypatch.setattr(gitblobs, "ONE_PROCESS_BLOBS", 0)
     limit = len(marks["shared"]) - 1
-    source = GitSource(repo, max_file_size=limit, jobs=2 if lazy else 1)
-    events = list(source.events())
+    events = list(GitSource(repo, max_file_size=limit).events())
     skipped = [e for e in events if isinstance(e, Skipped)]
     warnings = [e for e in events if isinstance(e, ScanWarning)]
     sha = _git(repo, "rev-parse", f"{marks['second']}:b/copy.txt")
@@ -144,3 +143,63 @@ def test_a_blob_over_the_limit_is_reported_at_its_first_path(
         "conf.ini",
         "only.txt",
     ]
+
+
+def test_blobs_read_where_they_are_scanned_are_skipped_and_missed_as_in_one_process(
+    history: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the size limit (at three paths, one of them not ASCII) and missing
+    blobs, found by the process that reads them: the report's warnings, skips and
+    unscanned content are those of the main process reading every blob."""
+    repo, marks = history
+    big = "x" * 300 + "\n"
+    many: dict[str, str | None] = {f"many/f{n:02}.txt": f"n = {n}\n" for n in range(60)}
+    changes = {"naïve/big.txt": big, "a/big.txt": big, "gone.txt": "lost\n", **many}
+    _commit(repo, changes, 1_700_000_300)  # more items than one process scans alone
+    gone = _git(repo, "rev-parse", "HEAD:gone.txt")
+    (repo / ".git" / "objects" / gone[:2] / gone[2:]).unlink()
+    limit = len(marks["shared"]) - 1
+    one = _report(repo, "-j", "1", "--max-file-size", str(limit))
+    monkeypatch.setattr(gitblobs, "ONE_PROCESS_BLOBS", 0)
+    pools: list[int] = []
+    run_pool = schedule._run_pool
+
+    def pooled(*args: Any) -> str | None:
+        pools.append(1)
+        return run_pool(*args)
+
+    monkeypatch.setattr(schedule, "_run_pool", pooled)
+    readers: list[BlobStore] = []
+    reader_for = gitblobs.reader_for
+
+    def counted(store: BlobStore) -> gitblobs.BlobReader:
+        readers.append(store)
+        return reader_for(store)
+
+    monkeypatch.setattr(gitblobs, "reader_for", counted)
+    two = _report(repo, "-j", "2", "--max-file-size", str(limit))
+    assert readers and pools  # read where scanned, on a pool
+    assert two == one
+    assert one["summary"]["skipped"]["too-large"] == 2
+    assert sorted((e["path"], e["message"].split(" (blob")[0]) for e in one["errors"]) == [
+        ("gone.txt", "missing object: the repository is incomplete or corrupt"),
+        ("m/first.txt", f"over the size limit of {limit} bytes; skipped"),
+        ("naïve/big.txt", f"over the size limit of {limit} bytes; skipped"),
+    ]
+    unscanned = [f for f in one["findings"] if f["rule"] == "unscanned-content"]
+    assert sorted(f["path"] for f in unscanned) == ["m/first.txt", "naïve/big.txt"]
+    assert one["summary"]["items_scanned"] == 63
+
+
+def _report(repo: Path, *options: str) -> dict[str, Any]:
+    """The real CLI's JSON report, without what differs from run to run."""
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    args = ["git", str(repo), "--format", "json", "--no-builtin-rules", *options]
+    result = CliRunner().invoke(cli, args)
+    assert result.stdout.startswith("{"), result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    report["summary"].pop("elapsed", None)
+    return report
