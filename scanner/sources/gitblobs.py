@@ -2,18 +2,21 @@
 
 A large history scanned on several processes used to be read whole by the main
 process, which then pickled about half of the bytes to its worker: the main
-process was the bottleneck. Now the main process only asks git for each blob's
-size (`cat-file --batch-check`, streamed) and hands out Items that name the blob
-and its repository (`model.BlobStore`); each process that scans them (a worker,
-or the main process scanning a slice itself) keeps one long-lived
-`cat-file --batch` per repository, started with the same hardened settings as
-every git call (`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so
-git inflates the next blob while this one is scanned.
+process was the bottleneck. Now the main process asks git nothing about the
+blobs: it hands out Items that name the blob and its repository
+(`model.BlobStore`); each process that scans them (a worker, or the main process
+scanning a slice itself) keeps one long-lived `cat-file --batch` per
+repository, started with the same hardened settings as every git call
+(`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so git inflates
+the next blob while this one is scanned.
 
 A blob git cannot give is a warning for its item, counted in
 `ItemResult.unreadable`; the reader is started again after it and the batch
-goes on. Readers belong to the process that started them: a forked worker never
-touches its parent's.
+goes on. A blob over the store's size limit is skipped unread: a skip, a
+warning and unscanned content, as where the main process reads. Both are
+reported at the path the main process would name (`Item.problem_path`).
+Readers belong to the process that started them: a forked worker never touches
+its parent's.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def damaged(problem: str) -> str:
 
 
 def answer_header(header: bytes, sha: str) -> int | str | None:
-    """From a `cat-file --batch` or `--batch-check` answer's header line: the
+    """From a `cat-file --batch` answer's header line: the
     size of `sha`, or the problem git named (missing, ambiguous); None when git
     stopped or the line does not answer `sha` (the stream is out of step: taking
     it would give one blob's bytes under another's name)."""
