@@ -149,13 +149,27 @@ def _bounded(regions: Iterator[Region], budget: list[int]) -> Iterator[Region]:
 def file_kind(origin: Origin, data: bytes) -> str | None:
     """'manifest' (k8s Secret, Helm values), 'escaped' (JSON with escaped URLs), or
     None: the cheap test that keeps decoding off nearly every item."""
-    name = (origin.archive_member or origin.path).rsplit("/", 1)[-1].lower()
-    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
-    if suffix in _MANIFEST_SUFFIXES and (_is_helm_values(name) or _is_k8s_secret(data)):
+    named = _named_kind(origin.archive_member or origin.path)
+    if named is None:  # most items: a name that is neither
+        return None
+    if named == "values" or (named == "manifest" and _is_k8s_secret(data)):
         return "manifest"
-    if suffix in _ESCAPED_SUFFIXES and _escapes_slashes(data):
+    if named == "escaped" and _escapes_slashes(data):
         return "escaped"
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _named_kind(path: str) -> str | None:
+    """What the name of `path` says the content may be: 'values' (Helm values, a
+    manifest whatever it holds), 'manifest' (YAML, a manifest if it holds a
+    Secret), 'escaped' (JSON and kin) or None. Asked of every item: the versions
+    of a file share a path, so each path is judged once."""
+    name = path.rsplit("/", 1)[-1].lower()
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in _MANIFEST_SUFFIXES:
+        return "values" if _is_helm_values(name) else "manifest"
+    return "escaped" if suffix in _ESCAPED_SUFFIXES else None
 
 
 def _regions(

@@ -123,6 +123,9 @@ class BlobStore:
     git_dir: str
     work_tree: str | None = None
     index_file: str | None = None
+    max_size: int | None = None
+    """Blobs larger than this are skipped by the reader (`sources.gitblobs`), as
+    the main process skips them when it reads."""
 
 
 @quick_init
@@ -138,6 +141,10 @@ class Item:
     size: int | None = None
     store: BlobStore | None = None
     """Where the scanning process reads the blob (a large history, read by its workers)."""
+    problem_path: str | None = None
+    """Where a blob read from `store` that cannot be scanned (missing, corrupt, over
+    the size limit) is reported, when not at `origin.path`: the path git log first
+    met it at, as the main process reports the blobs it reads."""
 
 
 @dataclass(frozen=True)

@@ -200,20 +200,24 @@ def _unknown() -> bool:
 def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
     """Items from every source, each git blob once; errors and skips are recorded."""
     seen_blobs: set[str] = set()
+    shown_item = unscanned.shown_item
     for source in sources:
         for event in source.events():
-            if isinstance(event, ScanWarning):
+            if isinstance(event, Item):  # most events: asked first
+                blob = event.blob_id
+                if blob is None:
+                    yield shown_item(event)
+                elif blob in seen_blobs:
+                    total.skipped[SkipReason.DUPLICATE_BLOB] += 1
+                else:
+                    seen_blobs.add(blob)
+                    yield shown_item(event)
+            elif isinstance(event, ScanWarning):
                 total.warnings.append(event)
                 total.unscanned.extend(unscanned.of_error(event))
-            elif isinstance(event, Skipped):
+            else:
                 total.skipped[event.reason] += 1
                 total.unscanned.extend(unscanned.skipped(event))
-            elif event.blob_id is not None and event.blob_id in seen_blobs:
-                total.skipped[SkipReason.DUPLICATE_BLOB] += 1
-            else:
-                if event.blob_id is not None:
-                    seen_blobs.add(event.blob_id)
-                yield unscanned.shown_item(event)
 
 
 # --- the per-item stages ------------------------------------------------------

@@ -59,6 +59,8 @@ class Unscanned(ScanWarning):
 def shown_item(item: Item) -> Item:
     """The item with its display path escaped (`pathnames.shown`); `fs_path` stays
     raw, so a file with any name is read and scanned."""
+    if item.origin.path.isascii():  # most paths: `shown` would return them as they are
+        return item
     path = shown(item.origin.path)
     if path == item.origin.path:
         return item

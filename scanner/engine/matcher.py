@@ -131,7 +131,11 @@ class Engine:
 
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
         """Key-file rules whose globs match a path (and content magic, given data)."""
-        if not any(map(self._key_file_gate.matches, paths)):
+        gate = self._key_file_gate.matches
+        for path in paths:  # most items: one path, which no key-file glob names
+            if gate(path):
+                break
+        else:
             return []
         hits = []
         for rule in self._key_files:

@@ -17,6 +17,7 @@ from typing import IO
 
 from scanner import pipes
 from scanner.errors import SourceError
+from scanner.frozen import quick_init
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitblobs, gitlog
 from scanner.sources.gitsafe import RepoPaths, SafeGit, discover
@@ -31,6 +32,7 @@ holds older stashes and amended or reset-away commits."""
 READER_CONFIG = gitblobs.READER_CONFIG
 
 
+@quick_init  # one per blob read: see `scanner.frozen`
 @dataclass(frozen=True)
 class Blob:
     sha: str
@@ -175,12 +177,13 @@ class GitSource:
             Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
         )
         self.planned = len(ids)
-        lazy = self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS
-        store = gitblobs.store_of(self._paths, self._index) if lazy else None
         self.unreadable = 0
-        for blob in read_blobs(self._git, ids, self.max_file_size, sizes_only=lazy):
-            path = inventory.blobs[blob.sha][0]
+        if self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS:
+            yield from self._handed_out(inventory, ids, kind, at_head)
+            return
+        for blob in read_blobs(self._git, ids, self.max_file_size):
             if blob.problem is not None:
+                path = inventory.blobs[blob.sha][0]
                 if blob.too_large:
                     yield Skipped(path, SkipReason.TOO_LARGE)
                 else:
@@ -189,9 +192,29 @@ class GitSource:
                 continue
             self.blobs_read += 1
             origin = blob_origin(inventory, blob.sha, kind, at_head)
-            yield Item(origin, blob.data, blob.sha, blob.size, store)
+            yield Item(origin, blob.data, blob.sha, blob.size)
         if ids and self.unreadable == len(ids):
             raise SourceError(self._none_readable(len(ids)))
+
+    def _handed_out(
+        self,
+        inventory: gitlog.Inventory,
+        ids: Sequence[str],
+        kind: SourceKind,
+        at_head: dict[str, set[str]] | None,
+    ) -> Iterator[Item]:
+        """Items that name their blob, to be read where they are scanned
+        (`gitblobs`), without asking git anything here: the reader skips a blob
+        over the size limit, and reports it, and a missing one, at the path the
+        main process would (`Item.problem_path`)."""
+        store = gitblobs.store_of(self._paths, self._index, self.max_file_size)
+        blobs = inventory.blobs
+        for sha in ids:
+            self.blobs_read += 1
+            origin = blob_origin(inventory, sha, kind, at_head)
+            first = blobs[sha][0]  # raw, as the main process names what it cannot read
+            named = None if first == origin.path and first.isascii() else first
+            yield Item(origin, None, sha, None, store, named)
 
     def one_process(self) -> bool | None:
         """Whether this source's blobs are few enough to scan in one process
@@ -239,12 +262,12 @@ def blob_origin(
     """Every path the blob was seen at, as one Origin (the others in `also`): paths
     in HEAD's tree first, then by path; each with the commit that put the blob
     there and whether HEAD still has it at that very path."""
-    path, index = inventory.blobs[sha]
-    seen = inventory.paths.get(sha) or {path: index}
-    in_head = at_head.get(sha, set()) if at_head is not None else set()
-    if len(seen) == 1:  # most blobs: one place, nothing to order
-        ((only, first),) = seen.items()
-        return _place(only, first, inventory, kind, None if at_head is None else only in in_head)
+    seen = inventory.paths.get(sha)
+    if seen is None or len(seen) == 1:  # most blobs: one place, nothing to order
+        ((path, index),) = seen.items() if seen else (inventory.blobs[sha],)
+        head = None if at_head is None else path in at_head.get(sha, ())
+        return _place(path, index, inventory, kind, head)
+    in_head = at_head.get(sha, ()) if at_head is not None else ()
     order = sorted(seen, key=lambda p: (p not in in_head, p))
     places = [
         _place(p, seen[p], inventory, kind, None if at_head is None else p in in_head)
@@ -256,32 +279,24 @@ def blob_origin(
 def _place(
     path: str, index: int, inventory: gitlog.Inventory, kind: SourceKind, at_head: bool | None
 ) -> Origin:
-    commit = inventory.commits[index] if index >= 0 else None
-    return Origin(
-        path=path,
-        source=kind,
-        commit=commit.sha if commit else None,
-        author=commit.author if commit else None,
-        date=commit.date if commit else None,
-        at_head=at_head,
-    )
+    """One place, its fields given by position (`Origin`'s order): one per blob."""
+    if index < 0:
+        return Origin(path, kind, None, None, None, None, at_head)
+    commit = inventory.commits[index]
+    return Origin(path, kind, None, commit.sha, commit.author, commit.date, at_head)
 
 
-def read_blobs(
-    git: SafeGit, ids: Sequence[str], max_size: int, *, sizes_only: bool = False
-) -> Iterator[Blob]:
-    """Each id's bytes, in order, through `cat-file --batch` (or only its size,
-    through `--batch-check`: the blob is then read where it is scanned,
-    `gitblobs`); a process that dies on a corrupt object is restarted after it."""
-    mode, read = ("--batch-check", _read_sizes) if sizes_only else ("--batch", _read_batch)
+def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    """Each id's bytes, in order, through `cat-file --batch`; a process that dies
+    on a corrupt object is restarted after it."""
     start = 0
     while start < len(ids):
-        process = git.spawn(*READER_CONFIG, "cat-file", mode, stdin=True)
+        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True)
         _widen_pipe(process.stdout)
         feeder = Background(_feed, process.stdin, ids[start:])
         done = start
         try:
-            for blob in read(process.stdout, ids[start:], max_size):
+            for blob in _read_batch(process.stdout, ids[start:], max_size):
                 done += 1
                 yield blob
         finally:
@@ -317,42 +332,30 @@ def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
 
 
 def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+    readline, read, header = out.readline, out.read, gitblobs.answer_header
     for sha in ids:
-        head = _header(out, sha, max_size)
-        if head is None:
-            return
-        if isinstance(head, Blob):
-            if head.too_large and not gitblobs.skip(out, head.size + 1):
+        size = header(readline(), sha)
+        if not isinstance(size, int) or size > max_size:  # missing, too large, out of step
+            head = _problem(sha, size, max_size)
+            if head is None or (head.too_large and not gitblobs.skip(out, head.size + 1)):
                 return
             yield head
             continue
-        data = out.read(head)
-        if len(data) < head or out.read(1) != b"\n":
+        data = read(size)
+        if len(data) < size or read(1) != b"\n":
             return
-        yield Blob(sha, data, head)
+        yield Blob(sha, data, size)
 
 
-def _read_sizes(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:
-    """`cat-file --batch-check`'s answers: a header each, no bytes."""
-    for sha in ids:
-        head = _header(out, sha, max_size)
-        if head is None:
-            return
-        yield head if isinstance(head, Blob) else Blob(sha, None, head)
-
-
-def _header(out: IO[bytes], sha: str, max_size: int) -> int | Blob | None:
-    """An answer's header: the size of a blob to read, a missing or too large
+def _problem(sha: str, size: int | str | None, max_size: int) -> Blob | None:
+    """From an answer's header (`gitblobs.answer_header`): a missing or too large
     blob with its problem, or None when git stopped (or answered another id)."""
-    size = gitblobs.answer_header(out.readline(), sha)
     if size is None:
         return None
     if isinstance(size, str):
         return Blob(sha, None, 0, gitblobs.damaged(size))
-    if size > max_size:
-        message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
-        return Blob(sha, None, size, message, too_large=True)
-    return size
+    message = f"over the size limit of {max_size} bytes; skipped"  # as sources.too_large
+    return Blob(sha, None, size, message, too_large=True)
 
 
 CI_BASES: tuple[tuple[str, str], ...] = (

@@ -2,18 +2,21 @@
 
 A large history scanned on several processes used to be read whole by the main
 process, which then pickled about half of the bytes to its worker: the main
-process was the bottleneck. Now the main process only asks git for each blob's
-size (`cat-file --batch-check`, streamed) and hands out Items that name the blob
-and its repository (`model.BlobStore`); each process that scans them (a worker,
-or the main process scanning a slice itself) keeps one long-lived
-`cat-file --batch` per repository, started with the same hardened settings as
-every git call (`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so
-git inflates the next blob while this one is scanned.
+process was the bottleneck. Now the main process asks git nothing about the
+blobs: it hands out Items that name the blob and its repository
+(`model.BlobStore`); each process that scans them (a worker, or the main process
+scanning a slice itself) keeps one long-lived `cat-file --batch` per
+repository, started with the same hardened settings as every git call
+(`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so git inflates
+the next blob while this one is scanned.
 
 A blob git cannot give is a warning for its item, counted in
 `ItemResult.unreadable`; the reader is started again after it and the batch
-goes on. Readers belong to the process that started them: a forked worker never
-touches its parent's.
+goes on. A blob over the store's size limit is skipped unread: a skip, a
+warning and unscanned content, as where the main process reads. Both are
+reported at the path the main process would name (`Item.problem_path`).
+Readers belong to the process that started them: a forked worker never touches
+its parent's.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def damaged(problem: str) -> str:
 
 
 def answer_header(header: bytes, sha: str) -> int | str | None:
-    """From a `cat-file --batch` or `--batch-check` answer's header line: the
+    """From a `cat-file --batch` answer's header line: the
     size of `sha`, or the problem git named (missing, ambiguous); None when git
     stopped or the line does not answer `sha` (the stream is out of step: taking
     it would give one blob's bytes under another's name)."""
@@ -81,10 +84,11 @@ def answer_header(header: bytes, sha: str) -> int | str | None:
     return int(parts[2])
 
 
-def store_of(paths: RepoPaths, index_file: str | None) -> BlobStore:
-    """The picklable description of a repository every process can read from."""
+def store_of(paths: RepoPaths, index_file: str | None, max_size: int | None = None) -> BlobStore:
+    """The picklable description of a repository every process can read from,
+    and the size over which its blobs are skipped."""
     work_tree = None if paths.work_tree is None else str(paths.work_tree)
-    return BlobStore(str(paths.git_dir), work_tree, index_file)
+    return BlobStore(str(paths.git_dir), work_tree, index_file, max_size)
 
 
 def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
@@ -100,14 +104,42 @@ def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
         if reader is None or item.store is not store:
             store, reader = item.store, reader_for(item.store)
         data = _read(reader, batch, index, item.blob_id)
-        if isinstance(data, str):
-            result.warnings.append(ScanWarning(item.origin.path, f"{data} (blob {item.blob_id})"))
-            result.unreadable[store.git_dir] += 1
-            continue
-        yield Item(item.origin, data, item.blob_id, item.size)
+        if isinstance(data, bytes):
+            yield Item(item.origin, data, item.blob_id, len(data))
+        else:
+            _not_read(item, data, result)
 
 
-def _read(reader: BlobReader, batch: Sequence[Item], index: int, sha: str) -> bytes | str:
+def _not_read(item: Item, problem: str | TooLarge, result: ItemResult) -> None:
+    """A blob that was not read, recorded as the main process records the blobs it
+    reads: a warning at the path git log first met it at; a blob over the size
+    limit is a skip and unscanned content as well, any other is unreadable."""
+    assert item.store is not None
+    path = item.problem_path or item.origin.path
+    if isinstance(problem, TooLarge):
+        from scanner.sources import Skipped, SkipReason, too_large
+        from scanner.unscanned import skipped
+
+        result.skipped[SkipReason.TOO_LARGE] += 1
+        result.unscanned.extend(skipped(Skipped(path, SkipReason.TOO_LARGE)))
+        problem = too_large(path, problem.limit).message
+    else:
+        result.unreadable[item.store.git_dir] += 1
+    result.warnings.append(ScanWarning(path, f"{problem} (blob {item.blob_id})"))
+
+
+class TooLarge:
+    """A blob over its store's size limit: skipped, never held."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+
+def _read(
+    reader: BlobReader, batch: Sequence[Item], index: int, sha: str
+) -> bytes | str | TooLarge:
     """The blob's bytes, or why they could not be had (git could not start, its
     pipe failed: the reader is ended, and the next blob starts another)."""
     try:
@@ -196,9 +228,10 @@ class BlobReader:
         feed.put("".join(f"{sha}\n" for sha in new).encode("ascii"))
         self.asked.update(dict.fromkeys(new))
 
-    def take(self, sha: str) -> bytes | str:
-        """The blob's bytes, or why git could not give them. Answers before it
-        that nobody takes any more are read past."""
+    def take(self, sha: str) -> bytes | str | TooLarge:
+        """The blob's bytes, or why git could not give them (or that it is over
+        the store's size limit). Answers before it that nobody takes any more are
+        read past."""
         if sha not in self.asked:
             self.ask([sha])
         try:
@@ -220,7 +253,7 @@ class BlobReader:
             self.close()  # stopped mid-answer: the stream is out of step
             raise
 
-    def _retried(self, head: str, wanted: bool) -> bytes | str | None:
+    def _retried(self, head: str, wanted: bool) -> bytes | str | TooLarge | None:
         """`head`'s answer from a new git, asked again with what follows it (the
         stream was out of step); None when that one is out of step too."""
         self._restart()
@@ -236,10 +269,11 @@ class BlobReader:
         self.ask(pending)
         return message
 
-    def _answer(self, head: str, wanted: bool) -> bytes | str | None:
-        """The next answer, for `head` (its bytes skipped unless `wanted`); None
-        when git stopped. A whole line that does not answer `head` (the stream is
-        out of step) raises _OutOfStep: never one blob's bytes for another's."""
+    def _answer(self, head: str, wanted: bool) -> bytes | str | TooLarge | None:
+        """The next answer, for `head` (its bytes skipped unless `wanted`, or over
+        the store's size limit); None when git stopped. A whole line that does not
+        answer `head` (the stream is out of step) raises _OutOfStep: never one
+        blob's bytes for another's."""
         assert self.process is not None
         out = self.process.stdout
         line = out.readline()
@@ -250,6 +284,9 @@ class BlobReader:
             if line.endswith(b"\n"):
                 raise _OutOfStep
             return None
+        limit = self.store.max_size
+        if limit is not None and size > limit and wanted:
+            return TooLarge(limit) if skip(out, size + 1) else None
         if not wanted:
             return b"" if skip(out, size + 1) else None
         data = out.read(size)
