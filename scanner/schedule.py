@@ -42,6 +42,13 @@ BATCH_DATA_BYTES = 1024 * 1024
 to the worker, so fewer of them are held in flight at once, and a batch fits
 the widened pipe to the workers (`pipes.PIPE_BYTES`)."""
 FIRST_BATCH_ITEMS = 8
+TAIL_SHARE = 4
+"""Near the end of a run whose size is known (`run`'s `planned`), a batch holds
+at most the items left over this many times the processes, so the last batches
+are small and no process waits long for another's last one at the end."""
+TAIL_ITEMS = 16
+"""The smallest batch near the end: what is left is handed out in batches of
+about a slice of the main process (HERE_SLICE)."""
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: one running and two waiting, so a worker rarely
 waits for the main process (busy with a slice of its own, it hands a batch over
@@ -142,17 +149,21 @@ def run(
     progress: ProgressFn | None = None,
     started: float | None = None,
     one_process: Callable[[], bool] | None = None,
+    planned: Callable[[], int | None] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
     `one_process`, asked once the first items are in, says whether what the
     sources know of the whole run makes it small enough for this process alone.
+    `planned`, asked as batches are made, says how many items the run holds in
+    all, once the sources know (at most: an item may turn out unreadable), so the
+    batches near the end are made smaller (TAIL_SHARE).
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
     deadline = None if config.max_seconds is None else started + config.max_seconds
-    run_ = _Run(config, total, started, deadline, progress)
+    run_ = _Run(config, total, started, deadline, progress, planned)
     with bounds.StopSignals() as run_.stop:
         try:
             head: list[Item] = []
@@ -186,6 +197,7 @@ class _Run:
     started: float
     deadline: float | None
     progress: ProgressFn | None
+    planned: Callable[[], int | None] | None = None
     stop: bounds.StopSignals = field(default_factory=bounds.StopSignals)
 
     def merge(self, result: ItemResult) -> None:
@@ -250,7 +262,8 @@ def _run_pool(
     queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
-        for batch in _batches(items, ramp=queued):
+        tail = _Tail(run_.planned, run_.config.effective_jobs)
+        for batch in _batches(items, ramp=queued, tail=tail):
             _share(run_, pool, here, batch, queued)
             reason = run_.should_stop()
             if reason:
@@ -358,6 +371,10 @@ class _Pool:
         self.ready = ready
         """A worker built in this process: a forked worker starts with it."""
         self.in_flight: dict[Future[ItemResult], list[Item]] = {}
+        self.news = False
+        """Whether a batch in flight may have finished since the last look (set by
+        each future's callback, in the pool's thread): a poll that finds nothing
+        new costs an attribute read, not a `wait` over every future in flight."""
         self.lost: list[Item] = []
         self.executor = self._new(jobs)
 
@@ -388,6 +405,10 @@ class _Pool:
             self._replace()
             future = self.executor.submit(_process_in_worker, *args)
         self.in_flight[future] = batch
+        future.add_done_callback(self._noted)
+
+    def _noted(self, future: Future[ItemResult]) -> None:
+        self.news = True
 
     def take_back(self) -> list[Item] | None:
         """The last batch no worker has started, withdrawn (None if every one has)."""
@@ -398,11 +419,12 @@ class _Pool:
 
     def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
+        if not self.in_flight or (timeout == 0 and when == "FIRST_COMPLETED" and not self.news):
+            return
         from concurrent.futures import wait
         from concurrent.futures.process import BrokenProcessPool
 
-        if not self.in_flight:
-            return
+        self.news = False  # before the look: a batch finishing after it sets it again
         done, _ = wait(self.in_flight, timeout=timeout, return_when=when)
         for future in done:
             batch = self.in_flight.pop(future)
@@ -661,15 +683,39 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
     yield from rest
 
 
-def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
+@dataclass
+class _Tail:
+    """How many items a batch may hold as the run nears its end."""
+
+    planned: Callable[[], int | None] | None
+    processes: int
+    handed: int = 0
+    """Items in the batches made so far."""
+
+    def limit(self) -> int:
+        """BATCH_ITEMS, or a share of what is left once that is smaller: the run's
+        last batches hold TAIL_ITEMS, so the last batch a worker started is
+        short, and the main process takes back the ones not started."""
+        total = self.planned() if self.planned is not None else None
+        if total is None:
+            return BATCH_ITEMS
+        share = (total - self.handed) // (TAIL_SHARE * self.processes)
+        return max(TAIL_ITEMS, min(BATCH_ITEMS, share))
+
+
+def _batches(
+    items: Iterable[Item], ramp: int = 0, tail: _Tail | None = None
+) -> Iterator[list[Item]]:
     """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
-    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker.
+    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker,
+    and near the end of a run of known size fewer (`_Tail`).
     A full batch is cut only where the path changes (as `_cuts` cuts slices), so
     the versions of a file go to one worker, up to GROUP_SLACK times the limits."""
+    tail = tail or _Tail(None, 1)
     batch: list[Item] = []
     size = carried = made = 0
+    limit = FIRST_BATCH_ITEMS if ramp else tail.limit()
     for item in items:
-        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
         if (
             batch
             and _full(len(batch), size, carried, limit, 1)
@@ -679,7 +725,9 @@ def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
             )
         ):
             yield batch
+            tail.handed += len(batch)
             batch, size, carried, made = [], 0, 0, made + 1
+            limit = FIRST_BATCH_ITEMS if made < ramp else tail.limit()
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
         carried += len(item.data) if item.data is not None else 0
