@@ -288,8 +288,9 @@ def _run_pool(
 def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
     """Once every item is handed out: a batch still waiting for a worker is taken
     back and scanned here, rather than this process waiting while the worker
-    scans it after the others; else wait for a worker's result."""
-    batch = pool.take_back() if bounds.can_bound() else None
+    scans it after the others; else the second half of what a worker has not
+    taken yet of its batch (`_Pool.split`); else wait for a worker's result."""
+    batch = (pool.take_back() or pool.split()) if bounds.can_bound() else None
     if batch is None:
         pool.drain("FIRST_COMPLETED")
         return
@@ -371,6 +372,9 @@ class _Pool:
         self.ready = ready
         """A worker built in this process: a forked worker starts with it."""
         self.in_flight: dict[Future[ItemResult], list[Item]] = {}
+        self.slots: dict[Future[ItemResult], int] = {}
+        """Each batch's cells in `claims`, for the batches a worker can be asked to split."""
+        self.claims: _Claims | None = None
         self.news = False
         """Whether a batch in flight may have finished since the last look (set by
         each future's callback, in the pool's thread): a poll that finds nothing
@@ -384,13 +388,15 @@ class _Pool:
 
         fork = sys.platform.startswith("linux")
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
+        self.slots.clear()
+        self.claims = _Claims(jobs * IN_FLIGHT_PER_JOB + 1) if fork else None
         if fork:
             bounds.before_fork()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
             initializer=_init_worker,
-            initargs=(self.run.config.low_priority, self.factory, self.args, ready),
+            initargs=(self.run.config.low_priority, self.factory, self.args, ready, self.claims),
         )
         _widen_queue(executor)
         return executor
@@ -398,14 +404,32 @@ class _Pool:
     def submit(self, batch: list[Item]) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
-        args = (batch, self.run.deadline, self.run.config.item_max_seconds)
         try:
-            future = self.executor.submit(_process_in_worker, *args)
+            future = self._submit(batch)
         except BrokenProcessPool:
             self._replace()
-            future = self.executor.submit(_process_in_worker, *args)
+            future = self._submit(batch)
         self.in_flight[future] = batch
         future.add_done_callback(self._noted)
+
+    def _submit(self, batch: list[Item]) -> Future[ItemResult]:
+        slot = self.claims.open(len(batch)) if self.claims is not None else None
+        args = (batch, self.run.deadline, self.run.config.item_max_seconds, slot)
+        try:
+            future = self.executor.submit(_process_in_worker, *args)
+        except BaseException:
+            if slot is not None and self.claims is not None:
+                self.claims.close(slot)
+            raise
+        if slot is not None:
+            self.slots[future] = slot
+        return future
+
+    def _pop(self, future: Future[ItemResult]) -> list[Item]:
+        slot = self.slots.pop(future, None)
+        if slot is not None and self.claims is not None:
+            self.claims.close(slot)
+        return self.in_flight.pop(future)
 
     def _noted(self, future: Future[ItemResult]) -> None:
         self.news = True
@@ -414,8 +438,27 @@ class _Pool:
         """The last batch no worker has started, withdrawn (None if every one has)."""
         for future in reversed(list(self.in_flight)):
             if future.cancel():
-                return self.in_flight.pop(future)
+                return self._pop(future)
         return None
+
+    def split(self) -> list[Item] | None:
+        """The second half of what a worker has not taken yet of a batch it holds
+        (the batch with the most left), withdrawn (None if no batch has two items
+        left): the worker ends its batch where this half begins (`_Claimed`)."""
+        if self.claims is None:
+            return None
+        claims = self.claims
+        left = {f: claims.left(slot) for f, slot in self.slots.items() if not f.done()}
+        future = max(left, key=left.__getitem__, default=None)
+        if future is None or left[future] < 2:
+            return None
+        cut = claims.split(self.slots[future])
+        if cut is None:
+            return None
+        keep, end = cut
+        batch = self.in_flight[future]
+        self.in_flight[future] = batch[:keep]  # what the worker scans, should it die
+        return batch[keep:end]
 
     def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
@@ -427,7 +470,7 @@ class _Pool:
         self.news = False  # before the look: a batch finishing after it sets it again
         done, _ = wait(self.in_flight, timeout=timeout, return_when=when)
         for future in done:
-            batch = self.in_flight.pop(future)
+            batch = self._pop(future)
             try:
                 self.run.merge(future.result())
             except BrokenProcessPool:
@@ -483,6 +526,7 @@ class _Pool:
             for batch in self.in_flight.values():
                 self.lost.extend(batch)
             self.in_flight.clear()
+            self.slots.clear()
         else:
             self.executor.shutdown(wait=True)
 
@@ -598,7 +642,7 @@ def _guarded_items(
             arm(None)
         done.append(result)
         bounds.release_stops(raise_pending=True)  # a stop held since the items ended
-        if paced.taken == start and not paced.expired:  # a worker that took no item
+        if paced.taken == start and not paced.expired and start < len(batch):  # took no item
             raise RuntimeError("the worker returned without taking an item of its call")
         start = paced.taken
         if paced.expired:
@@ -647,6 +691,8 @@ class _Paced(Sequence[Item]):
         self.limit_was_item = True
         """Whether the item's own bound, not the scan's deadline, set `limit`."""
         self.expired = False
+        self.claim: Callable[[int], bool] | None = getattr(batch, "claim", None)
+        """A batch the main process may cut short (`_Claimed`) is claimed item by item."""
 
     def __iter__(self) -> Iterator[Item]:
         """Once the worker asks past the call's last item, no item is running: the
@@ -655,6 +701,8 @@ class _Paced(Sequence[Item]):
         for index in range(self.start, len(self.batch)):
             if index > self.start and time.monotonic() - began >= PACE_SECONDS:
                 break
+            if self.claim is not None and not self.claim(index):
+                break  # the rest of the batch went to the main process
             left = bounds.remaining(self.deadline)
             if left is not None and left <= 0:
                 self.expired = True
@@ -750,6 +798,7 @@ def over_budget(config: Config, total: ItemResult, started: float) -> str | None
 
 
 _WORKER: BatchWorker | None = None
+_CLAIMS: _Claims | None = None
 
 
 def _init_worker(
@@ -757,18 +806,101 @@ def _init_worker(
     factory: WorkerFactory,
     args: tuple[Any, ...],
     ready: BatchWorker | None = None,
+    claims: _Claims | None = None,
 ) -> None:
-    global _WORKER
+    global _WORKER, _CLAIMS
     bounds.ignore_stop_signals_in_worker()
     if low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
     _WORKER = ready if ready is not None else factory(*args)
+    _CLAIMS = claims
 
 
 def _process_in_worker(
-    batch: list[Item], deadline: float | None, item_seconds: float | None
+    batch: list[Item], deadline: float | None, item_seconds: float | None, slot: int | None = None
 ) -> ItemResult:
     assert _WORKER is not None
-    return process_guarded(_WORKER, batch, deadline, item_seconds)
+    items = batch if slot is None or _CLAIMS is None else _Claimed(batch, _CLAIMS, slot)
+    return process_guarded(_WORKER, items, deadline, item_seconds)
+
+
+CLAIM_SHARE = 8
+"""A worker takes the items of its batch in claims of what is left over this
+many (one at a time near the batch's end): it asks the shared lock a few dozen
+times a batch, and a split leaves it at most one claim to finish."""
+
+
+class _Claims:
+    """Cells shared with forked workers (an anonymous shared mapping, and a lock):
+    for each batch in flight, how far its worker has claimed items (`taken`) and
+    where it must stop (`cut`). Once every item is handed out, the main process,
+    out of work, moves a batch's cut back to the middle of what is left and
+    scans the rest itself: the run no longer ends waiting while a worker scans a
+    batch of slow items alone."""
+
+    def __init__(self, slots: int) -> None:
+        import mmap
+        import multiprocessing
+
+        self.lock = multiprocessing.get_context("fork").Lock()
+        self.cells = memoryview(mmap.mmap(-1, 16 * slots)).cast("q")
+        self.free = list(range(slots))
+
+    def open(self, count: int) -> int | None:
+        """A slot for a batch of `count` items about to be handed out (None if none is free)."""
+        if not self.free:
+            return None
+        slot = self.free.pop()
+        self.cells[2 * slot], self.cells[2 * slot + 1] = 0, count
+        return slot
+
+    def close(self, slot: int) -> None:
+        self.free.append(slot)
+
+    def left(self, slot: int) -> int:
+        """Items of the slot's batch its worker has not claimed (a glance, unlocked)."""
+        return self.cells[2 * slot + 1] - self.cells[2 * slot]
+
+    def split(self, slot: int) -> tuple[int, int] | None:
+        """Withdraw the second half of what is unclaimed: (new cut, old cut)."""
+        with self.lock:
+            taken, cut = self.cells[2 * slot], self.cells[2 * slot + 1]
+            if cut - taken < 2:
+                return None
+            keep = taken + (cut - taken) // 2
+            self.cells[2 * slot + 1] = keep
+        return keep, cut
+
+    def claim(self, slot: int, index: int) -> int:
+        """Claim items from `index` on (a share of what is left): the end of the
+        claim, or `index` itself when the batch was cut there."""
+        with self.lock:
+            cut = self.cells[2 * slot + 1]
+            end = min(cut, index + max(1, (cut - index) // CLAIM_SHARE))
+            if end > index:
+                self.cells[2 * slot] = end
+        return max(end, index)
+
+
+class _Claimed(Sequence[Item]):
+    """A worker's batch that the main process may cut short: its length is where
+    the batch ends now, and `_Paced` claims each item before handing it out."""
+
+    def __init__(self, items: list[Item], claims: _Claims, slot: int) -> None:
+        self.items, self.claims, self.slot = items, claims, slot
+        self.claimed = 0
+        """Items claimed so far: those before it are this worker's."""
+
+    def claim(self, index: int) -> bool:
+        if index < self.claimed:
+            return True
+        self.claimed = self.claims.claim(self.slot, index)
+        return index < self.claimed
+
+    def __len__(self) -> int:
+        return min(len(self.items), self.claims.cells[2 * self.slot + 1])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items[: len(self)][index]

@@ -118,3 +118,58 @@ def test_the_run_size_is_known_once_every_history_is_listed(tmp_path: Path) -> N
     items = [event for event in history.events() if isinstance(event, Item)]
     assert planned() == len(items) == 5
     assert _planned([history, MemorySource.of({"x": b"y"})])() is None
+
+
+def _rules_worker() -> _Worker:
+    config = Config(detectors=("rules",), jobs=1)
+    return _Worker(config, load_rules(config), None)
+
+
+def test_a_batch_cut_short_is_scanned_up_to_its_cut_and_no_further() -> None:
+    """The worker's side of a split: it claims items in shares of what is left,
+    and once the main process moved the cut back, it scans up to the cut and
+    counts nothing past it (those items are the main process's now)."""
+    items = _items(100)
+    claims = schedule._Claims(4)
+    slot = claims.open(len(items))
+    assert slot is not None
+    claimed = schedule._Claimed(items, claims, slot)
+    assert claimed.claim(0) and claimed.claimed == 100 // schedule.CLAIM_SHARE
+    assert claims.split(slot) == (56, 100)  # half of the 88 not claimed yet
+    result = schedule.process_guarded(_rules_worker(), claimed, None, 120.0)
+    assert (result.items, result.not_scanned) == (56, 0)
+    assert sorted(f.path for f in result.findings) == ["src/f0000.env", "src/f0050.env"]
+    assert claims.split(slot) is None  # every item left was claimed
+
+
+def test_a_cut_batch_past_the_deadline_counts_only_its_own_items_as_not_scanned() -> None:
+    items = _items(100)
+    claims = schedule._Claims(1)
+    slot = claims.open(len(items))
+    assert slot is not None and claims.split(slot) == (50, 100)
+    claimed = schedule._Claimed(items, claims, slot)
+    result = schedule.process_guarded(_rules_worker(), claimed, time.monotonic() - 1, 120.0)
+    assert (result.items, result.not_scanned) == (0, 50)
+
+
+def test_the_main_process_takes_the_second_half_of_a_workers_batch() -> None:
+    """A real forked worker: the batch handed to it is split at once, the main
+    process scans the half it withdrew, and every item is scanned exactly once."""
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
+    here = _rules_worker()
+    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
+    try:
+        batch = _items(COUNT)
+        pool.submit(batch)
+        mine = pool.split()
+        assert mine is not None and 0 < len(mine) <= COUNT // 2
+        (kept,) = pool.in_flight.values()
+        assert kept + mine == batch  # the worker keeps the first part, should it die
+        schedule._run_here(run_, here, mine)
+        pool.drain("ALL_COMPLETED", timeout=120)
+        assert not pool.in_flight and run_.total.items == COUNT
+        paths = sorted(f.path for f in run_.total.findings)
+        assert paths == [f"src/f{n:04}.env" for n in range(0, COUNT, 50)]
+    finally:
+        pool.close(kill=False)
