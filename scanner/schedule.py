@@ -10,7 +10,10 @@ found.
 Batches and slices end where the path of the items changes, so that one
 process scans every version of a file (its detector caches serve them all), and
 items reach a worker object in calls of about PACE_SECONDS (`_Paced`), so that
-one result and one timer serve many items.
+one result and one timer serve many items. Near the end of a run of known
+size the batches shrink (`_Tail`), and the main process, once out of work,
+takes back the batches no worker has started and splits the ones a worker has
+(`_Claims`), so the run does not end with one process waiting for another.
 
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 (pipeline.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
@@ -864,13 +867,19 @@ class _Claims:
         return self.cells[2 * slot + 1] - self.cells[2 * slot]
 
     def split(self, slot: int) -> tuple[int, int] | None:
-        """Withdraw the second half of what is unclaimed: (new cut, old cut)."""
-        with self.lock:
+        """Withdraw the second half of what is unclaimed: (new cut, old cut). A
+        lock not had within a second (a worker killed while it held it) splits
+        nothing: the run then waits for the batch's result, or its loss."""
+        if not self.lock.acquire(timeout=1.0):
+            return None
+        try:
             taken, cut = self.cells[2 * slot], self.cells[2 * slot + 1]
             if cut - taken < 2:
                 return None
             keep = taken + (cut - taken) // 2
             self.cells[2 * slot + 1] = keep
+        finally:
+            self.lock.release()
         return keep, cut
 
     def claim(self, slot: int, index: int) -> int:
