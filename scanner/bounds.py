@@ -176,15 +176,23 @@ def ignore_stop_signals_in_worker() -> None:
     worker outlives its scan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = os.getppid()
+    parent = _forked_by if _forked_by is not None else os.getppid()
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before we asked
         os._exit(1)
 
 
+_forked_by: int | None = None
+"""The process that forks the workers, noted before the fork: read in the
+worker, a parent that died between the fork and `_die_with_parent` would already
+be its new parent, and the worker would wait on its queue for ever."""
+
+
 def before_fork() -> None:
     """What a forked worker needs (`ignore_stop_signals_in_worker`), imported once
     in the main process instead of in each worker."""
+    global _forked_by
+    _forked_by = os.getpid()
     if sys.platform.startswith("linux"):
         import ctypes  # noqa: F401
 

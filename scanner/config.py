@@ -211,10 +211,21 @@ def _config_in(base: Path) -> Path | None:
             return base / name
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
-        data = _read_toml(pyproject)  # a broken pyproject is an error, never "no config"
+        text = _read_text(pyproject)
+        if not _may_name_keysweep(text):  # most projects' pyproject: not parsed at all
+            return None
+        data = _parse_toml(text, pyproject)  # a broken one is an error, never "no config"
         if isinstance(data.get("tool"), dict) and "keysweep" in data["tool"]:
             return pyproject
     return None
+
+
+def _may_name_keysweep(text: str) -> bool:
+    """Whether a TOML text can hold a `keysweep` key: spelled out, or through an
+    escape in a quoted key (`[tool."keysw\\u0065ep"]`). A text with neither holds
+    no keysweep table, whatever else it holds, so `tomllib` (imported and run
+    before the first blob of every scan of a Python project) is not needed."""
+    return "keysweep" in text or "\\u" in text or "\\U" in text
 
 
 def load_config(path: Path | None, root: Path, *, strict: bool = False) -> Config:
@@ -245,10 +256,14 @@ def _read_text(path: Path) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # only when a TOML config file exists
+    return _parse_toml(_read_text(path), path)
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib  # only when a TOML config file may hold keysweep's settings
 
     try:
-        return tomllib.loads(_read_text(path))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:

@@ -96,6 +96,7 @@ def scan(
         partial = schedule.run(
             *(config, _Worker, worker_args, events, total, progress, started),
             one_process=_one_process(sources),
+            planned=_planned(sources),
         )
     finally:
         gitblobs.close_readers()
@@ -195,6 +196,23 @@ def _one_process(sources: Sequence[Source]) -> Callable[[], bool]:
 
 def _unknown() -> bool:
     return False
+
+
+def _planned(sources: Sequence[Source]) -> Callable[[], int | None]:
+    """How many items the sources hand out in all, once every one of them knows
+    (a git history, once listed: `GitSource.planned`); None before, or when a
+    source never says (files are found as they are walked)."""
+
+    def planned() -> int | None:
+        total = 0
+        for source in sources:
+            count = getattr(source, "planned", None)
+            if not isinstance(count, int):
+                return None
+            total += count
+        return total
+
+    return planned
 
 
 def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:

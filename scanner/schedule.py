@@ -10,7 +10,10 @@ found.
 Batches and slices end where the path of the items changes, so that one
 process scans every version of a file (its detector caches serve them all), and
 items reach a worker object in calls of about PACE_SECONDS (`_Paced`), so that
-one result and one timer serve many items.
+one result and one timer serve many items. Near the end of a run of known
+size the batches shrink (`_Tail`), and the main process, once out of work,
+takes back the batches no worker has started and splits the ones a worker has
+(`_Claims`), so the run does not end with one process waiting for another.
 
 It knows nothing of the stages. A worker is whatever `factory(*args)` builds
 (pipeline.py's `_Worker`), with a `process_batch(items) -> ItemResult` method.
@@ -42,6 +45,13 @@ BATCH_DATA_BYTES = 1024 * 1024
 to the worker, so fewer of them are held in flight at once, and a batch fits
 the widened pipe to the workers (`pipes.PIPE_BYTES`)."""
 FIRST_BATCH_ITEMS = 8
+TAIL_SHARE = 4
+"""Near the end of a run whose size is known (`run`'s `planned`), a batch holds
+at most the items left over this many times the processes, so the last batches
+are small and no process waits long for another's last one at the end."""
+TAIL_ITEMS = 16
+"""The smallest batch near the end: what is left is handed out in batches of
+about a slice of the main process (HERE_SLICE)."""
 IN_FLIGHT_PER_JOB = 3
 """Batches queued per worker: one running and two waiting, so a worker rarely
 waits for the main process (busy with a slice of its own, it hands a batch over
@@ -142,17 +152,21 @@ def run(
     progress: ProgressFn | None = None,
     started: float | None = None,
     one_process: Callable[[], bool] | None = None,
+    planned: Callable[[], int | None] | None = None,
 ) -> str | None:
     """Process every item into `total`; return why the run stopped early, if it did.
 
     `started` (time.monotonic) is when the budget's clock started: by default, now.
     `one_process`, asked once the first items are in, says whether what the
     sources know of the whole run makes it small enough for this process alone.
+    `planned`, asked as batches are made, says how many items the run holds in
+    all, once the sources know (at most: an item may turn out unreadable), so the
+    batches near the end are made smaller (TAIL_SHARE).
     SIGINT and SIGTERM stop the run (`total.signum` says which); what was found
     so far is kept."""
     started = time.monotonic() if started is None else started
     deadline = None if config.max_seconds is None else started + config.max_seconds
-    run_ = _Run(config, total, started, deadline, progress)
+    run_ = _Run(config, total, started, deadline, progress, planned)
     with bounds.StopSignals() as run_.stop:
         try:
             head: list[Item] = []
@@ -186,6 +200,7 @@ class _Run:
     started: float
     deadline: float | None
     progress: ProgressFn | None
+    planned: Callable[[], int | None] | None = None
     stop: bounds.StopSignals = field(default_factory=bounds.StopSignals)
 
     def merge(self, result: ItemResult) -> None:
@@ -250,7 +265,8 @@ def _run_pool(
     queued = workers * IN_FLIGHT_PER_JOB
     reason: str | None = None
     try:
-        for batch in _batches(items, ramp=queued):
+        tail = _Tail(run_.planned, run_.config.effective_jobs)
+        for batch in _batches(items, ramp=queued, tail=tail):
             _share(run_, pool, here, batch, queued)
             reason = run_.should_stop()
             if reason:
@@ -275,8 +291,9 @@ def _run_pool(
 def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
     """Once every item is handed out: a batch still waiting for a worker is taken
     back and scanned here, rather than this process waiting while the worker
-    scans it after the others; else wait for a worker's result."""
-    batch = pool.take_back() if bounds.can_bound() else None
+    scans it after the others; else the second half of what a worker has not
+    taken yet of its batch (`_Pool.split`); else wait for a worker's result."""
+    batch = (pool.take_back() or pool.split()) if bounds.can_bound() else None
     if batch is None:
         pool.drain("FIRST_COMPLETED")
         return
@@ -358,6 +375,13 @@ class _Pool:
         self.ready = ready
         """A worker built in this process: a forked worker starts with it."""
         self.in_flight: dict[Future[ItemResult], list[Item]] = {}
+        self.slots: dict[Future[ItemResult], int] = {}
+        """Each batch's cells in `claims`, for the batches a worker can be asked to split."""
+        self.claims: _Claims | None = None
+        self.news = False
+        """Whether a batch in flight may have finished since the last look (set by
+        each future's callback, in the pool's thread): a poll that finds nothing
+        new costs an attribute read, not a `wait` over every future in flight."""
         self.lost: list[Item] = []
         self.executor = self._new(jobs)
 
@@ -367,13 +391,15 @@ class _Pool:
 
         fork = sys.platform.startswith("linux")
         ready = self.ready if fork else None  # a fork inherits it; nothing is pickled
+        self.slots.clear()
+        self.claims = _Claims(jobs * IN_FLIGHT_PER_JOB + 1) if fork else None
         if fork:
             bounds.before_fork()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
             initializer=_init_worker,
-            initargs=(self.run.config.low_priority, self.factory, self.args, ready),
+            initargs=(self.run.config.low_priority, self.factory, self.args, ready, self.claims),
         )
         _widen_queue(executor)
         return executor
@@ -381,31 +407,73 @@ class _Pool:
     def submit(self, batch: list[Item]) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
-        args = (batch, self.run.deadline, self.run.config.item_max_seconds)
         try:
-            future = self.executor.submit(_process_in_worker, *args)
+            future = self._submit(batch)
         except BrokenProcessPool:
             self._replace()
-            future = self.executor.submit(_process_in_worker, *args)
+            future = self._submit(batch)
         self.in_flight[future] = batch
+        future.add_done_callback(self._noted)
+
+    def _submit(self, batch: list[Item]) -> Future[ItemResult]:
+        slot = self.claims.open(len(batch)) if self.claims is not None else None
+        args = (batch, self.run.deadline, self.run.config.item_max_seconds, slot)
+        try:
+            future = self.executor.submit(_process_in_worker, *args)
+        except BaseException:
+            if slot is not None and self.claims is not None:
+                self.claims.close(slot)
+            raise
+        if slot is not None:
+            self.slots[future] = slot
+        return future
+
+    def _pop(self, future: Future[ItemResult]) -> list[Item]:
+        slot = self.slots.pop(future, None)
+        if slot is not None and self.claims is not None:
+            self.claims.close(slot)
+        return self.in_flight.pop(future)
+
+    def _noted(self, future: Future[ItemResult]) -> None:
+        self.news = True
 
     def take_back(self) -> list[Item] | None:
         """The last batch no worker has started, withdrawn (None if every one has)."""
         for future in reversed(list(self.in_flight)):
             if future.cancel():
-                return self.in_flight.pop(future)
+                return self._pop(future)
         return None
+
+    def split(self) -> list[Item] | None:
+        """The second half of what a worker has not taken yet of a batch it holds
+        (the batch with the most left), withdrawn (None if no batch has two items
+        left): the worker ends its batch where this half begins (`_Claimed`)."""
+        if self.claims is None:
+            return None
+        claims = self.claims
+        left = {f: claims.left(slot) for f, slot in self.slots.items() if not f.done()}
+        future = max(left, key=left.__getitem__, default=None)
+        if future is None or left[future] < 2:
+            return None
+        cut = claims.split(self.slots[future])
+        if cut is None:
+            return None
+        keep, end = cut
+        batch = self.in_flight[future]
+        self.in_flight[future] = batch[:keep]  # what the worker scans, should it die
+        return batch[keep:end]
 
     def drain(self, when: str, timeout: float = POLL_SECONDS) -> None:
         """Merge finished batches; poll so that a signal is seen within a moment."""
+        if not self.in_flight or (timeout == 0 and when == "FIRST_COMPLETED" and not self.news):
+            return
         from concurrent.futures import wait
         from concurrent.futures.process import BrokenProcessPool
 
-        if not self.in_flight:
-            return
+        self.news = False  # before the look: a batch finishing after it sets it again
         done, _ = wait(self.in_flight, timeout=timeout, return_when=when)
         for future in done:
-            batch = self.in_flight.pop(future)
+            batch = self._pop(future)
             try:
                 self.run.merge(future.result())
             except BrokenProcessPool:
@@ -461,6 +529,7 @@ class _Pool:
             for batch in self.in_flight.values():
                 self.lost.extend(batch)
             self.in_flight.clear()
+            self.slots.clear()
         else:
             self.executor.shutdown(wait=True)
 
@@ -576,7 +645,7 @@ def _guarded_items(
             arm(None)
         done.append(result)
         bounds.release_stops(raise_pending=True)  # a stop held since the items ended
-        if paced.taken == start and not paced.expired:  # a worker that took no item
+        if paced.taken == start and not paced.expired and start < len(batch):  # took no item
             raise RuntimeError("the worker returned without taking an item of its call")
         start = paced.taken
         if paced.expired:
@@ -625,6 +694,8 @@ class _Paced(Sequence[Item]):
         self.limit_was_item = True
         """Whether the item's own bound, not the scan's deadline, set `limit`."""
         self.expired = False
+        self.claim: Callable[[int], bool] | None = getattr(batch, "claim", None)
+        """A batch the main process may cut short (`_Claimed`) is claimed item by item."""
 
     def __iter__(self) -> Iterator[Item]:
         """Once the worker asks past the call's last item, no item is running: the
@@ -633,6 +704,8 @@ class _Paced(Sequence[Item]):
         for index in range(self.start, len(self.batch)):
             if index > self.start and time.monotonic() - began >= PACE_SECONDS:
                 break
+            if self.claim is not None and not self.claim(index):
+                break  # the rest of the batch went to the main process
             left = bounds.remaining(self.deadline)
             if left is not None and left <= 0:
                 self.expired = True
@@ -661,15 +734,39 @@ def _chain(head: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
     yield from rest
 
 
-def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
+@dataclass
+class _Tail:
+    """How many items a batch may hold as the run nears its end."""
+
+    planned: Callable[[], int | None] | None
+    processes: int
+    handed: int = 0
+    """Items in the batches made so far."""
+
+    def limit(self) -> int:
+        """BATCH_ITEMS, or a share of what is left once that is smaller: the run's
+        last batches hold TAIL_ITEMS, so the last batch a worker started is
+        short, and the main process takes back the ones not started."""
+        total = self.planned() if self.planned is not None else None
+        if total is None:
+            return BATCH_ITEMS
+        share = (total - self.handed) // (TAIL_SHARE * self.processes)
+        return max(TAIL_ITEMS, min(BATCH_ITEMS, share))
+
+
+def _batches(
+    items: Iterable[Item], ramp: int = 0, tail: _Tail | None = None
+) -> Iterator[list[Item]]:
     """Batches of up to BATCH_ITEMS items; the first `ramp` hold at most
-    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker.
+    FIRST_BATCH_ITEMS, so a scan of a few hundred items still uses every worker,
+    and near the end of a run of known size fewer (`_Tail`).
     A full batch is cut only where the path changes (as `_cuts` cuts slices), so
     the versions of a file go to one worker, up to GROUP_SLACK times the limits."""
+    tail = tail or _Tail(None, 1)
     batch: list[Item] = []
     size = carried = made = 0
+    limit = FIRST_BATCH_ITEMS if ramp else tail.limit()
     for item in items:
-        limit = FIRST_BATCH_ITEMS if made < ramp else BATCH_ITEMS
         if (
             batch
             and _full(len(batch), size, carried, limit, 1)
@@ -679,7 +776,9 @@ def _batches(items: Iterable[Item], ramp: int = 0) -> Iterator[list[Item]]:
             )
         ):
             yield batch
+            tail.handed += len(batch)
             batch, size, carried, made = [], 0, 0, made + 1
+            limit = FIRST_BATCH_ITEMS if made < ramp else tail.limit()
         batch.append(item)
         size += len(item.data) if item.data is not None else (item.size or 0)
         carried += len(item.data) if item.data is not None else 0
@@ -702,6 +801,7 @@ def over_budget(config: Config, total: ItemResult, started: float) -> str | None
 
 
 _WORKER: BatchWorker | None = None
+_CLAIMS: _Claims | None = None
 
 
 def _init_worker(
@@ -709,18 +809,107 @@ def _init_worker(
     factory: WorkerFactory,
     args: tuple[Any, ...],
     ready: BatchWorker | None = None,
+    claims: _Claims | None = None,
 ) -> None:
-    global _WORKER
+    global _WORKER, _CLAIMS
     bounds.ignore_stop_signals_in_worker()
     if low_priority:
         from scanner.priority import lower_priority
 
         lower_priority()
     _WORKER = ready if ready is not None else factory(*args)
+    _CLAIMS = claims
 
 
 def _process_in_worker(
-    batch: list[Item], deadline: float | None, item_seconds: float | None
+    batch: list[Item], deadline: float | None, item_seconds: float | None, slot: int | None = None
 ) -> ItemResult:
     assert _WORKER is not None
-    return process_guarded(_WORKER, batch, deadline, item_seconds)
+    items = batch if slot is None or _CLAIMS is None else _Claimed(batch, _CLAIMS, slot)
+    return process_guarded(_WORKER, items, deadline, item_seconds)
+
+
+CLAIM_SHARE = 8
+"""A worker takes the items of its batch in claims of what is left over this
+many (one at a time near the batch's end): it asks the shared lock a few dozen
+times a batch, and a split leaves it at most one claim to finish."""
+
+
+class _Claims:
+    """Cells shared with forked workers (an anonymous shared mapping, and a lock):
+    for each batch in flight, how far its worker has claimed items (`taken`) and
+    where it must stop (`cut`). Once every item is handed out, the main process,
+    out of work, moves a batch's cut back to the middle of what is left and
+    scans the rest itself: the run no longer ends waiting while a worker scans a
+    batch of slow items alone."""
+
+    def __init__(self, slots: int) -> None:
+        import mmap
+        import multiprocessing
+
+        self.lock = multiprocessing.get_context("fork").Lock()
+        self.cells = memoryview(mmap.mmap(-1, 16 * slots)).cast("q")
+        self.free = list(range(slots))
+
+    def open(self, count: int) -> int | None:
+        """A slot for a batch of `count` items about to be handed out (None if none is free)."""
+        if not self.free:
+            return None
+        slot = self.free.pop()
+        self.cells[2 * slot], self.cells[2 * slot + 1] = 0, count
+        return slot
+
+    def close(self, slot: int) -> None:
+        self.free.append(slot)
+
+    def left(self, slot: int) -> int:
+        """Items of the slot's batch its worker has not claimed (a glance, unlocked)."""
+        return self.cells[2 * slot + 1] - self.cells[2 * slot]
+
+    def split(self, slot: int) -> tuple[int, int] | None:
+        """Withdraw the second half of what is unclaimed: (new cut, old cut). A
+        lock not had within a second (a worker killed while it held it) splits
+        nothing: the run then waits for the batch's result, or its loss."""
+        if not self.lock.acquire(timeout=1.0):
+            return None
+        try:
+            taken, cut = self.cells[2 * slot], self.cells[2 * slot + 1]
+            if cut - taken < 2:
+                return None
+            keep = taken + (cut - taken) // 2
+            self.cells[2 * slot + 1] = keep
+        finally:
+            self.lock.release()
+        return keep, cut
+
+    def claim(self, slot: int, index: int) -> int:
+        """Claim items from `index` on (a share of what is left): the end of the
+        claim, or `index` itself when the batch was cut there."""
+        with self.lock:
+            cut = self.cells[2 * slot + 1]
+            end = min(cut, index + max(1, (cut - index) // CLAIM_SHARE))
+            if end > index:
+                self.cells[2 * slot] = end
+        return max(end, index)
+
+
+class _Claimed(Sequence[Item]):
+    """A worker's batch that the main process may cut short: its length is where
+    the batch ends now, and `_Paced` claims each item before handing it out."""
+
+    def __init__(self, items: list[Item], claims: _Claims, slot: int) -> None:
+        self.items, self.claims, self.slot = items, claims, slot
+        self.claimed = 0
+        """Items claimed so far: those before it are this worker's."""
+
+    def claim(self, index: int) -> bool:
+        if index < self.claimed:
+            return True
+        self.claimed = self.claims.claim(self.slot, index)
+        return index < self.claimed
+
+    def __len__(self) -> int:
+        return min(len(self.items), self.claims.cells[2 * self.slot + 1])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items[: len(self)][index]

@@ -74,3 +74,32 @@ def test_an_invalid_allow_value_regex_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / ".keysweep.yaml").write_text("allow_values: ['(unclosed']\n")
     with pytest.raises(ConfigError, match=r"at key 'allow_values': invalid regex '\(unclosed'"):
         load_config(None, tmp_path)
+
+
+def test_a_pyproject_naming_keysweep_only_through_an_escape_is_found(tmp_path: Path) -> None:
+    """TOML lets a quoted key spell `keysweep` with escapes; the quick look at the
+    text before parsing must not miss it."""
+    (tmp_path / "pyproject.toml").write_text('[tool."keysw\\u0065ep"]\nfail_on = "low"\n')
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
+    assert load_config(None, tmp_path).fail_on is Severity.LOW
+
+
+def test_a_broken_pyproject_that_may_hold_the_table_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.keysweep\nfail_on = "low"\n')
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        find_config(tmp_path)
+
+
+def test_a_pyproject_that_never_names_keysweep_is_not_parsed(tmp_path: Path) -> None:
+    """Most Python projects have a pyproject.toml without keysweep's table: it is
+    not parsed (tomllib is not even imported), and so not judged either."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.black\n')
+    code = (
+        "import sys; from pathlib import Path; from scanner.config import find_config; "
+        f"print(find_config(Path({str(tmp_path)!r})), 'tomllib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["None", "False"]
