@@ -1,12 +1,13 @@
 """The serial start and end of a history scan, from marks inside the real CLI.
 
-Before its first blob is read and after its last item is scanned, `keysweep git`
+Before its first item is handed out and after its last item is scanned, `keysweep git`
 runs on one core while the others idle. This runs the console script's code
 (`scanner.cli.entry`) in a fresh interpreter per run, with marks added by
 post-import hooks (nothing is imported earlier than the CLI imports it):
 
-- first blob: wall time and the main thread's CPU time when `git.read_blobs`
-  yields its first blob;
+- first item: wall time and the main thread's CPU time when the git source
+  yields its first item (`GitSource._items`: a blob read, or one named for a
+  scanning process to read);
 - tail: from `schedule.run` returning (every item scanned) to the last `atexit`
   function (the report built and written);
 - exit: from there until the parent reaps the process (finalisation, or the
@@ -42,12 +43,13 @@ def mark(name):
     MARKS.setdefault(name, (time.perf_counter() - START, time.thread_time()))
 
 def patch_git(module):
-    read = module.read_blobs
-    def read_blobs(*args, **kwargs):
-        for blob in read(*args, **kwargs):
-            mark("first_blob")
-            yield blob
-    module.read_blobs = read_blobs
+    items = module.GitSource._items
+    def first_item(self, *args, **kwargs):
+        for event in items(self, *args, **kwargs):
+            if isinstance(event, module.Item):
+                mark("first_item")
+            yield event
+    module.GitSource._items = first_item
 
 def patch_schedule(module):
     run = module.run
@@ -96,11 +98,11 @@ def one_run(python: str, repo: Path, jobs: int, out: Path) -> dict[str, float]:
     ended = time.time()
     line = [x for x in done.stderr.splitlines() if x.startswith("SERIAL ")][-1]
     marks = json.loads(line.removeprefix("SERIAL "))
-    first_wall, first_cpu = marks["first_blob"]
+    first_wall, first_cpu = marks["first_item"]
     run_end, atexit = marks["run_end"][0], marks["atexit"][0]
     return {
-        "first blob": first_wall * 1000,
-        "first blob cpu": first_cpu * 1000,
+        "first item": first_wall * 1000,
+        "first item cpu": first_cpu * 1000,
         "tail": (atexit - run_end) * 1000,
         "exit": (ended - marks["epoch"]) * 1000,
         "wall": (ended - started) * 1000,
