@@ -912,4 +912,9 @@ class _Claimed(Sequence[Item]):
         return min(len(self.items), self.claims.cells[2 * self.slot + 1])
 
     def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):  # one item: no copy of the batch for every item taken
+            size = len(self)
+            if not -size <= index < size:
+                raise IndexError(index)
+            return self.items[index % size]
         return self.items[: len(self)][index]

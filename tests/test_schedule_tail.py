@@ -142,6 +142,23 @@ def test_a_batch_cut_short_is_scanned_up_to_its_cut_and_no_further() -> None:
     assert claims.split(slot) is None  # every item left was claimed
 
 
+def test_a_cut_batch_holds_the_items_before_its_cut_and_no_other() -> None:
+    """Indexing a batch cut short: each index up to the cut is the very item,
+    negative ones count from the cut, and past it is an IndexError."""
+    items = _items(10)
+    claims = schedule._Claims(1)
+    slot = claims.open(len(items))
+    assert slot is not None and claims.split(slot) == (5, 10)
+    claimed = schedule._Claimed(items, claims, slot)
+    assert len(claimed) == 5
+    assert [claimed[n] for n in range(5)] == items[:5] == list(claimed)
+    assert claimed[-1] is items[4] and claimed[-5] is items[0]
+    assert claimed[1:3] == items[1:3]
+    for outside in (5, 9, -6):
+        with pytest.raises(IndexError):
+            claimed[outside]
+
+
 def test_a_cut_batch_past_the_deadline_counts_only_its_own_items_as_not_scanned() -> None:
     items = _items(100)
     claims = schedule._Claims(1)
