@@ -913,8 +913,5 @@ class _Claimed(Sequence[Item]):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, int):  # one item: no copy of the batch for every item taken
-            size = len(self)
-            if not -size <= index < size:
-                raise IndexError(index)
-            return self.items[index % size]
+            return self.items[range(len(self))[index]]  # IndexError past the cut, as a list
         return self.items[: len(self)][index]

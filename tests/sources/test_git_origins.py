@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from scanner import schedule
 from scanner.model import BlobStore, Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, gitblobs
 from scanner.sources.git import GitSource
@@ -146,7 +145,10 @@ def test_a_blob_over_the_limit_is_reported_at_its_first_path(
 
 
 def test_blobs_read_where_they_are_scanned_are_skipped_and_missed_as_in_one_process(
-    history: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    history: tuple[Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    lazy: None,
+    pools: list[int],
 ) -> None:
     """Over the size limit (at three paths, one of them not ASCII) and missing
     blobs, found by the process that reads them: the report's warnings, skips and
@@ -160,15 +162,6 @@ def test_blobs_read_where_they_are_scanned_are_skipped_and_missed_as_in_one_proc
     (repo / ".git" / "objects" / gone[:2] / gone[2:]).unlink()
     limit = len(marks["shared"]) - 1
     one = _report(repo, "-j", "1", "--max-file-size", str(limit))
-    monkeypatch.setattr(gitblobs, "ONE_PROCESS_BLOBS", 0)
-    pools: list[int] = []
-    run_pool = schedule._run_pool
-
-    def pooled(*args: Any) -> str | None:
-        pools.append(1)
-        return run_pool(*args)
-
-    monkeypatch.setattr(schedule, "_run_pool", pooled)
     readers: list[BlobStore] = []
     reader_for = gitblobs.reader_for
 

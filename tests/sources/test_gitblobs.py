@@ -40,26 +40,6 @@ def rules(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def lazy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every history counts as large: its blobs are read where they are scanned."""
-    monkeypatch.setattr(gitblobs, "ONE_PROCESS_BLOBS", 0)
-
-
-@pytest.fixture
-def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times a scan started a worker pool (the real one runs)."""
-    started: list[int] = []
-    real = schedule._run_pool
-
-    def counted(*args: Any) -> str | None:
-        started.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(schedule, "_run_pool", counted)
-    return started
-
-
 def _history(repo: Path, files: int = FILES) -> Path:
     repo.mkdir(parents=True)
     git(repo, "init", "-q")
