@@ -58,6 +58,10 @@ waits for the main process (busy with a slice of its own, it hands a batch over
 only between slices); any deeper would lengthen the tail a worker runs alone at
 the end, and hold more bytes in flight."""
 HERE_SLICE = 16
+SHORT_OF_WORK = 2
+"""While items are still being handed out, the main process ends its slice at
+the next change of path once the workers hold fewer batches than this (the one
+a worker runs, and none waiting: `_Yielding`)."""
 """Items the main process scans before it looks whether a worker wants more
 (a slice ends where a file's versions do: see `_cuts`)."""
 GROUP_SLACK = 4
@@ -292,16 +296,32 @@ def _finish(run_: _Run, pool: _Pool, here: BatchWorker) -> None:
     """Once every item is handed out: a batch still waiting for a worker is taken
     back and scanned here, rather than this process waiting while the worker
     scans it after the others; else the second half of what a worker has not
-    taken yet of its batch (`_Pool.split`); else wait for a worker's result."""
+    taken yet of its batch (`_Pool.split`); else wait for a worker's result.
+    Should the workers run out of work meanwhile, they get the rest of this
+    process's batch, and it splits that with them in turn."""
     batch = (pool.take_back() or pool.split()) if bounds.can_bound() else None
     if batch is None:
         pool.drain("FIRST_COMPLETED")
         return
+    while batch is not None:
+        rest = _scan_back(run_, pool, here, batch)
+        if rest is None:
+            return
+        pool.submit(rest)
+        batch = pool.split()
+
+
+def _scan_back(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item]) -> list[Item] | None:
+    """`batch` scanned here a slice at a time; what is left of it once the workers
+    hold no batch any more (None when it was scanned whole, or the run stops)."""
     for start, end in _cuts(batch, HERE_SLICE):
-        _run_here(run_, here, batch[start:end])
+        scanned = _run_here(run_, here, batch[start:end], pool)
+        if start + scanned < end:
+            return batch[start + scanned :]
         pool.drain("FIRST_COMPLETED", timeout=0)
         if run_.should_stop():
-            return
+            return None
+    return None
 
 
 def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued: int) -> None:
@@ -314,12 +334,14 @@ def _share(run_: _Run, pool: _Pool, here: BatchWorker, batch: list[Item], queued
             pool.drain("FIRST_COMPLETED")
         pool.submit(batch)
         return
-    for start, end in _cuts(batch, HERE_SLICE):
+    start = 0
+    while start < len(batch):
         pool.drain("FIRST_COMPLETED", timeout=0)
         if len(pool.in_flight) < queued:
             pool.submit(batch[start:])
             return
-        _run_here(run_, here, batch[start:end])
+        end = _cut(batch, start, HERE_SLICE)
+        start += _run_here(run_, here, batch[start:end], pool, floor=SHORT_OF_WORK)
         if run_.should_stop():
             return
 
@@ -330,29 +352,77 @@ def _cuts(batch: Sequence[Item], size: int) -> Iterator[tuple[int, int]]:
     stay in one process, whose detector caches hold what they share."""
     start = 0
     while start < len(batch):
-        end = min(start + size, len(batch))
-        longest = start + size * GROUP_SLACK
-        while end < min(longest, len(batch)) and _same_path(batch[end - 1], batch[end]):
-            end += 1
+        end = _cut(batch, start, size)
         yield start, end
         start = end
+
+
+def _cut(batch: Sequence[Item], start: int, size: int) -> int:
+    """Where the slice of `_cuts` that begins at `start` ends."""
+    end = min(start + size, len(batch))
+    longest = start + size * GROUP_SLACK
+    while end < min(longest, len(batch)) and _same_path(batch[end - 1], batch[end]):
+        end += 1
+    return end
 
 
 def _same_path(one: Item, other: Item) -> bool:
     return one.origin.path == other.origin.path
 
 
-def _run_here(run_: _Run, worker: BatchWorker, batch: list[Item]) -> None:
+def _run_here(
+    run_: _Run, worker: BatchWorker, batch: list[Item], pool: _Pool | None = None, floor: int = 1
+) -> int:
     """One batch in this process, under the same bounds as in a worker; a signal
-    stops it at once (`bounds.Interrupted`)."""
+    stops it at once (`bounds.Interrupted`). With a `pool`, the batch ends early
+    once the workers hold fewer than `floor` batches (`_Yielding`). How many of
+    its items it scanned."""
     done: list[ItemResult] = []
+    items: Sequence[Item] = batch if pool is None else _Yielding(batch, pool, floor)
     run_.stop.raise_now = True
     try:
-        guarded(worker, batch, run_.deadline, run_.config.item_max_seconds, done)
+        guarded(worker, items, run_.deadline, run_.config.item_max_seconds, done)
     finally:  # stopped or not, every call that completed is kept, once
         run_.stop.raise_now = False
         run_.merge(_merged(done))
     run_.report_progress()
+    return len(items)
+
+
+class _Yielding(Sequence[Item]):
+    """A slice the main process scans, cut short once a worker runs short of work:
+    a slice of slow items (large files with many versions) could otherwise keep
+    the main process from handing out the next batch for a tenth of a second
+    while the worker idles. Before each item (`_Paced` claims it) the main process
+    looks whether a batch finished (`_Pool.news`, an attribute read). Once the
+    workers hold fewer than `floor` batches, the slice ends where the path changes
+    next (the versions of a file stay in one process); once they hold none, at
+    once. Its length is where it ends now, as `_Claimed`'s is."""
+
+    def __init__(self, items: list[Item], pool: _Pool, floor: int) -> None:
+        self.items, self.pool, self.floor = items, pool, floor
+        self.end = len(items)
+        self.held = floor
+        """The batches the workers held at the last look (none taken so far: not short)."""
+
+    def claim(self, index: int) -> bool:
+        if self.pool.news:
+            self.pool.drain("FIRST_COMPLETED", timeout=0)
+            self.held = len(self.pool.in_flight)
+        if index == 0 or self.held >= self.floor:
+            return True
+        if self.held and _same_path(self.items[index - 1], self.items[index]):
+            return True
+        self.end = index
+        return False
+
+    def __len__(self) -> int:
+        return self.end
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self.items[range(self.end)[index]]
+        return self.items[: self.end][index]
 
 
 class _Pool:

@@ -190,3 +190,69 @@ def test_the_main_process_takes_the_second_half_of_a_workers_batch() -> None:
         assert paths == [f"src/f{n:04}.env" for n in range(0, COUNT, 50)]
     finally:
         pool.close(kill=False)
+
+
+def _finished(pool: schedule._Pool) -> None:
+    """Wait until the pool's one batch finished and its callback said so."""
+    (future,) = pool.in_flight
+    future.result(timeout=60)
+    deadline = time.monotonic() + 60
+    while not pool.news and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _versions(path: str, count: int) -> list[Item]:
+    return [item(path, f"VERSION = {n}\n".encode()) for n in range(count)]
+
+
+def test_the_main_process_ends_its_slice_once_the_worker_has_nothing_left() -> None:
+    """A slice of the main process's ends before its next item once the worker's
+    last batch finished (`_Yielding`), whatever the paths: the rest goes to the
+    worker instead of the worker idling until the slice ends."""
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
+    here = _rules_worker()
+    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
+    try:
+        pool.submit(_items(10))
+        _finished(pool)
+        mine = _versions("src/one.py", 5)
+        assert schedule._run_here(run_, here, mine, pool, floor=2) == 1
+        assert not pool.in_flight and run_.total.items == 10 + 1
+    finally:
+        pool.close(kill=False)
+
+
+def test_the_main_process_short_of_work_ends_its_slice_where_the_path_changes() -> None:
+    """With one batch left to the worker, the slice goes on through the versions
+    of the file it is in (one process keeps them) and ends where the next begins."""
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
+    here = _rules_worker()
+    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
+    try:
+        pool.submit(_items(10))
+        _finished(pool)
+        pool.submit(_items(MANY))  # still running when the slice starts
+        mine = _versions("src/one.py", 3) + _versions("src/two.py", 3)
+        assert schedule._run_here(run_, here, mine, pool, floor=2) == 3
+        pool.drain("ALL_COMPLETED", timeout=120)
+        assert run_.total.items == 10 + MANY + 3
+    finally:
+        pool.close(kill=False)
+
+
+def test_a_slice_with_work_enough_left_for_the_workers_is_scanned_whole() -> None:
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
+    here = _rules_worker()
+    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
+    try:
+        for _ in range(3):
+            pool.submit(_items(MANY))
+        mine = [i for n in range(4) for i in _versions(f"src/m{n}.py", 2)]
+        assert schedule._run_here(run_, here, mine, pool, floor=2) == len(mine)
+        pool.drain("ALL_COMPLETED", timeout=120)
+        assert run_.total.items == 3 * MANY + len(mine)
+    finally:
+        pool.close(kill=False)
