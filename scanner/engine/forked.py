@@ -1,0 +1,164 @@
+"""One computation run in a forked child, its answer sent back as bytes.
+
+A computation whose transient heap is much larger than its answer (compiling the
+rules' Hyperscan database: about 100 MB of compiler heap for a 5.5 MB database)
+leaves that heap in the process that ran it: glibc keeps what was freed, and a
+pool worker forked later inherits it, so a process tree counts it twice. Run in
+a child, the heap ends with the child; the parent keeps only the answer.
+
+The parent may have threads running when it forks (git pipe readers), holding
+locks the child inherits held. So the child only computes, writes and leaves by
+`os._exit`: no `atexit` function, finaliser or buffered stream of the parent runs
+in it, its garbage collector is off (a collection could finalise an object of
+another thread), and it closes every descriptor but its end of the pipe (a copy
+of a git pipe held open by the child would delay git's end of input). It ignores
+SIGINT (the parent decides, as with pool workers) and is killed when the thread
+that forked it ends.
+
+The answer is framed by its length: an answer cut short (the child died, was
+killed, or could not write) or one that does not fit is no answer, and the
+caller computes in process instead. The parent always reaps the child; an
+exception while it waits (SIGINT or SIGTERM raised in the main thread:
+`scanner.bounds`) kills the child first, and is then raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import signal
+import struct
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+PR_SET_PDEATHSIG = 1
+LENGTH = struct.Struct("<Q")
+"""The answer's length, before the answer."""
+CHUNK = 1 << 20
+
+
+def call(compute: Callable[[], bytes]) -> bytes | None:
+    """`compute()` run in a forked child; None where no child gave a whole
+    answer (not Linux, no fork, the child failed, died or was killed)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    die_with_parent = _death_signal()
+    try:
+        reader, writer = os.pipe()  # not inherited by programs the parent's threads start
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid == 0:
+        _child(compute, writer, die_with_parent)
+    os.close(writer)
+    return _collect(pid, reader)
+
+
+def _collect(pid: int, reader: int) -> bytes | None:
+    """The child's answer, once the child is reaped."""
+    try:
+        answer = _receive(reader)
+    except BaseException:
+        _reap(pid, kill=True)
+        raise
+    finally:
+        os.close(reader)
+    status = _reap(pid, kill=False)
+    return answer if status in (0, None) else None
+
+
+def _receive(reader: int) -> bytes | None:
+    """What the child wrote, when it is exactly one length-framed answer."""
+    chunks: list[bytes] = []
+    while chunk := os.read(reader, CHUNK):
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    del chunks
+    if len(data) < LENGTH.size or LENGTH.unpack_from(data)[0] != len(data) - LENGTH.size:
+        return None
+    return data[LENGTH.size :]
+
+
+def _reap(pid: int, *, kill: bool) -> int | None:
+    """Wait for the child (killed first if asked): its exit status, or None when
+    it was reaped elsewhere (SIGCHLD ignored). An exception raised during the
+    wait kills and reaps the child before it goes on."""
+    try:
+        if kill:
+            _kill(pid)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except ChildProcessError:
+        return None
+    except BaseException:
+        _kill(pid)
+        _wait_quietly(pid)
+        raise
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _wait_quietly(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _child(
+    compute: Callable[[], bytes], writer: int, die_with_parent: Callable[[], None]
+) -> NoReturn:
+    code = 1
+    try:
+        gc.disable()
+        _keep_only(writer)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        die_with_parent()
+        answer = compute()
+        _write_all(writer, LENGTH.pack(len(answer)))
+        _write_all(writer, answer)
+        code = 0
+    except BaseException:  # the parent computes in process instead
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _keep_only(writer: int) -> None:
+    """Close every descriptor of the parent but the standard ones and `writer`."""
+    os.closerange(3, writer)
+    os.closerange(writer + 1, os.sysconf("SC_OPEN_MAX"))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _death_signal() -> Callable[[], None]:
+    """What the child calls to be killed when the thread that forked it ends,
+    prepared before the fork (loading a library after it could wait on a lock
+    another thread held)."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return lambda: None
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before we asked
+            os._exit(1)
+
+    return die_with_parent
