@@ -37,6 +37,18 @@ so it runs once per cache file: a passing file gets a stamp beside it (`.ok`,
 private like the cache) naming its device, inode, size, mtime, ctime and
 SHA-256. A file replaced or rewritten in any way has another identity (ctime
 cannot be set back) or another hash, so it is checked again before it is used.
+
+A fresh compile (no cache, or a cache file refused) runs, on Linux, in a forked
+child (`forked.call`), which sends back what a cache file holds: the modes,
+whether the side expressions are in, and the serialized database. This process
+loads that as it loads a cache file and never holds the compiler's heap (about
+100 MB for the built-in rules, which glibc keeps once freed and a pool worker
+forked later would inherit). The answer is this program's own compile, as an
+in-process one is, so it gets no examples check, only the checks that catch a
+broken answer: its whole length, one mode per pattern, a side flag that fits,
+and a database Hyperscan loads. A child that cannot be forked, dies, is killed
+or answers anything else leaves the compile to this process, as before (and a
+pattern set that does not compile at all raises hyperscan.error from there).
 """
 
 from __future__ import annotations
@@ -82,6 +94,8 @@ class HyperscanDatabase:
             self.modes, self._db = built.modes, built.db
         else:
             self._cached(expressions, probes, cache_dir)
+        if not self.from_cache:  # compiled afresh: what it left in the heap goes back
+            forked.give_back_freed()
         self.sides = len(self._side) if side is not None and self._side_shown(side) else 0
         """How many side expressions the database is believed to hold (0: none)."""
 
