@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import signal
 import struct
@@ -54,28 +55,51 @@ def call(compute: Callable[[], bytes]) -> bytes | None:
     except OSError:
         return None
     try:
-        pid = os.fork()
-    except OSError:
-        os.close(reader)
-        os.close(writer)
-        return None
-    if pid == 0:
-        _child(compute, writer, die_with_parent)
-    os.close(writer)
-    return _collect(pid, reader)
-
-
-def _collect(pid: int, reader: int) -> bytes | None:
-    """The child's answer, once the child is reaped."""
-    try:
-        answer = _receive(reader)
-    except BaseException:
-        _reap(pid, kill=True)
-        raise
+        return _forked(compute, reader, writer, die_with_parent)
     finally:
         os.close(reader)
-    status = _reap(pid, kill=False)
+
+
+def _forked(
+    compute: Callable[[], bytes], reader: int, writer: int, die_with_parent: Callable[[], None]
+) -> bytes | None:
+    """Fork, then take the child's answer and reap it, whatever happens here
+    meanwhile (an exception kills the child first).
+
+    The child's pid is put in `forks` by C code (`list.extend` over a `starmap`
+    that calls `os.fork`): a signal handler that raises runs only between
+    bytecodes, and one of those comes between a plain `pid = os.fork()` call and
+    its assignment, where the pid of a running child would be lost."""
+    forks: list[int] = []
+    try:
+        forks.extend(itertools.starmap(os.fork, [()]))  # pid noted in C: see above
+        if forks[0] == 0:
+            _child(compute, writer, die_with_parent)
+        os.close(writer)
+        writer = -1
+        answer = _receive(reader)
+    except BaseException as exc:
+        _abandon(forks)
+        if not isinstance(exc, OSError):  # no fork, or no reading: no answer
+            raise
+        return None
+    finally:
+        if writer >= 0:
+            os.close(writer)
+    status = _reap(forks[0], kill=False)
     return answer if status in (0, None) else None
+
+
+def _abandon(forks: list[int]) -> None:
+    """Leaving `_forked` by an exception: the parent kills and reaps its child, if
+    it forked one; a child stopped before `_child` took over (the parent's signal
+    handlers are still its own until then) leaves at once, never to run the
+    parent's code."""
+    if not forks:
+        return
+    if forks[0] == 0:
+        os._exit(1)
+    _reap(forks[0], kill=True)
 
 
 def _receive(reader: int) -> bytes | None:
@@ -121,10 +145,10 @@ def _child(
 ) -> NoReturn:
     code = 1
     try:
-        gc.disable()
-        _keep_only(writer)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        gc.disable()
+        _keep_only(writer)
         die_with_parent()
         answer = compute()
         _write_all(writer, LENGTH.pack(len(answer)))
