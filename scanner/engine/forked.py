@@ -51,55 +51,81 @@ def call(compute: Callable[[], bytes]) -> bytes | None:
         return None
     die_with_parent = _death_signal()
     try:
-        reader, writer = os.pipe()  # not inherited by programs the parent's threads start
+        pipe = list(os.pipe())  # not inherited by programs the parent's threads start
     except OSError:
         return None
     try:
-        return _forked(compute, reader, writer, die_with_parent)
+        return _forked(compute, pipe, die_with_parent)
     finally:
-        os.close(reader)
+        _close(pipe)
 
 
 def _forked(
-    compute: Callable[[], bytes], reader: int, writer: int, die_with_parent: Callable[[], None]
+    compute: Callable[[], bytes], pipe: list[int], die_with_parent: Callable[[], None]
 ) -> bytes | None:
-    """Fork, then take the child's answer and reap it, whatever happens here
-    meanwhile (an exception kills the child first).
+    """Fork, then take the child's answer from `pipe` (reader, writer) and reap
+    the child, whatever happens here meanwhile (an exception kills it first).
 
-    The child's pid is put in `forks` by C code (`list.extend` over a `starmap`
-    that calls `os.fork`): a signal handler that raises runs only between
-    bytecodes, and one of those comes between a plain `pid = os.fork()` call and
-    its assignment, where the pid of a running child would be lost."""
+    A signal handler that raises runs between bytecodes, and one of those comes
+    between a call such as `pid = os.fork()` and its assignment: the pid of a
+    running child would be lost, or a child already reaped (whose pid may be
+    another process's by now) believed running. So the pid and the wait's result
+    are put in lists by C code (`list.extend` over a `starmap` that calls
+    `os.fork`, `os.waitpid`)."""
     forks: list[int] = []
+    waits: list[tuple[int, int]] = []
     try:
-        forks.extend(itertools.starmap(os.fork, [()]))  # pid noted in C: see above
+        forks.extend(itertools.starmap(os.fork, [()]))
         if forks[0] == 0:
-            _child(compute, writer, die_with_parent)
-        os.close(writer)
-        writer = -1
-        answer = _receive(reader)
+            _child(compute, pipe[1], die_with_parent)
+        os.close(pipe.pop())  # the writer: the child's end is then the only one
+        answer = _receive(pipe[0])
+        _wait(forks[0], waits)
     except BaseException as exc:
-        _abandon(forks)
+        _abandon(forks, waits)
         if not isinstance(exc, OSError):  # no fork, or no reading: no answer
             raise
         return None
-    finally:
-        if writer >= 0:
-            os.close(writer)
-    status = _reap(forks[0], kill=False)
-    return answer if status in (0, None) else None
+    return answer if os.waitstatus_to_exitcode(waits[0][1]) == 0 else None
 
 
-def _abandon(forks: list[int]) -> None:
+def _close(fds: list[int]) -> None:
+    """Close each descriptor, taken out of `fds` first: none is closed twice (a
+    second close could close a descriptor another thread has opened since), and
+    an exception in between leaves at most one open."""
+    while fds:
+        os.close(fds.pop())
+
+
+def _abandon(forks: list[int], waits: list[tuple[int, int]]) -> None:
     """Leaving `_forked` by an exception: the parent kills and reaps its child, if
-    it forked one; a child stopped before `_child` took over (the parent's signal
-    handlers are still its own until then) leaves at once, never to run the
-    parent's code."""
+    it forked one and has not reaped it; a child stopped before `_child` took
+    over (the parent's signal handlers are still its own until then) leaves at
+    once, never to run the parent's code."""
     if not forks:
         return
     if forks[0] == 0:
         os._exit(1)
-    _reap(forks[0], kill=True)
+    if waits:
+        return
+    try:
+        _kill(forks[0])
+        _wait(forks[0], waits)
+    except BaseException:  # a second exception: the child still goes first
+        if not waits:
+            _kill(forks[0])
+            _wait(forks[0], waits)
+        raise
+
+
+def _wait(pid: int, waits: list[tuple[int, int]]) -> None:
+    """Reap the child; its `os.waitpid` result goes to `waits`, as a success
+    when it was reaped already (SIGCHLD ignored: the answer's framing vouches
+    for it alone)."""
+    try:
+        waits.extend(itertools.starmap(os.waitpid, [(pid, 0)]))
+    except ChildProcessError:
+        waits.append((pid, 0))
 
 
 def _receive(reader: int) -> bytes | None:
@@ -114,30 +140,9 @@ def _receive(reader: int) -> bytes | None:
     return data[LENGTH.size :]
 
 
-def _reap(pid: int, *, kill: bool) -> int | None:
-    """Wait for the child (killed first if asked): its exit status, or None when
-    it was reaped elsewhere (SIGCHLD ignored). An exception raised during the
-    wait kills and reaps the child before it goes on."""
-    try:
-        if kill:
-            _kill(pid)
-        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    except ChildProcessError:
-        return None
-    except BaseException:
-        _kill(pid)
-        _wait_quietly(pid)
-        raise
-
-
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-
-
-def _wait_quietly(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
 
 
 def _child(
