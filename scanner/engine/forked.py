@@ -1,10 +1,11 @@
 """One computation run in a forked child, its answer sent back as bytes.
 
 A computation whose transient heap is much larger than its answer (compiling the
-rules' Hyperscan database: about 100 MB of compiler heap for a 5.5 MB database)
-leaves that heap in the process that ran it: glibc keeps what was freed, and a
-pool worker forked later inherits it, so a process tree counts it twice. Run in
-a child, the heap ends with the child; the parent keeps only the answer.
+built-in rules' Hyperscan database: about 80 MB of compiler heap for a 5.5 MB
+database) leaves that heap in the process that ran it: glibc keeps what was
+freed, and a pool worker forked later inherits it, so a process tree counts it
+twice. Run in a child, the heap ends with the child; the parent keeps only the
+answer.
 
 The parent may have threads running when it forks (git pipe readers), holding
 locks the child inherits held. So the child only computes, writes and leaves by
