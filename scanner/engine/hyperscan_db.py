@@ -37,6 +37,19 @@ so it runs once per cache file: a passing file gets a stamp beside it (`.ok`,
 private like the cache) naming its device, inode, size, mtime, ctime and
 SHA-256. A file replaced or rewritten in any way has another identity (ctime
 cannot be set back) or another hash, so it is checked again before it is used.
+
+A fresh compile (no cache, or a cache file refused) runs, on Linux, in a forked
+child (`forked.call`), which sends back what a cache file holds: the modes,
+whether the side expressions are in, and the serialized database. This process
+loads that as it loads a cache file and never holds the compiler's heap, which
+glibc keeps once freed and a pool worker forked later would inherit (the
+built-in rules' compile left this process at 105 MB RSS; loaded from the child,
+36 MB, as from a cache file). The answer is this program's own compile, as an
+in-process one is, so it gets no examples check, only the checks that catch a
+broken answer: its whole length, one mode per pattern, a side flag that fits,
+and a database Hyperscan loads. A child that cannot be forked, dies, is killed
+or answers anything else leaves the compile to this process, as before (and a
+pattern set that does not compile at all raises hyperscan.error from there).
 """
 
 from __future__ import annotations
@@ -51,6 +64,7 @@ from typing import Any, Literal
 
 import hyperscan
 
+from scanner.engine import forked
 from scanner.engine.cachefile import read_private, read_private_file, write_private
 from scanner.engine.compiled import Mode, SidePatterns
 from scanner.engine.syntax import compile_re2
@@ -77,21 +91,24 @@ class HyperscanDatabase:
         self.modes: list[Mode] = []
         self._db: Any = None
         if cache_dir is None:
-            self.modes, self._db = self._fresh(expressions)
+            built = self._fresh(expressions)
+            self.modes, self._db = built.modes, built.db
         else:
             self._cached(expressions, probes, cache_dir)
+        if not self.from_cache:  # compiled afresh: what it left in the heap goes back
+            forked.give_back_freed()
         self.sides = len(self._side) if side is not None and self._side_shown(side) else 0
         """How many side expressions the database is believed to hold (0: none)."""
 
-    def _fresh(self, expressions: Sequence[bytes]) -> tuple[list[Mode], Any]:
-        """The database compiled; without the side expressions if they do not compile."""
-        try:
-            return _build(expressions, self.rules, self._side)
-        except hyperscan.error:
-            if not self._side:
-                raise
-        self._side = ()
-        return _build(expressions, self.rules)
+    def _fresh(self, expressions: Sequence[bytes]) -> Built:
+        """The database compiled (in a child where it can be: `_built_apart`);
+        without the side expressions if they do not compile."""
+        built = _built_apart(expressions, self.rules, self._side)
+        if built is None:
+            built = _decide(expressions, self.rules, self._side)
+        if not built.side:
+            self._side = ()
+        return built
 
     def _side_shown(self, side: SidePatterns) -> bool:
         """Each side probe, scanned alone, reports a side expression."""
@@ -113,11 +130,12 @@ class HyperscanDatabase:
                 _stamp(stamp, cached.seal)
                 self.from_cache = True
                 return
-        self.modes, self._db = self._fresh(expressions)
+        built = self._fresh(expressions)
+        self.modes, self._db = built.modes, built.db
         key = _inputs_hash(expressions, self.rules, self._side)
         path = cache_dir / f"hyperscan-{key[:40]}.db"
         _warn_unmatched(expressions, self._unreported(probes, self._reports(_probe_text(probes))))
-        _write_cache(path, key, self.modes, self._db)
+        _write_cache(path, key, self.modes, built.serialized())
 
     def _verified(self, expressions: Sequence[bytes], probes: Sequence[Sequence[str]]) -> bool:
         """Every pattern RE2 finds in the examples' text is reported on it."""
@@ -203,6 +221,71 @@ def _build(
     except hyperscan.error:
         modes = [_classify(e) for e in expressions[:rules]]
         return modes, _compile(expressions, modes, rules, side)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A database compiled afresh."""
+
+    modes: list[Mode]
+    db: Any
+    side: bool
+    """Whether the side expressions are in it (left out when they do not compile)."""
+    blob: bytes | None = None
+    """Its serialized bytes, when it came from a child (what a cache file holds)."""
+
+    def serialized(self) -> bytes:
+        return self.blob if self.blob is not None else hyperscan.dumpb(self.db)
+
+
+def _decide(expressions: Sequence[bytes], rules: int, side: Sequence[bytes]) -> Built:
+    """What a fresh compile decides: each pattern's mode (`_build`), and the side
+    expressions left out if the database does not compile with them. Patterns
+    that do not compile even then raise hyperscan.error."""
+    try:
+        return Built(*_build(expressions, rules, side), side=bool(side))
+    except hyperscan.error:
+        if not side:
+            raise
+    return Built(*_build(expressions, rules), side=False)
+
+
+def _built_apart(expressions: Sequence[bytes], rules: int, side: Sequence[bytes]) -> Built | None:
+    """`_decide` run in a forked child (`forked.call`), which sends back what a
+    cache file holds; this process loads it as it loads a cache file and never
+    holds the compiler's heap. None when the child gave no sound answer: the
+    caller then compiles here (and raises what that raises)."""
+    answer = forked.call(lambda: _answer(expressions, rules, side))
+    return None if answer is None else _loaded(answer, rules, side)
+
+
+def _answer(expressions: Sequence[bytes], rules: int, side: Sequence[bytes]) -> bytes:
+    """The compiling child's work: `_decide`, then a header line (modes, side)
+    and the serialized database. (Tests replace it to make the child fail: the
+    fork copies the replacement into the child, and this process still compiles
+    with `_decide`.)"""
+    built = _decide(expressions, rules, side)
+    header = {"modes": [int(m) for m in built.modes], "side": built.side}
+    return json.dumps(header).encode() + b"\n" + hyperscan.dumpb(built.db)
+
+
+def _loaded(answer: bytes, rules: int, side: Sequence[bytes]) -> Built | None:
+    """The child's answer, loaded; None unless it holds one mode per pattern, a
+    side flag that fits and a database Hyperscan loads."""
+    try:
+        head, _, blob = answer.partition(b"\n")
+        header = json.loads(head)
+        numbers, kept = header["modes"], header["side"]
+        if not isinstance(kept, bool) or (kept and not side) or len(numbers) != rules:
+            return None
+        modes = [Mode(n) for n in numbers if type(n) is int]
+        if len(modes) != rules:
+            return None
+        db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        db.scratch = hyperscan.Scratch(db)
+    except (ValueError, KeyError, TypeError, hyperscan.error):
+        return None
+    return Built(modes, db, kept, blob)
 
 
 CACHE_FORMAT = 5
@@ -308,8 +391,7 @@ def _stamp_text(seal: tuple[object, ...]) -> bytes:
     return json.dumps({"format": CACHE_FORMAT, "verified": list(seal)}).encode() + b"\n"
 
 
-def _write_cache(path: Path, key: str, modes: Sequence[Mode], db: Any) -> None:
-    blob = hyperscan.dumpb(db)
+def _write_cache(path: Path, key: str, modes: Sequence[Mode], blob: bytes) -> None:
     numbers = [int(m) for m in modes]
     header = {"format": CACHE_FORMAT, "inputs": key, "modes": numbers}
     header["sha256"] = _digest(numbers, blob)
