@@ -8,6 +8,9 @@ post-import hooks (nothing is imported earlier than the CLI imports it):
 - first item: wall time and the main thread's CPU time when the git source
   yields its first item (`GitSource._items`: a blob read, or one named for a
   scanning process to read);
+- first batch: wall time when a forked worker starts its first batch (the
+  main process has listed the history, built the scanner and forked), on the
+  same clock (a pool only: `--jobs 2` on a large history);
 - tail: from `schedule.run` returning (every item scanned) to the last `atexit`
   function (the report built and written);
 - exit: from there until the parent reaps the process (finalisation, or the
@@ -15,9 +18,12 @@ post-import hooks (nothing is imported earlier than the CLI imports it):
 - wall: the whole run as the parent sees it.
 
     python benchmarks/serial.py REPO [--runs 7] [--jobs 2] [--python OTHER/bin/python]
+                                     [--tree OTHER_CHECKOUT]
 
 `--python` runs another checkout's interpreter (its own `scanner`) the same way,
-alternating with this one, so two versions are compared under the same load.
+alternating with this one, so two versions are compared under the same load;
+`--tree` runs this interpreter with another checkout's `scanner` first on
+`PYTHONPATH` (one virtual environment, two trees).
 Medians in milliseconds, with the load average: a busy machine stretches wall
 time far more than CPU time.
 """
@@ -35,7 +41,7 @@ import time
 from pathlib import Path
 
 DRIVER = r"""
-import atexit, importlib.abc, importlib.util, json, os, sys, time
+import atexit, importlib.util, json, os, sys, time
 START = time.perf_counter()
 MARKS = {}
 
@@ -59,10 +65,20 @@ def patch_schedule(module):
         finally:
             mark("run_end")
     module.run = timed
+    work = module._process_in_worker
+    marked = []
+    def first_batch(*args, **kwargs):  # in a forked worker: START is the parent's
+        if not marked:
+            marked.append(True)
+            first = {"first_batch": [time.perf_counter() - START, time.thread_time()]}
+            os.write(2, ("SERIAL_WORKER " + json.dumps(first) + "\n").encode())
+        return work(*args, **kwargs)
+    first_batch.__module__, first_batch.__qualname__ = work.__module__, work.__qualname__
+    module._process_in_worker = first_batch  # pickled by name: the worker finds this one
 
 PATCHES = {"scanner.sources.git": patch_git, "scanner.schedule": patch_schedule}
 
-class Hook(importlib.abc.MetaPathFinder):
+class Hook:  # a meta path finder (importlib.abc would import importlib.resources)
     def find_spec(self, name, path, target=None):
         if name not in PATCHES:
             return None
@@ -90,19 +106,26 @@ getattr(cli, "entry", cli.main)()
 """
 
 
-def one_run(python: str, repo: Path, jobs: int, out: Path) -> dict[str, float]:
+def one_run(
+    python: str, repo: Path, jobs: int, out: Path, tree: str | None = None
+) -> dict[str, float]:
     """One scan: its marks in milliseconds."""
     args = ["git", str(repo), "-j", str(jobs), "--format", "json", "-o", str(out)]
+    env = os.environ | {"PYTHONPATH": tree} if tree else None
     started = time.time()
-    done = subprocess.run([python, "-c", DRIVER, *args], capture_output=True, text=True)
+    done = subprocess.run([python, "-c", DRIVER, *args], capture_output=True, text=True, env=env)
     ended = time.time()
     line = [x for x in done.stderr.splitlines() if x.startswith("SERIAL ")][-1]
     marks = json.loads(line.removeprefix("SERIAL "))
+    for worker in [x for x in done.stderr.splitlines() if x.startswith("SERIAL_WORKER ")][:1]:
+        marks |= json.loads(worker.removeprefix("SERIAL_WORKER "))
     first_wall, first_cpu = marks["first_item"]
     run_end, atexit = marks["run_end"][0], marks["atexit"][0]
+    batch = {"first batch": marks["first_batch"][0] * 1000} if "first_batch" in marks else {}
     return {
         "first item": first_wall * 1000,
         "first item cpu": first_cpu * 1000,
+        **batch,
         "tail": (atexit - run_end) * 1000,
         "exit": (ended - marks["epoch"]) * 1000,
         "wall": (ended - started) * 1000,
@@ -115,19 +138,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--python", help="Another checkout's interpreter, run alternately.")
+    parser.add_argument("--tree", help="Another checkout, run alternately by this interpreter.")
     options = parser.parse_args()
-    pythons = {"this": sys.executable} | ({"other": options.python} if options.python else {})
+    other = options.python or (sys.executable if options.tree else None)
+    pythons = {"this": sys.executable} | ({"other": other} if other else {})
+    trees = {"this": None, "other": options.tree}
     results: dict[str, list[dict[str, float]]] = {name: [] for name in pythons}
     with tempfile.TemporaryDirectory(prefix="keysweep-serial-") as folder:
         out = Path(folder) / "report.json"
         for index in range(options.runs):
             order = list(pythons.items())
             for name, python in order if index % 2 == 0 else order[::-1]:
-                results[name].append(one_run(python, options.repo, options.jobs, out))
+                run = one_run(python, options.repo, options.jobs, out, trees[name])
+                results[name].append(run)
     for name, runs in results.items():
-        medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        keys = dict.fromkeys(key for run in runs for key in run)
+        medians = {k: statistics.median(run[k] for run in runs if k in run) for k in keys}
         shown = "  ".join(f"{key} {value:.0f}" for key, value in medians.items())
-        print(f"{name} ({pythons[name]}): {shown}  (ms, medians of {len(runs)})")
+        where = trees[name] or pythons[name]
+        print(f"{name} ({where}): {shown}  (ms, medians of {len(runs)})")
     print("load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

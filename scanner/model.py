@@ -147,6 +147,7 @@ class Item:
     met it at, as the main process reports the blobs it reads."""
 
 
+@quick_init  # about a thousand, each time the rules are read from their cache
 @dataclass(frozen=True)
 class Rule:
     """One YAML rule, validated. The compiled form lives in `engine`."""
