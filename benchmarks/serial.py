@@ -113,7 +113,10 @@ def one_run(
     args = ["git", str(repo), "-j", str(jobs), "--format", "json", "-o", str(out)]
     env = os.environ | {"PYTHONPATH": tree} if tree else None
     started = time.time()
-    done = subprocess.run([python, "-c", DRIVER, *args], capture_output=True, text=True, env=env)
+    # Run from the report's folder: `python -c` puts the working folder first on
+    # the path, so from a checkout it would import that checkout's `scanner`.
+    command = [python, "-c", DRIVER, *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=out.parent)
     ended = time.time()
     line = [x for x in done.stderr.splitlines() if x.startswith("SERIAL ")][-1]
     marks = json.loads(line.removeprefix("SERIAL "))
@@ -149,7 +152,7 @@ def main() -> None:
         for index in range(options.runs):
             order = list(pythons.items())
             for name, python in order if index % 2 == 0 else order[::-1]:
-                run = one_run(python, options.repo, options.jobs, out, trees[name])
+                run = one_run(python, options.repo.resolve(), options.jobs, out, trees[name])
                 results[name].append(run)
     for name, runs in results.items():
         keys = dict.fromkeys(key for run in runs for key in run)
