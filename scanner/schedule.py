@@ -58,12 +58,13 @@ waits for the main process (busy with a slice of its own, it hands a batch over
 only between slices); any deeper would lengthen the tail a worker runs alone at
 the end, and hold more bytes in flight."""
 HERE_SLICE = 16
+"""Items the main process scans before it looks whether a worker has room for
+more (a slice ends where a file's versions do: see `_cuts`; within a slice it
+looks only whether a worker runs short of work: `_Yielding`)."""
 SHORT_OF_WORK = 2
 """While items are still being handed out, the main process ends its slice at
 the next change of path once the workers hold fewer batches than this (the one
 a worker runs, and none waiting: `_Yielding`)."""
-"""Items the main process scans before it looks whether a worker wants more
-(a slice ends where a file's versions do: see `_cuts`)."""
 GROUP_SLACK = 4
 """A batch or slice that is full is cut at the next change of path, but never
 grows past this many times its limits (a file with hundreds of versions)."""
