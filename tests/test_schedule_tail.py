@@ -5,6 +5,7 @@ process's cheap look between its slices still takes every finished batch."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,23 @@ def _rules_worker() -> _Worker:
     return _Worker(config, load_rules(config), None)
 
 
+Forked = tuple[schedule._Run, _Worker, schedule._Pool]
+
+
+@pytest.fixture
+def forked() -> Iterator[Forked]:
+    """A run, the main process's worker, and a pool of one real forked worker
+    that starts with it (closed after the test)."""
+    config = Config(detectors=("rules",), jobs=2)
+    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
+    here = _rules_worker()
+    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
+    try:
+        yield run_, here, pool
+    finally:
+        pool.close(kill=False)
+
+
 def test_a_batch_cut_short_is_scanned_up_to_its_cut_and_no_further() -> None:
     """The worker's side of a split: it claims items in shares of what is left,
     and once the main process moved the cut back, it scans up to the cut and
@@ -169,27 +187,21 @@ def test_a_cut_batch_past_the_deadline_counts_only_its_own_items_as_not_scanned(
     assert (result.items, result.not_scanned) == (0, 50)
 
 
-def test_the_main_process_takes_the_second_half_of_a_workers_batch() -> None:
+def test_the_main_process_takes_the_second_half_of_a_workers_batch(forked: Forked) -> None:
     """A real forked worker: the batch handed to it is split at once, the main
     process scans the half it withdrew, and every item is scanned exactly once."""
-    config = Config(detectors=("rules",), jobs=2)
-    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
-    here = _rules_worker()
-    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
-    try:
-        batch = _items(COUNT)
-        pool.submit(batch)
-        mine = pool.split()
-        assert mine is not None and 0 < len(mine) <= COUNT // 2
-        (kept,) = pool.in_flight.values()
-        assert kept + mine == batch  # the worker keeps the first part, should it die
-        schedule._run_here(run_, here, mine)
-        pool.drain("ALL_COMPLETED", timeout=120)
-        assert not pool.in_flight and run_.total.items == COUNT
-        paths = sorted(f.path for f in run_.total.findings)
-        assert paths == [f"src/f{n:04}.env" for n in range(0, COUNT, 50)]
-    finally:
-        pool.close(kill=False)
+    run_, here, pool = forked
+    batch = _items(COUNT)
+    pool.submit(batch)
+    mine = pool.split()
+    assert mine is not None and 0 < len(mine) <= COUNT // 2
+    (kept,) = pool.in_flight.values()
+    assert kept + mine == batch  # the worker keeps the first part, should it die
+    schedule._run_here(run_, here, mine)
+    pool.drain("ALL_COMPLETED", timeout=120)
+    assert not pool.in_flight and run_.total.items == COUNT
+    paths = sorted(f.path for f in run_.total.findings)
+    assert paths == [f"src/f{n:04}.env" for n in range(0, COUNT, 50)]
 
 
 def _finished(pool: schedule._Pool) -> None:
@@ -205,54 +217,38 @@ def _versions(path: str, count: int) -> list[Item]:
     return [item(path, f"VERSION = {n}\n".encode()) for n in range(count)]
 
 
-def test_the_main_process_ends_its_slice_once_the_worker_has_nothing_left() -> None:
+def test_the_main_process_ends_its_slice_once_the_worker_has_nothing_left(forked: Forked) -> None:
     """A slice of the main process's ends before its next item once the worker's
     last batch finished (`_Yielding`), whatever the paths: the rest goes to the
     worker instead of the worker idling until the slice ends."""
-    config = Config(detectors=("rules",), jobs=2)
-    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
-    here = _rules_worker()
-    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
-    try:
-        pool.submit(_items(10))
-        _finished(pool)
-        mine = _versions("src/one.py", 5)
-        assert schedule._run_here(run_, here, mine, pool, floor=2) == 1
-        assert not pool.in_flight and run_.total.items == 10 + 1
-    finally:
-        pool.close(kill=False)
+    run_, here, pool = forked
+    pool.submit(_items(10))
+    _finished(pool)
+    mine = _versions("src/one.py", 5)
+    assert schedule._run_here(run_, here, mine, pool, floor=schedule.SHORT_OF_WORK) == 1
+    assert not pool.in_flight and run_.total.items == 10 + 1
 
 
-def test_the_main_process_short_of_work_ends_its_slice_where_the_path_changes() -> None:
+def test_the_main_process_short_of_work_ends_its_slice_where_the_path_changes(
+    forked: Forked,
+) -> None:
     """With one batch left to the worker, the slice goes on through the versions
     of the file it is in (one process keeps them) and ends where the next begins."""
-    config = Config(detectors=("rules",), jobs=2)
-    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
-    here = _rules_worker()
-    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
-    try:
-        pool.submit(_items(10))
-        _finished(pool)
-        pool.submit(_items(MANY))  # still running when the slice starts
-        mine = _versions("src/one.py", 3) + _versions("src/two.py", 3)
-        assert schedule._run_here(run_, here, mine, pool, floor=2) == 3
-        pool.drain("ALL_COMPLETED", timeout=120)
-        assert run_.total.items == 10 + MANY + 3
-    finally:
-        pool.close(kill=False)
+    run_, here, pool = forked
+    pool.submit(_items(10))
+    _finished(pool)
+    pool.submit(_items(MANY))  # still running when the slice starts
+    mine = _versions("src/one.py", 3) + _versions("src/two.py", 3)
+    assert schedule._run_here(run_, here, mine, pool, floor=schedule.SHORT_OF_WORK) == 3
+    pool.drain("ALL_COMPLETED", timeout=120)
+    assert run_.total.items == 10 + MANY + 3
 
 
-def test_a_slice_with_work_enough_left_for_the_workers_is_scanned_whole() -> None:
-    config = Config(detectors=("rules",), jobs=2)
-    run_ = schedule._Run(config, schedule.ItemResult(), time.monotonic(), None, None)
-    here = _rules_worker()
-    pool = schedule._Pool(run_, _Worker, (config, load_rules(config), None), 1, here)
-    try:
-        for _ in range(3):
-            pool.submit(_items(MANY))
-        mine = [i for n in range(4) for i in _versions(f"src/m{n}.py", 2)]
-        assert schedule._run_here(run_, here, mine, pool, floor=2) == len(mine)
-        pool.drain("ALL_COMPLETED", timeout=120)
-        assert run_.total.items == 3 * MANY + len(mine)
-    finally:
-        pool.close(kill=False)
+def test_a_slice_with_work_enough_left_for_the_workers_is_scanned_whole(forked: Forked) -> None:
+    run_, here, pool = forked
+    for _ in range(3):
+        pool.submit(_items(MANY))
+    mine = [i for n in range(4) for i in _versions(f"src/m{n}.py", 2)]
+    assert schedule._run_here(run_, here, mine, pool, floor=schedule.SHORT_OF_WORK) == len(mine)
+    pool.drain("ALL_COMPLETED", timeout=120)
+    assert run_.total.items == 3 * MANY + len(mine)
