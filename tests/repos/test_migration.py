@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from scanner.inventory import migrate
 from scanner.inventory.db import open_engine
@@ -60,3 +63,47 @@ def test_a_repository_host_named_after_a_url_with_a_password_is_renamed(tmp_path
     assert password not in " ".join(stored)
     assert stored[0].startswith("repo:sha256:")
     assert stored[1:] == names[1:]
+
+
+def _at_head(url: str) -> tuple[Engine, Config]:
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    config = Config()
+    config.set_main_option("script_location", "scanner.inventory:migrations")
+    return engine, config
+
+
+def _downgrade(engine: Engine, config: Config) -> None:
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006_repository_hosts")
+
+
+def _columns(engine: Engine) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns("repositories")}
+
+
+def test_downgrading_past_removed_at_is_refused_while_a_repository_is_removed(
+    tmp_path: Path,
+) -> None:
+    """Without the column a removed repository would be listed and scanned again:
+    the downgrade refuses and changes nothing; once no row is marked removed, it runs."""
+    engine, config = _at_head(f"sqlite:///{tmp_path / 'inventory.db'}")
+    with engine.begin() as db:
+        for number, removed in ((1, "'2026-01-02'"), (2, "NULL")):
+            db.execute(
+                text(
+                    "INSERT INTO repositories "
+                    "(id, url, name, origin, archived, fork, added_at, removed_at) "
+                    f"VALUES ({number}, 'https://git.example.test/{number}.git', "
+                    f"'r{number}', 'manual', 0, 0, '2026-01-01', {removed})"
+                )
+            )
+    with pytest.raises(RuntimeError, match="1 repositories are marked removed"):
+        _downgrade(engine, config)
+    assert "removed_at" in _columns(engine)
+    with engine.begin() as db:
+        db.execute(text("DELETE FROM repositories WHERE removed_at IS NOT NULL"))
+    _downgrade(engine, config)
+    assert "removed_at" not in _columns(engine)
+    engine.dispose()

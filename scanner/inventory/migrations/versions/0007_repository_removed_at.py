@@ -20,6 +20,21 @@ def upgrade() -> None:
         table.add_column(sa.Column("removed_at", sa.DateTime, nullable=True))
 
 
+class RemovedRepositories(RuntimeError):
+    """A downgrade would bring removed repositories back into every listing and scan."""
+
+
 def downgrade() -> None:
+    """Refused while a repository is marked removed: without the column its row is
+    an ordinary repository again, listed and scanned by the next run. Remove such
+    rows' findings and rows first, or stay at this revision."""
+    removed = op.get_bind().scalar(
+        sa.text("SELECT count(*) FROM repositories WHERE removed_at IS NOT NULL")
+    )
+    if removed:
+        raise RemovedRepositories(
+            f"{removed} repositories are marked removed; downgrading past "
+            f"{revision} would scan them again"
+        )
     with op.batch_alter_table("repositories") as table:
         table.drop_column("removed_at")
