@@ -100,8 +100,10 @@ def scan(
         )
     finally:
         gitblobs.close_readers()
-    if total.unreadable:
-        total.warnings.extend(gitblobs.check_read(sources, total.unreadable))
+    for problem in gitblobs.check_read(sources, total.unreadable):
+        (total.unscanned if isinstance(problem, unscanned.Unscanned) else total.warnings).append(
+            problem
+        )
     findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:

@@ -230,7 +230,34 @@ class GitSource:
         lost = unreadable.get(str(self._paths.git_dir), 0)
         if self.planned and lost and self.unreadable + lost == self.planned:
             raise SourceError(self._none_readable(self.planned))
-        return []
+        return self._left_out_of_clone(self.unreadable + lost)
+
+    def _left_out_of_clone(self, missing: int) -> list[ScanWarning]:
+        """Blobs a partial clone was made without (`--filter=blob:none`, as CI
+        checkouts often are) are history this scan could not read: unscanned
+        content, never a green gate. git is asked only once a blob was missing."""
+        if not missing or not self._is_partial_clone():
+            return []
+        from scanner.unscanned import Unscanned
+
+        return [
+            Unscanned(
+                str(self.base),
+                f"{missing} blobs are not in this partial clone; not scanned "
+                "(fetch them, e.g. git fetch --refetch, or scan a full clone)",
+            )
+        ]
+
+    def _is_partial_clone(self) -> bool:
+        """A promisor remote (`remote.<name>.promisor`, what `clone --filter` sets)
+        or the older `extensions.partialClone`."""
+        promisors = self._git.run(
+            "config", "--type=bool", "--get-regexp", r"^remote\..*\.promisor$", check=False
+        )[1]
+        if any(line.endswith(b" true") for line in promisors.splitlines()):
+            return True
+        status, named, _ = self._git.run("config", "--get", "extensions.partialclone", check=False)
+        return status == 0 and bool(named.strip())
 
     def _none_readable(self, count: int) -> str:
         """A scan that read none of its blobs did not scan: one line, never a green gate."""

@@ -106,3 +106,58 @@ def test_an_index_file_that_is_not_there_is_exit_2(staged_secret: Path, tmp_path
     )
     assert code == 2, output
     assert len(output.strip().splitlines()) == 1 and "GIT_INDEX_FILE" in output
+
+
+def _partial_clone(make_repo: Any, tmp_path: Path, *, filtered: bool) -> Path:
+    """A clone over file:// of a history whose first commit held a token that the
+    tip deleted: with `--filter=blob:none` only the tip's blobs come along."""
+    source: Path = make_repo("source")
+    git(source, "config", "uploadpack.allowFilter", "true")
+    commit(source, {"old.env": f"T={token()}\n", "a.txt": "one\n"})
+    commit(source, {"old.env": None, "a.txt": "two\n"})
+    clone = tmp_path / "clone"
+    options = ["--filter=blob:none"] if filtered else []
+    git(tmp_path, "clone", "-q", "--no-local", *options, source.as_uri(), str(clone))
+    return clone
+
+
+def test_blobs_left_out_of_a_partial_clone_fail_the_gate(make_repo: Any, tmp_path: Path) -> None:
+    """The deleted token's blob never reached the clone: the scan did not read that
+    history, so it is unscanned content (exit 1 naming the count), not a clean pass."""
+    clone = _partial_clone(make_repo, tmp_path, filtered=True)
+    code, output = _keysweep(clone, tmp_path, "git")
+    assert code == 1, output
+    assert "unscanned-content" in output
+    assert "2 blobs are not in this partial clone" in output
+
+
+def test_a_full_clone_of_the_same_history_finds_the_token(make_repo: Any, tmp_path: Path) -> None:
+    clone = _partial_clone(make_repo, tmp_path, filtered=False)
+    code, output = _keysweep(clone, tmp_path, "git")
+    assert code == 1, output
+    assert "old.env" in output and "unscanned-content" not in output
+
+
+def test_a_missing_blob_outside_a_partial_clone_stays_a_warning(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    repo: Path = make_repo()
+    commit(repo, {"a.txt": "nothing\n", "b.txt": "else\n"})
+    _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
+    code, output = _keysweep(repo, tmp_path, "git")
+    assert code == 0, output
+    assert "missing object" in output and "unscanned-content" not in output
+
+
+def test_a_repository_marked_partial_by_its_extension_fails_the_gate_too(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    """Older clones name their promisor with `extensions.partialClone` alone."""
+    repo: Path = make_repo()
+    commit(repo, {"a.txt": "nothing\n", "b.txt": "else\n"})
+    git(repo, "config", "core.repositoryformatversion", "1")
+    git(repo, "config", "extensions.partialClone", "origin")
+    _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
+    code, output = _keysweep(repo, tmp_path, "git")
+    assert code == 1, output
+    assert "1 blobs are not in this partial clone" in output
