@@ -51,6 +51,7 @@ NEVER_ON_THE_HOOK_PATH = (
     "scanner.pairing",  # only for items with matches
     "scanner.engine.validators",
     "scanner.report.hints",  # only for a report with findings
+    "pathspec",  # only for a path that a glob could name (scanner.suppress)
 )
 
 
