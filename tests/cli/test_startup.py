@@ -52,6 +52,8 @@ NEVER_ON_THE_HOOK_PATH = (
     "scanner.engine.validators",
     "scanner.report.hints",  # only for a report with findings
     "pathspec",  # only for a path that a glob could name (scanner.suppress)
+    "tarfile",  # only for an archive (scanner.sources.archives.budget)
+    "lzma",
 )
 
 
