@@ -54,6 +54,8 @@ NEVER_ON_THE_HOOK_PATH = (
     "pathspec",  # only for a path that a glob could name (scanner.suppress)
     "tarfile",  # only for an archive (scanner.sources.archives.budget)
     "lzma",
+    "scanner.baseline",  # only with a baseline or a .gitleaksignore to load
+    "scanner.compat.gitleaksignore",
 )
 
 
