@@ -56,6 +56,7 @@ NEVER_ON_THE_HOOK_PATH = (
     "lzma",
     "scanner.baseline",  # only with a baseline or a .gitleaksignore to load
     "scanner.compat.gitleaksignore",
+    "scanner.exposure",  # only for a finding in a file others can read
 )
 
 
