@@ -8,10 +8,13 @@ with the repository as the working folder) after one warm-up run that fills the
 cache, and the median of `--runs` runs is printed with the load average, since a
 busy machine stretches every figure.
 
-    python benchmarks/hook.py [--repo PATH] [--runs 21] [--files 3]
+    python benchmarks/hook.py [--repo PATH] [--runs 21] [--files 3] [--command CMD]...
 
 Without `--repo` a small repository of Python modules is generated under
-benchmarks/.work/. The keysweep used is the one beside this interpreter.
+benchmarks/.work/. The keysweep used is the one beside this interpreter, or
+each `--command` given: with several, their runs alternate (one of each in
+turn, each command with its own clone and cache), so a comparison of two
+builds sees the same load.
 
 An installed keysweep runs from compiled bytecode (pip writes it at install
 time), while an editable checkout under PYTHONDONTWRITEBYTECODE=1 compiles every
@@ -69,6 +72,7 @@ def staged_clone(source: Path, files: int, into: Path, command: str) -> Path:
     """A fresh clone of `source` with `files` Python files changed and staged, and
     the hook installed."""
     work = into / "clone"
+    into.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["git", "clone", "-q", "--depth", "1", f"file://{source}", str(work)],
         check=True, env=ENV, capture_output=True,
@@ -83,22 +87,25 @@ def staged_clone(source: Path, files: int, into: Path, command: str) -> Path:
     return work
 
 
-def time_hook(work: Path, runs: int, cache: Path) -> tuple[list[float], list[float]]:
-    """Wall times and CPU times (user + system, the hook's whole process tree)."""
-    env = {**ENV, "KEYSWEEP_CACHE_DIR": str(cache)}
-    hook = str(work / ".git" / "hooks" / "pre-commit")
-    subprocess.run([hook], cwd=work, env=env, capture_output=True)  # warm-up: fills the cache
-    times, cpus = [], []
+def time_hooks(works: list[Path], runs: int, cache: Path) -> list[tuple[list[float], list[float]]]:
+    """Wall times and CPU times (user + system, the hook's whole process tree) of
+    each clone's hook, the clones' runs alternating."""
+    envs = [{**ENV, "KEYSWEEP_CACHE_DIR": str(cache / str(n))} for n in range(len(works))]
+    hooks = [str(work / ".git" / "hooks" / "pre-commit") for work in works]
+    for hook, work, env in zip(hooks, works, envs, strict=True):
+        subprocess.run([hook], cwd=work, env=env, capture_output=True)  # warm-up: fills the cache
+    timed: list[tuple[list[float], list[float]]] = [([], []) for _ in works]
     for _ in range(runs):
-        before = resource.getrusage(CHILDREN)
-        started = time.monotonic()
-        done = subprocess.run([hook], cwd=work, env=env, capture_output=True)
-        times.append(time.monotonic() - started)
-        after = resource.getrusage(CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"hook failed ({done.returncode}): {done.stderr.decode()[-400:]}")
-    return times, cpus
+        for hook, work, env, (times, cpus) in zip(hooks, works, envs, timed, strict=True):
+            before = resource.getrusage(CHILDREN)
+            started = time.monotonic()
+            done = subprocess.run([hook], cwd=work, env=env, capture_output=True)
+            times.append(time.monotonic() - started)
+            after = resource.getrusage(CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"hook failed ({done.returncode}): {done.stderr.decode()[-400:]}")
+    return timed
 
 
 def compile_package() -> None:
@@ -118,7 +125,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--files", type=int, default=3)
     parser.add_argument(
-        "--command", help="What the hook runs instead of keysweep (e.g. another checkout)."
+        "--command",
+        action="append",
+        help="What the hook runs instead of keysweep (e.g. another checkout); "
+        "repeat it to alternate the runs of several.",
     )
     parser.add_argument(
         "--no-compile", action="store_true", help="Do not byte-compile the scanner package first."
@@ -127,21 +137,26 @@ def main() -> None:
     if not args.no_compile:
         compile_package()
     source = args.repo.resolve() if args.repo else generated_repo()
+    commands = args.command or [keysweep_bin()]
     with tempfile.TemporaryDirectory(prefix="keysweep-hook-") as folder:
-        work = staged_clone(source, args.files, Path(folder), args.command or keysweep_bin())
-        cache = Path(folder) / "cache"
+        works = [
+            staged_clone(source, args.files, Path(folder) / str(n), command)
+            for n, command in enumerate(commands)
+        ]
         print(
             f"load average before: {os.getloadavg()[0]:.2f}; bytecode compiled first: "
             f"{not args.no_compile}"
         )
-        times, cpus = time_hook(work, args.runs, cache)
+        timed = time_hooks(works, args.runs, Path(folder) / "cache")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
-    print(
-        f"installed pre-commit hook, {args.files} staged files, {args.runs} runs: "
-        f"median {statistics.median(times):.3f} s (min {min(times):.3f}, "
-        f"max {max(times):.3f}); CPU median {statistics.median(cpus):.3f} s "
-        f"(min {min(cpus):.3f})"
-    )
+    for command, (times, cpus) in zip(commands, timed, strict=True):
+        label = f" ({command})" if len(commands) > 1 else ""
+        print(
+            f"installed pre-commit hook{label}, {args.files} staged files, {args.runs} runs: "
+            f"median {statistics.median(times):.3f} s (min {min(times):.3f}, "
+            f"max {max(times):.3f}); CPU median {statistics.median(cpus):.3f} s "
+            f"(min {min(cpus):.3f})"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ override the file through `Config.with_overrides`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -185,8 +186,23 @@ class Config:
 
 
 _ALIASES = file_aliases(Config)
-FILE_KEYS: dict[str, Converter] = file_keys(Config)
-"""Every key a config file may hold (besides the aliases), with its converter."""
+
+
+@functools.cache
+def file_settings() -> dict[str, Converter]:
+    """Every key a config file may hold (besides the aliases), with its converter.
+    Worked out from `Config`'s type hints when first asked (a config file read):
+    evaluating the hints of every field cost each pre-commit hook about a
+    millisecond, and most repositories have no config file."""
+    return file_keys(Config)
+
+
+def __getattr__(name: str) -> Any:
+    """`FILE_KEYS`, the same table as `file_settings()`, for callers that read it
+    as a constant."""
+    if name == "FILE_KEYS":
+        return file_settings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_config(root: Path) -> Path | None:
@@ -295,10 +311,11 @@ def _from_mapping(raw: Mapping[str, Any], path: Path, root: Path) -> Config:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = _ALIASES.get(str(key), str(key).replace("-", "_"))
-        if name not in FILE_KEYS:
-            known = ", ".join(sorted(FILE_KEYS))
+        settings = file_settings()
+        if name not in settings:
+            known = ", ".join(sorted(settings))
             raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
-        values[name] = FILE_KEYS[name](value, f"{path}: at key {name!r}", base)
+        values[name] = settings[name](value, f"{path}: at key {name!r}", base)
     if isinstance(values.get("registry"), tuple):  # a list of registries
         values["registry"], *more = values["registry"]
         values["more_registries"] = tuple(more)

@@ -263,6 +263,8 @@ class RegistryVerdict:
 
 @dataclass(frozen=True)
 class SecretInfo:
+    """What a finding keeps of a secret: enough to recognise it, never the secret."""
+
     preview: str
     """A few leading characters and an ellipsis: never the whole secret."""
     keyed_hash: str
@@ -360,6 +362,8 @@ class ScanWarning:
 
 @dataclass(frozen=True)
 class Report:
+    """The outcome of a scan: what every reporter renders and the exit code is judged on."""
+
     findings: tuple[Finding, ...]
     warnings: tuple[ScanWarning, ...] = ()
     suppressed: Mapping[str, int] = field(default_factory=dict)

@@ -9,7 +9,6 @@ from itertools import groupby
 
 import click
 
-from scanner.exposure import file_exposure
 from scanner.model import Finding, Location, Report, RuleKind, Severity
 from scanner.report import github
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
@@ -187,4 +186,6 @@ def summary_line(report: Report) -> str:
 
 
 def _others_can_read(mode: str) -> bool:
+    from scanner.exposure import file_exposure  # a finding's file mode: a clean report has none
+
     return file_exposure(mode) is not None

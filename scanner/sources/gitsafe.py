@@ -86,6 +86,8 @@ Replace refs are ignored: history must read as it is stored."""
 
 @dataclass(frozen=True)
 class RepoPaths:
+    """Where a repository found by `discover` keeps its objects and its files."""
+
     git_dir: Path
     work_tree: Path | None
     """None for a bare repository."""

@@ -51,6 +51,12 @@ NEVER_ON_THE_HOOK_PATH = (
     "scanner.pairing",  # only for items with matches
     "scanner.engine.validators",
     "scanner.report.hints",  # only for a report with findings
+    "pathspec",  # only for a path that a glob could name (scanner.suppress)
+    "tarfile",  # only for an archive (scanner.sources.archives.budget)
+    "lzma",
+    "scanner.baseline",  # only with a baseline or a .gitleaksignore to load
+    "scanner.compat.gitleaksignore",
+    "scanner.exposure",  # only for a finding in a file others can read
 )
 
 

@@ -18,15 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.model import Item, ScanWarning
 from scanner.sources import SourceEvent
-from scanner.sources.archives.budget import Budget, MemberEvent
 from scanner.sources.archives.names import safe_name
 from scanner.unscanned import Unscanned
 
-MemberReader = Callable[[bytes, Budget, str], Iterator[MemberEvent]]
+if TYPE_CHECKING:  # the budget imports tarfile and lzma: only `expand` needs it
+    from scanner.sources.archives.budget import Budget, MemberEvent
+
+MemberReader = Callable[[bytes, "Budget", str], Iterator["MemberEvent"]]
 _MAGIC = (
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),
@@ -71,6 +74,8 @@ def is_archive(path: str, data: bytes) -> bool:
 
 def expand(item: Item, data: bytes, config: Config) -> Iterator[SourceEvent]:
     """Every member of the archive `data` (and of archives inside it)."""
+    from scanner.sources.archives.budget import Budget
+
     budget = Budget.of(config)
     level = 0 if item.origin.archive_member is None else item.origin.archive_member.count("!") + 1
     yield from _expand(item, data, config.archive_max_depth, budget, level)
