@@ -761,7 +761,9 @@ class _Paced(Sequence[Item]):
         """The index of the item being scanned."""
         self.taken = start
         """The index of the first item not handed out."""
-        self.limit: float | None = None
+        self.limit: float | None = item_seconds
+        """The bound of the item being scanned (the item bound, or what is left
+        of the scan's deadline when that is sooner: `_bound`)."""
         self.limit_was_item = True
         """Whether the item's own bound, not the scan's deadline, set `limit`."""
         self.expired = False
@@ -770,27 +772,36 @@ class _Paced(Sequence[Item]):
 
     def __iter__(self) -> Iterator[Item]:
         """Once the worker asks past the call's last item, no item is running: the
-        bound is disarmed and a stop signal held until the call's result is kept."""
-        began = time.monotonic()
-        for index in range(self.start, len(self.batch)):
-            if index > self.start and time.monotonic() - began >= PACE_SECONDS:
+        bound is disarmed and a stop signal held until the call's result is kept.
+        Each item costs one clock reading here (and one in `arm`): without a scan
+        deadline every item's bound is the item bound itself."""
+        batch, start, deadline, arm = self.batch, self.start, self.deadline, self.arm
+        claim = self.claim
+        items = batch.items if isinstance(batch, (_Claimed, _Yielding)) else batch
+        ends = time.monotonic() + PACE_SECONDS
+        for index in range(start, len(batch)):
+            if index > start and time.monotonic() >= ends:
                 break
-            if self.claim is not None and not self.claim(index):
+            if claim is not None and not claim(index):
                 break  # the rest of the batch went to the main process
-            left = bounds.remaining(self.deadline)
-            if left is not None and left <= 0:
-                self.expired = True
+            if deadline is not None and not self._bound(deadline - time.monotonic()):
                 break
-            limits = [x for x in (left, self.item_seconds) if x is not None]
-            self.limit = min(limits) if limits else None
-            self.limit_was_item = left is None or (
-                self.item_seconds is not None and self.item_seconds <= left
-            )
             self.taking, self.taken = index, index + 1
-            self.arm(self.limit)
-            yield self.batch[index]
+            arm(self.limit)
+            yield items[index]  # claimed: within the batch's cut
         bounds.hold_stops()
-        self.arm(None)
+        arm(None)
+
+    def _bound(self, left: float) -> bool:
+        """The item's bound under a scan deadline `left` seconds away (False, and
+        `expired`, once it has passed)."""
+        if left <= 0:
+            self.expired = True
+            return False
+        item_seconds = self.item_seconds
+        self.limit_was_item = item_seconds is not None and item_seconds <= left
+        self.limit = item_seconds if self.limit_was_item else left
+        return True
 
     def __len__(self) -> int:
         return len(self.batch) - self.start

@@ -149,6 +149,35 @@ def test_items_before_one_the_deadline_stopped_keep_what_they_found() -> None:
     assert result.not_scanned == 1  # the item after it: the deadline had passed
 
 
+@pytest.mark.parametrize(
+    ("deadline_in", "item_seconds", "bound"),
+    [(30.0, 0.2, "0.2s"), (0.3, 120.0, "deadline")],
+)
+def test_an_item_is_stopped_by_the_sooner_of_its_bound_and_the_deadline(
+    deadline_in: float, item_seconds: float, bound: str
+) -> None:
+    """Each item runs under the smaller of the item bound and what is left of the
+    scan's deadline: the unscanned record names that bound, and only after a
+    deadline does the rest of the batch count as not scanned."""
+    import time
+
+    from scanner.sources.memory import item
+
+    token = checksummed("ghp_")
+    items = [item("app/a.env", f"GITHUB_TOKEN={token}\n".encode()), item("app/slow.txt", b"x\n")]
+    items.append(item("app/z.env", f"GITHUB_TOKEN={token}\n".encode()))
+    deadline = time.monotonic() + deadline_in
+    result = schedule.process_guarded(_SlowAt("app/slow.txt"), items, deadline, item_seconds)
+    (record,) = result.unscanned
+    stopped_after = float(record.message.rsplit(" ", 1)[1].rstrip("s"))
+    if bound == "deadline":
+        assert stopped_after < deadline_in and result.not_scanned == 1
+        assert [f.path for f in result.findings] == ["app/a.env"]
+    else:
+        assert record.message.endswith(f"after {bound}") and result.not_scanned == 0
+        assert sorted(f.path for f in result.findings) == ["app/a.env", "app/z.env"]
+
+
 def test_a_signal_while_a_slice_watch_is_torn_down_keeps_the_slice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

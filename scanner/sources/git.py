@@ -293,7 +293,10 @@ def blob_origin(
     if seen is None or len(seen) == 1:  # most blobs: one place, nothing to order
         ((path, index),) = seen.items() if seen else (inventory.blobs[sha],)
         head = None if at_head is None else path in at_head.get(sha, ())
-        return _place(path, index, inventory, kind, head)
+        if index < 0:
+            return Origin(path, kind, None, None, None, None, head)
+        commit = inventory.commits[index]  # `_place`, written out: one call less per blob
+        return Origin(path, kind, None, commit.sha, commit.author, commit.date, head)
     in_head = at_head.get(sha, ()) if at_head is not None else ()
     order = sorted(seen, key=lambda p: (p not in in_head, p))
     places = [
