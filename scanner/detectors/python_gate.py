@@ -46,7 +46,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scanner.detectors.python_prefilter import PREFILTER
+from scanner.detectors.python_prefilter import PREFILTER_PATTERN
 from scanner.engine.compiled import SidePatterns
 
 GATE_FROM = 1 << 20
@@ -81,7 +81,7 @@ def gate_expression(pattern: bytes) -> bytes:
 
 def expressions() -> list[bytes]:
     """The gate's expressions: the loosened prefilter and the two folds."""
-    return [gate_expression(PREFILTER.pattern), FOLDS]
+    return [gate_expression(PREFILTER_PATTERN), FOLDS]
 
 
 def side_patterns() -> SidePatterns:

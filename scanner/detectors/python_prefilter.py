@@ -7,12 +7,13 @@ plain one-line literals that are placeholders (`password = "changeme"`), and
 `auth=("user", "pass")` pairs whose password is one, are dropped here, so those
 files are never parsed (a test suite's history holds thousands of them).
 
-`python_gate` compiles a loosened copy of `PREFILTER` for Hyperscan and runs
+`python_gate` compiles a loosened copy of `PREFILTER_PATTERN` for Hyperscan and runs
 it first: a change to the pattern here reaches the gate by itself.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ _VALUE = (
     rb"[rRbBuUfF]{0,2}(?:\\?\"\"\"|'''|\\?['\"][^'\"\s]{6}|\\?['\"]\\\\?-----|\("
     rb"|\\?['\"][^'\"\n]{1,40}['\"][ \t]*,[ \t]*[rRbBuU]?['\"])"
 )
-PREFILTER = re2.compile(
+PREFILTER_PATTERN = (
     rb"(?i)"
     + rb"(?P<name>"
     + _NAME
@@ -50,6 +51,15 @@ PREFILTER = re2.compile(
 )
 """A binding of a credential-like name to a literal, a signing call, or PEM armour.
 A hit on a name counts only when the whole name passes `credential_category`."""
+
+
+@functools.cache
+def prefilter() -> Any:
+    """`PREFILTER_PATTERN` compiled, on first use: compiling it costs about 2 ms,
+    and a pre-commit hook whose files hold no candidate never needs it."""
+    return re2.compile(PREFILTER_PATTERN)
+
+
 _NAME_GROUP, _VALUE_GROUP, _SIGNING_GROUP, _LOGIN_GROUP, _PEM_GROUP = 1, 2, 3, 4, 5
 """Group numbers (google-re2 keys a bytes pattern's group names by bytes)."""
 _TERMINATORS = frozenset(b",)]}#;\r\n")
@@ -62,7 +72,7 @@ def prefilter_hits(data: bytes) -> Iterator[Any]:
     (`token_type`, `Pass`, `secretsmanager`): those files are never parsed.
     Each match takes exactly one branch of the pattern; the name's, by far the
     most common, is asked first."""
-    for found in PREFILTER.finditer(data):
+    for found in prefilter().finditer(data):
         if (name := found.start(_NAME_GROUP)) >= 0:  # -1: the group took no part in the match
             if _names_a_credential(data, found, name):
                 yield found

@@ -140,7 +140,7 @@ def _hit_lines_in_order(data: bytes) -> list[int]:
     """`hit_lines` with the branches asked as they were: PEM, login, signing, name."""
     p = python_prefilter
     lines: list[int] = []
-    for found in p.PREFILTER.finditer(data):
+    for found in p.prefilter().finditer(data):
         if found.start(p._PEM_GROUP) >= 0:
             keep = data[found.end() : found.end() + 2].lstrip(b"\r")[:1] != b"\n"
         elif found.start(p._LOGIN_GROUP) >= 0:

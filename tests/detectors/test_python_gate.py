@@ -20,7 +20,7 @@ from scanner.config import Config
 from scanner.detectors import python_gate
 from scanner.detectors.python_cst import PythonDetector
 from scanner.detectors.python_gate import PROBES, Gate, gate_expression, load_gate
-from scanner.detectors.python_prefilter import PREFILTER, hit_lines
+from scanner.detectors.python_prefilter import PREFILTER_PATTERN, hit_lines, prefilter
 from scanner.model import Match, Origin, ScanWarning
 
 
@@ -33,19 +33,19 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Gate:
 
 def agrees(gate: Gate, data: bytes) -> None:
     """Wherever RE2 finds a prefilter match, the gate fires."""
-    if PREFILTER.search(data) is not None:
+    if prefilter().search(data) is not None:
         assert gate.may_hit(data), data[:200]
 
 
 def test_the_gate_pattern_is_the_prefilter_loosened() -> None:
     """`gate_expression` knows how the two engines read these constructs; a new one
     in the prefilter (`\\S`, `\\d`, `.`-like classes, lookarounds…) needs a look at it."""
-    escapes = set(re2.findall(rb"\\(.)", PREFILTER.pattern))
+    escapes = set(re2.findall(rb"\\(.)", PREFILTER_PATTERN))
     assert escapes <= {bytes([c]) for c in b"bswtn\\\"'[]().+-"}, escapes
-    assert rb"(?=" not in PREFILTER.pattern and rb"(?<" not in PREFILTER.pattern
-    in_classes = re2.findall(rb"\[(?:\\.|[^\]\\])*\]", PREFILTER.pattern)
-    assert PREFILTER.pattern.count(rb"\s") == sum(c.count(rb"\s") for c in in_classes)
-    loose = gate_expression(PREFILTER.pattern)
+    assert rb"(?=" not in PREFILTER_PATTERN and rb"(?<" not in PREFILTER_PATTERN
+    in_classes = re2.findall(rb"\[(?:\\.|[^\]\\])*\]", PREFILTER_PATTERN)
+    assert PREFILTER_PATTERN.count(rb"\s") == sum(c.count(rb"\s") for c in in_classes)
+    loose = gate_expression(PREFILTER_PATTERN)
     assert b"(?P<" not in loose and rb"\s" not in loose
     assert re2.compile(rb"\{\d*,?\d+\}").search(loose) is None  # no bounded repeat left
     assert rb"[^'\"\t\n\f\r ]{6,}" in loose
@@ -63,7 +63,7 @@ def test_every_example_and_negative_example_gives_the_same_hit_lines(
 
 def test_probes_are_prefilter_hits_and_pass_the_gate(gate: Gate) -> None:
     for probe in PROBES[:-1]:
-        assert PREFILTER.search(probe) is not None
+        assert prefilter().search(probe) is not None
     assert all(gate.may_hit(probe) for probe in PROBES)
     assert not gate.may_hit(b"x = 1\ndef f():\n    return token_type\n")
 
@@ -161,7 +161,7 @@ def test_every_standard_library_module_the_prefilter_hits_passes_the_gate(gate: 
     for path in _stdlib_files():
         data = path.read_bytes()
         agrees(gate, data)
-        hits += PREFILTER.search(data) is not None
+        hits += prefilter().search(data) is not None
     assert hits > 20  # the check above saw real hits
 
 
