@@ -197,14 +197,6 @@ def file_settings() -> dict[str, Converter]:
     return file_keys(Config)
 
 
-def __getattr__(name: str) -> Any:
-    """`FILE_KEYS`, the same table as `file_settings()`, for callers that read it
-    as a constant."""
-    if name == "FILE_KEYS":
-        return file_settings()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def find_config(root: Path) -> Path | None:
     """The config for `root`: in `root` or, inside a git work tree, in the nearest
     folder above it up to the work tree's top (the repository's config applies to

@@ -103,9 +103,9 @@ def scan(
     finally:
         gitblobs.close_readers()
     for problem in gitblobs.check_read(sources, total.unreadable):
-        (total.unscanned if isinstance(problem, unscanned.Unscanned) else total.warnings).append(
-            problem
-        )
+        total.warnings.append(problem)
+        if isinstance(problem, unscanned.Unscanned):
+            total.unscanned.append(problem)
     findings = unscanned.bounded(lambda: _tokens_stage(total, registry), config, started, total)
     findings, doc_values = placeholders.repeated_doc_values(findings)
     if doc_values:

@@ -6,11 +6,14 @@ The baseline, the last step, lives in `baseline.py` and is applied by `pipeline.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import re2
 
 from scanner.pathnames import shown
+
+if TYPE_CHECKING:
+    import pathspec
 
 _COMMENT = re2.compile(
     rb"keysweep:allow(?:[ \t]+([A-Za-z][A-Za-z0-9_.,\- \t]*[A-Za-z0-9_.\-]))?"
@@ -32,11 +35,11 @@ class PathMatcher:
     def __init__(self, globs: Sequence[str]) -> None:
         self._globs = tuple(globs)
         self._names = _Names.of(self._globs)
-        self._compiled: Any = None
+        self._compiled: pathspec.GitIgnoreSpec | None = None
         if self._globs and self._names is None:
             self._spec()  # compiled now: pathspec may refuse one of these globs
 
-    def _spec(self) -> Any:
+    def _spec(self) -> pathspec.GitIgnoreSpec:
         if self._compiled is None:
             import pathspec
 
@@ -103,7 +106,12 @@ class _Names:
         return cls(tuple(suffixes), tuple(prefixes))
 
     def could_name(self, path: str) -> bool:
+        """False only where no glob can match; a name holding a line break is always
+        left to pathspec (before 1.0 its `re` patterns let `$` match before a final
+        newline, so `id_rsa\\n` matched `id_rsa`)."""
         suffixes, prefixes = self._suffixes, self._prefixes
+        if "\n" in path:
+            return True
         return any(n.endswith(suffixes) or n.startswith(prefixes) for n in path.split("/"))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import FILE_KEYS, Config, load_config
+from scanner.config import Config, file_settings, load_config
 from scanner.configfields import limit_fields
 from scanner.errors import ConfigError
 from scanner.model import Severity
@@ -41,7 +41,7 @@ def test_the_limits_listed_on_the_page_are_the_limit_fields() -> None:
 
 
 def test_file_keys_are_the_fields_a_file_may_set() -> None:
-    assert set(FILE_KEYS) == set(FIELDS) - {
+    assert set(file_settings()) == set(FIELDS) - {
         "root",
         "more_registries",
         "source_file",
@@ -77,7 +77,7 @@ def test_every_file_key_reads_its_default_back(tmp_path: Path) -> None:
     import yaml
 
     defaults = Config(root=tmp_path)
-    plain = {k: _plain(getattr(defaults, k)) for k in FILE_KEYS}
+    plain = {k: _plain(getattr(defaults, k)) for k in file_settings()}
     plain = {k: v for k, v in plain.items() if v is not None and v != []}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(plain))
     loaded = load_config(tmp_path / "c.yaml", tmp_path)

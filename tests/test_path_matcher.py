@@ -135,3 +135,11 @@ def test_pathspec_is_imported_only_for_a_path_a_glob_could_name() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_name_with_a_line_break_gets_pathspecs_answer() -> None:
+    """pathspec before 1.0 read globs with `re`, whose `$` matches before a final
+    newline, so a file named `id_rsa\\n` was a key file there: such a path is never
+    ruled out before pathspec is asked, whatever its version answers."""
+    paths = [f"{p}\n" for p in ("id_rsa", "k/x.p12", "a\nb/id_rsa")] + ["id_rsa\nx"]
+    _assert_same(KEY_FILE_GLOBS, paths)

@@ -127,6 +127,8 @@ class GitSource:
         where = self.roots[0]
         for message in inventory.errors:
             yield ScanWarning(where, message)
+        if inventory.errors:  # a treeless clone (`--filter=tree:0`) lists no old blob
+            yield from self._left_out_of_clone("part of the history (commits or trees)")
         yield from (Skipped(p, SkipReason.SUBMODULE) for p in sorted(inventory.submodules))
         yield from (Skipped(p, SkipReason.EXCLUDED) for p in sorted(inventory.excluded))
         yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
@@ -230,20 +232,22 @@ class GitSource:
         lost = unreadable.get(str(self._paths.git_dir), 0)
         if self.planned and lost and self.unreadable + lost == self.planned:
             raise SourceError(self._none_readable(self.planned))
-        return self._left_out_of_clone(self.unreadable + lost)
+        missing = self.unreadable + lost
+        return self._left_out_of_clone(f"{missing} blobs") if missing else []
 
-    def _left_out_of_clone(self, missing: int) -> list[ScanWarning]:
-        """Blobs a partial clone was made without (`--filter=blob:none`, as CI
-        checkouts often are) are history this scan could not read: unscanned
-        content, never a green gate. git is asked only once a blob was missing."""
-        if not missing or not self._is_partial_clone():
+    def _left_out_of_clone(self, what: str) -> list[ScanWarning]:
+        """What a partial clone was made without (blobs with `--filter=blob:none`,
+        trees and their blobs with `--filter=tree:0`, as CI checkouts often are)
+        is history this scan could not read: unscanned content, never a green
+        gate. git is asked only once something could not be read."""
+        if not self._is_partial_clone():
             return []
         from scanner.unscanned import Unscanned
 
         return [
             Unscanned(
                 str(self.base),
-                f"{missing} blobs are not in this partial clone; not scanned "
+                f"{what} not in this partial clone; not scanned "
                 "(fetch them, e.g. git fetch --refetch, or scan a full clone)",
             )
         ]

@@ -108,15 +108,16 @@ def test_an_index_file_that_is_not_there_is_exit_2(staged_secret: Path, tmp_path
     assert len(output.strip().splitlines()) == 1 and "GIT_INDEX_FILE" in output
 
 
-def _partial_clone(make_repo: Any, tmp_path: Path, *, filtered: bool) -> Path:
+def _partial_clone(make_repo: Any, tmp_path: Path, *, filtered: str = "") -> Path:
     """A clone over file:// of a history whose first commit held a token that the
-    tip deleted: with `--filter=blob:none` only the tip's blobs come along."""
+    tip deleted: with `--filter=blob:none` only the tip's blobs come along, with
+    `--filter=tree:0` only the tip's trees and blobs."""
     source: Path = make_repo("source")
     git(source, "config", "uploadpack.allowFilter", "true")
     commit(source, {"old.env": f"T={token()}\n", "a.txt": "one\n"})
     commit(source, {"old.env": None, "a.txt": "two\n"})
     clone = tmp_path / "clone"
-    options = ["--filter=blob:none"] if filtered else []
+    options = [f"--filter={filtered}"] if filtered else []
     git(tmp_path, "clone", "-q", "--no-local", *options, source.as_uri(), str(clone))
     return clone
 
@@ -124,15 +125,23 @@ def _partial_clone(make_repo: Any, tmp_path: Path, *, filtered: bool) -> Path:
 def test_blobs_left_out_of_a_partial_clone_fail_the_gate(make_repo: Any, tmp_path: Path) -> None:
     """The deleted token's blob never reached the clone: the scan did not read that
     history, so it is unscanned content (exit 1 naming the count), not a clean pass."""
-    clone = _partial_clone(make_repo, tmp_path, filtered=True)
+    clone = _partial_clone(make_repo, tmp_path, filtered="blob:none")
     code, output = _keysweep(clone, tmp_path, "git")
     assert code == 1, output
     assert "unscanned-content" in output
-    assert "2 blobs are not in this partial clone" in output
+    assert "2 blobs not in this partial clone" in output
+
+
+def test_a_treeless_clone_fails_the_gate_too(make_repo: Any, tmp_path: Path) -> None:
+    """Without the old commits' trees git log cannot list their blobs at all."""
+    clone = _partial_clone(make_repo, tmp_path, filtered="tree:0")
+    code, output = _keysweep(clone, tmp_path, "git")
+    assert code == 1, output
+    assert "(commits or trees) not in this partial clone" in output
 
 
 def test_a_full_clone_of_the_same_history_finds_the_token(make_repo: Any, tmp_path: Path) -> None:
-    clone = _partial_clone(make_repo, tmp_path, filtered=False)
+    clone = _partial_clone(make_repo, tmp_path)
     code, output = _keysweep(clone, tmp_path, "git")
     assert code == 1, output
     assert "old.env" in output and "unscanned-content" not in output
@@ -153,4 +162,4 @@ def test_a_missing_blob_is_unscanned_content_only_in_a_partial_clone(
     _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
     code, output = _keysweep(repo, tmp_path, "git")
     assert "missing object" in output
-    assert (code, "1 blobs are not in this partial clone" in output) == (int(marked), marked)
+    assert (code, "1 blobs not in this partial clone" in output) == (int(marked), marked)
