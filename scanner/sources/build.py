@@ -102,15 +102,22 @@ def files(config: Config, target: Files) -> list[Source]:
     ]
     folders = [p for p in paths if p.is_dir()]
     if target.git_history and folders:  # a hook passing file names never looks for repositories
-        found.append(_stores(config, folders, config.exclude, "relative"))
+        found.append(_stores(config, folders, config.exclude, "relative", fail_partial=True))
     return found
 
 
 def _stores(
-    config: Config, folders: list[Path], search_exclude: Sequence[str], display: str
+    config: Config,
+    folders: list[Path],
+    search_exclude: Sequence[str],
+    display: str,
+    *,
+    fail_partial: bool,
 ) -> GitStores:
     """The git stores under `folders` (not searched where `search_exclude` says),
-    their histories filtered by `exclude`."""
+    their histories filtered by `exclude`; `fail_partial`: what a partial clone
+    lacks is unscanned content (a scan), or only warnings (a sweep: not on the
+    machine)."""
     from scanner.sources.gitstores import GitStores
 
     return GitStores(
@@ -119,6 +126,7 @@ def _stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display=display,
+        fail_partial=fail_partial,
     )
 
 
@@ -161,7 +169,7 @@ def sweep_sources(config: Config, target: Sweep) -> tuple[HomeSource, GitStores]
         max_file_size=config.max_file_size,
     )
     folders = ([home.home_path] if target.include_home else []) + list(target.roots)
-    return home, _stores(config, folders, exclude, "home")
+    return home, _stores(config, folders, exclude, "home", fail_partial=False)
 
 
 def _sweep(config: Config, target: Sweep) -> list[Source]:

@@ -63,6 +63,9 @@ class GitSource:
     jobs: int = 1
     """Processes the scan runs on: with more than one, the blobs of a history of
     more than `gitblobs.ONE_PROCESS_BLOBS` are read by the process that scans them."""
+    fail_partial: bool = True
+    """Whether what a partial clone was made without is unscanned content, or
+    only warnings (a sweep: it is not on the machine)."""
     blobs_read: int = field(default=0, init=False)
     """Blobs actually read from git (each unique blob once), or handed out to be read."""
     planned: int | None = field(default=None, init=False)
@@ -240,7 +243,7 @@ class GitSource:
         trees and their blobs with `--filter=tree:0`, as CI checkouts often are)
         is history this scan could not read: unscanned content, never a green
         gate. git is asked only once something could not be read."""
-        if not self._is_partial_clone():
+        if not self.fail_partial or not self._is_partial_clone():
             return []
         from scanner.unscanned import Unscanned
 

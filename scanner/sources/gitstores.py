@@ -70,6 +70,11 @@ class GitStores:
     """As FileSource: relative to the root, or 'home' ('~/…' under the home folder)."""
     seen_blobs: set[str] = field(default_factory=set)
     """Blobs read from an earlier store in this run: never read again."""
+    fail_partial: bool = False
+    """Whether what a partial clone was made without is unscanned content (a
+    `scan` of a folder with its history, e.g. a CI checkout made with
+    `--filter=blob:none`); a sweep asks what is on the machine, and a blob a
+    clone never held is not."""
     stores: list[Store] = field(default_factory=list, init=False)
 
     @property
@@ -110,6 +115,7 @@ class GitStores:
                 yield _shown(event, store, prefix)
             else:
                 yield Skipped(prefix + event.path, event.reason)
+        yield from (_shown(w, store, prefix) for w in source.check_read({}))
 
     def _source(self, store: Store) -> GitSource | ScanWarning:
         from scanner.sources.git import GitSource
@@ -125,6 +131,7 @@ class GitStores:
                 exclude=self.history_exclude,
                 max_file_size=self.max_file_size,
                 skip_blobs=self.seen_blobs,
+                fail_partial=self.fail_partial,
             )
         except SourceError as exc:
             reason = str(exc).replace(str(repo), store.display)
@@ -142,14 +149,15 @@ class GitStores:
 
 
 def _shown(error: ScanWarning, store: Store, prefix: str) -> ScanWarning:
-    """A warning about the store, with the store's absolute paths shown as the
-    report shows the store (a sweep never names the home folder)."""
+    """A warning about the store (of the same kind: unscanned content stays so),
+    with the store's absolute paths shown as the report shows the store (a sweep
+    never names the home folder)."""
     path, message = error.path, error.message
     for absolute in sorted({str(store.open_at), str(store.git_dir)}, key=len, reverse=True):
         message = message.replace(absolute, store.display)
         if path == absolute:
-            return ScanWarning(store.display, message, error.level)
-    return ScanWarning(prefix + path, message, error.level)
+            return replace(error, path=store.display, message=message)
+    return replace(error, path=prefix + path, message=message)
 
 
 def relocate(item: Item, repository: str, prefix: str) -> Item:

@@ -8,6 +8,7 @@ line instead of passing with warnings. Real repositories, the real console scrip
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,22 @@ def test_a_missing_blob_is_unscanned_content_only_in_a_partial_clone(
     code, output = _keysweep(repo, tmp_path, "git")
     assert "missing object" in output
     assert (code, "1 blobs not in this partial clone" in output) == (int(marked), marked)
+
+
+def test_a_folder_scan_of_a_partial_clone_fails_the_gate_and_a_sweep_does_not(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    """`scan FOLDER` reads the histories under it: what a partial clone lacks was
+    not scanned. A sweep asks what is on the machine, and a blob a clone never held
+    is not: there it stays a warning."""
+    clone = _partial_clone(make_repo, tmp_path, filtered="blob:none")
+    code, output = _keysweep(tmp_path, tmp_path, "scan", str(clone))
+    assert code == 1, output
+    assert "2 blobs not in this partial clone" in output
+    report = tmp_path / "sweep.json"
+    swept = ("sweep", "--no-progress", "--normal-priority", "--output", str(report), str(clone))
+    code, output = _keysweep(tmp_path, tmp_path, *swept)
+    assert code == 0, output
+    warnings = json.loads(report.read_text())["errors"]
+    assert any("unreadable object" in w["message"] for w in warnings)
+    assert not any("partial clone" in w["message"] for w in warnings)
