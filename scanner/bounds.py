@@ -119,9 +119,11 @@ class StopSignals:
         if _in_main_thread():
             for signum in EXIT_BY_SIGNAL:
                 self._previous[signum] = signal.signal(signum, self._handle)
+        _ACTIVE.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        _ACTIVE.remove(self)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
@@ -138,6 +140,18 @@ class StopSignals:
         if self.signum is None:
             return None
         return f"stopped by {signal.Signals(self.signum).name}"
+
+
+_ACTIVE: list[StopSignals] = []
+"""The stop signals in force, innermost last."""
+
+
+def raise_if_stopped() -> None:
+    """Raise Interrupted once SIGINT or SIGTERM has asked a scan in force to stop:
+    for a wait the signal itself does not cut short (its handler only notes it
+    while the scanner is being built), such as a compile in a child."""
+    if any(stop.signum is not None for stop in _ACTIVE):
+        raise Interrupted
 
 
 class _Held:

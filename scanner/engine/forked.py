@@ -33,6 +33,7 @@ import contextlib
 import gc
 import itertools
 import os
+import select
 import signal
 import struct
 import sys
@@ -43,11 +44,15 @@ PR_SET_PDEATHSIG = 1
 LENGTH = struct.Struct("<Q")
 """The answer's length, before the answer."""
 CHUNK = 1 << 20
+POLL_MS = 100
+"""How often (milliseconds) the caller's `check` runs while the child computes."""
 
 
-def call(compute: Callable[[], bytes]) -> bytes | None:
+def call(compute: Callable[[], bytes], check: Callable[[], None] = lambda: None) -> bytes | None:
     """`compute()` run in a forked child; None where no child gave a whole
-    answer (not Linux, no fork, the child failed, died or was killed)."""
+    answer (not Linux, no fork, the child failed, died or was killed).
+    `check` is called every POLL_MS while the answer is awaited: what it
+    raises ends the wait (the child is killed and reaped first) and is raised."""
     if not sys.platform.startswith("linux"):
         return None
     die_with_parent = _death_signal()
@@ -56,13 +61,16 @@ def call(compute: Callable[[], bytes]) -> bytes | None:
     except OSError:
         return None
     try:
-        return _forked(compute, pipe, die_with_parent)
+        return _forked(compute, pipe, die_with_parent, check)
     finally:
         _close(pipe)
 
 
 def _forked(
-    compute: Callable[[], bytes], pipe: list[int], die_with_parent: Callable[[], None]
+    compute: Callable[[], bytes],
+    pipe: list[int],
+    die_with_parent: Callable[[], None],
+    check: Callable[[], None],
 ) -> bytes | None:
     """Fork, then take the child's answer from `pipe` (reader, writer) and reap
     the child, whatever happens here meanwhile (an exception kills it first).
@@ -80,7 +88,7 @@ def _forked(
         if forks[0] == 0:
             _child(compute, pipe[1], die_with_parent)
         os.close(pipe.pop())  # the writer: the child's end is then the only one
-        answer = _receive(pipe[0])
+        answer = _receive(pipe[0], check)
         _wait(forks[0], waits)
     except BaseException as exc:
         _abandon(forks, waits)
@@ -129,10 +137,19 @@ def _wait(pid: int, waits: list[tuple[int, int]]) -> None:
         waits.append((pid, 0))
 
 
-def _receive(reader: int) -> bytes | None:
-    """What the child wrote, when it is exactly one length-framed answer."""
+def _receive(reader: int, check: Callable[[], None]) -> bytes | None:
+    """What the child wrote, when it is exactly one length-framed answer;
+    `check` is called whenever nothing came for POLL_MS."""
     chunks: list[bytes] = []
-    while chunk := os.read(reader, CHUNK):
+    waiting = select.poll()  # not select(): a descriptor past 1023 is fine
+    waiting.register(reader, select.POLLIN)
+    while True:
+        if not waiting.poll(POLL_MS):
+            check()
+            continue
+        chunk = os.read(reader, CHUNK)
+        if not chunk:
+            break
         chunks.append(chunk)
     data = b"".join(chunks)
     del chunks

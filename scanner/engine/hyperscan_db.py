@@ -64,6 +64,7 @@ from typing import Any, Literal
 
 import hyperscan
 
+from scanner import bounds
 from scanner.engine import forked
 from scanner.engine.cachefile import read_private, read_private_file, write_private
 from scanner.engine.compiled import Mode, SidePatterns
@@ -254,8 +255,10 @@ def _built_apart(expressions: Sequence[bytes], rules: int, side: Sequence[bytes]
     """`_decide` run in a forked child (`forked.call`), which sends back what a
     cache file holds; this process loads it as it loads a cache file and never
     holds the compiler's heap. None when the child gave no sound answer: the
-    caller then compiles here (and raises what that raises)."""
-    answer = forked.call(lambda: _answer(expressions, rules, side))
+    caller then compiles here (and raises what that raises). A scan asked to
+    stop while the child compiles kills it and stops (`bounds.Interrupted`)
+    rather than waiting seconds for a database it will not use."""
+    answer = forked.call(lambda: _answer(expressions, rules, side), bounds.raise_if_stopped)
     return None if answer is None else _loaded(answer, rules, side)
 
 

@@ -128,7 +128,7 @@ def test_the_engine_built_from_a_child_finds_what_an_in_process_build_finds(
 ) -> None:
     apart = Engine(rules, cache_dir=None, side=SIDE)
     assert compiled_here == [] and len(forks) == 1 and apart.has_side
-    monkeypatch.setattr(forked, "call", lambda compute: None)  # no child: compiled here
+    monkeypatch.setattr(forked, "call", lambda *args: None)  # no child: compiled here
     here = Engine(rules, cache_dir=None, side=SIDE)
     assert compiled_here == [os.getpid()]
     assert (
@@ -291,9 +291,15 @@ def _wait_for(marker: Path) -> int:
     raise AssertionError("the child never started")
 
 
+@pytest.mark.parametrize("raise_now", [True, False], ids=["scanning", "building"])
 def test_an_interrupted_parent_kills_and_reaps_its_child(
-    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch, raise_now: bool
 ) -> None:
+    """While a batch runs in the main process a stop signal raises at once; while
+    the scanner is built it is only noted (`raise_now` off), so the wait must look
+    for it. Either way the child is killed and reaped and the build ends with
+    Interrupted rather than once the compile is done (this child would sleep for a
+    minute)."""
     marker = tmp_path / "child.pid"
     monkeypatch.setattr(hyperscan_db, "_answer", _slow_answer(marker))
 
@@ -303,12 +309,20 @@ def test_an_interrupted_parent_kills_and_reaps_its_child(
 
     started = time.monotonic()
     with bounds.StopSignals() as stop:
-        stop.raise_now = True  # as while a batch runs in the main process
+        stop.raise_now = raise_now
         threading.Thread(target=interrupt).start()
         with pytest.raises(bounds.Interrupted):
             hyperscan_db.HyperscanDatabase(["abc"])
+    assert stop.signum == signal.SIGINT
     assert time.monotonic() - started < 30
     assert forks == [int(marker.read_text())]  # the fixture checks it was reaped
+
+
+def test_without_a_stop_the_wait_for_the_child_goes_on() -> None:
+    """`raise_if_stopped` outside any scan, and inside one not asked to stop, is silent."""
+    bounds.raise_if_stopped()
+    with bounds.StopSignals():
+        bounds.raise_if_stopped()
 
 
 STOPPED = textwrap.dedent(
@@ -419,7 +433,7 @@ def test_the_cache_file_from_a_child_is_the_one_an_in_process_compile_writes(
     rules: list[Rule], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Engine(rules, cache_dir=tmp_path / "apart", side=SIDE)
-    monkeypatch.setattr(forked, "call", lambda compute: None)
+    monkeypatch.setattr(forked, "call", lambda *args: None)
     Engine(rules, cache_dir=tmp_path / "here", side=SIDE)
     (apart,) = (tmp_path / "apart").glob("hyperscan-*.db")
     (here,) = (tmp_path / "here").glob("hyperscan-*.db")
