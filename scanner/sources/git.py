@@ -239,8 +239,8 @@ class GitSource:
     def _not_in_clone(self, ids: Sequence[str]) -> set[str]:
         """The blobs a partial clone was made without. git, which may not fetch them,
         stops at each one, and starting it again after each cost 19-44 ms apiece
-        (`keysweep git CLONE --jobs 1`, blob:none clones lacking 500 of 6,601 and
-        5,001 of 25,001 blobs: 8.9-9.9 s and 221 s), so the objects the clone holds
+        (`keysweep git CLONE --jobs 1`, blob:none clones lacking 500 of 6,600 and
+        5,000 of 25,000 blobs: 8.9-9.9 s and 221 s), so the objects the clone holds
         are listed at once instead (14 ms for 20,134 objects; the same scans take
         0.35-0.47 s and 0.63-0.82 s); nothing for any other repository."""
         if not ids or not self._is_partial_clone():
