@@ -30,10 +30,17 @@ class PathMatcher:
     key-file gate's 47 globs) is put off until a path comes that one of the
     globs could name (`_Names`): a pre-commit hook on a few source files never
     needs it. Globs that could make pathspec raise are compiled at once, so an
-    invalid glob is refused where it always was."""
+    invalid glob is refused where it always was.
+
+    A line break in a path is an ordinary character to git, but pathspec's `.`
+    does not match it (so `a\nb/id_rsa` escaped the glob `id_rsa`), and before
+    1.0 its `$` also matched before a final one. pathspec is handed each line
+    break as a stand-in that no glob holds (`_stand_in`), which its patterns read
+    as git reads the line break."""
 
     def __init__(self, globs: Sequence[str]) -> None:
         self._globs = tuple(globs)
+        self._line_break = _stand_in(self._globs)
         self._names = _Names.of(self._globs)
         self._compiled: pathspec.GitIgnoreSpec | None = None
         if self._globs and self._names is None:
@@ -49,7 +56,7 @@ class PathMatcher:
     def matches(self, path: str) -> bool:
         if not self._globs:
             return False
-        path = shown(path).lstrip("/").removeprefix("~/")
+        path = self._normal(path)
         if self._names is not None and not self._names.could_name(path):
             return False
         return bool(self._spec().match_file(path))
@@ -59,13 +66,40 @@ class PathMatcher:
         (`identity/`) does not make the files inside that folder match."""
         if not self._globs:
             return False
-        path = path.lstrip("/").removeprefix("~/")
+        path = self._normal(path)
         if self._names is not None and not self._names.could_name(path):
             return False
         return _names_file(self._spec().patterns, path)
 
+    def _normal(self, path: str) -> str:
+        """The path as pathspec is asked about it: shown (pathspec's re2 backend
+        refuses a lone surrogate; `matches_file` reads the same name, so the key-file
+        gate never rules out a name a key-file rule names), root-relative, with its
+        line breaks stood in."""
+        path = shown(path).lstrip("/").removeprefix("~/")
+        return path.replace("\n", self._line_break) if "\n" in path else path
+
     def __bool__(self) -> bool:
         return bool(self._globs)
+
+
+_STAND_INS = ("\v", "\t")
+"""The characters next to the line break: a range (`[a-z]`) that holds neither
+itself nor the line break at an end holds the line break exactly when it holds
+either of them."""
+
+
+def _stand_in(globs: Sequence[str]) -> str:
+    """The character pathspec gets for a line break: one that no glob holds, so no
+    glob names it but as `*`, `?`, `**` or a range name the line break. A glob
+    holding a line break is refused, as no gitignore line can hold one."""
+    held = set().union(*globs)
+    if "\n" in held:
+        raise ValueError("a glob cannot hold a line break")
+    free = [c for c in _STAND_INS if c not in held]
+    if not free:
+        raise ValueError("globs holding both a tab and a vertical tab are not supported")
+    return free[0]
 
 
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@~%,=:/*?")
@@ -106,12 +140,10 @@ class _Names:
         return cls(tuple(suffixes), tuple(prefixes))
 
     def could_name(self, path: str) -> bool:
-        """False only where no glob can match; a name holding a line break is always
-        left to pathspec (before 1.0 its `re` patterns let `$` match before a final
-        newline, so `id_rsa\\n` matched `id_rsa`)."""
+        """False only where no glob can match. The path holds no line break (each was
+        stood in), so pathspec's `$` (before 1.0 it matched before a final line break
+        too, so `id_rsa\\n` matched `id_rsa`) matches only at the path's end."""
         suffixes, prefixes = self._suffixes, self._prefixes
-        if "\n" in path:
-            return True
         return any(n.endswith(suffixes) or n.startswith(prefixes) for n in path.split("/"))
 
 

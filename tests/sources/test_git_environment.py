@@ -9,11 +9,17 @@ line instead of passing with warnings. Real repositories, the real console scrip
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import commit, git, keysweep_with_token_rule, token
+from click.testing import CliRunner
+from support import TOKEN_RULE, commit, git, keysweep_with_token_rule, token
+
+from scanner.cli import cli
+from scanner.sources import gitblobs
+from scanner.sources.git import NOT_IN_CLONE
 
 
 def _keysweep(cwd: Path, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
@@ -183,3 +189,112 @@ def test_a_folder_scan_of_a_partial_clone_fails_the_gate_and_a_sweep_does_not(
     warnings = json.loads(report.read_text())["errors"]
     assert any("unreadable object" in w["message"] for w in warnings)
     assert not any("partial clone" in w["message"] for w in warnings)
+
+
+FILES = gitblobs.ONE_PROCESS_BLOBS + 100
+CHANGED = 200
+
+
+def _fast_import(repo: Path, secret: str) -> None:
+    """Two commits through `git fast-import`: FILES small files of distinct content
+    and `old.env` holding `secret`; then `old.env` deleted and CHANGED files
+    changed. A `--filter=blob:none` clone holds the tip's FILES blobs and lacks the
+    other CHANGED + 1."""
+
+    def data(content: bytes) -> bytes:
+        return b"data %d\n%s\n" % (len(content), content)
+
+    def commit_of(message: bytes, changes: list[bytes], when: int) -> bytes:
+        who = b"committer Test Committer <committer@example.test> %d +0000\n" % when
+        return b"commit refs/heads/main\n" + who + data(message) + b"".join(changes)
+
+    def put(n: int, version: bytes) -> bytes:
+        return b"M 100644 inline d%d/f%d.txt\n" % (n % 64, n) + data(b"n = %d%s\n" % (n, version))
+
+    made = [put(n, b"") for n in range(FILES)]
+    made.append(b"M 100644 inline old.env\n" + data(f"T={secret}\n".encode()))
+    changed = [b"D old.env\n"] + [put(n, b" again") for n in range(CHANGED)]
+    stream = commit_of(b"many\n", made, 1_700_000_000) + commit_of(
+        b"next\n", changed, 1_700_000_100
+    )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream, check=True)
+
+
+@pytest.fixture
+def large_source(make_repo: Any) -> Path:
+    """A history of more blobs than one process reads (`ONE_PROCESS_BLOBS`), whose
+    first commit held a token that the tip deleted, served for filtered clones."""
+    source: Path = make_repo("large-source")
+    _fast_import(source, token())
+    git(source, "config", "uploadpack.allowFilter", "true")
+    return source
+
+
+def _clone(source: Path, clone: Path, *options: str) -> Path:
+    git(
+        source.parent,
+        *("-c", "protocol.file.allow=always", "clone", "-q", "--no-local", *options),
+        *(source.as_uri(), str(clone)),
+    )
+    return clone
+
+
+def _scan(clone: Path, tmp_path: Path, jobs: str) -> tuple[int, dict[str, Any], str]:
+    """The real CLI, `keysweep git CLONE --jobs JOBS --format json`, in this process."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(TOKEN_RULE)
+    args = ["git", str(clone), "--no-builtin-rules", "--rules", str(rules)]
+    result = CliRunner().invoke(cli, [*args, "--jobs", jobs, "--format", "json"])
+    return result.exit_code, json.loads(result.stdout or "{}"), result.stderr
+
+
+def _lacking(report: dict[str, Any]) -> list[str]:
+    return [e["message"] for e in report["errors"] if "object" in e["message"]]
+
+
+def test_a_partial_clone_read_by_workers_fails_the_gate(
+    large_source: Path, tmp_path: Path, pools: list[int]
+) -> None:
+    """Workers read a large history's blobs themselves; the blobs a
+    `--filter=blob:none` clone was made without are unscanned content, as in one
+    process. They are never handed out: git, which may not fetch them, stops at
+    each, and a worker would start it again after each (19-44 ms apiece)."""
+    clone = _clone(large_source, tmp_path / "clone", "--filter=blob:none")
+    code, report, errors = _scan(clone, tmp_path, "2")
+    assert pools == [1]
+    assert code == 1, errors
+    [finding] = report["findings"]
+    assert finding["rule"] == "unscanned-content" and finding["path"] == str(clone)
+    assert finding["message"].startswith(f"{CHANGED + 1} blobs not in this partial clone")
+    assert report["summary"]["items_scanned"] == FILES
+    lacking = _lacking(report)
+    assert len(lacking) == CHANGED + 1 and all(m.startswith(NOT_IN_CLONE) for m in lacking)
+    assert any(e["path"] == "old.env" for e in report["errors"])
+
+
+def test_one_process_asks_git_for_a_lacking_blob_once(
+    large_source: Path, tmp_path: Path, pools: list[int]
+) -> None:
+    """Read in the main process, the first blob git cannot give shows the clone is
+    partial: the others it lacks are answered from the list of what it holds."""
+    clone = _clone(large_source, tmp_path / "clone", "--filter=blob:none")
+    code, report, errors = _scan(clone, tmp_path, "1")
+    assert pools == []
+    assert code == 1, errors
+    assert report["findings"][0]["message"].startswith(f"{CHANGED + 1} blobs not in")
+    lacking = _lacking(report)
+    assert len(lacking) == CHANGED + 1
+    assert sum(not m.startswith(NOT_IN_CLONE) for m in lacking) == 1
+
+
+def test_a_full_clone_read_by_workers_finds_the_token(
+    large_source: Path, tmp_path: Path, pools: list[int]
+) -> None:
+    clone = _clone(large_source, tmp_path / "clone.git", "--bare")
+    code, report, errors = _scan(clone, tmp_path, "2")
+    assert pools == [1]
+    assert code == 1, errors
+    found = [(f["rule"], f["path"]) for f in report["findings"]]
+    assert found == [("test.kswtest-token", "old.env")]
+    assert report["summary"]["items_scanned"] == FILES + CHANGED + 1
+    assert report["errors"] == []
