@@ -22,6 +22,7 @@ from scanner.configfields import (
     merged_fields,
     meta,
     to_contexts,
+    to_globs,
     to_paths,
     to_regexes,
     to_registries,
@@ -115,10 +116,10 @@ class Config:
     all of them merge into one (`registry_files`)."""
     hash_key_file: Path | None = None
     """A file holding the organisation's key for secret hashes (`scanner.hashkey`)."""
-    exclude: tuple[str, ...] = field(default=(), metadata=meta(merge=True))
+    exclude: tuple[str, ...] = field(default=(), metadata=meta(merge=True, parse=to_globs))
     """Globs (gitignore-style, matched on the root-relative path): never read."""
     allow_paths: tuple[str, ...] = field(
-        default=(), metadata=meta(merge=True, alias="allowlist_paths")
+        default=(), metadata=meta(merge=True, alias="allowlist_paths", parse=to_globs)
     )
     """Globs of paths whose findings are allowed (test data)."""
     allow_values: tuple[str, ...] = field(default=(), metadata=meta(merge=True, parse=to_regexes))
@@ -143,7 +144,9 @@ class Config:
     passphrases: tuple[str, ...] = DEFAULT_PASSPHRASES
     max_seconds: float | None = None
     max_bytes: int | None = None
-    sweep_exclude: tuple[str, ...] = DEFAULT_SWEEP_EXCLUDES
+    sweep_exclude: tuple[str, ...] = field(
+        default=DEFAULT_SWEEP_EXCLUDES, metadata=meta(parse=to_globs)
+    )
     low_priority: bool = False
     progress: bool = field(default=False, metadata=meta(file=False))
     source_file: Path | None = field(default=None, metadata=meta(file=False))

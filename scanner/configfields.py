@@ -189,6 +189,16 @@ def to_contexts(value: Any, where: str, base: Path) -> tuple[str, ...]:
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def to_globs(value: Any, where: str, base: Path) -> tuple[str, ...]:
+    """Path globs are matched on every path: a bad one is a config error now, not
+    a crash at the first path."""
+    from scanner.suppress import check_globs
+
+    globs = to_strings(value, where, base)
+    check_globs(globs, where)
+    return globs
+
+
 def to_regexes(value: Any, where: str, base: Path) -> tuple[str, ...]:
     """Value allowlists run in RE2 on every match: a bad one is a config error now,
     not a crash in a worker later."""

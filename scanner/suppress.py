@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import re2
 
+from scanner.errors import ConfigError
 from scanner.pathnames import shown
 
 if TYPE_CHECKING:
@@ -81,6 +82,34 @@ class PathMatcher:
 
     def __bool__(self) -> bool:
         return bool(self._globs)
+
+
+def check_globs(globs: Sequence[str], where: str) -> None:
+    """ConfigError naming the first glob of `globs` that pathspec (or a line break)
+    refuses: a glob given on the command line or in a config file is the user's to
+    fix (exit 2), not a crash when the first path is matched."""
+    try:
+        PathMatcher(globs)
+    except Exception as exc:
+        bad = next((g for g in globs if _refused(g)), None)
+        what = f"invalid glob {bad!r}" if bad is not None else "invalid globs"
+        raise ConfigError(f"{where}: {what}: {_glob_problem(exc)}") from None
+
+
+def _refused(glob: str) -> bool:
+    try:
+        PathMatcher([glob])._spec()
+    except Exception:
+        return True
+    return False
+
+
+def _glob_problem(exc: Exception) -> str:
+    """What was wrong with a glob, in words that quote only the glob itself."""
+    import re
+
+    text = exc.msg if isinstance(exc, re.error) else str(exc)  # not the regex's offsets
+    return " ".join(text.split())[:200] or type(exc).__name__
 
 
 _STAND_INS = ("\v", "\t")

@@ -16,6 +16,7 @@ from scanner.detectors import DETECTORS, check_detector_names
 from scanner.errors import ConfigError
 from scanner.model import Report, Severity
 from scanner.report import REPORTERS
+from scanner.suppress import check_globs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,6 +175,8 @@ def build_config(
     other commands cache compiled rules in the user's cache folder."""
     check_output(values.get("output"))
     check_detector_names(values.get("detectors") or (), "--detector")
+    check_globs(values.get("exclude") or (), "--exclude")
+    check_globs(values.get("allow_paths") or (), "--allow-path")
     config_path = values.get("config_path")
     if config_path is None and not discover:
         config = Config(root=root)
