@@ -243,7 +243,7 @@ class GitSource:
         5,000 of 25,000 blobs: 8.9-9.9 s and 221 s), so the objects the clone holds
         are listed at once instead (14 ms for 20,134 objects; the same scans take
         0.35-0.47 s and 0.63-0.82 s); nothing for any other repository."""
-        if not ids or not self._is_partial_clone():
+        if not ids or not _holds_promised(self._paths.git_dir) or not self._is_partial_clone():
             return set()
         wanted = set(ids)
         listing = self._git.spawn(
@@ -331,6 +331,26 @@ class GitSource:
             f"{self.base}: git could read none of the {count} {what} "
             "(the repository is damaged, or GIT_* variables point elsewhere)"
         )
+
+
+def _holds_promised(git_dir: Path) -> bool:
+    """Whether the store may be a partial clone: git marks each pack it fetched
+    from a promisor remote with a `.promisor` file beside it (kept through `gc` and
+    `repack`). Listing the pack folder spares every other history handed out to
+    workers the two git calls of `_is_partial_clone` (3.4 ms before its first
+    batch). Where the folder cannot be read, git is asked. Only the speed of a
+    partial clone rests on this: what it lacks is still unscanned content."""
+    common = git_dir
+    try:  # a linked worktree's git dir names the store's own (`commondir`)
+        common = git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return True
+    try:
+        return any(name.endswith(".promisor") for name in os.listdir(common / "objects" / "pack"))
+    except OSError:
+        return True
 
 
 def reading_order(inventory: gitlog.Inventory, skip: Collection[str] = ()) -> list[str]:

@@ -19,7 +19,7 @@ from support import TOKEN_RULE, commit, git, keysweep_with_token_rule, token
 
 from scanner.cli import cli
 from scanner.sources import gitblobs
-from scanner.sources.git import NOT_IN_CLONE
+from scanner.sources.git import NOT_IN_CLONE, _holds_promised
 
 
 def _keysweep(cwd: Path, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
@@ -298,3 +298,22 @@ def test_a_full_clone_read_by_workers_finds_the_token(
     assert found == [("test.kswtest-token", "old.env")]
     assert report["summary"]["items_scanned"] == FILES + CHANGED + 1
     assert report["errors"] == []
+
+
+def test_only_a_store_with_promisor_packs_may_be_a_partial_clone(
+    large_source: Path, tmp_path: Path
+) -> None:
+    """Large histories are asked whether they are partial clones only when their
+    pack folder holds a `.promisor` mark (git keeps it through `gc`), from a linked
+    worktree too; a folder that cannot be listed leaves the question to git."""
+    partial = _clone(large_source, tmp_path / "partial", "--filter=blob:none", "--no-checkout")
+    full = _clone(large_source, tmp_path / "full.git", "--bare")
+    assert _holds_promised(partial / ".git") and not _holds_promised(full)
+    git(partial, "gc", "-q")
+    assert _holds_promised(partial / ".git")
+    git(full, "worktree", "add", "-q", str(tmp_path / "linked"))
+    [linked] = (full / "worktrees").iterdir()
+    assert not _holds_promised(linked)
+    (linked / "commondir").write_text(str(partial / ".git") + "\n")
+    assert _holds_promised(linked)
+    assert _holds_promised(tmp_path / "no-such-store")
