@@ -54,6 +54,7 @@ MAX_HEADER_LINES = 100_000
 INDEX_SECONDS = 120.0
 """How long git may take to index a bundle's pack when no item bound is set."""
 OID_DIGITS = {"sha1": 40, "sha256": 64}
+"""Hex digits of an object id in each object format (`@object-format=`)."""
 CAPABILITIES = ("object-format", "filter")
 """The v3 capabilities git knows; a bundle that needs another is refused, as git refuses it."""
 HOW_TO_SCAN = (
@@ -111,7 +112,10 @@ def is_bundle(path: Path) -> bool:
         return False
 
 
-def file_id(path: str | Path) -> FileId | None:
+def file_id(path: str | Path | None) -> FileId | None:
+    """The file's identity, which every name of it shares; None if there is none."""
+    if path is None:
+        return None
     try:
         info = os.stat(path)
     except OSError:
@@ -130,10 +134,9 @@ class NotRead(Unscanned):
 def unread(item: Item) -> NotRead:
     """The record for an item that is a bundle; dropped if the stores read its file."""
     origin = item.origin
-    on_disk = origin.fs_path is not None and origin.archive_member is None
     where = "!".join(filter(None, (origin.path, origin.archive_member)))
-    found = file_id(origin.fs_path) if on_disk and origin.fs_path else None
-    return NotRead(where, f"a git bundle: {HOW_TO_SCAN}", file=found)
+    on_disk = origin.fs_path if origin.archive_member is None else None
+    return NotRead(where, f"a git bundle: {HOW_TO_SCAN}", file=file_id(on_disk))
 
 
 def drop_read(total: ItemResult, sources: Sequence[Source], base: str | None) -> None:
@@ -226,13 +229,15 @@ class _Fields:
     def _capability(self, text: bytes) -> None:
         if not self.v3 or self.past_capabilities:
             raise BundleError("a capability line where none may be")
-        key, _, value = text.partition(b"=")
-        if key == b"object-format" and value.decode("ascii", "replace") in OID_DIGITS:
-            self.object_format = value.decode("ascii")
-        elif key == b"filter":
-            self.filtered = True
-        else:
+        key, _, value = (part.decode("ascii", "replace") for part in text.partition(b"="))
+        if key not in CAPABILITIES:
             raise BundleError("a capability this reader does not know")
+        if key == "filter":
+            self.filtered = True
+        elif value in OID_DIGITS:
+            self.object_format = value
+        else:
+            raise BundleError("an object format this reader does not know")
 
     def _oid(self, text: bytes) -> None:
         if len(text) != OID_DIGITS[self.object_format] or not _HEX.fullmatch(text):
@@ -371,9 +376,9 @@ def _write_refs(git: SafeGit, refs: Sequence[tuple[str, str]]) -> None:
     """The bundle's refs in the repository, so that commits are attributed; its
     `HEAD` (else its first ref to a commit) as a detached HEAD. A ref to an
     object the pack does not hold makes the bundle damaged."""
-    kinds = _object_kinds(git, {oid for _, oid in refs})
-    if len(kinds) < len({oid for _, oid in refs}):
-        missing = len({oid for _, oid in refs} - kinds.keys())
+    named_objects = {oid for _, oid in refs}
+    kinds = _object_kinds(git, named_objects)
+    if missing := len(named_objects - kinds.keys()):
         raise BundleError(f"{missing} of its refs name objects that are not in it")
     named = [(name, oid) for name, oid in refs if name != "HEAD"]
     if named:

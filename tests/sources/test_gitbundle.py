@@ -173,6 +173,8 @@ def test_what_cannot_be_read_is_unscanned_and_the_rest_goes_on(made: dict[str, A
     clash = b" refs/heads/a\n" + head + b" refs/heads/a/b\n"  # one name inside the other
     assert branch in whole
     (folder / "clash.bundle").write_bytes(whole.replace(branch, clash, 1))
+    filtered = whole.replace(b"# v2 git bundle\n", b"# v3 git bundle\n@filter=blob:none\n", 1)
+    (folder / "filtered.bundle").write_bytes(filtered)  # as git 2.41's `bundle create --filter`
     made["wide"].bundle(folder / "wide.bundle")
     other = checksummed("ghp_")
     (folder / "note.txt").write_text(f"token = {other}\n")
@@ -182,6 +184,7 @@ def test_what_cannot_be_read_is_unscanned_and_the_rest_goes_on(made: dict[str, A
     assert sorted(records) == [
         "clash.bundle",
         "cut.bundle",
+        "filtered.bundle",
         "lying.bundle",
         "renamed.bak",
         "thin.bundle",
@@ -190,9 +193,14 @@ def test_what_cannot_be_read_is_unscanned_and_the_rest_goes_on(made: dict[str, A
     assert "not read" in records["renamed.bak"][0]
     assert "could not index its pack" in records["cut.bundle"][0]
     assert "objects that are not in it" in records["lying.bundle"][0]
+    assert ["made with a filter" in m for m in records["filtered.bundle"]] == [True]
     assert any("thin git bundle" in m and "1 prerequisite" in m for m in records["thin.bundle"])
     tokens = {p["path"]: p for p in places(report) if p["rule"] == "vcs.github-pat-classic"}
-    assert set(tokens) == {"note.txt", "wide.bundle/deploy/settings.env"}
+    assert set(tokens) == {
+        "note.txt",
+        "wide.bundle/deploy/settings.env",
+        "filtered.bundle/deploy/settings.env",  # what it holds is read
+    }
     assert tokens["wide.bundle/deploy/settings.env"]["commit"] == made["wide"].commit
     assert other not in json.dumps(report)
 
