@@ -126,6 +126,8 @@ class GitStores:
         """A bundle's history, through its temporary repository; what cannot be
         read is unscanned content, shown at the bundle."""
         found = gitbundle.file_id(store.open_at)
+        if found in self.bundle_files:  # another name (a hard link) of a bundle already read
+            return
         if found is not None:
             self.bundle_files.add(found)
         try:
