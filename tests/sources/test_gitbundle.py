@@ -108,7 +108,9 @@ def test_a_sweep_finds_the_deleted_token_in_a_bundle(made: dict[str, Any]) -> No
     project: Project = made["project"]
     home = made["base"] / "home"
     project.bundle(home / "backups" / "project.bundle")
-    code, report = report_of("sweep", str(home / "backups"), "--no-progress", home=home)
+    code, report = report_of(
+        "sweep", str(home / "backups"), "--no-progress", "--normal-priority", home=home
+    )
     assert code == 1
     (found,) = [p for p in places(report) if p["rule"] == "vcs.github-pat-classic"]
     assert found["repository"] == "~/backups/project.bundle"
