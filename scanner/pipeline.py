@@ -102,6 +102,10 @@ def scan(
         )
     finally:
         gitblobs.close_readers()
+    if total.unscanned:  # a git bundle's bytes met by the file walk, read as a store or not
+        from scanner.sources.gitbundle import drop_read
+
+        drop_read(total, sources, _base(sources))
     for problem in gitblobs.check_read(sources, total.unreadable):
         total.warnings.append(problem)
         if isinstance(problem, unscanned.Unscanned):
@@ -298,6 +302,8 @@ class _Worker:
         result.nbytes += len(data)
         if expand and self.config.archives and self._expand_archive(item, data, result):
             return
+        if data.startswith(b"# v") and (bundle := _bundle_record(item, data)):
+            result.unscanned.append(bundle)  # a git history, never a clean binary skip
         if is_binary(data) and not self._is_key_container(item.origin, data):
             result.skipped[SkipReason.BINARY] += 1
             return
@@ -449,6 +455,16 @@ class _Worker:
         from scanner.registry.crosscheck import check_secret
 
         return check_secret(self.registry, secret)
+
+
+def _bundle_record(item: Item, data: bytes) -> unscanned.Unscanned | None:
+    """For bytes that start as a git bundle (`gitbundle.SIGNATURES`, each `# v…`),
+    the unscanned record that stays unless the git stores read that very file
+    (`gitbundle.drop_read`). The module is imported only for bytes that start
+    with `# v`: a hook never imports it."""
+    from scanner.sources import gitbundle
+
+    return gitbundle.unread(item) if gitbundle.signed(data) else None
 
 
 @functools.cache

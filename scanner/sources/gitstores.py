@@ -7,11 +7,17 @@ a repository's object store. `GitStores` finds every store under its roots
 worktrees' and submodules' git dirs) and scans each through `GitSource`, so
 history is read by the same hardened git calls as `keysweep git --all-objects`.
 
+A git bundle (`git bundle create FILE --all`) is a whole history in one file:
+a regular file named `*.bundle` that starts with a bundle signature is a store
+too, read through a temporary repository (`gitbundle`).
+
 A store is scanned once however many work trees point at it, and a blob already
 read from one store (a second clone of the same project) is not read again: the
 whole run scans each blob once. Each item names its repository; its path is the
 repository's display path joined with the path inside the repository. A store
-git cannot read (another user's, damaged) is a warning; the scan goes on.
+git cannot read (another user's, damaged) is a warning; the scan goes on. A
+bundle that cannot be read whole is unscanned content: nothing else on the
+machine holds what it was made from.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from typing import TYPE_CHECKING
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Item, Origin, ScanWarning
-from scanner.sources import Skipped, SourceEvent
+from scanner.sources import Skipped, SourceEvent, gitbundle
 from scanner.sources.gitsafe import discover
 from scanner.suppress import PathMatcher
+from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
     from scanner.sources.git import GitSource
@@ -52,8 +59,11 @@ class Store:
     git_dir: Path
     """The git dir that git opens at `open_at` (a linked worktree's own)."""
     open_at: Path
-    """The work tree where it was found, or the git dir of a store without one."""
+    """The work tree where it was found, or the git dir of a store without one
+    (for a bundle, the bundle's file)."""
     display: str
+    bundle: bool = False
+    """A git bundle file, read through a temporary repository."""
 
 
 @dataclass
@@ -75,7 +85,11 @@ class GitStores:
     `scan` of a folder with its history, e.g. a CI checkout made with
     `--filter=blob:none`); a sweep asks what is on the machine, and a blob a
     clone never held is not."""
+    bundle_limits: gitbundle.Limits = gitbundle.DEFAULT_LIMITS
+    """The size and time bounds of one bundle (`archive_max_bytes`, `item_max_seconds`)."""
     stores: list[Store] = field(default_factory=list, init=False)
+    bundle_files: set[gitbundle.FileId] = field(default_factory=set, init=False)
+    """Bundles this source took as stores: read, or reported as not read."""
 
     @property
     def roots(self) -> tuple[str, ...]:
@@ -93,6 +107,9 @@ class GitStores:
         if any(s.common_dir == store.common_dir for s in self.stores):
             return
         self.stores.append(store)
+        if store.bundle:
+            yield from self._bundle(store)
+            return
         source = self._source(store)
         if isinstance(source, ScanWarning):
             yield source
@@ -104,6 +121,35 @@ class GitStores:
             yield _shown(
                 ScanWarning(str(store.open_at), f"git history not scanned: {exc}"), store, prefix
             )
+
+    def _bundle(self, store: Store) -> Iterator[SourceEvent]:
+        """A bundle's history, through its temporary repository; what cannot be
+        read is unscanned content, shown at the bundle."""
+        found = gitbundle.file_id(store.open_at)
+        if found in self.bundle_files:  # another name (a hard link) of a bundle already read
+            return
+        if found is not None:
+            self.bundle_files.add(found)
+        try:
+            with gitbundle.unpacked(store.open_at, self.bundle_limits) as opened:
+                yield from gitbundle.gaps(opened.header, store.display)
+                yield from self._unpacked(store, opened.folder)
+        except SourceError as exc:
+            message = str(exc).replace(str(store.open_at), store.display)
+            yield Unscanned(store.display, f"git bundle not scanned: {message}")
+
+    def _unpacked(self, bundle: Store, folder: Path) -> Iterator[SourceEvent]:
+        store = replace(bundle, common_dir=folder, git_dir=folder, open_at=folder)
+        source = self._source(store)
+        if isinstance(source, ScanWarning):
+            yield Unscanned(source.path, source.message)
+            return
+        prefix = store.display.rstrip("/") + "/"
+        try:
+            yield from self._events_of(source, store, prefix)
+        except SourceError as exc:  # e.g. none of its blobs readable
+            error = _shown(ScanWarning(str(folder), str(exc)), store, prefix)
+            yield Unscanned(error.path, f"git bundle not scanned: {error.message}")
 
     def _events_of(self, source: GitSource, store: Store, prefix: str) -> Iterator[SourceEvent]:
         for event in source.events():
@@ -196,6 +242,18 @@ def find_stores(
                 yield from _dot_git(path, is_dir, folder, root, show)
             elif is_dir and depth < MAX_DEPTH and not exclude.matches(rel + name + "/"):
                 stack.append((path, rel + name + "/", depth + 1))
+            elif not is_dir and name.endswith(gitbundle.SUFFIX):
+                yield from _bundle(path, rel + name, exclude, root, show)
+
+
+def _bundle(
+    path: Path, rel: str, exclude: PathMatcher, root: Path, show: ShowFn
+) -> Iterator[Store]:
+    """A bundle file as a store: named `*.bundle`, so that only such files are
+    opened here (the file walk notices a bundle of another name by its bytes)."""
+    if not exclude.matches(rel) and gitbundle.is_bundle(path):
+        real = Path(os.path.realpath(path))
+        yield Store(real, real, path, show(root, path), bundle=True)
 
 
 def _entries(folder: Path) -> list[tuple[str, bool]] | None:
@@ -315,4 +373,5 @@ def sweep_stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display="home",
+        bundle_limits=gitbundle.Limits(config.archive_max_bytes, config.item_max_seconds),
     )
