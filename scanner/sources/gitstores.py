@@ -132,11 +132,19 @@ class GitStores:
             self.bundle_files.add(found)
         try:
             with gitbundle.unpacked(store.open_at, self.bundle_limits) as opened:
-                yield from gitbundle.gaps(opened.header, store.display)
+                yield from self._gaps(opened.header, store.display)
                 yield from self._unpacked(store, opened.folder)
         except SourceError as exc:
             message = str(exc).replace(str(store.open_at), store.display)
             yield Unscanned(store.display, f"git bundle not scanned: {message}")
+
+    def _gaps(self, header: gitbundle.Header, where: str) -> Iterator[ScanWarning]:
+        """What the bundle says it does not hold (the history before a thin
+        bundle's prerequisites, what a filter left out): unscanned content for a
+        scan, warnings only for a sweep, as what a partial clone lacks (the sweep
+        asks what is on the machine, and that history is not in the file)."""
+        for gap in gitbundle.gaps(header, where):
+            yield gap if self.fail_partial else ScanWarning(gap.path, gap.message)
 
     def _unpacked(self, bundle: Store, folder: Path) -> Iterator[SourceEvent]:
         store = replace(bundle, common_dir=folder, git_dir=folder, open_at=folder)

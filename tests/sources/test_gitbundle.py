@@ -238,3 +238,21 @@ def test_a_malformed_header_is_refused(header: bytes, tmp_path: Path) -> None:
     with path.open("rb") as handle, pytest.raises(BundleError) as raised:
         read_header(handle)
     assert b"x" * 20 not in str(raised.value).encode()
+
+
+def test_a_sweep_warns_of_a_thin_bundles_missing_history(made: dict[str, Any]) -> None:
+    """What a thin bundle was made without is not on the machine: for a sweep a
+    warning, as what a partial clone lacks; what the bundle holds is read."""
+    project: Project = made["project"]
+    home = made["base"] / "thin-home"
+    project.bundle(home / "backups" / "since.bundle", "HEAD~1..HEAD")
+    code, report = report_of(
+        "sweep", str(home / "backups"), "--no-progress", "--normal-priority", home=home
+    )
+    records = unscanned(report)
+    assert not any("thin git bundle" in m for m in records.get("~/backups/since.bundle", []))
+    warned = [e["message"] for e in report["errors"] if e["path"] == "~/backups/since.bundle"]
+    assert any("thin git bundle" in m and "1 prerequisite" in m for m in warned), report["errors"]
+    code, report = report_of("scan", str(home / "backups"))
+    assert code == 1
+    assert any("thin git bundle" in m for m in unscanned(report)["since.bundle"])
