@@ -5,6 +5,7 @@ The baseline, the last step, lives in `baseline.py` and is applied by `pipeline.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ class PathMatcher:
     as git reads the line break."""
 
     def __init__(self, globs: Sequence[str]) -> None:
-        self._globs = tuple(globs)
+        self._globs = tuple(_one_line(g) for g in globs)
         self._line_break = _stand_in(self._globs)
         self._names = _Names.of(self._globs)
         self._compiled: pathspec.GitIgnoreSpec | None = None
@@ -51,7 +52,9 @@ class PathMatcher:
         if self._compiled is None:
             import pathspec
 
-            self._compiled = pathspec.GitIgnoreSpec.from_lines(self._globs)
+            with warnings.catch_warnings():  # `re` on a POSIX class: "Possible nested set"
+                warnings.simplefilter("ignore", FutureWarning)
+                self._compiled = pathspec.GitIgnoreSpec.from_lines(self._globs)
         return self._compiled
 
     def matches(self, path: str) -> bool:
@@ -109,6 +112,8 @@ def _glob_problem(exc: Exception) -> str:
     import re
 
     text = exc.msg if isinstance(exc, re.error) else str(exc)  # not the regex's offsets
+    if "[:" in text:  # a POSIX class (`[[:alpha:]]`): git's, not pathspec's
+        return "character classes such as [:alpha:] are not supported"
     return " ".join(text.split())[:200] or type(exc).__name__
 
 
@@ -118,16 +123,26 @@ itself nor the line break at an end holds the line break exactly when it holds
 either of them."""
 
 
+def _one_line(glob: str) -> str:
+    """A glob as a gitignore line holds it: line breaks at its end (a YAML block
+    scalar's) are the end of the line, as pathspec always read them."""
+    return glob.rstrip("\r\n") if glob.endswith("\n") else glob
+
+
 def _stand_in(globs: Sequence[str]) -> str:
     """The character pathspec gets for a line break: one that no glob holds, so no
     glob names it but as `*`, `?`, `**` or a range name the line break. A glob
-    holding a line break is refused, as no gitignore line can hold one."""
+    holding a line break is refused, as no gitignore line can hold one; so are
+    globs that between them hold both stand-ins (ConfigError: exit 2, wherever
+    the lists were joined)."""
     held = set().union(*globs)
     if "\n" in held:
-        raise ValueError("a glob cannot hold a line break")
+        raise ConfigError("a glob cannot hold a line break")
     free = [c for c in _STAND_INS if c not in held]
     if not free:
-        raise ValueError("globs holding both a tab and a vertical tab are not supported")
+        raise ConfigError(
+            "path globs that between them hold both a tab and a vertical tab are not supported"
+        )
     return free[0]
 
 

@@ -32,6 +32,7 @@ import pytest
 
 from scanner.config import Config
 from scanner.detectors.rules import load_rules
+from scanner.errors import ConfigError
 from scanner.model import RuleKind
 from scanner.suppress import PathMatcher, _names_file
 
@@ -198,10 +199,19 @@ def test_both_questions_read_an_undecodable_byte_as_its_escape(glob: str, named:
     assert matcher.matches(raw) is named and matcher.matches_file(raw) is named
 
 
-@pytest.mark.parametrize("globs", [["a\nb"], ["ok.key", "x\n"], ["\v.key", "\t.key"]])
+@pytest.mark.parametrize("globs", [["a\nb"], ["ok.key", "x\ny"], ["\v.key", "\t.key"]])
 def test_a_glob_no_stand_in_can_serve_is_refused_at_once(globs: list[str]) -> None:
-    with pytest.raises(ValueError):
+    """Refused as the user's to fix (exit 2), wherever the lists were joined."""
+    with pytest.raises(ConfigError):
         PathMatcher(globs)
+
+
+def test_line_breaks_ending_a_glob_end_its_line() -> None:
+    """A YAML block scalar ends its glob with a line break: the end of the line,
+    as pathspec always read it."""
+    matcher = PathMatcher(["build/\n", "*.pem\r\n"])
+    assert matcher.matches("build/x") and matcher.matches("a/k.pem")
+    assert not matcher.matches("builder/x")
 
 
 NAMED_BY_GIT = (

@@ -118,9 +118,9 @@ class GitStores:
         try:
             yield from self._events_of(source, store, prefix)
         except SourceError as exc:  # e.g. none of its blobs readable: this store only
-            yield _shown(
-                ScanWarning(str(store.open_at), f"git history not scanned: {exc}"), store, prefix
-            )
+            # A partial clone none of whose blobs is here is unscanned content in a scan.
+            kind = Unscanned if source.left_out_of_clone("its blobs") else ScanWarning
+            yield _shown(kind(str(store.open_at), f"git history not scanned: {exc}"), store, prefix)
 
     def _bundle(self, store: Store) -> Iterator[SourceEvent]:
         """A bundle's history, through its temporary repository; what cannot be

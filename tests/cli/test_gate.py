@@ -388,6 +388,12 @@ def test_registries_merge_and_duplicate_ids_name_both_files(tmp_path: Path, rsa_
         ("exclude", "--exclude", "keys\\", "Invalid git pattern: 'keys\\\\'"),
         ("allow_paths", "--allow-path", "[z-a].txt", "bad character range z-a"),
         ("exclude", "--exclude", "a\nb", "a glob cannot hold a line break"),
+        (
+            "exclude",
+            "--exclude",
+            "[[:alpha:]]",
+            "character classes such as [:alpha:] are not supported",
+        ),
     ],
 )
 def test_a_glob_pathspec_refuses_is_exit_2_naming_where(

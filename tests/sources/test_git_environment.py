@@ -187,8 +187,28 @@ def test_a_folder_scan_of_a_partial_clone_fails_the_gate_and_a_sweep_does_not(
     code, output = _keysweep(tmp_path, tmp_path, *swept)
     assert code == 0, output
     warnings = json.loads(report.read_text())["errors"]
-    assert any("unreadable object" in w["message"] for w in warnings)
+    assert any(w["message"].startswith(NOT_IN_CLONE) for w in warnings)
     assert not any("partial clone" in w["message"] for w in warnings)
+
+
+def test_a_partial_clone_holding_no_blob_fails_a_folder_scan(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    """A clone made without checking out holds no blob at all: its history was not
+    read, so a folder scan fails the gate (it used to say so in a warning only, and
+    exit 0), and `keysweep git` says what to fetch."""
+    source: Path = make_repo("source")
+    git(source, "config", "uploadpack.allowFilter", "true")
+    commit(source, {"old.env": f"T={token()}\n"})
+    clone = tmp_path / "bare-partial"
+    options = ("--filter=blob:none", "--no-checkout")
+    git(tmp_path, "clone", "-q", "--no-local", *options, source.as_uri(), str(clone))
+    code, output = _keysweep(tmp_path, tmp_path, "scan", str(clone))
+    assert code == 1, output
+    assert "unscanned-content" in output and "git history not scanned" in output
+    code, output = _keysweep(clone, tmp_path, "git")
+    assert code == 2, output
+    assert "a partial clone made without them: fetch them" in output
 
 
 FILES = gitblobs.ONE_PROCESS_BLOBS + 100
@@ -272,19 +292,25 @@ def test_a_partial_clone_read_by_workers_fails_the_gate(
     assert any(e["path"] == "old.env" for e in report["errors"])
 
 
-def test_one_process_asks_git_for_a_lacking_blob_once(
-    large_source: Path, tmp_path: Path, pools: list[int]
+@pytest.mark.parametrize("marked", [True, False])
+def test_one_process_asks_git_for_a_lacking_blob_at_most_once(
+    large_source: Path, tmp_path: Path, pools: list[int], marked: bool
 ) -> None:
-    """Read in the main process, the first blob git cannot give shows the clone is
-    partial: the others it lacks are answered from the list of what it holds."""
+    """Read in the main process, a clone whose packs carry a `.promisor` mark is
+    listed before any blob is read; without the marks, the first blob git cannot
+    give shows the clone is partial, and the others it lacks are answered from the
+    list of what it holds."""
     clone = _clone(large_source, tmp_path / "clone", "--filter=blob:none")
+    if not marked:
+        for mark in (clone / ".git" / "objects" / "pack").glob("*.promisor"):
+            mark.unlink()
     code, report, errors = _scan(clone, tmp_path, "1")
     assert pools == []
     assert code == 1, errors
     assert report["findings"][0]["message"].startswith(f"{CHANGED + 1} blobs not in")
     lacking = _lacking(report)
     assert len(lacking) == CHANGED + 1
-    assert sum(not m.startswith(NOT_IN_CLONE) for m in lacking) == 1
+    assert sum(not m.startswith(NOT_IN_CLONE) for m in lacking) == (0 if marked else 1)
 
 
 def test_a_full_clone_read_by_workers_finds_the_token(
