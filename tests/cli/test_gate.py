@@ -382,46 +382,36 @@ def test_registries_merge_and_duplicate_ids_name_both_files(tmp_path: Path, rsa_
     ]
 
 
-@pytest.mark.parametrize(
-    ("key", "option", "glob", "problem"),
-    [
-        ("exclude", "--exclude", "keys\\", "Invalid git pattern: 'keys\\\\'"),
-        ("allow_paths", "--allow-path", "[z-a].txt", "bad character range z-a"),
-        ("exclude", "--exclude", "a\nb", "a glob cannot hold a line break"),
-        (
-            "exclude",
-            "--exclude",
-            "[[:alpha:]]",
-            "character classes such as [:alpha:] are not supported",
-        ),
-    ],
-)
+GLOB_PROBLEMS = [
+    ("exclude", "--exclude", "keys\\", "Invalid git pattern: 'keys\\\\'"),
+    ("allow_paths", "--allow-path", "[z-a].txt", "bad character range z-a"),
+    ("exclude", "--exclude", "a\nb", "a glob cannot hold a line break"),
+    (
+        "exclude",
+        "--exclude",
+        "[[:alpha:]]",
+        "character classes such as [:alpha:] are not supported",
+    ),
+    ("sweep_exclude", None, "!", "Invalid git pattern: '!'"),
+]
+"""(config key, command-line option if there is one, glob, what is said of it)."""
+
+
+@pytest.mark.parametrize(("key", "option", "glob", "problem"), GLOB_PROBLEMS)
 def test_a_glob_pathspec_refuses_is_exit_2_naming_where(
-    tmp_path: Path, key: str, option: str, glob: str, problem: str
+    tmp_path: Path, key: str, option: str | None, glob: str, problem: str
 ) -> None:
     """A glob the user gave is the user's to fix: one line naming where it was,
     never an internal error when the first path is matched."""
     (tmp_path / "a.txt").write_text("nothing here\n")
-    result = run("scan", str(tmp_path), option, "ok/**", option, glob)
-    assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines() == [
-        f"keysweep: error: {option}: invalid glob {glob!r}: {problem}"
-    ]
+    said = f"invalid glob {glob!r}: {problem}"
+    if option is not None:
+        _refused_with(run("scan", str(tmp_path), option, "ok/**", option, glob), option, said)
     config = tmp_path / ".keysweep.yaml"
-    config.write_text(f"{key}: [{json.dumps(glob)}]\n")
-    result = run("scan", str(tmp_path))
-    assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines() == [
-        f"keysweep: error: {config}: at key {key!r}: invalid glob {glob!r}: {problem}"
-    ]
+    config.write_text(f'{key}: ["ok/**", {json.dumps(glob)}]\n')
+    _refused_with(run("scan", str(tmp_path)), f"{config}: at key {key!r}", said)
 
 
-def test_sweep_excludes_in_a_config_file_are_checked(tmp_path: Path) -> None:
-    config = tmp_path / ".keysweep.yaml"
-    config.write_text('sweep_exclude: ["**/.cache/**", "!"]\n')
-    result = run("scan", str(tmp_path))
+def _refused_with(result: Any, where: str, said: str) -> None:
     assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines() == [
-        f"keysweep: error: {config}: at key 'sweep_exclude': invalid glob '!': "
-        "Invalid git pattern: '!'"
-    ]
+    assert result.stderr.splitlines() == [f"keysweep: error: {where}: {said}"]
