@@ -301,7 +301,7 @@ class GitSource:
         trees and their blobs with `--filter=tree:0`, as CI checkouts often are)
         is history this scan could not read: unscanned content, never a green
         gate. git is asked only once something could not be read, or before a
-        history's blobs are handed out to be read by workers."""
+        history is read when its packs carry a `.promisor` mark (`_holds_promised`)."""
         if not self.fail_partial or not self._is_partial_clone():
             return []
         from scanner.unscanned import Unscanned
@@ -345,10 +345,11 @@ class GitSource:
 def _holds_promised(git_dir: Path) -> bool:
     """Whether the store may be a partial clone: git marks each pack it fetched
     from a promisor remote with a `.promisor` file beside it (kept through `gc` and
-    `repack`). Listing the pack folder spares every other history handed out to
-    workers the two git calls of `_is_partial_clone` (3.4 ms before its first
-    batch). Where the folder cannot be read, git is asked. Only the speed of a
-    partial clone rests on this: what it lacks is still unscanned content."""
+    `repack`). Listing the pack folder spares every other history the two git
+    calls of `_is_partial_clone` (3.4 ms before its first blob); a store without
+    a pack folder holds no pack, and where the folder cannot be read, git is
+    asked. Only the speed of a partial clone rests on this: what it lacks is
+    still unscanned content."""
     common = git_dir
     try:  # a linked worktree's git dir names the store's own (`commondir`)
         common = git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()
@@ -358,6 +359,8 @@ def _holds_promised(git_dir: Path) -> bool:
         return True
     try:
         return any(name.endswith(".promisor") for name in os.listdir(common / "objects" / "pack"))
+    except FileNotFoundError:
+        return False
     except OSError:
         return True
 

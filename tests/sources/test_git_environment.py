@@ -329,9 +329,10 @@ def test_a_full_clone_read_by_workers_finds_the_token(
 def test_only_a_store_with_promisor_packs_may_be_a_partial_clone(
     large_source: Path, tmp_path: Path
 ) -> None:
-    """Large histories are asked whether they are partial clones only when their
+    """Histories are asked whether they are partial clones only when their
     pack folder holds a `.promisor` mark (git keeps it through `gc`), from a linked
-    worktree too; a folder that cannot be listed leaves the question to git."""
+    worktree too; a store without a pack folder holds no pack, and a `commondir`
+    that cannot be read leaves the question to git."""
     partial = _clone(large_source, tmp_path / "partial", "--filter=blob:none", "--no-checkout")
     full = _clone(large_source, tmp_path / "full.git", "--bare")
     assert _holds_promised(partial / ".git") and not _holds_promised(full)
@@ -342,4 +343,7 @@ def test_only_a_store_with_promisor_packs_may_be_a_partial_clone(
     assert not _holds_promised(linked)
     (linked / "commondir").write_text(str(partial / ".git") + "\n")
     assert _holds_promised(linked)
-    assert _holds_promised(tmp_path / "no-such-store")
+    assert not _holds_promised(tmp_path / "no-such-store")  # no pack folder: no pack
+    (tmp_path / "locked" / "objects" / "pack").mkdir(parents=True)
+    (tmp_path / "locked" / "commondir").write_bytes(b"\xff\n")
+    assert _holds_promised(tmp_path / "locked")  # a name it cannot read: git is asked
