@@ -25,6 +25,7 @@ read that very file (`drop_read`).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import stat
@@ -364,11 +365,14 @@ def _index(git: SafeGit, pack: IO[bytes], size: int, limits: Limits) -> None:
 
 
 def _feed(source: IO[bytes], stdin: IO[bytes]) -> None:
+    """Copy `source` to git's standard input and close it; git may stop reading
+    first (it failed, or was killed), and then says why itself."""
+    import shutil
+
     try:
-        while chunk := source.read(1 << 20):
-            stdin.write(chunk)
+        shutil.copyfileobj(source, stdin, 1 << 20)
         stdin.close()
-    except (OSError, ValueError):  # git stopped reading (it failed, or was killed)
+    except (OSError, ValueError):
         pass
 
 
@@ -406,21 +410,13 @@ def _feed_git(git: SafeGit, args: tuple[str, ...], lines: Iterable[str]) -> byte
 
     process = git.spawn(*args, stdin=True)
     text = "".join(lines).encode("utf-8", "surrogateescape")
-    feeder = Background(_write_all, process.stdin, text)
+    feeder = Background(_feed, io.BytesIO(text), process.stdin)
     out = process.stdout.read()
     feeder.join(timeout=5)
     status, _ = process.finish()
     if status != 0:  # git's message would quote ref names, which are the bundle's bytes
         raise BundleError(f"git {args[0]} refused its refs")
     return out
-
-
-def _write_all(stdin: IO[bytes], data: bytes) -> None:
-    try:
-        stdin.write(data)
-        stdin.close()
-    except (OSError, ValueError):
-        pass
 
 
 def gaps(header: Header, where: str) -> list[ScanWarning]:
