@@ -76,7 +76,8 @@ class Header:
     """What a bundle's header says, checked."""
 
     object_format: str
-    prerequisites: int
+    prerequisites: tuple[str, ...]
+    """The commits a thin bundle's history starts from, which it does not hold."""
     refs: tuple[tuple[str, str], ...]
     """(ref name, object id), `HEAD` among them when the bundle names it."""
     filtered: bool
@@ -210,7 +211,7 @@ class _Fields:
         self.v3 = v3
         self.object_format = "sha1"
         self.filtered = False
-        self.prerequisites = 0
+        self.prerequisites: list[str] = []
         self.refs: dict[str, str] = {}
         self.past_capabilities = False
 
@@ -220,8 +221,9 @@ class _Fields:
             return
         self.past_capabilities = True
         if line.startswith(b"-"):
-            self._oid(line[1:].split(b" ", 1)[0])
-            self.prerequisites += 1
+            oid = line[1:].split(b" ", 1)[0]
+            self._oid(oid)
+            self.prerequisites.append(oid.decode("ascii"))
             return
         oid, _, name = line.partition(b" ")
         self._oid(oid)
@@ -246,7 +248,8 @@ class _Fields:
 
     def header(self, pack_at: int) -> Header:
         refs = tuple(self.refs.items())
-        return Header(self.object_format, self.prerequisites, refs, self.filtered, pack_at)
+        prerequisites = tuple(dict.fromkeys(self.prerequisites))
+        return Header(self.object_format, prerequisites, refs, self.filtered, pack_at)
 
 
 _HEX = re.compile(rb"[0-9a-f]+")
@@ -330,6 +333,7 @@ def _unpack(bundle: Path, folder: Path, limits: Limits) -> Header:
         git = _repository(folder, header.object_format)
         _index(git, handle, size - header.pack_at, limits)
     _write_refs(git, header.refs)
+    _mark_edge(git, folder, header.prerequisites, limits)
     return header
 
 
@@ -392,6 +396,91 @@ def _write_refs(git: SafeGit, refs: Sequence[tuple[str, str]]) -> None:
         git.run("update-ref", "--no-deref", "HEAD", head)
 
 
+EDGE_HEADER_BYTES = 64 * 1024
+"""Bytes of a commit read for its parents; the rest (its message) is read past."""
+
+
+def _mark_edge(git: SafeGit, folder: Path, prerequisites: Sequence[str], limits: Limits) -> None:
+    """The bundle's commits that have a prerequisite for a parent, written as
+    the repository's shallow boundary, as a shallow clone's: git then walks the
+    history down to that edge, so its blobs are read with their paths and the
+    commits that put them there, instead of dying at the first missing parent
+    (then every blob was read unattributed). A commit whose parents are not all
+    seen (over EDGE_HEADER_BYTES of parents) stays unmarked, and past the time
+    bound none is: git stops at the first missing parent as before, and no blob
+    is left unread either way."""
+    if not prerequisites:
+        return
+    seconds = limits.seconds if limits.seconds is not None else INDEX_SECONDS
+    edge = _edge(git, frozenset(prerequisites), seconds)
+    if edge:
+        (folder / "shallow").write_text("".join(f"{oid}\n" for oid in sorted(edge)))
+
+
+def _edge(git: SafeGit, wanted: frozenset[str], seconds: float) -> list[str]:
+    """The commits with a parent in `wanted`; none once `seconds` have passed."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    edge = []
+    for count, (oid, parents) in enumerate(_commit_parents(git)):
+        if not wanted.isdisjoint(parents):
+            edge.append(oid)
+        if count % 1024 == 1023 and time.monotonic() > deadline:
+            return []
+    return edge
+
+
+def _commit_parents(git: SafeGit) -> Iterator[tuple[str, list[str]]]:
+    """(commit, its parents) for each commit in the repository: one listing of
+    its objects feeds the commits' ids to one `cat-file --batch`, a line at a
+    time, so nothing grows with the history but what is read."""
+    from scanner.threads import Background
+
+    listing = git.spawn(
+        "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectname)"
+    )
+    reader = git.spawn("cat-file", "--batch", stdin=True)
+    feeder = Background(_commits_of, listing.stdout, reader.stdin)
+    try:
+        yield from _answers(reader.stdout)
+    finally:
+        reader.kill()
+        listing.kill()
+        feeder.join(timeout=5)
+
+
+def _commits_of(listing: IO[bytes], stdin: IO[bytes]) -> None:
+    """Write the ids of the listing's commits to `stdin`, then close it."""
+    try:
+        for line in listing:
+            if line.startswith(b"commit "):
+                stdin.write(line[7:])
+        stdin.close()
+    except (OSError, ValueError):
+        pass  # git has gone (or was ended): the reader sees the end
+
+
+def _answers(out: IO[bytes]) -> Iterator[tuple[str, list[str]]]:
+    from scanner.sources.gitblobs import skip
+
+    while header := out.readline():
+        fields = header.split()
+        if len(fields) != 3 or fields[1] != b"commit" or not fields[2].isdigit():
+            return  # not an answer about a commit: nothing more is believed
+        size = int(fields[2])
+        head = out.read(min(size, EDGE_HEADER_BYTES))
+        if not skip(out, size - len(head) + 1):
+            return
+        yield fields[0].decode("ascii", "replace"), _parents(head)
+
+
+def _parents(head: bytes) -> list[str]:
+    """The `parent` lines of a commit's header (they follow its `tree` line)."""
+    lines = head.split(b"\n\n", 1)[0].split(b"\n")
+    return [line[7:].decode("ascii", "replace") for line in lines if line.startswith(b"parent ")]
+
+
 def _object_kinds(git: SafeGit, oids: Iterable[str]) -> dict[str, str]:
     """Each object's type, for the objects git has."""
     out = _feed_git(git, ("cat-file", "--batch-check"), (f"{oid}\n" for oid in oids))
@@ -427,7 +516,7 @@ def gaps(header: Header, where: str) -> list[ScanWarning]:
         found.append(
             Unscanned(
                 where,
-                f"a thin git bundle: the history before its {header.prerequisites} "
+                f"a thin git bundle: the history before its {len(header.prerequisites)} "
                 "prerequisite commits is not in it; not scanned (scan the repository "
                 "it was made from)",
             )

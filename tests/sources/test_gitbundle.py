@@ -256,3 +256,33 @@ def test_a_sweep_warns_of_a_thin_bundles_missing_history(made: dict[str, Any]) -
     code, report = report_of("scan", str(home / "backups"))
     assert code == 1
     assert any("thin git bundle" in m for m in unscanned(report)["since.bundle"])
+
+
+def test_a_thin_bundles_history_is_read_down_to_its_prerequisites(
+    made: dict[str, Any], tmp_path: Path
+) -> None:
+    """git walks a thin bundle's history down to the commits whose parents it
+    does not hold (marked as a shallow clone's edge: a merge's side branch, a
+    commit with a message longer than what is read for its parents), so a token
+    committed there and then deleted is named with its path and commit; git
+    used to stop at the first missing parent, and every blob was read
+    unattributed. The missing history is still unscanned content."""
+    project: Project = made["project"]
+    repo = tmp_path / "wide-edge"
+    git(tmp_path, "clone", "-q", str(project.repo), str(repo))
+    start = git(repo, "rev-parse", "HEAD~3")
+    git(repo, "checkout", "-q", "-b", "side", start)
+    commit(repo, {"side.txt": "side\n"}, "side " + "long message " * 8000)
+    git(repo, "checkout", "-q", "-")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    folder = tmp_path / "thin"
+    folder.mkdir()
+    git(repo, "bundle", "create", "-q", str(folder / "since.bundle"), f"{start}..HEAD")
+    code, report = report_of("scan", str(folder))
+    assert code == 1
+    tokens = [p for p in places(report) if p["rule"] == "vcs.github-pat-classic"]
+    assert [(p["path"], p["commit"]) for p in tokens] == [
+        ("since.bundle/deploy/settings.env", project.commit)
+    ]
+    assert not [p for p in places(report) if "unreachable" in p["path"]]
+    assert any("1 prerequisite" in m for m in unscanned(report)["since.bundle"])
