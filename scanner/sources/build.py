@@ -117,9 +117,9 @@ def _stores(
     """The git stores under `folders` (not searched where `search_exclude` says),
     their histories filtered by `exclude`; `fail_partial`: what a partial clone
     lacks is unscanned content (a scan), or only warnings (a sweep: not on the
-    machine). A git bundle is read within the archive byte budget and the item
-    time bound."""
-    from scanner.sources.gitbundle import Limits
+    machine). A git bundle is read within the archive byte budget, the item
+    time bound and what is left of the scan's time budget."""
+    from scanner.sources.gitbundle import limits_of
     from scanner.sources.gitstores import GitStores
 
     return GitStores(
@@ -129,7 +129,7 @@ def _stores(
         max_file_size=config.max_file_size,
         display=display,
         fail_partial=fail_partial,
-        bundle_limits=Limits(config.archive_max_bytes, config.item_max_seconds),
+        bundle_limits=limits_of(config),
     )
 
 

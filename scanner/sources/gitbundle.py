@@ -29,6 +29,7 @@ import io
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from scanner.model import Item, ScanWarning
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
+    from scanner.config import Config
     from scanner.schedule import ItemResult
     from scanner.sources import Source
     from scanner.sources.gitsafe import SafeGit
@@ -91,10 +93,31 @@ class Limits:
 
     max_size: int
     seconds: float | None
+    """Each of git's steps (indexing the pack, the walk of a thin bundle's edge)."""
+    deadline: float | None = None
+    """When the scan's time budget ends (`time.monotonic`), if it has one."""
+
+    def seconds_left(self) -> float:
+        """The bound for the next step: `seconds`, or what is left of the scan's
+        budget where that is less."""
+        bound = self.seconds if self.seconds is not None else INDEX_SECONDS
+        if self.deadline is None:
+            return bound
+        return min(bound, self.deadline - time.monotonic())
 
 
 DEFAULT_LIMITS = Limits(512 * 1024 * 1024, INDEX_SECONDS)
 """As the defaults of `archive_max_bytes` and `item_max_seconds`."""
+
+
+def limits_of(config: Config) -> Limits:
+    """A scan's bounds for its bundles: the archive byte budget, the item time
+    bound, and the end of `--max-seconds` counted from now (the stores are made
+    as the scan starts, so git's work on a bundle ends with the scan's budget,
+    not up to `item_max_seconds` after it)."""
+    budget = config.max_seconds
+    deadline = None if budget is None else time.monotonic() + budget
+    return Limits(config.archive_max_bytes, config.item_max_seconds, deadline)
 
 
 # --- noticing a bundle ---------------------------------------------------------
@@ -353,9 +376,11 @@ def _index(git: SafeGit, pack: IO[bytes], size: int, limits: Limits) -> None:
 
     from scanner.threads import Background
 
+    seconds = limits.seconds_left()
+    if seconds <= 0:
+        raise BundleError("not read: the scan's time budget was spent")
     process = git.spawn("index-pack", "--stdin", f"--max-input-size={size}", stdin=True)
     feeder = Background(_feed, pack, process.stdin)
-    seconds = limits.seconds if limits.seconds is not None else INDEX_SECONDS
     try:
         process.popen.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -411,16 +436,13 @@ def _mark_edge(git: SafeGit, folder: Path, prerequisites: Sequence[str], limits:
     is left unread either way."""
     if not prerequisites:
         return
-    seconds = limits.seconds if limits.seconds is not None else INDEX_SECONDS
-    edge = _edge(git, frozenset(prerequisites), seconds)
+    edge = _edge(git, frozenset(prerequisites), limits.seconds_left())
     if edge:
         (folder / "shallow").write_text("".join(f"{oid}\n" for oid in sorted(edge)))
 
 
 def _edge(git: SafeGit, wanted: frozenset[str], seconds: float) -> list[str]:
     """The commits with a parent in `wanted`; none once `seconds` have passed."""
-    import time
-
     deadline = time.monotonic() + seconds
     edge = []
     for count, (oid, parents) in enumerate(_commit_parents(git)):

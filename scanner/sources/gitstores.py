@@ -381,5 +381,5 @@ def sweep_stores(
         history_exclude=config.exclude,
         max_file_size=config.max_file_size,
         display="home",
-        bundle_limits=gitbundle.Limits(config.archive_max_bytes, config.item_max_seconds),
+        bundle_limits=gitbundle.limits_of(config),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,17 @@ from click.testing import CliRunner
 from support import checksummed, commit, git
 
 from scanner.cli import cli
+from scanner.config import Config
 from scanner.model import Item
 from scanner.sources import Skipped, SkipReason
-from scanner.sources.gitbundle import BundleError, Limits, read_header, unpacked
+from scanner.sources.gitbundle import (
+    INDEX_SECONDS,
+    BundleError,
+    Limits,
+    limits_of,
+    read_header,
+    unpacked,
+)
 from scanner.sources.gitstores import GitStores
 from scanner.unscanned import Unscanned
 
@@ -217,6 +226,27 @@ def test_index_pack_past_its_time_bound_is_stopped(made: dict[str, Any]) -> None
         pass
     with pytest.raises(BundleError, match="size limit"), unpacked(bundle, Limits(100, None)):
         pass
+
+
+def test_a_bundle_is_read_within_what_is_left_of_the_scans_budget(made: dict[str, Any]) -> None:
+    """git is given the item bound or what is left of `--max-seconds`, the lesser;
+    a budget already spent reads nothing (unscanned content, never a pass)."""
+    bundle = made["project"].bundle(made["base"] / "budget" / "budget.bundle")
+    now = time.monotonic()
+    assert Limits(1, 30.0, now + 5).seconds_left() <= 5 < Limits(1, 30.0).seconds_left()
+    assert Limits(1, None, now + 500).seconds_left() == INDEX_SECONDS
+    spent = Limits(1 << 30, 120.0, now - 1)
+    with pytest.raises(BundleError, match="time budget was spent"), unpacked(bundle, spent):
+        pass
+    soon = Limits(1 << 30, 120.0, time.monotonic() + 1e-6)
+    with pytest.raises(BundleError, match=r"index its pack|time budget"), unpacked(bundle, soon):
+        pass
+    config = Config(max_seconds=60.0, archive_max_bytes=1 << 20, item_max_seconds=9.0)
+    made_at = time.monotonic()
+    limits = limits_of(config)
+    assert (limits.max_size, limits.seconds) == (1 << 20, 9.0)
+    assert limits.deadline is not None and 60 <= limits.deadline - made_at < 61
+    assert limits_of(Config()).deadline is None
 
 
 @pytest.mark.parametrize(
