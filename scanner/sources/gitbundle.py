@@ -353,11 +353,45 @@ def _unpack(bundle: Path, folder: Path, limits: Limits) -> Header:
         if size > limits.max_size:
             raise BundleError(f"over the size limit of {limits.max_size} bytes for a bundle")
         header = read_header(handle)
+        _check_room(folder, size - header.pack_at, _objects(handle))
         git = _repository(folder, header.object_format)
         _index(git, handle, size - header.pack_at, limits)
     _write_refs(git, header.refs)
     _mark_edge(git, folder, header.prerequisites, limits)
     return header
+
+
+ROOM_LEFT = 256 * 1024 * 1024
+"""Bytes a bundle's temporary copy must leave free where it is written (TMPDIR):
+a sweep of a developer's machine must not fill the disk it runs on."""
+INDEX_ENTRY = 48
+"""Bytes per object that git's pack index and reverse index take, at most (a
+SHA-256 id, its CRC, offsets, a 64-bit offset for a large pack)."""
+
+
+def _objects(handle: IO[bytes]) -> int:
+    """The object count the pack's own header says (0 if it is not a pack's),
+    the file left where it stood."""
+    at = handle.tell()
+    head = handle.read(12)
+    handle.seek(at)
+    if len(head) < 12 or not head.startswith(b"PACK"):
+        return 0  # git refuses it when it indexes it
+    return int.from_bytes(head[8:12], "big")
+
+
+def _check_room(folder: Path, pack: int, objects: int) -> None:
+    """BundleError, before git writes anything, when the pack and its index
+    would leave less than ROOM_LEFT free where the temporary copy is kept."""
+    import shutil
+
+    needed = pack + objects * INDEX_ENTRY + (1 << 20)
+    free = shutil.disk_usage(folder).free
+    if free - needed < ROOM_LEFT:
+        raise BundleError(
+            f"not read: its copy needs {needed >> 20} MB in the temporary folder, which "
+            f"has {free >> 20} MB free (keysweep leaves {ROOM_LEFT >> 20} MB; set TMPDIR)"
+        )
 
 
 def _repository(folder: Path, object_format: str) -> SafeGit:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -316,3 +317,27 @@ def test_a_thin_bundles_history_is_read_down_to_its_prerequisites(
     ]
     assert not [p for p in places(report) if "unreachable" in p["path"]]
     assert any("1 prerequisite" in m for m in unscanned(report)["since.bundle"])
+
+
+def test_a_bundle_is_not_copied_where_it_would_fill_the_disk(
+    made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before git writes anything, the pack and its index must leave
+    ROOM_LEFT free in the temporary folder; else the bundle is unscanned
+    content saying so, and the disk is left as it was."""
+    from scanner.sources import gitbundle
+
+    project: Project = made["project"]
+    folder = made["base"] / "full-disk"
+    bundle = project.bundle(folder / "backup.bundle")
+    free = shutil.disk_usage(made["base"] / "tmp").free
+    monkeypatch.setattr(gitbundle, "ROOM_LEFT", free)
+    with pytest.raises(BundleError, match="MB free"), unpacked(bundle, Limits(1 << 30, None)):
+        pass
+    code, report = report_of("scan", str(folder))
+    assert code == 1
+    (message,) = unscanned(report)["backup.bundle"]
+    assert "in the temporary folder" in message and "set TMPDIR" in message
+    monkeypatch.setattr(gitbundle, "ROOM_LEFT", 0)
+    _, report = report_of("scan", str(folder))
+    assert [p["path"] for p in places(report)] == ["backup.bundle/deploy/settings.env"]
