@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.schedule import ItemResult
     from scanner.sources import Source
-    from scanner.sources.gitsafe import SafeGit
+    from scanner.sources.gitsafe import Process, SafeGit
 
 SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
 """The first line of a bundle, version 2 or 3 (`gitformat-bundle`)."""
@@ -78,8 +78,7 @@ class Header:
     """What a bundle's header says, checked."""
 
     object_format: str
-    prerequisites: tuple[str, ...]
-    """The commits a thin bundle's history starts from, which it does not hold."""
+    prerequisites: int
     refs: tuple[tuple[str, str], ...]
     """(ref name, object id), `HEAD` among them when the bundle names it."""
     filtered: bool
@@ -93,17 +92,16 @@ class Limits:
 
     max_size: int
     seconds: float | None
-    """Each of git's steps (indexing the pack, the walk of a thin bundle's edge)."""
+    """How long git may take to index the pack."""
     deadline: float | None = None
     """When the scan's time budget ends (`time.monotonic`), if it has one."""
 
-    def seconds_left(self) -> float:
-        """The bound for the next step: `seconds`, or what is left of the scan's
-        budget where that is less."""
+    def bound(self) -> tuple[float, bool]:
+        """(how long git may take now, whether the scan's budget is what sets it):
+        `seconds`, or what is left of the budget where that is less."""
         bound = self.seconds if self.seconds is not None else INDEX_SECONDS
-        if self.deadline is None:
-            return bound
-        return min(bound, self.deadline - time.monotonic())
+        left = bound if self.deadline is None else self.deadline - time.monotonic()
+        return (left, True) if left < bound else (bound, False)
 
 
 DEFAULT_LIMITS = Limits(512 * 1024 * 1024, INDEX_SECONDS)
@@ -234,7 +232,7 @@ class _Fields:
         self.v3 = v3
         self.object_format = "sha1"
         self.filtered = False
-        self.prerequisites: list[str] = []
+        self.prerequisites = 0
         self.refs: dict[str, str] = {}
         self.past_capabilities = False
 
@@ -244,9 +242,8 @@ class _Fields:
             return
         self.past_capabilities = True
         if line.startswith(b"-"):
-            oid = line[1:].split(b" ", 1)[0]
-            self._oid(oid)
-            self.prerequisites.append(oid.decode("ascii"))
+            self._oid(line[1:].split(b" ", 1)[0])
+            self.prerequisites += 1
             return
         oid, _, name = line.partition(b" ")
         self._oid(oid)
@@ -271,8 +268,7 @@ class _Fields:
 
     def header(self, pack_at: int) -> Header:
         refs = tuple(self.refs.items())
-        prerequisites = tuple(dict.fromkeys(self.prerequisites))
-        return Header(self.object_format, prerequisites, refs, self.filtered, pack_at)
+        return Header(self.object_format, self.prerequisites, refs, self.filtered, pack_at)
 
 
 _HEX = re.compile(rb"[0-9a-f]+")
@@ -353,11 +349,10 @@ def _unpack(bundle: Path, folder: Path, limits: Limits) -> Header:
         if size > limits.max_size:
             raise BundleError(f"over the size limit of {limits.max_size} bytes for a bundle")
         header = read_header(handle)
-        _check_room(folder, size - header.pack_at, _objects(handle))
+        _check_room(folder, size - header.pack_at, _objects(handle, size - header.pack_at))
         git = _repository(folder, header.object_format)
         _index(git, handle, size - header.pack_at, limits)
     _write_refs(git, header.refs)
-    _mark_edge(git, folder, header.prerequisites, limits)
     return header
 
 
@@ -369,28 +364,39 @@ INDEX_ENTRY = 48
 SHA-256 id, its CRC, offsets, a 64-bit offset for a large pack)."""
 
 
-def _objects(handle: IO[bytes]) -> int:
-    """The object count the pack's own header says (0 if it is not a pack's),
-    the file left where it stood."""
+SMALLEST_ENTRY = 9
+"""Bytes of the smallest object a pack can hold: a one-byte header and an empty
+zlib stream (header, empty block, checksum)."""
+
+
+def _objects(handle: IO[bytes], pack: int) -> int:
+    """The object count the pack's own header says (0 if it is not a pack's:
+    git refuses it), the file left where it stood. A count that `pack` bytes
+    cannot hold makes the bundle damaged."""
     at = handle.tell()
     head = handle.read(12)
     handle.seek(at)
     if len(head) < 12 or not head.startswith(b"PACK"):
-        return 0  # git refuses it when it indexes it
-    return int.from_bytes(head[8:12], "big")
+        return 0
+    count = int.from_bytes(head[8:12], "big")
+    if count > pack // SMALLEST_ENTRY:
+        raise BundleError("its pack claims more objects than it can hold")
+    return count
 
 
 def _check_room(folder: Path, pack: int, objects: int) -> None:
     """BundleError, before git writes anything, when the pack and its index
-    would leave less than ROOM_LEFT free where the temporary copy is kept."""
+    would leave less free where the temporary copy is kept than ROOM_LEFT, or
+    than a twentieth of a smaller file system (a small tmpfs)."""
     import shutil
 
     needed = pack + objects * INDEX_ENTRY + (1 << 20)
-    free = shutil.disk_usage(folder).free
-    if free - needed < ROOM_LEFT:
+    room = shutil.disk_usage(folder)
+    left = min(ROOM_LEFT, room.total // 20)
+    if room.free - needed < left:
         raise BundleError(
             f"not read: its copy needs {needed >> 20} MB in the temporary folder, which "
-            f"has {free >> 20} MB free (keysweep leaves {ROOM_LEFT >> 20} MB; set TMPDIR)"
+            f"has {room.free >> 20} MB free (keysweep leaves {left >> 20} MB; set TMPDIR)"
         )
 
 
@@ -406,25 +412,34 @@ def _repository(folder: Path, object_format: str) -> SafeGit:
 def _index(git: SafeGit, pack: IO[bytes], size: int, limits: Limits) -> None:
     """git indexes the pack (`size` bytes from where `pack` stands) as it reads it
     from its standard input; killed past the time bound."""
-    import subprocess
-
     from scanner.threads import Background
 
-    seconds = limits.seconds_left()
+    seconds, budget = limits.bound()
     if seconds <= 0:
         raise BundleError("not read: the scan's time budget was spent")
     process = git.spawn("index-pack", "--stdin", f"--max-input-size={size}", stdin=True)
     feeder = Background(_feed, pack, process.stdin)
     try:
-        process.popen.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        raise BundleError(f"git took more than {seconds:g} s to index its pack") from None
+        _wait(process, seconds, budget)
     finally:
         process.kill()
         feeder.join(timeout=5)
     status, message = process.finish()
     if status != 0:
         raise BundleError(f"git could not index its pack: {message or 'git stopped'}")
+
+
+def _wait(process: Process, seconds: float, budget: bool) -> None:
+    """Until git ends; BundleError past `seconds` (`budget`: the scan's time
+    budget set them, not the item bound)."""
+    import subprocess
+
+    try:
+        process.popen.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        if budget:
+            raise BundleError("the scan's time budget ended while git indexed its pack") from None
+        raise BundleError(f"git took more than {seconds:g} s to index its pack") from None
 
 
 def _feed(source: IO[bytes], stdin: IO[bytes]) -> None:
@@ -453,88 +468,6 @@ def _write_refs(git: SafeGit, refs: Sequence[tuple[str, str]]) -> None:
     head = dict(refs).get("HEAD") or next((o for _, o in named if kinds[o] == "commit"), None)
     if head is not None and kinds[head] == "commit":
         git.run("update-ref", "--no-deref", "HEAD", head)
-
-
-EDGE_HEADER_BYTES = 64 * 1024
-"""Bytes of a commit read for its parents; the rest (its message) is read past."""
-
-
-def _mark_edge(git: SafeGit, folder: Path, prerequisites: Sequence[str], limits: Limits) -> None:
-    """The bundle's commits that have a prerequisite for a parent, written as
-    the repository's shallow boundary, as a shallow clone's: git then walks the
-    history down to that edge, so its blobs are read with their paths and the
-    commits that put them there, instead of dying at the first missing parent
-    (then every blob was read unattributed). A commit whose parents are not all
-    seen (over EDGE_HEADER_BYTES of parents) stays unmarked, and past the time
-    bound none is: git stops at the first missing parent as before, and no blob
-    is left unread either way."""
-    if not prerequisites:
-        return
-    edge = _edge(git, frozenset(prerequisites), limits.seconds_left())
-    if edge:
-        (folder / "shallow").write_text("".join(f"{oid}\n" for oid in sorted(edge)))
-
-
-def _edge(git: SafeGit, wanted: frozenset[str], seconds: float) -> list[str]:
-    """The commits with a parent in `wanted`; none once `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    edge = []
-    for count, (oid, parents) in enumerate(_commit_parents(git)):
-        if not wanted.isdisjoint(parents):
-            edge.append(oid)
-        if count % 1024 == 1023 and time.monotonic() > deadline:
-            return []
-    return edge
-
-
-def _commit_parents(git: SafeGit) -> Iterator[tuple[str, list[str]]]:
-    """(commit, its parents) for each commit in the repository: one listing of
-    its objects feeds the commits' ids to one `cat-file --batch`, a line at a
-    time, so nothing grows with the history but what is read."""
-    from scanner.threads import Background
-
-    listing = git.spawn(
-        "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectname)"
-    )
-    reader = git.spawn("cat-file", "--batch", stdin=True)
-    feeder = Background(_commits_of, listing.stdout, reader.stdin)
-    try:
-        yield from _answers(reader.stdout)
-    finally:
-        reader.kill()
-        listing.kill()
-        feeder.join(timeout=5)
-
-
-def _commits_of(listing: IO[bytes], stdin: IO[bytes]) -> None:
-    """Write the ids of the listing's commits to `stdin`, then close it."""
-    try:
-        for line in listing:
-            if line.startswith(b"commit "):
-                stdin.write(line[7:])
-        stdin.close()
-    except (OSError, ValueError):
-        pass  # git has gone (or was ended): the reader sees the end
-
-
-def _answers(out: IO[bytes]) -> Iterator[tuple[str, list[str]]]:
-    from scanner.sources.gitblobs import skip
-
-    while header := out.readline():
-        fields = header.split()
-        if len(fields) != 3 or fields[1] != b"commit" or not fields[2].isdigit():
-            return  # not an answer about a commit: nothing more is believed
-        size = int(fields[2])
-        head = out.read(min(size, EDGE_HEADER_BYTES))
-        if not skip(out, size - len(head) + 1):
-            return
-        yield fields[0].decode("ascii", "replace"), _parents(head)
-
-
-def _parents(head: bytes) -> list[str]:
-    """The `parent` lines of a commit's header (they follow its `tree` line)."""
-    lines = head.split(b"\n\n", 1)[0].split(b"\n")
-    return [line[7:].decode("ascii", "replace") for line in lines if line.startswith(b"parent ")]
 
 
 def _object_kinds(git: SafeGit, oids: Iterable[str]) -> dict[str, str]:
@@ -572,7 +505,7 @@ def gaps(header: Header, where: str) -> list[ScanWarning]:
         found.append(
             Unscanned(
                 where,
-                f"a thin git bundle: the history before its {len(header.prerequisites)} "
+                f"a thin git bundle: the history before its {header.prerequisites} "
                 "prerequisite commits is not in it; not scanned (scan the repository "
                 "it was made from)",
             )

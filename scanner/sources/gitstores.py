@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped, SourceEvent, gitbundle
@@ -367,19 +366,3 @@ def _common_dir(git_dir: Path) -> Path | None:
         return None
     common = Path(os.fsdecode(text))
     return Path(os.path.realpath(common if common.is_absolute() else git_dir / common))
-
-
-def sweep_stores(
-    config: Config, home: Path | None, roots: Sequence[Path], include_home: bool
-) -> GitStores:
-    """The stores a sweep reads: under the home folder (sweep excludes apply to the
-    search) and the extra roots, shown as '~/…'."""
-    paths = ([home if home is not None else Path.home()] if include_home else []) + list(roots)
-    return GitStores(
-        paths,
-        exclude=(*config.sweep_exclude, *config.exclude),
-        history_exclude=config.exclude,
-        max_file_size=config.max_file_size,
-        display="home",
-        bundle_limits=gitbundle.limits_of(config),
-    )
