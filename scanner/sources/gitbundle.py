@@ -362,8 +362,6 @@ a sweep of a developer's machine must not fill the disk it runs on."""
 INDEX_ENTRY = 48
 """Bytes per object that git's pack index and reverse index take, at most (a
 SHA-256 id, its CRC, offsets, a 64-bit offset for a large pack)."""
-
-
 SMALLEST_ENTRY = 9
 """Bytes of the smallest object a pack can hold: a one-byte header and an empty
 zlib stream (header, empty block, checksum)."""
@@ -391,7 +389,10 @@ def _check_room(folder: Path, pack: int, objects: int) -> None:
     import shutil
 
     needed = pack + objects * INDEX_ENTRY + (1 << 20)
-    room = shutil.disk_usage(folder)
+    try:
+        room = shutil.disk_usage(folder)
+    except OSError:  # the file system says nothing: git finds out as it writes
+        return
     left = min(ROOM_LEFT, room.total // 20)
     if room.free - needed < left:
         raise BundleError(
