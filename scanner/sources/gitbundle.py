@@ -430,17 +430,30 @@ def _index(git: SafeGit, pack: IO[bytes], size: int, limits: Limits) -> None:
         raise BundleError(f"git could not index its pack: {message or 'git stopped'}")
 
 
+STOP_POLL_SECONDS = 0.1
+"""How often a wait for git looks whether the scan was asked to stop."""
+
+
 def _wait(process: Process, seconds: float, budget: bool) -> None:
     """Until git ends; BundleError past `seconds` (`budget`: the scan's time
-    budget set them, not the item bound)."""
+    budget set them, not the item bound). SIGINT or SIGTERM, which the scan only
+    notes while its sources list what to scan, ends the wait within
+    STOP_POLL_SECONDS (`bounds.raise_if_stopped`), not when git is done."""
     import subprocess
 
-    try:
-        process.popen.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        if budget:
-            raise BundleError("the scan's time budget ended while git indexed its pack") from None
-        raise BundleError(f"git took more than {seconds:g} s to index its pack") from None
+    from scanner import bounds
+
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        bounds.raise_if_stopped()
+        try:
+            process.popen.wait(timeout=min(left, STOP_POLL_SECONDS))
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    if budget:
+        raise BundleError("the scan's time budget ended while git indexed its pack")
+    raise BundleError(f"git took more than {seconds:g} s to index its pack")
 
 
 def _feed(source: IO[bytes], stdin: IO[bytes]) -> None:

@@ -349,3 +349,32 @@ def test_a_thin_bundles_blobs_are_read_without_their_commits(
         (["since.bundle", "unreachable"], None)
     ]
     assert any("1 prerequisite" in m for m in unscanned(report)["since.bundle"])
+
+
+def test_a_stop_signal_ends_a_wait_for_git_at_once() -> None:
+    """SIGTERM while git indexes a bundle: the scan, which only notes the signal
+    while its sources list what to scan, stops within a tenth of a second, not
+    when git is done (git is then killed on the way out)."""
+    import signal
+    import subprocess
+
+    from scanner import bounds
+    from scanner.sources.gitbundle import _wait
+    from scanner.sources.gitsafe import Process
+
+    popen = subprocess.Popen(
+        ["sleep", "30"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process = Process(popen)
+    try:
+        with bounds.StopSignals() as stop:
+            os.kill(os.getpid(), signal.SIGTERM)  # noted, not raised: `raise_now` is off
+            assert stop.signum == signal.SIGTERM
+            started = time.monotonic()
+            with pytest.raises(bounds.Interrupted):
+                _wait(process, 30.0, budget=False)
+            assert time.monotonic() - started < 1
+            assert popen.poll() is None  # still running: the caller's `finally` ends it
+    finally:
+        process.kill()
+    assert popen.poll() is not None
