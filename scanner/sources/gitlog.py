@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from scanner.bounds import raise_if_stopped
 from scanner.sources.gitsafe import Process, SafeGit
 from scanner.suppress import PathMatcher
 
@@ -103,8 +104,13 @@ def tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _fields(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """Each chunk's whole fields. Between chunks (a MiB of a log each) a stop
+    signal that the scan has noted ends the reading (`bounds.raise_if_stopped`):
+    the history of a large repository is listed before its first blob is
+    scanned, and Ctrl-C used to wait for the whole listing."""
     rest = b""
     for chunk in chunks:
+        raise_if_stopped()
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
         yield parts
@@ -146,14 +152,22 @@ def log_inventory(
 ) -> Inventory:
     """Run one `git log` over `options` (pseudo-refs like --all) and `revs` (user revisions)."""
     inventory = Inventory()
-    process = _spawn(git, *log_args(options, revs))
-    try:
-        _parse_log(tokens(process.chunks()), inventory, exclude)
-    finally:
-        status, message = process.finish()
+    status, message = _parsed(_spawn(git, *log_args(options, revs)), inventory, exclude)
     if status != 0:
         _recover(git, options, revs, exclude, inventory, message or f"exit {status}")
     return inventory
+
+
+def _parsed(process: Process, inventory: Inventory, exclude: PathMatcher) -> tuple[int, str]:
+    """`process`'s log read into `inventory`; git's status and message. Stopped
+    part-way (a stop signal, an error), git is killed, not waited for: it may
+    still be writing to a pipe nobody reads, and would never end."""
+    try:
+        _parse_log(tokens(process.chunks()), inventory, exclude)
+    except BaseException:
+        process.kill()
+        raise
+    return process.finish()
 
 
 def log_args(options: Sequence[str], revs: Sequence[str]) -> tuple[str, ...]:
@@ -179,10 +193,7 @@ def _recover(
     failed = 0
     for sha in todo[:RECOVERY_LIMIT]:
         process = git.spawn(*LOG_ARGS, "--no-walk", sha)  # a hex id from rev-list
-        try:
-            _parse_log(tokens(process.chunks()), inventory, exclude)
-        finally:
-            failed += process.finish()[0] != 0
+        failed += _parsed(process, inventory, exclude)[0] != 0
     skipped = max(0, len(todo) - RECOVERY_LIMIT)
     inventory.errors.append(
         f"git log stopped early ({message}); read the other {len(todo)} commits one by one: "

@@ -11,8 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import TOKEN_RULE, commit, git, token
@@ -294,7 +296,7 @@ def test_under_a_hooks_relative_index_each_history_call_runs_once(
     repo, _ = history
     calls = tmp_path / "calls.txt"
     wrapper = tmp_path / "git-logged"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{calls}"\nexec git "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\n" "$*" >> "{calls}"\nexec git "$@"\n')
     wrapper.chmod(0o755)
     env = {
         **os.environ,
@@ -312,3 +314,47 @@ def test_under_a_hooks_relative_index_each_history_call_runs_once(
     tree = [line for line in ran if " ls-tree " in line and line.endswith(" HEAD")]
     refs = [line for line in ran if " for-each-ref " in line]
     assert (len(log), len(tree), len(refs)) == (1, 1, 1)
+
+
+def _children(name: str) -> list[int]:
+    """Processes of this one's named `name` that are still alive (not reaped)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        if comm == name and int(fields[1]) == os.getpid():
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_stop_signal_ends_the_listing_of_a_large_history(make_repo: Any) -> None:
+    """A large history is listed before its first blob is scanned; a stop signal
+    the scan has noted ends the listing between two MiB of git's output, and git,
+    which may still be writing, is killed rather than waited for."""
+    import signal
+
+    from scanner import bounds
+
+    repo: Path = make_repo()
+    stream = "".join(
+        f"commit refs/heads/main\ncommitter T <t@example.test> {1_600_000_000 + n} +0000\n"
+        f"data 3\nc{n % 10}\nM 100644 inline dir{n % 97}/file{n}.txt\ndata 2\n{n % 10}\n\n"
+        for n in range(40_000)
+    )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream.encode(), check=True)
+    safe = SafeGit(discover(repo))
+    whole = gitlog.log_inventory(safe, FULL_HISTORY, (), PathMatcher(()))
+    assert len(whole.commits) == 40_000  # a log of several MiB
+    with bounds.StopSignals():
+        os.kill(os.getpid(), signal.SIGTERM)  # noted, not raised: no scan slice is running
+        started = time.monotonic()
+        with pytest.raises(bounds.Interrupted):
+            gitlog.log_inventory(safe, FULL_HISTORY, (), PathMatcher(()))
+        assert time.monotonic() - started < 2
+    assert _children("git") == []
