@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner.bounds import raise_if_stopped
 from scanner.errors import SourceError
 from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped, SourceEvent, gitbundle
@@ -232,10 +233,13 @@ def _moved(origin: Origin, repository: str, prefix: str) -> Origin:
 def find_stores(
     root: Path, exclude: PathMatcher, show: ShowFn
 ) -> Iterator[Store | ScanWarning | Skipped]:
-    """Stores under `root`, walked without recursion and without following links."""
+    """Stores under `root`, walked without recursion and without following links.
+    A stop signal the scan has noted ends the walk at the next folder: a home
+    of many folders can take long to search, and nothing is scanned meanwhile."""
     base = Path(os.path.abspath(root))
     stack: list[tuple[Path, str, int]] = [(base, "", 0)]
     while stack:
+        raise_if_stopped()
         folder, rel, depth = stack.pop()
         if _is_store(folder):
             yield from _stores_in(folder, folder, root, show)

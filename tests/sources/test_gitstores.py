@@ -287,3 +287,21 @@ def test_a_damaged_store_is_a_warning_that_never_names_the_home_folder(tmp_path:
     assert str(home) not in out.read_text()
     assert {e["path"] for e in report["errors"]} >= {"~/work/damaged"}
     assert all(e["path"].startswith("~/") for e in report["errors"])
+
+
+def test_a_stop_signal_ends_the_search_for_stores(tmp_path: Path) -> None:
+    """The search of a large home folder scans nothing until it finds a store:
+    a stop signal the scan has noted ends it at the next folder."""
+    import signal
+
+    from scanner import bounds
+    from scanner.sources.gitstores import find_stores
+
+    for n in range(50):
+        (tmp_path / f"d{n}" / "inner").mkdir(parents=True)
+    walk = find_stores(tmp_path, PathMatcher(()), lambda root, path: str(path))
+    assert list(walk) == []
+    with bounds.StopSignals():
+        os.kill(os.getpid(), signal.SIGTERM)  # noted, not raised: no scan slice is running
+        with pytest.raises(bounds.Interrupted):
+            next(find_stores(tmp_path, PathMatcher(()), lambda root, path: str(path)))
