@@ -31,7 +31,8 @@ class ItemTimeout(BaseException):
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived while an item ran in this process. What the
+    """SIGINT or SIGTERM arrived while an item ran in this process, or was noted
+    while the scan's sources listed what to scan (`raise_if_stopped`). What the
     items finished before it found is already with the caller
     (`schedule.guarded` appends each completed call's result to a list it owns)."""
 
@@ -119,16 +120,17 @@ class StopSignals:
         if _in_main_thread():
             for signum in EXIT_BY_SIGNAL:
                 self._previous[signum] = signal.signal(signum, self._handle)
-        _ACTIVE.append(self)
+        _NOTED.active.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _ACTIVE.remove(self)
+        _NOTED.active.remove(self)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.signum = signum
+        _Signalled.once = True
         if self.raise_now:
             if _HELD.on:  # a finished call's result is on its way to its list
                 _HELD.pending = True
@@ -142,15 +144,32 @@ class StopSignals:
         return f"stopped by {signal.Signals(self.signum).name}"
 
 
-_ACTIVE: list[StopSignals] = []
-"""The stop signals in force, innermost last."""
+class _Noted(threading.local):
+    """Each thread's stop signals in force, innermost last. A scan asks only its
+    own thread's: a signal reaches the main thread's scan, and must never stop
+    a scan a library runs in another thread (which installs no handler)."""
+
+    def __init__(self) -> None:
+        self.active: list[StopSignals] = []
+
+
+_NOTED = _Noted()
+
+
+class _Signalled:
+    """Whether any scan of this process has noted a stop signal: until one has,
+    `raise_if_stopped` costs one attribute read (it runs per folder searched
+    and per MiB of a history's log)."""
+
+    once = False
 
 
 def raise_if_stopped() -> None:
-    """Raise Interrupted once SIGINT or SIGTERM has asked a scan in force to stop:
-    for a wait the signal itself does not cut short (its handler only notes it
-    while the scanner is being built), such as a compile in a child."""
-    if any(stop.signum is not None for stop in _ACTIVE):
+    """Raise Interrupted once SIGINT or SIGTERM has asked this thread's scan to
+    stop, for waits the signal itself does not cut short (its handler only notes
+    it outside a scan's items): a compile in a child, and the listing of what to
+    scan (a history's log, a bundle's index, the search for git stores)."""
+    if _Signalled.once and any(stop.signum is not None for stop in _NOTED.active):
         raise Interrupted
 
 

@@ -184,8 +184,8 @@ def run(
                 reason = _run_inline(run_, factory(*args), stream)
             else:
                 reason = _run_pool(run_, factory, args, stream)
-        except bounds.Interrupted:
-            reason = None
+        except bounds.Interrupted:  # this run's own signal, which `stop.reason` names
+            reason = "stopped by a signal"
     total.signum = run_.stop.signum
     return run_.stop.reason or reason
 

@@ -124,3 +124,23 @@ def test_no_rules_and_no_detectors_is_clean_and_says_so() -> None:
     )
     assert report.findings == () and report.items_scanned == 1
     assert report.meta["rules"] == 0
+
+
+def test_a_listing_cut_short_by_a_stop_is_never_a_clean_scan() -> None:
+    """A source that stops part-way with `bounds.Interrupted` (as the listing of a
+    history does once a stop signal is noted) leaves a partial report whose
+    rest is unscanned content, even where no signal of this scan's own is on
+    record: never a clean scan of what was listed so far."""
+    from collections.abc import Iterator
+
+    from scanner import bounds
+    from scanner.sources import SourceEvent
+
+    class Stopping(MemorySource):
+        def events(self) -> Iterator[SourceEvent]:
+            yield from super().events()
+            raise bounds.Interrupted
+
+    report = scan(CONFIG, [Stopping.of({"a.env": line(token())})], rules=[RULE])
+    assert report.partial and report.partial_reason == "stopped by a signal"
+    assert any(f.rule == "unscanned-content" for f in report.findings)

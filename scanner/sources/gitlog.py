@@ -192,6 +192,7 @@ def _recover(
     todo = [sha for sha in out.decode("ascii", "replace").split() if sha not in done]
     failed = 0
     for sha in todo[:RECOVERY_LIMIT]:
+        raise_if_stopped()  # a commit git cannot read prints nothing to check between
         process = git.spawn(*LOG_ARGS, "--no-walk", sha)  # a hex id from rev-list
         failed += _parsed(process, inventory, exclude)[0] != 0
     skipped = max(0, len(todo) - RECOVERY_LIMIT)

@@ -296,7 +296,7 @@ def test_under_a_hooks_relative_index_each_history_call_runs_once(
     repo, _ = history
     calls = tmp_path / "calls.txt"
     wrapper = tmp_path / "git-logged"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\n" "$*" >> "{calls}"\nexec git "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{calls}"\nexec git "$@"\n')
     wrapper.chmod(0o755)
     env = {
         **os.environ,
@@ -345,12 +345,12 @@ def test_a_stop_signal_ends_the_listing_of_a_large_history(make_repo: Any) -> No
     stream = "".join(
         f"commit refs/heads/main\ncommitter T <t@example.test> {1_600_000_000 + n} +0000\n"
         f"data 3\nc{n % 10}\nM 100644 inline dir{n % 97}/file{n}.txt\ndata 2\n{n % 10}\n\n"
-        for n in range(40_000)
+        for n in range(8_000)
     )
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream.encode(), check=True)
     safe = SafeGit(discover(repo))
     whole = gitlog.log_inventory(safe, FULL_HISTORY, (), PathMatcher(()))
-    assert len(whole.commits) == 40_000  # a log of several MiB
+    assert len(whole.commits) == 8_000  # a log of over a MiB: read in many chunks
     with bounds.StopSignals():
         os.kill(os.getpid(), signal.SIGTERM)  # noted, not raised: no scan slice is running
         started = time.monotonic()
@@ -358,3 +358,35 @@ def test_a_stop_signal_ends_the_listing_of_a_large_history(make_repo: Any) -> No
             gitlog.log_inventory(safe, FULL_HISTORY, (), PathMatcher(()))
         assert time.monotonic() - started < 2
     assert _children("git") == []
+
+
+def test_a_signal_noted_for_one_scan_never_stops_another_threads(make_repo: Any) -> None:
+    """A signal reaches the main thread's scan only: a scan a library runs in
+    another thread at the same time lists its whole history (it used to stop
+    and come out as a clean scan of nothing)."""
+    import signal
+    import threading
+
+    from scanner import bounds
+
+    repo: Path = make_repo()
+    _commit(repo, {"a.txt": "one\n"}, "root")
+    safe = SafeGit(discover(repo))
+    listed: list[object] = []
+
+    def other_scan() -> None:
+        with bounds.StopSignals():
+            try:
+                bounds.raise_if_stopped()
+                listed.append(gitlog.log_inventory(safe, FULL_HISTORY, (), PathMatcher(())))
+            except bounds.Interrupted as stopped:
+                listed.append(stopped)
+
+    with bounds.StopSignals():
+        os.kill(os.getpid(), signal.SIGTERM)  # noted for this thread's scan
+        thread = threading.Thread(target=other_scan)
+        thread.start()
+        thread.join(timeout=60)
+        with pytest.raises(bounds.Interrupted):
+            bounds.raise_if_stopped()
+    assert [type(x) for x in listed] == [gitlog.Inventory]
