@@ -438,8 +438,8 @@ def _tree_into(
 
 def unreachable_inventory(git: SafeGit, known: Inventory, exclude: PathMatcher) -> Inventory:
     """Dangling commits (attributed like history) and any other blob in the object store."""
-    _, out, _ = git.run(
-        "fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress", check=False
+    out = _read_whole(
+        git, "fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress"
     )
     commits = [
         line.split()[2]
@@ -455,10 +455,21 @@ def unreachable_inventory(git: SafeGit, known: Inventory, exclude: PathMatcher) 
     return found
 
 
+def _read_whole(git: SafeGit, *args: str) -> bytes:
+    """The whole output of a git call that may take seconds before and while it
+    writes, on a large object store (`fsck`, the listing of every object); a
+    stop signal the scan has noted ends it within a tenth of a second (git is
+    killed). Its exit status is not asked: what it wrote is what is read."""
+    process = git.spawn(*args)
+    out = process.output(raise_if_stopped)
+    process.finish()
+    return out
+
+
 def stored_blobs(git: SafeGit, known: Inventory, exclude: PathMatcher, label: str) -> Inventory:
     """Every blob in the object store that `known` does not hold, as `<label>/<id>`."""
     fmt = "--batch-check=%(objecttype) %(objectname)"
-    _, listing, _ = git.run("cat-file", "--batch-all-objects", fmt, check=False)
+    listing = _read_whole(git, "cat-file", "--batch-all-objects", fmt)
     rest = Inventory()
     for line in listing.decode("ascii", "replace").splitlines():
         kind, _, sha = line.partition(" ")

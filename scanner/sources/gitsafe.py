@@ -21,7 +21,7 @@ import contextvars
 import os
 import subprocess
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -370,6 +370,31 @@ class Process:
             if size < 16384:
                 self._stderr.append(line)
                 size += len(line)
+
+    def output(self, poll: Callable[[], None], seconds: float = 0.1) -> bytes:
+        """All that git writes, read by a background thread while this thread
+        calls `poll` every `seconds` and after each chunk: `poll` may raise to
+        stop reading (then git is killed, never waited for), where git takes
+        long to answer (`fsck` walks a whole history before it writes)."""
+        import queue
+
+        self.read_ahead(1 << 62)
+        ahead, self._ahead = self._ahead, None
+        assert ahead is not None
+        parts: list[bytes] = []
+        try:
+            while True:
+                poll()
+                try:
+                    chunk = ahead.get(timeout=seconds)
+                except queue.Empty:
+                    continue
+                if chunk is None:
+                    return b"".join(parts)
+                parts.append(chunk)
+        except BaseException:
+            self.kill()
+            raise
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         if self._ahead is not None:

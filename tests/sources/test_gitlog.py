@@ -390,3 +390,25 @@ def test_a_signal_noted_for_one_scan_never_stops_another_threads(make_repo: Any)
         with pytest.raises(bounds.Interrupted):
             bounds.raise_if_stopped()
     assert [type(x) for x in listed] == [gitlog.Inventory]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_stop_signal_ends_the_search_for_unreachable_objects(make_repo: Any) -> None:
+    """`fsck` and the listing of every stored object can take seconds before they
+    write; a stop signal the scan has noted ends them at once, git killed."""
+    import signal
+
+    from scanner import bounds
+
+    repo: Path = make_repo()
+    _commit(repo, {"a.txt": "one\n"}, "root")
+    (repo / "loose.txt").write_text("dangling\n")
+    git(repo, "hash-object", "-w", "loose.txt")
+    safe = SafeGit(discover(repo))
+    found = gitlog.unreachable_inventory(safe, gitlog.Inventory(), PathMatcher(()))
+    assert [path for path, _ in found.blobs.values()][-1].startswith("unreachable/")
+    with bounds.StopSignals():
+        os.kill(os.getpid(), signal.SIGTERM)  # noted, not raised: no scan slice is running
+        with pytest.raises(bounds.Interrupted):
+            gitlog.unreachable_inventory(safe, gitlog.Inventory(), PathMatcher(()))
+    assert _children("git") == []
