@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from scanner import placeholders, schedule, suppress, unscanned
 from scanner.compat.baselinefiles import drop_baseline_values
 from scanner.config import Config
+from scanner.copies import Copies
 from scanner.decoding import UNDECODED
 from scanner.detectors.rules import item_paths
 from scanner.engine.matcher import key_file_gate
@@ -93,13 +94,19 @@ def scan(
     total = ItemResult()
     roots = tuple(root for source in sources for root in source.roots)
     worker_args = (config, rules, registry)
-    events = _events(sources, total)
+    copies = Copies(suppress.PathMatcher(config.allow_paths).matches)
+    events = _events(sources, total, copies)
     try:
         partial = schedule.run(
             *(config, _Worker, worker_args, events, total, progress, started),
             one_process=_one_process(sources),
             planned=_planned(sources),
         )
+        again = copies.again(total.findings) if partial is None else []
+        if again:  # copies of a blob that are another place of a finding, or read otherwise
+            partial = schedule.run(
+                config, _Worker, worker_args, iter(again), total, progress, started
+            )
     finally:
         gitblobs.close_readers()
     if total.unscanned:  # a git bundle's bytes met by the file walk, read as a store or not
@@ -233,9 +240,11 @@ def _planned(sources: Sequence[Source]) -> Callable[[], int | None]:
     return planned
 
 
-def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
-    """Items from every source, each git blob once; errors and skips are recorded."""
+def _events(sources: Sequence[Source], total: ItemResult, copies: Copies) -> Iterator[Item]:
+    """Items from every source, each git blob once; errors and skips are recorded,
+    and where one source may repeat another's blobs, the copies kept in `copies`."""
     seen_blobs: set[str] = set()
+    track = not (len(sources) == 1 and hasattr(sources[0], "skip_blobs"))  # a lone history
     shown_item = unscanned.shown_item
     for source in sources:
         for event in source.events():
@@ -244,10 +253,16 @@ def _events(sources: Sequence[Source], total: ItemResult) -> Iterator[Item]:
                 if blob is None:
                     yield shown_item(event)
                 elif blob in seen_blobs:
-                    total.skipped[SkipReason.DUPLICATE_BLOB] += 1
+                    if copies.met_again(blob, copy := shown_item(event)):
+                        yield copy
+                    else:
+                        total.skipped[SkipReason.DUPLICATE_BLOB] += 1
                 else:
                     seen_blobs.add(blob)
-                    yield shown_item(event)
+                    item = shown_item(event)
+                    if track:
+                        copies.note_first(blob, item.origin)
+                    yield item
             elif isinstance(event, ScanWarning):
                 total.warnings.append(event)
                 total.unscanned.extend(unscanned.of_error(event))

@@ -54,15 +54,26 @@ def test_the_same_secret_in_two_items_is_one_finding_with_two_places() -> None:
     assert [p.path for p in finding.places] == ["a.env", "b.env"]
 
 
-def test_a_blob_seen_twice_is_scanned_once() -> None:
+def test_a_blob_seen_twice_at_one_path_is_scanned_once() -> None:
     data = line(token())
     source = MemorySource(
-        (item("a.env", data, blob_id="1" * 40), item("b.env", data, blob_id="1" * 40))
+        (item("a.env", data, blob_id="1" * 40), item("a.env", data, blob_id="1" * 40))
     )
     report = scan(CONFIG, [source], rules=[RULE])
     assert report.items_scanned == 1
     assert report.skipped[SkipReason.DUPLICATE_BLOB] == 1
     assert [f.path for f in report.findings] == ["a.env"]
+
+
+def test_a_blob_seen_again_at_another_path_is_judged_there_too() -> None:
+    data = line(token())
+    source = MemorySource(
+        (item("a.env", data, blob_id="1" * 40), item("b.env", data, blob_id="1" * 40))
+    )
+    report = scan(CONFIG, [source], rules=[RULE])
+    assert report.items_scanned == 2  # its bytes came with it: cheaper to scan than to keep
+    (finding,) = report.findings
+    assert [p.path for p in finding.places] == ["a.env", "b.env"]
 
 
 def test_warnings_and_skips_from_a_source_are_kept_and_counted() -> None:

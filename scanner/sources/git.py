@@ -186,9 +186,8 @@ class GitSource:
     ) -> Iterator[SourceEvent]:
         kind = SourceKind.STAGED if self.staged else SourceKind.GIT
         ids = reading_order(inventory, self.skip_blobs)
-        yield from (
-            Skipped(sha, SkipReason.DUPLICATE_BLOB) for sha in inventory.blobs.keys() - set(ids)
-        )
+        if len(ids) < len(inventory.blobs):
+            yield from self._copies(inventory, inventory.blobs.keys() - set(ids), kind, at_head)
         self.listed, self.unreadable = len(ids), 0
         pooled = self.jobs > 1 and len(ids) > gitblobs.ONE_PROCESS_BLOBS
         absent = set() if self.staged else self._not_in_clone(ids)
@@ -208,6 +207,20 @@ class GitSource:
             yield Item(origin, blob.data, blob.sha, blob.size)
         if self.listed and self.unreadable == self.listed:
             raise SourceError(self._none_readable(self.listed))
+
+    def _copies(
+        self,
+        inventory: gitlog.Inventory,
+        blobs: Collection[str],
+        kind: SourceKind,
+        at_head: dict[str, set[str]] | None,
+    ) -> Iterator[Item]:
+        """The places of blobs another source of the run read already, as items
+        that name the blob and this store but carry no bytes: the scan reads one
+        again only where it must (`scanner.copies`)."""
+        store = gitblobs.store_of(self._paths, self._index, self.max_file_size)
+        for sha in sorted(blobs, key=lambda sha: inventory.blobs[sha][0]):
+            yield Item(blob_origin(inventory, sha, kind, at_head), None, sha, None, store)
 
     def _unread(self, inventory: gitlog.Inventory, blobs: Sequence[Blob]) -> Iterator[SourceEvent]:
         """Blobs not read: a skip and a warning when too large, else unreadable."""

@@ -189,18 +189,26 @@ def test_a_retired_key_deleted_from_history_is_critical(home: Home, swept: dict[
 def test_a_stash_and_an_unpushed_branch_are_found_once(home: Home, swept: dict[str, Any]) -> None:
     tokens = history(swept["report"], "vcs.github-pat-classic")
     by_file = {f["path"].rsplit("/", 1)[-1]: f for f in tokens}
+    # the stash's blob sits in all three stores (a clone copies a local project's
+    # objects, unreachable ones too): read once, and each store is named as a place
     assert sorted(f["path"] for f in tokens) == sorted(
         [
             "~/src/a-project/settings.txt",
+            "~/src/b-clone/settings.txt",
+            "~/src/c-mirror.git/settings.txt",
             "~/src/b-clone/notes.txt",
             "~/src/c-mirror.git/ci.env",
         ]
     )
-    assert by_file["settings.txt"]["repository"] == "~/src/a-project"
+    stashed = [f for f in swept["report"]["findings"] if f["path"].endswith("settings.txt")]
+    assert len(stashed) == 1  # one secret, one finding, three places
     assert by_file["settings.txt"]["commit"]  # the stash's commit
     assert by_file["notes.txt"]["repository"] == "~/src/b-clone"
     assert by_file["notes.txt"]["commit"] == home.wip_commit
     assert by_file["ci.env"]["repository"] == "~/src/c-mirror.git"
+    repositories = {p["path"]: p["repository"] for p in tokens}
+    assert repositories["~/src/a-project/settings.txt"] == "~/src/a-project"
+    assert repositories["~/src/b-clone/settings.txt"] == "~/src/b-clone"
 
 
 def test_no_secret_appears_in_the_report(home: Home, swept: dict[str, Any]) -> None:
