@@ -135,18 +135,16 @@ class Engine:
         return found
 
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
-        """Key-file rules whose globs match a path (and content magic and structure,
-        given data), and, given data, those whose structure check the bytes pass
-        whatever the path (`engine/structures.py`)."""
-        gate = self._key_file_gate.matches
-        for path in paths:  # most items: one path, which no key-file glob names
-            if gate(path):
-                break
-        else:
+        """Key-file rules whose globs name the file (the last of `paths`: inside an
+        archive, the member, not the archive) and whose content magic and structure
+        check, given data, the bytes pass; and, given data, those whose structure
+        check the bytes pass whatever the name (`engine/structures.py`)."""
+        name = paths[-1]  # the file itself: inside an archive, its member path
+        if not self._key_file_gate.matches(name):  # most items: no key-file glob names it
             return self._by_structure(paths, data) if data is not None else []
         hits = []
         for rule in self._key_files:
-            named = any(rule.include.matches_file(p) for p in paths) and rule.path_allowed(paths)
+            named = rule.include.matches_file(name) and rule.path_allowed(paths)
             if named and (data is None or _has_content(rule, data, self._structural)):
                 hits.append(RuleHit(rule.rule, 0, len(data or b"")))
             elif not named and data is not None and self._passes(rule, paths, data):
