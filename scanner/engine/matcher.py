@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,6 +37,7 @@ from scanner.suppress import PathMatcher
 
 if TYPE_CHECKING:
     from scanner.engine.hyperscan_db import HyperscanDatabase
+    from scanner.engine.structures import Structure
 
 REPORT_BUDGET = 250_000
 """Hyperscan end reports per item before the item is handed to the RE2 lane."""
@@ -67,6 +68,10 @@ class Engine:
         self._patterns = [c for c in compiled if c.rule.kind is not RuleKind.KEY_FILE]
         self._key_files = [c for c in compiled if c.rule.kind is RuleKind.KEY_FILE]
         self._key_file_gate = key_file_gate([c.rule for c in self._key_files])
+        self._structural = _structural(self._key_files)
+        self._by_check = [
+            (c, self._structural[c.index]) for c in self._key_files if c.index in self._structural
+        ]
         self._keywords = _KeywordSet(keywords)
         self._keyword_bytes = tuple(k.encode("utf-8") for k in keywords)
         self._keyword_db: Callable[[bytes], set[int]] | Literal[False] | None = None
@@ -130,21 +135,36 @@ class Engine:
         return found
 
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
-        """Key-file rules whose globs match a path (and content magic, given data)."""
-        gate = self._key_file_gate.matches
-        for path in paths:  # most items: one path, which no key-file glob names
-            if gate(path):
-                break
-        else:
-            return []
+        """Key-file rules whose globs name the file (the last of `paths`: inside an
+        archive, the member, not the archive) and whose content magic and structure
+        check, given data, the bytes pass; and, given data, those whose structure
+        check the bytes pass whatever the name (`engine/structures.py`)."""
+        name = paths[-1]  # the file itself: inside an archive, its member path
+        if not self._key_file_gate.matches(name):  # most items: no key-file glob names it
+            return self._by_structure(paths, data) if data is not None else []
         hits = []
         for rule in self._key_files:
-            if not rule.path_allowed(paths) or not any(rule.include.matches_file(p) for p in paths):
-                continue
-            if data is not None and not _has_magic(rule, data):
-                continue
-            hits.append(RuleHit(rule.rule, 0, len(data or b"")))
+            named = rule.include.matches_file(name) and rule.path_allowed(paths)
+            if named and (data is None or _has_content(rule, data, self._structural)):
+                hits.append(RuleHit(rule.rule, 0, len(data or b"")))
+            elif not named and data is not None and self._passes(rule, paths, data):
+                hits.append(RuleHit(rule.rule, 0, len(data)))
         return hits
+
+    def _by_structure(self, paths: Sequence[str], data: bytes) -> list[RuleHit]:
+        """The structural key-file rules the bytes pass (most items: none, at their
+        first byte)."""
+        return [
+            RuleHit(rule.rule, 0, len(data))
+            for rule, check in self._by_check
+            if check(data) and not _excluded(rule, paths)
+        ]
+
+    def _passes(self, rule: CompiledRule, paths: Sequence[str], data: bytes) -> bool:
+        """A structural rule matches bytes that pass its check, whatever their path
+        (its excludes still apply)."""
+        check = self._structural.get(rule.index)
+        return check is not None and check(data) and not _excluded(rule, paths)
 
     def _candidates(self, data: bytes, lowered: _Lowered | None) -> list[Candidate]:
         """(rule, windows to confirm in, whether each window surely ends a match,
@@ -285,6 +305,25 @@ class _RememberingMatcher(PathMatcher):
 
 def _has_magic(rule: CompiledRule, data: bytes) -> bool:
     return rule.regex is None or rule.regex.search(data, 0, min(len(data), MAGIC_BYTES)) is not None
+
+
+def _excluded(rule: CompiledRule, paths: Sequence[str]) -> bool:
+    return bool(rule.exclude) and any(rule.exclude.matches(p) for p in paths)
+
+
+def _has_content(rule: CompiledRule, data: bytes, structural: Mapping[int, Structure]) -> bool:
+    """The content magic, and the structure check, of a key-file rule that has them."""
+    check = structural.get(rule.index)
+    return _has_magic(rule, data) and (check is None or check(data))
+
+
+def _structural(key_files: Sequence[CompiledRule]) -> dict[int, Structure]:
+    """Key-file rules that name a content check in `validate:`: their index, and the check."""
+    if not any(c.rule.validate for c in key_files):
+        return {}
+    from scanner.engine.structures import STRUCTURES
+
+    return {c.index: STRUCTURES[c.rule.validate] for c in key_files if c.rule.validate}
 
 
 def _wanted(rule: CompiledRule, seen: set[int]) -> bool:

@@ -75,17 +75,21 @@ def rule_from_mapping(entry: Any, file: str, number: int) -> Rule:
         references=_strings(entry.get("references"), "references", where),
         description=_text(entry.get("description", ""), "description", where, empty=True),
         source_file=file,
-        validate=_validator(entry.get("validate"), where),
+        validate=_validator(entry.get("validate"), kind, where),
     )
 
 
-def _validator(value: Any, where: _Where) -> str | None:
+def _validator(value: Any, kind: RuleKind, where: _Where) -> str | None:
+    """A value check (`engine/validators.py`), or for a key-file rule a content
+    check (`engine/structures.py`)."""
+    from scanner.engine.structures import STRUCTURES
     from scanner.engine.validators import VALIDATORS
 
     if value is None:
         return None
-    if not isinstance(value, str) or value not in VALIDATORS:
-        where.fail("validate", f"expected one of {', '.join(sorted(VALIDATORS))}")
+    known = STRUCTURES if kind is RuleKind.KEY_FILE else VALIDATORS
+    if not isinstance(value, str) or value not in known:
+        where.fail("validate", f"expected one of {', '.join(sorted(known))}")
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _B64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
 _NOT_B64 = bytes(b for b in range(256) if b not in _B64_BYTES)
@@ -25,6 +25,9 @@ class PemBlock:
     label: str
     der: bytes = field(repr=False)
     headers: tuple[tuple[str, str], ...] = ()
+    ended: bool = True
+    """False for a private-key block whose END line is missing (a file cut off, a
+    copy that lost its last line): its body is read up to the next `-----`."""
 
     @property
     def encrypted_legacy(self) -> bool:
@@ -75,14 +78,25 @@ def pem_blocks(text: str) -> list[PemBlock]:
         label = text[start + 11 : label_end].strip()
         end_marker = f"-----END {label}-----"
         end = text.find(end_marker, label_end + 5)
-        if end < 0:
-            pos = label_end + 5
-            continue
-        block = _decode_block(label, text[label_end + 5 : end])
+        if end < 0 or text.find("-----BEGIN ", label_end + 5, end) >= 0:
+            block, pos = _unended(label, text, label_end + 5)
+        else:
+            block = _decode_block(label, text[label_end + 5 : end])
+            pos = end + len(end_marker)
         if block is not None:
             blocks.append(block)
-        pos = end + len(end_marker)
     return blocks
+
+
+def _unended(label: str, text: str, body: int) -> tuple[PemBlock | None, int]:
+    """A block without its END line: a private key's body runs to the next `-----`
+    (another block) or the end of the text; other labels are skipped."""
+    stop = text.find("-----", body)
+    stop = len(text) if stop < 0 else stop
+    if not label.endswith("PRIVATE KEY"):
+        return None, body
+    block = _decode_block(label, text[body:stop])
+    return (replace(block, ended=False) if block is not None else None), stop
 
 
 def _decode_block(label: str, body: str) -> PemBlock | None:

@@ -1,16 +1,20 @@
 """Which binary files are worth handing to key analysis (the pipeline's
 binary-file decision). Cheap: a name and a few leading bytes from the
-key-format table (`formats`), and the shape of a DER key, never a parse."""
+key-format table (`formats`), and the shape of a DER key, never a parse.
+Archive bytes are never a key container, whatever the name says: a zip
+called `backup.p12` is an archive to expand, not a key store."""
 
 from __future__ import annotations
 
-from scanner.keys.formats import by_magic, is_key_file_name
+from scanner.keys.formats import by_magic, is_archive_bytes, is_key_file_name
 
 
 def is_key_container(path: str, data: bytes) -> bool:
-    if is_key_file_name(path) or by_magic(data) is not None:
+    if by_magic(data) is not None:
         return True
-    return _der_key_or_pfx(data)
+    if is_archive_bytes(data):
+        return False
+    return is_key_file_name(path) or _der_key_or_pfx(data)
 
 
 def _der_key_or_pfx(data: bytes) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from scanner.keys import result
 from scanner.keys.armor import as_text
-from scanner.keys.formats import FORMATS, guess
+from scanner.keys.formats import FORMATS, guess, is_archive_bytes
 from scanner.model import KeyInfo
 
 
@@ -34,6 +34,8 @@ def analyse(material: bytes, ctx: result.Context) -> list[KeyInfo]:
 
 
 def _nothing(material: result.Material) -> str:
+    if material.text is None and is_archive_bytes(material.data):
+        return "an archive, not key material"
     if material.text is None:
         return "unrecognised binary key material"
     return "no key found in the material"

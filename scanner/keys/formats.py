@@ -240,9 +240,17 @@ def by_magic(data: bytes) -> KeyFormat | None:
     return None
 
 
+def is_archive_bytes(data: bytes) -> bool:
+    """Bytes of a zip, gzip, xz, 7z or POSIX tar archive: no key format, whatever
+    the file is called."""
+    return data.startswith(sig.ARCHIVE_MAGIC) or data.startswith(sig.TAR_MAGIC, sig.TAR_MAGIC_AT)
+
+
 def guess(material: Material, ctx: Context) -> str:
     """A best-guess format name for material no parser could read."""
     if material.text is not None:
         return text_guess(material.text)
+    if is_archive_bytes(material.data):
+        return "archive"
     fmt = named(ctx.origin.archive_member or ctx.origin.path)
     return fmt.name if fmt is not None else "binary"

@@ -52,6 +52,20 @@ def parse(material: result.Material, ctx: result.Context) -> list[KeyInfo] | Non
 
 
 def _block(block: PemBlock, ctx: result.Context, certs: list[x509.Certificate]) -> list[KeyInfo]:
+    infos = _analysed(block, ctx, certs)
+    return infos if block.ended else [_unended(info) for info in infos]
+
+
+def _unended(info: KeyInfo) -> KeyInfo:
+    """A key read from a block whose END line is missing says so."""
+    note = UNENDED if not info.note else f"{UNENDED}; {info.note}"
+    return replace(info, note=note)
+
+
+UNENDED = "its END line is missing"
+
+
+def _analysed(block: PemBlock, ctx: result.Context, certs: list[x509.Certificate]) -> list[KeyInfo]:
     if block.label in pkcs.PEM_FORMATS:
         return [pkcs.analyse_pem(block, ctx, certs)]
     if block.label == "OPENSSH PRIVATE KEY":

@@ -63,7 +63,20 @@ def _armor(label: str) -> Callable[[Rule], bytes]:
     return lambda r: f"-----BEGIN {label}-----\n(body withheld)\n-----END {label}-----\n".encode()
 
 
+def _der_key(rule: Rule) -> bytes:
+    """A PKCS#8 DER private key made now: the structural rule wants a real one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
 KEY_FILE_BODIES: dict[str, Callable[[Rule], bytes]] = {
+    ".der": _der_key,
     # Text formats as text; binary formats with their real magic bytes.
     ".ppk": lambda r: b"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: aes256-cbc\n",
     ".p8": _armor("PRIVATE KEY"),
