@@ -19,8 +19,10 @@ token in them passed a green gate as a "binary" skip:
   becomes a space, so lines and columns stay those of the file.
 - SQLite databases (`SQLite format 3` header), which store text values as plain
   UTF-8 in their pages: every byte that is not printable ASCII or a tab becomes a
-  line break, so values in different cells never run together as one line (values
-  of one row sit back to back in a record, as they do on disk). Line numbers in a
+  line break, so text from different records never runs together. The values of
+  one row do sit back to back in its record, so a token right after a value that
+  ends in a letter or digit is missed by a rule that wants a boundary before it:
+  reading the rows themselves needs SQLite, not done here. Line numbers in a
   database are those of its bytes, which no editor shows.
 
 Every decoded text must look like text (no NUL, at most 2 % control or
