@@ -320,8 +320,12 @@ class _Worker:
         if data.startswith(b"# v") and (bundle := _bundle_record(item, data)):
             result.unscanned.append(bundle)  # a git history, never a clean binary skip
         if is_binary(data) and not self._is_key_container(item.origin, data):
-            result.skipped[SkipReason.BINARY] += 1
-            return
+            from scanner.binarytext import text_of  # binary items only: a hook rarely has one
+
+            if (text := text_of(data)) is None:
+                result.skipped[SkipReason.BINARY] += 1
+                return
+            data = text  # UTF-16/32 text, stray NULs, SQLite (`binarytext`)
         matches = self._detect(item.origin, data, result)
         if matches:
             matches = unscanned.cap_matches(

@@ -18,6 +18,8 @@ from scanner.config import Config
 from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped
 from scanner.sources.archives import expand, is_archive, kind_of, safe_name
+from scanner.sources.archives.outside import OUTSIDE
+from scanner.unscanned import Unscanned
 
 SECRET = b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n"
 
@@ -46,7 +48,13 @@ def _expand(path: str, data: bytes, config: Config | None = None) -> list[object
 
 
 def _members(events: list[object]) -> dict[str, bytes]:
-    return {e.origin.archive_member or "": e.data or b"" for e in events if isinstance(e, Item)}
+    """The members read, without the archive's own bytes (`(outside members)`)."""
+    items = [e for e in events if isinstance(e, Item)]
+    return {
+        e.origin.archive_member or "": e.data or b""
+        for e in items
+        if not (e.origin.archive_member or "").endswith(OUTSIDE)
+    }
 
 
 def _errors(events: list[object]) -> list[str]:
@@ -141,10 +149,11 @@ def test_truncated_tar_reports_a_warning_and_keeps_earlier_members() -> None:
     assert any("cut.tar" in e and "truncated" in e for e in _errors(events))
 
 
-def test_damaged_zip_is_a_warning() -> None:
+def test_damaged_zip_is_unscanned_content() -> None:
     events = _expand("broken.zip", b"PK\x03\x04" + b"\x00" * 40)
     assert _members(events) == {}
-    assert any("broken.zip" in e and "damaged zip" in e for e in _errors(events))
+    damaged = [e for e in events if isinstance(e, Unscanned) and "damaged zip" in e.message]
+    assert [e.path for e in damaged] == ["broken.zip"]
 
 
 def test_encrypted_zip_member_is_a_warning_and_others_are_scanned() -> None:

@@ -1,6 +1,7 @@
 """Archives opened in memory: zip (jar, war, apk, docx …), tar, gz, bz2, xz and 7z.
 
-`is_archive` goes by magic bytes (a v7 tar by extension and header checksum);
+`is_archive` goes by magic bytes (a v7 tar by extension and header checksum, a
+zip behind a Windows executable stub by the end of its central directory);
 key containers (.p12, .jks, …: the key-format table, `keys.formats`) never
 count. `expand` yields members as Items with `origin.archive_member` set
 ('inner.tar!dir/key.pem'), warnings and Skipped notes. Nested archives are
@@ -10,7 +11,8 @@ read in chunks whatever headers claim. Nothing touches disk.
 
 One module per kind of archive (`zips`, `tars`, `streams`, `sevenzip`), each
 a member reader in `readers()`; every one of them asks `budget.admit` before it
-inflates a member.
+inflates a member. A zip's or tar's own bytes outside the members read come out
+as one more member, `(outside members)`, as text (`outside`).
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ _MAGIC = (
 )
 
 
+_ZIP_END_REACH = 22 + 65535
+"""How far from its end a zip's end-of-central-directory record can start (its
+size plus the longest comment)."""
 _LEADS = frozenset(magic[0] for magic, _ in _MAGIC) | {b"B"[0]}
 """The first byte of every magic (bz2's `BZh` too): most items start otherwise."""
 
 
 def kind_of(path: str, data: bytes) -> str | None:
-    """zip | tar | gz | bz2 | xz | 7z, or None for anything else."""
+    """zip | zip-stub | tar | gz | bz2 | xz | 7z, or None for anything else."""
     if len(data) < 6:
         return None
     kind = _kind_by_content(path, data)
@@ -65,6 +70,8 @@ def _kind_by_content(path: str, data: bytes) -> str | None:
             return "bz2"
     if data.startswith(b"ustar", 257) or (path[-4:].lower() == ".tar" and _v7_tar(data)):
         return "tar"
+    if data.startswith(b"MZ") and data.rfind(b"PK\x05\x06", -_ZIP_END_REACH) >= 0:
+        return "zip-stub"  # a self-extracting zip: `zips.stubbed` decides
     return None
 
 
@@ -84,10 +91,14 @@ def expand(item: Item, data: bytes, config: Config) -> Iterator[SourceEvent]:
 def _expand(
     item: Item, data: bytes, max_depth: int, budget: Budget, level: int
 ) -> Iterator[SourceEvent]:
+    from scanner.sources.archives.outside import OUTSIDE, Outside  # not on a hook's path
+
     kind = kind_of(item.origin.archive_member or item.origin.path, data)
     for event in readers()[kind or "zip"](data, budget, _where(item)):
         if isinstance(event, tuple):
             yield from _nested(item, event, max_depth, budget, level)
+        elif isinstance(event, Outside):  # text, never an archive to open
+            yield _member(item, OUTSIDE, event.data)
         else:
             yield event
         if budget.stopped:
@@ -99,17 +110,21 @@ def _nested(
 ) -> Iterator[SourceEvent]:
     """A member as an Item, or the members of the archive it is."""
     name, content = member
-    inner = Item(
-        origin=replace(item.origin, archive_member=_nest(item, name)),
-        data=content,
-        size=len(content),
-    )
+    inner = _member(item, name, content)
     if not is_archive(name, content):
         yield inner
     elif level + 1 >= max_depth:
         yield Unscanned(_where(inner), f"archive nested deeper than {level + 1}; not opened")
     else:
         yield from _expand(inner, content, max_depth, budget, level + 1)
+
+
+def _member(item: Item, name: str, content: bytes) -> Item:
+    return Item(
+        origin=replace(item.origin, archive_member=_nest(item, name)),
+        data=content,
+        size=len(content),
+    )
 
 
 def _where(item: Item) -> str:
@@ -138,6 +153,7 @@ def readers() -> dict[str, MemberReader]:
 
     return {
         "zip": zips.members,
+        "zip-stub": zips.stubbed,
         "tar": tars.members,
         "gz": streams.reader("gz"),
         "bz2": streams.reader("bz2"),

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import io
 import lzma
+import re
 import tarfile
 import zlib
 from dataclasses import dataclass
 from typing import IO
 
 from scanner.config import Config
-from scanner.model import ScanWarning
 from scanner.sources import Skipped, SkipReason, SourceEvent
+from scanner.sources.archives.outside import Outside
 from scanner.unscanned import Unscanned
 
 CHUNK = 1024 * 1024
@@ -25,8 +26,11 @@ ARCHIVE_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".apk", ".tar", ".tgz", ".gz
 DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, tarfile.TarError)
 """What the standard library's readers raise on damaged or truncated input."""
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"')
+"""A name `zipfile` quotes in its messages ("Bad CRC-32 for file 'x'"): the path
+already names the member, and a name is scanned bytes."""
 Member = tuple[str, bytes]
-MemberEvent = Member | SourceEvent
+MemberEvent = Member | SourceEvent | Outside
 
 
 @dataclass
@@ -94,8 +98,10 @@ def read(
             return bytes(out)
 
 
-def damaged(where: str, what: str, exc: BaseException) -> ScanWarning:
-    """A warning for an archive the reader choked on, in words that quote nothing."""
+def damaged(where: str, what: str, exc: BaseException) -> Unscanned:
+    """An archive or member the reader choked on (a wrong CRC, cut short, an unknown
+    compression): what it holds was not read, so it is unscanned content, which
+    fails the gate, in words that quote nothing."""
     from scanner.errors import safe_reason
 
-    return ScanWarning(where, f"damaged {what}: {safe_reason(exc)}")
+    return Unscanned(where, f"damaged {what}: {_QUOTED.sub('(a name)', safe_reason(exc))}")
