@@ -34,12 +34,13 @@ def test_every_named_format_passes_the_binary_file_decision(fmt: KeyFormat) -> N
 
 
 @pytest.mark.parametrize("name", ["release.jks", "cert.p12", "vault.kdbx", "id.gpg", "k.key"])
-def test_a_key_file_is_never_opened_as_an_archive(name: str) -> None:
+def test_a_zip_named_like_a_key_file_is_opened_as_an_archive(name: str) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("inner.txt", "hello")
     assert is_archive("bundle.zip", buffer.getvalue())
-    assert not is_archive(name, buffer.getvalue())
+    assert is_archive(name, buffer.getvalue())  # no key format starts as a zip: bytes decide
+    assert not is_key_container(name, buffer.getvalue())
 
 
 def test_binary_material_no_parser_reads_is_named_by_its_row() -> None:

@@ -175,8 +175,8 @@ def test_member_paths_are_sanitised_for_display() -> None:
     assert _members(_expand("evil.tar", data)) == {"evil.env": SECRET}
 
 
-def test_key_containers_and_plain_text_are_not_archives(tmp_path: Path) -> None:
-    assert not is_archive("store.p12", _zip({"a": b"b"}))
+def test_archive_bytes_are_an_archive_whatever_the_name_and_text_is_not(tmp_path: Path) -> None:
+    assert is_archive("store.p12", _zip({"a": b"b"}))  # no key format starts as a zip
     assert not is_archive("id_rsa", b"-----BEGIN RSA PRIVATE KEY-----\n")
     assert not is_archive("notes.tar", b"just text, not a tar" * 40)
     assert not is_archive("BZh.txt", b"BZh hello there")
@@ -202,7 +202,7 @@ def test_every_kind_is_told_by_its_leading_bytes_and_tar_by_name_in_any_case() -
     }
     for kind, data in made.items():
         assert kind_of("blob", data) == kind
-        assert kind_of("Keys/STORE.P12", data) is None  # a key container's name wins
+        assert kind_of("Keys/STORE.P12", data) == kind  # the bytes decide, not a key name
         assert kind_of("blob", data[:5]) is None  # too short to tell
     v7 = bytearray(made["tar"])
     v7[257:265] = bytes(8)

@@ -52,12 +52,7 @@ def kind_of(path: str, data: bytes) -> str | None:
     """zip | zip-stub | tar | gz | bz2 | xz | 7z, or None for anything else."""
     if len(data) < 6:
         return None
-    kind = _kind_by_content(path, data)
-    if kind is None:  # most items: the table of key file names is not asked
-        return None
-    from scanner.keys.formats import is_key_file_name
-
-    return None if is_key_file_name(path.lower()) else kind
+    return _kind_by_content(path, data)  # whatever the name: no key format starts so
 
 
 def _kind_by_content(path: str, data: bytes) -> str | None:
