@@ -192,7 +192,8 @@ def check_config_detectors(config: Config) -> None:
 
 
 def check_repository_config(config: Config, path: Path, root: Path) -> None:
-    """Raise ConfigError when the repository's config loosens a limit or points outside."""
+    """Raise ConfigError when the repository's config loosens a limit, points outside,
+    or names the hash key file."""
     defaults = type(config)(root=root)
     for name in limit_fields(type(config)):  # the fields marked `limit` in `Config`
         _at_most(name, getattr(config, name), getattr(defaults, name), path)
