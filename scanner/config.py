@@ -304,17 +304,26 @@ def _read_raw(path: Path) -> Mapping[str, Any]:
 def _from_mapping(raw: Mapping[str, Any], path: Path, root: Path) -> Config:
     base = path.parent
     values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for number, (key, value) in enumerate(raw.items(), 1):
         name = _ALIASES.get(str(key), str(key).replace("-", "_"))
         settings = file_settings()
         if name not in settings:
-            known = ", ".join(sorted(settings))
-            raise ConfigError(f"{path}: unknown key {key!r} (known: {known})")
+            raise ConfigError(f"{path}: {_unknown_key(number, name, settings)}")
         values[name] = settings[name](value, f"{path}: at key {name!r}", base)
     if isinstance(values.get("registry"), tuple):  # a list of registries
         values["registry"], *more = values["registry"]
         values["more_registries"] = tuple(more)
     return Config(root=root, source_file=path, **values)
+
+
+def _unknown_key(number: int, name: str, settings: Mapping[str, Any]) -> str:
+    """Words for an unknown key: its place and the known key it is closest to, never
+    the key itself (a scanned config may hold a secret as a key)."""
+    import difflib
+
+    near = difflib.get_close_matches(name, sorted(settings), n=1)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return f"unknown key (key {number}; {hint}known: {', '.join(sorted(settings))})"
 
 
 __all__ = [

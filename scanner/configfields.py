@@ -201,16 +201,40 @@ def to_globs(value: Any, where: str, base: Path) -> tuple[str, ...]:
 
 def to_regexes(value: Any, where: str, base: Path) -> tuple[str, ...]:
     """Value allowlists run in RE2 on every match: a bad one is a config error now,
-    not a crash in a worker later."""
+    not a crash in a worker later. The error names the entry, never its text (a
+    scanned config may hold a secret there), and RE2 is told not to log it."""
     import re2
 
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the whole pattern on stderr
     patterns = to_strings(value, where, base)
-    for pattern in patterns:
+    for number, pattern in enumerate(patterns, 1):
         try:
-            re2.compile(pattern.encode())
+            re2.compile(pattern.encode(), options)
         except re2.error as exc:
-            raise ConfigError(f"{where}: invalid regex {pattern!r}: {exc}") from None
+            problem = re2_problem(exc)
+            raise ConfigError(f"{where}: invalid regex (entry {number}: {problem})") from None
     return patterns
+
+
+_RE2_PROBLEMS = frozenset(
+    {
+        "invalid escape sequence", "invalid character class", "invalid character class range",
+        "missing ]", "missing )", "unexpected )", "trailing \\",
+        "no argument for repetition operator", "invalid repetition size",
+        "bad repetition operator", "invalid perl operator", "invalid UTF-8",
+        "invalid named capture group", "pattern too large - compile failed",
+    }
+)  # fmt: skip
+"""RE2's own words for what is wrong (`RE2::ErrorCodeText`), which quote nothing."""
+
+
+def re2_problem(exc: Exception) -> str:
+    """What RE2 found wrong, without the part of the pattern it quotes after ': '."""
+    reason = exc.args[0] if exc.args else b""
+    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    head = text.split(": ", 1)[0]
+    return head if head in _RE2_PROBLEMS else "RE2 refuses it"
 
 
 _CONVERTERS: tuple[tuple[Any, Converter], ...] = (

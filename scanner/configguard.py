@@ -5,7 +5,14 @@ what is scanned: in CI it arrives with the pull request that leaks a key. Such a
 file may lower every resource limit, but a value above the built-in one (`jobs:
 100000`, a 100 GB archive budget) or following symlinks out of the tree is
 refused, and so is a registry, baseline or rules path outside the repository or
-one that is not a regular file (`/dev/zero`, a FIFO).
+one that is not a regular file (`/dev/zero`, a FIFO). It may not name the hash
+key file at all: the key is what keeps the report's secret hashes from
+confirming a guess, and a key chosen by the scanned content is one its author
+knows (committed beside the secret), or a file outside the tree whose contents
+the report's key id would then vouch for. That is refused (exit 2), not ignored
+with a warning: ignoring it would hash with a key other than the one the
+operator may believe the config gives, and a repository that asks for its own
+key is a mistake or an attack, either of which someone should look at.
 
 Settings that let a finding pass the gate (disabled rules or detectors, excluded
 or allowed paths, allowed values, a higher `fail_on`, fewer failing contexts, a
@@ -185,13 +192,20 @@ def check_config_detectors(config: Config) -> None:
 
 
 def check_repository_config(config: Config, path: Path, root: Path) -> None:
-    """Raise ConfigError when the repository's config loosens a limit or points outside."""
+    """Raise ConfigError when the repository's config loosens a limit, points outside,
+    or names the hash key file."""
     defaults = type(config)(root=root)
     for name in limit_fields(type(config)):  # the fields marked `limit` in `Config`
         _at_most(name, getattr(config, name), getattr(defaults, name), path)
     _at_most("jobs", config.jobs, os.cpu_count() or 1, path)
     if config.follow_symlinks:
         raise ConfigError(f"{path}: a repository's config may not follow symlinks; {HINT}")
+    if config.hash_key_file is not None:
+        raise ConfigError(
+            f"{path}: a repository's config may not set hash_key_file (a key chosen by what "
+            f"is scanned lets the report confirm guessed secrets); give the key with "
+            f"KEYSWEEP_HASH_KEY or a config passed with --config"
+        )
     base = (root if root.is_dir() else root.parent).resolve()
     for name, target in (("registry", config.registry), ("baseline", config.baseline)):
         if target is not None:

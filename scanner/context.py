@@ -69,12 +69,14 @@ def strongest(contexts: Iterable[str]) -> str:
 def parse_contexts(values: Iterable[str]) -> tuple[str, ...]:
     """Validated context names; 'all' selects every context."""
     chosen: list[str] = []
-    for value in values:
+    for number, value in enumerate(values, 1):
         name = value.strip().lower()
         if name == "all":
             return CONTEXTS
-        if name not in CONTEXTS:
-            raise ValueError(f"unknown context {value!r} (choose from {', '.join(CONTEXTS)}, all)")
+        if name not in CONTEXTS:  # never quoted: it may come from a scanned config
+            raise ValueError(
+                f"unknown context (entry {number}; choose from {', '.join(CONTEXTS)}, all)"
+            )
         chosen.append(name)
     return tuple(dict.fromkeys(chosen))
 

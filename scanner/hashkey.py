@@ -8,7 +8,13 @@ and the key decides who can match them:
 1. `KEYSWEEP_HASH_KEY` (the environment) or `hash_key_file` (the config): the
    organisation's key. Every machine and CI job that has it makes the same
    hashes and ids, so baselines travel and the inventory matches one secret
-   across machines. Nobody without it can confirm a guess.
+   across machines. Nobody without it can confirm a guess. The key never comes
+   from what is scanned: a repository's own config may not name a key file
+   (`configguard.check_repository_config`), since a key committed beside the
+   secrets would let anyone holding the report confirm a guess. A key file is
+   read only when it is a regular file of at most `MAX_KEY_FILE_BYTES` that no
+   other user may write (`_read_key_file`): a FIFO or a device cannot hang or
+   exhaust the scan, and nobody else can swap in a key he knows.
 2. Otherwise, this installation's own key: 32 random bytes made on first use in
    the user's config folder (`$XDG_CONFIG_HOME/keysweep/hash-key`, mode 0600).
    Runs on this machine match each other; nothing matches anywhere else.
@@ -27,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +46,8 @@ if TYPE_CHECKING:
 ENV_KEY = "KEYSWEEP_HASH_KEY"
 ENV_FALLBACK = "KEYSWEEP_HASH_FALLBACK"
 MIN_KEY_BYTES = 16
+MAX_KEY_FILE_BYTES = 4096
+"""A key file larger than this is not a key (a device, a log named by mistake)."""
 HMAC = "hmac-sha256"
 SCRYPT = "scrypt"
 SCRYPT_SALT = b"keysweep secret hash v1"
@@ -128,11 +137,28 @@ def _checked(key: bytes, where: str) -> bytes:
 
 
 def _read_key_file(path: Path) -> bytes:
+    """The key in `path`; exit 2 (ConfigError) naming the file and the problem."""
+    from scanner.errors import safe_reason
+    from scanner.safeload import LoadError, read_bytes
+
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, MAX_KEY_FILE_BYTES, check=_writable_by_others)
+    except LoadError as exc:
+        raise ConfigError(f"{path}: cannot use it as the hash key: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the hash key: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read the hash key: {safe_reason(exc)}") from None
     return _checked(data, str(path))
+
+
+def _writable_by_others(info: os.stat_result) -> str:
+    """Why another user could replace the key with one he knows ("" if none can):
+    the file must belong to this user or root and be writable by nobody else."""
+    owner = getattr(os, "geteuid", None)
+    if owner is not None and info.st_uid not in (owner(), 0):
+        return "it belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "other users may write it (chmod go-w)"
+    return ""
 
 
 def installation_key_path() -> Path:
@@ -166,7 +192,7 @@ def _load_or_create(path: Path) -> bytes:
             pass  # another process made it first: read theirs
         finally:
             temp.unlink()
-    return _checked(path.read_bytes(), str(path))
+    return _read_key_file(path)
 
 
 __all__ = ["ENV_FALLBACK", "ENV_KEY", "Hasher", "activate", "current", "resolve"]

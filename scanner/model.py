@@ -42,7 +42,8 @@ class Severity(enum.IntEnum):
             return cls[text.strip().upper()]
         except KeyError:
             choices = ", ".join(s.label for s in cls)
-            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+            # never quoted: the text may come from a scanned config or rule file
+            raise ValueError(f"unknown severity (choose from {choices})") from None
 
     def raised(self, steps: int = 1) -> Severity:
         return Severity(min(int(self) + steps, int(Severity.CRITICAL)))

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,20 @@ class LoadError(ValueError):
     """A document refused before it could cost too much."""
 
 
-def read_bytes(path: Path | str, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes (never a FIFO or device)."""
+def read_bytes(
+    path: Path | str, limit: int = MAX_BYTES, check: Callable[[os.stat_result], str] | None = None
+) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (never a FIFO or device);
+    `check` may refuse the opened file on its status (it returns why, "" to accept)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise LoadError("not a regular file")
+        refused = check(info) if check is not None else ""
+        if refused:
+            raise LoadError(refused)
         if info.st_size > limit:
             raise LoadError(f"larger than {limit} bytes")
         with os.fdopen(os.dup(fd), "rb") as handle:

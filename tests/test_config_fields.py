@@ -59,7 +59,7 @@ def test_file_keys_are_the_fields_a_file_may_set() -> None:
         ("hash_key_file", "[a, b]", "expected a path"),
         ("disabled_rules", "{a: 1}", "expected a list of strings"),
         ("low_priority", "yes please", "expected true or false"),
-        ("cache_dir", "/tmp/elsewhere", "unknown key 'cache_dir'"),
+        ("cache_dir", "/tmp/elsewhere", "unknown key (key 1; "),
     ],
 )
 def test_a_value_of_the_wrong_kind_names_the_file_and_key(

@@ -147,8 +147,9 @@ def test_an_unknown_detector_in_a_config_file_is_exit_2_naming_it(
     result = run("scan", repo, *(["--config", config] if named else []))
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
-    assert str(config) in line and "unknown detector 'detect-secret'" in line
-    with pytest.raises(ConfigError, match="unknown detector 'detect-secret'"):
+    assert str(config) in line and "unknown detector (entry 2; known: " in line
+    assert "detect-secret'" not in line
+    with pytest.raises(ConfigError, match=r"unknown detector \(entry 2; "):
         load_config(config if named else None, repo)
 
 

@@ -68,6 +68,26 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def say(line: str) -> None:
+    """A line for the user on standard error, which may be closed (then click writes
+    nothing) or full: the line is lost, never the exit code that goes with it."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        discard(sys.stderr)
+
+
+def discard(stream: Any) -> None:
+    """Point `stream`'s descriptor at the null device, so that what is still in its
+    buffer, flushed at exit, cannot fail the exit again (Python would exit 120)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 @contextlib.contextmanager
 def error_handler() -> Iterator[None]:
     """Exit codes: 2 for user-fixable errors, 3 for crashes, 130 for Ctrl-C."""
@@ -76,15 +96,15 @@ def error_handler() -> Iterator[None]:
     try:
         yield
     except KeysweepError as exc:
-        click.echo(f"keysweep: error: {exc}", err=True)
+        say(f"keysweep: error: {exc}")
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
-        click.echo("keysweep: interrupted", err=True)
+        say("keysweep: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except click.UsageError as exc:  # a mistake on the command line: one line too
         words = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
         hint = f" (see: {' '.join(['keysweep', *words, '--help'])})"
-        click.echo(f"keysweep: error: {exc.format_message()}{hint}", err=True)
+        say(f"keysweep: error: {exc.format_message()}{hint}")
         sys.exit(EXIT_USAGE)
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
         raise
@@ -95,9 +115,9 @@ def error_handler() -> Iterator[None]:
             from scanner.safetrace import print_safe
 
             print_safe(exc)
-            click.echo(f"keysweep: internal error: {safe_reason(exc)}", err=True)
+            say(f"keysweep: internal error: {safe_reason(exc)}")
         else:
-            click.echo(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})", err=True)
+            say(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})")
         sys.exit(EXIT_INTERNAL)
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.cli import discard, say
 from scanner.config import Config, load_config
 from scanner.context import CONTEXTS, DEFAULT_FAIL_CONTEXTS, blocks
 from scanner.detectors import DETECTORS, check_detector_names
@@ -174,6 +175,8 @@ def build_config(
     sweeps, and it keeps no rules cache unless KEYSWEEP_CACHE_DIR names one. The
     other commands cache compiled rules in the user's cache folder."""
     check_output(values.get("output"))
+    if values.get("output") is None:
+        check_stdout()  # the report goes there: refused before the scan, not after
     check_detector_names(values.get("detectors") or (), "--detector")
     check_globs(values.get("exclude") or (), "--exclude")
     check_globs(values.get("allow_paths") or (), "--allow-path")
@@ -240,17 +243,41 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
     output: Path | None = values.get("output")
     color = values.get("color")
     if color is None:
-        color = output is None and sys.stdout.isatty()
+        color = output is None and sys.stdout is not None and sys.stdout.isatty()
     text = render(report, fmt, color=bool(color and fmt == "text"))
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
-    elif text:
-        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        to_stdout(text)
     if fmt != "text" or output is not None:
-        click.echo(summary_line(report), err=True)
+        say(summary_line(report))  # lost if stderr is closed or full; the exit code is not
+
+
+STDOUT = "standard output"
+
+
+def to_stdout(text: str) -> None:
+    """Write the report to standard output and flush it: a report that cannot be
+    written (stdout closed, a full disk, a reader gone) is exit 2 naming standard
+    output, never a crash (exit 3) nor a silent success (exit 0)."""
+    check_stdout()
+    try:
+        if text:
+            click.echo(text, nl=not text.endswith("\n"))
+        sys.stdout.flush()
+    except OSError as exc:
+        discard(sys.stdout)  # else the exit's own flush fails again (exit 120)
+        reason = "the reader closed it" if isinstance(exc, BrokenPipeError) else exc.strerror
+        raise ConfigError(f"{STDOUT}: cannot write the report: {reason or exc}") from None
+
+
+def check_stdout() -> None:
+    """Standard output is open: a closed one (`>&-`) cannot take the report."""
+    if sys.stdout is None:
+        raise ConfigError(f"{STDOUT}: cannot write the report: it is closed (use --output FILE)")
 
 
 def _contexts(values: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -278,10 +305,9 @@ def finish(ctx: click.Context, report: Report, config: Config, values: dict[str,
         from scanner.cli import DEBUG_HINT, EXIT_INTERNAL, debugging
 
         hint = "" if debugging() else f"; {DEBUG_HINT}"
-        click.echo(
+        say(
             f"keysweep: internal error on {report.internal_errors} item(s); the report lists "
-            f"them and the scan is incomplete{hint}",
-            err=True,
+            f"them and the scan is incomplete{hint}"
         )
         ctx.exit(EXIT_INTERNAL)
     ctx.exit(exit_code(report, config.fail_on, config.fail_on_context))

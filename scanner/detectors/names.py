@@ -19,8 +19,9 @@ DETECTOR_NAMES = ("rules", "python", "detect-secrets")
 
 
 def check_names(names: Sequence[str], where: str) -> None:
-    """ConfigError naming `where` for the first name that is no detector."""
-    for name in names:
+    """ConfigError naming `where` and the place in the list of the first name that
+    is no detector; the name is not quoted (a scanned config may hold anything)."""
+    for number, name in enumerate(names, 1):
         if name not in DETECTOR_NAMES:
             known = ", ".join(sorted(DETECTOR_NAMES))
-            raise ConfigError(f"{where}: unknown detector {name!r} (known: {known})")
+            raise ConfigError(f"{where}: unknown detector (entry {number}; known: {known})")

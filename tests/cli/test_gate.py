@@ -269,8 +269,8 @@ def test_an_unknown_detector_is_exit_2_naming_where(tmp_path: Path) -> None:
     result = run("scan", str(tmp_path))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"keysweep: error: {config}: at key 'detectors': unknown detector 'gitleaks' "
-        "(known: detect-secrets, python, rules)"
+        f"keysweep: error: {config}: at key 'detectors': unknown detector (entry 2; "
+        "known: detect-secrets, python, rules)"
     ]
     config.unlink()
     result = run("scan", str(tmp_path), "--detector", "trufflehog")

@@ -165,7 +165,7 @@ def test_malformed_config_and_rules_exit_2_with_one_line(tmp_path: Path, rule_fi
     (tmp_path / ".keysweep.yaml").write_text("no_such_option: 1\n")
     code, _, err = _scan(str(tmp_path))
     assert code == 2
-    assert err.count("\n") == 1 and ".keysweep.yaml" in err and "no_such_option" in err
+    assert err.count("\n") == 1 and ".keysweep.yaml" in err and "unknown key (key 1;" in err
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "rules:\n  - id: x.y\n    name: n\n    kind: credential\n    severity: extreme\n"

@@ -97,4 +97,4 @@ def test_rules_list_refuses_an_unknown_detector_in_the_config(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["rules", "list", "--config", str(config)])
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
-    assert f"{config}: at key 'detectors': unknown detector 'gitleaks'" in line
+    assert f"{config}: at key 'detectors': unknown detector (entry 2; " in line
