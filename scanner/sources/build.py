@@ -25,6 +25,7 @@ from scanner.sources.gitrange import GitRange
 from scanner.sources.stdin import DEFAULT_NAME
 
 if TYPE_CHECKING:
+    from scanner.sources.git import GitSource
     from scanner.sources.gitstores import GitStores
     from scanner.sources.home import HomeSource
 
@@ -147,8 +148,32 @@ def git_history(config: Config, target: GitHistory) -> list[Source]:
         exclude=config.exclude,
         max_file_size=config.max_file_size,
         jobs=config.effective_jobs,
+        store_files=True,
     )
-    return [source]
+    return [source, *_submodules(config, source, chosen.narrowed)]
+
+
+def _submodules(config: Config, source: GitSource, narrowed: bool) -> list[Source]:
+    """A whole history's submodules: their stores (`.git/modules/…`) hold their own
+    histories, which the superproject's commits only point at. Read as `scan`
+    reads them (`GitStores`), named from the repository's top
+    (`.git/modules/sub/…`); a gate on a change's commits reads none."""
+    modules = None if narrowed else source.modules_dir()
+    if modules is None:
+        return []
+    from scanner.sources.gitbundle import limits_of
+    from scanner.sources.gitstores import GitStores
+
+    stores = GitStores(
+        [modules],
+        history_exclude=config.exclude,
+        max_file_size=config.max_file_size,
+        fail_partial=True,
+        bundle_limits=limits_of(config),
+        all_objects=source.all_objects,
+        shown_from=source.base,
+    )
+    return [stores]
 
 
 def stdin(config: Config, target: Stdin) -> list[Source]:

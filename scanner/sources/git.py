@@ -71,6 +71,11 @@ class GitSource:
     fail_partial: bool = True
     """Whether what a partial clone was made without is unscanned content, or
     only warnings (a sweep: it is not on the machine)."""
+    store_files: bool = False
+    """Whether a whole history's scan also reads the repository's own config files
+    (`gitconfigs`: a token in a remote's URL), which no commit holds: `keysweep
+    git` does (`build.git_history`); the stores `scan` and `sweep` find read them
+    themselves."""
     blobs_read: int = field(default=0, init=False)
     """Blobs actually read from git (each unique blob once), or handed out to be read."""
     planned: int | None = field(default=None, init=False)
@@ -144,6 +149,32 @@ class GitSource:
         yield from (Skipped(p, SkipReason.EXCLUDED) for p in sorted(inventory.excluded))
         yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
         yield from self._items(inventory, at_head)
+        if self.store_files and not self.staged and not self._narrowed:
+            yield from self._config_items()
+
+    @property
+    def _narrowed(self) -> bool:
+        return bool(self.since or self.rev_range or self.branch)
+
+    def _config_items(self) -> Iterator[Item | ScanWarning]:
+        """The repository's config files (`.git/config`, `config.worktree`), named
+        from the repository's top: what a whole history's audit must not miss,
+        though no commit holds them (a gate on a change's commits, `--since`,
+        `--range`, `--staged`, never reads them)."""
+        from scanner.sources.gitconfigs import ConfigReader, config_files
+
+        git_dir = self._paths.git_dir
+        common = _common_of(git_dir)
+        dirs = [(folder, self._from_top(folder)) for folder in dict.fromkeys((common, git_dir))]
+        yield from ConfigReader().items(config_files(dirs))
+
+    def _from_top(self, folder: Path) -> str:
+        return os.path.relpath(folder, self.base).replace(os.sep, "/")
+
+    def modules_dir(self) -> Path | None:
+        """Where the repository keeps its submodules' stores, if it has any."""
+        folder = _common_of(self._paths.git_dir) / "modules"
+        return folder if folder.is_dir() and not folder.is_symlink() else None
 
     def _history(self, exclude: PathMatcher) -> gitlog.Inventory:
         options, revs = self._log_revs()
@@ -217,7 +248,7 @@ class GitSource:
                 yield Skipped(path, SkipReason.TOO_LARGE)
             else:
                 self.unreadable += 1
-            yield ScanWarning(path, f"{blob.problem} (blob {blob.sha})")
+            yield _not_read(path, blob)
 
     def _read(self, ids: Sequence[str]) -> Iterator[Blob]:
         """`read_blobs`; once a blob could not be read in a partial clone (a staged
@@ -226,10 +257,10 @@ class GitSource:
         done = 0
         with contextlib.closing(read_blobs(self._git, ids, self.max_file_size)) as blobs:
             for blob in blobs:
+                if blob.problem is not None and not blob.too_large and self._is_partial_clone():
+                    break  # this blob too: lacked by the clone, or damaged
                 done += 1
                 yield blob
-                if blob.problem is not None and not blob.too_large and self._is_partial_clone():
-                    break
             else:
                 return
         rest = ids[done:]
@@ -363,6 +394,27 @@ def _holds_promised(git_dir: Path) -> bool:
         return False
     except OSError:
         return True
+
+
+def _not_read(path: str, blob: Blob) -> ScanWarning:
+    """A blob listed and not read. Over the size limit: a warning (the skip is
+    unscanned content already). Lacked by a partial clone: a warning, the
+    clone's summary says what it means (`left_out_of_clone`). Otherwise git could
+    not give it (damaged, cut short): unscanned content, since the bytes git
+    could not give may hold a secret. The message names the blob, never its bytes."""
+    message = f"{blob.problem} (blob {blob.sha})"
+    if blob.too_large or blob.problem == NOT_IN_CLONE:
+        return ScanWarning(path, message)
+    from scanner.unscanned import Unscanned
+
+    return Unscanned(path, message)
+
+
+def _common_of(git_dir: Path) -> Path:
+    """The store a git dir uses: a linked worktree's names it in `commondir`."""
+    from scanner.sources.gitstores import common_dir
+
+    return common_dir(git_dir) or git_dir
 
 
 def reading_order(inventory: gitlog.Inventory, skip: Collection[str] = ()) -> list[str]:
