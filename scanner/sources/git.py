@@ -156,7 +156,7 @@ class GitSource:
     def _narrowed(self) -> bool:
         return bool(self.since or self.rev_range or self.branch)
 
-    def _config_items(self) -> Iterator[Item | ScanWarning]:
+    def _config_items(self) -> Iterator[SourceEvent]:
         """The repository's config files (`.git/config`, `config.worktree`), named
         from the repository's top: what a whole history's audit must not miss,
         though no commit holds them (a gate on a change's commits, `--since`,
@@ -166,7 +166,7 @@ class GitSource:
         git_dir = self._paths.git_dir
         common = _common_of(git_dir)
         dirs = [(folder, self._from_top(folder)) for folder in dict.fromkeys((common, git_dir))]
-        yield from ConfigReader().items(config_files(dirs))
+        yield from ConfigReader(exclude=self.exclude).items(config_files(dirs))
 
     def _from_top(self, folder: Path) -> str:
         return os.path.relpath(folder, self.base).replace(os.sep, "/")

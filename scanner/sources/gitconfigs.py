@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.model import Item, Origin, ScanWarning, SourceKind
+from scanner.sources import Skipped, SkipReason
 from scanner.sources.gitvet import MAX_SMALL_FILE
+from scanner.suppress import PathMatcher
 
 MAX_CONFIG = MAX_SMALL_FILE
 CONFIG_NAMES = ("config", "config.worktree")
@@ -56,13 +58,19 @@ class ConfigReader:
 
     root: Path | None = None
     """Links that resolve inside this folder are left to be read there, silently."""
+    exclude: Sequence[str] = ()
+    """Globs on the path inside the repository (`.git/config`), as on its history."""
     seen: set[tuple[int, int]] | None = None
 
     def items(
         self, files: Iterable[ConfigFile], repository: str | None = None
-    ) -> Iterator[Item | ScanWarning]:
+    ) -> Iterator[Item | ScanWarning | Skipped]:
+        excluded = PathMatcher(self.exclude)
         for file in files:
-            yield from self._one(file, repository)
+            if excluded and excluded.matches(file.shown[_context_from(file.shown, repository) :]):
+                yield Skipped(file.shown, SkipReason.EXCLUDED)
+            else:
+                yield from self._one(file, repository)
 
     def _one(self, file: ConfigFile, repository: str | None) -> Iterator[Item | ScanWarning]:
         try:

@@ -111,6 +111,7 @@ class GitStores:
     def events(self) -> Iterator[SourceEvent]:
         for root in self.paths:
             self._configs.root = Path(os.path.realpath(root))
+            self._configs.exclude = self.history_exclude
             for event in find_stores(root, PathMatcher(self.exclude), self._show):
                 if isinstance(event, Store):
                     yield from self._configs.items(event.configs, event.display)
