@@ -137,19 +137,20 @@ class Engine:
     def find_key_files(self, paths: Sequence[str], data: bytes | None) -> list[RuleHit]:
         """Key-file rules whose globs name the file (the last of `paths`: inside an
         archive, the member, not the archive) and whose content magic and structure
-        check, given data, the bytes pass; and, given data, those whose structure
-        check the bytes pass whatever the name (`engine/structures.py`)."""
+        check, given data, the bytes pass; else, given data, those whose structure
+        check the bytes pass whatever the name (`engine/structures.py`), so a
+        finding a name rule made keeps its rule id (and its baseline entries)."""
         name = paths[-1]  # the file itself: inside an archive, its member path
         if not self._key_file_gate.matches(name):  # most items: no key-file glob names it
             return self._by_structure(paths, data) if data is not None else []
-        hits = []
+        hits, by_structure = [], []
         for rule in self._key_files:
             named = rule.include.matches_file(name) and rule.path_allowed(paths)
             if named and (data is None or _has_content(rule, data, self._structural)):
                 hits.append(RuleHit(rule.rule, 0, len(data or b"")))
             elif not named and data is not None and self._passes(rule, paths, data):
-                hits.append(RuleHit(rule.rule, 0, len(data)))
-        return hits
+                by_structure.append(RuleHit(rule.rule, 0, len(data)))
+        return hits or by_structure  # a rule that names the file keeps naming its finding
 
     def _by_structure(self, paths: Sequence[str], data: bytes) -> list[RuleHit]:
         """The structural key-file rules the bytes pass (most items: none, at their

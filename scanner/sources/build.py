@@ -25,6 +25,7 @@ from scanner.sources.gitrange import GitRange
 from scanner.sources.stdin import DEFAULT_NAME
 
 if TYPE_CHECKING:
+    from scanner.sources.git import GitSource
     from scanner.sources.gitstores import GitStores
     from scanner.sources.home import HomeSource
 
@@ -113,6 +114,7 @@ def _stores(
     display: str,
     *,
     fail_partial: bool,
+    configs: bool = False,
 ) -> GitStores:
     """The git stores under `folders` (not searched where `search_exclude` says),
     their histories filtered by `exclude`; `fail_partial`: what a partial clone
@@ -130,6 +132,7 @@ def _stores(
         display=display,
         fail_partial=fail_partial,
         bundle_limits=limits_of(config),
+        configs=configs,
     )
 
 
@@ -148,7 +151,30 @@ def git_history(config: Config, target: GitHistory) -> list[Source]:
         max_file_size=config.max_file_size,
         jobs=config.effective_jobs,
     )
-    return [source]
+    return [source, *_submodules(config, source, chosen.narrowed)]
+
+
+def _submodules(config: Config, source: GitSource, narrowed: bool) -> list[Source]:
+    """A whole history's submodules: their stores (`.git/modules/…`) hold their own
+    histories, which the superproject's commits only point at. Read as `scan`
+    reads them (`GitStores`), named from the repository's top
+    (`.git/modules/sub/…`); a gate on a change's commits reads none."""
+    modules = None if narrowed else source.modules_dir()
+    if modules is None:
+        return []
+    from scanner.sources.gitbundle import limits_of
+    from scanner.sources.gitstores import GitStores
+
+    stores = GitStores(
+        [modules],
+        history_exclude=config.exclude,
+        max_file_size=config.max_file_size,
+        fail_partial=True,
+        bundle_limits=limits_of(config),
+        all_objects=source.all_objects,
+        shown_from=source.base,
+    )
+    return [stores]
 
 
 def stdin(config: Config, target: Stdin) -> list[Source]:
@@ -172,7 +198,7 @@ def sweep_sources(config: Config, target: Sweep) -> tuple[HomeSource, GitStores]
         max_file_size=config.max_file_size,
     )
     folders = ([home.home_path] if target.include_home else []) + list(target.roots)
-    return home, _stores(config, folders, exclude, "home", fail_partial=False)
+    return home, _stores(config, folders, exclude, "home", fail_partial=False, configs=True)
 
 
 def _sweep(config: Config, target: Sweep) -> list[Source]:

@@ -145,6 +145,11 @@ class GitSource:
         yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
         yield from self._items(inventory, at_head)
 
+    def modules_dir(self) -> Path | None:
+        """Where the repository keeps its submodules' stores, if it has any."""
+        folder = _common_of(self._paths.git_dir) / "modules"
+        return folder if folder.is_dir() and not folder.is_symlink() else None
+
     def _history(self, exclude: PathMatcher) -> gitlog.Inventory:
         options, revs = self._log_revs()
         inventory = gitlog.log_inventory(self._git, options, revs, exclude)
@@ -230,7 +235,7 @@ class GitSource:
                 yield Skipped(path, SkipReason.TOO_LARGE)
             else:
                 self.unreadable += 1
-            yield ScanWarning(path, f"{blob.problem} (blob {blob.sha})")
+            yield _not_read(path, blob)
 
     def _read(self, ids: Sequence[str]) -> Iterator[Blob]:
         """`read_blobs`; once a blob could not be read in a partial clone (a staged
@@ -239,10 +244,10 @@ class GitSource:
         done = 0
         with contextlib.closing(read_blobs(self._git, ids, self.max_file_size)) as blobs:
             for blob in blobs:
+                if blob.problem is not None and not blob.too_large and self._is_partial_clone():
+                    break  # this blob too: lacked by the clone, or damaged
                 done += 1
                 yield blob
-                if blob.problem is not None and not blob.too_large and self._is_partial_clone():
-                    break
             else:
                 return
         rest = ids[done:]
@@ -376,6 +381,27 @@ def _holds_promised(git_dir: Path) -> bool:
         return False
     except OSError:
         return True
+
+
+def _not_read(path: str, blob: Blob) -> ScanWarning:
+    """A blob listed and not read. Over the size limit: a warning (the skip is
+    unscanned content already). Lacked by a partial clone: a warning, the
+    clone's summary says what it means (`left_out_of_clone`). Otherwise git could
+    not give it (damaged, cut short): unscanned content, since the bytes git
+    could not give may hold a secret. The message names the blob, never its bytes."""
+    message = f"{blob.problem} (blob {blob.sha})"
+    if blob.too_large or blob.problem == NOT_IN_CLONE:
+        return ScanWarning(path, message)
+    from scanner.unscanned import Unscanned
+
+    return Unscanned(path, message)
+
+
+def _common_of(git_dir: Path) -> Path:
+    """The store a git dir uses: a linked worktree's names it in `commondir`."""
+    from scanner.sources.gitstores import common_dir
+
+    return common_dir(git_dir) or git_dir
 
 
 def reading_order(inventory: gitlog.Inventory, skip: Collection[str] = ()) -> list[str]:

@@ -10,7 +10,7 @@ repository, started with the same hardened settings as every git call
 (`gitsafe.SafeGit`), and asks it for a batch's blobs at once, so git inflates
 the next blob while this one is scanned.
 
-A blob git cannot give is a warning for its item, counted in
+A blob git cannot give is unscanned content for its item, counted in
 `ItemResult.unreadable`; the reader is started again after it and the batch
 goes on. A blob over the store's size limit is skipped unread: a skip, a
 warning and unscanned content, as where the main process reads. Both are
@@ -113,7 +113,8 @@ def with_data(batch: Sequence[Item], result: ItemResult) -> Iterator[Item]:
 def _not_read(item: Item, problem: str | TooLarge, result: ItemResult) -> None:
     """A blob that was not read, recorded as the main process records the blobs it
     reads: a warning at the path git log first met it at; a blob over the size
-    limit is a skip and unscanned content as well, any other is unreadable."""
+    limit is a skip and unscanned content as well; any other is unreadable, and
+    unscanned content of its own (`git._not_read`)."""
     assert item.store is not None
     path = item.problem_path or item.origin.path
     if isinstance(problem, TooLarge):
@@ -123,9 +124,14 @@ def _not_read(item: Item, problem: str | TooLarge, result: ItemResult) -> None:
         result.skipped[SkipReason.TOO_LARGE] += 1
         result.unscanned.extend(skipped(Skipped(path, SkipReason.TOO_LARGE)))
         problem = too_large(path, problem.limit).message
-    else:
-        result.unreadable[item.store.git_dir] += 1
-    result.warnings.append(ScanWarning(path, f"{problem} (blob {item.blob_id})"))
+        result.warnings.append(ScanWarning(path, f"{problem} (blob {item.blob_id})"))
+        return
+    from scanner.unscanned import Unscanned
+
+    result.unreadable[item.store.git_dir] += 1
+    lost = Unscanned(path, f"{problem} (blob {item.blob_id})")  # bytes that may hold a secret
+    result.warnings.append(lost)
+    result.unscanned.append(lost)
 
 
 class TooLarge:

@@ -33,6 +33,7 @@ from scanner.bounds import raise_if_stopped
 from scanner.errors import SourceError
 from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped, SourceEvent, gitbundle
+from scanner.sources.gitconfigs import ConfigFile, ConfigReader, config_files
 from scanner.sources.gitsafe import discover
 from scanner.suppress import PathMatcher
 from scanner.unscanned import Unscanned
@@ -64,6 +65,12 @@ class Store:
     display: str
     bundle: bool = False
     """A git bundle file, read through a temporary repository."""
+    configs: tuple[ConfigFile, ...] = ()
+    """Its config files (and a linked worktree's own), read as files of the machine."""
+    links: tuple[str, ...] = ()
+    """Its parts that are symbolic links (as Android's `repo` lays out a checkout)."""
+    links_out: tuple[str, ...] = ()
+    """Of those, the ones that lead out of the scanned root."""
 
 
 @dataclass
@@ -87,7 +94,17 @@ class GitStores:
     clone never held is not."""
     bundle_limits: gitbundle.Limits = gitbundle.DEFAULT_LIMITS
     """The size and time bounds of one bundle (`archive_max_bytes`, `item_max_seconds`)."""
+    all_objects: bool = True
+    """Unreachable objects too (`keysweep git --all-objects`), as `scan` and `sweep` read."""
+    shown_from: Path | None = None
+    """Paths shown relative to this folder rather than to each root (`keysweep
+    git` shows its submodules' stores from the repository's top)."""
+    configs: bool = False
+    """Each store's own config files too (`gitconfigs`): a sweep reads them. A
+    scan does not: a CI checkout keeps the job's own token there (`actions/checkout`
+    writes an `http.extraheader`), which no commit holds."""
     stores: list[Store] = field(default_factory=list, init=False)
+    _configs: ConfigReader = field(default_factory=ConfigReader, init=False)
     bundle_files: set[gitbundle.FileId] = field(default_factory=set, init=False)
     """Bundles this source took as stores: read, or reported as not read."""
 
@@ -97,8 +114,12 @@ class GitStores:
 
     def events(self) -> Iterator[SourceEvent]:
         for root in self.paths:
+            self._configs.root = Path(os.path.realpath(root))
+            self._configs.exclude = self.history_exclude
             for event in find_stores(root, PathMatcher(self.exclude), self._show):
                 if isinstance(event, Store):
+                    if self.configs:
+                        yield from self._configs.items(event.configs, event.display)
                     yield from self._store(event)
                 else:
                     yield event
@@ -112,8 +133,10 @@ class GitStores:
             return
         source = self._source(store)
         if isinstance(source, ScanWarning):
-            yield source
+            yield _refused(source, store)
             return
+        if store.links_out:
+            yield ScanWarning(store.display, _read_through(store.links_out))
         prefix = store.display.rstrip("/") + "/" if store.display not in ("", ".") else ""
         try:
             yield from self._events_of(source, store, prefix)
@@ -181,7 +204,7 @@ class GitStores:
                 raise SourceError(f"{repo}: not a repository git can open here")
             return GitSource(
                 repo,
-                all_objects=True,
+                all_objects=self.all_objects,
                 exclude=self.history_exclude,
                 max_file_size=self.max_file_size,
                 skip_blobs=self.seen_blobs,
@@ -192,6 +215,8 @@ class GitStores:
             return ScanWarning(store.display, f"git history not scanned: {reason}")
 
     def _show(self, root: Path, path: Path) -> str:
+        if self.shown_from is not None:
+            root = self.shown_from
         if self.display == "home":
             try:
                 below = path.relative_to(Path.home()).as_posix()
@@ -200,6 +225,25 @@ class GitStores:
                 return path.as_posix()
         below = os.path.relpath(path, os.path.abspath(root))
         return "." if below == "." else below.replace(os.sep, "/")
+
+
+def _refused(warning: ScanWarning, store: Store) -> ScanWarning:
+    """A store git may not read: a warning (another user's, damaged), or
+    unscanned content when it is one git reads through symbolic links, which
+    `_is_store` took as a store only because git does: refused, it is history
+    left unread, never a silent pass."""
+    if not store.links:
+        return warning
+    links = ", ".join(store.links)
+    return Unscanned(warning.path, f"{warning.message} (symbolic links in its git dir: {links})")
+
+
+def _read_through(links: Sequence[str]) -> str:
+    """Never follow a link out of the roots silently: the store is read, and said so."""
+    return (
+        f"git history read through symbolic links out of the scanned folder "
+        f"({', '.join(links)}), as git reads them"
+    )
 
 
 def _shown(error: ScanWarning, store: Store, prefix: str) -> ScanWarning:
@@ -230,6 +274,23 @@ def _moved(origin: Origin, repository: str, prefix: str) -> Origin:
 # --- discovery ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Root:
+    """The root a search starts from: how paths under it are shown, and whether a
+    symbolic link stays inside it."""
+
+    path: Path
+    real: Path
+    show: ShowFn
+
+    def shown(self, path: Path) -> str:
+        return self.show(self.path, path)
+
+    def inside(self, path: Path) -> bool:
+        real = os.path.realpath(path)
+        return real == str(self.real) or real.startswith(str(self.real).rstrip("/") + "/")
+
+
 def find_stores(
     root: Path, exclude: PathMatcher, show: ShowFn
 ) -> Iterator[Store | ScanWarning | Skipped]:
@@ -237,12 +298,13 @@ def find_stores(
     A stop signal the scan has noted ends the walk at the next folder: a home
     of many folders can take long to search, and nothing is scanned meanwhile."""
     base = Path(os.path.abspath(root))
+    where = _Root(root, Path(os.path.realpath(root)), show)
     stack: list[tuple[Path, str, int]] = [(base, "", 0)]
     while stack:
         raise_if_stopped()
         folder, rel, depth = stack.pop()
         if _is_store(folder):
-            yield from _stores_in(folder, folder, root, show)
+            yield from _stores_in(folder, folder, where)
             continue
         entries = _entries(folder)
         if entries is None:
@@ -250,7 +312,7 @@ def find_stores(
         for name, is_dir in entries:
             path = folder / name
             if name == ".git":
-                yield from _dot_git(path, is_dir, folder, root, show)
+                yield from _dot_git(path, is_dir, folder, where)
             elif is_dir and depth < MAX_DEPTH and not exclude.matches(rel + name + "/"):
                 stack.append((path, rel + name + "/", depth + 1))
             elif not is_dir and name.endswith(gitbundle.SUFFIX):
@@ -279,41 +341,108 @@ def _entries(folder: Path) -> list[tuple[str, bool]] | None:
 
 
 def _is_store(folder: Path) -> bool:
-    """A git dir (a bare repository or a submodule's): HEAD, objects and refs."""
+    """A git dir (a bare repository or a submodule's) as git takes one: a HEAD
+    file, `objects/` and `refs/`, through symbolic links as git follows them
+    (Android's `repo` links `objects/` and `refs/` into `.repo/`; HEAD is a link
+    under `core.preferSymlinkRefs`). Whether such a store may be read is decided
+    later: by the vetting git's reading gets (`gitvet`)."""
+    head, objects, refs = (folder / name for name in STORE_PARTS)
+    return os.path.isfile(head) and os.path.isdir(objects) and os.path.isdir(refs)
+
+
+def _links(git_dir: Path, where: _Root) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the git dir's entries that are symbolic links, those leading out of the root)."""
     try:
-        head = os.lstat(folder / "HEAD")
-        parts = [os.lstat(folder / name) for name in STORE_PARTS[1:]]
+        with os.scandir(git_dir) as scan:
+            links = sorted(e.name for e in scan if e.is_symlink())
     except OSError:
-        return False
-    return stat.S_ISREG(head.st_mode) and all(stat.S_ISDIR(p.st_mode) for p in parts)
+        return (), ()
+    return tuple(links), tuple(n for n in links if not where.inside(git_dir / n))
+
+
+def _made(common: Path, git_dir: Path, open_at: Path, found: Path, where: _Root) -> Store:
+    """The store whose git dir was found at `found` (as spelled under the root),
+    with its config files and its links."""
+    dirs = [(found, where.shown(found))]
+    if common != git_dir:  # a linked worktree: the main store's config too
+        dirs.insert(0, (common, where.shown(common)))
+    links, out = _links(found, where)
+    if common != git_dir:
+        more, more_out = _links(common, where)
+        links, out = links + more, out + more_out
+    return Store(
+        common,
+        git_dir,
+        open_at,
+        where.shown(open_at),
+        configs=tuple(config_files(dirs)),
+        links=links,
+        links_out=out,
+    )
 
 
 def _dot_git(
-    path: Path, is_dir: bool, work_tree: Path, root: Path, show: ShowFn
+    path: Path, is_dir: bool, work_tree: Path, where: _Root
 ) -> Iterator[Store | ScanWarning | Skipped]:
     if is_dir:
         if _is_store(path):
-            yield from _stores_in(path, work_tree, root, show)
+            yield from _stores_in(path, work_tree, where)
+        else:
+            yield from _broken(path, work_tree, where)
+        return
+    if os.path.islink(path):
+        yield from _linked_dot_git(path, work_tree, where)
         return
     target = _gitfile_target(path)
     if target is None:
         return
     if isinstance(target, ScanWarning):
-        yield ScanWarning(show(root, path), target.message)
+        yield ScanWarning(where.shown(path), target.message)
         return
     if not _is_git_dir(target):
         return
     real = Path(os.path.realpath(target))
-    common = _common_dir(real) or real  # a linked worktree shares its main store
-    yield Store(common, real, work_tree, show(root, work_tree))
+    common = common_dir(real) or real  # a linked worktree shares its main store
+    yield _made(common, real, work_tree, target, where)
+
+
+def _broken(path: Path, work_tree: Path, where: _Root) -> Iterator[ScanWarning]:
+    """A `.git` folder that is no store because a part of it is a symbolic link
+    git cannot follow (to nothing, or to something else): never silent."""
+    parts = [name for name in STORE_PARTS if os.path.islink(path / name)]
+    if parts:
+        names = ", ".join(f".git/{name}" for name in parts)
+        message = f"git history not scanned: {names} is a symbolic link to no git store part"
+        yield Unscanned(where.shown(work_tree), message)
+
+
+def _linked_dot_git(path: Path, work_tree: Path, where: _Root) -> Iterator[Store | ScanWarning]:
+    """`.git` as a symbolic link to the store: read when the store is inside the
+    root (git is pointed at the store itself: `keysweep git` refuses a linked
+    `.git`), else unscanned content; the link's target is never named (a sweep
+    names no folder outside what it was asked to read)."""
+    real = Path(os.path.realpath(path))
+    shown = where.shown(work_tree)
+    if not _is_git_dir(real):
+        yield ScanWarning(shown, "git history not scanned: .git is a symbolic link to no git store")
+    elif not where.inside(real):
+        message = (
+            "git history not scanned: .git is a symbolic link out of the scanned folder "
+            "(scan the store it links to)"
+        )
+        yield Unscanned(shown, message)
+    else:
+        common = common_dir(real) or real
+        store = _made(common, real, real, path, where)
+        yield replace(store, display=shown, links=(*store.links, ".git"))
 
 
 def _stores_in(
-    git_dir: Path, open_at: Path, root: Path, show: ShowFn
+    git_dir: Path, open_at: Path, where: _Root
 ) -> Iterator[Store | ScanWarning | Skipped]:
     """The store itself, then its submodules' stores (`modules/…`, nested)."""
     real = Path(os.path.realpath(git_dir))
-    yield Store(real, real, open_at, show(root, open_at))
+    yield _made(real, real, open_at, git_dir, where)
     stack = [git_dir / "modules"]
     while stack:
         folder = stack.pop()
@@ -323,7 +452,7 @@ def _stores_in(
             inner = folder / name
             if _is_store(inner):
                 real = Path(os.path.realpath(inner))
-                yield Store(real, real, inner, show(root, inner))
+                yield _made(real, real, inner, inner, where)
                 stack.append(inner / "modules")
             elif len(inner.relative_to(git_dir).parts) < MAX_DEPTH:
                 stack.append(inner)  # a submodule named a/b sits in modules/a/b
@@ -357,7 +486,7 @@ def _gitfile_target(path: Path) -> Path | ScanWarning | None:
     return target if target.is_absolute() else path.parent / target
 
 
-def _common_dir(git_dir: Path) -> Path | None:
+def common_dir(git_dir: Path) -> Path | None:
     """A linked worktree's git dir names the main repository's in `commondir`."""
     try:
         fd = os.open(git_dir / "commondir", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

@@ -289,7 +289,7 @@ def _object_file(repo: Path, sha: str) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["delete", "garble"])
-def test_a_corrupt_object_is_a_warning_and_the_scan_goes_on(
+def test_a_corrupt_object_is_unscanned_content_and_the_scan_goes_on(
     make_repo: Callable[..., Path], scan_git: Any, damage: str
 ) -> None:
     repo = make_repo()
@@ -306,10 +306,16 @@ def test_a_corrupt_object_is_a_warning_and_the_scan_goes_on(
     code, report = scan_git(repo)
 
     assert code == 1
-    assert [(f["path"], f["commit"]) for f in report["findings"]] == [("kept.env", kept)]
+    found = [(f["rule"], f["path"], f["commit"]) for f in report["findings"]]
+    assert found == [
+        ("test.kswtest-token", "kept.env", kept),
+        ("unscanned-content", "lost.env", None),
+    ]
     (error,) = report["errors"]
     assert error["path"] == "lost.env" and lost in error["message"]
-    assert report["summary"]["items_scanned"] == 2
+    assert report["findings"][1]["message"] == error["message"]
+    assert "T=" not in error["message"]  # the blob, never its bytes
+    assert report["summary"]["items_scanned"] == 2  # the two blobs git could give
 
 
 def test_all_objects_adds_dangling_commits_and_blobs(

@@ -158,9 +158,10 @@ def test_a_full_clone_of_the_same_history_finds_the_token(make_repo: Any, tmp_pa
 def test_a_missing_blob_is_unscanned_content_only_in_a_partial_clone(
     make_repo: Any, tmp_path: Path, marked: bool
 ) -> None:
-    """A blob missing from an ordinary repository (a damaged store) stays a warning,
-    as an unreadable input does; older clones name their promisor with
-    `extensions.partialClone` alone, and that is a partial clone too."""
+    """A blob missing from an ordinary repository (a damaged store) is unscanned
+    content of its own, at its path; in a partial clone it is one of the blobs the
+    clone lacks (older clones name their promisor with `extensions.partialClone`
+    alone, and that is a partial clone too)."""
     repo: Path = make_repo()
     commit(repo, {"a.txt": "nothing\n", "b.txt": "else\n"})
     if marked:
@@ -169,7 +170,9 @@ def test_a_missing_blob_is_unscanned_content_only_in_a_partial_clone(
     _drop_objects(repo, git(repo, "rev-parse", "HEAD:a.txt"))
     code, output = _keysweep(repo, tmp_path, "git")
     assert "missing object" in output
-    assert (code, "1 blobs not in this partial clone" in output) == (int(marked), marked)
+    assert code == 1
+    assert ("1 blobs not in this partial clone" in output) == marked
+    assert ("unscanned-content  a.txt" in output) != marked
 
 
 def test_a_folder_scan_of_a_partial_clone_fails_the_gate_and_a_sweep_does_not(
@@ -298,8 +301,8 @@ def test_one_process_asks_git_for_a_lacking_blob_at_most_once(
 ) -> None:
     """Read in the main process, a clone whose packs carry a `.promisor` mark is
     listed before any blob is read; without the marks, the first blob git cannot
-    give shows the clone is partial, and the others it lacks are answered from the
-    list of what it holds."""
+    give shows the clone is partial, and it and the others it lacks are answered
+    from the list of what it holds (so none is taken for a damaged object)."""
     clone = _clone(large_source, tmp_path / "clone", "--filter=blob:none")
     if not marked:
         for mark in (clone / ".git" / "objects" / "pack").glob("*.promisor"):
@@ -310,7 +313,8 @@ def test_one_process_asks_git_for_a_lacking_blob_at_most_once(
     assert report["findings"][0]["message"].startswith(f"{CHANGED + 1} blobs not in")
     lacking = _lacking(report)
     assert len(lacking) == CHANGED + 1
-    assert sum(not m.startswith(NOT_IN_CLONE) for m in lacking) == (0 if marked else 1)
+    assert all(m.startswith(NOT_IN_CLONE) for m in lacking)
+    assert [f["rule"] for f in report["findings"]] == ["unscanned-content"]
 
 
 def test_a_full_clone_read_by_workers_finds_the_token(

@@ -132,7 +132,7 @@ def test_a_directory_scan_still_uses_the_pool(
     assert pools == [1]
 
 
-def test_a_corrupt_blob_read_by_a_worker_is_a_warning_and_the_scan_goes_on(
+def test_a_corrupt_blob_read_by_a_worker_is_unscanned_content_and_the_scan_goes_on(
     tmp_path: Path, rules: Path, lazy: None, pools: list[int]
 ) -> None:
     repo = _history(tmp_path / "repo")
@@ -142,11 +142,13 @@ def test_a_corrupt_blob_read_by_a_worker_is_a_warning_and_the_scan_goes_on(
 
     assert pools == [1]
     assert code == 1
-    paths = {path for path, _ in _found(report)}
+    paths = {f["path"] for f in report["findings"] if f["rule"] != "unscanned-content"}
     assert paths == {f"f{n:03}.txt" for n in PLANTED} - {"f030.txt"}
     (error,) = report["errors"]
     assert error["path"] == "f030.txt" and lost in error["message"]
     assert "unreadable object" in error["message"]
+    unscanned = [f for f in report["findings"] if f["rule"] == "unscanned-content"]
+    assert [(f["path"], f["message"]) for f in unscanned] == [("f030.txt", error["message"])]
     assert report["summary"]["items_scanned"] == FILES - 1
 
 
