@@ -399,7 +399,7 @@ def _not_read(path: str, blob: Blob) -> ScanWarning:
 
 def _common_of(git_dir: Path) -> Path:
     """The store a git dir uses: a linked worktree's names it in `commondir`."""
-    from scanner.sources.gitstores import common_dir
+    from scanner.sources.gitvet import common_dir
 
     return common_dir(git_dir) or git_dir
 

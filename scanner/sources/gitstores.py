@@ -35,14 +35,13 @@ from scanner.model import Item, Origin, ScanWarning
 from scanner.sources import Skipped, SourceEvent, gitbundle
 from scanner.sources.gitconfigs import ConfigFile, ConfigReader, config_files
 from scanner.sources.gitsafe import discover
+from scanner.sources.gitvet import GITFILE_LIMIT, common_dir
 from scanner.suppress import PathMatcher
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
     from scanner.sources.git import GitSource
 
-GITFILE_LIMIT = 4096
-"""A `.git` file holds one `gitdir:` line; anything longer is not one."""
 MAX_DEPTH = 64
 """Folders deeper than this under a root are not searched for repositories."""
 STORE_PARTS = ("HEAD", "objects", "refs")
@@ -484,18 +483,3 @@ def _gitfile_target(path: Path) -> Path | ScanWarning | None:
         return None
     target = Path(os.fsdecode(line[len(b"gitdir:") :].strip()))
     return target if target.is_absolute() else path.parent / target
-
-
-def common_dir(git_dir: Path) -> Path | None:
-    """A linked worktree's git dir names the main repository's in `commondir`."""
-    try:
-        fd = os.open(git_dir / "commondir", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            text = handle.read(GITFILE_LIMIT).strip()
-    except OSError:
-        return None
-    common = Path(os.fsdecode(text))
-    return Path(os.path.realpath(common if common.is_absolute() else git_dir / common))

@@ -256,3 +256,23 @@ def _small_text(path: Path) -> str:
         raise SourceError(f"{path}: {exc}; the repository is unsafe") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+GITFILE_LIMIT = 4096
+"""A `.git` file holds one `gitdir:` line, and `commondir` one path: anything
+longer is not one."""
+
+
+def common_dir(git_dir: Path) -> Path | None:
+    """A linked worktree's git dir names the main repository's in `commondir`."""
+    try:
+        fd = os.open(git_dir / "commondir", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            text = handle.read(GITFILE_LIMIT).strip()
+    except OSError:
+        return None
+    common = Path(os.fsdecode(text))
+    return Path(os.path.realpath(common if common.is_absolute() else git_dir / common))
