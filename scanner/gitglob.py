@@ -34,6 +34,9 @@ STAND_IN = "\u0100"
 """What pathspec sees for a line break in a path: no byte is read as it, and a
 bracket class holds it exactly when it holds the line break."""
 
+PLAIN = frozenset(string.ascii_letters + string.digits + "._-+@~%,=:/*?")
+"""Characters of a glob that is never refused, that pathspec reads as git does
+when it holds no `**`, and whose `*` and `?` stay within one name."""
 _BYTES = frozenset(map(chr, range(256)))
 _NOTHING = f"[^\\x00-\\xff{STAND_IN}]"
 """A class no path character is in (a bracket expression of `/` alone)."""
@@ -107,6 +110,8 @@ def rewrite(glob: str) -> tuple[tuple[str, ...], dict[str, str]]:
     """The glob as pathspec should get it (no text for a line that names nothing:
     blank, a comment, a bracket expression that never closes), and the regex
     each private-use character in it stands for."""
+    if PLAIN.issuperset(glob) and "**" not in glob:
+        return (glob,), {}  # read alike by pathspec and git (a `/` alone by neither)
     line = git_line(as_bytes(glob))
     if "\0" in line:
         raise GlobError("a glob cannot hold a NUL character")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import re2
 
 from scanner.errors import ConfigError
-from scanner.gitglob import STAND_IN, as_bytes
+from scanner.gitglob import PLAIN, STAND_IN, as_bytes
 
 if TYPE_CHECKING:
     import pathspec
@@ -82,13 +82,21 @@ class PathMatcher:
         is one too), with its line breaks stood in. `matches_file` reads the same
         string, so the key-file gate never rules out a name a key-file rule names."""
         path = path.lstrip("/").removeprefix("~/")
-        while path.startswith("./"):
-            path = path[2:].lstrip("/")
-        path = as_bytes(path)
+        if path[:2] == "./":
+            path = _without_dots(path)
+        if not path.isascii():
+            path = as_bytes(path)
         return path.replace("\n", STAND_IN) if "\n" in path else path
 
     def __bool__(self) -> bool:
         return bool(self._globs)
+
+
+def _without_dots(path: str) -> str:
+    """`./a` as git reads it: `a`."""
+    while path.startswith("./"):
+        path = path[2:].lstrip("/")
+    return path
 
 
 def check_globs(globs: Sequence[str], where: str) -> None:
@@ -122,9 +130,6 @@ def _one_line(glob: str) -> str:
     return glob.rstrip("\r\n") if glob.endswith("\n") else glob
 
 
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@~%,=:/*?")
-"""Characters whose glob pathspec reads with no escape, range, negation, comment
-or trimmed space: such a glob always compiles, each `*` and `?` within one name."""
 _WILD = ("*", "?")
 
 
@@ -147,7 +152,7 @@ class _Names:
         prefixes: list[str] = []
         for glob in globs:
             names = [n for n in glob.split("/") if n and n != "**"]
-            if not _PLAIN.issuperset(glob) or not names:
+            if not PLAIN.issuperset(glob) or not names:
                 return None
             last = names[-1]
             head, tail = _head(last), _tail(last)
