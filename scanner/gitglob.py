@@ -23,7 +23,6 @@ do not read a line break as git does.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -34,31 +33,37 @@ STAND_IN = "\u0100"
 """What pathspec sees for a line break in a path: no byte is read as it, and a
 bracket class holds it exactly when it holds the line break."""
 
-PLAIN = frozenset(string.ascii_letters + string.digits + "._-+@~%,=:/*?")
-"""Characters of a glob that is never refused, that pathspec reads as git does
-when it holds no `**`, and whose `*` and `?` stay within one name."""
 _BYTES = frozenset(map(chr, range(256)))
 _NOTHING = f"[^\\x00-\\xff{STAND_IN}]"
 """A class no path character is in (a bracket expression of `/` alone)."""
 _FIRST_HOLE, _HOLES = 0xE000, 6400
 """Private-use characters that stand for bracket expressions and spaces."""
 
+
+def _span(first: str, last: str) -> str:
+    return "".join(map(chr, range(ord(first), ord(last) + 1)))
+
+
+_UPPER, _LOWER, _DIGITS = _span("A", "Z"), _span("a", "z"), _span("0", "9")
 _CLASSES = {
-    "alnum": string.ascii_letters + string.digits,
-    "alpha": string.ascii_letters,
+    "alnum": _UPPER + _LOWER + _DIGITS,
+    "alpha": _UPPER + _LOWER,
     "blank": " \t",
-    "cntrl": "".join(map(chr, range(32))) + "\x7f",
-    "digit": string.digits,
-    "graph": "".join(map(chr, range(33, 127))),
-    "lower": string.ascii_lowercase,
-    "print": "".join(map(chr, range(32, 127))),
-    "punct": string.punctuation,
+    "cntrl": _span("\0", "\x1f") + "\x7f",
+    "digit": _DIGITS,
+    "graph": _span("!", "~"),
+    "lower": _LOWER,
+    "print": _span(" ", "~"),
+    "punct": "".join(c for c in _span("!", "~") if not c.isalnum()),
     "space": " \t\n\r",
-    "upper": string.ascii_uppercase,
-    "xdigit": string.hexdigits,
+    "upper": _UPPER,
+    "xdigit": _DIGITS + "ABCDEFabcdef",
 }
 """git's POSIX classes (its own ctype: ASCII only, and no vertical tab or form
 feed in `space`)."""
+
+_PLAIN = frozenset(_UPPER + _LOWER + _DIGITS + "._-+@~%,=:/*?")
+"""Characters of a glob that pathspec reads as git does when it holds no `**`."""
 
 
 class GlobError(ValueError):
@@ -79,6 +84,12 @@ def as_bytes(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("latin-1")
     except UnicodeEncodeError:  # a surrogate that stands for no byte
         return text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def as_read(path: str) -> str:
+    """A path as its glob patterns read it: its bytes, the line break stood in."""
+    path = as_bytes(path)
+    return path.replace("\n", STAND_IN) if "\n" in path else path
 
 
 def patterns(globs: Sequence[str]) -> list[GitIgnoreSpecPattern]:
@@ -110,7 +121,7 @@ def rewrite(glob: str) -> tuple[tuple[str, ...], dict[str, str]]:
     """The glob as pathspec should get it (no text for a line that names nothing:
     blank, a comment, a bracket expression that never closes), and the regex
     each private-use character in it stands for."""
-    if PLAIN.issuperset(glob) and "**" not in glob:
+    if _PLAIN.issuperset(glob) and "**" not in glob:
         return (glob,), {}  # read alike by pathspec and git (a `/` alone by neither)
     line = git_line(as_bytes(glob))
     if "\0" in line:

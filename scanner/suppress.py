@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import re2
 
 from scanner.errors import ConfigError
-from scanner.gitglob import PLAIN, STAND_IN, as_bytes
 
 if TYPE_CHECKING:
     import pathspec
@@ -34,8 +33,9 @@ class PathMatcher:
     needs it. Globs that could be refused are compiled at once, so an invalid
     glob is refused where it always was.
 
-    A path is matched as git matches it, byte by byte (`gitglob.as_bytes`), with
-    each line break stood in by `gitglob.STAND_IN`: to git a line break is an
+    A path is matched as git matches it, byte by byte, with each line break
+    stood in (`gitglob.as_read`; only for a path that needs it, so that the
+    hook imports no more than it did): to git a line break is an
     ordinary character, but pathspec's `.` does not match it (so `a\nb/id_rsa`
     escaped the glob `id_rsa`), and before 1.0 its `$` also matched before a
     final one."""
@@ -84,9 +84,11 @@ class PathMatcher:
         path = path.lstrip("/").removeprefix("~/")
         if path[:2] == "./":
             path = _without_dots(path)
-        if not path.isascii():
-            path = as_bytes(path)
-        return path.replace("\n", STAND_IN) if "\n" in path else path
+        if "\n" in path or not path.isascii():
+            from scanner.gitglob import as_read
+
+            return as_read(path)
+        return path
 
     def __bool__(self) -> bool:
         return bool(self._globs)
@@ -130,6 +132,9 @@ def _one_line(glob: str) -> str:
     return glob.rstrip("\r\n") if glob.endswith("\n") else glob
 
 
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@~%,=:/*?")
+"""Characters of a glob that is never refused and whose `*` and `?` stay within
+one name."""
 _WILD = ("*", "?")
 
 
@@ -152,7 +157,7 @@ class _Names:
         prefixes: list[str] = []
         for glob in globs:
             names = [n for n in glob.split("/") if n and n != "**"]
-            if not PLAIN.issuperset(glob) or not names:
+            if not _PLAIN.issuperset(glob) or not names:
                 return None
             last = names[-1]
             head, tail = _head(last), _tail(last)
