@@ -239,6 +239,50 @@ def _count(counts: dict[str, int], globs: Sequence[str], compare: Callable[[], A
         print(repr(globs), wrong[:3], file=sys.stderr)
 
 
+READ_OTHERWISE = [
+    ("a[!x]c", ["a/c/k", "abc", "axc"]),  # `[!x]` took the slash
+    ("a[^x]c", ["a/c/k", "abc"]),
+    ("a[+-0]c", ["a/c/k", "a,c", "a0c"]),  # a range over the slash
+    ("x[a/b]y", ["xay", "q/xay", "x/y"]),  # a slash in brackets anchors the glob
+    ("[\\\\]", ["\\", "\\\\"]),  # an escaped backslash
+    ("[a\\]b]", ["a", "]", "\\b]", "ab]"]),  # an escaped bracket
+    ("secret[\\.]txt", ["secret.txt", "secret\\txt"]),
+    ("[\\!a]", ["!", "a", "\\"]),
+    ("[a-\\z]", ["b", "\\", "z"]),
+    ("[z-a]", ["z", "a", "m"]),  # a range backwards names its first end
+    ("notes\t", ["notes", "notes\t"]),  # trailing whitespace other than spaces
+    ("notes\v", ["notes", "notes\v"]),
+    ("notes\f", ["notes", "notes\f"]),
+    ("notes\r", ["notes", "notes\r"]),  # a final CR ends the line (CR LF)
+    ("notes\\ ", ["notes", "notes "]),
+    ("notes\\  ", ["notes", "notes ", "notes  "]),
+    ("notes\\\\ ", ["notes\\", "notes\\ "]),
+    ("notes\u00a0", ["notes", "notes\u00a0"]),  # a no-break space is no space to git
+    ("caf?.env", ["café.env", "cafe.env"]),  # `?` is one byte
+    ("[é]", ["é", "e"]),
+    ("?.p12", ["\udcff.p12", "ab.p12"]),  # an undecodable byte is one byte
+    ("[[:alpha:]]x", ["ax", "1x", "éx"]),  # POSIX classes, ASCII only
+    ("[x[:space:]][y]", ["xy", " y", "x]y", "s]y"]),
+    ("[[:space:]]", ["\v", "\f", " ", "\t", "\r"]),
+    ("d/**/", ["d/f", "d/s/f"]),  # the folders inside `d`, not its files
+    ("a/***/b", ["a/q/r/b", "a/b"]),
+    ("d/ab**/c", ["d/abc", "d/abx/c", "d/ab/c", "d/abx/y/c", "q/abc"]),  # `**` after text
+    ("/ab**", ["abx/y", "ab", "q/ab"]),
+    ("**/*/**", ["a/b", "c"]),
+]
+"""Globs pathspec read otherwise than git, and paths that tell the readings apart."""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names with any byte")
+@pytest.mark.parametrize(("glob", "paths"), READ_OTHERWISE)
+def test_globs_pathspec_read_otherwise_answer_as_git(
+    tmp_path: Path, glob: str, paths: list[str]
+) -> None:
+    tree = Tree(tmp_path / "repo", paths)
+    answers, wrong = mismatches(tree, [glob], set(paths))
+    assert answers >= 2 * len(paths) and not wrong
+
+
 @pytest.mark.skipif(os.name != "posix", reason="file names with any byte")
 def test_generated_globs_answer_as_git(tmp_path: Path) -> None:
     counts = run(tmp_path / "repo", seed=13, cases=SIZES["cases"], most=SIZES["globs"])
