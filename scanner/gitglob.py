@@ -129,6 +129,8 @@ def rewrite(glob: str) -> tuple[tuple[str, ...], dict[str, str]]:
     if not line or line.startswith("#"):
         return (), {}
     negated = line.startswith("!")
+    if line[negated:] == "/":  # empty once its folder's `/` is off: names nothing
+        return (), {}
     holes: dict[str, str] = {}
     try:
         texts = [_rewritten_body(body, holes) for body in _bodies(line[negated:])]

@@ -239,7 +239,7 @@ def _count(counts: dict[str, int], globs: Sequence[str], compare: Callable[[], A
         print(repr(globs), wrong[:3], file=sys.stderr)
 
 
-READ_OTHERWISE = [
+READ_OTHERWISE: list[tuple[str | list[str], list[str]]] = [
     ("a[!x]c", ["a/c/k", "abc", "axc"]),  # `[!x]` took the slash
     ("a[^x]c", ["a/c/k", "abc"]),
     ("a[+-0]c", ["a/c/k", "a,c", "a0c"]),  # a range over the slash
@@ -269,17 +269,19 @@ READ_OTHERWISE = [
     ("d/ab**/c", ["d/abc", "d/abx/c", "d/ab/c", "d/abx/y/c", "q/abc"]),  # `**` after text
     ("/ab**", ["abx/y", "ab", "q/ab"]),
     ("**/*/**", ["a/b", "c"]),
+    (["b/", "!/"], ["b/c", "d"]),  # `!/` names nothing: it re-included every folder
 ]
-"""Globs pathspec read otherwise than git, and paths that tell the readings apart."""
+"""Globs (or sets) pathspec read otherwise than git, and paths that tell the
+readings apart."""
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file names with any byte")
 @pytest.mark.parametrize(("glob", "paths"), READ_OTHERWISE)
 def test_globs_pathspec_read_otherwise_answer_as_git(
-    tmp_path: Path, glob: str, paths: list[str]
+    tmp_path: Path, glob: str | list[str], paths: list[str]
 ) -> None:
     tree = Tree(tmp_path / "repo", paths)
-    answers, wrong = mismatches(tree, [glob], set(paths))
+    answers, wrong = mismatches(tree, [glob] if isinstance(glob, str) else glob, set(paths))
     assert answers >= 2 * len(paths) and not wrong
 
 
