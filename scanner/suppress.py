@@ -81,9 +81,7 @@ class PathMatcher:
         `./a`), as its bytes (`?` takes one byte, as in git; an undecodable byte
         is one too), with its line breaks stood in. `matches_file` reads the same
         string, so the key-file gate never rules out a name a key-file rule names."""
-        path = path.lstrip("/").removeprefix("~/")
-        if path[:2] == "./":
-            path = _without_dots(path)
+        path = path.lstrip("/").removeprefix("~/").removeprefix("./")
         if "\n" in path or not path.isascii():
             from scanner.gitglob import as_read
 
@@ -92,13 +90,6 @@ class PathMatcher:
 
     def __bool__(self) -> bool:
         return bool(self._globs)
-
-
-def _without_dots(path: str) -> str:
-    """`./a` as git reads it: `a`."""
-    while path.startswith("./"):
-        path = path[2:].lstrip("/")
-    return path
 
 
 def check_globs(globs: Sequence[str], where: str) -> None:
