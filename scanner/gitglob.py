@@ -11,13 +11,20 @@ tab, vertical tab or form feed was dropped (git drops only trailing spaces that
 are not escaped); `?` and brackets took a character where git takes a byte
 (`?` named `é`, two bytes in UTF-8).
 
+Where globs are laid out, pathspec and git differed too: `a/**/` names the
+folders inside `a` to git, `a/` to pathspec; `***` between slashes is `**` to
+git; a slash inside brackets (`x[a/b]y`) anchors the glob; in an anchored glob
+git compares the text before the first wildcard on its own, so a `**` right
+after it (`a/b**/c`) counts as at the start; `!/` names nothing.
+
 So a glob is parsed here with git's rules and handed to pathspec rewritten:
 every literal escaped, every bracket expression a private-use character
 that is swapped, in the regex pathspec makes, for the exact class of bytes git
-reads. pathspec still does the rest (anchoring, `**`, folders, negations, the
-order of globs). A path is matched as its bytes, one character each (`as_bytes`),
-with each line break stood in by `STAND_IN`, since pathspec's `.` and `re`'s `$`
-do not read a line break as git does.
+reads, and the layouts above spelt as pathspec reads them as git does. pathspec
+still does the rest (anchoring, `**`, folders, negations, the order of globs).
+A path is matched as its bytes, one character each (`as_bytes`), with each line
+break stood in by `STAND_IN`, since pathspec's `.` and `re`'s `$` do not read a
+line break as git does.
 """
 
 from __future__ import annotations
@@ -225,7 +232,7 @@ def _piece(body: str, i: int, holes: dict[str, str]) -> tuple[str, int]:
         return _hole(holes, _class(members)), end
     if c in "/?":
         return c, i + 1
-    return _literal(body[i], holes), i + 1
+    return _literal(c, holes), i + 1
 
 
 def _escaped(body: str, i: int, holes: dict[str, str]) -> tuple[str, int]:
