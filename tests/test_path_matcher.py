@@ -289,3 +289,11 @@ def test_paths_with_line_breaks_are_named_as_git_names_them(tmp_path: Path) -> N
         ours = {f for f in LINE_BREAK_FILES if PathMatcher([glob]).matches(f)}
         assert ours == _ignored_by_git(tmp_path, glob), glob
     assert _ignored_by_git(tmp_path, "id_rsa") == {"a\nb/id_rsa", "a\rb/id_rsa", "ab/id_rsa"}
+
+
+def test_a_path_after_dot_slash_is_read_alike_by_both_questions() -> None:
+    """git reads `./id_rsa` as `id_rsa`; `matches` did (pathspec takes one `./`
+    off), `matches_file` did not, so an anchored glob named it for one only."""
+    matcher = PathMatcher(["/id_rsa", "/keys/*.p12"])
+    assert matcher.matches("./id_rsa") and matcher.matches_file("./id_rsa")
+    assert matcher.matches("./keys/a.p12") and matcher.matches_file("./keys/a.p12")
