@@ -5,14 +5,12 @@ The baseline, the last step, lives in `baseline.py` and is applied by `pipeline.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import re2
 
 from scanner.errors import ConfigError
-from scanner.pathnames import shown
 
 if TYPE_CHECKING:
     import pathspec
@@ -26,35 +24,38 @@ _SPLIT = re2.compile(rb"[\s,]+")
 
 
 class PathMatcher:
-    """Gitignore-style globs on root-relative paths (through `pathspec`).
+    """Gitignore-style globs on root-relative paths, read as git reads them
+    (`gitglob` rewrites each glob for `pathspec`, which matches them).
 
     Importing pathspec and compiling the globs (about 12 ms and 4 ms for the
     key-file gate's 47 globs) is put off until a path comes that one of the
     globs could name (`_Names`): a pre-commit hook on a few source files never
-    needs it. Globs that could make pathspec raise are compiled at once, so an
-    invalid glob is refused where it always was.
+    needs it. Globs that could be refused are compiled at once, so an invalid
+    glob is refused where it always was.
 
-    A line break in a path is an ordinary character to git, but pathspec's `.`
-    does not match it (so `a\nb/id_rsa` escaped the glob `id_rsa`), and before
-    1.0 its `$` also matched before a final one. pathspec is handed each line
-    break as a stand-in that no glob holds (`_stand_in`), which its patterns read
-    as git reads the line break."""
+    A path is matched as git matches it, byte by byte, with each line break
+    stood in (`gitglob.as_read`; only for a path that needs it, so that the
+    hook imports no more than it did): to git a line break is an
+    ordinary character, but pathspec's `.` does not match it (so `a\nb/id_rsa`
+    escaped the glob `id_rsa`), and before 1.0 its `$` also matched before a
+    final one."""
 
     def __init__(self, globs: Sequence[str]) -> None:
         self._globs = tuple(_one_line(g) for g in globs)
-        self._line_break = _stand_in(self._globs)
+        if any("\n" in g for g in self._globs):
+            raise ConfigError("a glob cannot hold a line break")
         self._names = _Names.of(self._globs)
         self._compiled: pathspec.GitIgnoreSpec | None = None
         if self._globs and self._names is None:
-            self._spec()  # compiled now: pathspec may refuse one of these globs
+            self._spec()  # compiled now: one of these globs may be refused
 
     def _spec(self) -> pathspec.GitIgnoreSpec:
         if self._compiled is None:
             import pathspec
 
-            with warnings.catch_warnings():  # `re` on a POSIX class: "Possible nested set"
-                warnings.simplefilter("ignore", FutureWarning)
-                self._compiled = pathspec.GitIgnoreSpec.from_lines(self._globs)
+            from scanner.gitglob import patterns
+
+            self._compiled = pathspec.GitIgnoreSpec(patterns(self._globs))
         return self._compiled
 
     def matches(self, path: str) -> bool:
@@ -76,12 +77,16 @@ class PathMatcher:
         return _names_file(self._spec().patterns, path)
 
     def _normal(self, path: str) -> str:
-        """The path as pathspec is asked about it: shown (pathspec's re2 backend
-        refuses a lone surrogate; `matches_file` reads the same name, so the key-file
-        gate never rules out a name a key-file rule names), root-relative, with its
-        line breaks stood in."""
-        path = shown(path).lstrip("/").removeprefix("~/")
-        return path.replace("\n", self._line_break) if "\n" in path else path
+        """The path as pathspec is asked about it: root-relative (as git reads
+        `./a`), as its bytes (`?` takes one byte, as in git; an undecodable byte
+        is one too), with its line breaks stood in. `matches_file` reads the same
+        string, so the key-file gate never rules out a name a key-file rule names."""
+        path = path.lstrip("/").removeprefix("~/").removeprefix("./")
+        if "\n" in path or not path.isascii():
+            from scanner.gitglob import as_read
+
+            return as_read(path)
+        return path
 
     def __bool__(self) -> bool:
         return bool(self._globs)
@@ -109,18 +114,7 @@ def _refused(glob: str) -> bool:
 
 def _glob_problem(exc: Exception) -> str:
     """What was wrong with a glob, in words that quote only the glob itself."""
-    import re
-
-    text = exc.msg if isinstance(exc, re.error) else str(exc)  # not the regex's offsets
-    if "[:" in text:  # a POSIX class (`[[:alpha:]]`): git's, not pathspec's
-        return "character classes such as [:alpha:] are not supported"
-    return " ".join(text.split())[:200] or type(exc).__name__
-
-
-_STAND_INS = ("\v", "\t")
-"""The characters next to the line break: a range (`[a-z]`) that holds neither
-itself nor the line break at an end holds the line break exactly when it holds
-either of them."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _one_line(glob: str) -> str:
@@ -129,26 +123,9 @@ def _one_line(glob: str) -> str:
     return glob.rstrip("\r\n") if glob.endswith("\n") else glob
 
 
-def _stand_in(globs: Sequence[str]) -> str:
-    """The character pathspec gets for a line break: one that no glob holds, so no
-    glob names it but as `*`, `?`, `**` or a range name the line break. A glob
-    holding a line break is refused, as no gitignore line can hold one; so are
-    globs that between them hold both stand-ins (ConfigError: exit 2, wherever
-    the lists were joined)."""
-    held = set().union(*globs)
-    if "\n" in held:
-        raise ConfigError("a glob cannot hold a line break")
-    free = [c for c in _STAND_INS if c not in held]
-    if not free:
-        raise ConfigError(
-            "path globs that between them hold both a tab and a vertical tab are not supported"
-        )
-    return free[0]
-
-
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@~%,=:/*?")
-"""Characters whose glob pathspec reads with no escape, range, negation, comment
-or trimmed space: such a glob always compiles, each `*` and `?` within one name."""
+"""Characters of a glob that is never refused and whose `*` and `?` stay within
+one name."""
 _WILD = ("*", "?")
 
 
@@ -205,11 +182,12 @@ def _tail(name: str) -> str:
 
 def _names_file(patterns: Sequence[Any], path: str) -> bool:
     """Gitignore order (the last matching glob decides), counting a match only where
-    it ends at the path's end: pathspec marks a match on a parent folder `ps_d`."""
+    it ends at the path's end: pathspec marks a match on a parent folder `ps_d`.
+    A regex is searched, as pathspec does: the one for `**/*/**` is `/`."""
     named = False
     for pattern in patterns:
         regex = getattr(pattern, "regex", None)
-        found = regex.match(path) if regex is not None and pattern.include is not None else None
+        found = regex.search(path) if regex is not None and pattern.include is not None else None
         if found is not None and not (pattern.include and found.groupdict().get("ps_d")):
             named = bool(pattern.include)
     return named

@@ -1,5 +1,7 @@
-"""`PathMatcher` answers as pathspec does, though it imports pathspec only for a
-path that one of its globs could name.
+"""`PathMatcher` answers as pathspec does for globs pathspec reads as git does,
+though it imports pathspec only for a path that one of its globs could name.
+(Where pathspec reads a glob otherwise, `tests/test_glob_git.py` compares
+`PathMatcher` with git itself.)
 
 Every answer is compared with a `pathspec.GitIgnoreSpec` built from the same
 globs: the built-in rules' key-file and path globs and a set of awkward ones,
@@ -190,20 +192,30 @@ def test_a_line_break_is_an_ordinary_character_as_in_git() -> None:
     _assert_same(KEY_FILE_GLOBS, ["id_rsa\n", "k/x.p12\n", "a\nb/id_rsa", "id_rsa\nx"])
 
 
-@pytest.mark.parametrize(("glob", "named"), [("?.p12", False), ("????.p12", True), ("*.p12", True)])
-def test_both_questions_read_an_undecodable_byte_as_its_escape(glob: str, named: bool) -> None:
+@pytest.mark.parametrize(("glob", "named"), [("?.p12", True), ("????.p12", False), ("*.p12", True)])
+def test_both_questions_read_an_undecodable_byte_as_git_does(glob: str, named: bool) -> None:
     """The key-file gate asks `matches`, a key-file rule `matches_file`: both read
-    the name as it is shown (`\\xff`), so the gate never rules out what a rule names."""
+    the name's bytes, as git does (`?` takes the one byte, not its `\\xff` escape),
+    so the gate never rules out what a rule names."""
     raw = b"k/\xff.p12".decode("utf-8", "surrogateescape")
     matcher = PathMatcher([glob])
     assert matcher.matches(raw) is named and matcher.matches_file(raw) is named
 
 
-@pytest.mark.parametrize("globs", [["a\nb"], ["ok.key", "x\ny"], ["\v.key", "\t.key"]])
-def test_a_glob_no_stand_in_can_serve_is_refused_at_once(globs: list[str]) -> None:
-    """Refused as the user's to fix (exit 2), wherever the lists were joined."""
+@pytest.mark.parametrize("globs", [["a\nb"], ["ok.key", "x\ny"]])
+def test_a_glob_holding_a_line_break_is_refused_at_once(globs: list[str]) -> None:
+    """No gitignore line can hold one: refused as the user's to fix (exit 2),
+    wherever the lists were joined."""
     with pytest.raises(ConfigError):
         PathMatcher(globs)
+
+
+def test_globs_holding_a_tab_and_a_vertical_tab_together_are_read() -> None:
+    """The line break's stand-in is no byte, so no glob can hold it (these two
+    globs were refused when the stand-in was one of them)."""
+    matcher = PathMatcher(["\v.key", "\t.key", "[\x01-\x0c]z"])
+    assert matcher.matches("a/\v.key") and matcher.matches("\t.key")
+    assert matcher.matches("d\n/\nz") and not matcher.matches("a.key")
 
 
 def test_line_breaks_ending_a_glob_end_its_line() -> None:
@@ -277,3 +289,11 @@ def test_paths_with_line_breaks_are_named_as_git_names_them(tmp_path: Path) -> N
         ours = {f for f in LINE_BREAK_FILES if PathMatcher([glob]).matches(f)}
         assert ours == _ignored_by_git(tmp_path, glob), glob
     assert _ignored_by_git(tmp_path, "id_rsa") == {"a\nb/id_rsa", "a\rb/id_rsa", "ab/id_rsa"}
+
+
+def test_a_path_after_dot_slash_is_read_alike_by_both_questions() -> None:
+    """git reads `./id_rsa` as `id_rsa`; `matches` did (pathspec takes one `./`
+    off), `matches_file` did not, so an anchored glob named it for one only."""
+    matcher = PathMatcher(["/id_rsa", "/keys/*.p12"])
+    assert matcher.matches("./id_rsa") and matcher.matches_file("./id_rsa")
+    assert matcher.matches("./keys/a.p12") and matcher.matches_file("./keys/a.p12")

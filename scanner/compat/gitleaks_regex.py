@@ -13,6 +13,7 @@ reported, never guessed.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
@@ -152,9 +153,14 @@ def _wrap(regex: str, groups: Sequence[Group]) -> str:
 
 _LITERAL = re.compile(r"[A-Za-z0-9_\-/ ~@,=%+]")
 _CLASS = re.compile(r"\[(\^?)((?:\\.|[^\]\\])+)\]")
+_MEMBER = re.compile(r"(\\.|[^\\])(?:-(\\.|[^\\]))?", re.DOTALL)
+"""A member of a regex class: a character or an escape, or a range of two."""
 _REPEAT = re.compile(r"\*\??|\+\??|\{\d+(?:,\d*)?\}\??")
 _ESCAPES = {"d": "[0-9]", "w": "[A-Za-z0-9_]"}
-_ANCHOR, _END = "\x00", "\x01"
+_CLASS_ESCAPES = {"d": string.digits, "w": string.ascii_letters + string.digits + "_"}
+_ANCHOR, _END, _STAR, _ANY = "\x00", "\x01", "\x02", "\x03"
+"""Stand-ins while the globs are built: the anchors, and the wildcards `*` and
+`?` (a literal `*` or `?` is escaped as soon as it is read)."""
 
 
 class _NoGlob(Exception):
@@ -164,18 +170,19 @@ class _NoGlob(Exception):
 def path_globs(regex: str) -> tuple[str, ...] | None:
     """Gitignore globs matching what the path regex matches (a case-insensitive
     regex gives the lower-case globs), or None when the regex uses something
-    globs cannot say (the caller reports it)."""
+    globs cannot say (the caller reports it). Each glob means what the regex
+    meant as git reads globs: literals escaped, classes as bracket expressions."""
     body = _FLAGS.sub("", regex, count=1) if _FLAGS.match(regex) else regex
     try:
-        alternatives, rest = _alternation(body.replace("\\/", "/"), 0)
+        alternatives, rest = _alternation(body, 0)
     except _NoGlob:
         return None
-    if rest != len(body.replace("\\/", "/")) or len(alternatives) > MAX_GLOBS:
+    if rest != len(body) or len(alternatives) > MAX_GLOBS:
         return None
     globs = [_glob(a) for a in alternatives]
     if any(g is None for g in globs):
         return None
-    return tuple(dict.fromkeys(g for g in globs if g))
+    return tuple(dict.fromkeys(_finished(g) for g in globs if g))
 
 
 def _alternation(text: str, i: int) -> tuple[list[str], int]:
@@ -211,33 +218,102 @@ def _atom(text: str, i: int) -> tuple[list[str], int]:
             raise _NoGlob
         return inner, end + 1
     if ch == "[":
-        return [_glob_class(text, i)], _CLASS.match(text, i).end()  # type: ignore[union-attr]
+        found = _CLASS.match(text, i)
+        if found is None:
+            raise _NoGlob
+        return [_glob_class(*found.groups())], found.end()
     if ch == "\\" and i + 1 < len(text):
         nxt = text[i + 1]
         if nxt.isalnum():
             if nxt not in _ESCAPES:
                 raise _NoGlob
             return [_ESCAPES[nxt]], i + 2
-        return [nxt], i + 2
+        return [_glob_literal(nxt)], i + 2
     if ch == "^" or ch == "$":
         return [_ANCHOR if ch == "^" else _END], i + 1
     if ch == ".":
-        return ["?"], i + 1
+        return [_ANY], i + 1
     if _LITERAL.match(ch):
         return [ch], i + 1
     raise _NoGlob
 
 
-def _glob_class(text: str, i: int) -> str:
-    found = _CLASS.match(text, i)
-    if found is None:
+def _glob_literal(ch: str) -> str:
+    """A character the regex matches literally, as a glob matches it literally."""
+    return "\\" + ch if ch in "*?[\\" else ch
+
+
+def _glob_class(negated: str, members: str) -> str:
+    """A regex class as a bracket expression git reads as naming the same
+    characters: ASCII only (a bracket takes one byte, the regex a character),
+    never `/` (a bracket never names it); negated only as `[^/]`: any byte."""
+    if negated:
+        if members in ("/", "\\/"):
+            return _ANY
         raise _NoGlob
-    negated, members = found.groups()
-    if negated and members in ("/", "\\/"):
-        return "?"
-    if negated or "[" in members:
+    chars = set().union(*(_class_member(*m.groups()) for m in _MEMBER.finditer(members)))
+    if "/" in chars or not all(c.isascii() and c.isprintable() for c in chars):
         raise _NoGlob
-    return "[" + members.replace("\\.", ".").replace("\\-", "-") + "]"
+    return _bracket(chars)
+
+
+def _class_member(first: str, last: str | None) -> set[str]:
+    """What one member of a regex class names: a character, an escaped one, `\\d`
+    or `\\w`, or a range (RE2's syntax; a POSIX class or anything else is no glob)."""
+    if last is not None:
+        low, high = _class_end(first), _class_end(last)
+        if low > high:
+            raise _NoGlob
+        return set(map(chr, range(ord(low), ord(high) + 1)))
+    if first.startswith("\\") and first[1].isalnum():
+        if first[1] not in _CLASS_ESCAPES:
+            raise _NoGlob
+        return set(_CLASS_ESCAPES[first[1]])
+    return {_class_end(first)}
+
+
+def _class_end(member: str) -> str:
+    """One character of a class: itself, or escaped punctuation."""
+    if member == "[" or (member.startswith("\\") and member[1].isalnum()):
+        raise _NoGlob
+    return member[-1]
+
+
+def _bracket(chars: set[str]) -> str:
+    """A bracket expression naming exactly `chars`, with no escape but `\\\\` (which
+    pathspec, before keysweep read brackets as git does, read the same way):
+    `]` first, `-` last, ranges of letters and digits, `!` and `^` never first."""
+    if len(chars) == 1:
+        return _glob_literal(min(chars))
+    signs = ["\\\\" if c == "\\" else c for c in sorted(chars) if not c.isalnum() and c not in "]-"]
+    words = _ranges(sorted(c for c in chars if c.isalnum()))
+    parts = ["]"] * ("]" in chars) + words + signs + ["-"] * ("-" in chars)
+    return "[" + "".join(_not_negated(parts)) + "]"
+
+
+def _ranges(words: list[str]) -> list[str]:
+    """Letters and digits, runs of three or more as ranges (`a-z`)."""
+    runs: list[list[str]] = []
+    for c in words:
+        if runs and ord(runs[-1][-1]) + 1 == ord(c):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [f"{r[0]}-{r[-1]}" if len(r) > 2 else "".join(r) for r in runs]
+
+
+def _not_negated(parts: list[str]) -> list[str]:
+    """A first `!` or `^` would negate the bracket: another part goes first (a
+    `-` may, as a literal), or, for `!` and `^` alone, an escape."""
+    if parts[0] not in ("!", "^"):
+        return parts
+    other = next((k for k, p in enumerate(parts) if p not in ("!", "^", "-")), None)
+    if other is not None:
+        parts[0], parts[other] = parts[other], parts[0]
+        return parts
+    if parts[-1] == "-":
+        return ["-", *parts[:-1]]
+    return ["\\" + parts[0], *parts[1:]]
 
 
 def _quantified(text: str, i: int, options: list[str]) -> tuple[list[str], int]:
@@ -249,8 +325,8 @@ def _quantified(text: str, i: int, options: list[str]) -> tuple[list[str], int]:
     if repeat is None:
         return options, i
     if repeat.group(0)[0] == "*" or repeat.group(0).startswith("{0"):
-        return ["*"], repeat.end()
-    return _product(options, ["*"]), repeat.end()
+        return [_STAR], repeat.end()
+    return _product(options, [_STAR]), repeat.end()
 
 
 def _glob(alternative: str) -> str | None:
@@ -263,17 +339,28 @@ def _glob(alternative: str) -> str | None:
         where, text = "after-slash", text[1:]
     if not text or _ANCHOR in text or _END in text:
         return None
-    text = re.sub(r"\*+", "*", text.replace("?*", "*").replace("*?", "*"))
+    text = text.replace(_ANY + _STAR, _STAR).replace(_STAR + _ANY, _STAR)
+    text = re.sub(f"{_STAR}+", _STAR, text)
     return _place(text, where, ends)
 
 
 def _place(glob: str, where: str, ends: bool) -> str:
     """gitignore semantics: a leading `/` anchors, a slash inside anchors too (so
     `**/` keeps a sub-path free), a trailing `/` names a folder and what it holds."""
-    if not ends and not glob.endswith(("/", "*")):
-        glob += "*"
+    if not ends and not glob.endswith(("/", _STAR)):
+        glob += _STAR
     if where == "anchored":
         return "/" + glob
-    if where == "anywhere" and not glob.startswith("*"):
-        glob = "*" + glob
-    return glob if "/" not in glob.rstrip("/") else "**/" + glob.removeprefix("**/")
+    if where == "anywhere" and not glob.startswith(_STAR):
+        glob = _STAR + glob
+    deep = _STAR * 2 + "/"
+    return glob if "/" not in glob.rstrip("/") else deep + glob.removeprefix(deep)
+
+
+def _finished(glob: str) -> str:
+    """The wildcards written out; a first `!` or `#` (a negation, a comment) and
+    a last space (which git trims) escaped."""
+    glob = glob.replace(_STAR, "*").replace(_ANY, "?")
+    if glob.startswith(("!", "#")):
+        glob = "\\" + glob
+    return glob[:-1] + "\\ " if glob.endswith(" ") else glob

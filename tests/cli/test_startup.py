@@ -52,6 +52,7 @@ NEVER_ON_THE_HOOK_PATH = (
     "scanner.engine.validators",
     "scanner.report.hints",  # only for a report with findings
     "pathspec",  # only for a path that a glob could name (scanner.suppress)
+    "scanner.gitglob",  # with pathspec, or for a path with a line break or a non-ASCII byte
     "tarfile",  # only for an archive (scanner.sources.archives.budget)
     "lzma",
     "scanner.baseline",  # only with a baseline or a .gitleaksignore to load
