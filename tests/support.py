@@ -51,6 +51,18 @@ def commit(repo: Path, files: Mapping[str, str | bytes | None], message: str = "
     return git(repo, "rev-parse", "HEAD")
 
 
+def token_repo(folder: Path, **files: str) -> Path:
+    """`folder/repo`, a repository with one committed token (in `app.env`) and
+    `files`, and the test rule for the token beside it, in `folder/rules.yaml`
+    (not in the repository)."""
+    (folder / "rules.yaml").write_text(TOKEN_RULE)
+    path = folder / "repo"
+    path.mkdir()
+    git(path, "init", "-q")
+    commit(path, {"app.env": f"TOKEN={token()}\n", **files})
+    return path
+
+
 def rsa_pem(bits: int = 2048) -> bytes:
     """A fresh RSA private key, PKCS#1 PEM, unencrypted."""
     from cryptography.hazmat.primitives import serialization

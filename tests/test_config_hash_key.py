@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import TOKEN_RULE, commit, git, token
+from support import commit, git, token_repo
 
 REFUSED = "a repository's config may not set hash_key_file"
 
@@ -40,12 +40,7 @@ def _keysweep(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository with a committed token and a rule file beside it (not in it)."""
-    (tmp_path / "rules.yaml").write_text(TOKEN_RULE)
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q")
-    commit(path, {"app.env": f"TOKEN={token()}\n"})
-    return path
+    return token_repo(tmp_path)
 
 
 def _scan(repo: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import TOKEN_RULE, commit, git, token
+from support import token_repo
 
 CLOSED_STDOUT = "keysweep: error: standard output: cannot write the report: it is closed"
 FULL = "keysweep: error: standard output: cannot write the report: No space left on device"
@@ -27,12 +27,7 @@ needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository with one committed token; the rule for it lies beside it."""
-    (tmp_path / "rules.yaml").write_text(TOKEN_RULE)
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q")
-    commit(path, {"app.env": f"TOKEN={token()}\n", "notes.txt": "nothing here\n"})
-    return path
+    return token_repo(tmp_path, **{"notes.txt": "nothing here\n"})
 
 
 def _command(repo: Path, *extra: str) -> list[str]:

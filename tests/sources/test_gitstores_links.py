@@ -56,14 +56,21 @@ def deleted_token(repo: Path) -> str:
     return secret
 
 
+def objects_linked_out(app: Path, elsewhere: Path) -> Path:
+    """A history with a token deleted, whose `.git/objects` is moved to `elsewhere`
+    and linked back (as Android's `repo` lays out a checkout); the moved folder."""
+    deleted_token(app)
+    kept = elsewhere / "objects"
+    elsewhere.mkdir()
+    (app / ".git" / "objects").rename(kept)
+    (app / ".git" / "objects").symlink_to(kept)
+    return kept
+
+
 def test_objects_linked_out_of_the_root_are_read_and_said_so(tmp_path: Path) -> None:
     """Android's `repo` links `.git/objects` into `.repo/`: git reads it, so do we."""
     app = tmp_path / "app"
-    deleted_token(app)
-    kept = tmp_path / "elsewhere" / "objects"
-    kept.parent.mkdir()
-    (app / ".git" / "objects").rename(kept)
-    (app / ".git" / "objects").symlink_to(kept)
+    kept = objects_linked_out(app, tmp_path / "elsewhere")
 
     for command in ("scan", "sweep"):
         code, report = keysweep(tmp_path, command, str(app))
@@ -127,11 +134,7 @@ def test_a_linked_store_the_vetting_refuses_is_unscanned_content(tmp_path: Path)
     """A linked `objects/` holding a FIFO: refused as `keysweep git` refuses it,
     and never a silent pass."""
     app = tmp_path / "app"
-    deleted_token(app)
-    kept = tmp_path / "elsewhere" / "objects"
-    kept.parent.mkdir()
-    (app / ".git" / "objects").rename(kept)
-    (app / ".git" / "objects").symlink_to(kept)
+    kept = objects_linked_out(app, tmp_path / "elsewhere")
     os.mkfifo(kept / "info" / "trap")
 
     code, report = keysweep(tmp_path, "scan", str(app))
