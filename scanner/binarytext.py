@@ -54,6 +54,8 @@ _PATTERNS = (  # codec, code unit size, the byte that is never NUL, the bytes ne
 )
 _HIGH_NUL_SHARE = 0.9
 _MIN_UNITS = 4
+_STRAY_NULS = 4
+"""NULs any text file may hold (a small `.env` with two stray ones is still text)."""
 _BYTES_PER_STRAY_NUL = 256
 _WHITESPACE = frozenset("\t\n\r\f\v")
 _PRINTABLE = frozenset(b"\t" + bytes(range(0x20, 0x7F)))
@@ -81,7 +83,7 @@ def _wide(data: bytes) -> bytes | None:
 def _stray_nuls(data: bytes) -> bytes | None:
     """UTF-8 text with a few NULs, each NUL a space; None for anything else."""
     window = data[:SNIFF]
-    if window.count(0) > max(1, len(window) // _BYTES_PER_STRAY_NUL):
+    if window.count(0) > max(_STRAY_NULS, len(window) // _BYTES_PER_STRAY_NUL):
         return None
     sample = window.replace(b"\x00", b" ").decode("utf-8", errors="replace")
     return data.replace(b"\x00", b" ") if _looks_like_text(sample) else None

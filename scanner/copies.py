@@ -17,30 +17,27 @@ holds two clones of one project. But a copy is not always the same finding:
 - a copy outside the path allowlist, of a blob whose first copy the allowlist
   covered (a project's `tests/` allowed, the same file in another clone not).
 
-Such copies are scanned again after the run, where they are (`again`): their
-findings join the first copy's by secret (`findings.group_findings`), each
-place judged by its own path. Every other copy is left out, as before.
+A copy that may be read otherwise is scanned at once, where it is; a copy read
+as the first copy is kept (its place, not its bytes) and scanned after the run
+only if the first copy holds a finding (`again`). Their findings join the first
+copy's by secret (`findings.group_findings`), each place judged by its own path.
+Every other copy is left out, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from scanner.findings import places_of
 from scanner.model import Finding, Item, Origin
 
 Place = tuple[str, str | None, str, str | None]
 """What names one copy of a blob (`_place`)."""
-
-
-class First(NamedTuple):
-    """What is kept of a blob's first copy: a few strings, not its `Origin` (a
-    sweep of a home folder meets hundreds of thousands of blobs)."""
-
-    place: Place
-    paths: tuple[tuple[str, int], ...]
-    """Each place's display path, and where its path inside the repository starts."""
+First = tuple[str, str | None, str, str | None, int, tuple[Origin, ...]]
+"""What is kept of a blob's first copy: its place, where its path inside the
+repository starts, and its other places (nearly always none). A tuple of the
+strings its `Origin` holds, not the `Origin` (a history scan of a folder meets
+hundreds of thousands of blobs): about 170 bytes a blob."""
 
 
 class Copies:
@@ -53,32 +50,26 @@ class Copies:
         self.later: dict[str, list[Item]] = {}
 
     def note_first(self, blob: str, origin: Origin) -> None:
-        places = places_of(origin)
-        self.first[blob] = First(_place(origin), tuple((p.path, p.context_from) for p in places))
+        self.first[blob] = (*_place(origin), origin.context_from, origin.also)
 
     def met_again(self, blob: str, copy: Item) -> bool:
-        """Note a later copy of `blob`; True when it is to be scanned now: its bytes
-        came with it (keeping them would hold a whole second history in memory)
-        and it lies at a path no place of the first copy has. A copy a store can
-        read again is kept for `again`."""
-        if copy.data is None:
-            if copy.store is not None:
-                self.later.setdefault(blob, []).append(copy)
-            return False
-        return self._judged_apart(copy.origin, self.first.get(blob))
+        """Note a later copy of `blob`; True when it is to be scanned now, where it
+        is: it may be read otherwise than the first copy (`_judged_apart`), and its
+        bytes came with it or a store can read them. A copy a store can read
+        again that is read as the first copy is kept for `again` (keeping its
+        bytes instead could hold a whole second history in memory)."""
+        apart = self._judged_apart(copy.origin, self.first.get(blob))
+        if copy.data is None and copy.store is not None and not apart:
+            self.later.setdefault(blob, []).append(copy)  # wanted only if it holds a finding
+        return apart and (copy.data is not None or copy.store is not None)
 
     def again(self, findings: Sequence[Finding]) -> list[Item]:
-        """The later copies to scan where they are: those of blobs whose first
-        copy has a finding, and those at a path no place of the first copy has."""
+        """The later copies kept to scan where they are: those of blobs whose
+        first copy has a finding."""
         if not self.later:
             return []
         found = _found_blobs(self.first, self.later, findings)
-        return [
-            copy
-            for blob, copies in self.later.items()
-            for copy in copies
-            if blob in found or self._judged_apart(copy.origin, self.first.get(blob))
-        ]
+        return [copy for blob, copies in self.later.items() if blob in found for copy in copies]
 
     def _judged_apart(self, copy: Origin, first: First | None) -> bool:
         """Whether the copy's places could be read otherwise than the first copy's:
@@ -86,18 +77,19 @@ class Copies:
         of the first copy's places."""
         if first is None:
             return True
-        places = [(p.path, p.context_from) for p in places_of(copy)]
-        if not _inner(places) <= _inner(first.paths):
+        mine = [(p.path, p.context_from) for p in places_of(copy)]
+        theirs = _paths(first)
+        if not _inner(mine) <= _inner(theirs):
             return True
         allowed = self.allowed
-        return any(allowed(p) for p, _ in first.paths) and not all(allowed(p) for p, _ in places)
+        return any(allowed(p) for p, _ in theirs) and not all(allowed(p) for p, _ in mine)
 
 
 def _found_blobs(
     first: dict[str, First], later: dict[str, list[Item]], findings: Sequence[Finding]
 ) -> set[str]:
     """Blobs met again whose first copy holds a finding (at its primary place)."""
-    by_place = {first[blob].place: blob for blob in later if blob in first}
+    by_place = {first[blob][:4]: blob for blob in later if blob in first}
     return {blob for f in findings if (blob := by_place.get(_place(f.origin))) is not None}
 
 
@@ -106,6 +98,13 @@ def _place(origin: Origin) -> Place:
     commit (or of the index). Archive members are left out: a finding inside an
     archive is a finding of the archive's blob."""
     return (origin.source.value, origin.repository, origin.path, origin.commit)
+
+
+def _paths(first: First) -> list[tuple[str, int]]:
+    """Each place of a first copy: its display path, and where its path inside
+    the repository starts."""
+    *_, path, _commit, start, also = first
+    return [(path, start), *((p.path, p.context_from) for p in also)]
 
 
 def _inner(paths: Sequence[tuple[str, int]]) -> set[str]:

@@ -237,15 +237,16 @@ def _piece(body: str, i: int, holes: dict[str, str]) -> tuple[str, int]:
 
 def _escaped(body: str, i: int, holes: dict[str, str]) -> tuple[str, int]:
     """An escaped byte is a literal; an escaped slash is a slash (dir.c counts it
-    as one), refused where git reads it otherwise: after `**` (no empty match)
-    and at the end (taken off, it leaves a backslash that escapes nothing)."""
+    as one), refused where git reads it otherwise: at the start (a path never
+    starts with a slash), after `**` (no empty match) and at the end (taken off,
+    it leaves a backslash that escapes nothing)."""
     if i + 1 == len(body):
         raise GlobError("a glob cannot end in a backslash that escapes nothing")
     c = body[i + 1]
     if c != "/":
         return _literal(c, holes), i + 2
-    if body[:i].endswith("**") or i + 2 == len(body):
-        raise GlobError("an escaped slash after ** or at the end is not supported")
+    if i == 0 or body[:i].endswith("**") or i + 2 == len(body):  # git: names nothing
+        raise GlobError("an escaped slash at the start, after ** or at the end is not supported")
     return c, i + 2
 
 

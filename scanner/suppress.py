@@ -97,7 +97,8 @@ def check_globs(globs: Sequence[str], where: str) -> None:
     refuses: a glob given on the command line or in a config file is the user's to
     fix (exit 2), not a crash when the first path is matched."""
     try:
-        PathMatcher(globs)
+        if globs:  # compiled now, even when no path could be named yet
+            PathMatcher(globs)._spec()
     except Exception as exc:
         bad = next((g for g in globs if _refused(g)), None)
         what = f"invalid glob {bad!r}" if bad is not None else "invalid globs"

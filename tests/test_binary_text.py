@@ -85,6 +85,15 @@ def test_text_with_a_stray_nul_is_scanned_with_its_own_line_numbers(tmp_path: Pa
     assert _places(report) == [("app.log", 3, 7)]
 
 
+def test_a_small_file_with_a_few_stray_nuls_is_text(tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "a.env").write_bytes(f"A=1\x00\nB=2\x00\nTOKEN={token()}\n".encode())
+    code, report = _scan(folder, tmp_path, "scan", ".")
+    assert code == 1
+    assert _places(report) == [("a.env", 3, 7)]
+
+
 def test_a_token_in_an_sqlite_database_is_found(tmp_path: Path) -> None:
     folder = tmp_path / "project"
     folder.mkdir()

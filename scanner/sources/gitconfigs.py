@@ -4,10 +4,11 @@
 remote URL of `.git/config`, and `http.extraHeader = Authorization: Bearer …`
 sits there too: one of the commonest places a token lives on a developer's
 machine. The file walk never enters `.git`, and history holds no config, so
-the git stores `scan` and `sweep` find, and the repository `keysweep git`
-reads, hand out their config files (`config`, `config.worktree`, of the store
-and of a linked worktree's own git dir) as items of their own, named where
-they are (`app/.git/config`).
+the git stores a sweep finds hand out their config files (`config`,
+`config.worktree`, of the store and of a linked worktree's own git dir) as
+items of their own, named where they are (`~/src/app/.git/config`). `scan` and
+`keysweep git` do not (`GitStores.configs`): a CI checkout keeps the job's own
+token there, which no commit holds.
 
 Each is read here, in the main process, as a small regular file: never through
 a symbolic link (a link is named in a warning unless it stays inside the

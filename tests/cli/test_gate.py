@@ -390,7 +390,19 @@ GLOB_PROBLEMS = [
         "exclude",
         "--exclude",
         "a**\\/b",
-        "an escaped slash after ** or at the end is not supported",
+        "an escaped slash at the start, after ** or at the end is not supported",
+    ),
+    (
+        "allow_paths",
+        "--allow-path",
+        "\\/**/",  # git names nothing: a path never starts with a slash
+        "an escaped slash at the start, after ** or at the end is not supported",
+    ),
+    (  # plain characters only: refused where given, not when a path first comes
+        "exclude",
+        "--exclude",
+        "a/b**/**/c",
+        "a ** after a name's first text and before another ** is not supported",
     ),
     ("sweep_exclude", None, "!", "Invalid git pattern: '!'"),
 ]
