@@ -26,10 +26,11 @@ Every other copy is left out, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from scanner.findings import places_of
 from scanner.model import Finding, Item, Origin
+from scanner.suppress import PathMatcher
 
 Place = tuple[str, str | None, str, str | None]
 """What names one copy of a blob (`_place`)."""
@@ -43,9 +44,10 @@ hundreds of thousands of blobs): about 170 bytes a blob."""
 class Copies:
     """The first place of each blob handed out, and the places met after it."""
 
-    def __init__(self, allowed: Callable[[str], bool]) -> None:
-        self.allowed = allowed
-        """Whether the path allowlist covers a (display) path."""
+    def __init__(self, allow_paths: Sequence[str]) -> None:
+        self.allow_paths = allow_paths
+        """The path allowlist's globs, compiled only once a copy is met (`_allowed`)."""
+        self._allowed: PathMatcher | None = None
         self.first: dict[str, First] = {}
         self.later: dict[str, list[Item]] = {}
 
@@ -81,7 +83,9 @@ class Copies:
         theirs = _paths(first)
         if not _inner(mine) <= _inner(theirs):
             return True
-        allowed = self.allowed
+        if self._allowed is None:
+            self._allowed = PathMatcher(self.allow_paths)
+        allowed = self._allowed.matches
         return any(allowed(p) for p, _ in theirs) and not all(allowed(p) for p, _ in mine)
 
 

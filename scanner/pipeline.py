@@ -94,7 +94,7 @@ def scan(
     total = ItemResult()
     roots = tuple(root for source in sources for root in source.roots)
     worker_args = (config, rules, registry)
-    copies = Copies(suppress.PathMatcher(config.allow_paths).matches)
+    copies = Copies(config.allow_paths)
     events = _events(sources, total, copies)
     try:
         partial = schedule.run(
