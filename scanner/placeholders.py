@@ -5,7 +5,8 @@ Rules refuse many placeholders with their own `allow` lists, but the python
 detector, detect-secrets and values decoded from base64 do not run those lists.
 This module is the one judgement all of them share: `hunter2`-style words,
 `changeme`, keyboard runs, a value equal to the name it is assigned to, the
-example keys vendors publish in their documentation, and (for the whole scan)
+example keys vendors publish in their documentation, regular expressions that
+describe a token's shape, and (for the whole scan)
 one value repeated across many files that are mostly docs, tests or examples.
 """
 
@@ -126,6 +127,11 @@ _NAME_BEFORE = re2.compile(
     rb"([A-Za-z_][A-Za-z0-9_.-]{0,63})[\"']?\s{0,4}(?:=|:|:=|=>)\s{0,4}[\"']?$"
 )
 _TRAILING_DIGITS = re2.compile(rb"[0-9!._-]*$")
+_PATTERN = re2.compile(
+    rb"\[\^?[^\]\[]*[0-9A-Za-z]-[0-9A-Za-z][^\]\[]*\](?:[+*?]|\{[0-9]+(?:,[0-9]*)?\})"
+)
+"""A bracket expression with a range and a repeat after it (`[-!#$%&'*+.^_`|~0-9a-zA-Z]+`,
+`[A-Fa-f0-9]{32}`): a regular expression that describes tokens, not a token."""
 REPEAT_FILES = 3
 """A non-verified credential value in at least this many files of one scan, most
 of them outside production, is documentation."""
@@ -133,7 +139,7 @@ of them outside production, is documentation."""
 
 def is_placeholder(secret: bytes, before: bytes = b"") -> bool:
     """Whether `secret` is a placeholder; `before` is the text on its line before it."""
-    if secret in VENDOR_EXAMPLES:
+    if secret in VENDOR_EXAMPLES or _PATTERN.search(secret) is not None:
         return True
     if len(secret) > 64:
         return False

@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from scanner.keys.fingerprint import VerifyKey
+from scanner.keys.fingerprint import VerifyKey, quiet_deprecations
 from scanner.model import TokenInfo
 
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
@@ -163,7 +163,8 @@ def public_key_from_der(der: bytes) -> VerifyKey | None:
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
     try:
-        key = load_der_public_key(der)
+        with quiet_deprecations():  # a DSA key in a JWKS: reported, not warned about
+            key = load_der_public_key(der)
     except (ValueError, TypeError):
         return None
     return key if isinstance(key, VerifyKey) else None

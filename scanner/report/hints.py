@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scanner.model import Finding, RegistryVerdict, RuleKind, Severity, SourceKind, Verdict
+from scanner.model import (
+    UNSCANNED_RULE,
+    Finding,
+    RegistryVerdict,
+    RuleKind,
+    Severity,
+    SourceKind,
+    Verdict,
+)
 from scanner.registry.verdicts import OUTSIDE_ALLOWED
 
 Place = str
@@ -160,7 +168,17 @@ def place(finding: Finding) -> Place:
     return REPOSITORY
 
 
+UNSCANNED_HINT = (
+    "nothing here was proven clean: scan it within a larger limit (the reason says which), "
+    "or exclude the path if it can hold no secret"
+)
+"""Advice for `unscanned-content`: content the scan could not read is not a secret to
+remove or revoke; what it needs is a scan."""
+
+
 def fix_hint(finding: Finding) -> str:
+    if finding.rule == UNSCANNED_RULE:
+        return UNSCANNED_HINT
     where = place(finding)
     if finding.registry is not None:
         return VERDICT_HINTS[finding.registry.verdict](finding.registry, where)

@@ -12,14 +12,14 @@ from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, Location, Report, ScanWarning, Severity
+from scanner.model import UNSCANNED_RULE, Finding, Location, Report, ScanWarning, Severity
 from scanner.report.fields import (
     TOOL_NAME,
     JSONDict,
     sorted_errors,
     sorted_findings,
 )
-from scanner.report.hints import KIND_HINTS, fix_hint
+from scanner.report.hints import KIND_HINTS, UNSCANNED_HINT, fix_hint
 from scanner.report.json import dumps, finding_json, full_summary
 
 SCHEMA_URI = (
@@ -90,12 +90,16 @@ def _rules(findings: list[Finding]) -> list[JSONDict]:
     return [_rule(first[rule_id], highest[rule_id]) for rule_id in sorted(first)]
 
 
+def _help(finding: Finding) -> str:
+    return UNSCANNED_HINT if finding.rule == UNSCANNED_RULE else KIND_HINTS[finding.kind]
+
+
 def _rule(finding: Finding, severity: Severity) -> JSONDict:
     return {
         "id": finding.rule,
         "name": finding.name,
         "shortDescription": {"text": finding.name},
-        "help": {"text": KIND_HINTS[finding.kind].capitalize() + "."},
+        "help": {"text": _help(finding).capitalize() + "."},
         "defaultConfiguration": {"level": LEVELS[severity]},
         "properties": {
             "severity": severity.label,

@@ -9,7 +9,7 @@ from itertools import groupby
 
 import click
 
-from scanner.model import Finding, Location, Report, RuleKind, Severity
+from scanner.model import UNSCANNED_RULE, Finding, Location, Report, RuleKind, Severity
 from scanner.report import github
 from scanner.report.fields import severity_counts, sorted_errors, sorted_findings
 from scanner.text import escape_control
@@ -77,9 +77,9 @@ def _finding(finding: Finding, style: Style) -> str:
     if finding.line >= 1:  # key-file findings match on the path alone
         where += f":{finding.line}:{max(finding.column, 1)}"
     lines = [f"  {label}  {_e(finding.rule)}  {_e(where)}  {_e(finding.name)}"]
-    details = [f"secret {_e(finding.secret.preview)} ({finding.secret.length} chars)"]
-    details += _key_details(finding) + _token_details(finding)
-    lines.append("    " + "  ".join(details))
+    details = _secret_details(finding) + _key_details(finding) + _token_details(finding)
+    if details:
+        lines.append("    " + "  ".join(details))
     lines += [f"    {_e(text)}" for text in _context(finding)]
     others = finding.places[1:]
     lines += [f"    also at {_e(_place(place))}" for place in others[:MAX_PLACES]]
@@ -89,6 +89,14 @@ def _finding(finding: Finding, style: Style) -> str:
 
     lines.append("    " + style("fix: ", bold=True) + _e(fix_hint(finding)))
     return "\n".join(lines)
+
+
+def _secret_details(finding: Finding) -> list[str]:
+    """The preview and length of the secret; nothing for a finding that holds none
+    (content left unscanned)."""
+    if finding.rule == UNSCANNED_RULE:
+        return []
+    return [f"secret {_e(finding.secret.preview)} ({finding.secret.length} chars)"]
 
 
 def _place(place: Location) -> str:

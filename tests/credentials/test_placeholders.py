@@ -35,6 +35,30 @@ def test_placeholders(value: bytes, before: bytes) -> None:
     assert is_placeholder(value, before)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+",  # h11's RFC 7230 token grammar, bound to `token`
+        rb"[A-Fa-f0-9]{32}",
+        rb"^ghp_[A-Za-z0-9]{36,}$",
+        rb"[^a-z]*",
+    ],
+)
+def test_a_regular_expression_of_a_token_is_no_secret(value: bytes) -> None:
+    assert is_placeholder(value, b"token = ")
+
+
+def test_brackets_without_a_repeated_range_are_not_taken_for_a_pattern() -> None:
+    for value in (b"p[a-z]ss-Xk9#mQ2vLp", b"Xk9#[mQ2]+vLp-7", b"[a-b]c3F9#kq"):
+        assert not is_placeholder(value, b"password = ")
+
+
+def test_a_token_pattern_in_python_code_is_no_finding(put: Put, scan: Scan) -> None:
+    put("src/grammar.py", "token = r\"[-!#$%&'*+.^_`|~0-9a-zA-Z]+\"\n")
+    code, findings, _ = scan()
+    assert (code, findings) == (0, [])
+
+
 def test_real_looking_values_are_not_placeholders() -> None:
     for _ in range(20):
         assert not is_placeholder(secrets.token_urlsafe(18).encode(), b"password = ")

@@ -48,3 +48,17 @@ def test_text_summary_once(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.count(" findings (") == 1 and "\x1b[" not in result.stdout
     assert result.stderr == ""
+
+
+def test_content_left_unscanned_asks_for_a_scan_not_a_revocation(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    (root / "dump.txt").write_text("x" * 4096)
+    args = ["scan", str(root), "--no-builtin-rules", "--max-file-size", "1024"]
+    text = CliRunner().invoke(cli, args)
+    assert text.exit_code == 1, text.output
+    assert "unscanned-content  dump.txt:1:1" in text.stdout
+    assert "nothing here was proven clean" in text.stdout
+    assert "chars)" not in text.stdout and "revoke" not in text.stdout
+    sarif = CliRunner().invoke(cli, [*args, "--format", "sarif"])
+    (rule,) = json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["help"]["text"].startswith("Nothing here was proven clean")
