@@ -140,7 +140,14 @@ def _set_debug(ctx: click.Context, debug: bool) -> None:
 
 class KeysweepGroup(LazyGroup):
     """The root group: every subcommand runs inside `error_handler`, so the exit
-    codes are the same from the console script and from Click's CliRunner."""
+    codes are the same from the console script and from Click's CliRunner; and
+    standard output is guarded for the whole run (`scanner.cli.streams`)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from scanner.cli.streams import guarded_stdout
+
+        with guarded_stdout():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         with error_handler(), warnings.catch_warnings():
@@ -158,7 +165,7 @@ def _show_warning(
 ) -> None:
     """keysweep's own warnings (e.g. the rules cache's) as one line on stderr."""
     if category.__module__.startswith("scanner."):
-        click.echo(f"keysweep: warning: {message}", err=True)
+        say(f"keysweep: warning: {message}")
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
