@@ -114,7 +114,8 @@ def error_handler() -> Iterator[None]:
         if debugging():  # frames only: a message may quote what was scanned
             from scanner.safetrace import print_safe
 
-            print_safe(exc)
+            with contextlib.suppress(OSError):  # a full stderr: the exit code stays
+                print_safe(exc)
             say(f"keysweep: internal error: {safe_reason(exc)}")
         else:
             say(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})")
@@ -167,7 +168,7 @@ def _show_warning(
     if category.__module__.startswith("scanner."):
         say(f"keysweep: warning: {message}")
     else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        say(warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n"))
 
 
 @click.group(cls=KeysweepGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -88,6 +88,10 @@ class GuardedStdout:
     def writable(self) -> bool:
         return True
 
+    @property
+    def closed(self) -> bool:
+        return self.stream is None or bool(self.stream.closed)
+
     @contextlib.contextmanager
     def _failing(self) -> Iterator[None]:
         try:
