@@ -131,13 +131,13 @@ def _unscanned(value: Any, default: Any, config: Config) -> str:
 Judge = Callable[[Any, Any, "Config"], str]
 _JUDGES: Mapping[str, Judge] = {
     "builtin_rules": lambda v, d, c: "turns the built-in rules off" if d and not v else "",
-    "disabled_rules": lambda v, d, c: f"disables the rules its {_entries(v)} name" if v else "",
+    "disabled_rules": lambda v, d, c: f"disables the rules named by its {_entries(v)}" if v else "",
     "detectors": lambda v, d, c: (
         f"drops detectors {_listed(_dropped(v, d))}" if _dropped(v, d) else ""
     ),
-    "exclude": lambda v, d, c: f"never reads the paths its {_entries(v)} match" if v else "",
+    "exclude": lambda v, d, c: f"never reads the paths matching its {_entries(v)}" if v else "",
     "allow_paths": lambda v, d, c: (
-        f"allows findings in the paths its {_entries(v)} match" if v else ""
+        f"allows findings in the paths matching its {_entries(v)}" if v else ""
     ),
     "allow_values": lambda v, d, c: f"allows values matching {len(v)} pattern(s)" if v else "",
     "fail_on": lambda v, d, c: f"fails only at {v.label} and above, not {d.label}" if v > d else "",

@@ -124,9 +124,15 @@ def test_a_glob_on_the_command_line_is_named_the_same_way(tmp_path: Path) -> Non
 
 
 LOOSENING = {
-    "exclude": ('exclude: ["ok/**", "{t}/**"]\n', "never reads the paths its entries 1 to 2 match"),
-    "allow_paths": ('allow_paths: ["{t}/**"]\n', "allows findings in the paths its entry 1 match"),
-    "disabled_rules": ('disabled_rules: ["{t}*"]\n', "disables the rules its entry 1 name"),
+    "exclude": (
+        'exclude: ["ok/**", "{t}/**"]\n',
+        "never reads the paths matching its entries 1 to 2",
+    ),
+    "allow_paths": (
+        'allow_paths: ["{t}/**"]\n',
+        "allows findings in the paths matching its entry 1",
+    ),
+    "disabled_rules": ('disabled_rules: ["{t}*"]\n', "disables the rules named by its entry 1"),
 }
 
 
@@ -162,7 +168,7 @@ def test_the_json_summary_names_the_entries(tmp_path: Path) -> None:
         {
             "file": ".keysweep.yaml",
             "setting": "allow_paths",
-            "change": "allows findings in the paths its entries 1 to 2 match",
+            "change": "allows findings in the paths matching its entries 1 to 2",
         }
     ]
 
