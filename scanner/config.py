@@ -276,9 +276,35 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{path}: invalid TOML: {toml_problem(exc)}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+_TOML_QUOTING = (
+    "Cannot declare",
+    "Cannot mutate immutable namespace",
+    "Cannot redefine namespace",
+    "Duplicate inline table key",
+    "Found invalid character",
+    "Illegal character",
+)
+"""The start of each tomllib message that goes on to quote the file (a key, a
+character): a pyproject.toml in the scanned tree is scanned input."""
+
+
+def toml_problem(exc: ValueError) -> str:
+    """A TOML error as its problem and position (`(at line 3, column 7)`), with what
+    tomllib quotes of the file cut off (its other messages quote only its own
+    delimiters: `Expected '='`)."""
+    text = str(exc)
+    problem, found, where = text.rpartition(" (at ")
+    if not found or not where.endswith(")"):
+        problem, where = text, ""
+    head = next((h for h in _TOML_QUOTING if problem.startswith(h)), None)
+    if head is not None:
+        problem = f"{head} (what it names is left out)"
+    return f"{problem} (at {where}" if where else problem
 
 
 def _read_raw(path: Path) -> Mapping[str, Any]:

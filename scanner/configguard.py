@@ -90,7 +90,8 @@ class Loosening:
 
     setting: str
     change: str
-    """What it does, in words; names rules, globs and paths, never a secret."""
+    """What it does, in words: names detectors, contexts and file names, and the
+    entries of the lists the config wrote (globs, rule patterns) by number only."""
 
 
 def loosenings(config: Config, root: Path) -> tuple[Loosening, ...]:
@@ -105,8 +106,16 @@ def loosenings(config: Config, root: Path) -> tuple[Loosening, ...]:
 
 
 def _listed(values: tuple[str, ...], shown: int = 5) -> str:
+    """Names: detectors and contexts (keysweep's own), file names (named as every
+    message names a file); never a glob or a pattern the config wrote."""
     more = f" and {len(values) - shown} more" if len(values) > shown else ""
     return ", ".join(values[:shown]) + more
+
+
+def _entries(values: tuple[str, ...]) -> str:
+    """Entries of a list the config wrote, by number: a glob or a rule pattern is the
+    repository's own text, and could be a secret (as any value of scanned input)."""
+    return "entry 1" if len(values) == 1 else f"entries 1 to {len(values)}"
 
 
 def _dropped(value: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
@@ -122,12 +131,14 @@ def _unscanned(value: Any, default: Any, config: Config) -> str:
 Judge = Callable[[Any, Any, "Config"], str]
 _JUDGES: Mapping[str, Judge] = {
     "builtin_rules": lambda v, d, c: "turns the built-in rules off" if d and not v else "",
-    "disabled_rules": lambda v, d, c: f"disables rules {_listed(v)}" if v else "",
+    "disabled_rules": lambda v, d, c: f"disables the rules named by its {_entries(v)}" if v else "",
     "detectors": lambda v, d, c: (
         f"drops detectors {_listed(_dropped(v, d))}" if _dropped(v, d) else ""
     ),
-    "exclude": lambda v, d, c: f"never reads paths matching {_listed(v)}" if v else "",
-    "allow_paths": lambda v, d, c: f"allows findings under {_listed(v)}" if v else "",
+    "exclude": lambda v, d, c: f"never reads the paths matching its {_entries(v)}" if v else "",
+    "allow_paths": lambda v, d, c: (
+        f"allows findings in the paths matching its {_entries(v)}" if v else ""
+    ),
     "allow_values": lambda v, d, c: f"allows values matching {len(v)} pattern(s)" if v else "",
     "fail_on": lambda v, d, c: f"fails only at {v.label} and above, not {d.label}" if v > d else "",
     "fail_on_context": lambda v, d, c: (

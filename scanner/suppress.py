@@ -95,14 +95,19 @@ class PathMatcher:
 def check_globs(globs: Sequence[str], where: str) -> None:
     """ConfigError naming the first glob of `globs` that pathspec (or a line break)
     refuses: a glob given on the command line or in a config file is the user's to
-    fix (exit 2), not a crash when the first path is matched."""
+    fix (exit 2), not a crash when the first path is matched.
+
+    The message names the glob by its entry number, never by its text: a config
+    file in the scanned tree is scanned input, and a glob in it may hold a secret.
+    A glob given on the command line is named the same way (`--exclude`, entry 2):
+    one wording wherever a glob came from, so no path can quote a scanned one."""
     try:
         if globs:  # compiled now, even when no path could be named yet
             PathMatcher(globs)._spec()
     except Exception as exc:
-        bad = next((g for g in globs if _refused(g)), None)
-        what = f"invalid glob {bad!r}" if bad is not None else "invalid globs"
-        raise ConfigError(f"{where}: {what}: {_glob_problem(exc)}") from None
+        bad = next((n for n, g in enumerate(globs, 1) if _refused(g)), None)
+        what = f"invalid glob (entry {bad}: " if bad is not None else "invalid globs ("
+        raise ConfigError(f"{where}: {what}{_glob_problem(exc)})") from None
 
 
 def _refused(glob: str) -> bool:
@@ -114,8 +119,14 @@ def _refused(glob: str) -> bool:
 
 
 def _glob_problem(exc: Exception) -> str:
-    """What was wrong with a glob, in words that quote only the glob itself."""
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
+    """What was wrong with a glob, in words that quote nothing of it: pathspec's
+    message quotes the whole pattern, and `gitglob` names an unknown character
+    class by the name the glob gave it (`[:name:]`), which is cut off here."""
+    from scanner.gitglob import GlobError
+
+    if isinstance(exc, ConfigError | GlobError):  # keysweep's own words
+        return " ".join(str(exc).split(" [:", 1)[0].split())[:200]
+    return "pathspec refuses it as a gitignore pattern"
 
 
 def _one_line(glob: str) -> str:

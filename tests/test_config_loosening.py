@@ -112,7 +112,7 @@ def test_the_leak_a_pull_request_hides_with_its_own_config(repo: Path, run: Run)
         {
             "file": ".keysweep.yaml",
             "setting": "disabled_rules",
-            "change": "disables rules generic.env-file-credential",
+            "change": "disables the rules named by its entry 1",
         }
     ]
     assert report["summary"]["warnings"] == 1

@@ -114,7 +114,8 @@ def error_handler() -> Iterator[None]:
         if debugging():  # frames only: a message may quote what was scanned
             from scanner.safetrace import print_safe
 
-            print_safe(exc)
+            with contextlib.suppress(OSError):  # a full stderr: the exit code stays
+                print_safe(exc)
             say(f"keysweep: internal error: {safe_reason(exc)}")
         else:
             say(f"keysweep: internal error: {safe_reason(exc)} ({DEBUG_HINT})")
@@ -140,7 +141,14 @@ def _set_debug(ctx: click.Context, debug: bool) -> None:
 
 class KeysweepGroup(LazyGroup):
     """The root group: every subcommand runs inside `error_handler`, so the exit
-    codes are the same from the console script and from Click's CliRunner."""
+    codes are the same from the console script and from Click's CliRunner; and
+    standard output is guarded for the whole run (`scanner.cli.streams`)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from scanner.cli.streams import guarded_stdout
+
+        with guarded_stdout():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         with error_handler(), warnings.catch_warnings():
@@ -158,9 +166,9 @@ def _show_warning(
 ) -> None:
     """keysweep's own warnings (e.g. the rules cache's) as one line on stderr."""
     if category.__module__.startswith("scanner."):
-        click.echo(f"keysweep: warning: {message}", err=True)
+        say(f"keysweep: warning: {message}")
     else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        say(warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n"))
 
 
 @click.group(cls=KeysweepGroup, context_settings={"help_option_names": ["-h", "--help"]})

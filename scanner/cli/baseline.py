@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from scanner.cli import say
 from scanner.cli.options import (
     build_config,
     check_output,
@@ -85,7 +86,7 @@ def import_(source: Path, output: Path) -> None:
     loaded = load_baseline(source)
     output.write_text(dumps(imported_document(loaded, _now(), output)), encoding="utf-8")
     counts = _verdicts(e.is_secret for e in loaded.imported)
-    click.echo(f"imported {len(loaded.imported)} entries ({counts}) into {output}", err=True)
+    say(f"imported {len(loaded.imported)} entries ({counts}) into {output}")
 
 
 def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None:
@@ -105,7 +106,7 @@ def _write(target: Path | None, values: dict[str, Any], *, update: bool) -> None
     left_out = sum(1 for f in report.findings if f.never_suppressed_by_baseline)
     kept = _verdicts(e["is_secret"] for e in document["findings"])
     note = f"; {left_out} critical registry findings left out" if left_out else ""
-    click.echo(f"wrote {len(document['findings'])} findings ({kept}) to {target}{note}", err=True)
+    say(f"wrote {len(document['findings'])} findings ({kept}) to {target}{note}")
 
 
 def _prepare(values: dict[str, Any]) -> tuple[Config, list[Source]]:

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from scanner.cli import say
+
 ANSWERS = {"y": True, "n": False}
 PROMPT = "Real secret? [y]es, [n]o (false positive), [s]kip, [q]uit"
 
@@ -42,7 +44,7 @@ def command(baseline: Path | None, everything: bool) -> None:
             labelled += 1
             _write(path, document)
     left = sum(1 for e in document["findings"] if e.get("is_secret") is None)
-    click.echo(f"{path}: labelled {labelled} entries; {left} left unaudited", err=True)
+    say(f"{path}: labelled {labelled} entries; {left} left unaudited")
 
 
 def _read(path: Path) -> dict[str, Any]:

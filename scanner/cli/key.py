@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scanner.cli import EXIT_CLEAN, EXIT_FINDINGS
+from scanner.cli import EXIT_CLEAN, EXIT_FINDINGS, say
 
 
 @click.group(name="key")
@@ -69,5 +69,5 @@ def inspect(
         click.echo(render_text(results), nl=False)
     missing = [r.path for r in results if not r.holds_key]
     for path in missing:
-        click.echo(f"keysweep: {escape_control(path)}: no readable key", err=True)
+        say(f"keysweep: {escape_control(path)}: no readable key")
     ctx.exit(EXIT_FINDINGS if missing else EXIT_CLEAN)

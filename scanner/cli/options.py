@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.cli import discard, say
+from scanner.cli.streams import STDOUT, StdoutLost, lost_reason, stdout_closed
 from scanner.config import Config, load_config
 from scanner.context import CONTEXTS, DEFAULT_FAIL_CONTEXTS, blocks
 from scanner.detectors import DETECTORS, check_detector_names
@@ -256,27 +257,27 @@ def emit(report: Report, values: dict[str, Any], *, meta: dict[str, Any] | None 
         say(summary_line(report))  # lost if stderr is closed or full; the exit code is not
 
 
-STDOUT = "standard output"
-
-
 def to_stdout(text: str) -> None:
     """Write the report to standard output and flush it: a report that cannot be
     written (stdout closed, a full disk, a reader gone) is exit 2 naming standard
-    output, never a crash (exit 3) nor a silent success (exit 0)."""
+    output, never a crash (exit 3) nor a silent success (exit 0). Run from the root
+    group, standard output is a `GuardedStdout` (its failures are `StdoutLost`);
+    called otherwise, it is whatever the caller put there."""
     check_stdout()
     try:
         if text:
             click.echo(text, nl=not text.endswith("\n"))
         sys.stdout.flush()
+    except StdoutLost as exc:
+        raise ConfigError(f"{STDOUT}: cannot write the report: {exc.reason}") from None
     except OSError as exc:
         discard(sys.stdout)  # else the exit's own flush fails again (exit 120)
-        reason = "the reader closed it" if isinstance(exc, BrokenPipeError) else exc.strerror
-        raise ConfigError(f"{STDOUT}: cannot write the report: {reason or exc}") from None
+        raise ConfigError(f"{STDOUT}: cannot write the report: {lost_reason(exc)}") from None
 
 
 def check_stdout() -> None:
     """Standard output is open: a closed one (`>&-`) cannot take the report."""
-    if sys.stdout is None:
+    if stdout_closed():
         raise ConfigError(f"{STDOUT}: cannot write the report: it is closed (use --output FILE)")
 
 

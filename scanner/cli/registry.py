@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scanner.cli import EXIT_CLEAN, EXIT_FINDINGS
+from scanner.cli import EXIT_CLEAN, EXIT_FINDINGS, say
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -93,7 +93,7 @@ def import_jwks(source: str, out: Path, timeout: float, today: date | None) -> N
     summary = run(document, published, today or date.today())
     save(document, out)
     for line in summary.lines():
-        click.echo(f"{out}: {line}", err=True)
+        say(f"{out}: {line}")
 
 
 @command.command("import-cbom")
@@ -110,7 +110,7 @@ def import_cbom(file: Path, out: Path) -> None:
     summary = run(document, bom)
     save(document, out)
     for line in summary.lines():
-        click.echo(f"{out}: {line}", err=True)
+        say(f"{out}: {line}")
 
 
 MAX_SECRET_BYTES = 64 * 1024
@@ -146,7 +146,7 @@ def hash_secret(registry: Path, from_stdin: bool | None) -> None:
     click.echo(digest)
     listed = loaded.find("secret_hash", digest)
     where = f"already listed as {listed.id}" if listed else "put it in the key's fingerprints"
-    click.echo(f"{registry}: secret_hash of a {len(secret)}-byte secret; {where}", err=True)
+    say(f"{registry}: secret_hash of a {len(secret)}-byte secret; {where}")
 
 
 def _use_stdin(choice: bool | None) -> bool:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.cli import say
 from scanner.text import escape_control as _e
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,7 +165,7 @@ def scan(repos: tuple[str, ...], everything: bool, db_url: str) -> None:
     if refused and repos:  # named, and its stored URL carries a password: fix the row
         raise InventoryError(refused[0])
     for line in refused:
-        click.echo(f"keysweep: warning: {line}; not enqueued", err=True)
+        say(f"keysweep: warning: {line}; not enqueued")
     app = queue.make_app(db_url)
     with app.open():
         deferred, waiting = queue.enqueue(app, ids)

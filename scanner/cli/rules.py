@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scanner.cli import say
 from scanner.cli.options import rule_source_options
 from scanner.config import Config, load_config
 
@@ -54,7 +55,7 @@ def list_rules(
             f"{r.id:<{width}}  {r.kind.value:<11}  {r.severity.label:<8}  {r.name}"
             f"  [{_detector(r, config)}]"
         )
-    click.echo(_counts(rules, config), err=True)
+    say(_counts(rules, config))
 
 
 def _row(rule: DeclaredRule, config: Config) -> dict[str, object]:
@@ -113,13 +114,12 @@ def check(
         click.echo(str(failure))
     for engine in lanes:
         for slow in engine.re2_only_rules:
-            click.echo(
+            say(
                 f"{slow.source_file}: {slow.id}: note: Hyperscan cannot compile this pattern;"
-                " it runs in the slower RE2 lane",
-                err=True,
+                " it runs in the slower RE2 lane"
             )
     lane_names = " and ".join(e.lane for e in lanes)
-    click.echo(f"{len(rules)} rules checked ({lane_names}): {len(failures)} failure(s)", err=True)
+    say(f"{len(rules)} rules checked ({lane_names}): {len(failures)} failure(s)")
     ctx.exit(1 if failures else 0)
 
 

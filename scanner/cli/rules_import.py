@@ -13,6 +13,8 @@ from typing import Any
 import click
 import yaml
 
+from scanner.cli import say
+
 HEADER = (
     "# Converted from {source} by `keysweep rules import-gitleaks`.\n"
     "# Examples were generated from each pattern and checked by the engine;\n"
@@ -55,17 +57,16 @@ def command(source: Path, output: Path, prefix: str, severity: str) -> None:
     parked = [r for r in rules if r not in ready]
     output.write_text(_document(source, ready, parked), encoding="utf-8")
     for note in conversion.notes:
-        click.echo(str(note), err=True)
+        say(str(note))
     for rule in rules:
         if rule in parked:
-            click.echo(f"{rule['id']}: no example could be made: written commented out", err=True)
+            say(f"{rule['id']}: no example could be made: written commented out")
         elif rule["id"] in short:
-            click.echo(f"{rule['id']}: fewer than two examples could be made", err=True)
-    click.echo(
+            say(f"{rule['id']}: fewer than two examples could be made")
+    say(
         f"{output}: {len(ready)} of {conversion.total} gitleaks rules converted "
         f"({len(parked)} commented out for want of examples, "
-        f"{len(conversion.skipped)} not converted, {len(conversion.notes)} notes)",
-        err=True,
+        f"{len(conversion.skipped)} not converted, {len(conversion.notes)} notes)"
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scanner.cli import say
 from scanner.errors import KeysweepError
 from scanner.text import escape_control as _e
 
@@ -137,10 +138,12 @@ def _read_secret(path: Path | None) -> bytes | None:
 
 
 def _create(db_url: str, kind: str, name: str) -> None:
+    from scanner.cli.streams import require_stdout
     from scanner.server.admin import create_token
 
+    require_stdout()  # a token nobody can read would still be valid
     token_id, token = create_token(db_url, kind, name)
-    click.echo(f"{kind} token {token_id} for {_e(name)} (shown once; keep it safe):", err=True)
+    say(f"{kind} token {token_id} for {_e(name)} (shown once; keep it safe):")
     click.echo(token)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from scanner.cli import say
 from scanner.cli.options import build_config, finish, scan_options
 
 
@@ -121,10 +122,9 @@ def _upload(
         emit(report, values)
         raise
     if shipped.spooled:
-        click.echo(
+        say(
             f"keysweep: warning: the server is unreachable; {shipped.spooled} report(s) wait "
-            f"in {shipped.spool} and go with the next --upload",
-            err=True,
+            f"in {shipped.spool} and go with the next --upload"
         )
     else:
-        click.echo(f"keysweep: uploaded {shipped.sent} report(s)", err=True)
+        say(f"keysweep: uploaded {shipped.sent} report(s)")

@@ -384,7 +384,7 @@ def test_registries_merge_and_duplicate_ids_name_both_files(tmp_path: Path, rsa_
 
 GLOB_PROBLEMS = [
     ("exclude", "--exclude", "keys\\", "a glob cannot end in a backslash that escapes nothing"),
-    ("allow_paths", "--allow-path", "[[:alfa:]].txt", "unknown character class [:alfa:]"),
+    ("allow_paths", "--allow-path", "[[:alfa:]].txt", "unknown character class"),
     ("exclude", "--exclude", "a\nb", "a glob cannot hold a line break"),
     (
         "exclude",
@@ -404,7 +404,7 @@ GLOB_PROBLEMS = [
         "a/b**/**/c",
         "a ** after a name's first text and before another ** is not supported",
     ),
-    ("sweep_exclude", None, "!", "Invalid git pattern: '!'"),
+    ("sweep_exclude", None, "!", "pathspec refuses it as a gitignore pattern"),
 ]
 """(config key, command-line option if there is one, glob, what is said of it)."""
 
@@ -416,7 +416,7 @@ def test_a_glob_pathspec_refuses_is_exit_2_naming_where(
     """A glob the user gave is the user's to fix: one line naming where it was,
     never an internal error when the first path is matched."""
     (tmp_path / "a.txt").write_text("nothing here\n")
-    said = f"invalid glob {glob!r}: {problem}"
+    said = f"invalid glob (entry 2: {problem})"  # by number: a glob may hold a secret
     if option is not None:
         _refused_with(run("scan", str(tmp_path), option, "ok/**", option, glob), option, said)
     config = tmp_path / ".keysweep.yaml"
