@@ -83,7 +83,7 @@ def _sqlite(data: bytes) -> bytes:
     found = values(data)
     if not found:
         return raw
-    return b"\n".join([raw, *(value.translate(_RECORDS) for value in found), b""])
+    return b"\n".join([raw, b"\n".join(found).translate(_RECORDS), b""])
 
 
 def _wide(data: bytes) -> bytes | None:
