@@ -43,6 +43,8 @@ as-is cannot be read; its main file reads as a rollback-journal one."""
 def values(data: bytes) -> list[bytes] | None:
     """The stored text and blob values of `data`'s tables (at most `len(data)`
     bytes in all), or None when SQLite does not open it."""
+    if not hasattr(sqlite3.Connection, "deserialize"):  # an SQLite built without it
+        return None
     try:
         connection = _open(data)
     except sqlite3.Error:
@@ -56,15 +58,24 @@ def values(data: bytes) -> list[bytes] | None:
 def _open(data: bytes) -> sqlite3.Connection:
     """A private, read-only, bounded in-memory connection on a copy of `data`."""
     connection = sqlite3.connect(":memory:")
-    connection.text_factory = bytes  # no decoding: text that is not UTF-8 is read too
-    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(len(data), 1 << 16))
-    connection.set_progress_handler(_budget(len(data)), _STEPS)
-    if data[18:20] == _WAL:
-        data = data[:18] + _LEGACY + data[20:]
-    connection.deserialize(data)
-    connection.execute("PRAGMA query_only = ON")
-    connection.execute("PRAGMA trusted_schema = OFF")
+    try:
+        _configure(connection, len(data))
+        if data[18:20] == _WAL:
+            data = data[:18] + _LEGACY + data[20:]
+        connection.deserialize(data)
+    except sqlite3.Error:
+        connection.close()
+        raise
     return connection
+
+
+def _configure(connection: sqlite3.Connection, size: int) -> None:
+    """Bounds and refusals set before the database's schema is ever read."""
+    connection.text_factory = bytes  # no decoding: text that is not UTF-8 is read too
+    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(size, 1 << 16))
+    connection.set_progress_handler(_budget(size), _STEPS)
+    connection.execute("PRAGMA trusted_schema = OFF")
+    connection.execute("PRAGMA query_only = ON")
 
 
 def _budget(size: int) -> Callable[[], bool]:

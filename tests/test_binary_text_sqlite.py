@@ -121,6 +121,9 @@ def test_views_virtual_tables_and_generated_columns_are_not_run(tmp_path: Path) 
     ]
     data = database(tmp_path / "app.db", statements, [("a stored value",)])
     assert sqlitevalues.values(data) == [b"a stored value"]
+    connection = sqlitevalues._open(data)  # and nothing is written
+    with closing(connection), pytest.raises(sqlite3.OperationalError, match="readonly"):
+        connection.execute("DELETE FROM t")
 
 
 def test_the_step_budget_stops_reading_and_the_raw_reading_stays(
