@@ -17,13 +17,17 @@ token in them passed a green gate as a "binary" skip:
 - Text with a few stray NULs (a log or an `.env` with one NUL written into it): one
   NUL, or at most one per 256 bytes of the first 8 KiB, and the rest UTF-8 text. Each NUL
   becomes a space, so lines and columns stay those of the file.
-- SQLite databases (`SQLite format 3` header), which store text values as plain
-  UTF-8 in their pages: every byte that is not printable ASCII or a tab becomes a
-  line break, so text from different records never runs together. The values of
-  one row do sit back to back in its record, so a token right after a value that
-  ends in a letter or digit is missed by a rule that wants a boundary before it:
-  reading the rows themselves needs SQLite, not done here. Line numbers in a
-  database are those of its bytes, which no editor shows.
+- SQLite databases (`SQLite format 3` header), read twice. First raw: every byte
+  that is not printable ASCII or a tab becomes a line break, so text from
+  different records never runs together, and free pages, deleted rows and a
+  damaged database are read too. Then, after it, the stored text and blob values
+  of the real tables as SQLite returns them, one per line (`sqlitevalues`): the
+  values of one row sit back to back in its record, so in the raw reading a token
+  right after a value that ends in a letter or digit was missed by a rule that
+  wants a boundary before it. A database SQLite refuses is read raw only. The
+  same secret found in both readings is one finding (grouped by secret, with
+  both places). Line numbers in a database are those of this text, which no
+  editor shows: the raw reading's are those of its bytes.
 
 Every decoded text must look like text (no NUL, at most 2 % control or
 undecodable characters among its first 4,096), so a binary file that merely
@@ -66,9 +70,20 @@ _RECORDS = bytes(b if b in _PRINTABLE else 0x0A for b in range(256))
 def text_of(data: bytes) -> bytes | None:
     """The UTF-8 text to scan in binary `data`, or None when it holds none we read."""
     if data.startswith(SQLITE_MAGIC):
-        return data.translate(_RECORDS)
+        return _sqlite(data)
     wide = _wide(data)
     return wide if wide is not None else _stray_nuls(data)
+
+
+def _sqlite(data: bytes) -> bytes:
+    """The raw reading of a database, then each value SQLite returns on its own line."""
+    from scanner.sqlitevalues import values  # databases only
+
+    raw = data.translate(_RECORDS)
+    found = values(data)
+    if not found:
+        return raw
+    return b"\n".join([raw, b"\n".join(found).translate(_RECORDS), b""])
 
 
 def _wide(data: bytes) -> bytes | None:

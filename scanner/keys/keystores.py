@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from scanner.keys import result
+from scanner.keys.dershape import unpadded
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
@@ -31,6 +32,7 @@ it, a file that opens with no passphrase used an empty one: weak, not unprotecte
 
 def analyse_pkcs12(data: bytes, ctx: result.Context) -> list[KeyInfo] | None:
     """KeyInfos of a PKCS#12 file; None when `data` is not PKCS#12 at all."""
+    data = unpadded(data)  # a newline or NULs after the PFX
     cost = verdict(data)  # before any load: even a first load checks the MAC
     if cost == "skip" and _is_pkcs12(data):
         return [_locked_pkcs12(data, ctx, tried=False)]

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from scanner.keys import result
 from scanner.keys.adjacent import find_adjacent
 from scanner.keys.armor import PemBlock
+from scanner.keys.dershape import unpadded
 from scanner.keys.errors import PARSE_ERRORS
 from scanner.keys.fingerprint import PublicKey, as_public_key
 from scanner.keys.kdfcost import verdict
@@ -59,7 +60,9 @@ def analyse_pem(
 
 
 def analyse_der(data: bytes, ctx: result.Context, fmt: str = "der") -> KeyInfo | None:
-    """A DER private key (PKCS#1, SEC1 or PKCS#8, encrypted or not), or None."""
+    """A DER private key (PKCS#1, SEC1 or PKCS#8, encrypted or not), or None.
+    A few bytes of padding after it (`echo >> key.der`) are not part of the key."""
+    data = unpadded(data)
     try:
         return _identified(fmt, public_of(load_der(data, None)), ())
     except TypeError:

@@ -73,8 +73,55 @@ def test_public_material_and_key_stores_have_no_private_key_shape(keys: dict[str
         b"k", key, certificate(key), None, serialization.BestAvailableEncryption(b"pw")
     )
     pkcs8 = key.private_bytes(E.DER, F.PKCS8, NONE)
-    for data in (rsa_public, store, pkcs8[:-1], pkcs8 + b"\x00", b"0" * 64, b"\x30" * 64):
+    for data in (rsa_public, store, pkcs8[:-1], pkcs8 + b"\x01", b"0" * 64, b"\x30" * 64):
         assert not is_private_key(data)
+
+
+PADDING = [b"\n", b"\r\n", b"  \n", b"\x00" * 8, b"\n" * 16]
+
+
+@pytest.mark.parametrize("algorithm", ["rsa", "p256", "ed25519", "dsa"])
+def test_a_little_whitespace_after_a_der_key_keeps_its_shape(
+    keys: dict[str, Any], algorithm: str
+) -> None:
+    for name, data in der_forms(keys[algorithm]).items():
+        for padding in PADDING:
+            assert is_private_key(data + padding), (algorithm, name, padding)
+        for tail in (b"\n" * 17, b"\nx", b"\n\x01", b"-----END"):
+            assert not is_private_key(data + tail), (algorithm, name, tail)
+
+
+@pytest.mark.parametrize(("name", "padding"), [("key.der", b"\n"), ("blob", b"\r\n\x00\x00")])
+def test_a_der_key_with_a_newline_after_it_is_reported_and_fingerprinted(
+    keys: dict[str, Any], tmp_path: Path, name: str, padding: bytes
+) -> None:
+    """`echo >> key.der`: the newline must not hide the key from the scan, nor
+    its identity from key analysis and `key inspect`."""
+    (tmp_path / name).write_bytes(der_forms(keys["p256"])["pkcs8"] + padding)
+    code, findings = scan("scan", str(tmp_path))
+    assert code == 1
+    [found] = findings
+    assert found["rule"] == "keyfile.der-private-key"
+    assert found["key"]["parsed"] is True
+    assert found["key"]["fingerprints"]["spki_sha256"] == spki(keys["p256"])
+    inspected = CliRunner().invoke(
+        cli, ["key", "inspect", "--format", "json", str(tmp_path / name)]
+    )
+    assert inspected.exit_code == 0, inspected.output
+    [key] = json.loads(inspected.stdout)["files"][0]["keys"]
+    assert key["fingerprints"]["spki_sha256"] == spki(keys["p256"])
+
+
+def test_an_encrypted_der_key_with_a_newline_is_opened_with_a_known_passphrase(
+    keys: dict[str, Any], tmp_path: Path
+) -> None:
+    word = serialization.BestAvailableEncryption(b"changeit")
+    (tmp_path / "blob").write_bytes(keys["rsa"].private_bytes(E.DER, F.PKCS8, word) + b"\n")
+    _, findings = scan("scan", str(tmp_path))
+    [found] = findings
+    assert found["rule"] == "keyfile.der-private-key"
+    assert found["key"]["weak_passphrase"] is True
+    assert found["key"]["fingerprints"]["spki_sha256"] == spki(keys["rsa"])
 
 
 @pytest.mark.parametrize(

@@ -75,8 +75,21 @@ def _der_key(rule: Rule) -> bytes:
     )
 
 
+def _pfx(rule: Rule) -> bytes:
+    """A PKCS#12 store made now: the structural rule wants a real one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return pkcs12.serialize_key_and_certificates(
+        b"k", key, None, None, serialization.NoEncryption()
+    )
+
+
 KEY_FILE_BODIES: dict[str, Callable[[Rule], bytes]] = {
     ".der": _der_key,
+    ".pkcs12": _pfx,
     # Text formats as text; binary formats with their real magic bytes.
     ".ppk": lambda r: b"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: aes256-cbc\n",
     ".p8": _armor("PRIVATE KEY"),
