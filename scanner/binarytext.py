@@ -110,18 +110,20 @@ def _encoding(data: bytes) -> tuple[str | None, int]:
         if data.startswith(bom):
             return codec, len(bom)
     window = data[:SNIFF]
+    nuls = window.count(0)  # once: each pattern needs most code units' high bytes NUL
     for codec, unit, letter, high in _PATTERNS:
-        if _pattern(window, unit, letter, high):
+        if _pattern(window, nuls, unit, letter, high):
             return codec, 0
     return None, 0
 
 
-def _pattern(window: bytes, unit: int, letter: int, high: tuple[int, ...]) -> bool:
+def _pattern(window: bytes, nuls: int, unit: int, letter: int, high: tuple[int, ...]) -> bool:
     """Whether byte `letter` of every code unit in `window` is not NUL and its
-    bytes `high` are NUL in (nearly) every unit."""
+    bytes `high` are NUL in (nearly) every unit; `nuls` is the window's NUL count,
+    which the high bytes' NULs cannot outnumber (a quick no for most binaries)."""
     units = len(window) // unit
     end = units * unit
-    if units < _MIN_UNITS or window.count(0, 0, end) < units * _HIGH_NUL_SHARE:
+    if units < _MIN_UNITS or nuls < units * _HIGH_NUL_SHARE:
         return False
     if window[letter:end:unit].count(0):
         return False

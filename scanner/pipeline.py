@@ -406,6 +406,11 @@ class _Worker:
             )
             return None
         if len(data) > self.config.max_file_size:
+            from scanner.machinedata import HEAD, machine_data  # rare: no import for a hook
+
+            if machine_data(data[:HEAD]):  # grew past the limit since the walk
+                result.skipped[SkipReason.BINARY] += 1
+                return None
             result.skipped[SkipReason.TOO_LARGE] += 1
             result.warnings.append(too_large(item.origin.path, self.config.max_file_size))
             result.unscanned.extend(

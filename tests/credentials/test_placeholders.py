@@ -54,7 +54,7 @@ def test_brackets_without_a_repeated_range_are_not_taken_for_a_pattern() -> None
 
 
 def test_a_token_pattern_in_python_code_is_no_finding(put: Put, scan: Scan) -> None:
-    put("src/grammar.py", "token = r\"[-!#$%&'*+.^_`|~0-9a-zA-Z]+\"\n")
+    put("src/grammar.py", 'token = r"[-!#$%&\'*+.^_`|~0-9a-zA-Z]+"\n')
     code, findings, _ = scan()
     assert (code, findings) == (0, [])
 
