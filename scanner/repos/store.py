@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +99,17 @@ class Added:
     skipped_removed: int
     """Removed, and listed again by a folder, a file of URLs or a host's listing:
     left removed (only a URL named on the command line brings a row back)."""
+    refused: list[Refused] = field(default_factory=list)
+    """Named by a host's listing and refused by the listing policy: never stored."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A repository a listing named with a clone URL the policy refuses."""
+
+    origin: str
+    name: str
+    reason: str
 
 
 BRINGS_BACK = "url"
