@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -23,19 +22,22 @@ from .conftest import keysweep
 TOKEN = "ksw_0123456789ab_viewerSecretValue"
 
 
-class Recorder(BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
+def _recorder(seen: list[str]) -> type[BaseHTTPRequestHandler]:
+    """A handler that records the Authorization header of each request."""
 
-    def do_GET(self) -> None:
-        self.seen.append(str(self.headers.get("Authorization")))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'{"items": [], "next_page": null}')
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(str(self.headers.get("Authorization")))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"items": [], "next_page": null}')
 
-    do_PUT = do_GET
+        do_PUT = do_GET
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Recorder
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
@@ -47,8 +49,8 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, 
 @pytest.fixture
 def redirect() -> Iterator[tuple[str, list[str]]]:
     """(the redirecting server's URL, what the target was sent)."""
-    seen: ClassVar[list[str]] = []
-    target, target_url = _serve(type("Target", (Recorder,), {"seen": seen}))
+    seen: list[str] = []
+    target, target_url = _serve(_recorder(seen))
 
     class Redirect(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
