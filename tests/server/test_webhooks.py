@@ -126,3 +126,22 @@ def test_a_new_critical_verdict_is_delivered_once_per_key_and_host(
     ]
     _, log = server.stop()
     assert receiver.url not in log  # webhook URLs are named by target only
+
+
+def test_slack_text_shows_what_a_host_named_literally(
+    start_server: StartServer, receiver: Receiver, tmp_path: Path
+) -> None:
+    """A path a host chose cannot page the channel or add a link: `&`, `<` and `>`
+    reach Slack escaped, as Slack documents for literal text."""
+    server = start_server("--webhook", f"slack={receiver.url}/slack")
+    host = server.token("host", "laptop-9")
+    admin = server.token_file(server.token("admin", "sec"))
+    push: list[str | Path] = ["server", "registry", "push", registry_with(tmp_path, "deactivated")]
+    assert keysweep(*push, "--server", server.url, "--token-file", admin).returncode == 0
+    report = json.loads(report_body("laptop-9", "2026-03-01T09:00:00Z", RETIRED_SPKI))
+    report["findings"][0]["path"] = "<!channel> rotate & <https://evil.test/r|https://keys/r>"
+    assert server.put("/api/reports", json.dumps(report).encode(), host).json()["alerts"] == 1
+    [(_, slack)] = receiver.wait_for("/slack", 1)
+    shown = json.loads(slack)["text"]
+    assert "<" not in shown and ">" not in shown
+    assert " at &lt;!channel&gt; rotate &amp; &lt;https://evil.test/r|https://keys/r&gt; [" in shown
