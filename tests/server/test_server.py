@@ -229,3 +229,28 @@ def test_bad_listen_address_is_a_one_line_error(listen: str, tmp_path: Path) -> 
     assert done.stderr.strip().splitlines() == [
         f"keysweep: error: --listen {listen}: expected HOST:PORT"
     ]
+
+
+def test_metrics_label_exposures_only_by_the_scanner_s_verdicts(
+    start_server: StartServer,
+) -> None:
+    """A host writes its sightings' verdicts: one it made up is counted as `other`,
+    never a label of its own (a new series per value, its text in every scraper)."""
+    server = start_server()
+    host = server.token("host", "laptop-1")
+    viewer = server.token("viewer", "alice")
+    report = json.loads(report_body("laptop-1", "2026-03-01T09:00:00Z", RETIRED_SPKI))
+    made_up = []
+    for n in range(3):
+        finding = {**report["findings"][0], "id": f"{n:032x}", "path": f"k{n}"}
+        finding["key"] = {"fingerprints": {"spki_sha256": f"{n:064x}"}}
+        finding["registry"] = {"verdict": f'made-up-{n}"}} x', "state": "deactivated"}
+        made_up.append(finding)
+    report["findings"] += made_up
+    assert server.put("/api/reports", json.dumps(report).encode(), host).status_code == 201
+    exposures = [
+        line
+        for line in server.get("/metrics", viewer).text.splitlines()
+        if line.startswith("keysweep_exposures{")
+    ]
+    assert exposures == ['keysweep_exposures{verdict="other"} 3.0']
