@@ -6,7 +6,9 @@ import json
 import platform
 from pathlib import Path
 
+import httpx
 import pytest
+from support import login_form
 
 from .conftest import (
     RETIRED_ID,
@@ -254,3 +256,28 @@ def test_metrics_label_exposures_only_by_the_scanner_s_verdicts(
         if line.startswith("keysweep_exposures{")
     ]
     assert exposures == ['keysweep_exposures{verdict="other"} 3.0']
+
+
+def test_a_huge_page_number_and_deep_registry_json_are_answered_not_crashed(
+    start_server: StartServer,
+) -> None:
+    """A page number past any offset the database takes reads an empty page; a
+    registry push nested too deep is a 422 as an upload is, never a 500."""
+    server = start_server()
+    viewer, admin = server.token("viewer", "v"), server.token("admin", "a")
+    huge = "9" * 20
+    assert items(server.get(f"/api/hosts?page={huge}", viewer)) == []
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        csrf = login_form(browser)
+        browser.post("/login", data={"token": viewer, "csrf": csrf})
+        assert browser.get(f"/hosts?page={huge}").status_code == 200
+    deep = b'{"document":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = httpx.put(
+        server.url + "/api/registry",
+        content=deep,
+        headers={"Authorization": f"Bearer {admin}"},
+        timeout=30,
+    )
+    assert (response.status_code, response.json()) == (422, {"error": "not JSON"})
+    _, log = server.stop()
+    assert '"error"' not in log
