@@ -281,3 +281,28 @@ def test_a_huge_page_number_and_deep_registry_json_are_answered_not_crashed(
     assert (response.status_code, response.json()) == (422, {"error": "not JSON"})
     _, log = server.stop()
     assert '"error"' not in log
+
+
+def test_one_document_uploaded_by_two_hosts_is_stored_for_each(
+    start_server: StartServer,
+) -> None:
+    """A report's id is per host: host-a sending a document first neither keeps
+    host-b's identical upload from being stored nor learns that host-b sent it."""
+    server = start_server()
+    viewer = server.token("viewer", "v")
+    key = {"fingerprints": {"spki_sha256": "cd" * 32}}
+    finding = {"rule": "private-key", "path": "id_rsa", "key": key}
+    document = json.dumps({"findings": [finding]}).encode()
+    answers = [
+        server.put("/api/reports", document, server.token("host", name)).json()
+        for name in ("host-a", "host-b", "host-b")
+    ]
+    assert [(a["host"], a["already"]) for a in answers] == [
+        ("host-a", False),
+        ("host-b", False),
+        ("host-b", True),
+    ]
+    assert answers[0]["report_id"] != answers[1]["report_id"]
+    for name in ("host-a", "host-b"):
+        response = server.get(f"/api/hosts/{name}", viewer)
+        assert [p["path"] for p in response.json()["items"]] == ["id_rsa"], name
