@@ -145,3 +145,22 @@ def test_slack_text_shows_what_a_host_named_literally(
     shown = json.loads(slack)["text"]
     assert "<" not in shown and ">" not in shown
     assert " at &lt;!channel&gt; rotate &amp; &lt;https://evil.test/r|https://keys/r&gt; [" in shown
+
+
+def test_a_webhook_is_named_by_a_keyed_hash_of_its_url(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever reads the log or the database cannot confirm a guessed webhook URL
+    (a plain SHA-256 of it could be): the name is an HMAC under the hash key, the
+    same after a restart, so waiting deliveries still find their webhook."""
+    key = "webhook-target-test-key-0123456789"
+    monkeypatch.setenv("KEYSWEEP_HASH_KEY", key)
+    url = "https://hooks.slack.com/services/T0000AAAA/B0000BBBB/abcdefghijklmnopqrstuvwx"
+    named = []
+    for _ in range(2):
+        _, log = start_server("--webhook", f"slack={url}").stop()
+        ready = next(json.loads(line) for line in log.splitlines() if "server ready" in line)
+        named.append(ready["webhooks"])
+    mac = hmac.new(key.encode(), b"keysweep webhook target\0" + url.encode(), hashlib.sha256)
+    assert named == [[f"slack:{mac.hexdigest()[:12]}"]] * 2
+    assert hashlib.sha256(url.encode()).hexdigest()[:12] not in str(named)
