@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +64,18 @@ def command() -> None:
 @click.option("--include-archived", is_flag=True, help="Also archived repositories.")
 @click.option("--include-forks", is_flag=True, help="Also forks.")
 @click.option("--allow-http", is_flag=True, help="Accept plain http clone and API URLs.")
+@click.option(
+    "--clone-host",
+    "clone_hosts",
+    metavar="HOST",
+    multiple=True,
+    help="Also trust this host in a listing's clone URLs (default: the provider's git host).",
+)
+@click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Accept listed clone URLs on loopback, link-local or private addresses.",
+)
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def add(sources: tuple[str, ...], db_url: str, fmt: str, **options: Any) -> None:
@@ -72,44 +84,70 @@ def add(sources: tuple[str, ...], db_url: str, fmt: str, **options: Any) -> None
 
     from scanner.repos import inputs, open_database, store
 
-    found = inputs.expand(sources, allow_http=options["allow_http"]) + _listed(options)
-    if not found:
+    listed, refused = _listed(options)
+    found = inputs.expand(sources, allow_http=options["allow_http"]) + listed
+    if not found and not refused:
         raise click.UsageError("name at least one URL, file, folder or listing")
     engine = open_database(db_url)
     try:
         with Session(engine) as session, session.begin():
-            done = store.add(session, found)
+            done = replace(store.add(session, found), refused=refused)
     finally:
         engine.dispose()
+    _report_added(done, fmt)
+
+
+def _report_added(done: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(asdict(done)))
         return
+    for r in done.refused:
+        click.echo(f"keysweep: warning: {_e(r.origin)} {_e(r.name)}: {_e(r.reason)}", err=True)
     skipped = done.skipped_removed
     more = f", {skipped} removed, skipped (add a URL to bring it back)" if skipped else ""
-    click.echo(f"{done.added} repositories added, {done.known} already known{more}")
+    refused = f", {len(done.refused)} refused (not added)" if done.refused else ""
+    click.echo(f"{done.added} repositories added, {done.known} already known{more}{refused}")
 
 
-def _listed(options: dict[str, Any]) -> list[Any]:
-    from scanner.repos import inputs, providers
-    from scanner.repos.urls import check_url
+def _listed(options: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """What the listings name: the repositories added, and those refused (never stored)."""
+    from scanner.repos import providers
 
     api = options["api_url"]
     if api:
         providers.check_api(api, allow_http=options["allow_http"])
-    found = []
+    found: list[Any] = []
+    refused: list[Any] = []
     for dest, provider, _, _ in LISTINGS:
         for name in options[dest]:
             request = providers.ListRequest(
                 provider, name, api, options["include_archived"], options["include_forks"]
             )
             for listed in providers.list_repositories(request):
-                url = listed.ssh_url if options["clone_protocol"] == "ssh" else listed.https_url
-                clone = check_url(url or listed.https_url, allow_http=options["allow_http"])
-                new = inputs.named(
-                    clone, f"{provider}:{name}", archived=listed.archived, fork=listed.fork
-                )
-                found.append(new)
-    return found
+                _judge(listed, f"{provider}:{name}", options, found, refused)
+    return found, refused
+
+
+def _judge(
+    listed: Any, origin: str, options: dict[str, Any], found: list[Any], refused: list[Any]
+) -> None:
+    """One listed repository: added if the listing policy lets its clone URL through."""
+    from scanner.repos import inputs, providers, store
+    from scanner.repos.urls import ListingPolicy, UrlRefused, check_listed
+
+    hosts = providers.clone_hosts(origin.partition(":")[0], options["api_url"])
+    policy = ListingPolicy(
+        hosts | {h.strip().lower() for h in options["clone_hosts"]},
+        options["allow_http"],
+        options["allow_private_hosts"],
+    )
+    url = listed.ssh_url if options["clone_protocol"] == "ssh" else listed.https_url
+    try:
+        clone = check_listed(url or listed.https_url, policy)
+    except UrlRefused as exc:
+        refused.append(store.Refused(origin, listed.name[:255], str(exc)))
+        return
+    found.append(inputs.named(clone, origin, archived=listed.archived, fork=listed.fork))
 
 
 @command.command("list")

@@ -95,7 +95,8 @@ def command(
     retry_wait: int,
 ) -> None:
     """Run repository scans from the queue (see docs/org.md). With --until-empty, exit 2
-    when a repository could not be scanned (a limit, or a fetch that failed every attempt)."""
+    when a repository could not be scanned (a limit, or a fetch that failed every attempt),
+    else 1 when one was scanned only in part (unscanned content fails as a finding does)."""
     from croniter import croniter
 
     from scanner.repos import mirror, open_database, queue
@@ -118,11 +119,18 @@ def command(
     )
     engine = open_database(db_url)
     try:
-        done, failed = queue.run_worker(
-            settings, engine, concurrency=concurrency, until_empty=until_empty
-        )
+        ran = queue.run_worker(settings, engine, concurrency=concurrency, until_empty=until_empty)
     finally:
         engine.dispose()
-    click.echo(f"{done} repositories scanned")
-    if failed:  # a queue drained is not a clean result when some repositories were not scanned
-        raise KeysweepError(f"{failed} repositories could not be scanned (see keysweep repos list)")
+    click.echo(f"{ran.scanned} repositories scanned")
+    if ran.failed:  # a queue drained is not a clean result when some repositories were not scanned
+        raise KeysweepError(
+            f"{ran.failed} repositories could not be scanned (see keysweep repos list)"
+        )
+    if ran.partial:  # as `keysweep scan` fails on unscanned-content
+        click.echo(
+            f"keysweep: {ran.partial} repositories scanned in part: content left unscanned "
+            "(see keysweep repos list)",
+            err=True,
+        )
+        click.get_current_context().exit(1)

@@ -89,9 +89,10 @@ def parse_report(
     key_id = _hash_key_id(summary)
     sightings = _sightings(document.get("findings") or [], key_id)
     roots = meta.get("roots") or summary.get("roots") or []
+    named = str(meta.get("host") or host or "unknown")
     return ReportRecord(
-        id=hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest(),
-        host=str(meta.get("host") or host or "unknown"),
+        id=report_id(named, canonical),
+        host=named,
         kind=str(meta.get("kind") or ("sweep" if "host" in meta else "scan")),
         roots=tuple(str(r) for r in roots) if isinstance(roots, list) else (),
         time=_time(meta.get("time"), now),
@@ -102,6 +103,14 @@ def parse_report(
         source_name=source_name,
         sightings=sightings,
     )
+
+
+def report_id(host: str, canonical: str) -> str:
+    """A report's id: its host and its document. Per host, so one host's upload can
+    neither stand for another's identical report (which would then never be stored)
+    nor tell whether another host sent that document."""
+    material = json.dumps([host, canonical])
+    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _hash_key_id(summary: Mapping[str, Any]) -> str | None:

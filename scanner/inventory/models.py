@@ -284,3 +284,19 @@ class FailedAttempts(Base):
     """The client's address, or its /64 for IPv6 (`server.guard.attempt_source`)."""
     tokens: Mapped[float] = mapped_column(Float)
     at: Mapped[float] = mapped_column(Float, index=True)
+
+
+# The dashboard's sessions, so that logging out ends one on the server too.
+
+
+class DashboardSession(Base):
+    """A dashboard login. The cookie carries the session's random id; the database
+    holds only its SHA-256, and `ended_at` once the user logged out: a copy of the
+    cookie taken before then is refused after (`server.sessions`)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,12 @@ class Outcome:
     partial: bool
     """Something was not fully scanned (a budget, a blob over the size limit…)."""
     complete: bool = True
-    """Every new commit was walked to the end: the refs may move past them. A blob that
-    cannot be scanned (over the size limit) does not hold them back; a budget does."""
+    """Every new commit was walked to the end and every blob read: the refs may move
+    past them. Anything unscanned (a budget, a blob over the size limit) holds them
+    back, so the next scan reads that history again."""
     findings: int = 0
+    unscanned: list[str] = field(default_factory=list)
+    """One line per `unscanned-content` record of the report (path, commit, why)."""
     problem: str | None = None
     """Set when a limit stopped the job: the repository is marked failed, not retried."""
 
@@ -158,16 +161,35 @@ def _scan_mirror(spec: JobSpec, path: Path, seconds_left: float) -> Outcome:
     config = _config(spec, path, seconds_left)
     source = NewHistory(git, spec.url, tuple(tips), tuple(scanned), config.max_file_size)
     report = scan(config, [source])
+    document = report_to_dict(report)
+    unscanned = unscanned_lines(document)
     return Outcome(
-        report=report_to_dict(report),
+        report=document,
         refs=current,
         commits=source.commits,
         blobs=source.blobs_read,
         bytes=source.bytes_read,
         partial=report.partial,
-        complete=source.exhausted and "budget" not in (report.partial_reason or ""),
+        complete=source.exhausted
+        and not unscanned
+        and "budget" not in (report.partial_reason or ""),
         findings=len(report.findings),
+        unscanned=unscanned,
     )
+
+
+def unscanned_lines(document: dict[str, Any]) -> list[str]:
+    """The report's `unscanned-content` records, one line each: where and why (the
+    scanner's own message, never scanned bytes)."""
+    from scanner.model import UNSCANNED_RULE
+
+    found = document.get("findings") or []
+    return [_where(f) for f in found if f.get("rule") == UNSCANNED_RULE]
+
+
+def _where(finding: dict[str, Any]) -> str:
+    commit = str(finding.get("commit") or "")[:12]
+    return f"{finding.get('path')}{'@' + commit if commit else ''}: {finding.get('message')}"
 
 
 def _config(spec: JobSpec, root: Path, seconds_left: float) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 
 from scanner import safeload
 from scanner.errors import KeysweepError
+from scanner.server.client import opener
 from scanner.text import escape_control
 from scanner.urlshow import origin
 
@@ -99,19 +100,11 @@ def fetch(url: str, headers: Mapping[str, str], *, sleep: Sleep = time.sleep) ->
 
 def _get(url: str, headers: Mapping[str, str]) -> Page:
     request = urllib.request.Request(url, headers=dict(headers))
-    opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(request, timeout=TIMEOUT) as response:
+    with opener().open(request, timeout=TIMEOUT) as response:
         data = response.read(MAX_PAGE_BYTES + 1)
         if len(data) > MAX_PAGE_BYTES:
             raise ValueError(f"page over {MAX_PAGE_BYTES} bytes")
         return Page(safeload.json_loads(data), response.headers, url)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could carry the token to another host: it is an error instead."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def rate_wait(status: int, headers: Message) -> float | None:

@@ -125,6 +125,11 @@ def remove_tree(folder: Path) -> bool:
 
 def update(url: CloneUrl, cache: Path, limits: FetchLimits) -> Path:
     """Clone (first time) or fetch the mirror of `url`; its path."""
+    if url.scheme == "file" and in_cache(cache, url.url):
+        raise SourceError(
+            f"{shown(url.url)}: a file:// URL into the mirror cache is refused "
+            "(it would read another repository's mirror)"
+        )
     cache.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = mirror_path(cache, url.url)
     if (target / "HEAD").is_file():
@@ -135,6 +140,15 @@ def update(url: CloneUrl, cache: Path, limits: FetchLimits) -> Path:
         shutil.rmtree(target, ignore_errors=True)
         raise FetchLimit(f"{shown(url.url)}: mirror over {limits.bytes} bytes (size limit)")
     return target
+
+
+def in_cache(cache: Path, file_url: str) -> bool:
+    """Whether a file:// URL names the cache folder or anything in it (links resolved)."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    named = Path(url2pathname(urlsplit(file_url).path)).resolve()
+    return named.is_relative_to(cache.resolve())
 
 
 def _clone(url: CloneUrl, target: Path, limits: FetchLimits) -> None:

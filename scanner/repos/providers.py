@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from scanner.errors import KeysweepError
 from scanner.repos import listing
@@ -42,6 +42,8 @@ class Provider:
     auth: Callable[[str], dict[str, str]]
     parse: Callable[[Any], Listed | None]
     items: Callable[[Any], list[Any]]
+    git_hosts: tuple[str, ...] = ()
+    """Where the default API's repositories are cloned from."""
 
 
 def _list_body(body: Any) -> list[Any]:
@@ -110,6 +112,7 @@ PROVIDERS: dict[str, Provider] = {
         },
         parse=_github_like,
         items=_list_body,
+        git_hosts=("github.com",),
     ),
     "gitlab": Provider(
         api="https://gitlab.com/api/v4",
@@ -120,6 +123,7 @@ PROVIDERS: dict[str, Provider] = {
         auth=lambda token: {"PRIVATE-TOKEN": token},
         parse=_gitlab,
         items=_list_body,
+        git_hosts=("gitlab.com",),
     ),
     "gitea": Provider(
         api="https://gitea.com/api/v1",
@@ -128,6 +132,7 @@ PROVIDERS: dict[str, Provider] = {
         auth=lambda token: {"Authorization": f"token {token}"},
         parse=_github_like,
         items=_list_body,
+        git_hosts=("gitea.com",),
     ),
     "bitbucket": Provider(
         api="https://api.bitbucket.org/2.0",
@@ -136,6 +141,7 @@ PROVIDERS: dict[str, Provider] = {
         auth=lambda token: {"Authorization": f"Bearer {token}"},
         parse=_bitbucket,
         items=_values,
+        git_hosts=("bitbucket.org",),
     ),
 }
 
@@ -184,6 +190,14 @@ def _wanted(listed: Listed, request: ListRequest) -> bool:
     if listed.archived and not request.include_archived:
         return False
     return request.include_forks or not listed.fork
+
+
+def clone_hosts(provider: str, api: str | None) -> frozenset[str]:
+    """The hosts a listing's clone URLs may name: the provider's git host for its
+    default API, else the host of the API the operator named."""
+    if not api or api.rstrip("/") == PROVIDERS[provider].api:
+        return frozenset(PROVIDERS[provider].git_hosts)
+    return frozenset({(urlsplit(api).hostname or "").lower()})
 
 
 def check_api(url: str, *, allow_http: bool) -> str:

@@ -67,11 +67,23 @@ class _State:
     engine: Engine | None = None
     app: Any = None
     results: dict[int, str | None] = field(default_factory=dict)
-    """Repository id → None when its last job here stored a scan, else why not."""
+    """Repository id → None when its last job here stored a complete scan, else why
+    not ("partial" when it stored one that left content unscanned)."""
 
     @property
     def failed(self) -> list[int]:
         return [repository_id for repository_id, why in self.results.items() if why]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What `run_worker` did, by each repository's last job here."""
+
+    scanned: int
+    failed: int
+    """Not scanned (a limit, a fetch that failed every attempt), not scanned since."""
+    partial: int
+    """Scanned, but content was left unscanned (`unscanned-content`)."""
 
 
 STATE = _State()
@@ -174,7 +186,7 @@ def scan_repository(repository_id: int) -> int:
             sightings = store.record_scan(session, repository_id, started_from, outcome)
     except store.RepositoryRemoved:
         return _removed(repository_id)
-    STATE.results[repository_id] = outcome.problem
+    STATE.results[repository_id] = outcome.problem or ("partial" if outcome.unscanned else None)
     log.info("repository %s: %s blobs, %s key sightings", repository_id, outcome.blobs, sightings)
     return sightings
 
@@ -276,22 +288,23 @@ def _running() -> tuple[WorkerSettings, Engine]:
 
 def run_worker(
     settings: WorkerSettings, engine: Engine, *, concurrency: int, until_empty: bool
-) -> tuple[int, int]:
+) -> Ran:
     """Run jobs; with `until_empty`, until no job is waiting or running anywhere
-    (a dead worker's job is put back once its heartbeat is stale, then run here).
-    (repositories scanned, repositories whose last job here failed)."""
+    (a dead worker's job is put back once its heartbeat is stale, then run here)."""
     import asyncio
 
     STATE.settings, STATE.engine = settings, engine
     discard_removed(engine, settings.cache)
     STATE.app = make_app(settings.db_url, settings, periodic=not until_empty)
     asyncio.run(_work(STATE.app, settings, concurrency, until_empty))
-    failed = _still_failed(engine, STATE.failed)
-    return len(STATE.results) - failed, failed
+    failed = _still_failed(engine, STATE.failed, "failed")
+    partial = _still_failed(engine, STATE.failed, "partial")
+    return Ran(len(STATE.results) - failed - partial, failed, partial)
 
 
-def _still_failed(engine: Engine, ids: list[int]) -> int:
-    """Of the repositories whose job failed here, those no other worker scanned since."""
+def _still_failed(engine: Engine, ids: list[int], status: str) -> int:
+    """Of the repositories whose job here failed or was partial, those still in that
+    state (no other worker scanned them completely since)."""
     from sqlalchemy import func, select
 
     from scanner.inventory.models import Repository
@@ -301,7 +314,7 @@ def _still_failed(engine: Engine, ids: list[int]) -> int:
     with Session(engine) as session:
         query = select(func.count()).where(
             Repository.id.in_(ids),
-            Repository.last_status == "failed",
+            Repository.last_status == status,
             Repository.removed_at.is_(None),
         )
         return int(session.scalar(query) or 0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +99,17 @@ class Added:
     skipped_removed: int
     """Removed, and listed again by a folder, a file of URLs or a host's listing:
     left removed (only a URL named on the command line brings a row back)."""
+    refused: list[Refused] = field(default_factory=list)
+    """Named by a host's listing and refused by the listing policy: never stored."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A repository a listing named with a clone URL the policy refuses."""
+
+    origin: str
+    name: str
+    reason: str
 
 
 BRINGS_BACK = "url"
@@ -314,9 +325,18 @@ def record_scan(
     sightings, report_id = _store_report(session, repo, outcome) if outcome.report else (0, None)
     if outcome.complete:
         _move_refs(session, repo.id, outcome.refs, now)
-    repo.last_status, repo.last_error = ("partial" if outcome.partial else "scanned"), None
+    partial = outcome.partial or bool(outcome.unscanned)
+    repo.last_status, repo.last_error = ("partial" if partial else "scanned"), None
+    if outcome.unscanned:
+        repo.last_error = unscanned_note(outcome.unscanned)
     session.add(_scan_row(repo.id, now, outcome, report_id))
     return sightings
+
+
+def unscanned_note(lines: Sequence[str]) -> str:
+    """What a partial scan left unscanned, for `repos list` (cut to the column)."""
+    note = f"{len(lines)} unscanned: " + "; ".join(_e(line) for line in lines)
+    return note if len(note) <= 300 else note[:299] + "…"
 
 
 def _store_report(session: Session, repo: Repository, outcome: Outcome) -> tuple[int, str]:

@@ -13,12 +13,25 @@ says the same without the doubt). A user name in an http(s) or
 git URL is dropped (a token passed as the user name would be stored too, and
 with prompts and credential helpers off git cannot use it); ssh keeps its user.
 No message quotes user information.
+
+A URL from a code host's listing is trusted less than one the operator typed
+(`check_listed`): the listing is the host's answer, and a hostile or compromised
+host could name `file:///` paths on the worker (another team's checkout, another
+organisation's mirror in the cache) or an internal address. So a listed URL must
+be https or ssh (plain http only with `--allow-http`) on one of the hosts the
+operator trusts for that listing (the provider's git host, the `--api-url` host,
+each `--clone-host`), and its host may not be, nor resolve to, a loopback,
+link-local, private or otherwise non-global address unless the operator says so
+(`--allow-private-hosts`). git resolves the name again when it fetches: the
+check is made when the listing is read, not at every fetch.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,6 +76,60 @@ def check_url(text: str, *, allow_http: bool = False) -> CloneUrl:
         return _with_scheme(url, allow_http)
     except ValueError:  # urlsplit: a bracketed host that does not close, say
         raise UrlRefused(f"{_said(url)}: not a clone URL") from None
+
+
+@dataclass(frozen=True)
+class ListingPolicy:
+    """Which clone URLs a code host's listing may name (`check_listed`)."""
+
+    hosts: frozenset[str] = field(default_factory=frozenset)
+    """Lower-case host names (or addresses) the operator trusts for this listing."""
+    allow_http: bool = False
+    allow_private: bool = False
+
+
+def check_listed(text: str, policy: ListingPolicy) -> CloneUrl:
+    """A listed URL if it is https/ssh on a trusted, public host; else UrlRefused."""
+    clone = check_url(text, allow_http=policy.allow_http)
+    if clone.scheme not in ("https", "ssh", "http"):
+        raise UrlRefused(f"{shown(clone.url)}: scheme {clone.scheme!r} is refused in a listing")
+    host = url_host(clone)
+    if host not in policy.hosts:
+        raise UrlRefused(
+            f"{shown(clone.url)}: host {host!r} is not the listing's git host "
+            "(--clone-host trusts another)"
+        )
+    if not policy.allow_private and not _public(host):
+        raise UrlRefused(
+            f"{shown(clone.url)}: host {host!r} is a loopback, link-local or private "
+            "address (--allow-private-hosts allows it)"
+        )
+    return clone
+
+
+def url_host(clone: CloneUrl) -> str:
+    """The host a clone URL connects to, in lower case, without brackets."""
+    if "://" not in clone.url:  # `user@host:path`
+        return clone.url.partition(":")[0].rpartition("@")[2].lower()
+    return (urlsplit(clone.url).hostname or "").lower()
+
+
+def _public(host: str) -> bool:
+    """Whether `host` is, and resolves only to, global addresses (a name that does
+    not resolve here is let through: git will fail to reach it too)."""
+    return all(address.is_global for address in _addresses(host))
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in infos]
 
 
 def _scp_password(url: str) -> bool:

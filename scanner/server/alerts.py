@@ -56,12 +56,20 @@ def payload(alert: Alert, host: str) -> dict[str, Any]:
 
 
 def slack_text(data: dict[str, Any]) -> dict[str, Any]:
+    """Slack's text, every value escaped (`slack_escaped`): a host names its paths."""
     what = "forged token" if str(data["verdict"]).startswith("token-") else "retired key"
-    state = f" ({data['state']})" if data.get("state") else ""
+    v = {key: slack_escaped(value) for key, value in data.items()}
+    state = f" ({v['state']})" if data.get("state") else ""
     return {
-        "text": f":rotating_light: keysweep: {what} {data['key']}{state} present on "
-        f"{data['host']} at {data['path']} [{data['verdict']}]"
+        "text": f":rotating_light: keysweep: {what} {v['key']}{state} present on "
+        f"{v['host']} at {v['path']} [{v['verdict']}]"
     }
+
+
+def slack_escaped(value: Any) -> str:
+    """`value` as Slack shows it literally: `&`, `<` and `>` escaped, so text a host
+    chose (a path) cannot be markup (`<!channel>`, `<https://…|label>`, `<@U…>`)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def request_for(hook: Webhook, data: dict[str, Any]) -> tuple[bytes, dict[str, str]]:

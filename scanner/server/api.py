@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from scanner import safeload
 from scanner.errors import RegistryError
 from scanner.server import queries
 from scanner.server.guard import Refusal
@@ -103,9 +104,9 @@ async def registry_push(request: Request) -> Response:
     """PUT/POST /api/registry (admin): {"document", "source", "base_version"}."""
     state = state_of(request)
     caller = await state.guard.bearer(request, "admin")
-    try:
-        payload = await request.json()
-    except ValueError:
+    try:  # nesting bounded as for uploads: deep JSON is a 422, not a RecursionError
+        payload = safeload.json_loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
         return JSONResponse({"error": "not JSON"}, 422)
     if not isinstance(payload, dict) or "document" not in payload:
         return JSONResponse({"error": 'expected {"document": ..., "source": ...}'}, 422)

@@ -4,7 +4,10 @@ down), push a registry version, read the API.
 
 Standard library only (urllib), so `keysweep sweep --upload` works on a
 workstation that has only the base install. The token comes from a file or
-KEYSWEEP_TOKEN and is never printed.
+KEYSWEEP_TOKEN and is never printed, nor sent anywhere but the server named:
+urllib follows redirects and sends the Authorization header along, to any host,
+so a redirect is refused (`NoRedirect`, also what `repos.listing` uses for a code
+host's token) and the error says to name the server's final URL.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def request(
         headers["Content-Type"] = "application/json"
     call = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(call, timeout=timeout) as response:
+        with opener().open(call, timeout=timeout) as response:
             return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         raise ServerError(f"{shown(base)}: HTTP {exc.code}: {_reason(exc)}", exc.code) from None
@@ -152,7 +155,21 @@ def default_spool() -> Path:
     return data_dir() / "spool"
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could carry a token to another host: it is an error instead."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def opener() -> urllib.request.OpenerDirector:
+    """urllib's opener, with redirects refused (`NoRedirect`)."""
+    return urllib.request.build_opener(NoRedirect)
+
+
 def _reason(exc: urllib.error.HTTPError) -> str:
+    if 300 <= exc.code < 400:
+        return "a redirect, refused (the token would follow it): give the server's final URL"
     try:
         data = json.loads(exc.read(4096) or b"{}")
     except (OSError, ValueError):

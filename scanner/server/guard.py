@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from scanner.server import tokens
+from scanner.server import sessions, tokens
 from scanner.server.failures import SharedFailures
 from scanner.server.logs import log
 from scanner.server.ratelimit import RateLimiter, Tally
@@ -149,16 +149,19 @@ class Guard:
         caller = Caller(str(data.get("id")), str(data.get("kind")), str(data.get("name")))
         if caller.kind not in NEEDS["read"]:
             return None
-        valid = await run_in_threadpool(self._still_valid, caller)
+        valid = await run_in_threadpool(self._still_valid, caller, data.get("sid"))
         if not valid:
             request.session.clear()
             return None
         self.limit(request, caller)
         return caller
 
-    def _still_valid(self, caller: Caller) -> bool:
+    def _still_valid(self, caller: Caller, session_id: object) -> bool:
+        """The token is not revoked, and this login was not logged out (`sessions`)."""
         with self.sessions() as session:
-            return tokens.still_valid(session, caller)
+            if not tokens.still_valid(session, caller):
+                return False
+            return sessions.is_open(session, session_id, caller.token_id)
 
 
 def _held_off(request: Request, wait: float) -> Refusal:

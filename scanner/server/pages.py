@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from scanner.server import queries, tokens
+from scanner.server import queries, sessions, tokens
 from scanner.server.api import state_of
 from scanner.server.guard import NEEDS, Refusal, csrf_ok, csrf_token
 from scanner.server.store import audit
@@ -87,10 +87,28 @@ async def login(request: Request) -> Response:
         return refusal.response()
     if caller is None:
         return render(request, "login.html", 401, error="Not a valid viewer token.")
+    session_id = await run_in_threadpool(_start_session, state, caller)
     request.session.clear()
-    request.session["caller"] = {"id": caller.token_id, "kind": caller.kind, "name": caller.name}
+    request.session["caller"] = {
+        "id": caller.token_id,
+        "kind": caller.kind,
+        "name": caller.name,
+        "sid": session_id,
+    }
     csrf_token(request)
     return RedirectResponse("/", 303)
+
+
+def _start_session(state: Any, caller: Caller) -> str:
+    with state.store.session() as session, session.begin():
+        return sessions.start(session, caller.token_id, state.config.session_seconds)
+
+
+def _end_session(state: Any, data: object) -> None:
+    """End the session on the server: a copy of its cookie is refused from now on."""
+    session_id = data.get("sid") if isinstance(data, dict) else None
+    with state.store.session() as session, session.begin():
+        sessions.end(session, session_id)
 
 
 def _login(session: Session, state: Any, request: Request, token: str) -> Caller | None:
@@ -110,6 +128,7 @@ def _login(session: Session, state: Any, request: Request, token: str) -> Caller
 async def logout(request: Request) -> Response:
     form = await request.form()
     if csrf_ok(request, form.get("csrf")):
+        await run_in_threadpool(_end_session, state_of(request), request.session.get("caller"))
         request.session.clear()
     return RedirectResponse("/login", 303)
 

@@ -49,10 +49,15 @@ class Page:
         }
 
 
+MAX_PAGE = 1_000_000
+"""A larger page number reads this page (past the end of any real inventory), so the
+query's offset stays far within a 64-bit integer."""
+
+
 def page_of(number: str | None, size: str | None, default: int = 50) -> Page:
     """A page from query parameters; nonsense becomes the first page of `default`."""
     try:
-        n = max(1, int(number or 1))
+        n = min(MAX_PAGE, max(1, int(number or 1)))
         s = min(MAX_PER_PAGE, max(1, int(size or default)))
     except ValueError:
         return Page(1, default)

@@ -57,8 +57,8 @@ def serve(
     from scanner.server.database import server_engine
 
     host, port = parse_listen(listen)
-    for hook in webhooks:
-        parse_webhook(hook, webhook_secret)  # one-line errors before anything starts
+    for position, hook in enumerate(webhooks, 1):
+        parse_webhook(hook, webhook_secret, position)  # one-line errors before anything starts
     settings = {
         "db_url": db_url,
         "max_report_bytes": max_report_bytes,
@@ -117,7 +117,7 @@ def build_app(settings: dict[str, Any]) -> Any:
         max_report_bytes=settings["max_report_bytes"],
         requests_per_minute=settings["rate"],
         failed_per_minute=settings.get("failed_rate", 30),
-        webhooks=tuple(parse_webhook(w, secret) for w in settings["webhooks"]),
+        webhooks=tuple(parse_webhook(w, secret, n) for n, w in enumerate(settings["webhooks"], 1)),
         secure_cookies=settings["secure_cookies"],
     )
     engine = server_engine(config.db_url, migrate=False)

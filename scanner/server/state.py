@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.inventory.models import Sighting
+from scanner.model import Verdict
 from scanner.server.config import ServerConfig
 from scanner.server.guard import Guard
 from scanner.server.metrics import Metrics
@@ -43,4 +44,20 @@ def exposure_counts(store: Store) -> dict[str, int]:
             ).all()
     except SQLAlchemyError:
         return {}
-    return {str(verdict or "none"): count for verdict, count in rows}
+    counts: dict[str, int] = {}
+    for verdict, count in rows:
+        label = metric_label(verdict)
+        counts[label] = counts.get(label, 0) + count
+    return counts
+
+
+KNOWN_VERDICTS = frozenset(str(v) for v in Verdict)
+
+
+def metric_label(verdict: str | None) -> str:
+    """A stored verdict as a metrics label: one of the scanner's verdicts, `none`, or
+    `other`. A host writes its sightings' verdicts, and a label it chose would be a
+    new series for every value (and its text in every scraper)."""
+    if verdict is None or verdict == "":
+        return "none"
+    return verdict if verdict in KNOWN_VERDICTS else "other"

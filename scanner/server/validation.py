@@ -1,7 +1,10 @@
 """Checking an uploaded report before anything is stored: valid JSON, the
 shape the inventory reads (`report_schema.json`), and errors that name the
 field and the rule it broke, never the value (which could be anything a
-hostile client sent)."""
+hostile client sent). The schema bounds each field so that what the inventory
+derives from it (an identity `kind:value`, a fingerprint `key id:hash`) fits its
+column; `MAX_PLACES` bounds what no schema keyword can: the sightings a report
+makes, its findings and every finding's `locations` together."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from jsonschema.exceptions import best_match
 
 from scanner import safeload
 from scanner.errors import KeysweepError
+
+MAX_PLACES = 100_000
+"""Sightings one report may make (a finding, or each of its `locations`)."""
 
 
 class Invalid(KeysweepError):
@@ -52,4 +58,16 @@ def parse_upload(body: bytes) -> dict[str, Any]:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         raise Invalid(f"report{where}: fails {error.validator}")
     assert isinstance(document, dict)
+    if places(document) > MAX_PLACES:
+        raise Invalid(f"report.findings: more than {MAX_PLACES} places (findings and locations)")
     return document
+
+
+def places(document: dict[str, Any]) -> int:
+    """How many sightings the report's findings make (as `extract._places` reads them)."""
+    return sum(_places_of(f) for f in document["findings"] if isinstance(f, dict))
+
+
+def _places_of(finding: dict[str, Any]) -> int:
+    locations = finding.get("locations")
+    return len(locations) if isinstance(locations, list) and len(locations) > 1 else 1

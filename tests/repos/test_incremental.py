@@ -64,16 +64,46 @@ def git_branch(repo: Path, name: str, files: dict[str, str | bytes]) -> None:
     git(repo, "checkout", "-q", "main")
 
 
-def test_a_blob_over_the_size_limit_is_reported_and_does_not_hold_the_refs_back(
+def run_partial(db: str, workers: Workers, *extra: str | Path) -> tuple[int, str]:
+    """One `worker --until-empty` run after `repos scan --all`: (exit code, stderr)."""
+    keysweep("repos", "scan", "--all", "--db", db)
+    process = workers.start(db, "one", "--until-empty", *extra)
+    _, err = process.communicate(timeout=600)
+    return process.returncode, err
+
+
+def test_a_blob_over_the_size_limit_fails_the_run_and_holds_the_refs_back(
     git_server: GitServer, pg_db: str, workers: Workers, tmp_path: Path
 ) -> None:
-    git_server.repo("assets", {"logo.txt": "small\n", "dump.sql": "INSERT 1;\n" * 5000})
+    """Content left unscanned is not green: the worker exits 1 (as `keysweep scan`
+    does on unscanned-content), `repos list` names what was left and why, and the refs
+    stay where they were, so once the limit allows it the same history is read again
+    and the key in the blob is found."""
+    from support import rsa_pem
+
+    big = rsa_pem() + b"\n" + b"INSERT 1;\n" * 5000
+    git_server.repo("assets", {"logo.txt": "small\n", "dump.sql": big})
     config = tmp_path / "keysweep.yaml"
     config.write_text("max_file_size: 10000\n")
     code, out = keysweep("repos", "add", git_server.url("assets"), "--db", pg_db)
     assert code == 0, out
     for _ in range(2):
-        keysweep("repos", "scan", "--all", "--db", pg_db)
-        finish(workers.start(pg_db, "one", "--until-empty", "--config", config))
-    assert scans(pg_db) == [(1, 1, True), (0, 0, False)]
+        code, err = run_partial(pg_db, workers, "--config", config)
+        assert (code, err.splitlines()[-1]) == (
+            1,
+            "keysweep: 1 repositories scanned in part: content left unscanned "
+            "(see keysweep repos list)",
+        )
+    assert scans(pg_db) == [(1, 1, True), (1, 1, True)]  # the same history, read again
+    assert rows(pg_db, "SELECT count(*) FROM repository_refs") == [(0,)]
+    code, out = keysweep("repos", "list", "--db", pg_db)
+    assert out.strip().endswith(
+        "0 refs  partial (1 unscanned: dump.sql: over the size limit; not scanned)"
+    )
+    assert rows(pg_db, "SELECT count(*) FROM key_sightings") == [(0,)]
+
+    assert run_partial(pg_db, workers)[0] == 0  # the default limit reads the blob
+    assert scans(pg_db)[-1] == (1, 2, False)
     assert rows(pg_db, "SELECT count(*) FROM repository_refs") == [(1,)]
+    assert rows(pg_db, "SELECT path FROM key_sightings") == [("dump.sql",)]
+    assert keysweep("repos", "list", "--db", pg_db)[1].strip().endswith("1 refs  scanned")

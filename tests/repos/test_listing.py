@@ -15,8 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support import git
 
-from scanner.repos import listing, providers
+from scanner.repos import listing, providers, urls
 
 from .conftest import keysweep
 
@@ -110,7 +111,7 @@ def test_a_github_organisation_is_paged_and_a_short_rate_limit_waited_out(
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_recordedtesttoken")
     db = f"sqlite:///{tmp_path / 'inventory.db'}"
     args = ["--github-org", "acme", "--api-url", f"{api.base}/api", "--allow-http", "--db", db]
-    code, out = keysweep("repos", "add", *args)
+    code, out = keysweep("repos", "add", *args, "--clone-host", "GitHub.com")
     assert (code, out.strip()) == (0, "2 repositories added, 0 already known")
     code, out = keysweep("repos", "list", "--db", db, "--format", "json")
     listed = [(r["url"], r["origin"]) for r in json.loads(out)]
@@ -212,6 +213,7 @@ def test_a_bitbucket_workspace_is_paged_by_next_in_the_body(
     api.add("/2.0/repositories/team-ws?page=2", Answer(200, "bitbucket-page2.json"))
     db = f"sqlite:///{tmp_path / 'inventory.db'}"
     args = ["--bitbucket-workspace", "team-ws", "--api-url", f"{api.base}/2.0", "--allow-http"]
+    args += ["--clone-host", "bitbucket.example.test"]
     code, out = keysweep(
         "repos", "add", *args, "--include-forks", "--clone-protocol", "ssh", "--db", db
     )
@@ -230,6 +232,7 @@ def test_an_organisation_listed_again_skips_what_was_removed(
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_recordedtesttoken")
     db = f"sqlite:///{tmp_path / 'inventory.db'}"
     args = ["--github-org", "acme", "--api-url", f"{api.base}/api", "--allow-http", "--db", db]
+    args += ["--clone-host", "github.com"]
     assert keysweep("repos", "add", *args) == (0, "2 repositories added, 0 already known\n")
     code, out = keysweep("repos", "remove", "billing", "--db", db, "--cache", tmp_path / "c")
     assert code == 0, out
@@ -244,3 +247,100 @@ def test_an_organisation_listed_again_skips_what_was_removed(
     assert keysweep("repos", "add", billing, "--db", db)[0] == 0
     code, out = keysweep("repos", "list", "--db", db, "--format", "json")
     assert [r["url"] for r in json.loads(out)] == [billing, "https://github.com/acme/deploy.git"]
+
+
+def _github_listing(api: RecordedApi, *clone_urls: str) -> None:
+    items = [
+        {"full_name": f"acme/r{n}", "clone_url": url, "ssh_url": "", "archived": False}
+        for n, url in enumerate(clone_urls)
+    ]
+    api.add(GITHUB_FIRST, Answer(200, json.dumps(items)))
+
+
+def test_a_listing_names_only_https_or_ssh_urls_on_its_git_host(
+    api: RecordedApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile listing names a repository on the worker's own disk (file://, here a
+    real repository, as another organisation's mirror in the cache would be), plain
+    git://, an internal address and another host: each is refused and reported with
+    its reason, none is stored; the one URL on the trusted host is added."""
+    local = tmp_path / "elsewhere"
+    local.mkdir()
+    git(local, "init", "-q", "--bare")
+    _github_listing(
+        api,
+        local.as_uri(),
+        "git://github.com/acme/plain.git",
+        "https://169.254.169.254/latest/meta-data.git",
+        "https://evil.example.test/acme/app.git",
+        "https://github.com/acme/app.git",
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_recordedtesttoken")
+    db = f"sqlite:///{tmp_path / 'inventory.db'}"
+    base = ["--github-org", "acme", "--api-url", f"{api.base}/api", "--allow-http"]
+    code, out = keysweep("repos", "add", *base, "--clone-host", "github.com", "--db", db)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-1] == "1 repositories added, 0 already known, 4 refused (not added)"
+    assert lines[:-1] == [
+        f"keysweep: warning: github:acme acme/r0: {local.as_uri()}: "
+        "scheme 'file' is refused in a listing",
+        "keysweep: warning: github:acme acme/r1: git://github.com/acme/plain.git: "
+        "scheme 'git' is refused in a listing",
+        "keysweep: warning: github:acme acme/r2: https://169.254.169.254/latest/meta-data.git: "
+        "host '169.254.169.254' is not the listing's git host (--clone-host trusts another)",
+        "keysweep: warning: github:acme acme/r3: https://evil.example.test/acme/app.git: "
+        "host 'evil.example.test' is not the listing's git host (--clone-host trusts another)",
+    ]
+    code, out = keysweep("repos", "list", "--db", db, "--format", "json")
+    assert [r["url"] for r in json.loads(out)] == ["https://github.com/acme/app.git"]
+
+
+def test_a_private_address_is_refused_even_on_a_trusted_host_unless_allowed(
+    api: RecordedApi, tmp_path: Path
+) -> None:
+    """The API's own host is trusted, but it is loopback here: its clone URLs are
+    refused until the operator allows private hosts. JSON output lists the refusals."""
+    _github_listing(api, f"{api.base}/acme/app.git", "https://localhost/acme/other.git")
+    db = f"sqlite:///{tmp_path / 'inventory.db'}"
+    base = ["--github-org", "acme", "--api-url", f"{api.base}/api", "--allow-http"]
+    base += ["--clone-host", "localhost", "--db", db, "--format", "json"]
+    code, out = keysweep("repos", "add", *base)
+    done = json.loads(out)
+    assert (code, done["added"]) == (0, 0)
+    assert [(r["name"], r["reason"].split(": ", 1)[1]) for r in done["refused"]] == [
+        (
+            "acme/r0",
+            "host '127.0.0.1' is a loopback, link-local or private address "
+            "(--allow-private-hosts allows it)",
+        ),
+        (
+            "acme/r1",
+            "host 'localhost' is a loopback, link-local or private address "
+            "(--allow-private-hosts allows it)",
+        ),
+    ]
+    code, out = keysweep("repos", "add", *base, "--allow-private-hosts")
+    assert (code, json.loads(out)["added"], json.loads(out)["refused"]) == (0, 2, [])
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("git@github.com:acme/app.git", True),
+        ("ssh://git@GitHub.com:22/acme/app.git", True),
+        ("https://[::1]/acme/app.git", False),
+        ("https://[::ffff:127.0.0.1]/acme/app.git", False),
+        ("https://10.0.0.8/acme/app.git", False),
+        ("git@10.0.0.8:acme/app.git", False),
+        ("http://github.com/acme/app.git", False),
+    ],
+)
+def test_the_listing_policy_reads_every_form_of_host(url: str, allowed: bool) -> None:
+    hosts = frozenset({"github.com", "::1", "::ffff:127.0.0.1", "10.0.0.8"})
+    policy = urls.ListingPolicy(hosts)
+    if allowed:
+        assert urls.check_listed(url, policy).url == url
+    else:
+        with pytest.raises(urls.UrlRefused):
+            urls.check_listed(url, policy)

@@ -33,7 +33,7 @@ def test_an_old_inventory_is_upgraded_to_the_repository_tables(tmp_path: Path) -
         hosts = db.scalar(text("SELECT count(*) FROM hosts"))
     engine.dispose()
     assert names >= REPOSITORY_TABLES
-    assert (version, hosts) == ("0007_repository_removed_at", 1)  # the newest revision
+    assert (version, hosts) == ("0008_dashboard_sessions", 1)  # the newest revision
     assert keysweep("inventory", "where", "key-x", "--db", url) == (0, "no host holds key-x\n")
 
 

@@ -149,3 +149,20 @@ def test_a_partial_clone_leaves_large_blobs_on_the_server_and_says_so(
     warned = [(e.path, e.message) for e in events if isinstance(e, ScanWarning)]
     assert read == ["small.txt"]
     assert [p for p, _ in warned] == ["large.bin"] and "unreadable object" in warned[0][1]
+
+
+def test_a_file_url_into_the_mirror_cache_is_refused(git_server: GitServer, tmp_path: Path) -> None:
+    """A file:// URL (however it came to be stored) cannot make a worker read another
+    repository's mirror in its cache, by the mirror's path or through a link to it."""
+    from scanner.repos.urls import file_url
+
+    git_server.repo("private", {"deploy.txt": "private\n"})
+    cache = tmp_path / "cache"
+    mirrored = mirror.update(check_url(git_server.url("private")), cache, mirror.FetchLimits())
+    link = tmp_path / "innocent"
+    link.symlink_to(mirrored)
+    for named in (mirrored, link, cache):
+        with pytest.raises(SourceError, match="a file:// URL into the mirror cache is refused"):
+            mirror.update(file_url(named), cache, mirror.FetchLimits())
+    outside = mirror.update(file_url(git_server.base / "private"), cache, mirror.FetchLimits())
+    assert outside != mirrored and outside.parent == cache

@@ -43,7 +43,7 @@ def test_a_folder_added_again_skips_what_was_removed(tmp_path: Path) -> None:
     removed = _ok("repos", "list", "--removed", "--db", db)
     assert removed.startswith(f"1  {api}  0 refs  removed 20") and len(removed.splitlines()) == 1
     listed = json.loads(_ok("repos", "add", folder, "--db", db, "--format", "json"))
-    assert listed == {"added": 0, "known": 1, "skipped_removed": 1}
+    assert listed == {"added": 0, "known": 1, "skipped_removed": 1, "refused": []}
     # a file of URLs is a listing too
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{api}\n{web}\n")

@@ -6,7 +6,9 @@ import json
 import platform
 from pathlib import Path
 
+import httpx
 import pytest
+from support import login_form
 
 from .conftest import (
     RETIRED_ID,
@@ -229,3 +231,78 @@ def test_bad_listen_address_is_a_one_line_error(listen: str, tmp_path: Path) -> 
     assert done.stderr.strip().splitlines() == [
         f"keysweep: error: --listen {listen}: expected HOST:PORT"
     ]
+
+
+def test_metrics_label_exposures_only_by_the_scanner_s_verdicts(
+    start_server: StartServer,
+) -> None:
+    """A host writes its sightings' verdicts: one it made up is counted as `other`,
+    never a label of its own (a new series per value, its text in every scraper)."""
+    server = start_server()
+    host = server.token("host", "laptop-1")
+    viewer = server.token("viewer", "alice")
+    report = json.loads(report_body("laptop-1", "2026-03-01T09:00:00Z", RETIRED_SPKI))
+    made_up = []
+    for n in range(3):
+        finding = {**report["findings"][0], "id": f"{n:032x}", "path": f"k{n}"}
+        finding["key"] = {"fingerprints": {"spki_sha256": f"{n:064x}"}}
+        finding["registry"] = {"verdict": f'made-up-{n}"}} x', "state": "deactivated"}
+        made_up.append(finding)
+    report["findings"] += made_up
+    assert server.put("/api/reports", json.dumps(report).encode(), host).status_code == 201
+    exposures = [
+        line
+        for line in server.get("/metrics", viewer).text.splitlines()
+        if line.startswith("keysweep_exposures{")
+    ]
+    assert exposures == ['keysweep_exposures{verdict="other"} 3.0']
+
+
+def test_a_huge_page_number_and_deep_registry_json_are_answered_not_crashed(
+    start_server: StartServer,
+) -> None:
+    """A page number past any offset the database takes reads an empty page; a
+    registry push nested too deep is a 422 as an upload is, never a 500."""
+    server = start_server()
+    viewer, admin = server.token("viewer", "v"), server.token("admin", "a")
+    huge = "9" * 20
+    assert items(server.get(f"/api/hosts?page={huge}", viewer)) == []
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        csrf = login_form(browser)
+        browser.post("/login", data={"token": viewer, "csrf": csrf})
+        assert browser.get(f"/hosts?page={huge}").status_code == 200
+    deep = b'{"document":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = httpx.put(
+        server.url + "/api/registry",
+        content=deep,
+        headers={"Authorization": f"Bearer {admin}"},
+        timeout=30,
+    )
+    assert (response.status_code, response.json()) == (422, {"error": "not JSON"})
+    _, log = server.stop()
+    assert '"error"' not in log
+
+
+def test_one_document_uploaded_by_two_hosts_is_stored_for_each(
+    start_server: StartServer,
+) -> None:
+    """A report's id is per host: host-a sending a document first neither keeps
+    host-b's identical upload from being stored nor learns that host-b sent it."""
+    server = start_server()
+    viewer = server.token("viewer", "v")
+    key = {"fingerprints": {"spki_sha256": "cd" * 32}}
+    finding = {"rule": "private-key", "path": "id_rsa", "key": key}
+    document = json.dumps({"findings": [finding]}).encode()
+    answers = [
+        server.put("/api/reports", document, server.token("host", name)).json()
+        for name in ("host-a", "host-b", "host-b")
+    ]
+    assert [(a["host"], a["already"]) for a in answers] == [
+        ("host-a", False),
+        ("host-b", False),
+        ("host-b", True),
+    ]
+    assert answers[0]["report_id"] != answers[1]["report_id"]
+    for name in ("host-a", "host-b"):
+        response = server.get(f"/api/hosts/{name}", viewer)
+        assert [p["path"] for p in response.json()["items"]] == ["id_rsa"], name

@@ -126,3 +126,41 @@ def test_a_new_critical_verdict_is_delivered_once_per_key_and_host(
     ]
     _, log = server.stop()
     assert receiver.url not in log  # webhook URLs are named by target only
+
+
+def test_slack_text_shows_what_a_host_named_literally(
+    start_server: StartServer, receiver: Receiver, tmp_path: Path
+) -> None:
+    """A path a host chose cannot page the channel or add a link: `&`, `<` and `>`
+    reach Slack escaped, as Slack documents for literal text."""
+    server = start_server("--webhook", f"slack={receiver.url}/slack")
+    host = server.token("host", "laptop-9")
+    admin = server.token_file(server.token("admin", "sec"))
+    push: list[str | Path] = ["server", "registry", "push", registry_with(tmp_path, "deactivated")]
+    assert keysweep(*push, "--server", server.url, "--token-file", admin).returncode == 0
+    report = json.loads(report_body("laptop-9", "2026-03-01T09:00:00Z", RETIRED_SPKI))
+    report["findings"][0]["path"] = "<!channel> rotate & <https://evil.test/r|https://keys/r>"
+    assert server.put("/api/reports", json.dumps(report).encode(), host).json()["alerts"] == 1
+    [(_, slack)] = receiver.wait_for("/slack", 1)
+    shown = json.loads(slack)["text"]
+    assert "<" not in shown and ">" not in shown
+    assert " at &lt;!channel&gt; rotate &amp; &lt;https://evil.test/r|https://keys/r&gt; [" in shown
+
+
+def test_a_webhook_is_named_by_a_keyed_hash_of_its_url(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever reads the log or the database cannot confirm a guessed webhook URL
+    (a plain SHA-256 of it could be): the name is an HMAC under the hash key, the
+    same after a restart, so waiting deliveries still find their webhook."""
+    key = "webhook-target-test-key-0123456789"
+    monkeypatch.setenv("KEYSWEEP_HASH_KEY", key)
+    url = "https://hooks.slack.com/services/T0000AAAA/B0000BBBB/abcdefghijklmnopqrstuvwx"
+    named = []
+    for _ in range(2):
+        _, log = start_server("--webhook", f"slack={url}").stop()
+        ready = next(json.loads(line) for line in log.splitlines() if "server ready" in line)
+        named.append(ready["webhooks"])
+    mac = hmac.new(key.encode(), b"keysweep webhook target\0" + url.encode(), hashlib.sha256)
+    assert named == [[f"slack:{mac.hexdigest()[:12]}"]] * 2
+    assert hashlib.sha256(url.encode()).hexdigest()[:12] not in str(named)
