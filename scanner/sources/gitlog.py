@@ -43,9 +43,9 @@ REFS = (
     "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)",
 )
 MESSAGE_MAX_BYTES = 1 << 20
-"""A commit message (or tag message) longer than this is not held: it is read
-again from its object, bounded the same (`gitmessages`), so it is unscanned
-content. Also the longest field of the log kept whole (`tokens`)."""
+"""A commit message (or tag message) longer than this is not scanned: it is
+unscanned content (`gitmessages`). Also the longest field of the log kept whole
+(`tokens`)."""
 MESSAGES_MAX_BYTES = 64 << 20
 """Messages held from the log at once, at most; the messages of the commits past
 it are read from their objects after the log, one at a time (`gitmessages`)."""
@@ -78,7 +78,9 @@ class Inventory:
     """(index into `commits`, message) of the commits whose message the log gave."""
     message_bytes: int = 0
     unread_messages: list[int] = field(default_factory=list)
-    """Commits whose message was not held (`MESSAGE_MAX_BYTES`, `MESSAGES_MAX_BYTES`)."""
+    """Commits whose message was not held: past `MESSAGES_MAX_BYTES` in all."""
+    overlong_messages: list[int] = field(default_factory=list)
+    """Commits whose message is over `MESSAGE_MAX_BYTES`: unscanned content."""
     tags: list[str] = field(default_factory=list)
     """Annotated tag objects whose messages are read (`gitmessages`)."""
 
@@ -87,7 +89,9 @@ class Inventory:
         if not text:
             return
         size = len(text)
-        if size > MESSAGE_MAX_BYTES or self.message_bytes + size > MESSAGES_MAX_BYTES:
+        if size > MESSAGE_MAX_BYTES:
+            self.overlong_messages.append(commit)
+        elif self.message_bytes + size > MESSAGES_MAX_BYTES:
             self.unread_messages.append(commit)
         else:
             self.message_bytes += size
@@ -125,6 +129,7 @@ class Inventory:
         for index, text in other.messages:
             self.message(index + offset, text)
         self.unread_messages.extend(index + offset for index in other.unread_messages)
+        self.overlong_messages.extend(index + offset for index in other.overlong_messages)
         self.tags = list(dict.fromkeys([*self.tags, *other.tags]))
 
 

@@ -4,11 +4,11 @@ A token pasted into `git commit -m` or `git tag -a -m` lives in history as
 surely as one in a file, yet no blob holds it. Each commit's message comes from
 the same `git log` that lists its changes (`gitlog.LOG_FORMAT`), so a history
 costs no other process for them; the log's messages are held until the blobs
-are read, up to `gitlog.MESSAGES_MAX_BYTES` in all. The messages of the commits
-past that bound, and of any commit whose message is over
-`gitlog.MESSAGE_MAX_BYTES`, are read from their objects after the log, through
-one `cat-file --batch` that skips an object over the bound unread: such a
-message is unscanned content. Tag messages are read the same way, from the
+are read, up to `gitlog.MESSAGES_MAX_BYTES` in all; the messages of the commits
+past that bound are read from their objects after the log, through one
+`cat-file --batch` that skips an object over the bound unread. A message over
+`gitlog.MESSAGE_MAX_BYTES` is unscanned content, never held (the log's field
+is cut there: `gitlog.tokens`). Tag messages are read the same way, from the
 tag objects the refs point at (and, with `--all-objects`, the dangling ones),
 a tag of a tag included.
 
@@ -45,7 +45,8 @@ Event = Item | ScanWarning
 
 def planned(inventory: Inventory) -> int:
     """How many message items `events` hands out, at most."""
-    return len(inventory.messages) + len(inventory.unread_messages) + len(inventory.tags)
+    held, unread = len(inventory.messages), len(inventory.unread_messages)
+    return held + unread + len(inventory.overlong_messages) + len(inventory.tags)
 
 
 def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
@@ -56,6 +57,9 @@ def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Eve
     for index, text in held:
         yield Item(commit_origin(commits[index], kind), text, None, len(text))
     del held
+    for index in inventory.overlong_messages:
+        origin = commit_origin(commits[index], kind)
+        yield Unscanned(origin.path, _too_long("commit", origin.commit or ""))
     yield from _reread(inventory, kind, read)
     yield from tag_events(inventory.tags, kind, read)
 
@@ -83,9 +87,13 @@ def _message_item(origin: Origin, blob: Blob, what: str) -> Event:
         )
     text = message_of(blob.data)
     if len(text) > MESSAGE_MAX_BYTES:
-        why = f"over the size limit of {MESSAGE_MAX_BYTES} bytes"
-        return Unscanned(origin.path, f"{what} message not scanned: {why} ({what} {blob.sha})")
+        return Unscanned(origin.path, _too_long(what, blob.sha))
     return Item(origin, text, None, len(text))
+
+
+def _too_long(what: str, sha: str) -> str:
+    why = f"over the size limit of {MESSAGE_MAX_BYTES} bytes"
+    return f"{what} message not scanned: {why} ({what} {sha})"
 
 
 def message_of(data: bytes) -> bytes:

@@ -140,12 +140,14 @@ def test_the_same_token_in_a_file_and_a_message_is_one_finding_with_both_places(
 def test_a_message_over_the_bound_is_unscanned_content_and_history_after_it_is_read(
     tmp_path: Path,
 ) -> None:
+    """The log lists the big message first (newest first): the commit after it
+    in the log keeps its own id, date and blobs."""
     repo = _repo(tmp_path)
+    before = commit(repo, {"app.env": f"TOKEN={token()}\n"}, "an ordinary commit")
     huge = tmp_path / "message"
     huge.write_bytes(b"big\n\n" + b"x" * (gitlog.MESSAGE_MAX_BYTES + 10) + b"\n")
     git(repo, "commit", "-q", "--allow-empty", "-F", str(huge))
     big = git(repo, "rev-parse", "HEAD")
-    before = commit(repo, {"app.env": f"TOKEN={token()}\n"}, "an ordinary commit")
 
     code, report, _ = _json(repo, tmp_path, "git", ".")
 
