@@ -50,8 +50,8 @@ def planned(inventory: Inventory) -> int:
 
 
 def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
-    """Every message `inventory` names, as items (the log's held ones first,
-    let go of as they are handed out), or as unscanned content."""
+    """Every message `inventory` names, as items (the log's held ones first:
+    the inventory lets go of them), or as unscanned content."""
     commits = inventory.commits
     held, inventory.messages = inventory.messages, []
     for index, text in held:
