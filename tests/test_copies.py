@@ -91,7 +91,8 @@ def test_clones_of_one_project_are_read_once_and_each_is_named(tmp_path: Path) -
     blobs = 30 + 1  # the thirty modules and the token file, each read once from history
     files = 3 * 30  # the three checkouts' modules, read from disk
     copies_read_again = 2  # the token file in the two other stores
-    assert report["summary"]["items_scanned"] == blobs + files + copies_read_again
+    messages = 3 * 3  # each store's three commit messages
+    assert report["summary"]["items_scanned"] == blobs + files + copies_read_again + messages
     assert report["summary"]["skipped"]["duplicate-blob"] == 2 * blobs
 
 

@@ -117,7 +117,7 @@ def test_the_run_size_is_known_once_every_history_is_listed(tmp_path: Path) -> N
     planned = _planned([history])
     assert planned() is None
     items = [event for event in history.events() if isinstance(event, Item)]
-    assert planned() == len(items) == 5
+    assert planned() == len(items) == 5 + 3  # the five blobs and the three commits' messages
     assert _planned([history, MemorySource.of({"x": b"y"})])() is None
 
 

@@ -80,6 +80,8 @@ class GitSource:
     listed: int = field(default=0, init=False)
     """Blobs this source meant to read: those it reads and those a partial clone lacks."""
     _partial: bool | None = field(default=None, init=False)
+    _messages: int = field(default=0, init=False)
+    """Commit and tag messages this source hands out after its blobs (`gitmessages`)."""
     _paths: RepoPaths = field(init=False)
     _index: str | None = field(init=False)
     _git: SafeGit = field(init=False)
@@ -143,7 +145,14 @@ class GitSource:
         yield from (Skipped(p, SkipReason.SUBMODULE) for p in sorted(inventory.submodules))
         yield from (Skipped(p, SkipReason.EXCLUDED) for p in sorted(inventory.excluded))
         yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
+        if self.staged:
+            yield from self._items(inventory, at_head)
+            return
+        from scanner.sources import gitmessages  # not on the hook's path: no message staged
+
+        self._messages = gitmessages.planned(inventory)
         yield from self._items(inventory, at_head)
+        yield from gitmessages.events(inventory, SourceKind.GIT, self._read_objects)
 
     def modules_dir(self) -> Path | None:
         """Where the repository keeps its submodules' stores, if it has any."""
@@ -153,7 +162,9 @@ class GitSource:
     def _history(self, exclude: PathMatcher) -> gitlog.Inventory:
         options, revs = self._log_revs()
         inventory = gitlog.log_inventory(self._git, options, revs, exclude)
-        if not self.since and not self.rev_range and not self.branch:
+        if self.since or self.rev_range or self.branch:
+            inventory.tags.extend(gitlog.tags_on(self._git, inventory.commits))
+        else:
             inventory.add_new(gitlog.ref_objects(self._git, exclude))
             if self.all_objects:
                 inventory.add_new(gitlog.unreachable_inventory(self._git, inventory, exclude))
@@ -199,7 +210,7 @@ class GitSource:
         if absent:  # never asked for: git stops at each, and is started again after each
             yield from self._unread(inventory, [_lacked(s) for s in ids if s in absent])
             ids = [sha for sha in ids if sha not in absent]
-        self.planned = len(ids)
+        self.planned = len(ids) + self._messages
         if pooled and len(ids) > gitblobs.ONE_PROCESS_BLOBS:
             yield from self._handed_out(inventory, ids, kind, at_head)
             return
@@ -254,6 +265,11 @@ class GitSource:
         absent = self._absent(rest)
         yield from (_lacked(sha) for sha in rest if sha in absent)
         yield from read_blobs(self._git, [s for s in rest if s not in absent], self.max_file_size)
+
+    def _read_objects(self, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+        """Commit and tag objects, for their messages (`gitmessages`)."""
+        if ids:
+            yield from read_blobs(self._git, ids, max_size)
 
     def _not_in_clone(self, ids: Sequence[str]) -> set[str]:
         """The blobs a partial clone was made without. git, which may not fetch them,

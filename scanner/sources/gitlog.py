@@ -18,7 +18,9 @@ from scanner.bounds import raise_if_stopped
 from scanner.sources.gitsafe import Process, SafeGit
 from scanner.suppress import PathMatcher
 
-LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI"
+LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI%x00%B"
+"""Each commit's id, author, date and message (`%B`: git prints it up to a NUL,
+re-encoded to UTF-8), read in the same pass as its changes."""
 LOG_ARGS = (
     "log",
     "--raw",
@@ -40,6 +42,13 @@ REFS = (
     "for-each-ref",
     "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)",
 )
+MESSAGE_MAX_BYTES = 1 << 20
+"""A commit message (or tag message) longer than this is not scanned: it is
+unscanned content (`gitmessages`). Also the longest field of the log kept whole
+(`tokens`)."""
+MESSAGES_MAX_BYTES = 64 << 20
+"""Messages held from the log at once, at most; the messages of the commits past
+it are read from their objects after the log, one at a time (`gitmessages`)."""
 GITLINK = b"160000"
 SYMLINK = b"120000"
 
@@ -65,6 +74,28 @@ class Inventory:
     skipped_blobs: set[str] = field(default_factory=set)
     """Blobs of symlinks and excluded paths: never read."""
     errors: list[str] = field(default_factory=list)
+    messages: list[tuple[int, bytes]] = field(default_factory=list)
+    """(index into `commits`, message) of the commits whose message the log gave."""
+    message_bytes: int = 0
+    unread_messages: list[int] = field(default_factory=list)
+    """Commits whose message was not held: past `MESSAGES_MAX_BYTES` in all."""
+    overlong_messages: list[int] = field(default_factory=list)
+    """Commits whose message is over `MESSAGE_MAX_BYTES`: unscanned content."""
+    tags: list[str] = field(default_factory=list)
+    """Annotated tag objects whose messages are read (`gitmessages`)."""
+
+    def message(self, commit: int, text: bytes) -> None:
+        """A commit's message from the log: held while the bounds allow."""
+        if not text:
+            return
+        size = len(text)
+        if size > MESSAGE_MAX_BYTES:
+            self.overlong_messages.append(commit)
+        elif self.message_bytes + size > MESSAGES_MAX_BYTES:
+            self.unread_messages.append(commit)
+        else:
+            self.message_bytes += size
+            self.messages.append((commit, text))
 
     def note(self, mode: bytes, blob: str, path: str, commit: int, exclude: PathMatcher) -> None:
         """One change: keep it (overwriting a newer sighting of the same blob)."""
@@ -95,6 +126,11 @@ class Inventory:
         self.symlinks |= other.symlinks
         self.skipped_blobs |= other.skipped_blobs
         self.errors.extend(other.errors)
+        for index, text in other.messages:
+            self.message(index + offset, text)
+        self.unread_messages.extend(index + offset for index in other.unread_messages)
+        self.overlong_messages.extend(index + offset for index in other.overlong_messages)
+        self.tags = list(dict.fromkeys([*self.tags, *other.tags]))
 
 
 def tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -103,16 +139,28 @@ def tokens(chunks: Iterable[bytes]) -> Iterator[bytes]:
     return itertools.chain.from_iterable(_fields(chunks))
 
 
-def _fields(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+def _fields(chunks: Iterable[bytes], limit: int = MESSAGE_MAX_BYTES) -> Iterator[list[bytes]]:
     """Each chunk's whole fields. Between chunks (a MiB of a log each) a stop
     signal that the scan has noted ends the reading (`bounds.raise_if_stopped`):
     the history of a large repository is listed before its first blob is
-    scanned, and Ctrl-C used to wait for the whole listing."""
-    rest = b""
+    scanned, and Ctrl-C used to wait for the whole listing. A field still
+    unfinished past `limit` bytes (a hostile commit's 1 GB message or author) is
+    given as its first `limit` + 1 bytes, in its place, and the rest of it is
+    dropped unread: what is held stays bounded, and the fields after it keep
+    their order."""
+    rest, dropping = b"", False
     for chunk in chunks:
         raise_if_stopped()
+        if dropping:
+            end = chunk.find(b"\0")
+            if end < 0:
+                continue
+            chunk, dropping = chunk[end + 1 :], False
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
+        if len(rest) > limit:
+            parts.append(rest[: limit + 1])
+            rest, dropping = b"", True
         yield parts
     if rest:
         yield [rest]
@@ -248,9 +296,10 @@ def _parse_log(stream: Iterator[bytes], inventory: Inventory, exclude: PathMatch
 
 
 def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:
-    """A commit's header (its id, then the author and date fields): its index."""
+    """A commit's header (its id, then the author, date and message fields): its index."""
     author = next(stream, b"")
     date = next(stream, b"")
+    message = next(stream, b"")
     inventory.commits.append(
         Commit(
             head[1:].decode("ascii", "replace"),
@@ -258,7 +307,9 @@ def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:
             date.decode("ascii", "replace").strip(),
         )
     )
-    return len(inventory.commits) - 1
+    index = len(inventory.commits) - 1
+    inventory.message(index, message)
+    return index
 
 
 READ_AHEAD_BYTES = 64 << 20
@@ -409,11 +460,14 @@ def staged_inventory(git: SafeGit, exclude: PathMatcher) -> Inventory:
 
 def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
     """Blobs that refs point at directly, or through a tree (`git tag x <blob>`):
-    `git log` walks commits only, so these would be missed."""
+    `git log` walks commits only, so these would be missed. And the annotated
+    tags refs point at, whose messages are read (`gitmessages`)."""
     inventory = Inventory()
     _, out, _ = _output(git, *REFS)
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         kind, sha, peeled_kind, peeled, ref = ([*line.split(" ", 4), "", "", "", "", ""])[:5]
+        if kind == "tag":
+            inventory.tags.append(sha)
         if kind == "tag" and peeled_kind:
             kind, sha = peeled_kind, peeled
         if kind == "blob":
@@ -421,6 +475,23 @@ def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
         elif kind == "tree":
             _tree_into(git, sha, f"{ref}:", inventory, exclude)
     return inventory
+
+
+TAGS = ("for-each-ref", "--format=%(objecttype) %(objectname) %(*objectname)", "refs/tags")
+
+
+def tags_on(git: SafeGit, commits: Iterable[Commit]) -> list[str]:
+    """The annotated tags that point at one of `commits` (a range's new commits:
+    a tag pushed with them is new too)."""
+    listed = {commit.sha for commit in commits}
+    _, out, _ = git.run(*TAGS, check=False)
+    found = []
+    for line in out.decode("ascii", "replace").splitlines():
+        kind, _, rest = line.partition(" ")
+        sha, _, peeled = rest.partition(" ")
+        if kind == "tag" and peeled in listed:
+            found.append(sha)
+    return found
 
 
 def _tree_into(
@@ -437,18 +508,17 @@ def _tree_into(
 
 
 def unreachable_inventory(git: SafeGit, known: Inventory, exclude: PathMatcher) -> Inventory:
-    """Dangling commits (attributed like history) and any other blob in the object store."""
+    """Dangling commits (attributed like history), dangling annotated tags (a
+    deleted tag's message) and any other blob in the object store."""
     out = _read_whole(
         git, "fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress"
     )
-    commits = [
-        line.split()[2]
-        for line in out.decode("ascii", "replace").splitlines()
-        if line.startswith("unreachable commit ")
-    ]
+    lines = out.decode("ascii", "replace").splitlines()
+    commits = [line.split()[2] for line in lines if line.startswith("unreachable commit ")]
     found = Inventory()
     if commits:  # hex ids from fsck: safe before --end-of-options
         found = log_inventory(git, (*commits, "--not", "--all", "--reflog"), (), exclude)
+    found.tags.extend(line.split()[2] for line in lines if line.startswith("unreachable tag "))
     seen = Inventory(blobs=dict(known.blobs), skipped_blobs=known.skipped_blobs)
     seen.add_new(found)
     found.add_new(stored_blobs(git, seen, exclude, "unreachable"))

@@ -67,10 +67,12 @@ def scan_git(rule_file: Path) -> Callable[..., tuple[int, dict[str, Any]]]:
 
 
 def events(source: GitSource) -> tuple[list[Item], list[ScanWarning], list[Skipped]]:
+    """The blobs' items (not the commits' messages: `test_gitmessages.py`), errors and skips."""
     items, errors, skipped = [], [], []
     for event in source.events():
         if isinstance(event, Item):
-            items.append(event)
+            if event.blob_id is not None:
+                items.append(event)
         elif isinstance(event, ScanWarning):
             errors.append(event)
         else:
@@ -183,11 +185,11 @@ def test_since_scans_only_what_new_commits_introduced(
 
     _, report = scan_git(repo, "--since", base)
     assert [(f["path"], f["commit"]) for f in report["findings"]] == [("new.env", new)]
-    assert report["summary"]["items_scanned"] == 2
+    assert report["summary"]["items_scanned"] == 2 + 2  # and the two commits' messages
 
     _, ranged = scan_git(repo, "--range", f"{base}..{new}")
     assert [f["path"] for f in ranged["findings"]] == ["new.env"]
-    assert ranged["summary"]["items_scanned"] == 1
+    assert ranged["summary"]["items_scanned"] == 1 + 1  # and its message
 
     _, main_only = scan_git(repo, "--branch", "main")
     assert [f["path"] for f in main_only["findings"]] == ["old.env"]
@@ -315,7 +317,7 @@ def test_a_corrupt_object_is_unscanned_content_and_the_scan_goes_on(
     assert error["path"] == "lost.env" and lost in error["message"]
     assert report["findings"][1]["message"] == error["message"]
     assert "T=" not in error["message"]  # the blob, never its bytes
-    assert report["summary"]["items_scanned"] == 2  # the two blobs git could give
+    assert report["summary"]["items_scanned"] == 2 + 2  # the two blobs git could give, 2 messages
 
 
 def test_all_objects_adds_dangling_commits_and_blobs(
@@ -412,7 +414,7 @@ def test_a_history_large_enough_for_the_worker_pool_finishes(
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert sorted(f["path"] for f in report["findings"]) == ["f000.txt", "f040.txt", "f080.txt"]
-    assert report["summary"]["items_scanned"] == 120
+    assert report["summary"]["items_scanned"] == 120 + 1  # and the commit's message
 
 
 def test_a_damaged_tree_does_not_hide_older_history(

@@ -289,7 +289,7 @@ def test_a_partial_clone_read_by_workers_fails_the_gate(
     [finding] = report["findings"]
     assert finding["rule"] == "unscanned-content" and finding["path"] == str(clone)
     assert finding["message"].startswith(f"{CHANGED + 1} blobs not in this partial clone")
-    assert report["summary"]["items_scanned"] == FILES
+    assert report["summary"]["items_scanned"] == FILES + 2  # and the two commits' messages
     lacking = _lacking(report)
     assert len(lacking) == CHANGED + 1 and all(m.startswith(NOT_IN_CLONE) for m in lacking)
     assert any(e["path"] == "old.env" for e in report["errors"])
@@ -326,7 +326,7 @@ def test_a_full_clone_read_by_workers_finds_the_token(
     assert code == 1, errors
     found = [(f["rule"], f["path"]) for f in report["findings"]]
     assert found == [("test.kswtest-token", "old.env")]
-    assert report["summary"]["items_scanned"] == FILES + CHANGED + 1
+    assert report["summary"]["items_scanned"] == FILES + CHANGED + 1 + 2  # and 2 messages
     assert report["errors"] == []
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,13 @@ def _place(repo: Path, path: str, commit: str, at_head: bool | None) -> Origin:
     )
 
 
+def _blobs(events: Iterable[object]) -> list[Item]:
+    """The blobs' items (not the commits' messages: `test_gitmessages.py`)."""
+    return [e for e in events if isinstance(e, Item) and e.blob_id is not None]
+
+
 def _origins(source: GitSource) -> dict[bytes | None, Origin]:
-    items = [e for e in source.events() if isinstance(e, Item)]
+    items = _blobs(source.events())
     return {_text(source, i): i.origin for i in items}
 
 
@@ -108,7 +114,7 @@ def test_blobs_handed_out_to_be_read_have_the_same_origins(
     repo, marks = history
     monkeypatch.setattr(gitblobs, "ONE_PROCESS_BLOBS", 0)
     source = GitSource(repo, jobs=2)
-    items = [e for e in source.events() if isinstance(e, Item)]
+    items = _blobs(source.events())
     assert all(i.data is None and i.store is not None for i in items)
     assert {_text(source, i): i.origin for i in items} == _expected(repo, marks)
 
@@ -137,7 +143,7 @@ def test_a_blob_over_the_limit_is_reported_at_its_first_path(
     assert [(w.path, w.message) for w in warnings] == [
         ("m/first.txt", f"over the size limit of {limit} bytes; skipped (blob {sha})")
     ]
-    assert sorted(e.origin.path for e in events if isinstance(e, Item)) == [
+    assert sorted(e.origin.path for e in _blobs(events)) == [
         "conf.ini",
         "conf.ini",
         "only.txt",
@@ -181,7 +187,7 @@ def test_blobs_read_where_they_are_scanned_are_skipped_and_missed_as_in_one_proc
     ]
     unscanned = [f for f in one["findings"] if f["rule"] == "unscanned-content"]
     assert sorted(f["path"] for f in unscanned) == ["gone.txt", "m/first.txt", "naïve/big.txt"]
-    assert one["summary"]["items_scanned"] == 63
+    assert one["summary"]["items_scanned"] == 63 + 4  # and the four commits' messages
 
 
 def _report(repo: Path, *options: str) -> dict[str, Any]:

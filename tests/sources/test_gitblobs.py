@@ -82,8 +82,8 @@ def test_a_large_history_hands_out_blobs_to_be_read_where_they_are_scanned(
     tmp_path: Path, lazy: None
 ) -> None:
     repo = _history(tmp_path / "repo")
-    one = [e for e in GitSource(repo, jobs=1).events() if isinstance(e, Item)]
-    two = [e for e in GitSource(repo, jobs=2).events() if isinstance(e, Item)]
+    one = [e for e in GitSource(repo, jobs=1).events() if isinstance(e, Item) and e.blob_id]
+    two = [e for e in GitSource(repo, jobs=2).events() if isinstance(e, Item) and e.blob_id]
 
     assert all(i.data is not None and i.store is None for i in one)
     assert all(i.data is None and i.store is not None and i.size is None for i in two)
@@ -100,7 +100,9 @@ def test_a_worker_reads_its_blobs_itself_and_finds_the_same(
     assert pools == [1]
     assert code_one == code_two == 1
     assert _found(two) == _found(one) and len(_found(one)) == len(PLANTED)
-    assert two["summary"]["items_scanned"] == one["summary"]["items_scanned"] == FILES
+    assert (
+        two["summary"]["items_scanned"] == one["summary"]["items_scanned"] == FILES + 1
+    )  # message
     assert two["summary"]["bytes_scanned"] == one["summary"]["bytes_scanned"]
     assert two["errors"] == []
 
@@ -149,7 +151,7 @@ def test_a_corrupt_blob_read_by_a_worker_is_unscanned_content_and_the_scan_goes_
     assert "unreadable object" in error["message"]
     unscanned = [f for f in report["findings"] if f["rule"] == "unscanned-content"]
     assert [(f["path"], f["message"]) for f in unscanned] == [("f030.txt", error["message"])]
-    assert report["summary"]["items_scanned"] == FILES - 1
+    assert report["summary"]["items_scanned"] == FILES - 1 + 1  # and the commit's message
 
 
 def test_a_history_no_worker_can_read_is_exit_2(
@@ -212,7 +214,7 @@ def test_two_histories_in_one_scan_read_each_blob_from_one_that_has_it(
     report = scanner.scan(config, [GitHistory(bad), GitHistory(good)])
 
     assert {f.path for f in report.findings} == {f"f{n:03}.txt" for n in PLANTED if n < 60}
-    assert report.items_scanned == 60
+    assert report.items_scanned == 60 + 2  # and each history's commit message
     assert {w.path for w in report.warnings} == {f"f{n:03}.txt" for n in PLANTED if n < 60}
 
 
@@ -481,7 +483,7 @@ def test_the_whole_history_read_by_the_workers(big_history: Path) -> None:
     result = finish(start(args, big_history, err), report, err, time.monotonic())
 
     assert result.code == 1, result.stderr
-    assert result.report["summary"]["items_scanned"] == BIG
+    assert result.report["summary"]["items_scanned"] == BIG + 1  # and the commit's message
     assert len(result.report["findings"]) == len(range(0, BIG, 500))
     assert _git_readers(big_history) == []
 
@@ -582,7 +584,7 @@ def test_a_killed_worker_loses_no_blob_it_was_to_read(slow_history: Path) -> Non
     result = finish(proc, report, err, began)
 
     assert result.code == 1, result.stderr
-    assert result.report["summary"]["items_scanned"] == BIG + 8
+    assert result.report["summary"]["items_scanned"] == BIG + 8 + 1  # and the commit's message
     keys = {f["path"] for f in result.report["findings"] if f["path"].startswith("a/")}
     assert keys == {f"a/slow{n}.pem" for n in range(8)}
     assert _wait_gone(slow_history)

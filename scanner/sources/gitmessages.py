@@ -1,0 +1,155 @@
+"""Commit messages and annotated tag messages as items.
+
+A token pasted into `git commit -m` or `git tag -a -m` lives in history as
+surely as one in a file, yet no blob holds it. Each commit's message comes from
+the same `git log` that lists its changes (`gitlog.LOG_FORMAT`), so a history
+costs no other process for them; the log's messages are held until the blobs
+are read, up to `gitlog.MESSAGES_MAX_BYTES` in all; the messages of the commits
+past that bound are read from their objects after the log, through one
+`cat-file --batch` that skips an object over the bound unread. A message over
+`gitlog.MESSAGE_MAX_BYTES` is unscanned content, never held (the log's field
+is cut there: `gitlog.tokens`). Tag messages are read the same way, from the
+tag objects the refs point at (and, with `--all-objects`, the dangling ones),
+a tag of a tag included.
+
+A message's place is a pseudo path that no file can have and that names the
+object (`<commit message ID>`, `<tag message ID>`), so each place has its own
+stable finding id; its context is production (a message is no test code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from scanner.model import Item, Origin, ScanWarning, SourceKind
+from scanner.sources.gitlog import MESSAGE_MAX_BYTES, Commit, Inventory
+from scanner.unscanned import Unscanned
+
+if TYPE_CHECKING:
+    from scanner.sources.git import Blob
+
+COMMIT_PLACE = "<commit message {}>"
+TAG_PLACE = "<tag message {}>"
+OBJECT_MAX_BYTES = MESSAGE_MAX_BYTES + (64 << 10)
+"""A commit or tag object read for its message: the message's bound and room
+for its headers (a signature takes a few KiB)."""
+TAG_DEPTH = 8
+"""Tags of tags followed this deep, at most."""
+
+Reader = Callable[[Sequence[str], int], Iterable["Blob"]]
+"""`git.read_blobs` on a repository: each id's object, in order, or its problem."""
+Event = Item | ScanWarning
+
+
+def planned(inventory: Inventory) -> int:
+    """How many message items `events` hands out, at most."""
+    held, unread = len(inventory.messages), len(inventory.unread_messages)
+    return held + unread + len(inventory.overlong_messages) + len(inventory.tags)
+
+
+def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
+    """Every message `inventory` names, as items (the log's held ones first:
+    the inventory lets go of them), or as unscanned content."""
+    commits = inventory.commits
+    held, inventory.messages = inventory.messages, []
+    for index, text in held:
+        yield Item(commit_origin(commits[index], kind), text, None, len(text))
+    del held
+    for index in inventory.overlong_messages:
+        origin = commit_origin(commits[index], kind)
+        yield Unscanned(origin.path, _too_long("commit", origin.commit or ""))
+    yield from _reread(inventory, kind, read)
+    yield from tag_events(inventory.tags, kind, read)
+
+
+def commit_origin(commit: Commit, kind: SourceKind) -> Origin:
+    return Origin(
+        COMMIT_PLACE.format(commit.sha), kind, None, commit.sha, commit.author, commit.date
+    )
+
+
+def _reread(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
+    """The messages not held from the log, each read from its commit object."""
+    commits = [inventory.commits[index] for index in inventory.unread_messages]
+    by_sha = {commit.sha: commit for commit in commits}
+    for blob in read(list(by_sha), OBJECT_MAX_BYTES):
+        origin = commit_origin(by_sha[blob.sha], kind)
+        yield _message_item(origin, blob, "commit")
+
+
+def _message_item(origin: Origin, blob: Blob, what: str) -> Event:
+    """The message of an object read whole, or why it is unscanned content."""
+    if blob.problem is not None or blob.data is None:
+        return Unscanned(
+            origin.path, f"{what} message not scanned: {blob.problem} ({what} {blob.sha})"
+        )
+    text = message_of(blob.data)
+    if len(text) > MESSAGE_MAX_BYTES:
+        return Unscanned(origin.path, _too_long(what, blob.sha))
+    return Item(origin, text, None, len(text))
+
+
+def _too_long(what: str, sha: str) -> str:
+    why = f"over the size limit of {MESSAGE_MAX_BYTES} bytes"
+    return f"{what} message not scanned: {why} ({what} {sha})"
+
+
+def message_of(data: bytes) -> bytes:
+    """An object's message: what follows its headers' blank line."""
+    return data.partition(b"\n\n")[2]
+
+
+def headers_of(data: bytes) -> dict[bytes, bytes]:
+    """An object's single-line headers (the first of each name)."""
+    found: dict[bytes, bytes] = {}
+    for line in data.partition(b"\n\n")[0].split(b"\n"):
+        name, _, value = line.partition(b" ")
+        found.setdefault(name, value)
+    return found
+
+
+def tag_events(tags: Sequence[str], kind: SourceKind, read: Reader) -> Iterator[Event]:
+    """The messages of annotated tags, and of the tags they point at."""
+    todo, seen = list(dict.fromkeys(tags)), set[str]()
+    for _ in range(TAG_DEPTH):
+        if not todo:
+            return
+        seen.update(todo)
+        inner: list[str] = []
+        for blob in read(todo, OBJECT_MAX_BYTES):
+            yield from _tag(blob, kind, inner)
+        todo = [sha for sha in dict.fromkeys(inner) if sha not in seen]
+
+
+def _tag(blob: Blob, kind: SourceKind, inner: list[str]) -> Iterator[Event]:
+    """One tag's message (if it has one), noting the tag it points at, if any."""
+    data = blob.data or b""
+    head = headers_of(data)
+    if head.get(b"type") == b"tag":
+        inner.append(head.get(b"object", b"").decode("ascii", "replace"))
+    author, date = _tagger(head.get(b"tagger", b""))
+    origin = Origin(TAG_PLACE.format(blob.sha), kind, None, None, author, date)
+    if blob.problem is not None or message_of(data):
+        yield _message_item(origin, blob, "tag")
+
+
+def _tagger(value: bytes) -> tuple[str | None, str | None]:
+    """(name <email>, ISO date) of a `tagger` header: `Name <email> 1700000000 +0100`."""
+    who, _, when = value.decode("utf-8", "replace").rpartition("> ")
+    if not who:
+        return None, None
+    return who + ">", _iso_date(when)
+
+
+def _iso_date(when: str) -> str | None:
+    """`1700000000 +0100` as git's `%aI` shows it; None when it is not such a date."""
+    seconds, _, zone = when.partition(" ")
+    try:
+        sign = -1 if zone.startswith("-") else 1
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+        moment = datetime.fromtimestamp(int(seconds), UTC).astimezone(timezone(offset))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment.isoformat()
