@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
-from scanner.sources.git import blob_origin, read_blobs, reading_order
+from scanner.sources.git import Blob, blob_origin, read_blobs, reading_order
 from scanner.sources.gitsafe import SAFE_ENV, SafeGit
 from scanner.suppress import PathMatcher
 
@@ -85,16 +85,37 @@ class NewHistory:
         yield from (Skipped(p, SkipReason.EXCLUDED) for p in sorted(inventory.excluded))
         yield from (Skipped(s, SkipReason.SYMLINK) for s in sorted(inventory.symlinks))
         yield from self._items(inventory, gitlog.head_paths(self.git))
+        yield from self._messages(inventory)
 
     def _inventory(self) -> gitlog.Inventory:
         walk = (*self.tips, "--not", *self.scanned) if self.scanned else self.tips
-        return gitlog.log_inventory(self.git, walk, (), PathMatcher(self.exclude))
+        inventory = gitlog.log_inventory(self.git, walk, (), PathMatcher(self.exclude))
+        inventory.tags.extend(gitlog.tags_on(self.git, inventory.commits))
+        return inventory
+
+    def _messages(self, inventory: gitlog.Inventory) -> Iterator[SourceEvent]:
+        """The new commits' messages and the annotated tags on them (`gitmessages`),
+        each place naming the repository."""
+        from scanner.sources import gitmessages
+
+        def read(ids: Sequence[str], max_size: int) -> Iterator[Blob]:
+            return read_blobs(self.git, ids, max_size) if ids else iter(())
+
+        for event in gitmessages.events(inventory, SourceKind.GIT, read):
+            yield (
+                replace(event, origin=self._named(event.origin))
+                if isinstance(event, Item)
+                else event
+            )
 
     def _items(
         self, inventory: gitlog.Inventory, at_head: dict[str, set[str]]
     ) -> Iterator[SourceEvent]:
         for blob in read_blobs(self.git, reading_order(inventory), self.max_file_size):
             path = inventory.blobs[blob.sha][0]
+            if blob.machine:  # over the limit, machine code or media: as a smaller binary
+                yield Skipped(path, SkipReason.BINARY)
+                continue
             if blob.problem is not None:
                 if blob.too_large:
                     yield Skipped(path, SkipReason.TOO_LARGE)

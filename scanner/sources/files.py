@@ -180,8 +180,7 @@ class FileSource:
             yield Skipped(display, SkipReason.NOT_A_REGULAR_FILE)
             return
         if info.st_size > self.max_file_size:
-            yield Skipped(display, SkipReason.TOO_LARGE)
-            yield too_large(display, self.max_file_size)
+            yield from _oversized(display, path, self.max_file_size)
             return
         yield Item(
             origin=Origin(
@@ -216,6 +215,26 @@ class FileSource:
         if self.base is not None:
             return relative_to_base(path, self.base)
         return os.path.normpath(path).replace(os.sep, "/")
+
+
+def _oversized(display: str, path: str, limit: int) -> Iterator[SourceEvent]:
+    """A file over the size limit: a binary skip, as a smaller binary is, when its
+    head names machine code or media (`scanner.machinedata`); else a skip, its
+    warning and unscanned content."""
+    if _machine_data(path):
+        yield Skipped(display, SkipReason.BINARY)
+        return
+    yield Skipped(display, SkipReason.TOO_LARGE)
+    yield too_large(display, limit)
+
+
+def _machine_data(path: str) -> bool:
+    from scanner.machinedata import HEAD, machine_data  # oversized files only
+
+    try:
+        return machine_data(read_regular(path, HEAD))
+    except OSError:  # gone or swapped since its stat: judged as over the limit
+        return False
 
 
 class NotRegularFile(OSError):

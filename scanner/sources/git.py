@@ -45,6 +45,8 @@ class Blob:
     size: int
     problem: str | None = None
     too_large: bool = False
+    machine: bool = False
+    """Too large, and its head names machine code or media: a binary skip."""
 
 
 @dataclass
@@ -242,6 +244,9 @@ class GitSource:
         """Blobs not read: a skip and a warning when too large, else unreadable."""
         for blob in blobs:
             path = inventory.blobs[blob.sha][0]
+            if blob.machine:
+                yield Skipped(path, SkipReason.BINARY)  # as a smaller binary is
+                continue
             if blob.too_large:
                 yield Skipped(path, SkipReason.TOO_LARGE)
             else:
@@ -523,7 +528,9 @@ def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
         size = header(readline(), sha)
         if not isinstance(size, int) or size > max_size:  # missing, too large, out of step
             head = _problem(sha, size, max_size)
-            if head is None or (head.too_large and not gitblobs.skip(out, head.size + 1)):
+            if head is not None and head.too_large:
+                head = _oversized(out, head, max_size)
+            if head is None:
                 return
             yield head
             continue
@@ -531,6 +538,15 @@ def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[B
         if len(data) < size or read(1) != b"\n":
             return
         yield Blob(sha, data, size)
+
+
+def _oversized(out: IO[bytes], blob: Blob, max_size: int) -> Blob | None:
+    """A blob over the size limit, read past with its head judged
+    (`gitblobs.oversized`); None when git stopped first."""
+    answer = gitblobs.oversized(out, blob.size, max_size)
+    if answer is None:
+        return None
+    return Blob(blob.sha, None, blob.size, blob.problem, too_large=True, machine=answer.machine)
 
 
 def _problem(sha: str, size: int | str | None, max_size: int) -> Blob | None:

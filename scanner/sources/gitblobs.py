@@ -117,6 +117,11 @@ def _not_read(item: Item, problem: str | TooLarge, result: ItemResult) -> None:
     unscanned content of its own (`git._not_read`)."""
     assert item.store is not None
     path = item.problem_path or item.origin.path
+    if isinstance(problem, TooLarge) and problem.machine:
+        from scanner.sources import SkipReason
+
+        result.skipped[SkipReason.BINARY] += 1
+        return
     if isinstance(problem, TooLarge):
         from scanner.sources import Skipped, SkipReason, too_large
         from scanner.unscanned import skipped
@@ -135,12 +140,14 @@ def _not_read(item: Item, problem: str | TooLarge, result: ItemResult) -> None:
 
 
 class TooLarge:
-    """A blob over its store's size limit: skipped, never held."""
+    """A blob over its store's size limit: skipped, never held. `machine` says its
+    head names machine code or media (`scanner.machinedata`): a binary skip."""
 
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "machine")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, machine: bool = False) -> None:
         self.limit = limit
+        self.machine = machine
 
 
 def _read(
@@ -292,7 +299,7 @@ class BlobReader:
             return None
         limit = self.store.max_size
         if limit is not None and size > limit and wanted:
-            return TooLarge(limit) if skip(out, size + 1) else None
+            return oversized(out, size, limit)
         if not wanted:
             return b"" if skip(out, size + 1) else None
         data = out.read(size)
@@ -356,6 +363,17 @@ def _write(stdin: IO[bytes], feed: queue.SimpleQueue[bytes | None]) -> None:
             stdin.flush()
     except (OSError, ValueError):
         pass  # git has gone: reading says why
+
+
+def oversized(out: IO[bytes], size: int, limit: int) -> TooLarge | None:
+    """Read past an answer of `size` bytes over `limit`, judging its head on the way
+    (`machinedata`); None when git stopped first."""
+    from scanner.machinedata import HEAD, machine_data  # oversized blobs only
+
+    head = out.read(min(size, HEAD))
+    if len(head) < min(size, HEAD) or not skip(out, size - len(head) + 1):
+        return None
+    return TooLarge(limit, machine_data(head))
 
 
 def skip(out: IO[bytes], count: int) -> bool:
