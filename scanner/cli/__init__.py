@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from scanner import __version__
+from scanner.cli.streams import say as say  # re-exported: commands import it from here
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -66,26 +67,6 @@ class LazyGroup(click.Group):
         rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def say(line: str) -> None:
-    """A line for the user on standard error, which may be closed (then click writes
-    nothing) or full: the line is lost, never the exit code that goes with it."""
-    try:
-        click.echo(line, err=True)
-    except OSError:
-        discard(sys.stderr)
-
-
-def discard(stream: Any) -> None:
-    """Point `stream`'s descriptor at the null device, so that what is still in its
-    buffer, flushed at exit, cannot fail the exit again (Python would exit 120)."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, stream.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 @contextlib.contextmanager
@@ -147,7 +128,7 @@ class KeysweepGroup(LazyGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from scanner.cli.streams import guarded_stdout
 
-        with guarded_stdout():
+        with guarded_stdout(EXIT_USAGE):
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

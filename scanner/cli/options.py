@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from scanner.cli import discard, say
-from scanner.cli.streams import STDOUT, StdoutLost, lost_reason, stdout_closed
+from scanner.cli import say
+from scanner.cli.streams import STDOUT, StdoutLost, discard, lost_reason, stdout_closed
 from scanner.config import Config, load_config
 from scanner.context import CONTEXTS, DEFAULT_FAIL_CONTEXTS, blocks
 from scanner.detectors import DETECTORS, check_detector_names

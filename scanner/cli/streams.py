@@ -18,9 +18,12 @@ failed flush leaves nothing behind to fail again), hence the guard at the stream
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO, cast
+
+import click
 
 from scanner.errors import KeysweepError
 
@@ -97,8 +100,6 @@ class GuardedStdout:
         try:
             yield
         except OSError as exc:
-            from scanner.cli import discard
-
             discard(self.stream)  # else the exit's own flush fails again (exit 120)
             raise StdoutLost(lost_reason(exc)) from None
 
@@ -117,7 +118,7 @@ def require_stdout() -> None:
 
 
 @contextlib.contextmanager
-def guarded_stdout() -> Iterator[None]:
+def guarded_stdout(usage_exit: int) -> Iterator[None]:
     """Run with `GuardedStdout` in `sys.stdout`, put back what was there after.
 
     A write that fails inside a command reaches `error_handler` (exit 2); one
@@ -128,10 +129,28 @@ def guarded_stdout() -> Iterator[None]:
     try:
         yield
     except StdoutLost as exc:
-        from scanner.cli import EXIT_USAGE, say
-
         say(f"keysweep: error: {exc}")
-        sys.exit(EXIT_USAGE)
+        sys.exit(usage_exit)
     finally:
         if sys.stdout is cast(TextIO, guard):
             sys.stdout = original
+
+
+def say(line: str) -> None:
+    """A line for the user on standard error, which may be closed (then click writes
+    nothing) or full: the line is lost, never the exit code that goes with it."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        discard(sys.stderr)
+
+
+def discard(stream: Any) -> None:
+    """Point `stream`'s descriptor at the null device, so that what is still in its
+    buffer, flushed at exit, cannot fail the exit again (Python would exit 120)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
