@@ -6,7 +6,9 @@ skipped unread by design (`text.is_binary`, git's own test), so a 30 MB shared
 library, static archive, image or video failed the default gate of a real project
 only because of its size, where a 20 MB one passed. A file over the limit is
 therefore a binary skip like a smaller one when its first bytes are the magic
-number of a format in `MACHINE_MAGIC` and hold a NUL in the first 8 KiB. Everything
+number of a format in `MACHINE_MAGIC` and its first 8 KiB are binary by the rule a
+smaller file meets (a NUL, and no text `binarytext` would read: `GIF89a\0` before
+plain text is text with a stray NUL, at any size). Everything
 else over the limit stays unscanned content: text, archives (their members may be
 text), SQLite, UTF-16 text, key stores, PE files (a self-extracting zip starts like
 any `.exe`, and its end cannot be seen from its head) and formats not in the table.
@@ -48,4 +50,8 @@ def machine_data(head: bytes) -> bool:
     """Whether `head`, a file's first bytes, names machine code or media."""
     if head.startswith(b"!<arch>\ndebian-binary"):
         return False  # a .deb: an ar archive whose members are tar archives
-    return is_binary(head) and any(head.startswith(magic, at) for at, magic in MACHINE_MAGIC)
+    if not is_binary(head) or not any(head.startswith(magic, at) for at, magic in MACHINE_MAGIC):
+        return False
+    from scanner.binarytext import text_of  # heads that pass the magic test only
+
+    return text_of(head) is None  # binary by the rule a smaller file meets

@@ -34,7 +34,13 @@ table costs a few dozen per value, so only a hostile database meets it."""
 _MIN_CALLS = 1000
 MIN_VALUE = 8
 """Shorter values hold no secret a rule finds alone; the raw reading has them."""
-_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'create virtual%'"
+_TABLES = (
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'"
+    " AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+)
+"""Real tables as SQLite itself types them (3.37+; older: none, the raw reading
+only), not its own (`sqlite_schema`: the raw reading holds its text). A text match on `sql` let `CREATE /**/VIRTUAL TABLE` through to a module's
+code over shadow tables the database's author wrote."""
 _WAL, _LEGACY = b"\x02\x02", b"\x01\x01"
 """Header bytes 18-19 (read and write versions): a WAL database deserialized
 as-is cannot be read; its main file reads as a rollback-journal one."""

@@ -126,6 +126,25 @@ def test_views_virtual_tables_and_generated_columns_are_not_run(tmp_path: Path) 
         connection.execute("DELETE FROM t")
 
 
+def test_a_virtual_table_disguised_in_the_schema_text_is_not_run(tmp_path: Path) -> None:
+    """A database may rewrite its own schema text: `CREATE /**/VIRTUAL TABLE` still
+    parses, and a text match on `sql` let fts4's code run over shadow tables the
+    database's author wrote. SQLite's own typing of its tables decides instead."""
+    path = tmp_path / "vt.db"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE VIRTUAL TABLE v USING fts4(x)")
+        db.execute("INSERT INTO v VALUES ('read through the fts4 module')")
+        db.commit()
+        db.execute("PRAGMA writable_schema=ON")
+        db.execute("UPDATE sqlite_master SET sql = 'CREATE /**/VIRTUAL TABLE v USING fts4(x)'"
+                   " WHERE name = 'v'")  # fmt: skip
+        db.commit()
+    data = path.read_bytes()
+    assert b"read through the fts4 module" not in b"".join(sqlitevalues.values(data) or [])
+    text = text_of(data)
+    assert text is not None and b"read through the fts4 module" in text  # the raw reading
+
+
 def test_the_step_budget_stops_reading_and_the_raw_reading_stays(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -95,3 +95,13 @@ def test_a_worker_reading_blobs_itself_judges_an_oversized_head_the_same(tmp_pat
     assert [i.origin.path for i in read] == ["small.txt"]
     assert result.skipped[SkipReason.BINARY] == 1 and result.skipped[SkipReason.TOO_LARGE] == 1
     assert [u.path for u in result.unscanned] == ["dump.env"]
+
+
+def test_a_media_magic_before_text_is_still_text(tmp_path: Path) -> None:
+    """`GIF89a` and one NUL before plain text: a small file like it is text with a
+    stray NUL (`binarytext`), so a large one is not machine data either."""
+    disguised = b"GIF89a\x00\n" + _text()
+    assert not machine_data(disguised[:8192])
+    (tmp_path / "notes.gif").write_bytes(disguised)
+    code, report = _scan("scan", str(tmp_path))
+    assert (code, _unscanned(report)) == (1, ["notes.gif"])

@@ -90,7 +90,8 @@ class NewHistory:
     def _inventory(self) -> gitlog.Inventory:
         walk = (*self.tips, "--not", *self.scanned) if self.scanned else self.tips
         inventory = gitlog.log_inventory(self.git, walk, (), PathMatcher(self.exclude))
-        inventory.tags.extend(gitlog.tags_on(self.git, inventory.commits))
+        inventory.tags.extend(gitlog.annotated_tags(self.git))  # all: a new tag may name an
+        # old commit, and the positions recorded are peeled commits, not tag objects
         return inventory
 
     def _messages(self, inventory: gitlog.Inventory) -> Iterator[SourceEvent]:

@@ -18,9 +18,14 @@ from scanner.bounds import raise_if_stopped
 from scanner.sources.gitsafe import Process, SafeGit
 from scanner.suppress import PathMatcher
 
-LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI%x00%B"
-"""Each commit's id, author, date and message (`%B`: git prints it up to a NUL,
-re-encoded to UTF-8), read in the same pass as its changes."""
+LOG_FORMAT = "--format=%x01%H%x00%an <%ae>%x00%aI%x00%e%x00%B"
+"""Each commit's id, author, date, `encoding` header and message (`%B`: git prints
+it up to a NUL), read in the same pass as its changes. `--encoding=none` (in
+`LOG_ARGS`) keeps git from re-encoding messages into a repository's
+`i18n.logOutputEncoding` (IBM037 made ASCII text bytes no rule reads); a commit
+whose own header names an encoding other than UTF-8 is re-encoded by `%B` whatever
+is asked (git printed such a message empty), so its message is read from its
+object instead (`Inventory.unread_messages`)."""
 LOG_ARGS = (
     "log",
     "--raw",
@@ -33,6 +38,7 @@ LOG_ARGS = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
+    "--encoding=none",
     LOG_FORMAT,
 )
 RECOVERY_LIMIT = 5000
@@ -299,6 +305,7 @@ def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:
     """A commit's header (its id, then the author, date and message fields): its index."""
     author = next(stream, b"")
     date = next(stream, b"")
+    encoding = next(stream, b"")
     message = next(stream, b"")
     inventory.commits.append(
         Commit(
@@ -308,8 +315,15 @@ def _commit(head: bytes, stream: Iterator[bytes], inventory: Inventory) -> int:
         )
     )
     index = len(inventory.commits) - 1
-    inventory.message(index, message)
+    if encoding.strip().lower() in _UTF8:
+        inventory.message(index, message)
+    else:  # re-encoded by git from what the object holds: read the object's bytes
+        inventory.unread_messages.append(index)
     return index
+
+
+_UTF8 = frozenset({b"", b"utf-8", b"utf8"})
+"""`encoding` headers whose messages git prints as they are stored."""
 
 
 READ_AHEAD_BYTES = 64 << 20
@@ -477,19 +491,30 @@ def ref_objects(git: SafeGit, exclude: PathMatcher) -> Inventory:
     return inventory
 
 
-TAGS = ("for-each-ref", "--format=%(objecttype) %(objectname) %(*objectname)", "refs/tags")
+TAGS = (
+    "for-each-ref",
+    "--format=%(objecttype) %(objectname) %(*objectname) %(*objecttype)",
+    "refs/tags",
+)
+
+
+def annotated_tags(git: SafeGit) -> list[str]:
+    """Every annotated tag object the tag refs name."""
+    _, out, _ = git.run(*TAGS, check=False)
+    lines = out.decode("ascii", "replace").splitlines()
+    return [line.split(" ")[1] for line in lines if line.startswith("tag ")]
 
 
 def tags_on(git: SafeGit, commits: Iterable[Commit]) -> list[str]:
     """The annotated tags that point at one of `commits` (a range's new commits:
-    a tag pushed with them is new too)."""
+    a tag pushed with them is new too), and every tag of a tag: `%(*objectname)`
+    peels one level only, so where a chain ends is known only once it is read."""
     listed = {commit.sha for commit in commits}
     _, out, _ = git.run(*TAGS, check=False)
     found = []
     for line in out.decode("ascii", "replace").splitlines():
-        kind, _, rest = line.partition(" ")
-        sha, _, peeled = rest.partition(" ")
-        if kind == "tag" and peeled in listed:
+        kind, sha, peeled, peeled_kind = [*line.split(" "), "", "", ""][:4]
+        if kind == "tag" and (peeled in listed or peeled_kind == "tag"):
             found.append(sha)
     return found
 

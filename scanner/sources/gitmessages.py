@@ -88,6 +88,7 @@ def _message_item(origin: Origin, blob: Blob, what: str) -> Event:
     text = message_of(blob.data)
     if len(text) > MESSAGE_MAX_BYTES:
         return Unscanned(origin.path, _too_long(what, blob.sha))
+    text = text.replace(b"\x00", b" ")  # a message is text: NULs never make it a binary skip
     return Item(origin, text, None, len(text))
 
 
@@ -121,6 +122,9 @@ def tag_events(tags: Sequence[str], kind: SourceKind, read: Reader) -> Iterator[
         for blob in read(todo, OBJECT_MAX_BYTES):
             yield from _tag(blob, kind, inner)
         todo = [sha for sha in dict.fromkeys(inner) if sha not in seen]
+    for sha in todo:  # a chain deeper than the bound: what is left was not read
+        why = f"a tag of a tag more than {TAG_DEPTH} deep"
+        yield Unscanned(TAG_PLACE.format(sha), f"tag message not scanned: {why} (tag {sha})")
 
 
 def _tag(blob: Blob, kind: SourceKind, inner: list[str]) -> Iterator[Event]:

@@ -1,6 +1,6 @@
-"""A repository scanned from the job queue reads its new commits' messages and the
-annotated tags on them, each place naming the repository; nothing from commits it
-scanned before."""
+"""A repository scanned from the job queue reads its new commits' messages and
+every annotated tag (a new tag may name an old commit), each place naming the
+repository; no message of a commit it scanned before."""
 
 from __future__ import annotations
 
@@ -31,7 +31,17 @@ def test_new_commit_and_tag_messages_are_read_with_the_repository_named(tmp_path
     git(repo, "tag", "-a", "v1", "-m", f"release {token()}")
     messages = _messages(repo, scanned=(old,))
     assert [m.origin.commit for m in messages if "commit message" in m.origin.path] == [new]
-    assert sum("tag message" in m.origin.path for m in messages) == 1
+    assert sum("tag message" in m.origin.path for m in messages) == 1  # v1, the one tag
     assert {m.origin.repository for m in messages} == {URL}
     assert all(b"with" in (m.data or b"") or b"release" in (m.data or b"") for m in messages)
     assert len(_messages(repo)) == 3  # the first scan reads every commit's message
+
+
+def test_a_new_tag_on_a_commit_scanned_before_is_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    scanned = commit(repo, {"README": "hello\n"}, "first")
+    git(repo, "tag", "-a", "v0", scanned, "-m", f"late release note {token()}")
+    (message,) = _messages(repo, scanned=(scanned,))  # no new commit, a new tag object
+    assert message.origin.path.startswith("<tag message ") and message.origin.repository == URL

@@ -1,0 +1,95 @@
+"""Messages a hostile or unusual repository shapes so that a plain reading misses
+them: a re-encoding setting in the repository's config or in the commit, tags of
+tags (in a range, and past the depth read), NULs in a tag's message. Each is found,
+or reported as unscanned content: never a clean exit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from support import commit, git, keysweep_with_token_rule, token
+
+
+def _repo(folder: Path) -> Path:
+    repo = folder / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    commit(repo, {"README": "hello\n"}, "base")
+    git(repo, "branch", "base")
+    return repo
+
+
+def _scan(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    code, output = keysweep_with_token_rule(repo, tmp_path, "git", ".", *args, "--format", "json")
+    return code, json.loads(output[: output.rindex("}") + 1]), output
+
+
+def _rules(report: dict[str, Any]) -> list[str]:
+    return sorted(f["rule"] for f in report["findings"])
+
+
+def test_a_log_output_encoding_in_the_repository_config_hides_no_message(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    secret = token()
+    commit(repo, {"README": "more\n"}, f"deploy with TOKEN={secret}")
+    git(repo, "config", "i18n.logOutputEncoding", "IBM037")  # git log would print EBCDIC
+    code, report, output = _scan(repo, tmp_path)
+    assert code == 1 and len(report["findings"]) == 1
+    assert report["findings"][0]["path"].startswith("<commit message ")
+    assert secret not in output
+
+
+def test_a_commit_that_names_another_encoding_keeps_its_bytes(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "README").write_text("more\n")
+    git(repo, "add", "README")
+    secret = token()
+    git(repo, "-c", "i18n.commitEncoding=IBM037", "commit", "-q", "-m", f"TOKEN={secret}")
+    assert "encoding IBM037" in git(repo, "cat-file", "commit", "HEAD")  # the bytes stay ASCII
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 1 and [f["path"][:16] for f in report["findings"]] == ["<commit message "]
+
+
+def test_a_tag_of_a_tag_on_a_new_commit_is_read_in_a_range(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    commit(repo, {"README": "more\n"}, "new work")
+    git(repo, "tag", "-a", "inner", "-m", "inner tag")
+    git(repo, "tag", "-a", "outer", "inner", "-m", f"outer tag {token()}")
+    git(repo, "tag", "-d", "inner")  # only the outer tag is a ref: for-each-ref peels one level
+    code, report, _ = _scan(repo, tmp_path, "--since", "base")
+    assert code == 1 and [f["path"][:13] for f in report["findings"]] == ["<tag message "]
+
+
+def test_a_tag_chain_deeper_than_the_bound_is_unscanned_content(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    git(repo, "tag", "-a", "t0", "-m", f"innermost {token()}")
+    for n in range(1, 10):
+        git(repo, "tag", "-a", f"t{n}", f"t{n - 1}", "-m", f"wrapper {n}")
+    for n in range(9):
+        git(repo, "tag", "-d", f"t{n}")
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 1 and _rules(report) == ["unscanned-content"]
+    assert "more than 8 deep" in report["findings"][0]["message"]
+
+
+def test_nuls_in_a_tag_message_do_not_make_it_a_binary_skip(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    head = git(repo, "rev-parse", "HEAD")
+    body = (
+        f"object {head}\ntype commit\ntag v1\ntagger a <a@b> 1700000000 +0000\n\n".encode()
+        + b"\x00" * 40
+        + f" TOKEN={token()}\n".encode()
+    )
+    made = subprocess.run(
+        ["git", "hash-object", "-t", "tag", "-w", "--literally", "--stdin"],
+        cwd=repo,
+        input=body,
+        capture_output=True,
+        check=True,
+    )
+    git(repo, "update-ref", "refs/tags/v1", made.stdout.decode().strip())
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 1 and [f["path"][:13] for f in report["findings"]] == ["<tag message "]
