@@ -10,16 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from sources.test_gitmessages import _repo
 from support import commit, git, keysweep_with_token_rule, token
-
-
-def _repo(folder: Path) -> Path:
-    repo = folder / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    commit(repo, {"README": "hello\n"}, "base")
-    git(repo, "branch", "base")
-    return repo
 
 
 def _scan(repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
