@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from scanner.model import Item, Origin, ScanWarning, SourceKind
 from scanner.sources import Skipped, SkipReason, SourceEvent, gitlog
-from scanner.sources.git import Blob, blob_origin, read_blobs, reading_order
+from scanner.sources.git import blob_origin, read_blobs, reading_order
 from scanner.sources.gitsafe import SAFE_ENV, SafeGit
 from scanner.suppress import PathMatcher
 
@@ -99,9 +100,7 @@ class NewHistory:
         each place naming the repository."""
         from scanner.sources import gitmessages
 
-        def read(ids: Sequence[str], max_size: int) -> Iterator[Blob]:
-            return read_blobs(self.git, ids, max_size) if ids else iter(())
-
+        read = partial(read_blobs, self.git)  # asks git nothing for no ids
         for event in gitmessages.events(inventory, SourceKind.GIT, read):
             yield (
                 replace(event, origin=self._named(event.origin))

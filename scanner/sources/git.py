@@ -15,6 +15,7 @@ import contextlib
 import os
 from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -154,7 +155,7 @@ class GitSource:
 
         self._messages = gitmessages.planned(inventory)
         yield from self._items(inventory, at_head)
-        yield from gitmessages.events(inventory, SourceKind.GIT, self._read_objects)
+        yield from gitmessages.events(inventory, SourceKind.GIT, partial(read_blobs, self._git))
 
     def modules_dir(self) -> Path | None:
         """Where the repository keeps its submodules' stores, if it has any."""
@@ -270,11 +271,6 @@ class GitSource:
         absent = self._absent(rest)
         yield from (_lacked(sha) for sha in rest if sha in absent)
         yield from read_blobs(self._git, [s for s in rest if s not in absent], self.max_file_size)
-
-    def _read_objects(self, ids: Sequence[str], max_size: int) -> Iterator[Blob]:
-        """Commit and tag objects, for their messages (`gitmessages`)."""
-        if ids:
-            yield from read_blobs(self._git, ids, max_size)
 
     def _not_in_clone(self, ids: Sequence[str]) -> set[str]:
         """The blobs a partial clone was made without. git, which may not fetch them,

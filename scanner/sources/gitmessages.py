@@ -10,7 +10,10 @@ past that bound are read from their objects after the log, through one
 `gitlog.MESSAGE_MAX_BYTES` is unscanned content, never held (the log's field
 is cut there: `gitlog.tokens`). Tag messages are read the same way, from the
 tag objects the refs point at (and, with `--all-objects`, the dangling ones),
-a tag of a tag included.
+tags of tags included up to `TAG_DEPTH` (what a deeper chain holds is unscanned
+content). A message is scanned as its object stores it (`gitlog.LOG_FORMAT` says
+how re-encoding is kept out), and NULs in one read from its object are spaces: a
+message is text, never a binary skip.
 
 A message's place is a pseudo path that no file can have and that names the
 object (`<commit message ID>`, `<tag message ID>`), so each place has its own
