@@ -22,18 +22,21 @@ as before, so a file that does not parse still says so. A run is only checked
 `ast`) unless it holds a hit; a run that `symtable` refuses is asked of `ast`,
 since `symtable` also refuses some code that parses (`nonlocal` at module level).
 
-The lazy reading (`Reading`). The check of a run without a hit only serves to
-say that a file that is not Python 3 cannot be read. So the detector first
-reads a file with those runs taken unchecked (deferred) unless their verdict is
-known, and checks them (`Reading.settled`, the strict reading's own verdict,
-kept like any other) only when the file yields a match, or when libcst cannot
-read a window; if one fails, the file is read again the strict way (joining,
-whole-part parse), so matches and warnings are exactly what that gives. When
-every deferred run parses, the lazy reading made the very calls the strict one
-makes, so its matches are the strict ones. A file without a match is left
-unchecked, which costs only the warning of a file that is not Python 3 and in
-which nothing is found, provided a deferred run that does not parse cannot hide
-a match of a run read around a hit (B) after it. It cannot, except through the
+The lazy reading (`Reading`). A run without a hit holds nothing to report, so
+the detector reads a file with those runs taken unchecked (deferred) unless
+their verdict is known, and checks them (`Reading.settled`, the strict
+reading's own verdict, kept like any other) only when one of them could change
+what is read around a hit, or when libcst cannot read a window; if one fails,
+the file is read again the strict way (joining, whole-part parse), so matches
+and warnings are exactly what that gives. When every deferred run parses, the
+lazy reading made the very calls the strict one makes, so its matches are the
+strict ones. When one does not (a file that is not Python 3 all through: a
+Python 2 function, a syntax error elsewhere), what is read around the hits is
+what the file holds there, so its matches are those the strict reading finds
+once the lines that are not Python 3 are mended; the strict reading itself
+could only warn. Legacy code keeps its credentials, and the gate fails on them.
+This holds provided a deferred run that does not parse cannot change what a
+run read around a hit (B) after it reads. It cannot, except through the
 two cases that `Reading.could_hide` catches (then the deferred runs are settled,
 and a failure means the strict reading, warning and all):
 
@@ -50,8 +53,8 @@ and a failure means the strict reading, warning and all):
   them. Inside brackets opened by a deferred run B cannot start: B alone holds
   the `def` or `class` of its first definition and no bracket it does not
   close itself, so in the file that keyword would sit inside the bracket, a
-  syntax error of the file (prefix or whole), which the strict reading answers
-  with a warning and no match. Nor can B start in a block left open (a header
+  syntax error of the file (prefix or whole) that B's reading does not
+  depend on: B reads the code it holds. Nor can B start in a block left open (a header
   without a body before a line at B's indentation does not parse either).
 - What is left: decorators left pending by the deferred run just before B (a
   comment or a decorator over several lines before a definition is cut off
@@ -61,7 +64,8 @@ and a failure means the strict reading, warning and all):
 
 A run is remembered as parsing (`_PARSES`), and the windows of a long run read
 piece by piece are kept (`_READ`), only once checked: a deferred run has no
-verdict, and what was read around deferred pieces waits for them (`Reading.later`).
+verdict, and what was read around deferred pieces waits for them (`Reading.later`,
+run by `settled`; a reading that is never settled keeps none of it).
 """
 
 from __future__ import annotations

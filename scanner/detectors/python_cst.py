@@ -14,13 +14,17 @@ sure to give what libcst would (`python_fastread`: plain and implicitly joined
 literals in the common bindings), else by libcst (`python_visitor`), which is
 imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
-A file that is not Python 3 (Python 2, syntax errors) yields one warning (a
-ScanWarning) and no match when the detector would otherwise report something
-from it; one in which it finds nothing stays silent: the runs of statements
-without a hit are checked only once the statements around the hits yield a
-match (`python_chunks`, the lazy reading). A file with a hit whose bytes cannot
-be decoded (an unknown coding cookie, bytes that are not its encoding, a NUL)
-always says so. The rule engine still scans every one of them.
+What is read is the statements around the hits: a file that is not Python 3
+everywhere (a Python 2 function, a syntax error elsewhere) still yields the
+matches of statements around its hits that parse, and the runs of statements
+without a hit are never checked unless one could change what is read around a
+hit (`python_chunks`, the lazy reading). A hit whose statement does not
+parse, or a part that does not parse where it could change what is read around
+a hit (a string it may leave open), yields one warning (a ScanWarning) and no
+match from the file. A file with a
+hit whose bytes cannot be decoded (an unknown coding cookie, bytes that are
+not its encoding, a NUL) always says so. The rule engine still scans every one
+of them.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte
@@ -161,10 +165,10 @@ class PythonDetector:
     def detect_source(self, data: bytes) -> list[Match]:
         """Matches in Python source bytes.
 
-        Raises SyntaxError (or ValueError, UnicodeError) when the file is not
-        Python 3 and the statements read around the hits hold a match (or
-        libcst cannot read one of them); a file in which nothing is found is
-        not checked further (`python_chunks`: the lazy reading).
+        Raises SyntaxError (or ValueError, UnicodeError) when a statement
+        around a hit does not parse (or libcst cannot read one of them); the
+        rest of the file is checked only where it could change what those
+        statements read (`python_chunks`: the lazy reading).
         """
         kept, self._hits = self._hits, None
         hits = kept[1] if kept is not None and kept[0] is data else hit_lines(data)
@@ -184,7 +188,7 @@ class PythonDetector:
             if reading.settled():  # every run taken unchecked parses: the strict answer
                 raise
             matches = None
-        if matches is None or ((matches or reading.could_hide()) and not reading.settled()):
+        if matches is None or (reading.could_hide() and not reading.settled()):
             return _matches_in(windows_worth_reading(index.text, hits), data, index)
         return matches
 

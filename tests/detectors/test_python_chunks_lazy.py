@@ -1,11 +1,13 @@
 """The lazy reading (`python_chunks.Reading`): runs without a hit are checked
-only when the file yields a match, or when a deferred run could change what a
-run with a hit reads.
+only when a deferred run could change what a run with a hit reads, or when
+libcst cannot read a window.
 
 Every case is compared with the strict reading (the runs turned off: one parse
-of the whole file or its prefix, as the detector always did), with nothing kept
-from earlier files. The one difference allowed: a file that is not Python 3 and
-in which the detector finds nothing gets no warning.
+of the whole file or its prefix), with nothing kept from earlier files. A file
+that is Python 3 gets exactly what the strict reading gives. One that is not,
+where the strict reading can only warn, gets the matches of the statements read
+around its hits when those parse (what the strict reading gives once the lines
+that are not Python 3 are blanked), and a warning when they do not.
 """
 
 from __future__ import annotations
@@ -78,9 +80,21 @@ def _warned(found: list[Result]) -> bool:
     return len(found) == 1 and isinstance(found[0], str) and "cannot parse" in found[0]
 
 
-def test_python2_with_a_match_elsewhere_still_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The deferred run that does not parse is checked once a match is found,
-    and the file is read the strict way: one warning, no match."""
+def _blanked(source: str, lines: str, keep: str = "") -> str:
+    """`source` with each of the physical `lines` (a block of whole lines it
+    holds) turned into `keep` at the line's indentation, padded with spaces to
+    the same length: every offset stays where it was."""
+    blank = "".join(
+        (line[: len(line) - len(line.lstrip())] + keep).ljust(len(line) - 1) + "\n"
+        for line in lines.splitlines(keepends=True)
+    )
+    return source.replace(lines, blank)
+
+
+def test_python2_elsewhere_does_not_hide_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function that is not Python 3 in a file whose hit sits in another one:
+    the statements around the hit are read, the rest is never checked, and the
+    match is the one the strict reading finds once that function is Python 3."""
     source = (
         _helpers(40).replace("    return x * 7\n", LEGACY)
         + f"def connect():\n    password = {_value()!r}\n\n\n"
@@ -88,10 +102,13 @@ def test_python2_with_a_match_elsewhere_still_warns(monkeypatch: pytest.MonkeyPa
     )
     reading = _lazy(source)
     assert any('print "legacy"' in run.text for run in reading.deferred)
-    assert not set(_digests(reading)) & set(python_chunks._PARSES)  # no verdict unchecked
+    assert not reading.could_hide()
+    calls = _symtable_calls(monkeypatch)
     found = _results(source)
-    assert _warned(found)
-    assert found == _strict(source, monkeypatch)
+    assert calls == []  # not a deferred run was checked
+    assert [r[0] for r in found] == [PW]
+    assert _warned(_strict(source, monkeypatch))
+    assert found == _strict(_blanked(source, LEGACY, "pass"), monkeypatch)
 
 
 def test_python2_whose_hits_find_nothing_stays_silent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,8 +176,8 @@ def test_code_read_alone_that_is_text_in_the_file_is_not_found(
 @pytest.mark.parametrize("value", ["match", "no-match"])
 def test_a_run_cut_inside_a_bracket(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A definition at column 0 inside an open bracket is a syntax error of the
-    file: the strict reading warns. With a match the lazy one checks and warns
-    too; without one it stays silent."""
+    file: the strict reading warns. The lazy one reads the definition around the
+    hit, as the strict reading does once the open bracket is blanked."""
     body = f"    password = {_value()!r}\n" if value == "match" else "    " + NO_MATCH
     source = (
         _helpers(20)
@@ -168,9 +185,10 @@ def test_a_run_cut_inside_a_bracket(value: str, monkeypatch: pytest.MonkeyPatch)
         + f"def connect():\n{body}\n\n"
         + _helpers(80, "later")
     )
-    strict = _strict(source, monkeypatch)
-    assert _warned(strict)
-    assert _results(source) == (strict if value == "match" else [])
+    assert _warned(_strict(source, monkeypatch))
+    repaired = _strict(_blanked(source, "SETTINGS = dict(\n    debug=True,\n"), monkeypatch)
+    assert _results(source) == repaired
+    assert [r[0] for r in repaired] == ([PW] if value == "match" else [])
 
 
 def test_decorators_cut_off_before_a_hit_in_a_header_are_checked(
@@ -200,15 +218,17 @@ def test_decorators_cut_off_before_a_hit_in_a_header_are_checked(
 
 
 def test_versions_where_a_deferred_run_is_needed_later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A history: a class deferred in one version (its hit finds nothing) is
-    checked in the next (a match elsewhere), turns Python 2, and so on. Each
-    version gets what a fresh strict read gives, but for the warning of a
-    Python 2 version in which nothing is found; in both orders."""
+    """A history: a class deferred in one version (its hit finds nothing) holds
+    the hit of the next, turns Python 2, and so on. Each version that is Python 3
+    gets what a fresh strict read gives; one that is not gets what a fresh strict
+    read gives once its broken line is blanked, and nothing where nothing is
+    found; in both orders, and with nothing kept."""
     real = f"def connect():\n    password = {_value()!r}\n\n\n"
     nothing = "def connect():\n    " + NO_MATCH + "\n\n"
     legacy = "    " + LEGACY
     quiet = "        " + NO_MATCH
     in_class = f"        password = {_value()!r}\n"
+    broken = "        self.assertEqual(f(3), 4))\n"
     versions = [
         _helpers(10) + _long_class() + "\n\n" + nothing + _helpers(30, "later"),
         _helpers(10) + _long_class() + "\n\n" + real + _helpers(30, "later"),
@@ -222,21 +242,31 @@ def test_versions_where_a_deferred_run_is_needed_later(monkeypatch: pytest.Monke
     assert strict[0] == strict[4] == [] and _warned(strict[3])
     assert _warned(strict[2]) and _warned(strict[6])
     assert [r[0] for r in strict[1]] == [PW] and [r[0] for r in strict[5]] == [PW]
-    expected = [*strict[:3], [], *strict[4:]]  # Python 2, nothing found: silent
+    expected = [
+        *strict[:2],
+        _strict(_blanked(versions[2], legacy, "pass"), monkeypatch),
+        [],  # Python 2, nothing found: silent
+        *strict[4:6],
+        _strict(_blanked(versions[6], broken, "pass"), monkeypatch),
+    ]
+    assert [r[0] for r in expected[2]] == [PW] == [r[0] for r in expected[6]]
     assert [_results(v) for v in versions] == expected
     assert [_results(v) for v in reversed(versions)] == expected[::-1]
     _forget()
     assert [_results(v) for v in versions] == expected
 
 
-def test_a_long_run_read_around_deferred_pieces_is_kept_only_once_they_are_checked() -> None:
+def test_a_long_run_read_around_deferred_pieces_is_never_kept_unchecked() -> None:
+    """The windows of a long run read piece by piece around deferred pieces are
+    kept (`_READ`) only once every piece is checked, which a match no longer
+    asks for: the next version reads the run again rather than trust them."""
     quiet = "        " + NO_MATCH
     nothing = _helpers(5) + _long_class(quiet) + "\n\n" + _helpers(30, "later")
     assert _results(nothing) == []
     assert not python_chunks._READ  # its pieces were not checked
     real = nothing + f"def connect():\n    password = {_value()!r}\n"
     assert [r[0] for r in _results(real)] == [PW]
-    assert python_chunks._READ  # checked with the match: kept
+    assert not python_chunks._READ
     assert all(python_chunks._PARSES.values())
 
 
@@ -334,6 +364,9 @@ BREAKS = [
     "SETTINGS = (\n",
     "text = 'open\\\n",
     "\\\n",
+    "exec 'import os'\n",
+    "print >>sys.stderr, 'legacy'\n",
+    "    raise ValueError, 'legacy'\n",
 ]
 
 
@@ -342,9 +375,10 @@ def test_real_modules_broken_at_random_read_as_one_parse_does(
 ) -> None:
     """Large standard-library test modules with open strings, brackets, Python 2
     lines, continued lines and cut-off decorators put at random line starts,
-    and credentials and lines that find nothing put at random places: the lazy
-    reading gives what one parse of the whole file gives, but for the warning
-    of a file in which nothing is found."""
+    and credentials and lines that find nothing put at random places. Where the
+    file parses, the lazy reading gives what one parse of the whole file gives.
+    Where it does not, it gives that parse's warning, nothing (nothing found),
+    or the matches one parse gives once the inserted breaks are blanked."""
     import sysconfig
     from pathlib import Path
 
@@ -352,22 +386,31 @@ def test_real_modules_broken_at_random_read_as_one_parse_does(
     paths = sorted(root.glob("test_*.py"), key=lambda p: p.stat().st_size, reverse=True)[:20]
     texts = [path.read_text("utf-8", "replace").splitlines(keepends=True) for path in paths]
     chosen = random.Random(20261207)
-    matched = warned = 0
-    for _ in range(80):
-        lines = list(chosen.choice(texts))
+    answers: dict[str, int] = {"same": 0, "warned": 0, "read around": 0, "matched": 0}
+    for _ in range(120):
+        lines = [(line, False) for line in chosen.choice(texts)]
         for _ in range(chosen.randint(0, 2)):
-            lines.insert(chosen.randrange(len(lines)), chosen.choice(BREAKS))
+            lines.insert(chosen.randrange(len(lines)), (chosen.choice(BREAKS), True))
         for _ in range(chosen.randint(1, 3)):
             hit = chosen.choice([f"password = {_value()!r}\n", NO_MATCH])
             at = chosen.randrange(len(lines))
-            lines.insert(at, lines[at][: len(lines[at]) - len(lines[at].lstrip())] + hit)
-        source = "".join(lines)
+            line = lines[at][0]
+            lines.insert(at, (line[: len(line) - len(line.lstrip())] + hit, False))
+        source = "".join(line for line, _ in lines)
         _forget()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes in the modules' strings
             lazy = _results(source)
             strict = _strict(source, monkeypatch)
-        assert lazy == strict or (lazy == [] and _warned(strict))
-        matched += any(isinstance(r, tuple) for r in strict)
-        warned += _warned(strict) and lazy == strict
-    assert matched >= 10 and warned >= 10  # both kinds of answer were put to the test
+            repaired = "".join(_blanked(line, line) if broke else line for line, broke in lines)
+            unbroken = _strict(repaired, monkeypatch)
+        answers["matched"] += any(isinstance(r, tuple) for r in strict)
+        if lazy == strict:
+            answers["warned" if _warned(strict) else "same"] += 1
+            continue
+        assert _warned(strict)
+        assert lazy == [] or lazy == unbroken
+        answers["read around"] += lazy != []
+    assert answers["matched"] >= 10 and answers["warned"] >= 5 and answers["read around"] >= 5, (
+        answers  # each kind of answer was put to the test
+    )

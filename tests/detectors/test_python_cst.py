@@ -6,6 +6,8 @@ Columns are 1-based and point at the first character of the string literal
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -485,6 +487,29 @@ def test_cli_python_detector_runs_by_default_and_warns_on_python2(tmp_path: Path
     )
     only_rules = _scan_json(tmp_path, "--detector", "rules")
     assert not any(f["rule"].startswith("python.") for f in only_rules["findings"])
+
+
+def test_cli_python2_module_fails_the_gate_on_a_password_in_a_python3_function(
+    tmp_path: Path,
+) -> None:
+    """Legacy code keeps its credentials: a module with Python 2 statements in
+    one function and a password in another. The statements around the hit are
+    Python 3, so the gate fails on it (it used to pass, with a warning)."""
+    (tmp_path / "legacy.py").write_text(
+        "import sys\n\n\ndef main():\n    print 'starting'\n\n\n"
+        'def connect():\n    password = "Wd3@kXn8$Tq5"\n    return password\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "scan", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    [finding] = report["findings"]
+    assert (finding["path"], finding["rule"], finding["line"]) == ("legacy.py", PW, 9)
+    assert "Wd3@kXn8$Tq5" not in done.stdout + done.stderr
+    assert report["errors"] == []
 
 
 def test_cli_inline_allow_suppresses_a_python_finding(tmp_path: Path) -> None:
