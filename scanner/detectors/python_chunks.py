@@ -30,8 +30,8 @@ what is read around a hit, or when libcst cannot read a window; if one fails,
 the file is read again the strict way (joining, whole-part parse), so matches
 and warnings are exactly what that gives. When every deferred run parses, the
 lazy reading made the very calls the strict one makes, so its matches are the
-strict ones. When one does not (a file that is not Python 3 all through: a
-Python 2 function, a syntax error elsewhere), what is read around the hits is
+strict ones. When one does not (a run without a hit that is not Python 3: a
+Python 2 function, a syntax error in another definition), what is read around the hits is
 what the file holds there, so its matches are those the strict reading finds
 once the lines that are not Python 3 are mended; the strict reading itself
 could only warn. Legacy code keeps its credentials, and the gate fails on them.
@@ -50,7 +50,8 @@ and a failure means the strict reading, warning and all):
   alone, or the reverse), so `closes` looks at every deferred run before B
   with a possessive regular expression that follows strings, comments and
   continued lines, and B's reading is trusted only if each surely ends outside
-  them. Inside brackets opened by a deferred run B cannot start: B alone holds
+  them. An f-string counts as surely ended only where it ends as a plain
+  string would under every grammar, before and after PEP 701 (`_fields_plain`). Inside brackets opened by a deferred run B cannot start: B alone holds
   the `def` or `class` of its first definition and no bracket it does not
   close itself, so in the file that keyword would sit inside the bracket, a
   syntax error of the file (prefix or whole) that B's reading does not
@@ -74,7 +75,6 @@ import ast
 import contextlib
 import hashlib
 import re
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -520,10 +520,84 @@ them: every string it opens is closed, and its last line is not continued.
 Possessive, so `re` never backtracks; a triple quote that is not closed is not
 read as an empty string and an opening quote."""
 _F_STRING = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])['\"]")
-OWN_F_STRINGS = sys.version_info < (3, 12)
-"""Before 3.12 an f-string ends where a plain string would (PEP 701 lets later
-versions nest quotes inside its braces, which `_CLOSED` does not follow, and
-3.14's t-strings do the same): there a run holding one is never called closed."""
+"""An f-string's (or a t-string's) prefix and quote: a quick look for one."""
+_LEXEMES = re.compile(
+    r"""(?P<code>[^'"\\\#]++)"""
+    r"""|\#[^\n]*+"""
+    r"""|\\[\s\S]"""
+    r"""|(?P<string>'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"""
+    r'''|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'''
+    r"""|'(?!'')(?:[^'\\\n]++|\\[\s\S])*+'"""  # never the start of a triple quote
+    r"""|"(?!"")(?:[^"\\\n]++|\\[\s\S])*+")"""
+)
+"""Code, comments, escapes and string literals as `_CLOSED` reads them."""
+_PLAIN_STRING = re.compile(_LEXEMES.pattern.split("|(?P<string>", 1)[1][:-1])
+"""A string literal from its quote to where a plain string would end."""
+_PREFIXED = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])\Z")
+_FIELD_MARK = re.compile(r"""\{\{|\}\}|[{}()\[\]'"#\\]""")
+
+
+def _f_strings_read_as_plain(text: str) -> bool:
+    """Whether every f-string (or t-string) in `text`, a run `_CLOSED` reads
+    whole, ends where a plain string would in every Python 3 (`_fields_plain`)."""
+    if not _F_STRING.search(text):
+        return True
+    before = ""
+    for lexeme in _LEXEMES.finditer(text):
+        string = lexeme.group("string")
+        if string is not None and _PREFIXED.search(before) and not _fields_plain(string):
+            return False
+        before = lexeme.group("code") or ""
+    return True
+
+
+def _fields_plain(literal: str) -> bool:
+    """Whether the f-string `literal` (quotes included) ends where a plain string
+    would in every Python 3. Before 3.12 an f-string ends where a plain string
+    does; from 3.12 (PEP 701, and 3.14's t-strings) a replacement field is read
+    as code, and may hold strings in the f-string's own quotes, so it may end
+    later, and 3.12 code read by an older interpreter (or the reverse) would be
+    cut differently. So each field's braces and brackets must balance outside
+    the strings in it, and it may hold strings only in the other quotes, and no
+    comment or backslash."""
+    width = 3 if literal.startswith(("'''", '"""')) else 1
+    own, end = literal[0], len(literal) - width
+    opened: list[int] = []  # brackets open in each field (or brace) still open
+    at = width
+    while (mark := _FIELD_MARK.search(literal, at, end)) is not None:
+        sign, at = mark.group(), mark.end()
+        if not opened and sign in ("{{", "}}"):
+            continue  # an escaped brace
+        if len(sign) == 2:
+            sign, at = sign[0], mark.start() + 1  # inside a field each brace counts alone
+        if not _in_field(sign, opened):
+            return False
+        if sign in "'\"" and opened:
+            nested = _PLAIN_STRING.match(literal, mark.start(), end) if sign != own else None
+            if nested is None or "\\" in nested.group():
+                return False  # its own quote, or a backslash, inside a field
+            at = nested.end()
+    return not opened
+
+
+def _in_field(sign: str, opened: list[int]) -> bool:
+    """Follow one mark of an f-string's text: False where a field could read
+    otherwise than a plain string's text (a comment or backslash in a field, a
+    bracket closed that was not open, a brace closing a field with a bracket open)."""
+    if sign == "{":
+        opened.append(0)
+    elif sign == "}":
+        if not opened or opened.pop():
+            return False
+    elif opened:
+        if sign in "([":
+            opened[-1] += 1
+        elif sign in ")]":
+            opened[-1] -= 1
+            return opened[-1] >= 0
+        elif sign in "#\\":
+            return False
+    return True
 
 
 def closes(run: Run) -> bool:
@@ -534,7 +608,7 @@ def closes(run: Run) -> bool:
     known = _CLOSES.get(run.digest)
     if known is None:
         own = run.text[: len(run.text) - run.tail]
-        known = (OWN_F_STRINGS or not _F_STRING.search(own)) and bool(_CLOSED.fullmatch(own))
+        known = bool(_CLOSED.fullmatch(own)) and _f_strings_read_as_plain(own)
         _CLOSES[run.digest] = known
         if len(_CLOSES) > PARSES_LIMIT:
             _CLOSES.popitem(last=False)

@@ -14,14 +14,15 @@ sure to give what libcst would (`python_fastread`: plain and implicitly joined
 literals in the common bindings), else by libcst (`python_visitor`), which is
 imported only then. Notebooks (`.ipynb`) are handled in `python_notebook`.
 
-What is read is the statements around the hits: a file that is not Python 3
-everywhere (a Python 2 function, a syntax error elsewhere) still yields the
-matches of statements around its hits that parse, and the runs of statements
-without a hit are never checked unless one could change what is read around a
-hit (`python_chunks`, the lazy reading). A hit whose statement does not
-parse, or a part that does not parse where it could change what is read around
-a hit (a string it may leave open), yields one warning (a ScanWarning) and no
-match from the file. A file with a
+What must parse is the run of statements holding each hit (a top-level
+definition with the module-level statements after it, or a method of a long
+class: `python_chunks`): a file that is not Python 3 elsewhere (a Python 2
+function, a syntax error in another definition) still yields the matches read
+there, and the runs without a hit are not checked unless one could change what
+a run with a hit reads (a string or continued line it may leave open,
+decorators cut off before a hit on a definition's first line: then every one
+must parse; the lazy reading). Otherwise the file yields one warning (a
+ScanWarning) and no match. A file with a
 hit whose bytes cannot be decoded (an unknown coding cookie, bytes that are
 not its encoding, a NUL) always says so. The rule engine still scans every one
 of them.
@@ -165,10 +166,10 @@ class PythonDetector:
     def detect_source(self, data: bytes) -> list[Match]:
         """Matches in Python source bytes.
 
-        Raises SyntaxError (or ValueError, UnicodeError) when a statement
-        around a hit does not parse (or libcst cannot read one of them); the
-        rest of the file is checked only where it could change what those
-        statements read (`python_chunks`: the lazy reading).
+        Raises SyntaxError (or ValueError, UnicodeError) when a run of
+        statements holding a hit does not parse (or libcst cannot read a
+        window in it); the rest of the file is checked only where it could
+        change what those runs read (`python_chunks`: the lazy reading).
         """
         kept, self._hits = self._hits, None
         hits = kept[1] if kept is not None and kept[0] is data else hit_lines(data)
