@@ -34,6 +34,7 @@ holds older stashes and amended or reset-away commits."""
 
 
 READER_CONFIG = gitblobs.READER_CONFIG
+READ_BUFFER = gitblobs.READ_BUFFER
 NOT_IN_CLONE = "missing object: the clone was made without it"
 """The warning for a blob a partial clone lacks (`GitSource._not_in_clone`)."""
 
@@ -478,7 +479,7 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blo
     on a corrupt object is restarted after it."""
     start = 0
     while start < len(ids):
-        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True)
+        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True, buffer=READ_BUFFER)
         _widen_pipe(process.stdout)
         feeder = Background(_feed, process.stdin, ids[start:])
         done = start

@@ -304,11 +304,14 @@ class SafeGit:
         environment. Two calls that start the same are the same git call."""
         return tuple(self.argv(*args)), self._cwd, frozenset(self._env.items())
 
-    def spawn(self, *args: str, stdin: bool = False) -> Process:
-        """Start a streaming process; stderr is drained in the background."""
+    def spawn(self, *args: str, stdin: bool = False, buffer: int = -1) -> Process:
+        """Start a streaming process; stderr is drained in the background. Its
+        standard output is read through a buffer of `buffer` bytes (-1: Python's
+        default, 8 KiB)."""
         try:
             popen = subprocess.Popen(
                 self.argv(*args),
+                bufsize=buffer,
                 cwd=self._cwd,
                 env=self._env,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
