@@ -534,7 +534,7 @@ _LEXEMES = re.compile(
 _PLAIN_STRING = re.compile(_LEXEMES.pattern.split("|(?P<string>", 1)[1][:-1])
 """A string literal from its quote to where a plain string would end."""
 _PREFIXED = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])\Z")
-_FIELD_MARK = re.compile(r"""\{\{|\}\}|[{}()\[\]'"#\\]""")
+_FIELD_MARK = re.compile(r"""\{\{|\}\}|[{}()\[\]:'"#\\]""")
 
 
 def _f_strings_read_as_plain(text: str) -> bool:
@@ -558,46 +558,73 @@ def _fields_plain(literal: str) -> bool:
     as code, and may hold strings in the f-string's own quotes, so it may end
     later, and 3.12 code read by an older interpreter (or the reverse) would be
     cut differently. So each field's braces and brackets must balance outside
-    the strings in it, and it may hold strings only in the other quotes, and no
-    comment or backslash."""
+    the strings in it, and it may hold only plain strings in the other quotes
+    (no f-string: its own fields would need the same reading), no comment and
+    no backslash; its format spec (after a `:` outside brackets, read as text
+    from 3.12) may hold no quote or backslash."""
     width = 3 if literal.startswith(("'''", '"""')) else 1
     own, end = literal[0], len(literal) - width
-    opened: list[int] = []  # brackets open in each field (or brace) still open
+    fields: list[_Field] = []  # the fields (and braces within them) still open
     at = width
     while (mark := _FIELD_MARK.search(literal, at, end)) is not None:
         sign, at = mark.group(), mark.end()
-        if not opened and sign in ("{{", "}}"):
+        if not fields and sign in ("{{", "}}"):
             continue  # an escaped brace
         if len(sign) == 2:
             sign, at = sign[0], mark.start() + 1  # inside a field each brace counts alone
-        if not _in_field(sign, opened):
+        if not _in_field(sign, fields):
             return False
-        if sign in "'\"" and opened:
-            nested = _PLAIN_STRING.match(literal, mark.start(), end) if sign != own else None
-            if nested is None or "\\" in nested.group():
-                return False  # its own quote, or a backslash, inside a field
-            at = nested.end()
-    return not opened
+        if sign in "'\"" and fields:
+            nested = _nested_plain(literal, mark.start(), end, own)
+            if nested is None:
+                return False
+            at = nested
+    return not fields
 
 
-def _in_field(sign: str, opened: list[int]) -> bool:
+@dataclass
+class _Field:
+    """A replacement field (or a brace inside one) open in an f-string's text."""
+
+    brackets: int = 0
+    spec: bool = False
+    """Past the field's `:`: its format spec, which 3.12 reads as text."""
+
+
+def _in_field(sign: str, fields: list[_Field]) -> bool:
     """Follow one mark of an f-string's text: False where a field could read
     otherwise than a plain string's text (a comment or backslash in a field, a
-    bracket closed that was not open, a brace closing a field with a bracket open)."""
+    quote or backslash in a format spec, a bracket closed that was not open, a
+    brace closing a field with a bracket open)."""
     if sign == "{":
-        opened.append(0)
-    elif sign == "}":
-        if not opened or opened.pop():
-            return False
-    elif opened:
-        if sign in "([":
-            opened[-1] += 1
-        elif sign in ")]":
-            opened[-1] -= 1
-            return opened[-1] >= 0
-        elif sign in "#\\":
-            return False
-    return True
+        fields.append(_Field())
+        return True
+    if sign == "}":
+        return bool(fields) and not fields.pop().brackets
+    if not fields:
+        return True  # the f-string's own text
+    field = fields[-1]
+    if field.spec:
+        return sign not in "'\"\\"  # brackets and `#` are text there
+    if sign == ":":
+        field.spec = not field.brackets
+    elif sign in "([":
+        field.brackets += 1
+    elif sign in ")]":
+        field.brackets -= 1
+        return field.brackets >= 0
+    return sign not in "#\\"
+
+
+def _nested_plain(literal: str, start: int, end: int, own: str) -> int | None:
+    """Where a string inside a field, at `start`, ends; None unless it is a plain
+    string in the other quotes, without a backslash, closed before `end`."""
+    if literal[start] == own or _PREFIXED.search(literal[max(0, start - 3) : start]):
+        return None
+    nested = _PLAIN_STRING.match(literal, start, end)
+    if nested is None or "\\" in nested.group():
+        return None
+    return nested.end()
 
 
 def closes(run: Run) -> bool:
