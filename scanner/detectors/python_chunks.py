@@ -31,10 +31,11 @@ the file is read again the strict way (joining, whole-part parse), so matches
 and warnings are exactly what that gives. When every deferred run parses, the
 lazy reading made the very calls the strict one makes, so its matches are the
 strict ones. When one does not (a run without a hit that is not Python 3: a
-Python 2 function, a syntax error in another definition), what is read around the hits is
-what the file holds there, so its matches are those the strict reading finds
-once the lines that are not Python 3 are mended; the strict reading itself
-could only warn. Legacy code keeps its credentials, and the gate fails on them.
+Python 2 function, a syntax error in another definition), what is read around
+the hits is what the file holds there, so its matches are those the strict
+reading finds once the lines that are not Python 3 are mended; the strict
+reading itself could only warn. Legacy code keeps its credentials, and the gate
+fails on them.
 This holds provided a deferred run that does not parse cannot change what a
 run read around a hit (B) after it reads. It cannot, except through the
 two cases that `Reading.could_hide` catches (then the deferred runs are settled,
@@ -51,11 +52,12 @@ and a failure means the strict reading, warning and all):
   with a possessive regular expression that follows strings, comments and
   continued lines, and B's reading is trusted only if each surely ends outside
   them. An f-string counts as surely ended only where it ends as a plain
-  string would under every grammar, before and after PEP 701 (`_fields_plain`). Inside brackets opened by a deferred run B cannot start: B alone holds
-  the `def` or `class` of its first definition and no bracket it does not
-  close itself, so in the file that keyword would sit inside the bracket, a
-  syntax error of the file (prefix or whole) that B's reading does not
-  depend on: B reads the code it holds. Nor can B start in a block left open (a header
+  string would under every grammar, before and after PEP 701 (`_fields_plain`).
+  Inside brackets opened by a deferred run B cannot start: B alone holds the
+  `def` or `class` of its first definition and no bracket it does not close
+  itself, so in the file that keyword would sit inside the bracket, a syntax
+  error of the file (prefix or whole) that B's reading does not depend on: B
+  reads the code it holds. Nor can B start in a block left open (a header
   without a body before a line at B's indentation does not parse either).
 - What is left: decorators left pending by the deferred run just before B (a
   comment or a decorator over several lines before a definition is cut off

@@ -22,10 +22,9 @@ there, and the runs without a hit are not checked unless one could change what
 a run with a hit reads (a string or continued line it may leave open,
 decorators cut off before a hit on a definition's first line: then every one
 must parse; the lazy reading). Otherwise the file yields one warning (a
-ScanWarning) and no match. A file with a
-hit whose bytes cannot be decoded (an unknown coding cookie, bytes that are
-not its encoding, a NUL) always says so. The rule engine still scans every one
-of them.
+ScanWarning) and no match. A file with a hit whose bytes cannot be decoded (an
+unknown coding cookie, bytes that are not its encoding, a NUL) always says so.
+The rule engine still scans every one of them.
 
 Positions: `line`/`column` are 1-based and point at the start of the first
 string literal (its prefix or opening quote); `start`/`end` are the byte

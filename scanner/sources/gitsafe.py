@@ -306,8 +306,9 @@ class SafeGit:
 
     def spawn(self, *args: str, stdin: bool = False, buffer: int = -1) -> Process:
         """Start a streaming process; stderr is drained in the background. Its
-        standard output is read through a buffer of `buffer` bytes (-1: Python's
-        default, 8 KiB)."""
+        pipes are buffered by `buffer` bytes (-1: Python's default, 8 KiB): what
+        is written to its standard input reaches it when the buffer fills, on a
+        flush or when it is closed."""
         try:
             popen = subprocess.Popen(
                 self.argv(*args),
