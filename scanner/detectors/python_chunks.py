@@ -52,7 +52,7 @@ and a failure means the strict reading, warning and all):
   with a possessive regular expression that follows strings, comments and
   continued lines, and B's reading is trusted only if each surely ends outside
   them. An f-string counts as surely ended only where it ends as a plain
-  string would under every grammar, before and after PEP 701 (`_fields_plain`).
+  string would under every grammar, before and after PEP 701 (`_f_literal`).
   Inside brackets opened by a deferred run B cannot start: B alone holds the
   `def` or `class` of its first definition and no bracket it does not close
   itself, so in the file that keyword would sit inside the bracket, a syntax
@@ -508,125 +508,60 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+_F_PREFIX = r"(?:(?<=(?<!\w)[fFtT])|(?<=(?<!\w)[rR][fFtT])|(?<=(?<!\w)[fFtT][rR]))"
+"""Right after an f-string's (or a t-string's) prefix, not part of a longer name."""
+_NOT_F_PREFIX = r"(?<!(?<!\w)[fFtT])(?<!(?<!\w)[rR][fFtT])(?<!(?<!\w)[fFtT][rR])"
+
+
+def _f_literal(quote: str) -> str:
+    """An f-string in `quote` that ends where a plain string would under every
+    grammar. Before 3.12 an f-string ends where a plain string does; from 3.12
+    (PEP 701, and 3.14's t-strings) a replacement field is read as code, which
+    may hold strings in the f-string's own quotes, comments and nested
+    f-strings, so 3.12 code read by an older interpreter (or the reverse) could
+    be cut differently. So a field here holds only names, operators, numbers,
+    plain strings in the other quotes (one line, no brace, quote or backslash
+    in them), brackets two deep, and a format spec (after a `:` outside
+    brackets: text from 3.12) without quotes or backslashes, whose nested
+    fields hold no format spec. Anything else is not matched, and the run is
+    then called unsure. A backslash before a brace does not hide it: from 3.12
+    the brace opens or closes a field."""
+    own, other = quote[0], "'" if quote[0] == '"' else '"'
+    triple = len(quote) == 3
+    line = "" if triple else r"\n"
+    text = rf"[^{{}}\\{own}{line}]" + (rf"|{own}(?!{own}{own})" if triple else "")
+    text = rf"(?:{text}|\{{\{{|\}}\}}|\\[^{{}}]|\\(?=[{{}}]))"
+    nested = rf"(?<!\w){other}(?!{other}{other})[^{other}{own}\\\n{{}}]*{other}"
+    code = rf"[^{{}}\[\]()'\"#\\:{line}]"
+    inner = rf"(?:{code}|:|{nested})"
+    group1 = rf"(?:\[{inner}*\]|\({inner}*\))"
+    group2 = rf"(?:\[(?:{inner}|{group1})*\]|\((?:{inner}|{group1})*\))"
+    expr = rf"(?:{code}|{nested}|{group2})*"
+    spec = rf"(?::(?:[^{{}}'\"\\\n]|\{{{expr}\}})*)?"
+    field = rf"\{{{expr}{spec}\}}"
+    opening = quote if triple else rf"{own}(?!{own}{own})"  # never the start of a triple quote
+    return rf"{_F_PREFIX}{opening}(?:{text}|{field})*{quote}"
+
+
 _CLOSED = re.compile(
     r"""(?:[^'"\\\#]++"""  # code (newlines too)
     r"""|\#[^\n]*+"""  # a comment
     r"""|\\\n(?!\Z)"""  # a continued line, not the last
-    r"""|'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"""
-    r'''|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'''
-    r"""|'(?!'')(?:[^'\\\n]++|\\[\s\S])*+'"""  # never the start of a triple quote
-    r"""|"(?!"")(?:[^"\\\n]++|\\[\s\S])*+")*+"""
+    + "".join(f"|{_f_literal(quote)}" for quote in ("'''", '"""', "'", '"'))
+    + rf"""|{_NOT_F_PREFIX}'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"""
+    + rf'''|{_NOT_F_PREFIX}"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'''
+    + rf"""|{_NOT_F_PREFIX}'(?!'')(?:[^'\\\n]++|\\[\s\S])*+'"""  # never a triple quote's start
+    + rf"""|{_NOT_F_PREFIX}"(?!"")(?:[^"\\\n]++|\\[\s\S])*+")*+"""
 )
 """Text that, read from outside any string and continued line, ends outside
 them: every string it opens is closed, and its last line is not continued.
 Possessive, so `re` never backtracks; a triple quote that is not closed is not
-read as an empty string and an opening quote."""
-_F_STRING = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])['\"]")
-"""An f-string's (or a t-string's) prefix and quote: a quick look for one."""
-_LEXEMES = re.compile(
-    r"""(?P<code>[^'"\\\#]++)"""
-    r"""|\#[^\n]*+"""
-    r"""|\\[\s\S]"""
-    r"""|(?P<string>'''(?:[^'\\]++|\\[\s\S]|'(?!''))*+'''"""
-    r'''|"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'''
-    r"""|'(?!'')(?:[^'\\\n]++|\\[\s\S])*+'"""  # never the start of a triple quote
-    r"""|"(?!"")(?:[^"\\\n]++|\\[\s\S])*+")"""
-)
-"""Code, comments, escapes and string literals as `_CLOSED` reads them."""
-_PLAIN_STRING = re.compile(_LEXEMES.pattern.split("|(?P<string>", 1)[1][:-1])
-"""A string literal from its quote to where a plain string would end."""
-_PREFIXED = re.compile(r"(?<!\w)(?:[rR]?[fFtT]|[fFtT][rR])\Z")
-_FIELD_MARK = re.compile(r"""\{\{|\}\}|[{}()\[\]:'"#\\]""")
-
-
-def _f_strings_read_as_plain(text: str) -> bool:
-    """Whether every f-string (or t-string) in `text`, a run `_CLOSED` reads
-    whole, ends where a plain string would in every Python 3 (`_fields_plain`)."""
-    if not _F_STRING.search(text):
-        return True
-    before = ""
-    for lexeme in _LEXEMES.finditer(text):
-        string = lexeme.group("string")
-        if string is not None and _PREFIXED.search(before) and not _fields_plain(string):
-            return False
-        before = lexeme.group("code") or ""
-    return True
-
-
-def _fields_plain(literal: str) -> bool:
-    """Whether the f-string `literal` (quotes included) ends where a plain string
-    would in every Python 3. Before 3.12 an f-string ends where a plain string
-    does; from 3.12 (PEP 701, and 3.14's t-strings) a replacement field is read
-    as code, and may hold strings in the f-string's own quotes, so it may end
-    later, and 3.12 code read by an older interpreter (or the reverse) would be
-    cut differently. So each field's braces and brackets must balance outside
-    the strings in it, and it may hold only plain strings in the other quotes
-    (no f-string: its own fields would need the same reading), no comment and
-    no backslash; its format spec (after a `:` outside brackets, read as text
-    from 3.12) may hold no quote or backslash."""
-    width = 3 if literal.startswith(("'''", '"""')) else 1
-    own, end = literal[0], len(literal) - width
-    fields: list[_Field] = []  # the fields (and braces within them) still open
-    at = width
-    while (mark := _FIELD_MARK.search(literal, at, end)) is not None:
-        sign, at = mark.group(), mark.end()
-        if not fields and sign in ("{{", "}}"):
-            continue  # an escaped brace
-        if len(sign) == 2:
-            sign, at = sign[0], mark.start() + 1  # inside a field each brace counts alone
-        if not _in_field(sign, fields):
-            return False
-        if sign in "'\"" and fields:
-            nested = _nested_plain(literal, mark.start(), end, own)
-            if nested is None:
-                return False
-            at = nested
-    return not fields
-
-
-@dataclass
-class _Field:
-    """A replacement field (or a brace inside one) open in an f-string's text."""
-
-    brackets: int = 0
-    spec: bool = False
-    """Past the field's `:`: its format spec, which 3.12 reads as text."""
-
-
-def _in_field(sign: str, fields: list[_Field]) -> bool:
-    """Follow one mark of an f-string's text: False where a field could read
-    otherwise than a plain string's text (a comment or backslash in a field, a
-    quote or backslash in a format spec, a bracket closed that was not open, a
-    brace closing a field with a bracket open)."""
-    if sign == "{":
-        fields.append(_Field())
-        return True
-    if sign == "}":
-        return bool(fields) and not fields.pop().brackets
-    if not fields:
-        return True  # the f-string's own text
-    field = fields[-1]
-    if field.spec:
-        return sign not in "'\"\\"  # brackets and `#` are text there
-    if sign == ":":
-        field.spec = not field.brackets
-    elif sign in "([":
-        field.brackets += 1
-    elif sign in ")]":
-        field.brackets -= 1
-        return field.brackets >= 0
-    return sign not in "#\\"
-
-
-def _nested_plain(literal: str, start: int, end: int, own: str) -> int | None:
-    """Where a string inside a field, at `start`, ends; None unless it is a plain
-    string in the other quotes, without a backslash, closed before `end`."""
-    if literal[start] == own or _PREFIXED.search(literal[max(0, start - 3) : start]):
-        return None
-    nested = _PLAIN_STRING.match(literal, start, end)
-    if nested is None or "\\" in nested.group():
-        return None
-    return nested.end()
+read as an empty string and an opening quote. An f-string must end where a
+plain string would under every grammar (`_f_literal`); one that may not makes
+the whole text unsure. (This check was first written as Python over each
+f-string, which cost 0.07 s of CPU on the Django replay's runs; as part of
+this expression it runs in `re`: 5.0 ms instead of 1.9 ms over a 380 KB test
+module, and 0.03 s in all on the replay.)"""
 
 
 def closes(run: Run) -> bool:
@@ -637,7 +572,7 @@ def closes(run: Run) -> bool:
     known = _CLOSES.get(run.digest)
     if known is None:
         own = run.text[: len(run.text) - run.tail]
-        known = bool(_CLOSED.fullmatch(own)) and _f_strings_read_as_plain(own)
+        known = bool(_CLOSED.fullmatch(own))
         _CLOSES[run.digest] = known
         if len(_CLOSES) > PARSES_LIMIT:
             _CLOSES.popitem(last=False)

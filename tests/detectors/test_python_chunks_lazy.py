@@ -360,7 +360,7 @@ def test_a_sentinel_after_a_continued_line_is_not_read_as_closing_it() -> None:
         ("x = f\"{x:{'>'}10}\"\n", True),
         ('x = f"""{ {f\'{\'}\'}\'} and """\n', False),  # 3.12: the nested f-string holds '}'
         ('x = f"""{x:\'{\'}\' and """\n', False),  # 3.12: a quote in a format spec is text
-        ("x = f'{ {1: 2}[1] }'\n", True),
+        ("x = f'{ {1: 2}[1] }'\n", False),  # a brace in a field: unsure, never wrong
         ("T = TypeVar('T')\n", True),
         ("# f'{\n", True),
         ("x = f\"{'''\"\n", False),  # 3.12 opens a triple-quoted string in the field
