@@ -55,6 +55,17 @@ def _scan(repo: Path, *extra: str) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr + "\n" + written
 
 
+def _refused_unquoted(tmp_path: Path, name: str, template: str, said: str) -> None:
+    """A config file `name` holding a token (`{t}` in `template`) is exit 2 with
+    the one line `said` after the file's path, and no piece of the token."""
+    secret = checksummed("ghp_")
+    repo = _repo(tmp_path, name, template.format(t=secret))
+    code, out = _scan(repo)
+    assert code == 2
+    assert f"keysweep: error: {repo / name}: {said}" in out
+    _never_quoted(secret, out)
+
+
 def _never_quoted(secret: str, text: str) -> None:
     assert not any(piece in text for piece in _pieces(secret)), text
 
@@ -87,12 +98,7 @@ REFUSED = {
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_a_refused_glob_is_named_by_its_entry(tmp_path: Path, case: str) -> None:
     key, template, said = REFUSED[case]
-    secret = checksummed("ghp_")
-    repo = _repo(tmp_path, ".keysweep.yaml", template.format(t=secret))
-    code, out = _scan(repo)
-    assert code == 2
-    assert f"keysweep: error: {repo / '.keysweep.yaml'}: at key {key!r}: {said}" in out
-    _never_quoted(secret, out)
+    _refused_unquoted(tmp_path, ".keysweep.yaml", template, f"at key {key!r}: {said}")
 
 
 def test_pathspecs_own_refusal_is_named_by_its_entry(tmp_path: Path) -> None:
@@ -192,12 +198,7 @@ TOML = {
 @pytest.mark.parametrize("case", sorted(TOML))
 def test_a_toml_error_never_quotes_the_file(tmp_path: Path, case: str) -> None:
     template, said = TOML[case]
-    secret = checksummed("ghp_")
-    repo = _repo(tmp_path, "pyproject.toml", template.format(t=secret))
-    code, out = _scan(repo)
-    assert code == 2
-    assert f"keysweep: error: {repo / 'pyproject.toml'}: {said}" in out
-    _never_quoted(secret, out)
+    _refused_unquoted(tmp_path, "pyproject.toml", template, said)
 
 
 def test_tomls_own_words_are_kept(tmp_path: Path) -> None:
