@@ -11,7 +11,9 @@ past that bound are read from their objects after the log, through one
 is cut there: `gitlog.tokens`). Tag messages are read the same way, from the
 tag objects the refs point at (and, with `--all-objects`, the dangling ones),
 tags of tags included up to `TAG_DEPTH` (what a deeper chain holds is unscanned
-content). A message is scanned as its object stores it (`gitlog.LOG_FORMAT` says
+content). git log prints a message only up to its first NUL, so every commit
+object is read once more to look for one (`_cut_at_nul`), and a message holding
+one is read from its object. A message is scanned as its object stores it (`gitlog.LOG_FORMAT` says
 how re-encoding is kept out), and NULs in one read from its object are spaces: a
 message is text, never a binary skip.
 
@@ -56,9 +58,13 @@ def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Eve
     """Every message `inventory` names, as items (the log's held ones first:
     the inventory lets go of them), or as unscanned content."""
     commits = inventory.commits
+    cut, unchecked = _cut_at_nul(inventory, read)
+    yield from unchecked
+    inventory.unread_messages.extend(sorted(cut))
     held, inventory.messages = inventory.messages, []
     for index, text in held:
-        yield Item(commit_origin(commits[index], kind), text, None, len(text))
+        if index not in cut:
+            yield Item(commit_origin(commits[index], kind), text, None, len(text))
     del held
     for index in inventory.overlong_messages:
         origin = commit_origin(commits[index], kind)
@@ -71,6 +77,26 @@ def commit_origin(commit: Commit, kind: SourceKind) -> Origin:
     return Origin(
         COMMIT_PLACE.format(commit.sha), kind, None, commit.sha, commit.author, commit.date
     )
+
+
+def _cut_at_nul(inventory: Inventory, read: Reader) -> tuple[set[int], list[Event]]:
+    """The commits whose message the log may have cut short: `%B` prints a
+    message up to its first NUL (and none at all past a NUL in the headers), so
+    a token after one would never be read. Every commit object whose message
+    came from the log (or came empty) is read once to look for a NUL; those
+    holding one have their message read from the object instead (`_reread`).
+    A commit whose object cannot be read to tell is unscanned content."""
+    other = {*inventory.unread_messages, *inventory.overlong_messages}
+    todo = {c.sha: n for n, c in enumerate(inventory.commits) if n not in other}
+    cut: set[int] = set()
+    unchecked: list[Event] = []
+    for blob in read(list(todo), OBJECT_MAX_BYTES):
+        if blob.problem is not None or blob.data is None:
+            why = f"not checked for a NUL that would hide its end: {blob.problem}"
+            unchecked.append(Unscanned(COMMIT_PLACE.format(blob.sha), f"commit message {why}"))
+        elif b"\0" in blob.data:
+            cut.add(todo[blob.sha])
+    return cut, unchecked
 
 
 def _reread(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:

@@ -1,7 +1,8 @@
 """Messages a hostile or unusual repository shapes so that a plain reading misses
 them: a re-encoding setting in the repository's config or in the commit, tags of
-tags (in a range, and past the depth read), NULs in a tag's message. Each is found,
-or reported as unscanned content: never a clean exit."""
+tags (in a range, and past the depth read), NULs in a tag's or a commit's message
+(git log prints a commit's message only up to its first NUL). Each is found, or
+reported as unscanned content: never a clean exit."""
 
 from __future__ import annotations
 
@@ -85,3 +86,52 @@ def test_nuls_in_a_tag_message_do_not_make_it_a_binary_skip(tmp_path: Path) -> N
     git(repo, "update-ref", "refs/tags/v1", made.stdout.decode().strip())
     code, report, _ = _scan(repo, tmp_path)
     assert code == 1 and [f["path"][:13] for f in report["findings"]] == ["<tag message "]
+
+
+def _commit_object(repo: Path, headers: bytes, message: bytes) -> str:
+    """A commit on HEAD's tree and parent made from raw bytes (git commit refuses
+    a NUL), set as HEAD; its id."""
+    tree, parent = git(repo, "rev-parse", "HEAD^{tree}"), git(repo, "rev-parse", "HEAD")
+    body = f"tree {tree}\nparent {parent}\n".encode() + headers + b"\n" + message
+    made = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        cwd=repo,
+        input=body,
+        capture_output=True,
+        check=True,
+    )
+    sha = made.stdout.decode().strip()
+    git(repo, "update-ref", "HEAD", sha)
+    return sha
+
+
+PEOPLE = b"author a <a@b> 1700000000 +0000\ncommitter a <a@b> 1700000000 +0000\n"
+
+
+def test_a_token_after_a_nul_in_a_commit_message_is_found(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    secret = token()
+    message = f"release notes\n\nsee below\0TOKEN={secret}\n".encode()
+    sha = _commit_object(repo, PEOPLE, message)
+    assert git(repo, "log", "-1", "--format=%B").strip() == "release notes\n\nsee below"
+    code, report, output = _scan(repo, tmp_path)
+    assert code == 1 and [f["path"] for f in report["findings"]] == [f"<commit message {sha}>"]
+    assert secret not in output
+
+
+def test_a_message_after_a_nul_in_the_headers_is_found(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    secret = token()
+    headers = PEOPLE + b"x-note hidden\0header\n"
+    sha = _commit_object(repo, headers, f"deploy with TOKEN={secret}\n".encode())
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 1 and [f["path"] for f in report["findings"]] == [f"<commit message {sha}>"]
+
+
+def test_a_message_before_a_nul_is_reported_once(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    secret = token()
+    _commit_object(repo, PEOPLE, f"TOKEN={secret}\0 and more\n".encode())
+    code, report, _ = _scan(repo, tmp_path)  # not once from the log and again from the object
+    assert code == 1 and len(report["findings"]) == 1
+    assert len(report["findings"][0]["locations"]) == 1
