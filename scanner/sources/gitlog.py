@@ -84,7 +84,8 @@ class Inventory:
     """(index into `commits`, message) of the commits whose message the log gave."""
     message_bytes: int = 0
     unread_messages: list[int] = field(default_factory=list)
-    """Commits whose message was not held: past `MESSAGES_MAX_BYTES` in all."""
+    """Commits whose message is read from their object: past `MESSAGES_MAX_BYTES`
+    in all, in an encoding other than UTF-8, or (`gitmessages`) holding a NUL."""
     overlong_messages: list[int] = field(default_factory=list)
     """Commits whose message is over `MESSAGE_MAX_BYTES`: unscanned content."""
     tags: list[str] = field(default_factory=list)

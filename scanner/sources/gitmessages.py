@@ -2,20 +2,23 @@
 
 A token pasted into `git commit -m` or `git tag -a -m` lives in history as
 surely as one in a file, yet no blob holds it. Each commit's message comes from
-the same `git log` that lists its changes (`gitlog.LOG_FORMAT`), so a history
-costs no other process for them; the log's messages are held until the blobs
-are read, up to `gitlog.MESSAGES_MAX_BYTES` in all; the messages of the commits
-past that bound are read from their objects after the log, through one
-`cat-file --batch` that skips an object over the bound unread. A message over
-`gitlog.MESSAGE_MAX_BYTES` is unscanned content, never held (the log's field
-is cut there: `gitlog.tokens`). Tag messages are read the same way, from the
-tag objects the refs point at (and, with `--all-objects`, the dangling ones),
-tags of tags included up to `TAG_DEPTH` (what a deeper chain holds is unscanned
-content). git log prints a message only up to its first NUL, so every commit
-object is read once more to look for one (`_cut_at_nul`), and a message holding
-one is read from its object. A message is scanned as its object stores it (`gitlog.LOG_FORMAT` says
-how re-encoding is kept out), and NULs in one read from its object are spaces: a
-message is text, never a binary skip.
+the same `git log` that lists its changes (`gitlog.LOG_FORMAT`); the log's
+messages are held until the blobs are read, up to `gitlog.MESSAGES_MAX_BYTES`
+in all; the messages of the commits past that bound are read from their objects
+after the log, through one `cat-file --batch` that skips an object over the
+bound unread. A message over `gitlog.MESSAGE_MAX_BYTES` is unscanned content,
+never held (the log's field is cut there: `gitlog.tokens`). Tag messages are
+read the same way, from the tag objects the refs point at (and, with
+`--all-objects`, the dangling ones), tags of tags included up to `TAG_DEPTH`
+(what a deeper chain holds is unscanned content).
+
+git log prints a message only up to a NUL, and a NUL in a commit's headers can
+make it print later header lines as the message, or nothing. So every other
+commit object is read once more, through one more `cat-file --batch`, to look
+for a NUL (`_cut_at_nul`); a commit holding one is scanned whole, headers and
+message, from its object. A message is scanned as its object stores it
+(`gitlog.LOG_FORMAT` says how re-encoding is kept out), and NULs in one read
+from its object are spaces: a message is text, never a binary skip.
 
 A message's place is a pseudo path that no file can have and that names the
 object (`<commit message ID>`, `<tag message ID>`), so each place has its own
@@ -28,8 +31,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from scanner.bounds import raise_if_stopped
 from scanner.model import Item, Origin, ScanWarning, SourceKind
-from scanner.sources.gitlog import MESSAGE_MAX_BYTES, Commit, Inventory
+from scanner.sources.gitlog import MESSAGE_MAX_BYTES, MESSAGES_MAX_BYTES, Commit, Inventory
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
@@ -42,6 +46,11 @@ OBJECT_MAX_BYTES = MESSAGE_MAX_BYTES + (64 << 10)
 for its headers (a signature takes a few KiB)."""
 TAG_DEPTH = 8
 """Tags of tags followed this deep, at most."""
+CHECK_MAX_BYTES = MESSAGES_MAX_BYTES
+"""A commit object read to look for a NUL is held whole up to this size, one at a
+time; a larger one is unscanned content."""
+STOP_EVERY = 4096
+"""Commit objects looked at between two looks for a stop (a signal, the time bound)."""
 
 Reader = Callable[[Sequence[str], int], Iterable["Blob"]]
 """`git.read_blobs` on a repository: each id's object, in order, or its problem."""
@@ -59,13 +68,13 @@ def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Eve
     the inventory lets go of them), or as unscanned content."""
     commits = inventory.commits
     cut, unchecked = _cut_at_nul(inventory, read)
-    yield from unchecked
     inventory.unread_messages.extend(sorted(cut))
     held, inventory.messages = inventory.messages, []
     for index, text in held:
         if index not in cut:
             yield Item(commit_origin(commits[index], kind), text, None, len(text))
     del held
+    yield from unchecked
     for index in inventory.overlong_messages:
         origin = commit_origin(commits[index], kind)
         yield Unscanned(origin.path, _too_long("commit", origin.commit or ""))
@@ -80,17 +89,19 @@ def commit_origin(commit: Commit, kind: SourceKind) -> Origin:
 
 
 def _cut_at_nul(inventory: Inventory, read: Reader) -> tuple[set[int], list[Event]]:
-    """The commits whose message the log may have cut short: `%B` prints a
-    message up to its first NUL (and none at all past a NUL in the headers), so
-    a token after one would never be read. Every commit object whose message
-    came from the log (or came empty) is read once to look for a NUL; those
-    holding one have their message read from the object instead (`_reread`).
-    A commit whose object cannot be read to tell is unscanned content."""
+    """The commits whose message the log may have cut short: git prints `%B`
+    only up to a NUL, and a NUL in the headers can make it print later header
+    lines as the message, or nothing. Every commit object whose message came
+    from the log (or came empty) is read once, one at a time, to look for a NUL;
+    those holding one are read again, whole (`_reread`). A commit whose object
+    cannot be read to tell is unscanned content."""
     other = {*inventory.unread_messages, *inventory.overlong_messages}
     todo = {c.sha: n for n, c in enumerate(inventory.commits) if n not in other}
     cut: set[int] = set()
     unchecked: list[Event] = []
-    for blob in read(list(todo), OBJECT_MAX_BYTES):
+    for count, blob in enumerate(read(list(todo), CHECK_MAX_BYTES)):
+        if count % STOP_EVERY == 0:
+            raise_if_stopped()  # a history of a million commits takes seconds
         if blob.problem is not None or blob.data is None:
             why = f"not checked for a NUL that would hide its end: {blob.problem}"
             unchecked.append(Unscanned(COMMIT_PLACE.format(blob.sha), f"commit message {why}"))
@@ -100,21 +111,31 @@ def _cut_at_nul(inventory: Inventory, read: Reader) -> tuple[set[int], list[Even
 
 
 def _reread(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
-    """The messages not held from the log, each read from its commit object."""
+    """The messages the log did not give whole (past the bound held, in another
+    encoding, holding a NUL), each read from its commit object."""
     commits = [inventory.commits[index] for index in inventory.unread_messages]
     by_sha = {commit.sha: commit for commit in commits}
     for blob in read(list(by_sha), OBJECT_MAX_BYTES):
         origin = commit_origin(by_sha[blob.sha], kind)
-        yield _message_item(origin, blob, "commit")
+        yield _message_item(origin, blob, "commit", _commit_text)
 
 
-def _message_item(origin: Origin, blob: Blob, what: str) -> Event:
-    """The message of an object read whole, or why it is unscanned content."""
+def _commit_text(data: bytes) -> bytes:
+    """What of a commit object is scanned: its message, or the whole object when
+    it holds a NUL (what git log showed of it may have come from its headers)."""
+    return data if b"\0" in data else message_of(data)
+
+
+def _message_item(
+    origin: Origin, blob: Blob, what: str, text_of: Callable[[bytes], bytes] | None = None
+) -> Event:
+    """The message of an object read whole (`text_of` its bytes: by default the
+    message), or why it is unscanned content."""
     if blob.problem is not None or blob.data is None:
         return Unscanned(
             origin.path, f"{what} message not scanned: {blob.problem} ({what} {blob.sha})"
         )
-    text = message_of(blob.data)
+    text = (text_of or message_of)(blob.data)
     if len(text) > MESSAGE_MAX_BYTES:
         return Unscanned(origin.path, _too_long(what, blob.sha))
     text = text.replace(b"\x00", b" ")  # a message is text: NULs never make it a binary skip

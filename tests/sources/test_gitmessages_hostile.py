@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sources.test_gitmessages import _repo
 from support import commit, git, keysweep_with_token_rule, token
 
@@ -119,13 +120,30 @@ def test_a_token_after_a_nul_in_a_commit_message_is_found(tmp_path: Path) -> Non
     assert secret not in output
 
 
-def test_a_message_after_a_nul_in_the_headers_is_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"x-note hidden\0header\n",  # git log prints the whole message
+        b"x-note a\0\nx-secret TOKEN={}\n",  # git log prints the next header as the message
+        b"encoding utf-8\0junk\n",  # git log prints nothing
+    ],
+)
+def test_a_nul_in_the_headers_hides_no_token(tmp_path: Path, headers: bytes) -> None:
     repo = _repo(tmp_path)
     secret = token()
-    headers = PEOPLE + b"x-note hidden\0header\n"
-    sha = _commit_object(repo, headers, f"deploy with TOKEN={secret}\n".encode())
-    code, report, _ = _scan(repo, tmp_path)
+    in_header = b"{}" in headers
+    message = b"plain message\n" if in_header else f"deploy with TOKEN={secret}\n".encode()
+    sha = _commit_object(repo, PEOPLE + headers.replace(b"{}", secret.encode()), message)
+    code, report, output = _scan(repo, tmp_path)
     assert code == 1 and [f["path"] for f in report["findings"]] == [f"<commit message {sha}>"]
+    assert secret not in output
+
+
+def test_a_commit_with_large_headers_and_no_nul_passes(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    _commit_object(repo, PEOPLE + b"x-note " + b"a" * (1_200_000) + b"\n", b"plain message\n")
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 0 and report["findings"] == [] and not report["summary"]["partial"]
 
 
 def test_a_message_before_a_nul_is_reported_once(tmp_path: Path) -> None:
