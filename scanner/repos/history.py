@@ -99,9 +99,11 @@ class NewHistory:
         """The new commits' messages and the annotated tags on them (`gitmessages`),
         each place naming the repository."""
         from scanner.sources import gitmessages
+        from scanner.sources.gitnul import holding_nul
 
         read = partial(read_blobs, self.git)  # asks git nothing for no ids
-        for event in gitmessages.events(inventory, SourceKind.GIT, read):
+        holding = partial(holding_nul, self.git)
+        for event in gitmessages.events(inventory, SourceKind.GIT, read, holding):
             yield (
                 replace(event, origin=self._named(event.origin))
                 if isinstance(event, Item)

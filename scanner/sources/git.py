@@ -156,7 +156,10 @@ class GitSource:
 
         self._messages = gitmessages.planned(inventory)
         yield from self._items(inventory, at_head)
-        yield from gitmessages.events(inventory, SourceKind.GIT, partial(read_blobs, self._git))
+        from scanner.sources.gitnul import holding_nul
+
+        read, holding = partial(read_blobs, self._git), partial(holding_nul, self._git)
+        yield from gitmessages.events(inventory, SourceKind.GIT, read, holding)
 
     def modules_dir(self) -> Path | None:
         """Where the repository keeps its submodules' stores, if it has any."""
@@ -481,7 +484,7 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blo
     while start < len(ids):
         process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True, buffer=READ_BUFFER)
         _widen_pipe(process.stdout)
-        feeder = Background(_feed, process.stdin, ids[start:])
+        feeder = Background(feed_ids, process.stdin, ids[start:])
         done = start
         try:
             for blob in _read_batch(process.stdout, ids[start:], max_size):
@@ -510,7 +513,9 @@ def _widen_pipe(out: IO[bytes]) -> None:
     pipes.widen(out.fileno(), PIPE_BYTES)
 
 
-def _feed(stdin: IO[bytes], ids: Sequence[str]) -> None:
+def feed_ids(stdin: IO[bytes], ids: Sequence[str]) -> None:
+    """Write `ids` to cat-file's input, one a line, and close it (a thread's work:
+    git answers as it reads, and its answers must be read meanwhile)."""
     try:
         for offset in range(0, len(ids), 4096):
             stdin.write("".join(f"{i}\n" for i in ids[offset : offset + 4096]).encode("ascii"))

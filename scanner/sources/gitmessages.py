@@ -14,9 +14,9 @@ read the same way, from the tag objects the refs point at (and, with
 
 git log prints a message only up to a NUL, and a NUL in a commit's headers can
 make it print later header lines as the message, or nothing. So every other
-commit object is read once more, through one more `cat-file --batch`, to look
-for a NUL (`_cut_at_nul`); a commit holding one is scanned whole, headers and
-message, from its object. A message is scanned as its object stores it
+commit object is looked through once more for a NUL, through one more
+`cat-file --batch` (`_cut_at_nul`, `gitnul`); a commit holding one is scanned
+whole, headers and message, from its object. A message is scanned as its object stores it
 (`gitlog.LOG_FORMAT` says how re-encoding is kept out), and NULs in one read
 from its object are spaces: a message is text, never a binary skip.
 
@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from scanner.bounds import raise_if_stopped
 from scanner.model import Item, Origin, ScanWarning, SourceKind
-from scanner.sources.gitlog import MESSAGE_MAX_BYTES, MESSAGES_MAX_BYTES, Commit, Inventory
+from scanner.sources.gitlog import MESSAGE_MAX_BYTES, Commit, Inventory
 from scanner.unscanned import Unscanned
 
 if TYPE_CHECKING:
@@ -46,14 +45,13 @@ OBJECT_MAX_BYTES = MESSAGE_MAX_BYTES + (64 << 10)
 for its headers (a signature takes a few KiB)."""
 TAG_DEPTH = 8
 """Tags of tags followed this deep, at most."""
-CHECK_MAX_BYTES = MESSAGES_MAX_BYTES
-"""A commit object read to look for a NUL is held whole up to this size, one at a
-time; a larger one is unscanned content."""
-STOP_EVERY = 4096
-"""Commit objects looked at between two looks for a stop (a signal, the time bound)."""
+
 
 Reader = Callable[[Sequence[str], int], Iterable["Blob"]]
 """`git.read_blobs` on a repository: each id's object, in order, or its problem."""
+Holding = Callable[[Sequence[str]], Iterable[tuple[str, str | None]]]
+"""`gitnul.holding_nul` on a repository: the ids whose object holds a NUL (with
+None), or that git could not give (with the problem)."""
 Event = Item | ScanWarning
 
 
@@ -63,11 +61,13 @@ def planned(inventory: Inventory) -> int:
     return held + unread + len(inventory.overlong_messages) + len(inventory.tags)
 
 
-def events(inventory: Inventory, kind: SourceKind, read: Reader) -> Iterator[Event]:
+def events(
+    inventory: Inventory, kind: SourceKind, read: Reader, holding: Holding
+) -> Iterator[Event]:
     """Every message `inventory` names, as items (the log's held ones first:
     the inventory lets go of them), or as unscanned content."""
     commits = inventory.commits
-    cut, unchecked = _cut_at_nul(inventory, read)
+    cut, unchecked = _cut_at_nul(inventory, holding)
     inventory.unread_messages.extend(sorted(cut))
     held, inventory.messages = inventory.messages, []
     for index, text in held:
@@ -88,25 +88,23 @@ def commit_origin(commit: Commit, kind: SourceKind) -> Origin:
     )
 
 
-def _cut_at_nul(inventory: Inventory, read: Reader) -> tuple[set[int], list[Event]]:
+def _cut_at_nul(inventory: Inventory, holding: Holding) -> tuple[set[int], list[Event]]:
     """The commits whose message the log may have cut short: git prints `%B`
     only up to a NUL, and a NUL in the headers can make it print later header
     lines as the message, or nothing. Every commit object whose message came
-    from the log (or came empty) is read once, one at a time, to look for a NUL;
+    from the log (or came empty) is looked through once for a NUL (`holding`);
     those holding one are read again, whole (`_reread`). A commit whose object
     cannot be read to tell is unscanned content."""
     other = {*inventory.unread_messages, *inventory.overlong_messages}
     todo = {c.sha: n for n, c in enumerate(inventory.commits) if n not in other}
     cut: set[int] = set()
     unchecked: list[Event] = []
-    for count, blob in enumerate(read(list(todo), CHECK_MAX_BYTES)):
-        if count % STOP_EVERY == 0:
-            raise_if_stopped()  # a history of a million commits takes seconds
-        if blob.problem is not None or blob.data is None:
-            why = f"not checked for a NUL that would hide its end: {blob.problem}"
-            unchecked.append(Unscanned(COMMIT_PLACE.format(blob.sha), f"commit message {why}"))
-        elif b"\0" in blob.data:
-            cut.add(todo[blob.sha])
+    for sha, problem in holding(list(todo)):
+        if problem is None:
+            cut.add(todo[sha])
+        else:
+            why = f"not checked for a NUL that would hide its end: {problem}"
+            unchecked.append(Unscanned(COMMIT_PLACE.format(sha), f"commit message {why}"))
     return cut, unchecked
 
 

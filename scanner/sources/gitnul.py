@@ -1,0 +1,122 @@
+"""Which git objects hold a NUL byte, read without holding any of them.
+
+git log prints a commit's message only up to a NUL, so `gitmessages` must know
+which commit objects hold one, and every commit of a history is asked. Reading
+each object whole through `git.read_blobs` cost about 4 µs of Python per commit
+(a header parse, two reads and a `Blob` each); here `cat-file --batch`'s answers
+are parsed in place in chunks of a mebibyte and each body is only searched for a
+NUL in C, about 1 µs a commit, and an object of any size is read in pieces, so
+none is held whole. Like `read_blobs`, a git that stops on an object it cannot
+give is started again after it.
+
+git is asked to buffer its answers (`--buffer`): unbuffered, it wrote each
+commit on its own and this process read each on its own (26,831 reads for
+20,000 commits), which cost more than the search. A buffered git writes its
+last answers only once its input ends, which a pool worker forked after git
+started would delay for ever by holding that input open; so a caller reads
+every answer before it does anything else (`gitmessages._cut_at_nul` runs
+this to its end at once, before the events that follow it are handed on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import IO
+
+from scanner import pipes
+from scanner.bounds import raise_if_stopped
+from scanner.sources.git import feed_ids
+from scanner.sources.gitblobs import READER_CONFIG, answer_header, damaged
+from scanner.sources.gitsafe import SafeGit
+from scanner.threads import Background
+
+CHUNK = 1 << 20
+"""Bytes asked of git's pipe at once."""
+STOP_EVERY = 4096
+"""Objects read between two looks for a stop (a signal, the time bound)."""
+
+
+def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """(id, None) for each of `ids` whose object holds a NUL byte, and (id,
+    problem) for each that git could not give; nothing for the others."""
+    start = 0
+    while start < len(ids):
+        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", "--buffer", stdin=True)
+        pipes.widen(process.stdout.fileno())
+        feeder = Background(feed_ids, process.stdin, ids[start:])
+        answers = _Answers(process.stdout)
+        try:
+            yield from _noted(answers, ids[start:])
+        finally:
+            process.kill()  # every answer was read, or the reader stopped: no waiting for EOF
+            message = process.error()
+            feeder.join(timeout=5)
+        start += answers.done
+        if start < len(ids):  # git stopped at this one: go on after it
+            yield ids[start], f"unreadable object: {message or 'git stopped'}"
+            start += 1
+
+
+def _noted(answers: _Answers, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """The notable answers among `ids`, in order, until git stops or answers
+    out of step (`answers.done` counts the ones read)."""
+    for count, sha in enumerate(ids):
+        if count % STOP_EVERY == 0:
+            raise_if_stopped()  # a history of a million commits takes seconds
+        size = answer_header(answers.line(), sha)
+        if isinstance(size, str):
+            answers.done += 1
+            yield sha, damaged(size)
+            continue
+        held = None if size is None else answers.nul_in(size)
+        if held is None:
+            return
+        answers.done += 1
+        if held:
+            yield sha, None
+
+
+class _Answers:
+    """`cat-file --batch` output read in chunks: header lines cut out in place,
+    bodies searched for a NUL and read past."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.read = out.read1  # type: ignore[attr-defined]
+        self.buffer = b""
+        self.at = 0
+        self.done = 0
+        """Answers read whole."""
+
+    def _more(self) -> bool:
+        chunk = self.read(CHUNK)
+        if not chunk:
+            return False
+        self.buffer = self.buffer[self.at :] + chunk
+        self.at = 0
+        return True
+
+    def line(self) -> bytes:
+        """The next header line, with its newline; what is left when git stopped."""
+        while (end := self.buffer.find(b"\n", self.at)) < 0:
+            if not self._more():
+                return self.buffer[self.at :]
+        line = self.buffer[self.at : end + 1]
+        self.at = end + 1
+        return line
+
+    def nul_in(self, size: int) -> bool | None:
+        """Whether the next `size` bytes hold a NUL, read past with the newline
+        after them; None when git stopped first."""
+        found = False
+        while len(self.buffer) - self.at <= size:  # the body's end or its newline still to come
+            found = found or self.buffer.find(b"\0", self.at) >= 0
+            size -= len(self.buffer) - self.at
+            self.at = len(self.buffer)
+            if not self._more():
+                return None
+        end = self.at + size
+        found = found or self.buffer.find(b"\0", self.at, end) >= 0
+        if self.buffer[end : end + 1] != b"\n":
+            return None
+        self.at = end + 1
+        return found

@@ -1,0 +1,80 @@
+"""`gitnul.holding_nul` on real objects: which hold a NUL, whatever their size
+and wherever the answers fall across the chunks git's output is read in."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import git
+
+from scanner.sources import gitnul
+from scanner.sources.gitsafe import RepoPaths, SafeGit
+
+
+def _store(tmp_path: Path, contents: list[bytes]) -> tuple[SafeGit, list[str]]:
+    """A repository holding each of `contents` as a blob; their ids, in order."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    ids = []
+    for data in contents:
+        made = subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"], cwd=repo, input=data, capture_output=True
+        )
+        ids.append(made.stdout.decode().strip())
+    return SafeGit(RepoPaths(repo / ".git", repo)), ids
+
+
+def _holding(safe: SafeGit, ids: list[str]) -> list[tuple[str, str | None]]:
+    return list(gitnul.holding_nul(safe, ids))
+
+
+def test_objects_holding_a_nul_are_named_in_order(tmp_path: Path) -> None:
+    big = 3 * gitnul.CHUNK
+    contents = [
+        b"plain text\n",
+        b"\0leading",
+        b"trailing\0",
+        b"",
+        b"in the\0middle",
+        b"x" * big,  # read in several chunks, no NUL
+        b"x" * (2 * gitnul.CHUNK + 1) + b"\0" + b"x" * 10,  # a NUL past two chunks
+        b"y" * (gitnul.CHUNK - 60) + b"\0",  # a NUL right where a chunk ends
+        b"last one, clean\n",
+    ]
+    safe, ids = _store(tmp_path, contents)
+    want = [(sha, None) for sha, data in zip(ids, contents, strict=True) if b"\0" in data]
+    assert _holding(safe, ids) == want
+    assert _holding(safe, ids[::-1]) == want[::-1]
+
+
+def test_an_object_git_cannot_give_is_named_with_its_problem(tmp_path: Path) -> None:
+    safe, ids = _store(tmp_path, [b"a\0b", b"clean"])
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    found = _holding(safe, [ids[0], missing, ids[1], ids[0]])
+    assert [sha for sha, _ in found] == [ids[0], missing, ids[0]]
+    assert found[0][1] is None and found[2][1] is None
+    assert found[1][1] is not None and "missing" in found[1][1]
+
+
+def test_no_ids_start_no_git(tmp_path: Path) -> None:
+    safe = SafeGit(RepoPaths(tmp_path / "nowhere" / ".git", tmp_path / "nowhere"))
+    assert _holding(safe, []) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_objects_agree_with_their_bytes(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    contents = []
+    for _ in range(400):
+        size = rng.choice([0, 1, 2, rng.randrange(3, 300), rng.randrange(300, 300_000)])
+        data = bytearray(rng.randbytes(size).replace(b"\0", b"\1"))
+        if size and rng.random() < 0.3:
+            data[rng.randrange(size)] = 0
+        contents.append(bytes(data))
+    safe, ids = _store(tmp_path, contents)
+    want = [(sha, None) for sha, data in zip(ids, contents, strict=True) if b"\0" in data]
+    assert _holding(safe, ids) == want
