@@ -9,13 +9,14 @@ NUL in C, about 1 µs a commit, and an object of any size is read in pieces, so
 none is held whole. Like `read_blobs`, a git that stops on an object it cannot
 give is started again after it.
 
-git is asked to buffer its answers (`--buffer`): unbuffered, it wrote each
-commit on its own and this process read each on its own (26,831 reads for
-20,000 commits), which cost more than the search. A buffered git writes its
-last answers only once its input ends, which a pool worker forked after git
-started would delay for ever by holding that input open; so a caller reads
-every answer before it does anything else (`gitmessages._cut_at_nul` runs
-this to its end at once, before the events that follow it are handed on).
+git is asked to buffer its answers (`--batch-command --buffer`, git 2.36 and
+later): unbuffered, it wrote each commit on its own and this process read each
+on its own (26,831 reads for 20,000 commits), which cost more than the search.
+A buffered git writes its answers when told to (`flush`, after every
+`ASK_AT_ONCE` ids), never only at the end of its input: a pool worker forked
+meanwhile, in this thread or another (the job queue runs jobs side by side),
+holds that input open until it exits. An older git, which refuses the option,
+is asked with `--batch`, unbuffered, from then on.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ CHUNK = 1 << 20
 """Bytes asked of git's pipe at once."""
 STOP_EVERY = 4096
 """Objects read between two looks for a stop (a signal, the time bound)."""
+ASK_AT_ONCE = 4096
+"""Ids asked between two `flush` commands: git holds the commands it has read
+until the next one."""
+_COMMANDS = [True]
+"""Whether this machine's git takes `--batch-command` (set False once it refuses)."""
 
 
 def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:
@@ -41,9 +47,11 @@ def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | N
     problem) for each that git could not give; nothing for the others."""
     start = 0
     while start < len(ids):
-        process = git.spawn(*READER_CONFIG, "cat-file", "--batch", "--buffer", stdin=True)
+        commands = _COMMANDS[0]
+        args = ("--batch-command", "--buffer") if commands else ("--batch",)
+        process = git.spawn(*READER_CONFIG, "cat-file", *args, stdin=True)
         pipes.widen(process.stdout.fileno())
-        feeder = Background(feed_ids, process.stdin, ids[start:])
+        feeder = Background(_feed, process.stdin, ids[start:], commands)
         answers = _Answers(process.stdout)
         try:
             yield from _noted(answers, ids[start:])
@@ -51,10 +59,29 @@ def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | N
             process.kill()  # every answer was read, or the reader stopped: no waiting for EOF
             message = process.error()
             feeder.join(timeout=5)
+        if commands and not answers.done and "batch-command" in message:
+            _COMMANDS[0] = False  # a git before 2.36
+            continue
         start += answers.done
         if start < len(ids):  # git stopped at this one: go on after it
             yield ids[start], f"unreadable object: {message or 'git stopped'}"
             start += 1
+
+
+def _feed(stdin: IO[bytes], ids: Sequence[str], commands: bool) -> None:
+    """Each id as a `contents` command, with a `flush` after every ASK_AT_ONCE
+    and at the end (or, for `--batch`, each id alone); then the end of input."""
+    if not commands:
+        feed_ids(stdin, ids)
+        return
+    try:
+        for offset in range(0, len(ids), ASK_AT_ONCE):
+            asked = "".join(f"contents {i}\n" for i in ids[offset : offset + ASK_AT_ONCE])
+            stdin.write(f"{asked}flush\n".encode("ascii"))
+            stdin.flush()
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
 
 
 def _noted(answers: _Answers, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:

@@ -4,6 +4,7 @@ and wherever the answers fall across the chunks git's output is read in."""
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -58,6 +59,30 @@ def test_an_object_git_cannot_give_is_named_with_its_problem(tmp_path: Path) -> 
     assert [sha for sha, _ in found] == [ids[0], missing, ids[0]]
     assert found[0][1] is None and found[2][1] is None
     assert found[1][1] is not None and "missing" in found[1][1]
+
+
+def test_a_git_without_batch_commands_is_asked_one_object_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git before 2.36 refuses `--batch-command` as this wrapper does (its own
+    words, exit 129); the same objects are then read with `--batch`."""
+    real = shutil.which("git")
+    assert real is not None
+    older = tmp_path / "older-git"
+    older.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do [ "$a" = --batch-command ] && {\n'
+        '  echo "error: unknown option \\`batch-command\'" >&2; exit 129; }; done\n'
+        f'exec {real} "$@"\n'
+    )
+    older.chmod(0o755)
+    contents = [b"a\0b", b"clean", b"\0"]
+    safe, ids = _store(tmp_path, contents)
+    monkeypatch.setattr(gitnul, "_COMMANDS", [True])
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(older))
+    older_safe = SafeGit(safe.paths)
+    assert _holding(older_safe, ids) == [(ids[0], None), (ids[2], None)]
+    assert gitnul._COMMANDS == [False]
 
 
 def test_no_ids_start_no_git(tmp_path: Path) -> None:
