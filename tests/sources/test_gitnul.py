@@ -17,16 +17,22 @@ from scanner.sources.gitsafe import RepoPaths, SafeGit
 
 def _store(tmp_path: Path, contents: list[bytes]) -> tuple[SafeGit, list[str]]:
     """A repository holding each of `contents` as a blob; their ids, in order."""
-    repo = tmp_path / "repo"
+    repo, files = tmp_path / "repo", tmp_path / "files"
     repo.mkdir()
+    files.mkdir()
     git(repo, "init", "-q")
-    ids = []
-    for data in contents:
-        made = subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"], cwd=repo, input=data, capture_output=True
-        )
-        ids.append(made.stdout.decode().strip())
-    return SafeGit(RepoPaths(repo / ".git", repo)), ids
+    paths = []
+    for number, data in enumerate(contents):
+        (files / str(number)).write_bytes(data)
+        paths.append(str(files / str(number)))
+    made = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin-paths"],
+        cwd=repo,
+        input="\n".join(paths).encode(),
+        capture_output=True,
+        check=True,
+    )
+    return SafeGit(RepoPaths(repo / ".git", repo)), made.stdout.decode().split()
 
 
 def _holding(safe: SafeGit, ids: list[str]) -> list[tuple[str, str | None]]:
