@@ -15,8 +15,8 @@ read the same way, from the tag objects the refs point at (and, with
 git log prints a message only up to a NUL, and a NUL in a commit's headers can
 make it print later header lines as the message, or nothing. So every other
 commit object is looked through once more for a NUL, through one more
-`cat-file --batch` (`_cut_at_nul`, `gitnul`); a commit holding one is scanned
-whole, headers and message, from its object. A message is scanned as its object stores it
+`cat-file` (`_cut_at_nul`, `gitnul`); a commit holding one is scanned whole,
+headers and message, from its object. A message is scanned as its object stores it
 (`gitlog.LOG_FORMAT` says how re-encoding is kept out), and NULs in one read
 from its object are spaces: a message is text, never a binary skip.
 
@@ -56,7 +56,8 @@ Event = Item | ScanWarning
 
 
 def planned(inventory: Inventory) -> int:
-    """How many message items `events` hands out, at most."""
+    """How many message items `events` hands out: at most this many, and one
+    more for each commit the log gave no message for that holds a NUL."""
     held, unread = len(inventory.messages), len(inventory.unread_messages)
     return held + unread + len(inventory.overlong_messages) + len(inventory.tags)
 

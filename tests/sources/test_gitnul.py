@@ -91,6 +91,39 @@ def test_a_git_without_batch_commands_is_asked_one_object_at_a_time(
     assert gitnul._COMMANDS == [False]
 
 
+def test_git_stopping_on_a_damaged_object_goes_on_after_it(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    contents = [rng.randbytes(3000).replace(b"\0", b"\1") for _ in range(60)]
+    for n in range(0, 60, 7):
+        contents[n] += b"\0"
+    safe, ids = _store(tmp_path, contents)
+    pack = safe.paths.git_dir / "objects" / "pack" / "pack"
+    subprocess.run(["git", "pack-objects", "-q", str(pack)], cwd=safe.paths.work_tree,
+                   input="\n".join(ids).encode(), capture_output=True, check=True)  # fmt: skip
+    git(safe.paths.work_tree or tmp_path, "prune-packed")
+    (index,) = pack.parent.glob("*.idx")
+    damaged = ids[30]
+    listed = git(safe.paths.work_tree or tmp_path, "verify-pack", "-v", str(index))
+    offset = int(next(row.split()[4] for row in listed.splitlines() if row.startswith(damaged)))
+    data = bytearray(index.with_suffix(".pack").read_bytes())
+    data[offset + 10 : offset + 60] = bytes(b ^ 0xFF for b in data[offset + 10 : offset + 60])
+    index.with_suffix(".pack").chmod(0o644)
+    index.with_suffix(".pack").write_bytes(bytes(data))  # cat-file dies on it: "is corrupt"
+    found = _holding(safe, ids)
+    want = [(sha, None) for sha, data in zip(ids, contents, strict=True) if b"\0" in data]
+    assert [f for f in found if f[0] != damaged] == want
+    assert [f[0] for f in found if f[1] is not None] == [damaged]
+    assert (dict(found)[damaged] or "").startswith("unreadable object: ")
+
+
+def test_a_store_that_is_gone_ends_with_one_problem(tmp_path: Path) -> None:
+    safe, ids = _store(tmp_path, [b"object %d" % n for n in range(200)])
+    shutil.rmtree(safe.paths.git_dir)
+    found = _holding(safe, ids)
+    assert len(found) == 2 and all(problem is not None for _, problem in found)
+    assert "(and the 198 after it)" in (found[1][1] or "")
+
+
 def test_no_ids_start_no_git(tmp_path: Path) -> None:
     safe = SafeGit(RepoPaths(tmp_path / "nowhere" / ".git", tmp_path / "nowhere"))
     assert _holding(safe, []) == []
