@@ -484,7 +484,7 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blo
     while start < len(ids):
         process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True, buffer=READ_BUFFER)
         _widen_pipe(process.stdout)
-        feeder = Background(feed_ids, process.stdin, ids[start:])
+        feeder = Background(gitblobs.feed_ids, process.stdin, ids[start:])
         done = start
         try:
             for blob in _read_batch(process.stdout, ids[start:], max_size):
@@ -511,17 +511,6 @@ machine that round trip cost more than the scan)."""
 
 def _widen_pipe(out: IO[bytes]) -> None:
     pipes.widen(out.fileno(), PIPE_BYTES)
-
-
-def feed_ids(stdin: IO[bytes], ids: Sequence[str]) -> None:
-    """Write `ids` to cat-file's input, one a line, and close it (a thread's work:
-    git answers as it reads, and its answers must be read meanwhile)."""
-    try:
-        for offset in range(0, len(ids), 4096):
-            stdin.write("".join(f"{i}\n" for i in ids[offset : offset + 4096]).encode("ascii"))
-        stdin.close()
-    except (BrokenPipeError, OSError, ValueError):
-        pass
 
 
 def _read_batch(out: IO[bytes], ids: Sequence[str], max_size: int) -> Iterator[Blob]:

@@ -373,6 +373,17 @@ def _write(stdin: IO[bytes], feed: queue.SimpleQueue[bytes | None]) -> None:
         pass  # git has gone: reading says why
 
 
+def feed_ids(stdin: IO[bytes], ids: Sequence[str]) -> None:
+    """Write `ids` to cat-file's input, one a line, and close it (a thread's work:
+    git answers as it reads, and its answers must be read meanwhile)."""
+    try:
+        for offset in range(0, len(ids), 4096):
+            stdin.write("".join(f"{i}\n" for i in ids[offset : offset + 4096]).encode("ascii"))
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
 def oversized(out: IO[bytes], size: int, limit: int) -> TooLarge | None:
     """Read past an answer of `size` bytes over `limit`, judging its head on the way
     (`machinedata`); None when git stopped first."""

@@ -26,8 +26,7 @@ from typing import IO
 
 from scanner import pipes
 from scanner.bounds import raise_if_stopped
-from scanner.sources.git import feed_ids
-from scanner.sources.gitblobs import READER_CONFIG, answer_header, damaged
+from scanner.sources.gitblobs import READER_CONFIG, answer_header, damaged, feed_ids
 from scanner.sources.gitsafe import SafeGit
 from scanner.threads import Background
 
