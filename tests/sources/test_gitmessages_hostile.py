@@ -77,16 +77,21 @@ def test_nuls_in_a_tag_message_do_not_make_it_a_binary_skip(tmp_path: Path) -> N
         + b"\x00" * 40
         + f" TOKEN={token()}\n".encode()
     )
+    git(repo, "update-ref", "refs/tags/v1", _raw_object(repo, "tag", body))
+    code, report, _ = _scan(repo, tmp_path)
+    assert code == 1 and [f["path"][:13] for f in report["findings"]] == ["<tag message "]
+
+
+def _raw_object(repo: Path, kind: str, body: bytes) -> str:
+    """An object of `kind` written from raw bytes, unchecked; its id."""
     made = subprocess.run(
-        ["git", "hash-object", "-t", "tag", "-w", "--literally", "--stdin"],
+        ["git", "hash-object", "-t", kind, "-w", "--literally", "--stdin"],
         cwd=repo,
         input=body,
         capture_output=True,
         check=True,
     )
-    git(repo, "update-ref", "refs/tags/v1", made.stdout.decode().strip())
-    code, report, _ = _scan(repo, tmp_path)
-    assert code == 1 and [f["path"][:13] for f in report["findings"]] == ["<tag message "]
+    return made.stdout.decode().strip()
 
 
 def _commit_object(repo: Path, headers: bytes, message: bytes) -> str:
@@ -94,14 +99,7 @@ def _commit_object(repo: Path, headers: bytes, message: bytes) -> str:
     a NUL), set as HEAD; its id."""
     tree, parent = git(repo, "rev-parse", "HEAD^{tree}"), git(repo, "rev-parse", "HEAD")
     body = f"tree {tree}\nparent {parent}\n".encode() + headers + b"\n" + message
-    made = subprocess.run(
-        ["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
-        cwd=repo,
-        input=body,
-        capture_output=True,
-        check=True,
-    )
-    sha = made.stdout.decode().strip()
+    sha = _raw_object(repo, "commit", body)
     git(repo, "update-ref", "HEAD", sha)
     return sha
 
