@@ -479,8 +479,10 @@ def _lacked(sha: str) -> Blob:
 
 def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blob, None, None]:
     """Each id's bytes, in order, through `cat-file --batch`; a process that dies
-    on a corrupt object is restarted after it."""
-    start = 0
+    on a corrupt object is restarted after it, unless it gave nothing
+    `EMPTY_TRIES` times running (the store is gone): each id left is then
+    unreadable with its message (a git was started for each id)."""
+    start, empty = 0, 0
     while start < len(ids):
         process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True, buffer=READ_BUFFER)
         _widen_pipe(process.stdout)
@@ -497,8 +499,10 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blo
             process.kill()
             message = process.error()
             feeder.join(timeout=5)
-        if done < len(ids):
-            yield Blob(ids[done], None, 0, f"unreadable object: {message or 'git stopped'}")
+        empty = 0 if done > start else empty + 1
+        problem = f"unreadable object: {message or 'git stopped'}"
+        for sha in ids[done : len(ids) if empty >= gitblobs.EMPTY_TRIES else done + 1]:
+            yield Blob(sha, None, 0, problem)
             done += 1
         start = done
 

@@ -26,7 +26,7 @@ from typing import IO
 
 from scanner import pipes
 from scanner.bounds import raise_if_stopped
-from scanner.sources.gitblobs import READER_CONFIG, answer_header, damaged, feed_ids
+from scanner.sources.gitblobs import EMPTY_TRIES, READER_CONFIG, answer_header, damaged, feed_ids
 from scanner.sources.gitsafe import SafeGit
 from scanner.threads import Background
 
@@ -46,8 +46,8 @@ _COMMANDS = [True]
 def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:
     """(id, None) for each of `ids` whose object holds a NUL byte, and (id,
     problem) for each that git could not give; nothing for the others. A git
-    that gives nothing twice running (the store is gone) ends it with one
-    problem naming how many ids were left unread."""
+    that gives nothing `EMPTY_TRIES` times running (the store is gone) ends it
+    with one problem naming how many ids were left unread."""
     start, empty = 0, 0
     while start < len(ids):
         commands = _COMMANDS[0]
@@ -68,9 +68,10 @@ def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | N
         empty = 0 if answers.done else empty + 1
         start += answers.done
         if start < len(ids):  # git stopped at this one: go on after it
-            left = f" (and the {len(ids) - start - 1} after it)" if empty > 1 else ""
+            gone = empty >= EMPTY_TRIES
+            left = f" (and the {len(ids) - start - 1} after it)" if gone else ""
             yield ids[start], f"unreadable object{left}: {message or 'git stopped'}"
-            start = len(ids) if empty > 1 else start + 1
+            start = len(ids) if gone else start + 1
 
 
 def _feed(stdin: IO[bytes], ids: Sequence[str], commands: bool) -> None:

@@ -7,11 +7,13 @@ import random
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import git
 
-from scanner.sources import gitnul
+from scanner.sources import gitblobs, gitnul
+from scanner.sources.git import read_blobs
 from scanner.sources.gitsafe import RepoPaths, SafeGit
 
 
@@ -91,7 +93,8 @@ def test_a_git_without_batch_commands_is_asked_one_object_at_a_time(
     assert gitnul._COMMANDS == [False]
 
 
-def test_git_stopping_on_a_damaged_object_goes_on_after_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [1, 3])
+def test_git_stopping_on_damaged_objects_goes_on_after_them(tmp_path: Path, count: int) -> None:
     rng = random.Random(7)
     contents = [rng.randbytes(3000).replace(b"\0", b"\1") for _ in range(60)]
     for n in range(0, 60, 7):
@@ -102,26 +105,31 @@ def test_git_stopping_on_a_damaged_object_goes_on_after_it(tmp_path: Path) -> No
                    input="\n".join(ids).encode(), capture_output=True, check=True)  # fmt: skip
     git(safe.paths.work_tree or tmp_path, "prune-packed")
     (index,) = pack.parent.glob("*.idx")
-    damaged = ids[30]
+    damaged = ids[30 : 30 + count]  # in a row: git dies on each before it answers
     listed = git(safe.paths.work_tree or tmp_path, "verify-pack", "-v", str(index))
-    offset = int(next(row.split()[4] for row in listed.splitlines() if row.startswith(damaged)))
     data = bytearray(index.with_suffix(".pack").read_bytes())
-    data[offset + 10 : offset + 60] = bytes(b ^ 0xFF for b in data[offset + 10 : offset + 60])
+    for row in listed.splitlines():
+        if row.split()[0] in damaged:
+            at = int(row.split()[4])
+            data[at + 10 : at + 60] = bytes(b ^ 0xFF for b in data[at + 10 : at + 60])
     index.with_suffix(".pack").chmod(0o644)
-    index.with_suffix(".pack").write_bytes(bytes(data))  # cat-file dies on it: "is corrupt"
+    index.with_suffix(".pack").write_bytes(bytes(data))
     found = _holding(safe, ids)
     want = [(sha, None) for sha, data in zip(ids, contents, strict=True) if b"\0" in data]
-    assert [f for f in found if f[0] != damaged] == want
-    assert [f[0] for f in found if f[1] is not None] == [damaged]
-    assert (dict(found)[damaged] or "").startswith("unreadable object: ")
+    assert [f for f in found if f[0] not in damaged] == want
+    assert [f[0] for f in found if f[1] is not None] == damaged
+    assert all((dict(found)[sha] or "").startswith("unreadable object: ") for sha in damaged)
+    blobs = list(read_blobs(safe, ids, 1 << 20))
+    assert [b.sha for b in blobs if b.data is None] == damaged
 
 
 def test_a_store_that_is_gone_ends_with_one_problem(tmp_path: Path) -> None:
     safe, ids = _store(tmp_path, [b"object %d" % n for n in range(200)])
     shutil.rmtree(safe.paths.git_dir)
     found = _holding(safe, ids)
-    assert len(found) == 2 and all(problem is not None for _, problem in found)
-    assert "(and the 198 after it)" in (found[1][1] or "")
+    tries = gitblobs.EMPTY_TRIES
+    assert len(found) == tries and all(problem is not None for _, problem in found)
+    assert f"(and the {200 - tries} after it)" in (found[-1][1] or "")
 
 
 def test_no_ids_start_no_git(tmp_path: Path) -> None:
@@ -142,3 +150,23 @@ def test_random_objects_agree_with_their_bytes(tmp_path: Path, seed: int) -> Non
     safe, ids = _store(tmp_path, contents)
     want = [(sha, None) for sha, data in zip(ids, contents, strict=True) if b"\0" in data]
     assert _holding(safe, ids) == want
+
+
+def test_read_blobs_stops_starting_git_for_a_store_that_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bound as `holding_nul`'s, in `git.read_blobs`: every id is still
+    answered (unreadable, with git's message), without a git for each."""
+    safe, ids = _store(tmp_path, [b"object %d" % n for n in range(200)])
+    shutil.rmtree(safe.paths.git_dir)
+    started: list[tuple[str, ...]] = []
+    spawn = SafeGit.spawn
+
+    def counted(self: SafeGit, *args: str, stdin: bool = False, buffer: int = -1) -> Any:
+        started.append(args)
+        return spawn(self, *args, stdin=stdin, buffer=buffer)
+
+    monkeypatch.setattr(SafeGit, "spawn", counted)
+    blobs = list(read_blobs(safe, ids, 1 << 20))
+    assert [b.sha for b in blobs] == ids and len(started) == gitblobs.EMPTY_TRIES
+    assert all(b.data is None and (b.problem or "").startswith("unreadable object") for b in blobs)
