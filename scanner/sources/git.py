@@ -479,10 +479,10 @@ def _lacked(sha: str) -> Blob:
 
 def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blob, None, None]:
     """Each id's bytes, in order, through `cat-file --batch`; a process that dies
-    on a corrupt object is restarted after it, unless it gave nothing
-    `EMPTY_TRIES` times running (the store is gone): each id left is then
-    unreadable with its message (a git was started for each id)."""
-    start, empty = 0, 0
+    on a corrupt object is restarted after it, unless it answered nothing and
+    the store is gone (`gitblobs.store_gone`): each id left is then unreadable,
+    with git's message, and no git is started for each."""
+    start = 0
     while start < len(ids):
         process = git.spawn(*READER_CONFIG, "cat-file", "--batch", stdin=True, buffer=READ_BUFFER)
         _widen_pipe(process.stdout)
@@ -499,9 +499,9 @@ def read_blobs(git: SafeGit, ids: Sequence[str], max_size: int) -> Generator[Blo
             process.kill()
             message = process.error()
             feeder.join(timeout=5)
-        empty = 0 if done > start else empty + 1
+        gone = done == start and gitblobs.store_gone(git.paths.git_dir)
         problem = f"unreadable object: {message or 'git stopped'}"
-        for sha in ids[done : len(ids) if empty >= gitblobs.EMPTY_TRIES else done + 1]:
+        for sha in ids[done : len(ids) if gone else done + 1]:
             yield Blob(sha, None, 0, problem)
             done += 1
         start = done

@@ -66,11 +66,6 @@ most of them): 1,202 blobs 0.26-0.27 / 0.26-0.30; 1,421: 0.27-0.29 /
 0.80; 18,813: 1.74-1.91 / 1.26-1.37. Up to about 6,000 blobs a worker gains
 nothing and costs CPU (0.02-0.1 s) and memory (docs/architecture.md, "Blobs
 read where they are scanned")."""
-EMPTY_TRIES = 8
-"""A cat-file started again after an object it could not give, and giving
-nothing this many times running, is not started again: the store is gone, and
-the ids left are unreadable (`git.read_blobs`, `gitnul.holding_nul`). Fewer than
-this many corrupt objects in a row never end a reading early."""
 MAX_ASKED = 8192
 """Ids sent to one reader and not yet read back, at most."""
 
@@ -376,6 +371,14 @@ def _write(stdin: IO[bytes], feed: queue.SimpleQueue[bytes | None]) -> None:
             stdin.flush()
     except (OSError, ValueError):
         pass  # git has gone: reading says why
+
+
+def store_gone(git_dir: Path) -> bool:
+    """Whether a store's git dir is no longer there (deleted during the scan):
+    then a cat-file that gave nothing is not started again for the ids left.
+    A damaged object, or a damaged delta base that many versions of a file rest
+    on, leaves it there, and the reading goes on after each."""
+    return not git_dir.is_dir()
 
 
 def feed_ids(stdin: IO[bytes], ids: Sequence[str]) -> None:

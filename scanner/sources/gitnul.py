@@ -26,7 +26,7 @@ from typing import IO
 
 from scanner import pipes
 from scanner.bounds import raise_if_stopped
-from scanner.sources.gitblobs import EMPTY_TRIES, READER_CONFIG, answer_header, damaged, feed_ids
+from scanner.sources.gitblobs import READER_CONFIG, answer_header, damaged, feed_ids, store_gone
 from scanner.sources.gitsafe import SafeGit
 from scanner.threads import Background
 
@@ -46,9 +46,9 @@ _COMMANDS = [True]
 def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | None]]:
     """(id, None) for each of `ids` whose object holds a NUL byte, and (id,
     problem) for each that git could not give; nothing for the others. A git
-    that gives nothing `EMPTY_TRIES` times running (the store is gone) ends it
-    with one problem naming how many ids were left unread."""
-    start, empty = 0, 0
+    that answered nothing in a store that is gone (`gitblobs.store_gone`) ends
+    it with one problem naming how many ids were left unread."""
+    start = 0
     while start < len(ids):
         commands = _COMMANDS[0]
         args = ("--batch-command", "--buffer") if commands else ("--batch",)
@@ -65,10 +65,9 @@ def holding_nul(git: SafeGit, ids: Sequence[str]) -> Iterator[tuple[str, str | N
         if commands and not answers.done and REFUSED in message:
             _COMMANDS[0] = False  # a git before 2.36
             continue
-        empty = 0 if answers.done else empty + 1
+        gone = not answers.done and store_gone(git.paths.git_dir)
         start += answers.done
         if start < len(ids):  # git stopped at this one: go on after it
-            gone = empty >= EMPTY_TRIES
             left = f" (and the {len(ids) - start - 1} after it)" if gone else ""
             yield ids[start], f"unreadable object{left}: {message or 'git stopped'}"
             start = len(ids) if gone else start + 1
