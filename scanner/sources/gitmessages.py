@@ -16,9 +16,9 @@ git log prints a message only up to a NUL, and a NUL in a commit's headers can
 make it print later header lines as the message, or nothing. So every other
 commit object is looked through once more for a NUL, through one more
 `cat-file` (`_cut_at_nul`, `gitnul`); a commit holding one is scanned whole,
-headers and message, from its object. A message is scanned as its object stores it
-(`gitlog.LOG_FORMAT` says how re-encoding is kept out), and NULs in one read
-from its object are spaces: a message is text, never a binary skip.
+headers and message, from its object. A message is scanned as its object
+stores it (`gitlog.LOG_FORMAT` says how re-encoding is kept out), and NULs in
+one read from its object are spaces: a message is text, never a binary skip.
 
 A message's place is a pseudo path that no file can have and that names the
 object (`<commit message ID>`, `<tag message ID>`), so each place has its own
@@ -45,7 +45,6 @@ OBJECT_MAX_BYTES = MESSAGE_MAX_BYTES + (64 << 10)
 for its headers (a signature takes a few KiB)."""
 TAG_DEPTH = 8
 """Tags of tags followed this deep, at most."""
-
 
 Reader = Callable[[Sequence[str], int], Iterable["Blob"]]
 """`git.read_blobs` on a repository: each id's object, in order, or its problem."""

@@ -3,11 +3,11 @@
 git log prints a commit's message only up to a NUL, so `gitmessages` must know
 which commit objects hold one, and every commit of a history is asked. Reading
 each object whole through `git.read_blobs` cost about 4 µs of Python per commit
-(a header parse, two reads and a `Blob` each); here `cat-file --batch`'s answers
-are parsed in place in chunks of a mebibyte and each body is only searched for a
+(a header parse, two reads and a `Blob` each); here cat-file's answers are
+parsed in place in chunks of a mebibyte and each body is only searched for a
 NUL in C (about 3 µs of Python a commit, with git's answers buffered), and an
-object of any size is read in pieces, so none is held whole. Like `read_blobs`, a git that stops on an object it cannot
-give is started again after it.
+object of any size is read in pieces, so none is held whole. Like `read_blobs`,
+a git that stops on an object it cannot give is started again after it.
 
 git is asked to buffer its answers (`--batch-command --buffer`, git 2.36 and
 later): unbuffered, it wrote each commit on its own and this process read each
